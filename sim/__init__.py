@@ -1,0 +1,18 @@
+"""coopsim: Monte Carlo simulation of bilateral trade targets and the project portfolios behind them.
+
+The public API::
+
+    from sim import load_scenario, simulate
+    scenario = load_scenario("scenarios/uz_cn_2025.toml")
+    results = simulate(scenario, paths=2000, seed=1)
+    results.p_reach(2030)          # (p, low, high)
+    results.save("results/demo")   # summary.json, CSV tables, figures, manifest.json
+"""
+
+from .results import Results
+from .runner import simulate
+from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
+from .trade import COMPONENTS
+
+__all__ = ["COMPONENTS", "Results", "Scenario", "ScenarioError", "load_scenario", "scenario_from_dict", "simulate"]
+__version__ = "0.1.0"

@@ -1,0 +1,142 @@
+"""The command line: ``coopsim run | validate``.
+
+A thin layer over the Python API. Problems with the user's input (scenario,
+options, output folder) end with one readable message on stderr and exit
+status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .history import HistoryError
+from .outputs import OutputError, check_destination
+from .results import Results
+from .runner import default_workers, simulate
+from .scenario import LIMITS, ScenarioError, load_scenario
+
+__all__ = ["main"]
+
+EXIT_INPUT = 2
+HEADLINE_YEARS = (2026, 2028, 2030)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"coopsim: error: {message}\n")
+
+
+def _positive_int(limit: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text.replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+        if not 1 <= value <= limit:
+            raise argparse.ArgumentTypeError(f"must be between 1 and {limit:,} (got {value:,})")
+        return value
+
+    return parse
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2**63 - 1 (got {value})")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="coopsim", description="Monte Carlo simulator of bilateral trade targets and the cooperation projects behind them.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="simulate a scenario and write a results folder", description="Simulate a scenario and write a results folder.")
+    run.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    run.add_argument("--paths", type=_positive_int(LIMITS["max_paths"]), help="Monte Carlo paths (default: the scenario's run.paths)")
+    run.add_argument("--seed", type=_seed, help="root seed (default: the scenario's run.seed)")
+    run.add_argument("--out", type=Path, help="results folder (default: results/<scenario name>)")
+    run.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
+    run.add_argument("--workers", type=_positive_int(4096), default=None, help="worker processes (default: all cores; 1 runs in-process)")
+    run.add_argument("--keep-paths", action="store_true", help="also save every path's annual trade by component (paths.npz)")
+    run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    val = sub.add_parser("validate", help="check scenario files without running them", description="Check scenario files fully, without running them.")
+    val.add_argument("scenarios", type=Path, nargs="+", help="scenario files (TOML)")
+    return parser
+
+
+def _pct(p: float) -> str:
+    return f"{100 * p:.1f}%"
+
+
+def headline(results: Results) -> str:
+    """The terminal table: probabilities of reaching the target and the hit year."""
+    s = results.summary
+    last = s["years"][-1]
+    lines = [
+        f"{s['scenario']}: {s['paths']:,} paths, seed {s['seed']}; target {s['target_usd_bn']:g} USD bn a year ({s['reporter']} statistics)",
+        "",
+        f"  {'reached by':<22}{'probability':>12}   95% interval",
+    ]
+    for year in [y for y in HEADLINE_YEARS if str(y) in s["p_reach_by_year"]] + [int(last)]:
+        p, lo, hi = results.p_reach(year)
+        lines.append(f"  {year:<22}{_pct(p):>12}   {_pct(lo)} to {_pct(hi)}")
+    hy = s["hit_year"]
+
+    def show(v: int | None) -> str:
+        return str(v) if v is not None else f"after {last}"
+
+    lines += [
+        "",
+        f"  median year reached   {show(hy['p50'])}   (10% of paths by {show(hy['p10'])}, 90% by {show(hy['p90'])})",
+        f"  not reached by {last}: {_pct(hy['share_never'])} of paths",
+    ]
+    return "\n".join(lines)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    out = args.out if args.out is not None else Path("results") / scenario.name
+    check_destination(out, args.force)
+    workers = args.workers if args.workers is not None else default_workers()
+    results = simulate(scenario, paths=args.paths, seed=args.seed, workers=workers, keep_paths=args.keep_paths)
+    results.save(out, force=args.force)
+    if not args.quiet:
+        print(headline(results))
+        print(f"\nresults written to {out}/")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    failed = 0
+    for path in args.scenarios:
+        try:
+            load_scenario(path)
+        except ScenarioError as exc:
+            print(f"coopsim: {exc}", file=sys.stderr)
+            failed += 1
+        else:
+            print(f"{path}: ok")
+    return EXIT_INPUT if failed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``coopsim`` command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _cmd_run(args)
+        return _cmd_validate(args)
+    except (ScenarioError, OutputError, HistoryError) as exc:
+        print(f"coopsim: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("coopsim: interrupted; no results were written", file=sys.stderr)
+        return 130

@@ -1,0 +1,362 @@
+"""Drawing every random input of a path up front, from per-path streams.
+
+Path ``i`` of a run with root seed ``s`` owns the seed sequence
+``SeedSequence(s, spawn_key=(i,))``, the same as child ``i`` of
+``SeedSequence(s).spawn(n)``. Inside it, every entity that draws random numbers
+has its own stream, keyed by the entity's name rather than by its position:
+``SeedSequence(s, spawn_key=(i, key(name)))`` with ``key`` a stable 64-bit
+hash. Adding or removing a project therefore changes no other entity's draws,
+and scenarios compared on the same seed share their random inputs.
+
+Every uncertain value is drawn by inversion (``dist.ppf(u)``), so a change of a
+parameter moves each path's value monotonically (smooth goal seeking, common
+random numbers). This module is the only place where random streams are made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+
+from .distributions import Distribution
+from .scenario import Pipeline, Scenario
+
+__all__ = ["PathInputs", "GenericProjects", "FlagshipInputs", "ShockStrikes", "draw_path", "stream"]
+
+STAGE_CODES = {"operating": 0, "construction": 1, "awaiting_finance": 2}
+"""Integer codes of the project stages in :class:`FlagshipInputs`."""
+
+
+def _entity_key(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
+
+
+def stream(seed: int, path: int, entity: str) -> np.random.Generator:
+    """The random stream of one entity on one path.
+
+    Parameters
+    ----------
+    seed : int
+        Root seed of the run.
+    path : int
+        Path index (0-based).
+    entity : str
+        Entity key such as ``"trade.growth"`` or ``"project:cku_railway"``.
+    """
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(path, _entity_key(entity)))))
+
+
+@dataclass(frozen=True)
+class GenericProjects:
+    """Generic projects of one path (pipeline launches and backlog), shape ``(m,)`` each.
+
+    ``request_time`` is in years from the start (negative for warm-up launches,
+    which are taken as financed when launched); rows are in queue order.
+    """
+
+    request_time: np.ndarray
+    capex_usd_bn: np.ndarray
+    sector: np.ndarray
+    financier: np.ndarray
+    build_years: np.ndarray
+    delay_years: np.ndarray
+    cancelled: np.ndarray
+
+
+@dataclass(frozen=True)
+class FlagshipInputs:
+    """Drawn inputs of the named projects of one path, shape ``(f,)`` each (file order).
+
+    Times are years from the start. ``start_time`` and ``end_time`` are set for
+    stages operating and construction (delays included); ``request_time`` and
+    ``build_years`` for stage awaiting finance. ``stage`` holds
+    :data:`STAGE_CODES`; ``financier`` is -1 where none is given.
+    """
+
+    stage: np.ndarray
+    financier: np.ndarray
+    capex_usd_bn: np.ndarray
+    start_time: np.ndarray
+    end_time: np.ndarray
+    request_time: np.ndarray
+    build_years: np.ndarray
+    cancelled: np.ndarray
+    import_share: np.ndarray
+    trade_per_capex: np.ndarray
+    ramp_up_years: np.ndarray
+    level_uplift: np.ndarray
+    growth_uplift: np.ndarray
+
+
+@dataclass(frozen=True)
+class ShockStrikes:
+    """Shocks that strike on one path, shape ``(k,)`` each: time (years from start), depth, recovery."""
+
+    time: np.ndarray
+    depth: np.ndarray
+    recovery_years: np.ndarray
+
+
+@dataclass(frozen=True)
+class PathInputs:
+    """Every random input of one path.
+
+    Attributes
+    ----------
+    growth_mean, growth_sd : float
+        The path's organic growth law (yearly log-growth).
+    innovations : ndarray, shape (n_years,)
+        Unit-variance innovations of yearly log-growth.
+    rest_of_year_log_growth : float
+        Log-growth of the unobserved months of a partly observed first year (nan if none).
+    capacity_usd_bn : ndarray, shape (n_financiers, n_years)
+        Lending capacity added at the start of each simulated year.
+    sector_import_share, sector_trade_per_capex : ndarray, shape (n_sectors,)
+        Sector coefficients drawn for this path.
+    generic : GenericProjects
+    flagships : FlagshipInputs
+    measure_effect_usd_bn : ndarray, shape (n_measures,)
+    shocks : ShockStrikes
+    """
+
+    path: int
+    growth_mean: float
+    growth_sd: float
+    innovations: np.ndarray
+    rest_of_year_log_growth: float
+    capacity_usd_bn: np.ndarray
+    sector_import_share: np.ndarray
+    sector_trade_per_capex: np.ndarray
+    generic: GenericProjects
+    flagships: FlagshipInputs
+    measure_effect_usd_bn: np.ndarray
+    shocks: ShockStrikes
+
+
+def _pick(weights: dict[str, float], names: list[str], u: np.ndarray) -> np.ndarray:
+    """Index into ``names`` chosen by cumulative ``weights`` (by name) at uniforms ``u``."""
+    if u.size == 0:
+        return np.empty(0, dtype=np.int64)
+    w = np.array([weights.get(n, 0.0) for n in names], dtype=float)
+    cum = np.cumsum(w / w.sum())
+    return np.minimum(np.searchsorted(cum, u, side="right"), len(names) - 1)
+
+
+def _ppf(d: Distribution, u: float) -> float:
+    return float(d.ppf(np.asarray(u)))
+
+
+# Columns of one generic-project row; the layout is part of the reproducibility contract.
+_GENERIC_COLUMNS = ("gap", "cancel", "capex", "sector", "financier", "build", "delay_flag", "delay_len")
+_C = {name: i for i, name in enumerate(_GENERIC_COLUMNS)}
+
+
+def _rows_until(rng: np.random.Generator, enough, first_guess: int) -> np.ndarray:
+    """Draw rows of uniforms until ``enough(rows)``; row ``k`` never depends on the batch size."""
+    rows = rng.random((max(first_guess, 1), len(_GENERIC_COLUMNS)))
+    while not enough(rows):
+        rows = np.vstack([rows, rng.random((max(rows.shape[0], 16), len(_GENERIC_COLUMNS)))])
+    return rows
+
+
+def _pipeline_arrival_times(p: Pipeline, horizon: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Launch times of a Poisson process of rate ``L exp(g t)`` on ``[-W, horizon)``.
+
+    Generated as a unit-rate process mapped through the inverse cumulative
+    intensity, so arrival ``k`` keeps its attributes when the rate changes and
+    only its time moves.
+    """
+    L, g, W = p.launches_per_year, p.launch_trend, float(p.warmup_years)
+    if L <= 0:
+        return np.empty(0), np.empty((0, len(_GENERIC_COLUMNS)))
+
+    def cumulative(t: float) -> float:
+        return L * (t + W) if g == 0 else L * (math.exp(g * t) - math.exp(-g * W)) / g
+
+    total = cumulative(horizon)
+
+    def enough(rows: np.ndarray) -> bool:
+        return float(-np.log1p(-rows[:, _C["gap"]]).sum()) > total
+
+    rows = _rows_until(rng, enough, int(total + 6 * math.sqrt(total) + 10))
+    lam = np.cumsum(-np.log1p(-rows[:, _C["gap"]]))
+    n = int(np.searchsorted(lam, total, side="left"))
+    lam, rows = lam[:n], rows[:n]
+    times = -W + lam / L if g == 0 else np.log(math.exp(-g * W) + g * lam / L) / g
+    return times, rows
+
+
+def _generic_projects(s: Scenario, seed: int, path: int, n_years: int) -> GenericProjects:
+    p = s.pipeline
+    assert p is not None and s.portfolio is not None
+    sectors, financiers = list(p.sectors), list(s.portfolio.financiers)
+    times, rows = _pipeline_arrival_times(p, float(n_years), stream(seed, path, "pipeline"))
+    n_launches = times.size
+
+    backlog_total = s.portfolio.backlog.capex_usd_bn if s.portfolio.backlog else 0.0
+    if backlog_total > 0:
+        rng = stream(seed, path, "portfolio.backlog")
+
+        def enough(r: np.ndarray) -> bool:
+            return float(p.capex_usd_bn.ppf(r[:, _C["capex"]]).sum()) >= backlog_total
+
+        median = float(p.capex_usd_bn.ppf(np.asarray(0.5)))
+        brows = _rows_until(rng, enough, int(1.5 * backlog_total / max(median, 1e-9)) + 8)
+        size = p.capex_usd_bn.ppf(brows[:, _C["capex"]])
+        # projects are taken while the running total is below the backlog; the last one crosses it
+        m = int(np.searchsorted(np.cumsum(size), backlog_total, side="left")) + 1
+        brows = brows[:m]
+        times = np.concatenate([np.zeros(m), times])
+        rows = np.vstack([brows, rows])
+
+    delayed = rows[:, _C["delay_flag"]] < p.delay_probability
+    cancel = np.full(times.size, p.cancel_probability)
+    if backlog_total > 0 and s.portfolio.backlog.cancel_probability is not None:  # type: ignore[union-attr]
+        cancel[: times.size - n_launches] = s.portfolio.backlog.cancel_probability  # type: ignore[union-attr]
+    return GenericProjects(
+        request_time=times,
+        capex_usd_bn=p.capex_usd_bn.ppf(rows[:, _C["capex"]]),
+        sector=_pick(p.sector_mix, sectors, rows[:, _C["sector"]]),
+        financier=_pick(p.financier_mix, financiers, rows[:, _C["financier"]]),
+        build_years=p.build_years.ppf(rows[:, _C["build"]]),
+        delay_years=np.where(delayed, p.delay_years.ppf(rows[:, _C["delay_len"]]), 0.0),
+        cancelled=rows[:, _C["cancel"]] < cancel,
+    )
+
+
+def _flagships(s: Scenario, seed: int, path: int, import_share: np.ndarray, trade_coef: np.ndarray) -> FlagshipInputs:
+    p = s.pipeline
+    projects = p.projects if p is not None else []
+    f = len(projects)
+    out = {k: np.zeros(f) for k in ("capex", "start", "end", "request", "build", "share", "coef", "ramp", "level", "growth")}
+    stage = np.zeros(f, dtype=np.int64)
+    financier = np.full(f, -1, dtype=np.int64)
+    cancelled = np.zeros(f, dtype=bool)
+    if f == 0:
+        pass
+    financier_names = list(s.portfolio.financiers) if s.portfolio else []
+    sector_names = list(p.sectors) if p is not None else []
+    t0 = float(s.start_year)
+    for j, proj in enumerate(projects):
+        # fixed layout of uniforms: capex, timing, delay flag, delay length, cancel, share, coef, level, growth
+        u = stream(seed, path, f"project:{proj.name}").random(9)
+        sec = sector_names.index(proj.sector)
+        sector = p.sectors[proj.sector]  # type: ignore[union-attr]
+        stage[j] = STAGE_CODES[proj.stage]
+        financier[j] = financier_names.index(proj.financier) if proj.financier else -1
+        out["capex"][j] = _ppf(proj.capex_usd_bn, u[0])
+        delay = _ppf(proj.delay_years, u[3]) if u[2] < proj.delay_probability else 0.0
+        if proj.stage == "awaiting_finance":
+            out["request"][j] = (proj.finance_request_year - t0) if proj.finance_request_year is not None else 0.0
+            out["build"][j] = _ppf(proj.build_years, u[1]) + delay  # type: ignore[arg-type]
+            out["start"][j] = out["end"][j] = math.inf
+        else:
+            out["start"][j] = proj.construction_start - t0  # type: ignore[operator]
+            completion = _ppf(proj.completion_year, u[1]) - t0  # type: ignore[arg-type]
+            out["end"][j] = completion + (delay if proj.stage == "construction" else 0.0)
+            out["request"][j] = math.nan
+        cancelled[j] = u[4] < proj.cancel_probability
+        out["share"][j] = _ppf(proj.construction_import_share, u[5]) if proj.construction_import_share is not None else import_share[sec]
+        out["coef"][j] = _ppf(proj.trade_per_capex_per_year, u[6]) if proj.trade_per_capex_per_year is not None else trade_coef[sec]
+        out["ramp"][j] = proj.ramp_up_years if proj.ramp_up_years is not None else sector.ramp_up_years
+        out["level"][j] = _ppf(proj.trade_level_uplift, u[7])
+        out["growth"][j] = _ppf(proj.trade_growth_uplift, u[8])
+    return FlagshipInputs(
+        stage=stage,
+        financier=financier,
+        capex_usd_bn=out["capex"],
+        start_time=out["start"],
+        end_time=out["end"],
+        request_time=out["request"],
+        build_years=out["build"],
+        cancelled=cancelled,
+        import_share=out["share"],
+        trade_per_capex=out["coef"],
+        ramp_up_years=out["ramp"],
+        level_uplift=out["level"],
+        growth_uplift=out["growth"],
+    )
+
+
+def _shocks(s: Scenario, seed: int, path: int, n_years: int) -> ShockStrikes:
+    first = s.trade.observed.months / 12.0 if s.trade.observed else 0.0
+    times, depths, recoveries = [], [], []
+    for shock in s.shocks:
+        u = stream(seed, path, f"shock:{shock.name}").random((n_years, 4))
+        strikes = np.flatnonzero(u[:, 0] < shock.probability_per_year)
+        # a shock cannot strike inside the observed months of the first year
+        lo = np.where(strikes == 0, first, 0.0)
+        times.append(strikes + lo + u[strikes, 1] * (1.0 - lo))
+        depths.append(shock.depth.ppf(u[strikes, 2]))
+        recoveries.append(shock.recovery_years.ppf(u[strikes, 3]))
+    if not times:
+        return ShockStrikes(np.empty(0), np.empty(0), np.empty(0))
+    return ShockStrikes(np.concatenate(times), np.concatenate(depths), np.concatenate(recoveries))
+
+
+def _innovations(u: np.ndarray, df: float | None) -> np.ndarray:
+    if df is None:
+        return special.ndtri(u)
+    return special.stdtrit(df, u) * math.sqrt((df - 2.0) / df)
+
+
+def draw_path(s: Scenario, seed: int, path: int) -> PathInputs:
+    """Draw every random input of one path.
+
+    Parameters
+    ----------
+    s : Scenario
+    seed : int
+        Root seed of the run.
+    path : int
+        Path index; the draws depend only on ``(seed, path)`` and the scenario.
+    """
+    n_years = len(s.years)
+    g = s.trade.growth
+    u = stream(seed, path, "trade.growth").random(3 + n_years)
+    growth_sd = _ppf(g.sd, u[1])
+    rest = math.nan
+    obs = s.trade.observed
+    if obs is not None:
+        rest_dist = obs.rest_of_year_log_growth
+        rest = _ppf(rest_dist, u[2]) if rest_dist is not None else math.log1p(obs.growth) + growth_sd * float(special.ndtri(u[2]))
+
+    financiers = list(s.portfolio.financiers.values()) if s.portfolio else []
+    capacity = np.zeros((len(financiers), n_years))
+    for k, (name, fin) in enumerate(zip(s.portfolio.financiers if s.portfolio else [], financiers)):
+        capacity[k] = fin.capacity_usd_bn_per_year.ppf(stream(seed, path, f"financier:{name}").random(n_years))
+
+    p = s.pipeline
+    sectors = list(p.sectors.items()) if p is not None else []
+    share = np.zeros(len(sectors))
+    coef = np.zeros(len(sectors))
+    for k, (name, sector) in enumerate(sectors):
+        us = stream(seed, path, f"sector:{name}").random(2)
+        share[k] = _ppf(sector.construction_import_share, us[0])
+        coef[k] = _ppf(sector.trade_per_capex_per_year, us[1])
+
+    if p is not None:
+        generic = _generic_projects(s, seed, path, n_years)
+    else:
+        empty = np.empty(0)
+        generic = GenericProjects(empty, empty, empty.astype(np.int64), empty.astype(np.int64), empty, empty, empty.astype(bool))
+
+    effects = np.array([_ppf(m.effect_usd_bn_per_year, stream(seed, path, f"measure:{m.name}").random()) for m in s.measures])
+    return PathInputs(
+        path=path,
+        growth_mean=_ppf(g.mean, u[0]),
+        growth_sd=growth_sd,
+        innovations=_innovations(u[3:], g.df),
+        rest_of_year_log_growth=rest,
+        capacity_usd_bn=capacity,
+        sector_import_share=share,
+        sector_trade_per_capex=coef,
+        generic=generic,
+        flagships=_flagships(s, seed, path, share, coef),
+        measure_effect_usd_bn=effects.reshape(len(s.measures)),
+        shocks=_shocks(s, seed, path, n_years),
+    )

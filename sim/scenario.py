@@ -1,0 +1,736 @@
+"""The scenario schema, TOML loading and validation.
+
+A scenario file has the groups ``[trade]``, ``[portfolio]``, ``[pipeline]``,
+``[[measures]]``, ``[[shocks]]`` and ``[run]``. Every key is declared here
+once, with its type, allowed range and meaning; the README's key reference is
+generated from these declarations (``python -m sim.scenario`` prints it) and a
+test keeps the two in step.
+
+Inputs are addressed by dotted paths (``trade.growth.mean``,
+``portfolio.financiers.cdb.capacity_usd_bn_per_year``,
+``pipeline.projects.cku_railway.capex_usd_bn``): entries of arrays of tables
+(projects, measures, shocks) are addressed by their ``name``.
+
+Every problem is reported as a :class:`ScenarioError` naming the file, the key
+path and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+
+from .distributions import DISTRIBUTION_NAMES, Distribution, Uncertain
+
+__all__ = ["Scenario", "ScenarioError", "load_scenario", "scenario_from_dict", "LIMITS"]
+
+LIMITS = {
+    "max_paths": 100_000_000,
+    "max_horizon_years": 100,
+}
+"""Hard limits checked before any work: path count and years from base to horizon."""
+
+NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used, with every problem found.
+
+    Parameters
+    ----------
+    source : str
+        The file (or ``"<scenario>"`` for scenarios built in code).
+    problems : list of (key, message)
+        Dotted key path and what is wrong / allowed.
+    """
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]):
+        self.source = source
+        self.problems = problems
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        lines = [f"{self.source}: {key}: {msg}" if key else f"{self.source}: {msg}" for key, msg in self.problems[:8]]
+        if len(self.problems) > 8:
+            lines.append(f"... and {len(self.problems) - 8} more problems")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- field types
+
+
+def _within(lo: float, hi: float, *, lo_open: bool = False, what: str = "") -> Any:
+    """Validator: every value the distribution can take lies in the range."""
+
+    def check(d: Distribution) -> Distribution:
+        a, b = d.support()
+        bad_lo = a < lo or (lo_open and a == lo and d.attains_min)
+        if bad_lo or b > hi:
+            lo_s = f"> {lo:g}" if lo_open else f">= {lo:g}"
+            rng = lo_s if math.isinf(hi) else f"{lo_s} and <= {hi:g}"
+            got = d.describe()
+            hint = "" if d.is_fixed else " for every value the distribution can take"
+            raise ValueError(f"must be {rng}{hint}{what} (got {got})")
+        return d
+
+    return AfterValidator(check)
+
+
+Money = Annotated[Uncertain, _within(0.0, math.inf, what=" (USD bn)")]
+PositiveMoney = Annotated[Uncertain, _within(0.0, math.inf, lo_open=True, what=" (USD bn)")]
+Share = Annotated[Uncertain, _within(0.0, 1.0)]
+Years = Annotated[Uncertain, _within(0.0, math.inf)]
+PositiveYears = Annotated[Uncertain, _within(0.0, math.inf, lo_open=True)]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True)
+
+
+# ---------------------------------------------------------------- [trade]
+
+
+class Growth(_Table):
+    """``[trade.growth]``: the organic growth law of yearly log-growth."""
+
+    mean: Uncertain = Field(description="Mean yearly log-growth of organic trade (0.10 = about +10.5% a year). A distribution is drawn once per path (parameter uncertainty).")
+    sd: Annotated[Uncertain, _within(0.0, 5.0)] = Field(description="Standard deviation of yearly log-growth around the mean. A distribution is drawn once per path.")
+    persistence: float = Field(default=0.0, ge=0.0, lt=1.0, description="AR(1) coefficient of the yearly deviations from the mean, in [0, 1). 0: independent years.")
+    df: float | None = Field(default=None, gt=2.0, le=1000.0, description="Degrees of freedom of Student-t innovations (heavy tails), > 2; scaled to keep `sd`. Omit for normal innovations.")
+
+
+class Observed(_Table):
+    """``[trade.observed]``: a partly observed first year."""
+
+    year: int = Field(description="The partly observed year; must be `base_year + 1`.")
+    months: int = Field(ge=1, le=11, description="Months observed, from January (1 to 11).")
+    growth: float = Field(gt=-1.0, le=10.0, description="Year-on-year growth of the observed months (0.23 = +23%).")
+    rest_of_year_log_growth: Uncertain | None = Field(default=None, description="Log-growth of the unobserved months over the same months a year before. Default: normal around log(1 + growth) with the growth law's `sd`.")
+
+
+class Trade(_Table):
+    """``[trade]``: the trade series, its base and target."""
+
+    reporter: str = Field(min_length=1, max_length=40, description="Whose statistics the base and target are measured in (e.g. `UZ` for the Uzbek Statistics Agency, `CN` for China's customs).")
+    base_year: int = Field(ge=1950, le=2200, description="Last complete year of data; simulated years start the year after.")
+    base_usd_bn: float = Field(gt=0.0, le=1e6, description="Trade turnover in the base year, USD bn.")
+    target_usd_bn: float = Field(gt=0.0, le=1e6, description="Annual trade turnover to reach, USD bn.")
+    history: str | None = Field(default=None, max_length=500, description="CSV of past values (`year,value_usd_bn,reporter,status,...`), relative to the scenario file; drawn on the fan chart for the same reporter.")
+    growth: Growth = Field(description="The organic growth law.")
+    observed: Observed | None = Field(default=None, description="A partly observed first year, if any.")
+
+
+# ---------------------------------------------------------------- [portfolio]
+
+
+class Financier(_Table):
+    """``[portfolio.financiers.NAME]``: a lender with a yearly capacity."""
+
+    capacity_usd_bn_per_year: Money = Field(description="New lending capacity added each year, USD bn; a distribution is drawn each year. Unused capacity carries over.")
+    description: str = Field(default="", max_length=500, description="Free text.")
+
+
+class Backlog(_Table):
+    """``[portfolio.backlog]``: agreed projects waiting for finance at the start."""
+
+    capex_usd_bn: float = Field(ge=0.0, le=1e5, description="Total capex of the generic projects that wait for finance at the start, USD bn (named projects excluded). Sizes, sectors, financiers and durations follow the pipeline generator.")
+    cancel_probability: Probability | None = Field(default=None, description="Probability a backlog project is abandoned before finance; default: the pipeline's.")
+
+
+class Implementation(_Table):
+    """``[portfolio.implementation]``: how many generic projects can be built at once."""
+
+    max_concurrent_builds: int = Field(ge=1, le=1_000_000, description="Generic projects financed from the start on that can be under construction at once; further funded projects queue (first funded, first built). Projects already building at the start are not counted.")
+
+
+class Portfolio(_Table):
+    """``[portfolio]``: financiers, the backlog and implementation capacity."""
+
+    financiers: dict[Name, Financier] = Field(min_length=1, description="Lenders by name.")
+    backlog: Backlog | None = Field(default=None, description="Projects waiting for finance at the start.")
+    implementation: Implementation | None = Field(default=None, description="Implementation capacity; omit for none.")
+
+
+# ---------------------------------------------------------------- [pipeline]
+
+
+class Sector(_Table):
+    """``[pipeline.sectors.NAME]``: trade coefficients of a sector."""
+
+    construction_import_share: Share = Field(description="Share of capex imported from the partner during construction, spread evenly over the build. Drawn once per path.")
+    trade_per_capex_per_year: Uncertain = Field(description="Yearly trade flow per USD of capex once operating at full capacity; negative for import substitution. Drawn once per path.")
+    ramp_up_years: float = Field(default=1.0, ge=0.0, le=50.0, description="Years from completion to full operating effect (linear ramp).")
+
+
+Stage = Literal["operating", "construction", "awaiting_finance"]
+
+
+class Project(_Table):
+    """``[[pipeline.projects]]``: a named flagship project."""
+
+    name: Name = Field(description="Identifier (lower case, digits, underscores); keys the project's random stream.")
+    sector: str = Field(description="A sector of `[pipeline.sectors]`.")
+    capex_usd_bn: PositiveMoney = Field(description="Capital cost, USD bn.")
+    stage: Stage = Field(description="`operating`, `construction` or `awaiting_finance` at the start.")
+    financier: str | None = Field(default=None, description="A financier of `[portfolio.financiers]`; required when awaiting finance.")
+    construction_start: float | None = Field(default=None, ge=1900.0, le=2300.0, description="Decimal year construction began (stages `operating`, `construction`).")
+    completion_year: Uncertain | None = Field(default=None, description="Decimal year construction ends (stages `operating`, `construction`).")
+    build_years: PositiveYears | None = Field(default=None, description="Years of construction after finance (stage `awaiting_finance`).")
+    finance_request_year: float | None = Field(default=None, ge=1900.0, le=2300.0, description="Decimal year it asks for finance (stage `awaiting_finance`); default: the start.")
+    delay_probability: Probability = Field(default=0.0, description="Probability of a construction delay.")
+    delay_years: Years = Field(default=0.0, description="Length of a delay, years.")
+    cancel_probability: Probability = Field(default=0.0, description="Probability the project is abandoned (no further flows from the start).")
+    construction_import_share: Share | None = Field(default=None, description="Overrides the sector's value.")
+    trade_per_capex_per_year: Uncertain | None = Field(default=None, description="Overrides the sector's value.")
+    ramp_up_years: float | None = Field(default=None, ge=0.0, le=50.0, description="Overrides the sector's value.")
+    trade_level_uplift: Annotated[Uncertain, _within(-1.0, 10.0, lo_open=True)] = Field(default=0.0, description="Once operating (after ramp-up), organic trade is multiplied by 1 + this (transport links).")
+    trade_growth_uplift: Annotated[Uncertain, _within(-1.0, 1.0)] = Field(default=0.0, description="Once operating, added to the yearly log-growth of organic trade.")
+
+
+class Pipeline(_Table):
+    """``[pipeline]``: the generator of generic projects and the sector coefficients."""
+
+    launches_per_year: float = Field(ge=0.0, le=100_000.0, description="Generic projects asking for finance per year at the start (Poisson arrivals).")
+    launch_trend: float = Field(default=0.0, ge=-1.0, le=1.0, description="Yearly log-growth of the launch rate.")
+    warmup_years: int = Field(default=6, ge=0, le=50, description="Years of launches simulated before the start so the base year already holds the flows of projects in progress; components are measured against the base year.")
+    capex_usd_bn: PositiveMoney = Field(description="Capex of one generic project, USD bn (drawn per project).")
+    build_years: PositiveYears = Field(description="Construction years of one generic project (drawn per project).")
+    delay_probability: Probability = Field(default=0.0, description="Probability a generic project is delayed.")
+    delay_years: Years = Field(default=0.0, description="Length of a delay, years (drawn per project).")
+    cancel_probability: Probability = Field(default=0.0, description="Probability a generic project is abandoned before finance.")
+    sector_mix: dict[str, Annotated[float, Field(ge=0.0)]] = Field(default_factory=dict, description="Relative weight of each sector among generic projects.")
+    financier_mix: dict[str, Annotated[float, Field(ge=0.0)]] = Field(default_factory=dict, description="Relative weight of each financier among generic projects.")
+    sectors: dict[Name, Sector] = Field(min_length=1, description="Sector coefficients by name.")
+    projects: list[Project] = Field(default_factory=list, description="Named flagship projects.")
+
+
+# ---------------------------------------------------------------- measures, shocks, run
+
+
+class Measure(_Table):
+    """``[[measures]]``: an agreement with a start date and a trade effect."""
+
+    name: Name = Field(description="Identifier; keys the measure's random stream.")
+    start: float = Field(ge=1900.0, le=2300.0, description="Decimal year the measure takes effect (2025.42 = early June 2025).")
+    effect_usd_bn_per_year: Uncertain = Field(description="Yearly trade added at full effect, USD bn (drawn once per path).")
+    ramp_up_years: float = Field(default=0.0, ge=0.0, le=50.0, description="Years to reach full effect (linear).")
+
+
+class Shock(_Table):
+    """``[[shocks]]``: a recession or trade shock that may strike any year."""
+
+    name: Name = Field(description="Identifier; keys the shock's random stream.")
+    probability_per_year: Probability = Field(description="Chance the shock strikes in a given year (at most once a year).")
+    depth: Share = Field(description="Fall of organic trade when it strikes (0.1 = -10%).")
+    recovery_years: Years = Field(description="Years for the fall to fade linearly; 0 for a fall lasting only the rest of that year.")
+
+
+class Run(_Table):
+    """``[run]``: defaults for a run; the command line may override them."""
+
+    paths: int = Field(default=10_000, ge=1, le=LIMITS["max_paths"], description="Monte Carlo paths.")
+    seed: int = Field(default=0, ge=0, lt=2**63, description="Root seed of `numpy.random.SeedSequence`.")
+    horizon_year: int = Field(ge=1951, le=2300, description="Last simulated year.")
+
+
+class Scenario(_Table):
+    """A validated scenario. Build with :func:`load_scenario` or :func:`scenario_from_dict`."""
+
+    name: Name = Field(description="Identifier of the scenario.")
+    description: str = Field(default="", max_length=2000, description="One line on what the scenario represents.")
+    trade: Trade
+    portfolio: Portfolio | None = Field(default=None, description="Financiers, backlog and implementation capacity; needed by projects.")
+    pipeline: Pipeline | None = Field(default=None, description="Generic projects and named projects; omit for an organic-only scenario.")
+    measures: list[Measure] = Field(default_factory=list, description="Agreements.")
+    shocks: list[Shock] = Field(default_factory=list, description="Shocks.")
+    run: Run
+
+    _source: str = PrivateAttr(default="<scenario>")
+    _sha256: str = PrivateAttr(default="")
+    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _base_dir: Path | None = PrivateAttr(default=None)
+
+    # -- identity -------------------------------------------------------
+    @property
+    def source(self) -> str:
+        """The file the scenario came from, or ``"<scenario>"``."""
+        return self._source
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the file bytes (of the canonical TOML-like dict for scenarios built in code)."""
+        return self._sha256
+
+    @property
+    def start_year(self) -> int:
+        """First simulated calendar year (``base_year + 1``); time 0 is its 1 January."""
+        return self.trade.base_year + 1
+
+    @property
+    def years(self) -> list[int]:
+        """Simulated calendar years, ``start_year`` to ``horizon_year``."""
+        return list(range(self.start_year, self.run.horizon_year + 1))
+
+    def history_path(self) -> Path | None:
+        """The history CSV resolved relative to the scenario file (None if not set)."""
+        if self.trade.history is None:
+            return None
+        base = self._base_dir if self._base_dir is not None else Path.cwd()
+        return (base / self.trade.history).resolve()
+
+    # -- variants -------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as a plain nested dict (the shape of the TOML file)."""
+        return copy.deepcopy(self._raw)
+
+    def get(self, path: str) -> Any:
+        """The value at a dotted path, e.g. ``get("trade.growth.mean")``."""
+        node: Any = self._raw
+        for part in path.split("."):
+            node = _child(node, part, path, self._source)
+        return copy.deepcopy(node)
+
+    def replace(self, changes: Mapping[str, Any]) -> Scenario:
+        """A new scenario with values at dotted paths replaced, validated as a file would be.
+
+        Parameters
+        ----------
+        changes : mapping of dotted path to value
+            e.g. ``{"trade.growth.mean": 0.15, "run.horizon_year": 2030}``.
+            Values are numbers, strings or distribution tables (dicts).
+        """
+        raw = self.to_dict()
+        for path, value in changes.items():
+            parts = path.split(".")
+            node: Any = raw
+            for part in parts[:-1]:
+                node = _child(node, part, path, self._source)
+            if isinstance(node, list) or not isinstance(node, dict):
+                raise ScenarioError(self._source, [(path, "does not name a key of a table")])
+            node[parts[-1]] = value
+        label = f"{self._source} (with {', '.join(changes)})" if changes else self._source
+        return scenario_from_dict(raw, source=label, base_dir=self._base_dir)
+
+
+def _child(node: Any, part: str, path: str, source: str) -> Any:
+    if isinstance(node, dict):
+        if part not in node:
+            raise ScenarioError(source, [(path, f"no key '{part}' here{_suggest(part, list(node))}")])
+        return node[part]
+    if isinstance(node, list):
+        for entry in node:
+            if isinstance(entry, dict) and entry.get("name") == part:
+                return entry
+        names = [e.get("name") for e in node if isinstance(e, dict)]
+        raise ScenarioError(source, [(path, f"no entry named '{part}'{_suggest(part, [n for n in names if isinstance(n, str)])}")])
+    raise ScenarioError(source, [(path, "goes below a value that is not a table")])
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    if options:
+        return f"; allowed: {', '.join(sorted(options))}"
+    return ""
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and fully validate a scenario file.
+
+    A file may start from another with ``extends = "other.toml"`` (a path
+    relative to the file): its tables are merged over the other's, entries of
+    ``[[pipeline.projects]]``, ``[[measures]]`` and ``[[shocks]]`` are merged
+    by ``name``, and ``remove = ["pipeline.projects.bostanlyk_hydro", ...]``
+    drops keys or named entries.
+
+    Parameters
+    ----------
+    path : str or Path
+        A TOML scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, the key path and what is allowed, for every problem found.
+    """
+    p = Path(path)
+    digest = hashlib.sha256()
+    raw = _read_with_extends(p, str(path), digest, chain=())
+    scenario = scenario_from_dict(raw, source=str(path), base_dir=p.resolve().parent)
+    scenario._sha256 = digest.hexdigest()
+    return scenario
+
+
+MAX_EXTENDS_DEPTH = 8
+
+
+def _read_toml(p: Path, label: str) -> tuple[dict[str, Any], bytes]:
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError(label, [("", "file not found")]) from None
+    except IsADirectoryError:
+        raise ScenarioError(label, [("", "is a directory, not a scenario file")]) from None
+    except OSError as exc:
+        raise ScenarioError(label, [("", f"cannot be read ({exc.strerror})")]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(label, [("", f"is not UTF-8 text (byte {exc.start}); save it as UTF-8")]) from None
+    try:
+        return tomllib.loads(text), data
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(label, [("", f"is not valid TOML: {exc}")]) from None
+    except RecursionError:
+        raise ScenarioError(label, [("", "is not valid TOML: nested too deeply")]) from None
+
+
+def _read_with_extends(p: Path, label: str, digest: Any, chain: tuple[Path, ...]) -> dict[str, Any]:
+    raw, data = _read_toml(p, label)
+    digest.update(data)
+    parent = raw.pop("extends", None)
+    removals = raw.pop("remove", [])
+    if not isinstance(removals, list) or not all(isinstance(r, str) for r in removals):
+        raise ScenarioError(label, [("remove", "must be an array of dotted key paths (strings)")])
+    if parent is None:
+        if removals:
+            raise ScenarioError(label, [("remove", "only allowed together with extends")])
+        return raw
+    if not isinstance(parent, str) or not parent.endswith(".toml"):
+        raise ScenarioError(label, [("extends", f"must be the path of another .toml scenario file (got {_show(parent)})")])
+    target = (p.resolve().parent / parent).resolve()
+    if target in chain or target == p.resolve():
+        raise ScenarioError(label, [("extends", f"'{parent}' extends itself through a cycle")])
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(label, [("extends", f"at most {MAX_EXTENDS_DEPTH} levels of extends")])
+    base = _read_with_extends(target, f"{label} -> {parent}", digest, chain + (p.resolve(),))
+    for path in removals:
+        _remove(base, path, label)
+    return _merge(base, raw)
+
+
+def _merge(base: Any, over: Any) -> Any:
+    """``over`` merged onto ``base``: tables by key, arrays of named tables by name, the rest replaced."""
+    if isinstance(base, dict) and isinstance(over, dict) and "dist" not in over and "dist" not in base:
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = _merge(base[k], v) if k in base else v
+        return out
+    if _named_list(base) and _named_list(over):
+        out_list = list(base)
+        index = {e["name"]: i for i, e in enumerate(out_list)}
+        for entry in over:
+            if entry["name"] in index:
+                out_list[index[entry["name"]]] = _merge(out_list[index[entry["name"]]], entry)
+            else:
+                out_list.append(entry)
+        return out_list
+    return over
+
+
+def _named_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(e, dict) and isinstance(e.get("name"), str) for e in value)
+
+
+def _remove(raw: dict[str, Any], path: str, label: str) -> None:
+    parts = path.split(".")
+    node: Any = raw
+    for part in parts[:-1]:
+        node = _child(node, part, path, label)
+    last = parts[-1]
+    if isinstance(node, dict) and last in node:
+        del node[last]
+    elif isinstance(node, list) and any(isinstance(e, dict) and e.get("name") == last for e in node):
+        node[:] = [e for e in node if not (isinstance(e, dict) and e.get("name") == last)]
+    else:
+        raise ScenarioError(label, [("remove", f"'{path}' names nothing in the extended scenario")])
+
+
+def scenario_from_dict(raw: Mapping[str, Any], *, source: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
+    """Validate a nested dict shaped like a scenario file.
+
+    Parameters
+    ----------
+    raw : mapping
+        The content of a scenario file as nested dicts and lists.
+    source : str
+        Label used in error messages.
+    base_dir : Path, optional
+        Folder that relative paths in the scenario are resolved against.
+    """
+    raw = copy.deepcopy(dict(raw))
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(source, [_describe_error(e, raw) for e in exc.errors(include_url=False)]) from None
+    except RecursionError:
+        raise ScenarioError(source, [("", "nested too deeply")]) from None
+    problems = _check_consistency(scenario)
+    if problems:
+        raise ScenarioError(source, problems)
+    scenario._source = source
+    scenario._raw = raw
+    scenario._base_dir = base_dir
+    history = scenario.history_path()
+    if history is not None and not history.is_file():
+        raise ScenarioError(source, [("trade.history", f"file not found: {history} (paths are relative to the scenario file)")])
+    scenario._sha256 = hashlib.sha256(repr(sorted(_flatten(raw))).encode()).hexdigest()
+    return scenario
+
+
+def _flatten(node: Any, prefix: str = "") -> list[tuple[str, str]]:
+    if isinstance(node, dict):
+        return [item for k, v in node.items() for item in _flatten(v, f"{prefix}.{k}" if prefix else str(k))]
+    if isinstance(node, list):
+        return [item for i, v in enumerate(node) for item in _flatten(v, f"{prefix}[{i}]")]
+    return [(prefix, repr(node))]
+
+
+_MODELS_BY_FIELD: dict[str, type[BaseModel]] = {}
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The schema table class at a location (for suggesting key names)."""
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        if part in DISTRIBUTION_NAMES:
+            return None
+        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if field is None:
+            # a key of a dict-of-tables (financier or sector name)
+            continue
+        model = _table_class(field.annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _table_class(annotation: Any) -> Any:
+    args = getattr(annotation, "__args__", ()) or ()
+    if isinstance(annotation, type) and issubclass(annotation, _Table):
+        return annotation
+    for a in args:
+        found = _table_class(a)
+        if found is not None:
+            return found
+    return None
+
+
+def _render_loc(loc: tuple[Any, ...], raw: Any) -> str:
+    parts: list[str] = []
+    node = raw
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            entry = node[part] if isinstance(node, list) and part < len(node) else None
+            name = entry.get("name") if isinstance(entry, dict) else None
+            parts.append(name if isinstance(name, str) and re.match(NAME_PATTERN, name) else f"[{part}]")
+            node = entry
+            continue
+        if part in DISTRIBUTION_NAMES and i > 0 and isinstance(node, dict) and node.get("dist") == part:
+            continue  # pydantic's tag of the distribution union, not a key
+        parts.append(str(part))
+        node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(parts).replace(".[", "[")
+
+
+def _describe_error(err: Mapping[str, Any], raw: Any) -> tuple[str, str]:
+    loc = tuple(err.get("loc", ()))
+    key = _render_loc(loc, raw)
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    got = _show(value)
+    if kind == "extra_forbidden":
+        model = _model_at(loc[:-1])
+        allowed = list(model.model_fields) if model else []
+        return key, f"unknown key{_suggest(str(loc[-1]), allowed)}"
+    if kind == "missing":
+        return key, "required key is missing"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        sym = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<", "less_than_equal": "<="}[kind]
+        bound = next(iter(ctx.values()))
+        return key, f"must be {sym} {bound} (got {got})"
+    if kind == "finite_number":
+        return key, f"must be a finite number, not {got}"
+    if kind in ("float_type", "float_parsing", "int_type", "int_parsing", "int_from_float"):
+        want = "a whole number" if kind.startswith("int") else "a number"
+        return key, f"must be {want} (got {got})"
+    if kind in ("string_type",):
+        return key, f"must be a string (got {got})"
+    if kind == "string_pattern_mismatch":
+        return key, f"must be lower case letters, digits and underscores, starting with a letter (got {got})"
+    if kind == "string_too_long":
+        return key, f"is too long (at most {ctx.get('max_length')} characters)"
+    if kind in ("string_too_short", "too_short"):
+        return key, "must not be empty"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return key, f"must be a table (got {got})"
+    if kind == "list_type":
+        return key, f"must be an array (got {got})"
+    if kind == "literal_error":
+        return key, f"must be one of {ctx.get('expected')} (got {got})"
+    if kind == "union_tag_invalid":
+        return key, f"unknown distribution {ctx.get('tag')!r}; allowed: {', '.join(DISTRIBUTION_NAMES)}"
+    if kind == "union_tag_not_found":
+        return key, f"a distribution table needs a 'dist' key, one of: {', '.join(DISTRIBUTION_NAMES)}"
+    if kind == "value_error":
+        msg = str(ctx.get("error", err.get("msg", "")))
+        return key, msg
+    return key, f"{err.get('msg', 'invalid')} (got {got})"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return repr(value[:40] + ("..." if len(value) > 40 else ""))
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value)
+
+
+def _check_consistency(s: Scenario) -> list[tuple[str, str]]:
+    """Rules that span several keys: references, orderings, requirements."""
+    problems: list[tuple[str, str]] = []
+    base, horizon = s.trade.base_year, s.run.horizon_year
+    if horizon <= base:
+        problems.append(("run.horizon_year", f"must be after trade.base_year = {base} (got {horizon})"))
+    elif horizon - base > LIMITS["max_horizon_years"]:
+        problems.append(("run.horizon_year", f"at most {LIMITS['max_horizon_years']} years after trade.base_year = {base} (got {horizon})"))
+    if s.trade.target_usd_bn <= 0:
+        problems.append(("trade.target_usd_bn", "must be > 0"))
+    obs = s.trade.observed
+    if obs is not None and obs.year != base + 1:
+        problems.append(("trade.observed.year", f"must be the first simulated year, trade.base_year + 1 = {base + 1} (got {obs.year})"))
+
+    financiers = set(s.portfolio.financiers) if s.portfolio else set()
+    if s.pipeline is None:
+        if s.portfolio is not None and s.portfolio.backlog is not None and s.portfolio.backlog.capex_usd_bn > 0:
+            problems.append(("portfolio.backlog", "needs a [pipeline] to give the projects sizes, sectors and durations"))
+        return problems
+
+    p = s.pipeline
+    if s.portfolio is None:
+        problems.append(("portfolio", "required when there is a [pipeline]: projects need financiers"))
+    sectors = set(p.sectors)
+    generic = p.launches_per_year > 0 or (s.portfolio is not None and s.portfolio.backlog is not None and s.portfolio.backlog.capex_usd_bn > 0)
+    if not generic and not p.projects:
+        problems.append(("pipeline", "has no launches (launches_per_year = 0), no backlog and no projects; remove [pipeline] for an organic-only scenario"))
+    for key, mix, known in (("sector_mix", p.sector_mix, sectors), ("financier_mix", p.financier_mix, financiers)):
+        for name in mix:
+            if name not in known:
+                problems.append((f"pipeline.{key}.{name}", f"is not defined{_suggest(name, sorted(known))}"))
+        if generic and sum(mix.values()) <= 0:
+            problems.append((f"pipeline.{key}", "needs at least one positive weight when there are generic projects (launches or backlog)"))
+    seen: set[str] = set()
+    for proj in p.projects:
+        k = f"pipeline.projects.{proj.name}"
+        if proj.name in seen:
+            problems.append((k, "name used twice"))
+        seen.add(proj.name)
+        if proj.sector not in sectors:
+            problems.append((f"{k}.sector", f"'{proj.sector}' is not a sector of [pipeline.sectors]{_suggest(proj.sector, sorted(sectors))}"))
+        if proj.financier is not None and proj.financier not in financiers:
+            problems.append((f"{k}.financier", f"'{proj.financier}' is not a financier of [portfolio.financiers]{_suggest(proj.financier, sorted(financiers))}"))
+        if proj.stage == "awaiting_finance":
+            if proj.financier is None:
+                problems.append((f"{k}.financier", "required when stage = 'awaiting_finance'"))
+            if proj.build_years is None:
+                problems.append((f"{k}.build_years", "required when stage = 'awaiting_finance'"))
+            for extra in ("construction_start", "completion_year"):
+                if getattr(proj, extra) is not None:
+                    problems.append((f"{k}.{extra}", "only for stages 'operating' and 'construction'; use build_years and finance_request_year"))
+        else:
+            if proj.completion_year is None:
+                problems.append((f"{k}.completion_year", f"required when stage = '{proj.stage}'"))
+            if proj.construction_start is None:
+                problems.append((f"{k}.construction_start", f"required when stage = '{proj.stage}'"))
+            for extra in ("build_years", "finance_request_year"):
+                if getattr(proj, extra) is not None:
+                    problems.append((f"{k}.{extra}", "only for stage 'awaiting_finance'"))
+            if proj.completion_year is not None and proj.construction_start is not None:
+                lo, hi = proj.completion_year.support()
+                if lo <= proj.construction_start:
+                    problems.append((f"{k}.completion_year", f"must be after construction_start = {proj.construction_start:g} (got {proj.completion_year.describe()})"))
+                if proj.stage == "operating" and hi > s.start_year:
+                    problems.append((f"{k}.completion_year", f"an operating project must have completed by the start, {s.start_year} (got {proj.completion_year.describe()})"))
+                if proj.stage == "construction" and lo < s.start_year:
+                    problems.append((f"{k}.completion_year", f"a project under construction completes after the start, {s.start_year} (got {proj.completion_year.describe()}); use stage = 'operating'"))
+    for group, entries in (("measures", s.measures), ("shocks", s.shocks)):
+        names: set[str] = set()
+        for e in entries:
+            if e.name in names:
+                problems.append((f"{group}.{e.name}", "name used twice"))
+            names.add(e.name)
+    return problems
+
+
+def key_reference() -> str:
+    """Markdown tables of every scenario key, generated from the schema."""
+    out: list[str] = []
+
+    def table(title: str, model: type[BaseModel]) -> None:
+        out.append(f"**`{title}`** — {(model.__doc__ or '').strip().split(':', 1)[-1].strip()}\n")
+        out.append("| key | type | meaning |\n|---|---|---|")
+        for name, f in model.model_fields.items():
+            req = "required" if f.is_required() else f"default `{_default_text(f.default, f.default_factory)}`"
+            out.append(f"| `{name}` | {_type_text(f.annotation)}, {req} | {f.description or ''} |")
+        out.append("")
+
+    for title, model in (
+        ("top level", Scenario),
+        ("[trade]", Trade),
+        ("[trade.growth]", Growth),
+        ("[trade.observed]", Observed),
+        ("[portfolio]", Portfolio),
+        ("[portfolio.financiers.NAME]", Financier),
+        ("[portfolio.backlog]", Backlog),
+        ("[portfolio.implementation]", Implementation),
+        ("[pipeline]", Pipeline),
+        ("[pipeline.sectors.NAME]", Sector),
+        ("[[pipeline.projects]]", Project),
+        ("[[measures]]", Measure),
+        ("[[shocks]]", Shock),
+        ("[run]", Run),
+    ):
+        table(title, model)
+    return "\n".join(out)
+
+
+def _default_text(default: Any, factory: Any) -> str:
+    if factory is not None:
+        return "empty"
+    return "none" if default is None else str(default)
+
+
+def _type_text(annotation: Any) -> str:
+    text = repr(annotation)
+    if "Fixed" in text:
+        return "number or distribution"
+    if "Literal" in text:
+        return "one of " + ", ".join(f"`{a}`" for a in getattr(annotation, "__args__", ()))
+    for word, label in (("dict[", "table of tables" if "sim." in text else "table of numbers"), ("list[", "array of tables"), ("int", "integer"), ("float", "number"), ("str", "string")):
+        if word in text:
+            return label
+    return "table"
+
+
+if __name__ == "__main__":
+    print(key_reference())
