@@ -1,4 +1,4 @@
-"""The command line: ``coopsim run | validate``.
+"""The command line: ``coopsim run | validate | keys``.
 
 A thin layer over the Python API. Problems with the user's input (scenario,
 options, output folder) end with one readable message on stderr and exit
@@ -16,7 +16,7 @@ from .history import HistoryError
 from .outputs import OutputError, check_destination
 from .results import Results
 from .runner import default_workers, simulate
-from .scenario import LIMITS, ScenarioError, load_scenario
+from .scenario import LIMITS, ScenarioError, key_reference, load_scenario
 
 __all__ = ["main"]
 
@@ -54,10 +54,14 @@ def _seed(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="coopsim", description="Monte Carlo simulator of bilateral trade targets and the cooperation projects behind them.")
+    parser = _Parser(
+        prog="coopsim", description="Monte Carlo simulator of bilateral trade targets and the cooperation projects behind them."
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    run = sub.add_parser("run", help="simulate a scenario and write a results folder", description="Simulate a scenario and write a results folder.")
+    run = sub.add_parser(
+        "run", help="simulate a scenario and write a results folder", description="Simulate a scenario and write a results folder."
+    )
     run.add_argument("scenario", type=Path, help="scenario file (TOML)")
     run.add_argument("--paths", type=_positive_int(LIMITS["max_paths"]), help="Monte Carlo paths (default: the scenario's run.paths)")
     run.add_argument("--seed", type=_seed, help="root seed (default: the scenario's run.seed)")
@@ -67,8 +71,16 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--keep-paths", action="store_true", help="also save every path's annual trade by component (paths.npz)")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
-    val = sub.add_parser("validate", help="check scenario files without running them", description="Check scenario files fully, without running them.")
+    val = sub.add_parser(
+        "validate", help="check scenario files without running them", description="Check scenario files fully, without running them."
+    )
     val.add_argument("scenarios", type=Path, nargs="+", help="scenario files (TOML)")
+
+    sub.add_parser(
+        "keys",
+        help="print every scenario key with its type and meaning (Markdown)",
+        description="Print every scenario key with its type and meaning.",
+    )
     return parser
 
 
@@ -90,12 +102,13 @@ def headline(results: Results) -> str:
         lines.append(f"  {year:<22}{_pct(p):>12}   {_pct(lo)} to {_pct(hi)}")
     hy = s["hit_year"]
 
-    def show(v: int | None) -> str:
-        return str(v) if v is not None else f"after {last}"
+    def year_or_later(v: int | None) -> str:
+        return str(v) if v is not None else f"later than {last}"
 
     lines += [
         "",
-        f"  median year reached   {show(hy['p50'])}   (10% of paths by {show(hy['p10'])}, 90% by {show(hy['p90'])})",
+        f"  median year reached   {year_or_later(hy['p50'])}",
+        f"  10% of paths reach it by {year_or_later(hy['p10'])}; 90% by {year_or_later(hy['p90'])}",
         f"  not reached by {last}: {_pct(hy['share_never'])} of paths",
     ]
     return "\n".join(lines)
@@ -120,7 +133,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         try:
             load_scenario(path)
         except ScenarioError as exc:
-            print(f"coopsim: {exc}", file=sys.stderr)
+            print(exc, file=sys.stderr)
             failed += 1
         else:
             print(f"{path}: ok")
@@ -133,8 +146,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _cmd_run(args)
+        if args.command == "keys":
+            print(key_reference())
+            return 0
         return _cmd_validate(args)
-    except (ScenarioError, OutputError, HistoryError) as exc:
+    except ScenarioError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_INPUT
+    except (OutputError, HistoryError) as exc:
         print(f"coopsim: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -33,6 +33,7 @@ __all__ = [
     "Choice",
     "Uncertain",
     "DISTRIBUTION_NAMES",
+    "DISTRIBUTIONS",
 ]
 
 _Z90 = float(special.ndtri(0.9))
@@ -41,7 +42,7 @@ _Z90 = float(special.ndtri(0.9))
 class Distribution(BaseModel):
     """Base class: an uncertain scalar input, sampled by inversion."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """Quantile function applied elementwise to uniforms ``u`` in (0, 1)."""
@@ -128,9 +129,7 @@ class Triangular(Distribution):
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
         if not (self.min <= self.mode <= self.max and self.min < self.max):
-            raise ValueError(
-                f"triangular needs min <= mode <= max and min < max (got {self.min:g}, {self.mode:g}, {self.max:g})"
-            )
+            raise ValueError(f"triangular needs min <= mode <= max and min < max (got {self.min:g}, {self.mode:g}, {self.max:g})")
         return self
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
@@ -284,7 +283,9 @@ class Choice(Distribution):
 
 
 _KINDS = (Fixed, Uniform, Triangular, Pert, Normal, Lognormal, Choice)
-DISTRIBUTION_NAMES: tuple[str, ...] = tuple(k.model_fields["dist"].annotation.__args__[0] for k in _KINDS)  # type: ignore[union-attr]
+DISTRIBUTIONS: dict[str, type[Distribution]] = {k.model_fields["dist"].annotation.__args__[0]: k for k in _KINDS}  # type: ignore[union-attr]
+"""Distribution classes by their ``dist`` name."""
+DISTRIBUTION_NAMES: tuple[str, ...] = tuple(DISTRIBUTIONS)
 
 
 def _number_or_table(value: Any) -> Any:
@@ -298,12 +299,14 @@ def _number_or_table(value: Any) -> Any:
     if isinstance(value, dict) and "dist" not in value:
         raise ValueError(f"a distribution table needs a 'dist' key, one of: {', '.join(DISTRIBUTION_NAMES)}")
     if not isinstance(value, dict):
-        raise ValueError(f"must be a number or a distribution table like {{dist = \"pert\", min = 1, mode = 2, max = 4}}, not {type(value).__name__}")
+        raise ValueError(
+            f'must be a number or a distribution table like {{dist = "pert", min = 1, mode = 2, max = 4}}, not {type(value).__name__}'
+        )
     return value
 
 
 Uncertain = Annotated[
-    Union[Fixed, Uniform, Triangular, Pert, Normal, Lognormal, Choice],
+    Fixed | Uniform | Triangular | Pert | Normal | Lognormal | Choice,
     Field(discriminator="dist"),
     BeforeValidator(_number_or_table),
 ]

@@ -42,5 +42,7 @@ def load_history(path: str | Path, reporter: str, statuses: tuple[str, ...] = ST
                 continue
             by_year.setdefault(int(row["year"]), []).append(float(row["value_usd_bn"]))
         except (KeyError, TypeError, ValueError):
-            raise HistoryError(f"{p}: line {line}: needs year, value_usd_bn, reporter and status columns with a whole year and a number") from None
+            raise HistoryError(
+                f"{p}: line {line}: needs year, value_usd_bn, reporter and status columns with a whole year and a number"
+            ) from None
     return [(y, median(v)) for y, v in sorted(by_year.items())]

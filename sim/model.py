@@ -187,7 +187,7 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
             rows = mine[sl]
             generic = requests.kind[rows] == 1
             generic_funded[requests.index[rows[generic]]] = when[generic]
-            for j, t in zip(requests.index[rows[~generic]], when[~generic]):
+            for j, t in zip(requests.index[rows[~generic]], when[~generic], strict=True):
                 env.timeout(t - env.now).callbacks.append(lambda _e, ev=funded_events[int(j)]: ev.succeed())
 
         _Financier(env, x.capacity_usd_bn[k], requests.time[mine], requests.capex_usd_bn[mine], on_funded)
@@ -215,7 +215,9 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
 
     # funded but not started by the horizon (awaiting processes still waiting) stay inf
     if n_flag:
-        flagship_end = np.where(np.isfinite(flagship_start) & ~np.isfinite(flagship_end) & (f.stage == _AWAITING), flagship_start + f.build_years, flagship_end)
+        flagship_end = np.where(
+            np.isfinite(flagship_start) & ~np.isfinite(flagship_end) & (f.stage == _AWAITING), flagship_start + f.build_years, flagship_end
+        )
 
     duration = g.build_years + g.delay_years
     builders = s.portfolio.implementation.max_concurrent_builds if s.portfolio and s.portfolio.implementation else None

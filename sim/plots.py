@@ -187,7 +187,7 @@ def _run_identity(s: dict[str, Any]) -> str:
 
 
 def _caption_many(results_list: Sequence[Results], labels: Sequence[str]) -> str:
-    parts = [f"{label}: {_run_identity(r.summary)}" for r, label in zip(results_list, labels)]
+    parts = [f"{label}: {_run_identity(r.summary)}" for r, label in zip(results_list, labels, strict=True)]
     return "Source: coopsim Monte Carlo simulation. Scenarios -- " + "; ".join(parts) + "."
 
 
@@ -257,7 +257,7 @@ def _history(results: Results) -> tuple[np.ndarray, np.ndarray]:
     hist = sorted((int(y), _num(v)) for y, v in (results.history or []))
     if not hist:
         return np.array([], dtype=int), np.array([])
-    years, values = zip(*hist)
+    years, values = zip(*hist, strict=True)
     return np.array(years), np.array(values)
 
 
@@ -309,18 +309,36 @@ def fan_chart(results: Results) -> Figure:
     median.set_gid("median")
     _target_line(ax, target)
     if len(hy):
-        ax.plot(hy, hv, color=INK, linewidth=1.8, marker="o", markersize=5, label=_history_label(results), zorder=5,
-                gid="observed")
+        ax.plot(hy, hv, color=INK, linewidth=1.8, marker="o", markersize=5, label=_history_label(results), zorder=5, gid="observed")
     base_year = s.get("base_year")
     base = _num(s.get("base_usd_bn"))
     if base_year is not None and math.isfinite(base):
-        ax.plot([int(base_year)], [base], linestyle="none", marker="D", markersize=8, markerfacecolor="white",
-                markeredgecolor=INK, markeredgewidth=2, label=f"base year {int(base_year)}: {_money(base)}", zorder=6)
+        ax.plot(
+            [int(base_year)],
+            [base],
+            linestyle="none",
+            marker="D",
+            markersize=8,
+            markerfacecolor="white",
+            markeredgecolor=INK,
+            markeredgewidth=2,
+            label=f"base year {int(base_year)}: {_money(base)}",
+            zorder=6,
+        )
     if len(years) and math.isfinite(q["p50"][-1]):
         fig.subplots_adjust(right=0.875)
-        ax.annotate(f"median {years[-1]}:\n{_money(q['p50'][-1])}", (x[-1], q["p50"][-1]), xytext=(10, 0),
-                    textcoords="offset points", va="center", ha="left", fontsize=NOTE_SIZE, color=BLUE,
-                    fontweight="bold", annotation_clip=False)
+        ax.annotate(
+            f"median {years[-1]}:\n{_money(q['p50'][-1])}",
+            (x[-1], q["p50"][-1]),
+            xytext=(10, 0),
+            textcoords="offset points",
+            va="center",
+            ha="left",
+            fontsize=NOTE_SIZE,
+            color=BLUE,
+            fontweight="bold",
+            annotation_clip=False,
+        )
 
     first = min([*(hy.tolist() if len(hy) else []), *x.tolist()]) if len(x) or len(hy) else 0
     last = max([*x.tolist(), *(hy.tolist() if len(hy) else [])]) if len(x) or len(hy) else 1
@@ -365,8 +383,16 @@ def reach_probability(results: Results) -> Figure:
     ax.text(ax.get_xlim()[0] + 0.1, 0.5, " even odds", color=MUTED, fontsize=NOTE_SIZE, va="bottom", ha="left")
     _annotate_median_year(ax, results, p, years)
     if len(years) and math.isfinite(p[-1]):
-        ax.annotate(f"by {years[-1]}: {_pct(p[-1])}", (years[-1], p[-1]), xytext=(0, 12 if p[-1] < 0.9 else -18),
-                    textcoords="offset points", ha="right", fontsize=NOTE_SIZE, color=BLUE, fontweight="bold")
+        ax.annotate(
+            f"by {years[-1]}: {_pct(p[-1])}",
+            (years[-1], p[-1]),
+            xytext=(0, 12 if p[-1] < 0.9 else -18),
+            textcoords="offset points",
+            ha="right",
+            fontsize=NOTE_SIZE,
+            color=BLUE,
+            fontweight="bold",
+        )
     _legend(ax, ncol=1, loc="upper left")
     return fig
 
@@ -379,9 +405,16 @@ def _annotate_median_year(ax: Axes, results: Results, p: np.ndarray, years: np.n
     k = np.flatnonzero(years == int(median_year))
     if not len(k) or not math.isfinite(p[k[0]]):
         return
-    ax.annotate(f"50% reached by {int(median_year)}", (years[k[0]], p[k[0]]), xytext=(12, -26),
-                textcoords="offset points", fontsize=NOTE_SIZE, color=INK, ha="left",
-                arrowprops={"arrowstyle": "-", "color": MUTED, "linewidth": 1})
+    ax.annotate(
+        f"50% reached by {int(median_year)}",
+        (years[k[0]], p[k[0]]),
+        xytext=(12, -26),
+        textcoords="offset points",
+        fontsize=NOTE_SIZE,
+        color=INK,
+        ha="left",
+        arrowprops={"arrowstyle": "-", "color": MUTED, "linewidth": 1},
+    )
 
 
 def hit_year_distribution(results: Results) -> Figure:
@@ -415,13 +448,29 @@ def hit_year_distribution(results: Results) -> Figure:
         _caption(results),
     )
     bars = ax.bar(years, np.nan_to_num(shares), width=0.72, color=BLUE, label="first reached in year", zorder=3)
-    nbar = ax.bar([never_x], [0.0 if not math.isfinite(never) else never], width=0.72, color=NEVER_GREY,
-                  edgecolor="white", hatch="//", label=never_label, zorder=3)
+    nbar = ax.bar(
+        [never_x],
+        [0.0 if not math.isfinite(never) else never],
+        width=0.72,
+        color=NEVER_GREY,
+        edgecolor="white",
+        hatch="//",
+        label=never_label,
+        zorder=3,
+    )
     ax.axvline(last + 0.8, color="#BBBBBB", linewidth=1, linestyle="-", zorder=1)
-    for rect, value in [*zip(bars, shares), (nbar[0], never)]:
+    for rect, value in [*zip(bars, shares, strict=True), (nbar[0], never)]:
         if math.isfinite(value) and (value > 0 or rect is nbar[0]):
-            ax.annotate(_pct(value), (rect.get_x() + rect.get_width() / 2, rect.get_height()), xytext=(0, 3),
-                        textcoords="offset points", ha="center", va="bottom", fontsize=NOTE_SIZE - 0.5, color=INK)
+            ax.annotate(
+                _pct(value),
+                (rect.get_x() + rect.get_width() / 2, rect.get_height()),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=NOTE_SIZE - 0.5,
+                color=INK,
+            )
 
     highest = max([0.02, *(v for v in [*shares, never] if math.isfinite(v))])
     top = highest * 1.5
@@ -446,14 +495,31 @@ def hit_year_distribution(results: Results) -> Figure:
             legend_loc = "upper right"  # keep the median note clear of the legend
         if len(k):
             height = shares[k[0]] if math.isfinite(shares[k[0]]) else 0.0
-            ax.annotate(f"median: {int(median_year)}\nhalf of paths reach the target by then",
-                        (years[k[0]], height), xytext=(years[k[0]], highest * 1.2), textcoords="data",
-                        ha="center", va="bottom", fontsize=NOTE_SIZE, color=INK, fontweight="bold",
-                        arrowprops={"arrowstyle": "->", "color": INK, "linewidth": 1.1, "shrinkA": 3, "shrinkB": 16})
+            ax.annotate(
+                f"median: {int(median_year)}\nhalf of paths reach the target by then",
+                (years[k[0]], height),
+                xytext=(years[k[0]], highest * 1.2),
+                textcoords="data",
+                ha="center",
+                va="bottom",
+                fontsize=NOTE_SIZE,
+                color=INK,
+                fontweight="bold",
+                arrowprops={"arrowstyle": "->", "color": INK, "linewidth": 1.1, "shrinkA": 3, "shrinkB": 16},
+            )
     else:
-        ax.text(last + 0.55, 0.97, f"Fewer than half of paths reach\nthe target by {last}: no median year",
-                transform=ax.get_xaxis_transform(), ha="right", va="top", fontsize=NOTE_SIZE, color=INK,
-                fontweight="bold", linespacing=1.3)
+        ax.text(
+            last + 0.55,
+            0.97,
+            f"Fewer than half of paths reach\nthe target by {last}: no median year",
+            transform=ax.get_xaxis_transform(),
+            ha="right",
+            va="top",
+            fontsize=NOTE_SIZE,
+            color=INK,
+            fontweight="bold",
+            linespacing=1.3,
+        )
     _legend(ax, ncol=1, loc=legend_loc)
     return fig
 
@@ -566,7 +632,7 @@ def overlay_fan_charts(results_list: Sequence[Results], labels: Sequence[str]) -
     xs: list[float] = []
     tops: list[float] = []
     seen_history: set[str] = set()
-    for i, (r, label) in enumerate(zip(results_list, labels)):
+    for i, (r, label) in enumerate(zip(results_list, labels, strict=True)):
         color = SCENARIO_COLORS[i % len(SCENARIO_COLORS)]
         x, q = _with_base(r, np.array(r.years), _quantile_series(r))
         ax.fill_between(x, q["p25"], q["p75"], color=color, alpha=0.18, linewidth=0, zorder=1)
@@ -578,8 +644,7 @@ def overlay_fan_charts(results_list: Sequence[Results], labels: Sequence[str]) -
         hist_label = _history_label(r)
         if len(hy) and hist_label not in seen_history:
             marker = "os^v"[len(seen_history) % 4]
-            ax.plot(hy, hv, color=INK, linewidth=1.6, marker=marker, markersize=4.5, label=hist_label, zorder=5,
-                    gid="observed")
+            ax.plot(hy, hv, color=INK, linewidth=1.6, marker=marker, markersize=4.5, label=hist_label, zorder=5, gid="observed")
             seen_history.add(hist_label)
             xs += hy.tolist()
             tops += hv.tolist()
@@ -592,8 +657,11 @@ def overlay_fan_charts(results_list: Sequence[Results], labels: Sequence[str]) -
     ax.set_ylim(0, _top_with_room(tops, 1.0, 1.12))
     ax.set_ylabel("Trade turnover, USD bn", fontsize=LABEL_SIZE, color=INK)
     lines = ax.get_lines()
-    handles = ([ln for ln in lines if ln.get_gid() == "median"] + [ln for ln in lines if ln.get_gid() == "observed"]
-               + [ln for ln in lines if ln.get_gid() == "target"])
+    handles = (
+        [ln for ln in lines if ln.get_gid() == "median"]
+        + [ln for ln in lines if ln.get_gid() == "observed"]
+        + [ln for ln in lines if ln.get_gid() == "target"]
+    )
     _legend(ax, handles=handles, ncol=2 if len(handles) > 4 else 1)
     return fig
 
@@ -629,13 +697,14 @@ def overlay_reach_probability(results_list: Sequence[Results], labels: Sequence[
     ax.axhline(0.5, color=MUTED, linestyle=":", linewidth=1.3, zorder=1)
     xs: list[int] = []
     markers = "osD^v<>"
-    for i, (r, label) in enumerate(zip(results_list, labels)):
+    for i, (r, label) in enumerate(zip(results_list, labels, strict=True)):
         color = SCENARIO_COLORS[i % len(SCENARIO_COLORS)]
         years = np.array(r.years)
         p, lo, hi = _prob_series(r)
         ax.fill_between(years, lo, hi, color=color, alpha=0.18, linewidth=0, zorder=2)
-        (line,) = ax.plot(years, p, color=color, linewidth=2.2, marker=markers[i % len(markers)], markersize=5.5,
-                          label=str(label), zorder=3)
+        (line,) = ax.plot(
+            years, p, color=color, linewidth=2.2, marker=markers[i % len(markers)], markersize=5.5, label=str(label), zorder=3
+        )
         line.set_gid("p_reach")
         xs += years.tolist()
     if xs:

@@ -176,8 +176,14 @@ class Results:
         years = s["years"]
         annual = [{"year": y, **s["annual_trade_usd_bn"][y]} for y in years]
         reach = [
-            {"year": y, "p_reach_by_year": s["p_reach_by_year"][y]["p"], "ci95_low": s["p_reach_by_year"][y]["ci95"][0], "ci95_high": s["p_reach_by_year"][y]["ci95"][1],
-             "p_above_in_year": s["p_above_in_year"][y]["p"], "hit_share": s["hit_year_share"][y]}
+            {
+                "year": y,
+                "p_reach_by_year": s["p_reach_by_year"][y]["p"],
+                "ci95_low": s["p_reach_by_year"][y]["ci95"][0],
+                "ci95_high": s["p_reach_by_year"][y]["ci95"][1],
+                "p_above_in_year": s["p_above_in_year"][y]["p"],
+                "hit_share": s["hit_year_share"][y],
+            }
             for y in years
         ]
         components = [{"year": y, "component": c, "mean_usd_bn": v} for y in years for c, v in s["components_mean_usd_bn"][y].items()]
@@ -202,7 +208,9 @@ class Results:
                 writer.writerows(self.history)
             names.append("history.csv")
         if self.paths_trade is not None:
-            np.savez_compressed(folder / "paths.npz", trade_usd_bn=self.paths_trade, years=np.array(self.years), components=np.array(COMPONENTS))
+            np.savez_compressed(
+                folder / "paths.npz", trade_usd_bn=self.paths_trade, years=np.array(self.years), components=np.array(COMPONENTS)
+            )
             names.append("paths.npz")
         return names
 

@@ -325,9 +325,9 @@ def draw_path(s: Scenario, seed: int, path: int) -> PathInputs:
         rest_dist = obs.rest_of_year_log_growth
         rest = _ppf(rest_dist, u[2]) if rest_dist is not None else math.log1p(obs.growth) + growth_sd * float(special.ndtri(u[2]))
 
-    financiers = list(s.portfolio.financiers.values()) if s.portfolio else []
+    financiers = list(s.portfolio.financiers.items()) if s.portfolio else []
     capacity = np.zeros((len(financiers), n_years))
-    for k, (name, fin) in enumerate(zip(s.portfolio.financiers if s.portfolio else [], financiers)):
+    for k, (name, fin) in enumerate(financiers):
         capacity[k] = fin.capacity_usd_bn_per_year.ppf(stream(seed, path, f"financier:{name}").random(n_years))
 
     p = s.pipeline

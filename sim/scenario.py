@@ -3,8 +3,8 @@
 A scenario file has the groups ``[trade]``, ``[portfolio]``, ``[pipeline]``,
 ``[[measures]]``, ``[[shocks]]`` and ``[run]``. Every key is declared here
 once, with its type, allowed range and meaning; the README's key reference is
-generated from these declarations (``python -m sim.scenario`` prints it) and a
-test keeps the two in step.
+generated from these declarations (``coopsim keys`` prints it) and a test
+keeps the two in step.
 
 Inputs are addressed by dotted paths (``trade.growth.mean``,
 ``portfolio.financiers.cdb.capacity_usd_bn_per_year``,
@@ -29,9 +29,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from .distributions import DISTRIBUTION_NAMES, Distribution, Uncertain
+from .distributions import DISTRIBUTION_NAMES, DISTRIBUTIONS, Distribution, Uncertain
 
-__all__ = ["Scenario", "ScenarioError", "load_scenario", "scenario_from_dict", "LIMITS"]
+__all__ = ["Scenario", "ScenarioError", "load_scenario", "scenario_from_dict", "key_reference", "LIMITS"]
 
 LIMITS = {
     "max_paths": 100_000_000,
@@ -68,10 +68,16 @@ class ScenarioError(ValueError):
 # ---------------------------------------------------------------- field types
 
 
-def _within(lo: float, hi: float, *, lo_open: bool = False, what: str = "") -> Any:
-    """Validator: every value the distribution can take lies in the range."""
+MAX_MONEY_USD_BN = 100_000.0
+"""Largest amount accepted anywhere (USD bn, at the 99.9th percentile of a distribution): beyond any real trade flow."""
+
+
+def _within(lo: float, hi: float, *, lo_open: bool = False, what: str = "", cap: float | None = None) -> Any:
+    """Validator: every value the distribution can take lies in the range (and its 99.9th percentile below ``cap``)."""
 
     def check(d: Distribution) -> Distribution:
+        if cap is not None and float(d.ppf(0.999)) > cap:
+            raise ValueError(f"must be at most {cap:,.0f}{what} (got {d.describe()})")
         a, b = d.support()
         bad_lo = a < lo or (lo_open and a == lo and d.attains_min)
         if bad_lo or b > hi:
@@ -85,8 +91,8 @@ def _within(lo: float, hi: float, *, lo_open: bool = False, what: str = "") -> A
     return AfterValidator(check)
 
 
-Money = Annotated[Uncertain, _within(0.0, math.inf, what=" (USD bn)")]
-PositiveMoney = Annotated[Uncertain, _within(0.0, math.inf, lo_open=True, what=" (USD bn)")]
+Money = Annotated[Uncertain, _within(0.0, math.inf, what=" (USD bn)", cap=MAX_MONEY_USD_BN)]
+PositiveMoney = Annotated[Uncertain, _within(0.0, math.inf, lo_open=True, what=" (USD bn)", cap=MAX_MONEY_USD_BN)]
 Share = Annotated[Uncertain, _within(0.0, 1.0)]
 Years = Annotated[Uncertain, _within(0.0, math.inf)]
 PositiveYears = Annotated[Uncertain, _within(0.0, math.inf, lo_open=True)]
@@ -95,7 +101,8 @@ Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 
 
 class _Table(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True)
+    # strict: true/false and quoted numbers are not numbers, 2024.0 is not a whole year
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True, strict=True)
 
 
 # ---------------------------------------------------------------- [trade]
@@ -104,10 +111,24 @@ class _Table(BaseModel):
 class Growth(_Table):
     """``[trade.growth]``: the organic growth law of yearly log-growth."""
 
-    mean: Uncertain = Field(description="Mean yearly log-growth of organic trade (0.10 = about +10.5% a year). A distribution is drawn once per path (parameter uncertainty).")
-    sd: Annotated[Uncertain, _within(0.0, 5.0)] = Field(description="Standard deviation of yearly log-growth around the mean. A distribution is drawn once per path.")
-    persistence: float = Field(default=0.0, ge=0.0, lt=1.0, description="AR(1) coefficient of the yearly deviations from the mean, in [0, 1). 0: independent years.")
-    df: float | None = Field(default=None, gt=2.0, le=1000.0, description="Degrees of freedom of Student-t innovations (heavy tails), > 2; scaled to keep `sd`. Omit for normal innovations.")
+    mean: Uncertain = Field(
+        description="Mean yearly log-growth of organic trade (0.10 = about +10.5% a year). A distribution is drawn once per path (parameter uncertainty)."
+    )
+    sd: Annotated[Uncertain, _within(0.0, 5.0)] = Field(
+        description="Standard deviation of yearly log-growth around the mean. A distribution is drawn once per path."
+    )
+    persistence: float = Field(
+        default=0.0,
+        ge=0.0,
+        lt=1.0,
+        description="AR(1) coefficient of the yearly deviations from the mean, in [0, 1). 0: independent years.",
+    )
+    df: float | None = Field(
+        default=None,
+        gt=2.0,
+        le=1000.0,
+        description="Degrees of freedom of Student-t innovations (heavy tails), > 2; scaled to keep `sd`. Omit for normal innovations.",
+    )
 
 
 class Observed(_Table):
@@ -116,17 +137,28 @@ class Observed(_Table):
     year: int = Field(description="The partly observed year; must be `base_year + 1`.")
     months: int = Field(ge=1, le=11, description="Months observed, from January (1 to 11).")
     growth: float = Field(gt=-1.0, le=10.0, description="Year-on-year growth of the observed months (0.23 = +23%).")
-    rest_of_year_log_growth: Uncertain | None = Field(default=None, description="Log-growth of the unobserved months over the same months a year before. Default: normal around log(1 + growth) with the growth law's `sd`.")
+    rest_of_year_log_growth: Uncertain | None = Field(
+        default=None,
+        description="Log-growth of the unobserved months over the same months a year before. Default: normal around log(1 + growth) with the growth law's `sd`.",
+    )
 
 
 class Trade(_Table):
     """``[trade]``: the trade series, its base and target."""
 
-    reporter: str = Field(min_length=1, max_length=40, description="Whose statistics the base and target are measured in (e.g. `UZ` for the Uzbek Statistics Agency, `CN` for China's customs).")
+    reporter: str = Field(
+        min_length=1,
+        max_length=40,
+        description="Whose statistics the base and target are measured in (e.g. `UZ` for the Uzbek Statistics Agency, `CN` for China's customs).",
+    )
     base_year: int = Field(ge=1950, le=2200, description="Last complete year of data; simulated years start the year after.")
     base_usd_bn: float = Field(gt=0.0, le=1e6, description="Trade turnover in the base year, USD bn.")
     target_usd_bn: float = Field(gt=0.0, le=1e6, description="Annual trade turnover to reach, USD bn.")
-    history: str | None = Field(default=None, max_length=500, description="CSV of past values (`year,value_usd_bn,reporter,status,...`), relative to the scenario file; drawn on the fan chart for the same reporter.")
+    history: str | None = Field(
+        default=None,
+        max_length=500,
+        description="CSV of past values (`year,value_usd_bn,reporter,status,...`), relative to the scenario file; drawn on the fan chart for the same reporter.",
+    )
     growth: Growth = Field(description="The organic growth law.")
     observed: Observed | None = Field(default=None, description="A partly observed first year, if any.")
 
@@ -137,21 +169,33 @@ class Trade(_Table):
 class Financier(_Table):
     """``[portfolio.financiers.NAME]``: a lender with a yearly capacity."""
 
-    capacity_usd_bn_per_year: Money = Field(description="New lending capacity added each year, USD bn; a distribution is drawn each year. Unused capacity carries over.")
+    capacity_usd_bn_per_year: Money = Field(
+        description="New lending capacity added each year, USD bn; a distribution is drawn each year. Unused capacity carries over."
+    )
     description: str = Field(default="", max_length=500, description="Free text.")
 
 
 class Backlog(_Table):
     """``[portfolio.backlog]``: agreed projects waiting for finance at the start."""
 
-    capex_usd_bn: float = Field(ge=0.0, le=1e5, description="Total capex of the generic projects that wait for finance at the start, USD bn (named projects excluded). Sizes, sectors, financiers and durations follow the pipeline generator.")
-    cancel_probability: Probability | None = Field(default=None, description="Probability a backlog project is abandoned before finance; default: the pipeline's.")
+    capex_usd_bn: float = Field(
+        ge=0.0,
+        le=1e5,
+        description="Total capex of the generic projects that wait for finance at the start, USD bn (named projects excluded). Sizes, sectors, financiers and durations follow the pipeline generator.",
+    )
+    cancel_probability: Probability | None = Field(
+        default=None, description="Probability a backlog project is abandoned before finance; default: the pipeline's."
+    )
 
 
 class Implementation(_Table):
     """``[portfolio.implementation]``: how many generic projects can be built at once."""
 
-    max_concurrent_builds: int = Field(ge=1, le=1_000_000, description="Generic projects financed from the start on that can be under construction at once; further funded projects queue (first funded, first built). Projects already building at the start are not counted.")
+    max_concurrent_builds: int = Field(
+        ge=1,
+        le=1_000_000,
+        description="Generic projects financed from the start on that can be under construction at once; further funded projects queue (first funded, first built). Projects already building at the start are not counted.",
+    )
 
 
 class Portfolio(_Table):
@@ -168,8 +212,12 @@ class Portfolio(_Table):
 class Sector(_Table):
     """``[pipeline.sectors.NAME]``: trade coefficients of a sector."""
 
-    construction_import_share: Share = Field(description="Share of capex imported from the partner during construction, spread evenly over the build. Drawn once per path.")
-    trade_per_capex_per_year: Uncertain = Field(description="Yearly trade flow per USD of capex once operating at full capacity; negative for import substitution. Drawn once per path.")
+    construction_import_share: Share = Field(
+        description="Share of capex imported from the partner during construction, spread evenly over the build. Drawn once per path."
+    )
+    trade_per_capex_per_year: Uncertain = Field(
+        description="Yearly trade flow per USD of capex once operating at full capacity; negative for import substitution. Drawn once per path."
+    )
     ramp_up_years: float = Field(default=1.0, ge=0.0, le=50.0, description="Years from completion to full operating effect (linear ramp).")
 
 
@@ -184,33 +232,56 @@ class Project(_Table):
     capex_usd_bn: PositiveMoney = Field(description="Capital cost, USD bn.")
     stage: Stage = Field(description="`operating`, `construction` or `awaiting_finance` at the start.")
     financier: str | None = Field(default=None, description="A financier of `[portfolio.financiers]`; required when awaiting finance.")
-    construction_start: float | None = Field(default=None, ge=1900.0, le=2300.0, description="Decimal year construction began (stages `operating`, `construction`).")
-    completion_year: Uncertain | None = Field(default=None, description="Decimal year construction ends (stages `operating`, `construction`).")
+    construction_start: float | None = Field(
+        default=None, ge=1900.0, le=2300.0, description="Decimal year construction began (stages `operating`, `construction`)."
+    )
+    completion_year: Uncertain | None = Field(
+        default=None, description="Decimal year construction ends (stages `operating`, `construction`)."
+    )
     build_years: PositiveYears | None = Field(default=None, description="Years of construction after finance (stage `awaiting_finance`).")
-    finance_request_year: float | None = Field(default=None, ge=1900.0, le=2300.0, description="Decimal year it asks for finance (stage `awaiting_finance`); default: the start.")
+    finance_request_year: float | None = Field(
+        default=None, ge=1900.0, le=2300.0, description="Decimal year it asks for finance (stage `awaiting_finance`); default: the start."
+    )
     delay_probability: Probability = Field(default=0.0, description="Probability of a construction delay.")
     delay_years: Years = Field(default=0.0, description="Length of a delay, years.")
-    cancel_probability: Probability = Field(default=0.0, description="Probability the project is abandoned (no further flows from the start).")
+    cancel_probability: Probability = Field(
+        default=0.0, description="Probability the project is abandoned (no further flows from the start)."
+    )
     construction_import_share: Share | None = Field(default=None, description="Overrides the sector's value.")
     trade_per_capex_per_year: Uncertain | None = Field(default=None, description="Overrides the sector's value.")
     ramp_up_years: float | None = Field(default=None, ge=0.0, le=50.0, description="Overrides the sector's value.")
-    trade_level_uplift: Annotated[Uncertain, _within(-1.0, 10.0, lo_open=True)] = Field(default=0.0, description="Once operating (after ramp-up), organic trade is multiplied by 1 + this (transport links).")
-    trade_growth_uplift: Annotated[Uncertain, _within(-1.0, 1.0)] = Field(default=0.0, description="Once operating, added to the yearly log-growth of organic trade.")
+    trade_level_uplift: Annotated[Uncertain, _within(-1.0, 10.0, lo_open=True)] = Field(
+        default=0.0, description="Once operating (after ramp-up), organic trade is multiplied by 1 + this (transport links)."
+    )
+    trade_growth_uplift: Annotated[Uncertain, _within(-1.0, 1.0)] = Field(
+        default=0.0, description="Once operating, added to the yearly log-growth of organic trade."
+    )
 
 
 class Pipeline(_Table):
     """``[pipeline]``: the generator of generic projects and the sector coefficients."""
 
-    launches_per_year: float = Field(ge=0.0, le=100_000.0, description="Generic projects asking for finance per year at the start (Poisson arrivals).")
+    launches_per_year: float = Field(
+        ge=0.0, le=100_000.0, description="Generic projects asking for finance per year at the start (Poisson arrivals)."
+    )
     launch_trend: float = Field(default=0.0, ge=-1.0, le=1.0, description="Yearly log-growth of the launch rate.")
-    warmup_years: int = Field(default=6, ge=0, le=50, description="Years of launches simulated before the start so the base year already holds the flows of projects in progress; components are measured against the base year.")
+    warmup_years: int = Field(
+        default=6,
+        ge=0,
+        le=50,
+        description="Years of launches simulated before the start so the base year already holds the flows of projects in progress; components are measured against the base year.",
+    )
     capex_usd_bn: PositiveMoney = Field(description="Capex of one generic project, USD bn (drawn per project).")
     build_years: PositiveYears = Field(description="Construction years of one generic project (drawn per project).")
     delay_probability: Probability = Field(default=0.0, description="Probability a generic project is delayed.")
     delay_years: Years = Field(default=0.0, description="Length of a delay, years (drawn per project).")
     cancel_probability: Probability = Field(default=0.0, description="Probability a generic project is abandoned before finance.")
-    sector_mix: dict[str, Annotated[float, Field(ge=0.0)]] = Field(default_factory=dict, description="Relative weight of each sector among generic projects.")
-    financier_mix: dict[str, Annotated[float, Field(ge=0.0)]] = Field(default_factory=dict, description="Relative weight of each financier among generic projects.")
+    sector_mix: dict[str, Annotated[float, Field(ge=0.0)]] = Field(
+        default_factory=dict, description="Relative weight of each sector among generic projects."
+    )
+    financier_mix: dict[str, Annotated[float, Field(ge=0.0)]] = Field(
+        default_factory=dict, description="Relative weight of each financier among generic projects."
+    )
     sectors: dict[Name, Sector] = Field(min_length=1, description="Sector coefficients by name.")
     projects: list[Project] = Field(default_factory=list, description="Named flagship projects.")
 
@@ -249,12 +320,12 @@ class Scenario(_Table):
 
     name: Name = Field(description="Identifier of the scenario.")
     description: str = Field(default="", max_length=2000, description="One line on what the scenario represents.")
-    trade: Trade
+    trade: Trade = Field(description="The trade series, its base, target and growth law.")
     portfolio: Portfolio | None = Field(default=None, description="Financiers, backlog and implementation capacity; needed by projects.")
     pipeline: Pipeline | None = Field(default=None, description="Generic projects and named projects; omit for an organic-only scenario.")
     measures: list[Measure] = Field(default_factory=list, description="Agreements.")
     shocks: list[Shock] = Field(default_factory=list, description="Shocks.")
-    run: Run
+    run: Run = Field(description="Run defaults: paths, seed, horizon.")
 
     _source: str = PrivateAttr(default="<scenario>")
     _sha256: str = PrivateAttr(default="")
@@ -403,6 +474,10 @@ def _read_toml(p: Path, label: str) -> tuple[dict[str, Any], bytes]:
 def _read_with_extends(p: Path, label: str, digest: Any, chain: tuple[Path, ...]) -> dict[str, Any]:
     raw, data = _read_toml(p, label)
     digest.update(data)
+    trade = raw.get("trade")
+    if isinstance(trade, dict) and isinstance(trade.get("history"), str) and chain:
+        # a history path is relative to the file that names it, also when that file is extended
+        trade["history"] = str((p.resolve().parent / trade["history"]).resolve())
     parent = raw.pop("extends", None)
     removals = raw.pop("remove", [])
     if not isinstance(removals, list) or not all(isinstance(r, str) for r in removals):
@@ -508,10 +583,11 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The schema table class at a location (for suggesting key names)."""
     model: Any = Scenario
     for part in loc:
+        if isinstance(part, str) and part in DISTRIBUTIONS and not (isinstance(model, type) and part in model.model_fields):
+            model = DISTRIBUTIONS[part]
+            continue
         if isinstance(part, int) or model is None:
             continue
-        if part in DISTRIBUTION_NAMES:
-            return None
         field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
         if field is None:
             # a key of a dict-of-tables (financier or sector name)
@@ -543,6 +619,8 @@ def _render_loc(loc: tuple[Any, ...], raw: Any) -> str:
             continue
         if part in DISTRIBUTION_NAMES and i > 0 and isinstance(node, dict) and node.get("dist") == part:
             continue  # pydantic's tag of the distribution union, not a key
+        if part in DISTRIBUTION_NAMES and i > 0 and not isinstance(node, (dict, list)):
+            break  # a plain number read as {dist = "fixed", value = ...}: the key is where we are
         parts.append(str(part))
         node = node.get(part) if isinstance(node, dict) else None
     return ".".join(parts).replace(".[", "[")
@@ -630,9 +708,16 @@ def _check_consistency(s: Scenario) -> list[tuple[str, str]]:
     if s.portfolio is None:
         problems.append(("portfolio", "required when there is a [pipeline]: projects need financiers"))
     sectors = set(p.sectors)
-    generic = p.launches_per_year > 0 or (s.portfolio is not None and s.portfolio.backlog is not None and s.portfolio.backlog.capex_usd_bn > 0)
+    generic = p.launches_per_year > 0 or (
+        s.portfolio is not None and s.portfolio.backlog is not None and s.portfolio.backlog.capex_usd_bn > 0
+    )
     if not generic and not p.projects:
-        problems.append(("pipeline", "has no launches (launches_per_year = 0), no backlog and no projects; remove [pipeline] for an organic-only scenario"))
+        problems.append(
+            (
+                "pipeline",
+                "has no launches (launches_per_year = 0), no backlog and no projects; remove [pipeline] for an organic-only scenario",
+            )
+        )
     for key, mix, known in (("sector_mix", p.sector_mix, sectors), ("financier_mix", p.financier_mix, financiers)):
         for name in mix:
             if name not in known:
@@ -646,9 +731,16 @@ def _check_consistency(s: Scenario) -> list[tuple[str, str]]:
             problems.append((k, "name used twice"))
         seen.add(proj.name)
         if proj.sector not in sectors:
-            problems.append((f"{k}.sector", f"'{proj.sector}' is not a sector of [pipeline.sectors]{_suggest(proj.sector, sorted(sectors))}"))
+            problems.append(
+                (f"{k}.sector", f"'{proj.sector}' is not a sector of [pipeline.sectors]{_suggest(proj.sector, sorted(sectors))}")
+            )
         if proj.financier is not None and proj.financier not in financiers:
-            problems.append((f"{k}.financier", f"'{proj.financier}' is not a financier of [portfolio.financiers]{_suggest(proj.financier, sorted(financiers))}"))
+            problems.append(
+                (
+                    f"{k}.financier",
+                    f"'{proj.financier}' is not a financier of [portfolio.financiers]{_suggest(proj.financier, sorted(financiers))}",
+                )
+            )
         if proj.stage == "awaiting_finance":
             if proj.financier is None:
                 problems.append((f"{k}.financier", "required when stage = 'awaiting_finance'"))
@@ -656,7 +748,9 @@ def _check_consistency(s: Scenario) -> list[tuple[str, str]]:
                 problems.append((f"{k}.build_years", "required when stage = 'awaiting_finance'"))
             for extra in ("construction_start", "completion_year"):
                 if getattr(proj, extra) is not None:
-                    problems.append((f"{k}.{extra}", "only for stages 'operating' and 'construction'; use build_years and finance_request_year"))
+                    problems.append(
+                        (f"{k}.{extra}", "only for stages 'operating' and 'construction'; use build_years and finance_request_year")
+                    )
         else:
             if proj.completion_year is None:
                 problems.append((f"{k}.completion_year", f"required when stage = '{proj.stage}'"))
@@ -668,11 +762,26 @@ def _check_consistency(s: Scenario) -> list[tuple[str, str]]:
             if proj.completion_year is not None and proj.construction_start is not None:
                 lo, hi = proj.completion_year.support()
                 if lo <= proj.construction_start:
-                    problems.append((f"{k}.completion_year", f"must be after construction_start = {proj.construction_start:g} (got {proj.completion_year.describe()})"))
+                    problems.append(
+                        (
+                            f"{k}.completion_year",
+                            f"must be after construction_start = {proj.construction_start:g} (got {proj.completion_year.describe()})",
+                        )
+                    )
                 if proj.stage == "operating" and hi > s.start_year:
-                    problems.append((f"{k}.completion_year", f"an operating project must have completed by the start, {s.start_year} (got {proj.completion_year.describe()})"))
+                    problems.append(
+                        (
+                            f"{k}.completion_year",
+                            f"an operating project must have completed by the start, {s.start_year} (got {proj.completion_year.describe()})",
+                        )
+                    )
                 if proj.stage == "construction" and lo < s.start_year:
-                    problems.append((f"{k}.completion_year", f"a project under construction completes after the start, {s.start_year} (got {proj.completion_year.describe()}); use stage = 'operating'"))
+                    problems.append(
+                        (
+                            f"{k}.completion_year",
+                            f"a project under construction completes after the start, {s.start_year} (got {proj.completion_year.describe()}); use stage = 'operating'",
+                        )
+                    )
     for group, entries in (("measures", s.measures), ("shocks", s.shocks)):
         names: set[str] = set()
         for e in entries:
@@ -683,17 +792,12 @@ def _check_consistency(s: Scenario) -> list[tuple[str, str]]:
 
 
 def key_reference() -> str:
-    """Markdown tables of every scenario key, generated from the schema."""
-    out: list[str] = []
-
-    def table(title: str, model: type[BaseModel]) -> None:
-        out.append(f"**`{title}`** — {(model.__doc__ or '').strip().split(':', 1)[-1].strip()}\n")
-        out.append("| key | type | meaning |\n|---|---|---|")
-        for name, f in model.model_fields.items():
-            req = "required" if f.is_required() else f"default `{_default_text(f.default, f.default_factory)}`"
-            out.append(f"| `{name}` | {_type_text(f.annotation)}, {req} | {f.description or ''} |")
-        out.append("")
-
+    """Markdown tables of every scenario key, generated from the schema (the README's key reference)."""
+    out: list[str] = [
+        "Two more top-level keys are read before validation: `extends` (path of a scenario this file starts "
+        "from, relative to this file) and `remove` (array of dotted paths dropped from the extended scenario).",
+        "",
+    ]
     for title, model in (
         ("top level", Scenario),
         ("[trade]", Trade),
@@ -710,7 +814,13 @@ def key_reference() -> str:
         ("[[shocks]]", Shock),
         ("[run]", Run),
     ):
-        table(title, model)
+        doc = (model.__doc__ or "").strip().splitlines()[0]
+        out.append(f"**`{title}`** {doc.split(':', 1)[-1].strip() if title != 'top level' else ''}\n")
+        out.append("| key | type | meaning |\n|---|---|---|")
+        for name, f in model.model_fields.items():
+            req = "required" if f.is_required() else f"default `{_default_text(f.default, f.default_factory)}`"
+            out.append(f"| `{name}` | {_type_text(f.annotation)}, {req} | {f.description or ''} |")
+        out.append("")
     return "\n".join(out)
 
 
@@ -726,11 +836,13 @@ def _type_text(annotation: Any) -> str:
         return "number or distribution"
     if "Literal" in text:
         return "one of " + ", ".join(f"`{a}`" for a in getattr(annotation, "__args__", ()))
-    for word, label in (("dict[", "table of tables" if "sim." in text else "table of numbers"), ("list[", "array of tables"), ("int", "integer"), ("float", "number"), ("str", "string")):
+    for word, label in (
+        ("dict[", "table of tables" if "sim." in text else "table of numbers"),
+        ("list[", "array of tables"),
+        ("int", "integer"),
+        ("float", "number"),
+        ("str", "string"),
+    ):
         if word in text:
             return label
     return "table"
-
-
-if __name__ == "__main__":
-    print(key_reference())

@@ -77,7 +77,7 @@ def _multiplier(s: Scenario, x: PathInputs, log: EventLog, n: int) -> np.ndarray
     t = -1.0 + (np.arange(GRID_PER_YEAR * (n + 1)) + 0.5) / GRID_PER_YEAR
     m = np.ones_like(t)
     sh = x.shocks
-    for tau, depth, rec in zip(log.shock_time, sh.depth, sh.recovery_years):
+    for tau, depth, rec in zip(log.shock_time, sh.depth, sh.recovery_years, strict=True):
         if not math.isfinite(tau):
             continue
         since = t - tau
@@ -161,7 +161,10 @@ def assemble_trade(s: Scenario, x: PathInputs, log: EventLog) -> np.ndarray:
     if s.measures:
         ramps = np.array([m.ramp_up_years for m in s.measures])
         starts = log.measure_start[:, None]
-        e_flow = (x.measure_effect_usd_bn[:, None] * (_ramp_integral(wb[None, :], starts, ramps[:, None]) - _ramp_integral(wa[None, :], starts, ramps[:, None]))).sum(axis=0)
+        e_flow = (
+            x.measure_effect_usd_bn[:, None]
+            * (_ramp_integral(wb[None, :], starts, ramps[:, None]) - _ramp_integral(wa[None, :], starts, ramps[:, None]))
+        ).sum(axis=0)
 
     out = np.empty((n, len(COMPONENTS)))
     for col, flow in ((1, c_flow), (2, p_flow), (3, e_flow)):

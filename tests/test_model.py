@@ -11,12 +11,15 @@ from sim.model import EventLog, finance_requests, simulate_path
 from sim.runner import simulate_chunk
 from sim.sampling import draw_path
 
-SQUEEZED = {f"portfolio.financiers.{k}.capacity_usd_bn_per_year": v for k, v in {
-    "cdb": {"dist": "lognormal", "median": 0.3, "p90": 0.6},
-    "eximbank": {"dist": "lognormal", "median": 0.2, "p90": 0.4},
-    "silk_road_fund": 0.05,
-    "fdi_and_domestic": {"dist": "uniform", "min": 3.0, "max": 8.0},
-}.items()}
+SQUEEZED = {
+    f"portfolio.financiers.{k}.capacity_usd_bn_per_year": v
+    for k, v in {
+        "cdb": {"dist": "lognormal", "median": 0.3, "p90": 0.6},
+        "eximbank": {"dist": "lognormal", "median": 0.2, "p90": 0.4},
+        "silk_road_fund": 0.05,
+        "fdi_and_domestic": {"dist": "uniform", "min": 3.0, "max": 8.0},
+    }.items()
+}
 
 
 def _same_log(a: EventLog, b: EventLog) -> None:
@@ -109,7 +112,17 @@ def test_project_building_in_the_base_year_counts_only_changes_from_it():
 
 
 def test_cancelled_project_stops_its_flows_at_the_start():
-    s = build(one_project({"capex_usd_bn": 1.0, "stage": "construction", "construction_start": 2024.0, "completion_year": 2026.0, "cancel_probability": 1.0}))
+    s = build(
+        one_project(
+            {
+                "capex_usd_bn": 1.0,
+                "stage": "construction",
+                "construction_start": 2024.0,
+                "completion_year": 2026.0,
+                "cancel_probability": 1.0,
+            }
+        )
+    )
     trade = simulate_chunk(s, 5, 0, 1)[0]
     np.testing.assert_allclose(trade[:, 1], -0.25, atol=1e-12)
     np.testing.assert_allclose(trade[:, 2], 0.0, atol=1e-12)
@@ -124,7 +137,16 @@ def test_measure_ramps_in_linearly_from_its_start():
 
 
 def test_railway_level_uplift_multiplies_organic_trade_after_opening():
-    raw = one_project({"capex_usd_bn": 1.0, "stage": "construction", "construction_start": 2024.0, "completion_year": 2027.0, "trade_level_uplift": 0.1, "ramp_up_years": 0.0})
+    raw = one_project(
+        {
+            "capex_usd_bn": 1.0,
+            "stage": "construction",
+            "construction_start": 2024.0,
+            "completion_year": 2027.0,
+            "trade_level_uplift": 0.1,
+            "ramp_up_years": 0.0,
+        }
+    )
     trade = simulate_chunk(build(raw), 5, 0, 1)[0]
     np.testing.assert_allclose(trade[:, 0], [12.4, 12.4, 12.4 * 1.1, 12.4 * 1.1, 12.4 * 1.1, 12.4 * 1.1], rtol=1e-12)
 

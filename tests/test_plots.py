@@ -82,12 +82,15 @@ def fake_results(
         "hit_year": {"p10": hit_q(0.1), "p50": hit_q(0.5), "p90": hit_q(0.9), "share_never": float(share[-1])},
         "hit_year_share": {**{y: float(share[i]) for i, y in enumerate(ys)}, "never": float(share[-1])},
         "annual_trade_usd_bn": {
-            y: {"mean": float(mean[i]), **{f"p{p}": float(q[j, i]) for j, p in enumerate((5, 25, 50, 75, 95))}}
-            for i, y in enumerate(ys)
+            y: {"mean": float(mean[i]), **{f"p{p}": float(q[j, i]) for j, p in enumerate((5, 25, 50, 75, 95))}} for i, y in enumerate(ys)
         },
         "components_mean_usd_bn": {
-            y: {"organic": float(organic[i]), "construction": float(construction[i]),
-                "operations": float(operations[i]), "measures": float(measures[i])}
+            y: {
+                "organic": float(organic[i]),
+                "construction": float(construction[i]),
+                "operations": float(operations[i]),
+                "measures": float(measures[i]),
+            }
             for i, y in enumerate(ys)
         },
     }
@@ -236,8 +239,14 @@ def test_none_values_do_not_crash(results: Results) -> None:
     s["annual_trade_usd_bn"]["2030"]["p5"] = None
     s["hit_year_share"]["2031"] = None
     s["components_mean_usd_bn"]["2032"]["measures"] = None
-    figs = [plots.fan_chart(r), plots.reach_probability(r), plots.hit_year_distribution(r), plots.composition(r),
-            plots.overlay_fan_charts([r, results], ["a", "b"]), plots.overlay_reach_probability([r, results], ["a", "b"])]
+    figs = [
+        plots.fan_chart(r),
+        plots.reach_probability(r),
+        plots.hit_year_distribution(r),
+        plots.composition(r),
+        plots.overlay_fan_charts([r, results], ["a", "b"]),
+        plots.overlay_reach_probability([r, results], ["a", "b"]),
+    ]
     for fig in figs:
         _render(fig)
     (line,) = _gid_lines(figs[1], "p_reach")
@@ -263,7 +272,7 @@ def test_overlays_draw_one_curve_per_scenario(results: Results) -> None:
     assert len(fig.axes) == 1
     medians = _gid_lines(fig, "median")
     assert [m.get_label() for m in medians] == labels
-    for m, r in zip(medians, runs):
+    for m, r in zip(medians, runs, strict=True):
         p50 = [r.summary["annual_trade_usd_bn"][y]["p50"] for y in r.summary["years"]]
         np.testing.assert_allclose(m.get_ydata()[1:], p50)
     assert len(_gid_lines(fig, "target")) == 1
@@ -275,7 +284,7 @@ def test_overlays_draw_one_curve_per_scenario(results: Results) -> None:
     assert len(fig.axes) == 1
     curves = _gid_lines(fig, "p_reach")
     assert [c.get_label() for c in curves] == labels
-    for c, r in zip(curves, runs):
+    for c, r in zip(curves, runs, strict=True):
         np.testing.assert_allclose(c.get_ydata(), [r.summary["p_reach_by_year"][y]["p"] for y in r.summary["years"]])
     assert len(fig.axes[0].collections) == 3
     _render(fig)

@@ -1,0 +1,80 @@
+"""`coopsim run`: the results folder, the terminal table and the safety of --out."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from sim.cli import main
+
+RUN = ["run", "scenarios/uz_cn_2025.toml", "--paths", "200", "--workers", "1"]
+
+
+def test_run_writes_the_results_folder_with_the_headline_keys(tmp_path, capsys):
+    out = tmp_path / "res"
+    assert main([*RUN, "--out", str(out)]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {
+        "summary.json",
+        "manifest.json",
+        "annual_trade.csv",
+        "target_probability.csv",
+        "components.csv",
+        "fan_chart.png",
+        "reach_probability.png",
+        "hit_year.png",
+        "composition.png",
+    } <= names
+    summary = json.loads((out / "summary.json").read_text())
+    for key in (
+        "scenario",
+        "scenario_sha256",
+        "paths",
+        "seed",
+        "target_usd_bn",
+        "base_year",
+        "years",
+        "p_reach_by_year",
+        "hit_year",
+        "annual_trade_usd_bn",
+        "components_mean_usd_bn",
+    ):
+        assert key in summary
+    assert summary["years"][0] == "2025" and summary["years"][-1] == "2035"
+    p = summary["p_reach_by_year"]["2030"]
+    assert p["ci95"][0] <= p["p"] <= p["ci95"][1]
+    assert set(summary["hit_year"]) == {"p10", "p50", "p90", "share_never"}
+    assert set(summary["annual_trade_usd_bn"]["2025"]) == {"mean", "p5", "p25", "p50", "p75", "p95"}
+    assert set(summary["components_mean_usd_bn"]["2030"]) == {"organic", "construction", "operations", "measures"}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario_sha256"] == summary["scenario_sha256"]
+    assert {"coopsim", "numpy", "scipy", "simpy"} <= set(manifest["versions"])
+    assert set(manifest["files"]) >= {"summary.json", "fan_chart.png"}
+    table = capsys.readouterr().out
+    assert "2028" in table and "median year reached" in table
+
+
+def test_run_refuses_a_non_empty_folder_without_force(tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    assert main([*RUN, "--out", str(out)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert main([*RUN, "--out", str(out), "--force"]) == 2  # not a coopsim folder: never deleted
+    assert (out / "notes.txt").read_text() == "keep me"
+
+
+def test_force_replaces_earlier_results(tmp_path):
+    out = tmp_path / "res"
+    assert main([*RUN, "--out", str(out), "--quiet"]) == 0
+    assert main([*RUN, "--out", str(out), "--quiet", "--seed", "99"]) == 2
+    assert main([*RUN, "--out", str(out), "--quiet", "--seed", "99", "--force"]) == 0
+    assert json.loads((out / "summary.json").read_text())["seed"] == 99
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary folders left behind"
+
+
+def test_python_m_sim_is_the_command_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "sim", *RUN, "--out", str(tmp_path / "r")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "reached by" in done.stdout
