@@ -3,10 +3,11 @@
 One ``simpy.Environment`` per path. Time is in years from 1 January of the
 first simulated year. The processes:
 
-* **financiers**: each refilled at the start of every year with that year's
-  drawn lending capacity (unused capacity carries over). Projects wait for
-  finance first come, first served, strictly in order: a request that does not
-  fit blocks those behind it, as with a ``simpy.Container`` get queue.
+* **financiers**: one yearly process refills every financier, in scenario
+  order, with that year's drawn lending capacity (unused capacity carries
+  over). Projects wait for finance first come, first served, strictly in order:
+  a request that does not fit blocks those behind it, as with a
+  ``simpy.Container`` get queue.
 * **named projects**: operating, under construction (finish at their drawn
   completion), or awaiting finance (ask their financier, then build for their
   drawn duration). A cancelled project stops all flows at the start.
@@ -103,42 +104,45 @@ def finance_requests(x: PathInputs) -> FinanceRequests:
 
 
 class _Financier:
-    """A lender: a capacity refilled yearly, serving its request queue strictly in order."""
+    """A lender's queue: capacity added yearly, requests served strictly in order.
 
-    def __init__(self, env: simpy.Environment, capacity: np.ndarray, time: np.ndarray, capex: np.ndarray, on_funded):
-        self.env = env
-        self.capacity = capacity
+    Behaves as a ``simpy.Container`` whose get requests queue in order (a
+    request that does not fit blocks those behind it). Because service is in
+    order, the funded requests are always a prefix of the queue: ``next`` marks
+    its end and one binary search on the running total of capex decides a year.
+    """
+
+    def __init__(self, time: np.ndarray, capex: np.ndarray, n_years: int):
         self.time = time
         self.spent = np.cumsum(capex)  # running total of the queue's capex
-        self.year_end = np.searchsorted(time, np.arange(1, capacity.size + 1), side="left")
+        self.year_end = np.searchsorted(time, np.arange(1, n_years + 1), side="left")
+        self.funded_year = np.full(time.size, -1, dtype=np.int64)
         self.level = 0.0
         self.next = 0  # first request not yet funded
-        self.on_funded = on_funded
-        env.process(self._refills())
 
-    def _refills(self):
-        for year, added in enumerate(self.capacity):
-            self.level += added
-            self._fund_through(year)
-            yield self.env.timeout(1.0)
-
-    def _fund_through(self, year: int) -> None:
-        """Fund, in order, queued requests and this year's arrivals while capacity lasts.
+    def refill(self, year: int, added: float) -> slice:
+        """Add a year's capacity and fund, in order, waiting requests and the year's arrivals.
 
         A request waiting at the refill is funded at the refill; one arriving
         later in the year is funded on arrival if everything before it was.
+        Returns the slice of requests funded.
         """
-        hi = int(self.year_end[year])
-        lo = self.next
+        self.level += added
+        lo, hi = self.next, int(self.year_end[year])
         if lo >= hi:
-            return
-        before = self.spent[lo - 1] if lo else 0.0
-        n = int(np.searchsorted(self.spent[lo:hi] - before, self.level, side="right"))
-        if n == 0:
-            return
-        self.level -= float(self.spent[lo + n - 1] - before)
-        self.next = lo + n
-        self.on_funded(slice(lo, lo + n), np.maximum(self.time[lo : lo + n], float(year)))
+            return slice(lo, lo)
+        before = float(self.spent[lo - 1]) if lo else 0.0
+        n = int(self.spent[lo:hi].searchsorted(self.level + before, side="right"))
+        if n:
+            self.level -= float(self.spent[lo + n - 1]) - before
+            self.next = lo + n
+            self.funded_year[lo : lo + n] = year
+        return slice(lo, lo + n)
+
+    def funded_time(self) -> np.ndarray:
+        """Funding time of each request (inf if never): its arrival or the refill that reached it."""
+        done = self.funded_year >= 0
+        return np.where(done, np.maximum(self.time, self.funded_year), math.inf)
 
 
 def _builders_fifo(funded: np.ndarray, duration: np.ndarray, builders: int, tie: np.ndarray) -> np.ndarray:
@@ -180,17 +184,24 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
     funded_events = {int(j): env.event() for j in np.flatnonzero((f.stage == _AWAITING) & ~f.cancelled)}
 
     requests = finance_requests(x)
-    for k in range(x.capacity_usd_bn.shape[0]):
-        mine = np.flatnonzero(requests.financier == k)
+    n_years = x.capacity_usd_bn.shape[1]
+    mine = [np.flatnonzero(requests.financier == k) for k in range(x.capacity_usd_bn.shape[0])]
+    lenders = [_Financier(requests.time[rows], requests.capex_usd_bn[rows], n_years) for rows in mine]
+    flagship_rows = [np.flatnonzero(requests.kind[rows] == 0) for rows in mine]
 
-        def on_funded(sl: slice, when: np.ndarray, mine: np.ndarray = mine) -> None:
-            rows = mine[sl]
-            generic = requests.kind[rows] == 1
-            generic_funded[requests.index[rows[generic]]] = when[generic]
-            for j, t in zip(requests.index[rows[~generic]], when[~generic], strict=True):
-                env.timeout(t - env.now).callbacks.append(lambda _e, ev=funded_events[int(j)]: ev.succeed())
+    def refills():
+        """At the start of each year, every financier in scenario order gets its capacity and funds what it can."""
+        for year in range(n_years):
+            for k, lender in enumerate(lenders):
+                funded = lender.refill(year, x.capacity_usd_bn[k, year])
+                for local in flagship_rows[k]:
+                    if funded.start <= local < funded.stop:
+                        j = int(requests.index[mine[k][local]])
+                        when = max(float(lender.time[local]), float(year))
+                        env.timeout(when - env.now).callbacks.append(lambda _e, ev=funded_events[j]: ev.succeed())
+            yield env.timeout(1.0)
 
-        _Financier(env, x.capacity_usd_bn[k], requests.time[mine], requests.capex_usd_bn[mine], on_funded)
+    env.process(refills())
 
     def awaiting_project(j: int):
         yield funded_events[j]
@@ -212,6 +223,10 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
 
     measure_start = np.array([m.start - s.start_year for m in s.measures], dtype=float)
     env.run(until=horizon)
+
+    for rows, lender in zip(mine, lenders, strict=True):
+        generic = requests.kind[rows] == 1
+        generic_funded[requests.index[rows[generic]]] = lender.funded_time()[generic]
 
     # funded but not started by the horizon (awaiting processes still waiting) stay inf
     if n_flag:

@@ -22,7 +22,7 @@ from .model import simulate_path
 from .results import Aggregator, Results
 from .sampling import draw_path
 from .scenario import LIMITS, Scenario, ScenarioError
-from .trade import COMPONENTS, assemble_trade
+from .trade import COMPONENTS, assemble_chunk
 
 __all__ = ["simulate", "simulate_chunk", "run_paths", "chunk_ranges", "default_workers"]
 
@@ -46,11 +46,9 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> np.n
     ndarray, shape (stop - start, n_years, 4)
         Annual trade by component (:data:`sim.trade.COMPONENTS`), USD bn.
     """
-    out = np.empty((stop - start, len(scenario.years), len(COMPONENTS)))
-    for row, path in enumerate(range(start, stop)):
-        inputs = draw_path(scenario, seed, path)
-        out[row] = assemble_trade(scenario, inputs, simulate_path(scenario, inputs))
-    return out
+    inputs = [draw_path(scenario, seed, path) for path in range(start, stop)]
+    logs = [simulate_path(scenario, x) for x in inputs]
+    return assemble_chunk(scenario, inputs, logs)
 
 
 def chunk_ranges(paths: int, chunk: int = CHUNK_PATHS, first: int = 0) -> list[tuple[int, int]]:

@@ -1,4 +1,4 @@
-"""Turning a path's event log and organic growth into annual trade by component.
+"""Turning paths' event logs and organic growth into annual trade by component.
 
 Annual turnover in simulated year ``k`` (calendar ``start_year + k``)::
 
@@ -15,12 +15,14 @@ Annual turnover in simulated year ``k`` (calendar ``start_year + k``)::
 
 All flows are integrated exactly over each year; ``M`` is averaged on a grid
 of 48 points a year (its within-year shape has no closed-form mean when
-shocks overlap).
+shocks overlap). A chunk of paths is assembled at once: the projects of all
+its paths are stacked and summed back per path, so numpy works on large arrays.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -28,12 +30,13 @@ from .model import EventLog
 from .sampling import PathInputs
 from .scenario import Scenario
 
-__all__ = ["COMPONENTS", "assemble_trade", "windows"]
+__all__ = ["COMPONENTS", "assemble_trade", "assemble_chunk", "windows"]
 
 COMPONENTS = ("organic", "construction", "operations", "measures")
 """Trade components, in the order of the last axis of trade arrays."""
 
 GRID_PER_YEAR = 48
+_TINY = 1e-300
 
 
 def windows(s: Scenario) -> tuple[np.ndarray, np.ndarray]:
@@ -49,138 +52,165 @@ def windows(s: Scenario) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _ramp_integral(t: np.ndarray, origin: np.ndarray, ramp: np.ndarray) -> np.ndarray:
-    """Integral from -inf to ``t`` of a ramp rising linearly from 0 at ``origin`` to 1 after ``ramp`` years."""
+    """Integral from -inf to ``t`` of a ramp rising linearly from 0 at ``origin`` to 1 after ``ramp`` years.
+
+    Equals ``x**2 / (2 ramp)`` while ``x = t - origin < ramp``, then ``x - ramp / 2``.
+    """
+    r = np.maximum(ramp, _TINY)  # a zero ramp is a step: the rising part vanishes
     x = np.maximum(t - origin, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rising = np.where(ramp > 0, x * x / (2.0 * np.where(ramp > 0, ramp, 1.0)), x)
-    return np.where(x < ramp, rising, x - ramp / 2.0)
+    rising = np.minimum(x, r)
+    return rising * rising / (2.0 * r) + (x - rising)
 
 
-def _flows(a: np.ndarray, b: np.ndarray, start, end, stop, capex, share, coef, ramp) -> tuple[np.ndarray, np.ndarray]:
-    """Construction imports and operating flows of projects over windows ``[a, b)``.
+def _per_path(owner: np.ndarray, values: np.ndarray, paths: int) -> np.ndarray:
+    """Sum the rows of ``values`` (shape ``(J, E)``, grouped by ``owner`` in path order) per path: ``(paths, E)``."""
+    out = np.zeros((paths, values.shape[1]))
+    first = np.searchsorted(owner, np.arange(paths))
+    has = np.bincount(owner, minlength=paths) > 0
+    if has.any():
+        out[has] = np.add.reduceat(values, first[has], axis=0)
+    return out
 
-    Project arrays have shape ``(J,)``, windows ``(K,)``; returns two ``(K,)`` sums, USD bn.
+
+def _project_flows(edges: np.ndarray, owner, start, end, stop, capex, share, coef, ramp, paths: int):
+    """Cumulative construction imports and operating flows of projects at ``edges``, summed per path.
+
+    The flow of a window ``[a, b)`` is the difference of the cumulative values
+    at ``b`` and ``a``. Project arrays have shape ``(J,)`` (grouped by path),
+    edges ``(E,)``; returns two ``(paths, E)`` arrays, USD bn.
     """
     if start.size == 0:
-        return np.zeros(a.size), np.zeros(a.size)
-    s, e, z = start[:, None], end[:, None], stop[:, None]
-    lo, hi = np.minimum(a[None, :], z), np.minimum(b[None, :], z)
-    overlap = np.clip(np.minimum(e, hi) - np.maximum(s, lo), 0.0, None)
-    construction = ((capex * share / (end - start))[:, None] * overlap).sum(axis=0)
-    r = ramp[:, None]
-    operating = ((capex * coef)[:, None] * (_ramp_integral(hi, e, r) - _ramp_integral(lo, e, r))).sum(axis=0)
-    return construction, operating
+        return np.zeros((paths, edges.size)), np.zeros((paths, edges.size))
+    t = np.minimum(edges[None, :], stop[:, None])  # flows end at a cancellation
+    duration = end - start
+    built = np.clip(t - start[:, None], 0.0, duration[:, None])
+    construction = built * (capex * share / duration)[:, None]
+    operating = _ramp_integral(t, end[:, None], ramp[:, None]) * (capex * coef)[:, None]
+    return _per_path(owner, construction, paths), _per_path(owner, operating, paths)
 
 
-def _multiplier(s: Scenario, x: PathInputs, log: EventLog, n: int) -> np.ndarray:
-    """Multiplier of organic trade on the grid of midpoints over ``[-1, n)``, shape ``(G * (n + 1),)``."""
+def _multiplier(s: Scenario, inputs: Sequence[PathInputs], logs: Sequence[EventLog], n: int) -> np.ndarray:
+    """Multiplier of organic trade on the grid of midpoints over ``[-1, n)``, shape ``(paths, G * (n + 1))``."""
     t = -1.0 + (np.arange(GRID_PER_YEAR * (n + 1)) + 0.5) / GRID_PER_YEAR
-    m = np.ones_like(t)
-    sh = x.shocks
-    for tau, depth, rec in zip(log.shock_time, sh.depth, sh.recovery_years, strict=True):
-        if not math.isfinite(tau):
-            continue
-        since = t - tau
-        if rec > 0:
-            fade = np.clip(1.0 - since / rec, 0.0, 1.0)
-        else:
-            fade = (since >= 0) & (t < math.floor(tau) + 1.0)
-        m *= 1.0 - depth * np.where(since >= 0, fade, 0.0)
-    f = x.flagships
-    for j in np.flatnonzero((f.level_uplift != 0) | (f.growth_uplift != 0)):
-        opened, stop, r = log.flagship_end[j], log.flagship_stop[j], f.ramp_up_years[j]
-        if not math.isfinite(opened):
-            continue
-        since = np.clip(np.minimum(t, stop) - opened, 0.0, None)
-        level = np.minimum(since / r, 1.0) if r > 0 else (since > 0).astype(float)
-        m *= (1.0 + f.level_uplift[j] * level) * np.exp(f.growth_uplift[j] * since)
-    return m
+    log_m = np.zeros((len(inputs), t.size))
+    for p, (x, log) in enumerate(zip(inputs, logs, strict=True)):
+        struck = np.isfinite(log.shock_time)
+        if struck.any():
+            tau = log.shock_time[struck][:, None]
+            depth, rec = x.shocks.depth[struck][:, None], x.shocks.recovery_years[struck][:, None]
+            since = t[None, :] - tau
+            lasting = np.where(rec > 0, 1.0 - since / np.maximum(rec, _TINY), (t[None, :] < np.floor(tau) + 1.0).astype(float))
+            fade = np.where(since >= 0, np.clip(lasting, 0.0, 1.0), 0.0)
+            log_m[p] += np.log1p(-depth * fade).sum(axis=0)
+        f = x.flagships
+        for j in np.flatnonzero((f.level_uplift != 0) | (f.growth_uplift != 0)):
+            opened, stop, r = log.flagship_end[j], log.flagship_stop[j], f.ramp_up_years[j]
+            if not math.isfinite(opened):
+                continue
+            since = np.maximum(np.minimum(t, stop) - opened, 0.0)
+            level = np.minimum(since / r, 1.0) if r > 0 else (since > 0).astype(float)
+            log_m[p] += np.log1p(f.level_uplift[j] * level) + f.growth_uplift[j] * since
+    return np.exp(log_m)
 
 
-def _organic(s: Scenario, x: PathInputs, n: int) -> tuple[np.ndarray, float]:
-    """Yearly organic trade levels ``O(k)``, shape ``(n,)``, and the observed part of year 0 (USD bn)."""
+def _organic(s: Scenario, inputs: Sequence[PathInputs], n: int) -> tuple[np.ndarray, float]:
+    """Yearly organic trade levels ``O(k)``, shape ``(paths, n)``, and the observed part of year 0 (USD bn)."""
     base = s.trade.base_usd_bn
-    mu, sd = x.growth_mean, x.growth_sd
+    mu = np.array([x.growth_mean for x in inputs])
+    sd = np.array([x.growth_sd for x in inputs])
+    eps = np.stack([x.innovations for x in inputs])
     phi = s.trade.growth.persistence
-    eps = x.innovations
-    log_level = np.empty(n)
+    log_level = np.empty((len(inputs), n))
     obs = s.trade.observed
     observed_part = 0.0
     if obs is not None:
         w = obs.months / 12.0
         observed_part = base * w * (1.0 + obs.growth)
-        level0 = observed_part + base * (1.0 - w) * math.exp(x.rest_of_year_log_growth)
-        dev = math.log(level0 / base) - mu
+        rest = np.array([x.rest_of_year_log_growth for x in inputs])
+        dev = np.log((observed_part + base * (1.0 - w) * np.exp(rest)) / base) - mu
     else:
-        dev = sd * eps[0]
-    log_level[0] = math.log(base) + mu + dev
+        dev = sd * eps[:, 0]
+    log_level[:, 0] = math.log(base) + mu + dev
     scale = sd * math.sqrt(1.0 - phi * phi)
     for k in range(1, n):
-        dev = phi * dev + scale * eps[k]
-        log_level[k] = log_level[k - 1] + mu + dev
+        dev = phi * dev + scale * eps[:, k]
+        log_level[:, k] = log_level[:, k - 1] + mu + dev
     return np.exp(log_level), observed_part
 
 
-def assemble_trade(s: Scenario, x: PathInputs, log: EventLog) -> np.ndarray:
-    """Annual trade of one path by component.
+def _stacked_projects(s: Scenario, inputs: Sequence[PathInputs], logs: Sequence[EventLog]) -> dict[str, np.ndarray]:
+    """The projects of all paths that change flows after the base year starts, stacked with their path."""
+    sector_ramp = np.array([sec.ramp_up_years for sec in s.pipeline.sectors.values()]) if s.pipeline else np.empty(0)
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("owner", "start", "end", "stop", "capex", "share", "coef", "ramp")}
+    for p, (x, log) in enumerate(zip(inputs, logs, strict=True)):
+        g, f = x.generic, x.flagships
+        ramp = sector_ramp[g.sector]
+        # projects fully ramped up before the base year have the same flows in every year: no change to count
+        live = np.isfinite(log.generic_start) & (log.generic_end + ramp > -1.0)
+        live_f = np.isfinite(log.flagship_start)
+        count = int(live.sum()) + int(live_f.sum())
+        parts["owner"].append(np.full(count, p, dtype=np.int64))
+        parts["start"] += [log.generic_start[live], log.flagship_start[live_f]]
+        parts["end"] += [log.generic_end[live], log.flagship_end[live_f]]
+        parts["stop"] += [np.full(int(live.sum()), math.inf), log.flagship_stop[live_f]]
+        parts["capex"] += [g.capex_usd_bn[live], f.capex_usd_bn[live_f]]
+        parts["share"] += [x.sector_import_share[g.sector[live]], f.import_share[live_f]]
+        parts["coef"] += [x.sector_trade_per_capex[g.sector[live]], f.trade_per_capex[live_f]]
+        parts["ramp"] += [ramp[live], f.ramp_up_years[live_f]]
+    return {k: np.concatenate(v) if v else np.empty(0) for k, v in parts.items()}
+
+
+def assemble_chunk(s: Scenario, inputs: Sequence[PathInputs], logs: Sequence[EventLog]) -> np.ndarray:
+    """Annual trade of several paths by component.
+
+    Parameters
+    ----------
+    s : Scenario
+    inputs, logs : sequences of equal length
+        Each path's drawn inputs and event log.
 
     Returns
     -------
-    ndarray, shape (n_years, 4)
-        USD bn per simulated year, columns :data:`COMPONENTS`; their sum is turnover.
+    ndarray, shape (paths, n_years, 4)
+        USD bn per path and simulated year, columns :data:`COMPONENTS`; their sum is turnover.
     """
-    n = len(s.years)
+    n, paths = len(s.years), len(inputs)
     a, b = windows(s)
     length = b - a
-    # window -1 is the base year [-1, 0)
+    # window 0 is the base year [-1, 0); windows 1.. are the simulated years
     wa = np.concatenate([[-1.0], a])
     wb = np.concatenate([[0.0], b])
 
-    g, f = x.generic, x.flagships
-    share = x.sector_import_share[g.sector] if g.sector.size else np.empty(0)
-    coef = x.sector_trade_per_capex[g.sector] if g.sector.size else np.empty(0)
-    ramp = np.array([sec.ramp_up_years for sec in s.pipeline.sectors.values()])[g.sector] if g.sector.size else np.empty(0)
-    live = np.isfinite(log.generic_start)
-    live_f = np.isfinite(log.flagship_start)
-    start = np.concatenate([log.generic_start[live], log.flagship_start[live_f]])
-    end = np.concatenate([log.generic_end[live], log.flagship_end[live_f]])
-    stop = np.concatenate([np.full(int(live.sum()), math.inf), log.flagship_stop[live_f]])
-    capex = np.concatenate([g.capex_usd_bn[live], f.capex_usd_bn[live_f]])
-    c_flow, p_flow = _flows(
-        wa,
-        wb,
-        start,
-        end,
-        stop,
-        capex,
-        np.concatenate([share[live], f.import_share[live_f]]),
-        np.concatenate([coef[live], f.trade_per_capex[live_f]]),
-        np.concatenate([ramp[live], f.ramp_up_years[live_f]]),
-    )
-    e_flow = np.zeros(n + 1)
+    # flows are integrated as differences of cumulative values at the window edges
+    edges, edge_index = np.unique(np.concatenate([wa, wb]), return_inverse=True)
+    ia, ib = edge_index[: wa.size], edge_index[wa.size :]
+    pr = _stacked_projects(s, inputs, logs)
+    c_cum, p_cum = _project_flows(edges, pr["owner"], pr["start"], pr["end"], pr["stop"], pr["capex"], pr["share"], pr["coef"], pr["ramp"], paths)
+    e_cum = np.zeros((paths, edges.size))
     if s.measures:
-        ramps = np.array([m.ramp_up_years for m in s.measures])
-        starts = log.measure_start[:, None]
-        e_flow = (
-            x.measure_effect_usd_bn[:, None]
-            * (_ramp_integral(wb[None, :], starts, ramps[:, None]) - _ramp_integral(wa[None, :], starts, ramps[:, None]))
-        ).sum(axis=0)
+        ramps = np.array([m.ramp_up_years for m in s.measures])[:, None]
+        starts = logs[0].measure_start[:, None]
+        e_cum = np.stack([x.measure_effect_usd_bn for x in inputs]) @ _ramp_integral(edges[None, :], starts, ramps)
 
-    out = np.empty((n, len(COMPONENTS)))
-    for col, flow in ((1, c_flow), (2, p_flow), (3, e_flow)):
-        out[:, col] = flow[1:] - length * flow[0]
+    out = np.empty((paths, n, len(COMPONENTS)))
+    for col, cum in ((1, c_cum), (2, p_cum), (3, e_cum)):
+        flow = cum[:, ib] - cum[:, ia]
+        out[:, :, col] = flow[:, 1:] - length[None, :] * flow[:, :1]
 
-    level, observed_part = _organic(s, x, n)
-    m = _multiplier(s, x, log, n)
-    per_year = m.reshape(n + 1, GRID_PER_YEAR)
-    base_mean = per_year[0].mean()
-    year_mean = per_year[1:].mean(axis=1)
+    level, observed_part = _organic(s, inputs, n)
+    per_year = _multiplier(s, inputs, logs, n).reshape(paths, n + 1, GRID_PER_YEAR)
+    base_mean = per_year[:, 0].mean(axis=1)
+    year_mean = per_year[:, 1:].mean(axis=2)
     if s.trade.observed is not None:
         first = int(round(a[0] * GRID_PER_YEAR))
-        year_mean[0] = per_year[1, first:].mean()
-        unobserved = level[0] - observed_part
-        out[0, 0] = observed_part + unobserved * year_mean[0] / base_mean
-        out[1:, 0] = level[1:] * year_mean[1:] / base_mean
+        year_mean[:, 0] = per_year[:, 1, first:].mean(axis=1)
+        out[:, 0, 0] = observed_part + (level[:, 0] - observed_part) * year_mean[:, 0] / base_mean
+        out[:, 1:, 0] = level[:, 1:] * year_mean[:, 1:] / base_mean[:, None]
     else:
-        out[:, 0] = level * year_mean / base_mean
+        out[:, :, 0] = level * year_mean / base_mean[:, None]
     return out
+
+
+def assemble_trade(s: Scenario, x: PathInputs, log: EventLog) -> np.ndarray:
+    """Annual trade of one path by component, shape ``(n_years, 4)``, USD bn (see :func:`assemble_chunk`)."""
+    return assemble_chunk(s, [x], [log])[0]
