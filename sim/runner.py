@@ -22,7 +22,7 @@ from .model import simulate_path
 from .results import Aggregator, Results
 from .sampling import draw_path
 from .scenario import LIMITS, Scenario, ScenarioError
-from .trade import COMPONENTS, assemble_chunk
+from .trade import assemble_chunk
 
 __all__ = ["simulate", "simulate_chunk", "run_paths", "chunk_ranges", "default_workers"]
 
