@@ -8,14 +8,16 @@ status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from .history import HistoryError
 from .outputs import OutputError, check_destination
 from .results import Results
-from .runner import default_workers, simulate
+from .runner import DEFAULT_MAX_PATHS, simulate
 from .scenario import LIMITS, ScenarioError, key_reference, load_scenario
 
 __all__ = ["main"]
@@ -53,6 +55,33 @@ def _seed(text: str) -> int:
     return value
 
 
+def _precision(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number such as 0.01 (got {text!r})") from None
+    if not 0 < value < 0.5:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 0.5, e.g. 0.01 for +/-1 point (got {text})")
+    return value
+
+
+def _add_engine_options(cmd: argparse.ArgumentParser) -> None:
+    """Options shared by every command that runs paths."""
+    cmd.add_argument("--workers", type=_positive_int(4096), default=None, help="worker processes (default: all cores; 1 runs in-process)")
+    cmd.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster: a scheduler address (tcp://host:8786) or 'local'")
+    cmd.add_argument(
+        "--precision", type=_precision, metavar="EPS", help="add paths until every probability's 95%% half-width is at most EPS (e.g. 0.01)"
+    )
+    cmd.add_argument(
+        "--max-paths",
+        type=_positive_int(LIMITS["max_paths"]),
+        default=DEFAULT_MAX_PATHS,
+        help="cap on paths with --precision (default %(default)s)",
+    )
+    cmd.add_argument("--keep-paths", action="store_true", help="also save every path's annual trade by component (paths.npy)")
+    cmd.add_argument("--quiet", action="store_true", help="no progress bar and no table; errors only")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="coopsim", description="Monte Carlo simulator of bilateral trade targets and the cooperation projects behind them."
@@ -67,9 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_seed, help="root seed (default: the scenario's run.seed)")
     run.add_argument("--out", type=Path, help="results folder (default: results/<scenario name>)")
     run.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
-    run.add_argument("--workers", type=_positive_int(4096), default=None, help="worker processes (default: all cores; 1 runs in-process)")
-    run.add_argument("--keep-paths", action="store_true", help="also save every path's annual trade by component (paths.npz)")
-    run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _add_engine_options(run)
 
     val = sub.add_parser(
         "validate", help="check scenario files without running them", description="Check scenario files fully, without running them."
@@ -118,8 +145,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     out = args.out if args.out is not None else Path("results") / scenario.name
     check_destination(out, args.force)
-    workers = args.workers if args.workers is not None else default_workers()
-    results = simulate(scenario, paths=args.paths, seed=args.seed, workers=workers, keep_paths=args.keep_paths)
+    results = simulate(
+        scenario,
+        paths=args.paths,
+        seed=args.seed,
+        workers=args.workers,
+        dask=args.dask,
+        precision=args.precision,
+        max_paths=args.max_paths,
+        keep_paths=args.keep_paths,
+        progress=False if args.quiet else None,
+    )
     results.save(out, force=args.force)
     if not args.quiet:
         print(headline(results))
@@ -140,9 +176,18 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_INPUT if failed else 0
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``coopsim`` command; returns the exit status."""
     args = _parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() else None
     try:
         if args.command == "run":
             return _cmd_run(args)
@@ -156,6 +201,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OutputError, HistoryError) as exc:
         print(f"coopsim: {exc}", file=sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        print("coopsim: interrupted; no results were written", file=sys.stderr)
-        return 130
+    except RuntimeError as exc:  # an executor that cannot start (Dask missing or unreachable)
+        print(f"coopsim: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt as exc:
+        print("coopsim: interrupted; workers stopped, no results written", file=sys.stderr)
+        return 143 if isinstance(exc, _Terminated) else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

@@ -28,6 +28,7 @@ The result is an :class:`EventLog`; trade is assembled from it with numpy
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from dataclasses import dataclass
@@ -114,35 +115,37 @@ class _Financier:
 
     def __init__(self, time: np.ndarray, capex: np.ndarray, n_years: int):
         self.time = time
-        self.spent = np.cumsum(capex)  # running total of the queue's capex
-        self.year_end = np.searchsorted(time, np.arange(1, n_years + 1), side="left")
-        self.funded_year = np.full(time.size, -1, dtype=np.int64)
+        self.spent = np.cumsum(capex).tolist()  # running total of the queue's capex
+        self.year_end = np.searchsorted(time, np.arange(1, n_years + 1), side="left").tolist()
+        self.funded: list[tuple[int, int, int]] = []  # (first, stop, year) of each funded batch
         self.level = 0.0
         self.next = 0  # first request not yet funded
 
-    def refill(self, year: int, added: float) -> slice:
+    def refill(self, year: int, added: float) -> tuple[int, int]:
         """Add a year's capacity and fund, in order, waiting requests and the year's arrivals.
 
         A request waiting at the refill is funded at the refill; one arriving
         later in the year is funded on arrival if everything before it was.
-        Returns the slice of requests funded.
+        Returns the range ``(first, stop)`` of requests funded.
         """
         self.level += added
-        lo, hi = self.next, int(self.year_end[year])
+        lo, hi = self.next, self.year_end[year]
         if lo >= hi:
-            return slice(lo, lo)
-        before = float(self.spent[lo - 1]) if lo else 0.0
-        n = int(self.spent[lo:hi].searchsorted(self.level + before, side="right"))
-        if n:
-            self.level -= float(self.spent[lo + n - 1]) - before
-            self.next = lo + n
-            self.funded_year[lo : lo + n] = year
-        return slice(lo, lo + n)
+            return lo, lo
+        before = self.spent[lo - 1] if lo else 0.0
+        stop = bisect.bisect_right(self.spent, self.level + before, lo, hi)
+        if stop > lo:
+            self.level -= self.spent[stop - 1] - before
+            self.next = stop
+            self.funded.append((lo, stop, year))
+        return lo, stop
 
     def funded_time(self) -> np.ndarray:
         """Funding time of each request (inf if never): its arrival or the refill that reached it."""
-        done = self.funded_year >= 0
-        return np.where(done, np.maximum(self.time, self.funded_year), math.inf)
+        year = np.full(self.time.size, -1.0)
+        for lo, stop, when in self.funded:
+            year[lo:stop] = when
+        return np.where(year >= 0, np.maximum(self.time, year), math.inf)
 
 
 def _builders_fifo(funded: np.ndarray, duration: np.ndarray, builders: int, tie: np.ndarray) -> np.ndarray:
@@ -187,15 +190,16 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
     n_years = x.capacity_usd_bn.shape[1]
     mine = [np.flatnonzero(requests.financier == k) for k in range(x.capacity_usd_bn.shape[0])]
     lenders = [_Financier(requests.time[rows], requests.capex_usd_bn[rows], n_years) for rows in mine]
-    flagship_rows = [np.flatnonzero(requests.kind[rows] == 0) for rows in mine]
+    flagship_rows = [np.flatnonzero(requests.kind[rows] == 0).tolist() for rows in mine]
+    capacity = x.capacity_usd_bn.tolist()
 
     def refills():
         """At the start of each year, every financier in scenario order gets its capacity and funds what it can."""
         for year in range(n_years):
             for k, lender in enumerate(lenders):
-                funded = lender.refill(year, x.capacity_usd_bn[k, year])
+                first, stop = lender.refill(year, capacity[k][year])
                 for local in flagship_rows[k]:
-                    if funded.start <= local < funded.stop:
+                    if first <= local < stop:
                         j = int(requests.index[mine[k][local]])
                         when = max(float(lender.time[local]), float(year))
                         env.timeout(when - env.now).callbacks.append(lambda _e, ev=funded_events[j]: ev.succeed())

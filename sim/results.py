@@ -1,8 +1,4 @@
-"""The ``Results`` of a run: headline statistics, tidy tables, saving and loading.
-
-Statistics are accumulated chunk by chunk (:class:`Aggregator`) so a run never
-needs all its paths at once. Probabilities carry 95% Wilson score intervals.
-"""
+"""The ``Results`` of a run: headline statistics, tidy tables, saving and loading."""
 
 from __future__ import annotations
 
@@ -15,109 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .trade import COMPONENTS
-
-__all__ = ["Aggregator", "Results", "wilson_interval", "QUANTILES"]
-
-QUANTILES = (5, 25, 50, 75, 95)
-"""Percentiles of annual trade reported for every year."""
-
-Z95 = 1.959963984540054
-
-
-def wilson_interval(successes: np.ndarray | int, n: int, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a binomial proportion.
-
-    Parameters
-    ----------
-    successes : int or ndarray
-        Number of paths with the outcome.
-    n : int
-        Number of paths.
-    z : float
-        Normal quantile (1.96 for 95%).
-
-    Returns
-    -------
-    (low, high) : ndarrays of the same shape as ``successes``.
-    """
-    x = np.asarray(successes, dtype=float)
-    p = x / n
-    denom = 1.0 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
-
-
-@dataclass
-class Aggregator:
-    """Accumulates the statistics of paths as chunks arrive, in path order.
-
-    Parameters
-    ----------
-    years : list of int
-        Simulated calendar years.
-    target_usd_bn : float
-        The trade target.
-    """
-
-    years: list[int]
-    target_usd_bn: float
-    paths: int = 0
-    first_hit: np.ndarray = field(init=False)
-    above: np.ndarray = field(init=False)
-    component_sum: np.ndarray = field(init=False)
-    _totals: list[np.ndarray] = field(init=False, default_factory=list)
-
-    def __post_init__(self) -> None:
-        n = len(self.years)
-        self.first_hit = np.zeros(n + 1, dtype=np.int64)  # last slot: never by the horizon
-        self.above = np.zeros(n, dtype=np.int64)
-        self.component_sum = np.zeros((n, len(COMPONENTS)))
-
-    def add(self, trade: np.ndarray) -> None:
-        """Add a chunk of paths, shape ``(m, n_years, 4)``, USD bn."""
-        total = trade.sum(axis=2)
-        reached = total >= self.target_usd_bn
-        hit = np.where(reached.any(axis=1), reached.argmax(axis=1), len(self.years))
-        self.first_hit += np.bincount(hit, minlength=len(self.years) + 1)
-        self.above += reached.sum(axis=0)
-        self.component_sum += trade.sum(axis=0)
-        self._totals.append(total)
-        self.paths += trade.shape[0]
-
-    def summary(self) -> dict[str, Any]:
-        """Headline statistics (the statistical part of ``summary.json``)."""
-        n = self.paths
-        years = [str(y) for y in self.years]
-        reach = np.cumsum(self.first_hit[:-1])
-        lo, hi = wilson_interval(reach, n)
-        alo, ahi = wilson_interval(self.above, n)
-        totals = np.concatenate(self._totals, axis=0)
-        q = np.percentile(totals, QUANTILES, axis=0)
-        mean = totals.mean(axis=0)
-        comp = self.component_sum / n
-        share = self.first_hit / n
-        return {
-            "p_reach_by_year": {y: {"p": reach[k] / n, "ci95": [lo[k], hi[k]]} for k, y in enumerate(years)},
-            "p_above_in_year": {y: {"p": self.above[k] / n, "ci95": [alo[k], ahi[k]]} for k, y in enumerate(years)},
-            "hit_year": {**_hit_quantiles(self.years, share), "share_never": share[-1]},
-            "hit_year_share": {**{y: share[k] for k, y in enumerate(years)}, "never": share[-1]},
-            "annual_trade_usd_bn": {
-                y: {"mean": mean[k], **{f"p{p}": q[i, k] for i, p in enumerate(QUANTILES)}} for k, y in enumerate(years)
-            },
-            "components_mean_usd_bn": {y: {c: comp[k, i] for i, c in enumerate(COMPONENTS)} for k, y in enumerate(years)},
-        }
-
-
-def _hit_quantiles(years: list[int], share: np.ndarray) -> dict[str, int | None]:
-    """First year by which a share ``q`` of paths has reached the target (None if not by the horizon)."""
-    cum = np.cumsum(share[:-1])
-    out: dict[str, int | None] = {}
-    for q in (10, 50, 90):
-        k = int(np.searchsorted(cum, q / 100 - 1e-12, side="left"))
-        out[f"p{q}"] = years[k] if k < len(years) else None
-    return out
+__all__ = ["Results"]
 
 
 def _plain(value: Any) -> Any:
@@ -147,7 +41,7 @@ class Results:
     history : list of (year, USD bn)
         Observed values of the scenario's reporter, for the plots.
     paths_trade : ndarray, shape (paths, n_years, 4), optional
-        Every path's annual trade by component, when kept.
+        Every path's annual trade by component (:data:`sim.trade.COMPONENTS`), when kept.
     """
 
     summary: dict[str, Any]
@@ -208,10 +102,9 @@ class Results:
                 writer.writerows(self.history)
             names.append("history.csv")
         if self.paths_trade is not None:
-            np.savez_compressed(
-                folder / "paths.npz", trade_usd_bn=self.paths_trade, years=np.array(self.years), components=np.array(COMPONENTS)
-            )
-            names.append("paths.npz")
+            # shape (paths, years, components), float64; the years and components are in summary.json
+            np.save(folder / "paths.npy", np.asarray(self.paths_trade), allow_pickle=False)
+            names.append("paths.npy")
         return names
 
     def save(self, folder: str | Path, *, force: bool = False, figures: bool = True) -> Path:
@@ -249,7 +142,6 @@ class Results:
             with open(folder / "history.csv", newline="", encoding="utf-8") as fh:
                 history = [(int(r["year"]), float(r["value_usd_bn"])) for r in csv.DictReader(fh)]
         paths = None
-        if (folder / "paths.npz").exists():
-            with np.load(folder / "paths.npz", allow_pickle=False) as z:
-                paths = z["trade_usd_bn"]
+        if (folder / "paths.npy").exists():
+            paths = np.load(folder / "paths.npy", mmap_mode="r", allow_pickle=False)
         return cls(summary=summary, history=history, paths_trade=paths, manifest=manifest)

@@ -1,33 +1,67 @@
 """Running Monte Carlo paths in chunks on an executor, merged in path order.
 
 A chunk is a range of path indices. Each path depends only on the scenario,
-the root seed and its own index (see :mod:`sim.sampling`), and chunks are
-merged in path order, so results are bit-identical whatever the executor and
-the number of workers.
+the root seed and its own index (see :mod:`sim.sampling`); chunks may finish
+in any order on any worker, but they are merged strictly in path order, so the
+results are bit-identical whatever the executor and the number of workers.
+
+Executors (one code path, the ``concurrent.futures`` interface):
+
+* ``workers=1``: in this process (debugging, small runs);
+* ``workers=N``: a process pool whose workers ignore Ctrl-C, so that the
+  parent alone decides to stop and then ends them;
+* ``dask="tcp://host:port"``: an existing Dask cluster; ``dask="local"``
+  starts a ``LocalCluster`` of ``workers`` processes.
+
+Only a bounded number of chunks is in flight, and each merged chunk is reduced
+at once (:class:`sim.statistics.Aggregator`), so memory stays flat as the path
+count grows. With a precision target, chunks are added until every reported
+probability has a 95% half-width at most that target, or a cap is met; the
+stopping point depends only on the merged chunks, so it is the same for every
+executor too.
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import signal
+import sys
+import tempfile
 import time
-from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
+from itertools import count
+from typing import Any
 
 import numpy as np
 
 from .history import load_history
 from .model import simulate_path
-from .results import Aggregator, Results
+from .results import Results
 from .sampling import draw_path
 from .scenario import LIMITS, Scenario, ScenarioError
-from .trade import assemble_chunk
+from .statistics import Aggregator, wilson_half_width
+from .trade import COMPONENTS, assemble_chunk
 
-__all__ = ["simulate", "simulate_chunk", "run_paths", "chunk_ranges", "default_workers"]
+__all__ = [
+    "simulate",
+    "simulate_chunk",
+    "run_paths",
+    "chunk_ranges",
+    "default_workers",
+    "open_executor",
+    "stream_chunks",
+    "DEFAULT_MAX_PATHS",
+]
 
 CHUNK_PATHS = 250
 """Paths per chunk: large enough to amortise dispatch, small enough to balance and stream."""
+ASSEMBLY_PATHS = 25
+"""Paths assembled together: enough to fill numpy's arrays, few enough to stay in cache."""
+DEFAULT_MAX_PATHS = 1_000_000
+"""Cap on paths when running to a precision target."""
 
 
 def default_workers() -> int:
@@ -46,67 +80,211 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> np.n
     ndarray, shape (stop - start, n_years, 4)
         Annual trade by component (:data:`sim.trade.COMPONENTS`), USD bn.
     """
-    inputs = [draw_path(scenario, seed, path) for path in range(start, stop)]
-    logs = [simulate_path(scenario, x) for x in inputs]
-    return assemble_chunk(scenario, inputs, logs)
+    out = []
+    for a in range(start, stop, ASSEMBLY_PATHS):
+        inputs = [draw_path(scenario, seed, path) for path in range(a, min(a + ASSEMBLY_PATHS, stop))]
+        out.append(assemble_chunk(scenario, inputs, [simulate_path(scenario, x) for x in inputs]))
+    return np.concatenate(out, axis=0)
 
 
-def chunk_ranges(paths: int, chunk: int = CHUNK_PATHS, first: int = 0) -> list[tuple[int, int]]:
-    """Consecutive ``(start, stop)`` ranges covering paths ``first`` to ``first + paths - 1``."""
-    return [(a, min(a + chunk, first + paths)) for a in range(first, first + paths, chunk)]
+def chunk_ranges(paths: int | None, chunk: int = CHUNK_PATHS) -> Iterator[tuple[int, int]]:
+    """Consecutive ``(start, stop)`` ranges covering paths ``0`` to ``paths - 1`` (endless if ``paths`` is None)."""
+    for a in count(0, chunk) if paths is None else range(0, paths, chunk):
+        yield (a, a + chunk if paths is None else min(a + chunk, paths))
+
+
+# ---------------------------------------------------------------- executors
 
 
 class _InProcess(Executor):
-    """Runs submitted work immediately in this process (``workers = 1``)."""
+    """Runs submitted work immediately in this process."""
 
     def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
-        from concurrent.futures import Future
-
         future: Future = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # handed to the caller through the future
+        except Exception as exc:  # handed to the caller through the future
             future.set_exception(exc)
         return future
 
 
+def _ignore_interrupts() -> None:
+    """Process-pool worker start-up: Ctrl-C goes to the parent, which ends the workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _end_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop a process pool now: cancel queued chunks and terminate its processes."""
+    processes = list(getattr(pool, "_processes", {}).values())  # no public way before Python 3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+
+
 @contextmanager
-def executor_for(workers: int) -> Iterator[Executor]:
-    """An executor: in-process for one worker, else a process pool."""
-    if workers <= 1:
-        yield _InProcess()
-        return
-    pool = ProcessPoolExecutor(max_workers=workers)
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def run_paths(scenario: Scenario, paths: int, seed: int, workers: int = 1) -> np.ndarray:
-    """Simulate ``paths`` paths and return them in path order.
+def open_executor(workers: int = 1, dask: Any = None) -> Iterator[tuple[Executor, int]]:
+    """An executor and the number of chunks it runs at once.
 
     Parameters
     ----------
-    scenario : Scenario
-    paths : int
-        Number of paths, at most ``LIMITS["max_paths"]``.
-    seed : int
-        Root seed.
     workers : int
-        1 runs in this process; more use a process pool.
-
-    Returns
-    -------
-    ndarray, shape (paths, n_years, 4)
-        Annual trade by component, USD bn.
+        1: in-process. More: a process pool of that size (or the size of a
+        local Dask cluster).
+    dask : str or distributed.Client, optional
+        ``"local"`` for a new ``LocalCluster``, a scheduler address such as
+        ``"tcp://127.0.0.1:8786"``, or an existing client.
     """
-    if not 1 <= paths <= LIMITS["max_paths"]:
-        raise ScenarioError(scenario.source, [("--paths", f"must be between 1 and {LIMITS['max_paths']:,} (got {paths:,})")])
-    ranges = chunk_ranges(paths)
-    with executor_for(min(workers, len(ranges))) as ex:
-        futures = [ex.submit(simulate_chunk, scenario, seed, a, b) for a, b in ranges]
-        return np.concatenate([f.result() for f in futures], axis=0)
+    if dask is not None:
+        with _dask_executor(dask, workers) as pair:
+            yield pair
+        return
+    if workers <= 1:
+        yield _InProcess(), 1
+        return
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
+    try:
+        yield pool, workers
+    except BaseException:
+        _end_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+@contextmanager
+def _dask_executor(dask: Any, workers: int) -> Iterator[tuple[Executor, int]]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise RuntimeError("Dask is not installed: pip install 'coopsim[dask]'") from None
+    if not isinstance(dask, str):
+        client, owned = dask, []
+    elif dask == "local":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+        owned = [client, cluster]
+    else:
+        try:
+            client = Client(dask, timeout="15s")
+        except OSError as exc:
+            raise RuntimeError(f"cannot reach the Dask scheduler at {dask}: {exc}") from None
+        owned = [client]
+    try:
+        slots = max(1, sum(client.nthreads().values()))
+        yield client.get_executor(), slots
+    finally:
+        for thing in owned:
+            thing.close()
+
+
+# ---------------------------------------------------------------- the chunk loop
+
+
+def stream_chunks(
+    executor: Executor,
+    slots: int,
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    ranges: Iterator[tuple[int, int]],
+    on_chunk: Callable[[int, int, Any], bool],
+) -> None:
+    """Run ``fn(*args, start, stop)`` for each range and hand results to ``on_chunk`` in path order.
+
+    At most ``2 * slots`` chunks are in flight. ``on_chunk(start, stop, result)``
+    returns True to stop: chunks after that one are cancelled or discarded,
+    so where a run stops never depends on which worker was fastest.
+    """
+    pending: dict[Future, tuple[int, int]] = {}
+    ready: dict[int, tuple[int, Any]] = {}
+    next_start = 0
+    window = 2 * slots
+    ranges = iter(ranges)
+    exhausted = False
+
+    def top_up() -> None:
+        nonlocal exhausted
+        while not exhausted and len(pending) < window:
+            chunk = next(ranges, None)
+            if chunk is None:
+                exhausted = True
+                return
+            pending[executor.submit(fn, *args, *chunk)] = chunk
+
+    try:
+        top_up()
+        while pending:
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for future in done:
+                start, stop = pending.pop(future)
+                ready[start] = (stop, future.result())
+            while next_start in ready:
+                stop, result = ready.pop(next_start)
+                if on_chunk(next_start, stop, result):
+                    return
+                next_start = stop
+            top_up()
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+# ---------------------------------------------------------------- progress
+
+
+class _Progress:
+    """A progress bar on stderr (or in a notebook), only when someone can see it."""
+
+    def __init__(self, total: int | None, enabled: bool | None, label: str):
+        if enabled is None:
+            enabled = _interactive()
+        self.bar = None
+        if enabled:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, unit="path", unit_scale=True, desc=label, file=sys.stderr, dynamic_ncols=True)
+
+    def update(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _interactive() -> bool:
+    if sys.stderr is not None and sys.stderr.isatty():
+        return True
+    try:  # a Jupyter kernel: stderr is not a terminal but a widget can show
+        from IPython import get_ipython
+
+        return get_ipython() is not None and "IPKernelApp" in get_ipython().config
+    except Exception:
+        return False
+
+
+# ---------------------------------------------------------------- running a scenario
+
+
+class _PathStore:
+    """Every path's annual trade, written to a memory-mapped temporary file as chunks arrive.
+
+    The file is unlinked as soon as it is mapped: it takes disk space only while
+    the array lives, and nothing is left behind however the process ends.
+    """
+
+    def __init__(self, capacity: int, n_years: int):
+        with tempfile.NamedTemporaryFile(prefix="coopsim-paths-", suffix=".npy") as fh:
+            self.array = np.lib.format.open_memmap(fh.name, mode="w+", dtype=np.float64, shape=(capacity, n_years, len(COMPONENTS)))
+
+    def write(self, start: int, stop: int, trade: np.ndarray) -> None:
+        self.array[start:stop] = trade
+
+    def result(self, paths: int) -> np.ndarray:
+        self.array.flush()
+        return self.array[:paths]
 
 
 def _versions() -> dict[str, str]:
@@ -121,37 +299,89 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def simulate(scenario: Scenario, paths: int | None = None, seed: int | None = None, workers: int = 1, keep_paths: bool = False) -> Results:
+def _check_paths(scenario: Scenario, paths: int, key: str) -> None:
+    if not 1 <= paths <= LIMITS["max_paths"]:
+        raise ScenarioError(scenario.source, [(key, f"must be between 1 and {LIMITS['max_paths']:,} (got {paths:,})")])
+
+
+def simulate(
+    scenario: Scenario,
+    paths: int | None = None,
+    seed: int | None = None,
+    *,
+    workers: int | None = None,
+    dask: Any = None,
+    precision: float | None = None,
+    max_paths: int = DEFAULT_MAX_PATHS,
+    keep_paths: bool = False,
+    progress: bool | None = None,
+) -> Results:
     """Run the Monte Carlo simulation of a scenario.
 
     Parameters
     ----------
     scenario : Scenario
     paths : int, optional
-        Number of paths; default ``scenario.run.paths``.
+        Number of paths; default ``scenario.run.paths``. Ignored with ``precision``.
     seed : int, optional
         Root seed; default ``scenario.run.seed``.
-    workers : int
-        1 runs in this process; more use a process pool.
+    workers : int, optional
+        Worker processes; default all cores. 1 runs in this process.
+    dask : str or distributed.Client, optional
+        Run the chunks on Dask: ``"local"`` or a scheduler address.
+    precision : float, optional
+        Add paths until the 95% half-width of every ``p_reach_by_year`` is at most
+        this (e.g. 0.01), or ``max_paths`` is reached.
+    max_paths : int
+        Cap on paths with ``precision``.
     keep_paths : bool
-        Keep every path's annual trade by component in ``Results.paths_trade``.
+        Keep every path's annual trade by component in ``Results.paths_trade``
+        (memory-mapped from a temporary file), shape ``(paths, n_years, 4)``.
+    progress : bool, optional
+        Show a progress bar; default: when stderr is a terminal or in a notebook.
 
     Returns
     -------
     Results
-        Identical for the same scenario, seed and paths, whatever ``workers``.
+        Identical for the same scenario, seed and paths, whatever ``workers`` or ``dask``.
     """
-    paths = scenario.run.paths if paths is None else paths
     seed = scenario.run.seed if seed is None else seed
-    started = time.time()
-    trade = run_paths(scenario, paths, seed, workers)
+    if precision is not None:
+        if not 0 < precision < 0.5:
+            raise ScenarioError(scenario.source, [("--precision", f"must be between 0 and 0.5 (got {precision})")])
+        _check_paths(scenario, max_paths, "--max-paths")
+        total = None
+    else:
+        total = scenario.run.paths if paths is None else paths
+        _check_paths(scenario, total, "--paths")
+    workers = default_workers() if workers is None else workers
+
     agg = Aggregator(scenario.years, scenario.trade.target_usd_bn)
-    agg.add(trade)
+    store = _PathStore(total or max_paths, len(scenario.years)) if keep_paths else None
+    cap = total or max_paths
+    bar = _Progress(total, progress, scenario.name)
+
+    def on_chunk(start: int, stop: int, trade: np.ndarray) -> bool:
+        agg.add(trade)
+        if store is not None:
+            store.write(start, stop, trade)
+        bar.update(stop - start)
+        if precision is not None:
+            return agg.precision_met(precision) or agg.paths >= cap
+        return False
+
+    started = time.time()
+    try:
+        with open_executor(workers, dask) as (executor, slots):
+            stream_chunks(executor, slots, simulate_chunk, (scenario, seed), chunk_ranges(cap), on_chunk)
+    finally:
+        bar.close()
     finished = time.time()
+
     summary = {
         "scenario": scenario.name,
         "scenario_sha256": scenario.sha256,
-        "paths": paths,
+        "paths": agg.paths,
         "seed": seed,
         "reporter": scenario.trade.reporter,
         "target_usd_bn": scenario.trade.target_usd_bn,
@@ -160,11 +390,22 @@ def simulate(scenario: Scenario, paths: int | None = None, seed: int | None = No
         "years": [str(y) for y in scenario.years],
         **agg.summary(),
     }
+    if precision is not None:
+        half = wilson_half_width(agg.reach_counts(), agg.paths)
+        summary["precision"] = {
+            "target_half_width": precision,
+            "achieved_half_width": {str(y): float(h) for y, h in zip(scenario.years, half, strict=True)},
+            "met": bool(np.all(half <= precision)),
+            "max_paths": cap,
+            "cap_reached": agg.paths >= cap and not bool(np.all(half <= precision)),
+        }
     manifest = {
         "scenario_file": scenario.source,
         "scenario_sha256": scenario.sha256,
         "seed": seed,
-        "paths": paths,
+        "paths": agg.paths,
+        "executor": "dask" if dask is not None else ("process pool" if workers > 1 else "in-process"),
+        "workers": workers,
         "versions": _versions(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(finished)),
@@ -172,4 +413,22 @@ def simulate(scenario: Scenario, paths: int | None = None, seed: int | None = No
     }
     history_file = scenario.history_path()
     history = load_history(history_file, scenario.trade.reporter) if history_file is not None else []
-    return Results(summary=summary, history=history, paths_trade=trade if keep_paths else None, manifest=manifest)
+    kept = store.result(agg.paths) if store is not None else None
+    return Results(summary=summary, history=history, paths_trade=kept, manifest=manifest)
+
+
+def run_paths(scenario: Scenario, paths: int, seed: int, workers: int = 1, dask: Any = None) -> np.ndarray:
+    """Every path's annual trade by component, in path order, shape ``(paths, n_years, 4)`` USD bn.
+
+    For tests and small studies: the whole array is kept in memory.
+    """
+    _check_paths(scenario, paths, "--paths")
+    parts: list[np.ndarray] = []
+
+    def keep(start: int, stop: int, trade: np.ndarray) -> bool:
+        parts.append(trade)
+        return False
+
+    with open_executor(workers, dask) as (executor, slots):
+        stream_chunks(executor, slots, simulate_chunk, (scenario, seed), chunk_ranges(paths), keep)
+    return np.concatenate(parts, axis=0)

@@ -1,0 +1,113 @@
+"""Speed and memory of the engine on a scenario (default: the reference).
+
+    python benchmarks/bench_engine.py [SCENARIO] [--quick]
+
+Prints: milliseconds per path on one core; paths per second on all cores and
+the parallel efficiency; the wall time of a full 10,000-path `coopsim run`;
+the peak memory (all processes together) of runs of 10,000 and 100,000 paths;
+the time of `--precision 0.01`; and the straightforward SimPy model
+(benchmarks/naive_model.py) for the speed-up ratio. Timings are the best of
+several repeats, since a shared machine adds noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from naive_model import simulate_path_naive  # noqa: E402
+
+from sim import load_scenario  # noqa: E402
+from sim.runner import default_workers, run_paths, simulate_chunk  # noqa: E402
+
+
+def best_of(repeats: int, fn) -> float:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants, kB."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                total += next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo += [int(c) for c in fh.read().split()]
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            continue
+    return total
+
+
+def run_cli(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak total RSS (MB) of a `coopsim` command."""
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "sim", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss_kb(proc.pid))
+        time.sleep(0.05)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr.read().decode())
+    return wall, peak / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenario", nargs="?", default=str(HERE.parent / "scenarios" / "uz_cn_2025.toml"))
+    parser.add_argument("--quick", action="store_true", help="smaller runs (a smoke test of the script)")
+    args = parser.parse_args()
+    s = load_scenario(args.scenario)
+    cores = default_workers()
+    quick = args.quick
+    one_core_paths = 200 if quick else 1000
+    simulate_chunk(s, 1, 0, 20)  # warm caches (tables, imports)
+
+    per_path = best_of(3, lambda: simulate_chunk(s, 1, 0, one_core_paths)) / one_core_paths
+    print(f"scenario {s.name}, {cores} cores")
+    print(f"one core: {per_path * 1e3:.2f} ms per path ({1 / per_path:,.0f} paths/s)")
+
+    n_parallel = 1000 if quick else 10_000
+    wall = best_of(1 if quick else 2, lambda: run_paths(s, n_parallel, 1, workers=cores))
+    rate = n_parallel / wall
+    print(f"all {cores} cores: {rate:,.0f} paths/s for {n_parallel:,} paths (pool start-up included)")
+    print(f"parallel efficiency: {rate * per_path / cores:.0%}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sizes = [2_000] if quick else [10_000, 100_000]
+        for n in sizes:
+            wall, peak = run_cli(["run", args.scenario, "--paths", str(n), "--out", f"{tmp}/r{n}", "--quiet"])
+            print(f"coopsim run --paths {n:,}: {wall:.1f} s wall, peak memory {peak:,.0f} MB (all processes)")
+        if not quick:
+            wall, peak = run_cli(["run", args.scenario, "--precision", "0.01", "--out", f"{tmp}/prec", "--quiet"])
+            print(f"coopsim run --precision 0.01: {wall:.1f} s wall, peak memory {peak:,.0f} MB")
+
+    naive_paths = 5 if quick else 30
+    naive = best_of(1, lambda: [simulate_path_naive(s, 1, i) for i in range(naive_paths)]) / naive_paths
+    print(f"straightforward SimPy model: {naive * 1e3:.1f} ms per path; coopsim is {naive / per_path:.0f}x faster per path")
+    check = np.array([simulate_path_naive(s, 2, i) for i in range(naive_paths)]).sum(axis=2).mean(axis=0)[-1]
+    print(
+        f"(sanity: mean trade in {s.years[-1]}: straightforward {check:.1f}, coopsim {simulate_chunk(s, 2, 0, 500).sum(axis=2).mean(axis=0)[-1]:.1f} USD bn)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+"""Executors, streaming, precision and interruption: same numbers everywhere, nothing left behind."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import termios
+import time
+
+import numpy as np
+import pytest
+from helpers import REFERENCE, reference
+
+from sim import Results, simulate
+from sim.runner import run_paths
+from sim.statistics import Aggregator, QuantileSketch
+
+SCENARIO = str(REFERENCE)
+
+
+def _coopsim(*args: str, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "sim", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+# ---------------------------------------------------------------- identical results
+
+
+def test_process_pool_gives_the_same_summary_as_in_process():
+    s = reference()
+    assert simulate(s, paths=900, seed=4, workers=1).summary == simulate(s, paths=900, seed=4, workers=2).summary
+
+
+def test_dask_local_cluster_gives_the_same_summary_as_in_process():
+    pytest.importorskip("distributed")
+    s = reference()
+    assert simulate(s, paths=700, seed=5, workers=1).summary == simulate(s, paths=700, seed=5, workers=2, dask="local").summary
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port}")
+
+
+@pytest.fixture
+def dask_cluster():
+    """A real Dask scheduler and worker, each a separate process on 127.0.0.1."""
+    pytest.importorskip("distributed")
+    dask = shutil.which("dask", path=os.path.dirname(sys.executable)) or shutil.which("dask")
+    if dask is None:
+        pytest.skip("the dask command is not installed")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    scheduler = subprocess.Popen(
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker = None
+    try:
+        _wait_for_port(port, 60)
+        worker = subprocess.Popen(
+            [dask, "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        from distributed import Client
+
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address
+    finally:
+        for proc in (worker, scheduler):
+            if proc is not None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+def test_separate_process_dask_cluster_gives_identical_results(dask_cluster, tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "run",
+            SCENARIO,
+            "--paths",
+            "800",
+            "--seed",
+            "6",
+            "--dask",
+            dask_cluster,
+            "--out",
+            str(tmp_path / "dask"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    local = simulate(reference(), paths=800, seed=6, workers=1)
+    assert json.loads((tmp_path / "dask" / "summary.json").read_text()) == json.loads(json.dumps(local.summary, default=float))
+    assert json.loads((tmp_path / "dask" / "manifest.json").read_text())["executor"] == "dask"
+
+
+def test_unreachable_dask_scheduler_is_a_clear_error(tmp_path):
+    pytest.importorskip("distributed")
+    proc = _coopsim("run", SCENARIO, "--paths", "100", "--dask", f"tcp://127.0.0.1:{_free_port()}", "--out", str(tmp_path / "x"))
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2
+    assert "Dask scheduler" in err and "Traceback" not in err
+    assert not (tmp_path / "x").exists()
+
+
+# ---------------------------------------------------------------- streaming statistics
+
+
+def test_streamed_statistics_equal_those_of_the_whole_array():
+    s = reference()
+    trade = run_paths(s, 1000, seed=8)
+    agg = Aggregator(s.years, s.trade.target_usd_bn)
+    for a in range(0, 1000, 250):
+        agg.add(trade[a : a + 250])
+    summary = agg.summary()
+    total = trade.sum(axis=2)
+    reached = np.maximum.accumulate(total >= 20.0, axis=1)
+    for k, year in enumerate(s.years):
+        assert summary["p_reach_by_year"][str(year)]["p"] == reached[:, k].mean()
+        q = summary["annual_trade_usd_bn"][str(year)]
+        assert q["mean"] == pytest.approx(total[:, k].mean(), rel=1e-12)
+        for p in (5, 25, 50, 75, 95):
+            assert q[f"p{p}"] == pytest.approx(np.percentile(total[:, k], p), rel=1e-4)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 5000])
+def test_quantile_sketch_is_within_its_stated_relative_accuracy(n):
+    values = np.exp(np.random.default_rng(n).normal(2.5, 1.2, size=(n, 4)))
+    sketch = QuantileSketch(4)
+    sketch.add(values[: n // 2])
+    sketch.add(values[n // 2 :])
+    for q in (0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0):
+        np.testing.assert_allclose(sketch.quantile(q), np.percentile(values, 100 * q, axis=0), rtol=QuantileSketch.STEP)
+
+
+# ---------------------------------------------------------------- precision, kept paths
+
+
+def test_precision_adds_paths_until_every_half_width_is_met_the_same_way_on_any_executor():
+    s = reference()
+    one = simulate(s, seed=3, precision=0.02, workers=1)
+    two = simulate(s, seed=3, precision=0.02, workers=2)
+    assert one.summary == two.summary
+    info = one.summary["precision"]
+    assert info["met"] and not info["cap_reached"]
+    assert max(info["achieved_half_width"].values()) <= 0.02
+    assert one.summary["paths"] % 250 == 0 and one.summary["paths"] >= 2000
+    # one chunk fewer would not have met it (unless the minimum of 2,000 paths decided)
+    if one.summary["paths"] > 2000:
+        fewer = simulate(s, paths=one.summary["paths"] - 250, seed=3, workers=1)
+        assert max(p["ci95"][1] - p["ci95"][0] for p in fewer.summary["p_reach_by_year"].values()) / 2 > 0.02
+
+
+def test_precision_reports_a_cap_that_stopped_it():
+    results = simulate(reference(), seed=3, precision=0.001, max_paths=2000, workers=1)
+    assert results.summary["paths"] == 2000
+    assert results.summary["precision"]["cap_reached"] and not results.summary["precision"]["met"]
+
+
+def test_kept_paths_are_saved_and_load_back_without_pickle(tmp_path):
+    s = reference()
+    results = simulate(s, paths=300, seed=2, workers=2, keep_paths=True)
+    results.save(tmp_path / "r")
+    loaded = Results.load(tmp_path / "r")
+    expected = run_paths(s, 300, seed=2)
+    assert loaded.paths_trade.shape == (300, len(s.years), 4)
+    assert np.array_equal(np.asarray(loaded.paths_trade), expected)
+    with open(tmp_path / "r" / "paths.npy", "rb") as fh:
+        assert np.lib.format.read_magic(fh) == (1, 0)
+    assert results.summary["annual_trade_usd_bn"]["2030"]["mean"] == pytest.approx(expected.sum(axis=2)[:, 5].mean(), rel=1e-12)
+
+
+# ---------------------------------------------------------------- progress and interruption
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):
+    proc = _coopsim("run", SCENARIO, "--paths", "300", "--workers", "1", "--out", str(tmp_path / "r"))
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and err == ""
+
+
+def test_progress_bar_on_a_terminal_shows_paths_rate_and_time_left(tmp_path):
+    main_fd, child_fd = pty.openpty()
+    fcntl.ioctl(child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a 100-column terminal
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", SCENARIO, "--paths", "1000", "--workers", "1", "--out", str(tmp_path / "r")],
+        stdout=subprocess.DEVNULL,
+        stderr=child_fd,
+    )
+    os.close(child_fd)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main_fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=120)
+    os.close(main_fd)
+    shown = b"".join(chunks).decode(errors="replace")
+    assert proc.returncode == 0
+    assert "1.00k/1.00k" in shown and "path/s" in shown and "<" in shown  # count, rate, time left
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as fh:
+            found += [int(c) for c in fh.read().split()]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            return not any(line.startswith("State:") and "Z" in line for line in fh)
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize(
+    ("sig", "status", "whole_group"), [(signal.SIGINT, 130, True), (signal.SIGTERM, 143, False)], ids=["ctrl-c", "sigterm"]
+)
+def test_interrupted_run_stops_its_workers_and_leaves_no_results(tmp_path, sig, status, whole_group):
+    out = tmp_path / "r"
+    proc = _coopsim("run", SCENARIO, "--paths", "500000", "--workers", "2", "--out", str(out), start_new_session=True)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while len(workers) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        workers = [c for c in _children(proc.pid) if _alive(c)]
+    assert len(workers) >= 2, "the pool did not start"
+    time.sleep(1.0)  # let chunks run
+    started = time.monotonic()
+    if whole_group:
+        os.killpg(proc.pid, sig)  # a terminal's Ctrl-C reaches the whole process group
+    else:
+        proc.send_signal(sig)  # `kill PID` reaches the parent only
+    _, err = proc.communicate(timeout=30)
+    assert time.monotonic() - started < 15, "stopping took too long"
+    assert proc.returncode == status, err
+    assert "Traceback" not in err and "interrupted" in err
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    time.sleep(0.5)
+    assert not [w for w in workers if _alive(w)], "worker processes left running"
