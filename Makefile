@@ -1,12 +1,13 @@
 # coopsim: the two commands of the README, and a few helpers.
 #   make demo   create .venv, install coopsim, run the reference scenario into results/uz_cn_2025/
 #   make test   create .venv with the test extras and run the whole test suite
+#   make bench  the engine benchmark (a few minutes)
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint clean
+.PHONY: demo test bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +27,9 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench_engine.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet ruff

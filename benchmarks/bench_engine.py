@@ -78,21 +78,21 @@ def main() -> None:
     s = load_scenario(args.scenario)
     cores = default_workers()
     quick = args.quick
-    one_core_paths = 200 if quick else 1000
+    one_core_paths = 100 if quick else 1000
     simulate_chunk(s, 1, 0, 20)  # warm caches (tables, imports)
 
     per_path = best_of(3, lambda: simulate_chunk(s, 1, 0, one_core_paths)) / one_core_paths
     print(f"scenario {s.name}, {cores} cores")
     print(f"one core: {per_path * 1e3:.2f} ms per path ({1 / per_path:,.0f} paths/s)")
 
-    n_parallel = 1000 if quick else 10_000
+    n_parallel = 500 if quick else 10_000
     wall = best_of(1 if quick else 2, lambda: run_paths(s, n_parallel, 1, workers=cores))
     rate = n_parallel / wall
     print(f"all {cores} cores: {rate:,.0f} paths/s for {n_parallel:,} paths (pool start-up included)")
     print(f"parallel efficiency: {rate * per_path / cores:.0%}")
 
     with tempfile.TemporaryDirectory() as tmp:
-        sizes = [2_000] if quick else [10_000, 100_000]
+        sizes = [500] if quick else [10_000, 100_000]
         for n in sizes:
             wall, peak = run_cli(["run", args.scenario, "--paths", str(n), "--out", f"{tmp}/r{n}", "--quiet"])
             print(f"coopsim run --paths {n:,}: {wall:.1f} s wall, peak memory {peak:,.0f} MB (all processes)")
@@ -100,12 +100,12 @@ def main() -> None:
             wall, peak = run_cli(["run", args.scenario, "--precision", "0.01", "--out", f"{tmp}/prec", "--quiet"])
             print(f"coopsim run --precision 0.01: {wall:.1f} s wall, peak memory {peak:,.0f} MB")
 
-    naive_paths = 5 if quick else 30
+    naive_paths = 2 if quick else 30
     naive = best_of(1, lambda: [simulate_path_naive(s, 1, i) for i in range(naive_paths)]) / naive_paths
     print(f"straightforward SimPy model: {naive * 1e3:.1f} ms per path; coopsim is {naive / per_path:.0f}x faster per path")
     check = np.array([simulate_path_naive(s, 2, i) for i in range(naive_paths)]).sum(axis=2).mean(axis=0)[-1]
     print(
-        f"(sanity: mean trade in {s.years[-1]}: straightforward {check:.1f}, coopsim {simulate_chunk(s, 2, 0, 500).sum(axis=2).mean(axis=0)[-1]:.1f} USD bn)"
+        f"(sanity: mean trade in {s.years[-1]}: straightforward {check:.1f}, coopsim {simulate_chunk(s, 2, 0, 100 if quick else 500).sum(axis=2).mean(axis=0)[-1]:.1f} USD bn)"
     )
 
 
