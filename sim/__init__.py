@@ -9,10 +9,21 @@ The public API::
     results.save("results/demo")   # summary.json, CSV tables, figures, manifest.json
 """
 
+from .compare import Comparison, compare
 from .results import Results
 from .runner import simulate
 from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from .trade import COMPONENTS
 
-__all__ = ["COMPONENTS", "Results", "Scenario", "ScenarioError", "load_scenario", "scenario_from_dict", "simulate"]
+__all__ = [
+    "COMPONENTS",
+    "Comparison",
+    "Results",
+    "Scenario",
+    "ScenarioError",
+    "compare",
+    "load_scenario",
+    "scenario_from_dict",
+    "simulate",
+]
 __version__ = "0.1.0"

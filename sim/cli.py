@@ -1,4 +1,4 @@
-"""The command line: ``coopsim run | validate | keys``.
+"""The command line: ``coopsim run | compare | validate | keys``.
 
 A thin layer over the Python API. Problems with the user's input (scenario,
 options, output folder) end with one readable message on stderr and exit
@@ -14,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from .compare import Comparison, compare
 from .history import HistoryError
 from .outputs import OutputError, check_destination
 from .results import Results
@@ -65,7 +66,7 @@ def _precision(text: str) -> float:
     return value
 
 
-def _add_engine_options(cmd: argparse.ArgumentParser) -> None:
+def _add_engine_options(cmd: argparse.ArgumentParser, keep_paths: bool = True) -> None:
     """Options shared by every command that runs paths."""
     cmd.add_argument("--workers", type=_positive_int(4096), default=None, help="worker processes (default: all cores; 1 runs in-process)")
     cmd.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster: a scheduler address (tcp://host:8786) or 'local'")
@@ -78,7 +79,8 @@ def _add_engine_options(cmd: argparse.ArgumentParser) -> None:
         default=DEFAULT_MAX_PATHS,
         help="cap on paths with --precision (default %(default)s)",
     )
-    cmd.add_argument("--keep-paths", action="store_true", help="also save every path's annual trade by component (paths.npy)")
+    if keep_paths:
+        cmd.add_argument("--keep-paths", action="store_true", help="also save every path's annual trade by component (paths.npy)")
     cmd.add_argument("--quiet", action="store_true", help="no progress bar and no table; errors only")
 
 
@@ -102,6 +104,23 @@ def _parser() -> argparse.ArgumentParser:
         "validate", help="check scenario files without running them", description="Check scenario files fully, without running them."
     )
     val.add_argument("scenarios", type=Path, nargs="+", help="scenario files (TOML)")
+
+    cmp = sub.add_parser(
+        "compare",
+        help="compare scenarios with the first on common random numbers",
+        description="Compare scenarios with the first (the baseline) on common random numbers: same seed, same paths, paired differences.",
+    )
+    cmp.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO", help="the baseline, then one or more scenarios (TOML)")
+    cmp.add_argument("--paths", type=_positive_int(LIMITS["max_paths"]), help="Monte Carlo paths (default: the baseline's run.paths)")
+    cmp.add_argument("--seed", type=_seed, help="root seed (default: the baseline's run.seed)")
+    cmp.add_argument("--out", type=Path, help="results folder (default: results/compare_<baseline>)")
+    cmp.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
+    cmp.add_argument(
+        "--common-years",
+        action="store_true",
+        help="compare scenarios with different base years, targets or horizons on the years they share",
+    )
+    _add_engine_options(cmp, keep_paths=False)
 
     sub.add_parser(
         "keys",
@@ -163,6 +182,61 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def comparison_table(comparison: Comparison) -> str:
+    """The terminal table of a comparison: probabilities, median hit year, paired differences."""
+    data = comparison.data
+    years = [y for y in (str(y) for y in HEADLINE_YEARS) if y in data["years"]]
+    rows = [["scenario", *(f"by {y}" for y in years), "median year"]]
+    for name in data["scenarios"]:
+        summary = data["summaries"][name]
+        baseline = name == data["baseline"]
+        cells = [name + (" (baseline)" if baseline else "")]
+        for y in years:
+            cell = _pct(summary["p_reach_by_year"][y]["p"])
+            if not baseline:
+                d = data["differences"][name]["p_reach_by_year"][y]
+                cell += f"  {100 * d['diff']:+.1f} [{100 * d['ci95'][0]:+.1f}, {100 * d['ci95'][1]:+.1f}]"
+            cells.append(cell)
+        hit = summary["hit_year"]["p50"]
+        shift = None if baseline else data["differences"][name]["median_hit_year_shift"]
+        cells.append(f"{hit if hit is not None else 'later'}" + (f" ({shift:+d})" if isinstance(shift, int) else ""))
+        rows.append(cells)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [
+        f"{len(data['scenarios'])} scenarios on common random numbers: {data['paths']:,} paths, seed {data['seed']}",
+        "Probability of reaching the target by the year; after it, the paired difference from the",
+        "baseline in percentage points with its 95% interval.",
+        "",
+    ]
+    for r in rows:
+        lines.append("  " + r[0].ljust(widths[0]) + "".join("   " + c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)))
+    return "\n".join(lines)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    if len(args.scenarios) < 2:
+        raise OutputError("compare needs a baseline and at least one other scenario")
+    scenarios = [load_scenario(p) for p in args.scenarios]
+    out = args.out if args.out is not None else Path("results") / f"compare_{scenarios[0].name}"
+    check_destination(out, args.force)
+    comparison = compare(
+        scenarios,
+        paths=args.paths,
+        seed=args.seed,
+        workers=args.workers,
+        dask=args.dask,
+        precision=args.precision,
+        max_paths=args.max_paths,
+        allow_different_years=args.common_years,
+        progress=False if args.quiet else None,
+    )
+    comparison.save(out, force=args.force)
+    if not args.quiet:
+        print(comparison_table(comparison))
+        print(f"\nresults written to {out}/")
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.scenarios:
@@ -191,6 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _cmd_run(args)
+        if args.command == "compare":
+            return _cmd_compare(args)
         if args.command == "keys":
             print(key_reference())
             return 0

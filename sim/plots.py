@@ -16,9 +16,12 @@ Charts of one run:
 * :func:`hit_year_distribution` -- the year the target is first reached.
 * :func:`composition` -- mean annual trade by component.
 
-Charts comparing runs: :func:`overlay_fan_charts` and
-:func:`overlay_reach_probability`. :func:`save_figures` writes the charts of
-one run as PNG files.
+Charts comparing runs: :func:`overlay_fan_charts`,
+:func:`overlay_reach_probability`, :func:`hit_year_comparison` (grouped bars
+of the first year the target is reached) and :func:`paired_difference` (each
+scenario minus the baseline, paired on common random numbers, from
+``comparison.json``). :func:`save_figures` writes the charts of one run and
+:func:`save_comparison_figures` the charts of a comparison as PNG files.
 
 Missing statistics (``None`` in ``summary.json`` for non-finite values) are
 drawn as gaps, never as errors.
@@ -37,7 +40,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter, StrMethodFormatter
 
 from .results import Results
 
@@ -48,7 +51,11 @@ __all__ = [
     "composition",
     "overlay_fan_charts",
     "overlay_reach_probability",
+    "hit_year_comparison",
+    "paired_difference",
     "save_figures",
+    "save_comparison_figures",
+    "COMPARISON_PNG_NAMES",
     "COMPONENT_LABELS",
     "DPI",
 ]
@@ -743,6 +750,439 @@ def save_figures(results: Results, folder: Path) -> list[str]:
     names: list[str] = []
     for name, make in makers.items():
         fig = make(results)
+        fig.savefig(folder / name, dpi=DPI, facecolor="white")
+        names.append(name)
+    return names
+
+
+# -- comparing scenarios on common random numbers --------------------------------------
+COMPARISON_PNG_NAMES = {
+    "fan_charts": "fan_charts.png",
+    "reach_probability": "reach_probability.png",
+    "hit_years": "hit_years.png",
+    "difference_p_reach": "difference_p_reach.png",
+    "difference_mean_trade": "difference_mean_trade.png",
+}
+"""File names written by :func:`save_comparison_figures`, in order."""
+
+MEDIAN_MARKER = "v"
+"""Marker of a scenario's median hit year on :func:`hit_year_comparison`."""
+
+
+def _scenario_color(i: int) -> str:
+    return SCENARIO_COLORS[i % len(SCENARIO_COLORS)]
+
+
+def hit_year_comparison(results_list: Sequence[Results], labels: Sequence[str]) -> Figure:
+    """The year the target is first reached, several runs side by side.
+
+    Grouped bars: for each year of the first run, one bar per run with its
+    share of paths first reaching the target in that year
+    (``hit_year_share[year]``), and a separate group ``"not by {last year}"``
+    (``hit_year_share["never"]``), hatched. A triangle above a run's bar marks
+    its median hit year (``hit_year["p50"]``); the legend repeats it.
+
+    Parameters
+    ----------
+    results_list : sequence of Results
+        The runs to compare. The years are those of the first run; the other
+        runs are looked up by the same year strings (a missing year counts as
+        0). Compare runs on common years.
+    labels : sequence of str
+        Legend name of each run, same length as ``results_list``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes. The bars of run ``i`` carry the gid ``"hit_share_{i}"``
+        (years first, then the "not by" bar), its median marker the gid
+        ``"median_hit_year"`` (none when ``hit_year["p50"]`` is ``None``).
+
+    Raises
+    ------
+    ValueError
+        If ``results_list`` is empty or the lengths differ.
+    """
+    _check_many(results_list, labels)
+    first = results_list[0]
+    year_keys = _year_strings(first)
+    years = np.array(first.years, dtype=float)
+    last = int(years[-1]) if len(years) else 0
+    n = len(results_list)
+    group = 0.8
+    width = group / n
+    offsets = (np.arange(n) - (n - 1) / 2) * width
+    # the "not by" group is set apart and a little wider, so its percent labels fit over its bars
+    never_group = max(group, min(1.3, 0.42 * n))
+    never_width = never_group / n
+    never_offsets = (np.arange(n) - (n - 1) / 2) * never_width
+    never_x = last + 0.8 + 0.3 + never_group / 2
+    never_label = f"not by {last}"
+    shared = _shared_target(results_list)
+
+    fig, ax = _new_figure(
+        f"When trade first reaches {_money(shared) if math.isfinite(shared) else 'the target'}, by scenario",
+        "Share of simulated paths first reaching the target in each year; \u25bc marks each scenario's median year",
+        _caption_many(results_list, labels),
+    )
+    heights: list[float] = []
+    handles: list[Any] = []
+    medians: list[tuple[float, float, str]] = []
+    for i, (r, label) in enumerate(zip(results_list, labels, strict=True)):
+        color = _scenario_color(i)
+        s = r.summary
+        table = s.get("hit_year_share") or {}
+        shares = np.array([_num(table.get(y, 0.0)) for y in year_keys])
+        never = _num(table.get("never", (s.get("hit_year") or {}).get("share_never")))
+        xs = years + offsets[i]
+        bars = ax.bar(xs, np.nan_to_num(shares), width=width * 0.92, color=color, linewidth=0, zorder=3)
+        nbar = ax.bar(
+            [never_x + never_offsets[i]],
+            [0.0 if not math.isfinite(never) else never],
+            width=never_width * 0.92,
+            color=color,
+            alpha=0.55,
+            edgecolor="white",
+            hatch="//",
+            linewidth=0,
+            zorder=3,
+        )
+        for rect in [*bars, *nbar]:
+            rect.set_gid(f"hit_share_{i}")
+        if math.isfinite(never):
+            ax.annotate(
+                _pct(never),
+                (never_x + never_offsets[i], never),
+                xytext=(0, 3),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+                fontsize=NOTE_SIZE - 1.5,
+                color=INK,
+            )
+        heights += [*shares.tolist(), never]
+
+        median_year = (s.get("hit_year") or {}).get("p50")
+        k = np.flatnonzero(years == int(median_year)) if median_year is not None else np.array([], dtype=int)
+        if len(k):
+            h = shares[k[0]] if math.isfinite(shares[k[0]]) else 0.0
+            medians.append((xs[k[0]], h, color))
+            note = f"median {int(median_year)}"
+        elif median_year is not None:
+            note = f"median {int(median_year)}"
+        else:
+            note = f"median after {last}"
+        handles.append(Patch(facecolor=color, label=f"{label} ({note})"))
+
+    highest = max([0.02, *(v for v in heights if math.isfinite(v))])
+    # the legend goes in the upper corner over the lower bars; leave its rows clear of them
+    per_year = len(year_keys) + 1
+    left_half = [heights[j * per_year + k] for j in range(n) for k in range(per_year) if k < per_year * 0.55]
+    right_half = [heights[j * per_year + k] for j in range(n) for k in range(per_year) if k >= per_year * 0.45]
+    left_max = max([0.0, *(v for v in left_half if math.isfinite(v))])
+    right_max = max([0.0, *(v for v in right_half if math.isfinite(v))])
+    legend_loc = "upper left" if left_max <= right_max else "upper right"
+    top = max(highest * 1.3, min(left_max, right_max) / 0.55)
+    pad = 0.035 * top
+    for x, h, color in medians:
+        ax.plot(
+            [x],
+            [h + pad],
+            linestyle="none",
+            marker=MEDIAN_MARKER,
+            markersize=9,
+            markerfacecolor=color,
+            markeredgecolor="white",
+            markeredgewidth=1.0,
+            zorder=5,
+            gid="median_hit_year",
+        )
+    handles.append(
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker=MEDIAN_MARKER,
+            markersize=9,
+            color=INK,
+            label="median year: half of paths have reached the target",
+        )
+    )
+    handles.append(Patch(facecolor=NEVER_GREY, edgecolor="white", hatch="//", label=f"not reached by {last} (hatched)"))
+
+    ax.axvline(last + 0.8, color="#BBBBBB", linewidth=1, linestyle="-", zorder=1)
+    ax.set_ylim(0, top)
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+    if top > 1.0:
+        ax.set_yticks([t for t in ax.yaxis.get_major_locator().tick_values(0, 1.0) if -1e-9 <= t <= 1.0 + 1e-9])
+        ax.spines["left"].set_bounds(0, 1.0)
+    ax.set_ylabel("Share of paths", fontsize=LABEL_SIZE, color=INK)
+    ax.set_xticks([*years.tolist(), never_x])
+    ax.set_xticklabels([str(int(y)) for y in years] + [never_label])
+    ax.set_xlim((years[0] if len(years) else 0) - 0.7, never_x + never_group / 2 + 0.2)
+    ax.set_xlabel("Year the target is first reached", fontsize=LABEL_SIZE, color=INK)
+    _legend(ax, handles=handles, ncol=1, loc=legend_loc)
+    return fig
+
+
+_DIFF_METRICS = {
+    "p_reach_by_year": (
+        100.0,
+        "pp",
+        "Difference, percentage points",
+        "probability of reaching the target by each year",
+    ),
+    "mean_trade_usd_bn": (1.0, "USD bn", "Difference, USD bn", "mean annual trade"),
+    "median_trade_usd_bn": (1.0, "USD bn", "Difference, USD bn", "median annual trade"),
+}
+"""metric -> (scale, unit, y label, what is compared)."""
+
+
+def _metric_info(metric: str) -> tuple[float, str, str, str]:
+    if metric in _DIFF_METRICS:
+        return _DIFF_METRICS[metric]
+    if metric.startswith("p_"):
+        return 100.0, "pp", "Difference, percentage points", metric
+    if metric.endswith("_usd_bn"):
+        return 1.0, "USD bn", "Difference, USD bn", metric
+    return 1.0, "", f"Difference in {metric}", metric
+
+
+def _signed(value: float, unit: str) -> str:
+    """``-3.14, "pp"`` -> ``"\u22123.1 pp"``; ``0.5, "USD bn"`` -> ``"+$0.5 bn"``."""
+    if not math.isfinite(value):
+        return "n/a"
+    sign = "+" if value > 0 else ("\u2212" if value < 0 else "\u00b1")
+    mag = abs(value)
+    if unit == "USD bn":
+        return sign + _money(mag, decimals=2 if mag < 1 else 1)
+    text = f"{mag:.1f}" if mag < 10 else f"{mag:.0f}"
+    return f"{sign}{text}{' ' + unit if unit else ''}"
+
+
+def _signed_tick(x: float, _pos: Any = None) -> str:
+    """Tick label of a difference axis: ``"+10"``, ``"0"``, ``"\u22122.5"`` (typographic minus)."""
+    x = round(float(x), 9)
+    if x == 0:
+        return "0"
+    return ("+" if x > 0 else "\u2212") + f"{abs(x):g}"
+
+
+def _shift_note(shift: Any) -> str:
+    if shift is None or not math.isfinite(_num(shift)):
+        return "median hit year shift n/a"
+    years = int(round(_num(shift)))
+    if years == 0:
+        return "median hit year unchanged"
+    sign = "+" if years > 0 else "\u2212"
+    unit = "yr" if abs(years) == 1 else "yrs"
+    return f"median hit year {sign}{abs(years)} {unit}"
+
+
+def _difference_series(table: dict[str, Any], year_keys: Sequence[str], scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(diff, low, high)`` arrays of one scenario's metric over the years, scaled, NaN where missing."""
+    d, lo, hi = [], [], []
+    for y in year_keys:
+        entry = table.get(y) or {}
+        d.append(_num(entry.get("diff")) * scale)
+        ci = entry.get("ci95") or (None, None)
+        if len(ci) != 2:
+            ci = (None, None)
+        lo.append(_num(ci[0]) * scale)
+        hi.append(_num(ci[1]) * scale)
+    return np.array(d), np.array(lo), np.array(hi)
+
+
+def _spread_labels(values: list[float], min_gap: float) -> list[float]:
+    """Nudge sorted label positions apart by at least ``min_gap`` (keeps their order and mean)."""
+    if len(values) < 2:
+        return list(values)
+    order = sorted(range(len(values)), key=lambda k: values[k])
+    pos = [values[k] for k in order]
+    for _ in range(50):
+        moved = False
+        for j in range(1, len(pos)):
+            gap = pos[j] - pos[j - 1]
+            if gap < min_gap:
+                shift = (min_gap - gap) / 2
+                pos[j - 1] -= shift
+                pos[j] += shift
+                moved = True
+        if not moved:
+            break
+    out = [0.0] * len(values)
+    for k, p in zip(order, pos, strict=True):
+        out[k] = p
+    return out
+
+
+def paired_difference(
+    comparison: dict[str, Any],
+    metric: str = "p_reach_by_year",
+    *,
+    labels: dict[str, str] | None = None,
+) -> Figure:
+    """Paired difference of each scenario against the baseline, by year, with its 95% interval.
+
+    The scenarios of a comparison run on common random numbers (same seed
+    and paths), so each difference is computed path by path and its interval
+    is the Monte Carlo uncertainty of the difference itself -- much narrower
+    than the two runs' own intervals.
+
+    Parameters
+    ----------
+    comparison : dict
+        The content of ``comparison.json``: ``baseline``, ``scenarios``,
+        ``paths``, ``seed``, ``years`` and ``differences[scenario][metric][year]``
+        as ``{"diff": ..., "ci95": [low, high]}`` (plus
+        ``differences[scenario]["median_hit_year_shift"]``). ``None`` values
+        are drawn as gaps.
+    metric : str
+        ``"p_reach_by_year"`` (drawn in percentage points, i.e. 100 x diff),
+        ``"mean_trade_usd_bn"`` or ``"median_trade_usd_bn"`` (USD bn).
+    labels : dict of str to str, optional
+        Legend name by scenario name; defaults to the scenario names.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; per compared scenario a line with gid ``"difference"``
+        (label: the scenario's legend name, ydata the scaled differences) and
+        a shaded 95% band (a ``fill_between`` collection with gid
+        ``"ci95"``); the zero line has gid ``"zero"``. Colours follow the
+        scenario's position in ``comparison["scenarios"]`` so they match the
+        overlay charts.
+
+    Raises
+    ------
+    ValueError
+        If no compared scenario has ``metric``.
+    """
+    scale, unit, ylabel, what = _metric_info(metric)
+    unit_name = {"pp": "percentage points", "USD bn": "USD bn"}.get(unit, "difference")
+    baseline = str(comparison.get("baseline", "baseline"))
+    scenarios = [str(s) for s in comparison.get("scenarios") or []]
+    differences = comparison.get("differences") or {}
+    compared = [s for s in scenarios if s != baseline and s in differences]
+    compared += [s for s in differences if s not in compared and s != baseline]
+    if compared and not any(metric in (differences[s] or {}) for s in compared):
+        raise ValueError(f"no scenario of the comparison has the metric {metric!r}")
+    year_keys = [str(y) for y in comparison.get("years") or []]
+    years = np.array([int(y) for y in year_keys], dtype=float)
+    names = labels or {}
+
+    paths = comparison.get("paths")
+    paths_txt = f"{int(paths):,} paths" if paths is not None else "paths n/a"
+    caption = (
+        f"Source: coopsim Monte Carlo simulation. Paired comparison against {baseline} of "
+        + ", ".join(compared or ["no other scenario"])
+        + f"; every scenario run with the same {paths_txt} and seed {comparison.get('seed', 'n/a')}."
+    )
+    fig, ax = _new_figure(
+        f"What each scenario changes against {names.get(baseline, baseline)}",
+        f"Scenario minus baseline: {what}, {unit_name}\n"
+        "Paired on common random numbers (same seed and paths), so the bands show the Monte Carlo uncertainty\n"
+        "of the difference itself (95% interval)",
+        caption,
+    )
+    fig.subplots_adjust(top=MARGINS["top"] - 0.065)  # three-line subtitle
+    zero = ax.axhline(0, color=INK, linewidth=1.1, zorder=2)
+    zero.set_gid("zero")
+
+    values: list[float] = [0.0]
+    ends: list[tuple[float, float, str, str]] = []
+    for s in compared:
+        i = scenarios.index(s) if s in scenarios else len(scenarios) + compared.index(s)
+        color = _scenario_color(i)
+        entry = differences[s] or {}
+        d, lo, hi = _difference_series(entry.get(metric) or {}, year_keys, scale)
+        band = ax.fill_between(years, lo, hi, color=color, alpha=0.20, linewidth=0, zorder=3)
+        band.set_gid("ci95")
+        label = str(names.get(s, s))
+        if metric == "p_reach_by_year":
+            label += f" ({_shift_note(entry.get('median_hit_year_shift'))})"
+        (line,) = ax.plot(years, d, color=color, linewidth=2.3, marker="o", markersize=5, label=label, zorder=4)
+        line.set_gid("difference")
+        values += [*d.tolist(), *lo.tolist(), *hi.tolist()]
+        finite = np.flatnonzero(np.isfinite(d))
+        if len(finite):
+            k = finite[-1]
+            ends.append((years[k], d[k], color, f"{_signed(d[k], unit)} in {int(years[k])}"))
+
+    finite_values = [v for v in values if math.isfinite(v)]
+    low, high = min(finite_values), max(finite_values)
+    span = max(high - low, 1.0 if unit == "pp" else 0.1)
+    ax.set_ylim(low - 0.08 * span, high + 0.30 * span)  # headroom for the legend
+    if len(years):
+        _year_axis(ax, years[0], years[-1])
+    ax.set_ylabel(ylabel, fontsize=LABEL_SIZE, color=INK)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 2.5, 5, 10]))
+    ax.yaxis.set_major_formatter(FuncFormatter(_signed_tick))
+
+    if ends:
+        fig.subplots_adjust(right=0.845)
+        ymin, ymax = ax.get_ylim()
+        spread = _spread_labels([e[1] for e in ends], 0.085 * (ymax - ymin))
+        for (x, y, color, text), y_text in zip(ends, spread, strict=True):
+            ax.annotate(
+                text,
+                (x, y),
+                xytext=(x + 0.35, y_text),
+                textcoords="data",
+                va="center",
+                ha="left",
+                fontsize=NOTE_SIZE,
+                color=color,
+                fontweight="bold",
+                annotation_clip=False,
+            )
+        _legend(ax, ncol=1, loc="upper left")
+    else:
+        ax.text(0.5, 0.5, "No scenario to compare with the baseline", transform=ax.transAxes, ha="center", va="center", color=MUTED)
+    return fig
+
+
+def save_comparison_figures(
+    results_list: Sequence[Results],
+    labels: Sequence[str],
+    comparison: dict[str, Any],
+    folder: Path,
+) -> list[str]:
+    """Write the charts comparing scenarios as PNG files at :data:`DPI` into ``folder``.
+
+    Parameters
+    ----------
+    results_list : sequence of Results
+        The compared runs (baseline first, as in ``comparison["scenarios"]``).
+    labels : sequence of str
+        Legend name of each run, same length as ``results_list``; also used
+        for the difference charts, matched by ``summary["scenario"]``.
+    comparison : dict
+        The content of ``comparison.json`` (see :func:`paired_difference`).
+    folder : pathlib.Path
+        An existing directory.
+
+    Returns
+    -------
+    list of str
+        The file names written, in order: ``fan_charts.png``,
+        ``reach_probability.png``, ``hit_years.png``,
+        ``difference_p_reach.png``, ``difference_mean_trade.png``.
+    """
+    _check_many(results_list, labels)
+    folder = Path(folder)
+    by_name = {str(r.summary.get("scenario")): str(label) for r, label in zip(results_list, labels, strict=True)}
+    makers = {
+        COMPARISON_PNG_NAMES["fan_charts"]: lambda: overlay_fan_charts(results_list, labels),
+        COMPARISON_PNG_NAMES["reach_probability"]: lambda: overlay_reach_probability(results_list, labels),
+        COMPARISON_PNG_NAMES["hit_years"]: lambda: hit_year_comparison(results_list, labels),
+        COMPARISON_PNG_NAMES["difference_p_reach"]: lambda: paired_difference(comparison, "p_reach_by_year", labels=by_name),
+        COMPARISON_PNG_NAMES["difference_mean_trade"]: lambda: paired_difference(comparison, "mean_trade_usd_bn", labels=by_name),
+    }
+    names: list[str] = []
+    for name, make in makers.items():
+        fig = make()
         fig.savefig(folder / name, dpi=DPI, facecolor="white")
         names.append(name)
     return names

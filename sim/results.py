@@ -11,15 +11,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Results"]
+__all__ = ["Results", "to_json_ready"]
 
 
-def _plain(value: Any) -> Any:
+def to_json_ready(value: Any) -> Any:
     """JSON-ready copy: numpy scalars to Python numbers, non-finite floats to None."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: to_json_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [to_json_ready(v) for v in value]
     if isinstance(value, (np.integer,)):
         return int(value)
     if isinstance(value, (float, np.floating)):
@@ -88,12 +88,12 @@ class Results:
         """Write ``summary.json``, the CSV tables and (if kept) ``paths.npz`` into ``folder``; return the file names."""
         folder = Path(folder)
         names = ["summary.json"]
-        (folder / "summary.json").write_text(json.dumps(_plain(self.summary), indent=2) + "\n", encoding="utf-8")
+        (folder / "summary.json").write_text(json.dumps(to_json_ready(self.summary), indent=2) + "\n", encoding="utf-8")
         for stem, rows in self.tables().items():
             with open(folder / f"{stem}.csv", "w", newline="", encoding="utf-8") as fh:
                 writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
                 writer.writeheader()
-                writer.writerows(_plain(rows))
+                writer.writerows(to_json_ready(rows))
             names.append(f"{stem}.csv")
         if self.history:
             with open(folder / "history.csv", "w", newline="", encoding="utf-8") as fh:
@@ -129,7 +129,7 @@ class Results:
                 names += save_figures(self, tmp)
             return names
 
-        return write_folder(folder, write, _plain(self.manifest), force=force)
+        return write_folder(folder, write, to_json_ready(self.manifest), force=force)
 
     @classmethod
     def load(cls, folder: str | Path) -> Results:

@@ -233,7 +233,7 @@ def stream_chunks(
 # ---------------------------------------------------------------- progress
 
 
-class _Progress:
+class ProgressBar:
     """A progress bar on stderr (or in a notebook), only when someone can see it."""
 
     def __init__(self, total: int | None, enabled: bool | None, label: str):
@@ -287,7 +287,8 @@ class _PathStore:
         return self.array[:paths]
 
 
-def _versions() -> dict[str, str]:
+def package_versions() -> dict[str, str]:
+    """Versions of Python, coopsim and its main dependencies, for manifests."""
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
@@ -299,7 +300,8 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _check_paths(scenario: Scenario, paths: int, key: str) -> None:
+def check_path_count(scenario: Scenario, paths: int, key: str) -> None:
+    """Refuse, before any work, a path count outside 1 to ``LIMITS["max_paths"]``."""
     if not 1 <= paths <= LIMITS["max_paths"]:
         raise ScenarioError(scenario.source, [(key, f"must be between 1 and {LIMITS['max_paths']:,} (got {paths:,})")])
 
@@ -349,17 +351,17 @@ def simulate(
     if precision is not None:
         if not 0 < precision < 0.5:
             raise ScenarioError(scenario.source, [("--precision", f"must be between 0 and 0.5 (got {precision})")])
-        _check_paths(scenario, max_paths, "--max-paths")
+        check_path_count(scenario, max_paths, "--max-paths")
         total = None
     else:
         total = scenario.run.paths if paths is None else paths
-        _check_paths(scenario, total, "--paths")
+        check_path_count(scenario, total, "--paths")
     workers = default_workers() if workers is None else workers
 
     agg = Aggregator(scenario.years, scenario.trade.target_usd_bn)
     store = _PathStore(total or max_paths, len(scenario.years)) if keep_paths else None
     cap = total or max_paths
-    bar = _Progress(total, progress, scenario.name)
+    bar = ProgressBar(total, progress, scenario.name)
 
     def on_chunk(start: int, stop: int, trade: np.ndarray) -> bool:
         agg.add(trade)
@@ -406,7 +408,7 @@ def simulate(
         "paths": agg.paths,
         "executor": "dask" if dask is not None else ("process pool" if workers > 1 else "in-process"),
         "workers": workers,
-        "versions": _versions(),
+        "versions": package_versions(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(finished)),
         "seconds": round(finished - started, 3),
@@ -422,7 +424,7 @@ def run_paths(scenario: Scenario, paths: int, seed: int, workers: int = 1, dask:
 
     For tests and small studies: the whole array is kept in memory.
     """
-    _check_paths(scenario, paths, "--paths")
+    check_path_count(scenario, paths, "--paths")
     parts: list[np.ndarray] = []
 
     def keep(start: int, stop: int, trade: np.ndarray) -> bool:

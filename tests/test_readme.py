@@ -70,3 +70,11 @@ def test_validation_examples_print_the_messages_shown(workspace):
         done = _coopsim("validate", "broken.toml")
         assert done.returncode == 2
         assert done.stderr.strip().splitlines() == example.strip().splitlines()[1:]
+
+
+def test_comparison_prints_the_table_shown(workspace):
+    shown = next(b for b in _blocks("console") if b.startswith("$ coopsim compare "))
+    command, *expected = shown.strip().splitlines()
+    done = _coopsim(*command.removeprefix("$ coopsim ").split())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines() == expected

@@ -1,0 +1,404 @@
+"""Paired comparison of scenarios on common random numbers.
+
+Every scenario runs on the same seed and the same path indices, and random
+streams are keyed by entity name (:mod:`sim.sampling`), so a project, a shock
+or the growth law present in two scenarios draws the same numbers in both.
+The paths then differ only where the scenarios differ, and differences are
+estimated from the paired outcomes of each path, not from two independent
+intervals:
+
+* the difference in ``p_reach_by_year`` with Newcombe's hybrid score interval
+  for paired proportions (Newcombe 1998, method 10), which uses the
+  correlation of the paired outcomes;
+* the difference in mean annual trade with a normal interval from the paired
+  per-path differences;
+* the difference in median annual trade with a sectioning interval (the paths
+  are cut into 20 consecutive sections; the spread of the section estimates
+  gives a t interval around the full-sample estimate);
+* the shift of the median hit year.
+
+Per-path annual totals are kept in a memory-mapped temporary file for the
+medians, so memory stays flat here too.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from .history import load_history
+from .results import Results
+from .runner import (
+    DEFAULT_MAX_PATHS,
+    ProgressBar,
+    check_path_count,
+    chunk_ranges,
+    default_workers,
+    open_executor,
+    package_versions,
+    simulate_chunk,
+    stream_chunks,
+)
+from .scenario import Scenario, ScenarioError
+from .statistics import MIN_PATHS_FOR_PRECISION, Aggregator, wilson_interval
+
+__all__ = ["Comparison", "compare", "compare_chunk", "newcombe_paired_interval", "SECTIONS"]
+
+SECTIONS = 20
+"""Consecutive sections of paths for the interval of a difference in medians."""
+
+
+def newcombe_paired_interval(
+    both: np.ndarray, base_only: np.ndarray, other_only: np.ndarray, neither: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Difference ``p_other - p_base`` of paired proportions with its 95% interval (Newcombe 1998, method 10).
+
+    Parameters
+    ----------
+    both, base_only, other_only, neither : int arrays of one shape
+        Counts of paths by outcome under the baseline and the other scenario.
+
+    Returns
+    -------
+    (diff, low, high) : arrays of the same shape.
+    """
+    a, b, c, d = (np.asarray(v, dtype=float) for v in (both, base_only, other_only, neither))
+    n = a + b + c + d
+    p1, p2 = (a + b) / n, (a + c) / n
+    l1, u1 = wilson_interval(a + b, n)
+    l2, u2 = wilson_interval(a + c, n)
+    denom = np.sqrt((a + b) * (c + d) * (a + c) * (b + d))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        phi = np.where(denom > 0, (a * d - b * c) / np.where(denom > 0, denom, 1.0), 0.0)
+    diff = p2 - p1
+    low = diff - np.sqrt(np.maximum((p2 - l2) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2, 0.0))
+    high = diff + np.sqrt(np.maximum((u2 - p2) ** 2 - 2 * phi * (u2 - p2) * (p1 - l1) + (p1 - l1) ** 2, 0.0))
+    return diff, low, high
+
+
+def compare_chunk(scenarios: Sequence[Scenario], seed: int, start: int, stop: int) -> list[np.ndarray]:
+    """Paths ``start`` to ``stop - 1`` of every scenario, on the same seed: a list of ``(m, n_years, 4)`` arrays."""
+    return [simulate_chunk(s, seed, start, stop) for s in scenarios]
+
+
+def common_years(scenarios: Sequence[Scenario], allow_differences: bool) -> list[int]:
+    """The years compared; scenarios that differ in base year, target or horizon are refused unless allowed."""
+    base = scenarios[0]
+    for s in scenarios[1:]:
+        for key, mine, theirs in (
+            ("trade.base_year", s.trade.base_year, base.trade.base_year),
+            ("trade.target_usd_bn", s.trade.target_usd_bn, base.trade.target_usd_bn),
+            ("run.horizon_year", s.run.horizon_year, base.run.horizon_year),
+        ):
+            if mine != theirs and not allow_differences:
+                raise ScenarioError(
+                    s.source,
+                    [
+                        (
+                            key,
+                            f"is {mine:g} here but {theirs:g} in the baseline {base.source}; scenarios compared must agree, or add --common-years to compare the years they share",
+                        )
+                    ],
+                )
+    years = sorted(set.intersection(*(set(s.years) for s in scenarios)))
+    if not years:
+        raise ScenarioError(scenarios[-1].source, [("run.horizon_year", f"shares no simulated year with the baseline {base.source}")])
+    return years
+
+
+class _Paired:
+    """Paired statistics of one scenario against the baseline, accumulated in path order."""
+
+    def __init__(self, n_years: int):
+        self.counts = np.zeros((4, n_years), dtype=np.int64)  # both, base only, other only, neither
+        self.n = 0
+        self.mean = np.zeros(n_years)
+        self.m2 = np.zeros(n_years)
+
+    def add(self, reached_base: np.ndarray, reached_other: np.ndarray, diff: np.ndarray) -> None:
+        self.counts[0] += (reached_base & reached_other).sum(axis=0)
+        self.counts[1] += (reached_base & ~reached_other).sum(axis=0)
+        self.counts[2] += (~reached_base & reached_other).sum(axis=0)
+        self.counts[3] += (~reached_base & ~reached_other).sum(axis=0)
+        # Chan's merge of running mean and sum of squares (stable, and fixed by path order)
+        m = diff.shape[0]
+        chunk_mean = diff.mean(axis=0)
+        chunk_m2 = ((diff - chunk_mean) ** 2).sum(axis=0)
+        delta = chunk_mean - self.mean
+        total = self.n + m
+        self.mean = self.mean + delta * m / total
+        self.m2 = self.m2 + chunk_m2 + delta**2 * self.n * m / total
+        self.n = total
+
+    def reach(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return newcombe_paired_interval(*self.counts)
+
+    def mean_interval(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        se = np.sqrt(self.m2 / max(self.n - 1, 1) / self.n)
+        half = stats.norm.ppf(0.975) * se
+        return self.mean, self.mean - half, self.mean + half
+
+
+class _TotalsStore:
+    """Per-path annual totals of every scenario on the compared years, memory-mapped, shape ``(scenarios, capacity, years)``."""
+
+    def __init__(self, scenarios: int, capacity: int, years: int):
+        with tempfile.NamedTemporaryFile(prefix="coopsim-compare-", suffix=".dat") as fh:
+            self.array = np.memmap(fh.name, dtype=np.float64, mode="w+", shape=(scenarios, capacity, years))
+
+    def write(self, k: int, start: int, stop: int, totals: np.ndarray) -> None:
+        self.array[k, start:stop] = totals
+
+
+def _median_difference(store: _TotalsStore, k: int, paths: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Difference of medians (scenario k minus baseline) per year, with a sectioning 95% interval."""
+    base, other = store.array[0, :paths], store.array[k, :paths]
+    estimate = np.median(other, axis=0) - np.median(base, axis=0)
+    edges = np.linspace(0, paths, SECTIONS + 1).astype(int)
+    sections = np.array([np.median(other[a:b], axis=0) - np.median(base[a:b], axis=0) for a, b in zip(edges[:-1], edges[1:], strict=True)])
+    half = stats.t.ppf(0.975, SECTIONS - 1) * sections.std(axis=0, ddof=1) / math.sqrt(SECTIONS)
+    return estimate, estimate - half, estimate + half
+
+
+class Comparison:
+    """The outcome of a comparison: each scenario's ``Results`` and the paired differences.
+
+    Attributes
+    ----------
+    results : list of Results
+        One per scenario, the baseline first.
+    data : dict
+        Everything in ``comparison.json``.
+    """
+
+    def __init__(self, results: list[Results], data: dict[str, Any], manifest: dict[str, Any]):
+        self.results = results
+        self.data = data
+        self.manifest = manifest
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.data["scenarios"])
+
+    def difference(self, scenario: str, metric: str, year: int) -> tuple[float, float, float]:
+        """A paired difference against the baseline: ``(diff, low, high)``."""
+        entry = self.data["differences"][scenario][metric][str(year)]
+        return entry["diff"], entry["ci95"][0], entry["ci95"][1]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Tidy rows: scenario, year, metric, value for each scenario and difference."""
+        out = []
+        for name in self.labels:
+            summary = self.data["summaries"][name]
+            for y in self.data["years"]:
+                p = summary["p_reach_by_year"][y]
+                out.append(
+                    {
+                        "scenario": name,
+                        "year": y,
+                        "metric": "p_reach_by_year",
+                        "value": p["p"],
+                        "ci95_low": p["ci95"][0],
+                        "ci95_high": p["ci95"][1],
+                    }
+                )
+        for name, diffs in self.data["differences"].items():
+            for metric in ("p_reach_by_year", "mean_trade_usd_bn", "median_trade_usd_bn"):
+                for y, e in diffs[metric].items():
+                    out.append(
+                        {
+                            "scenario": name,
+                            "year": y,
+                            "metric": f"difference_{metric}",
+                            "value": e["diff"],
+                            "ci95_low": e["ci95"][0],
+                            "ci95_high": e["ci95"][1],
+                        }
+                    )
+        return out
+
+    def save(self, folder, *, force: bool = False, figures: bool = True):
+        """Write ``comparison.json``, ``comparison.csv``, the figures and ``manifest.json`` atomically."""
+        import csv
+        import json
+        from pathlib import Path
+
+        from .outputs import write_folder
+        from .plots import save_comparison_figures
+        from .results import to_json_ready
+
+        def write(tmp: Path) -> list[str]:
+            (tmp / "comparison.json").write_text(json.dumps(to_json_ready(self.data), indent=2) + "\n", encoding="utf-8")
+            rows = self.rows()
+            with open(tmp / "comparison.csv", "w", newline="", encoding="utf-8") as fh:
+                writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(to_json_ready(rows))
+            names = ["comparison.json", "comparison.csv"]
+            if figures:
+                names += save_comparison_figures(self.results, self.labels, to_json_ready(self.data), tmp)
+            return names
+
+        return write_folder(folder, write, to_json_ready(self.manifest), force=force)
+
+
+def compare(
+    scenarios: Sequence[Scenario],
+    paths: int | None = None,
+    seed: int | None = None,
+    *,
+    workers: int | None = None,
+    dask: Any = None,
+    precision: float | None = None,
+    max_paths: int = DEFAULT_MAX_PATHS,
+    allow_different_years: bool = False,
+    progress: bool | None = None,
+) -> Comparison:
+    """Compare scenarios against the first (the baseline) on common random numbers.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario
+        The baseline first; at least two.
+    paths, seed : int, optional
+        Default: the baseline's ``[run]`` values.
+    workers, dask
+        As in :func:`sim.simulate`.
+    precision : float, optional
+        Add paths until every paired difference in ``p_reach_by_year`` has a 95%
+        half-width at most this, or ``max_paths`` is reached.
+    allow_different_years : bool
+        Compare scenarios that differ in base year, target or horizon on the years they share.
+
+    Returns
+    -------
+    Comparison
+    """
+    if len(scenarios) < 2:
+        raise ValueError("compare needs a baseline and at least one other scenario")
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise ScenarioError(
+            scenarios[-1].source, [("name", f"two scenarios are named '{names[-1]}'; give each compared scenario its own name")]
+        )
+    base = scenarios[0]
+    years = common_years(scenarios, allow_different_years)
+    seed = base.run.seed if seed is None else seed
+    if precision is not None:
+        if not 0 < precision < 0.5:
+            raise ScenarioError(base.source, [("--precision", f"must be between 0 and 0.5 (got {precision})")])
+        check_path_count(base, max_paths, "--max-paths")
+        total = None
+    else:
+        total = base.run.paths if paths is None else paths
+        check_path_count(base, total, "--paths")
+    cap = total or max_paths
+    workers = default_workers() if workers is None else workers
+
+    columns = [[s.years.index(y) for y in years] for s in scenarios]
+    aggregators = [Aggregator(s.years, s.trade.target_usd_bn) for s in scenarios]
+    paired = [_Paired(len(years)) for _ in scenarios[1:]]
+    store = _TotalsStore(len(scenarios), cap, len(years))
+    bar = ProgressBar(total, progress, f"{len(scenarios)} scenarios")
+
+    def reached_by(trade: np.ndarray, k: int) -> np.ndarray:
+        return np.maximum.accumulate(trade.sum(axis=2) >= scenarios[k].trade.target_usd_bn, axis=1)[:, columns[k]]
+
+    def on_chunk(start: int, stop: int, trades: list[np.ndarray]) -> bool:
+        for agg, trade in zip(aggregators, trades, strict=True):
+            agg.add(trade)
+        base_total = trades[0].sum(axis=2)[:, columns[0]]
+        base_reached = reached_by(trades[0], 0)
+        store.write(0, start, stop, base_total)
+        for k, stats_k in enumerate(paired, start=1):
+            total_k = trades[k].sum(axis=2)[:, columns[k]]
+            stats_k.add(base_reached, reached_by(trades[k], k), total_k - base_total)
+            store.write(k, start, stop, total_k)
+        bar.update(stop - start)
+        if precision is None:
+            return False
+        if paired[0].n < MIN_PATHS_FOR_PRECISION:
+            return paired[0].n >= cap
+        worst = max(float(np.max(np.maximum(d - lo, hi - d))) for d, lo, hi in (p.reach() for p in paired))
+        return worst <= precision or paired[0].n >= cap
+
+    started = time.time()
+    try:
+        with open_executor(workers, dask) as (executor, slots):
+            stream_chunks(executor, slots, compare_chunk, (list(scenarios), seed), chunk_ranges(cap), on_chunk)
+    finally:
+        bar.close()
+    finished = time.time()
+    n = aggregators[0].paths
+
+    results = []
+    for s, agg in zip(scenarios, aggregators, strict=True):
+        summary = {
+            "scenario": s.name,
+            "scenario_sha256": s.sha256,
+            "paths": agg.paths,
+            "seed": seed,
+            "reporter": s.trade.reporter,
+            "target_usd_bn": s.trade.target_usd_bn,
+            "base_year": s.trade.base_year,
+            "base_usd_bn": s.trade.base_usd_bn,
+            "years": [str(y) for y in s.years],
+            **agg.summary(),
+        }
+        history_file = s.history_path()
+        results.append(Results(summary=summary, history=load_history(history_file, s.trade.reporter) if history_file else []))
+
+    ys = [str(y) for y in years]
+    differences: dict[str, Any] = {}
+    worst_half = 0.0
+    for k, stats_k in enumerate(paired, start=1):
+        d, lo, hi = stats_k.reach()
+        worst_half = max(worst_half, float(np.max(np.maximum(d - lo, hi - d))))
+        md, mlo, mhi = stats_k.mean_interval()
+        qd, qlo, qhi = _median_difference(store, k, n)
+        p50_base, p50_other = results[0].summary["hit_year"]["p50"], results[k].summary["hit_year"]["p50"]
+        differences[scenarios[k].name] = {
+            "p_reach_by_year": {y: {"diff": d[i], "ci95": [lo[i], hi[i]]} for i, y in enumerate(ys)},
+            "mean_trade_usd_bn": {y: {"diff": md[i], "ci95": [mlo[i], mhi[i]]} for i, y in enumerate(ys)},
+            "median_trade_usd_bn": {y: {"diff": qd[i], "ci95": [qlo[i], qhi[i]]} for i, y in enumerate(ys)},
+            "median_hit_year_shift": None if p50_base is None or p50_other is None else p50_other - p50_base,
+            "discordant_paths": {
+                y: {"base_only": int(stats_k.counts[1, i]), "other_only": int(stats_k.counts[2, i])} for i, y in enumerate(ys)
+            },
+        }
+    data: dict[str, Any] = {
+        "baseline": base.name,
+        "scenarios": names,
+        "paths": n,
+        "seed": seed,
+        "years": ys,
+        "summaries": {s.name: r.summary for s, r in zip(scenarios, results, strict=True)},
+        "differences": differences,
+    }
+    if precision is not None:
+        data["precision"] = {
+            "target_half_width": precision,
+            "achieved_max_half_width": worst_half,
+            "met": worst_half <= precision,
+            "max_paths": cap,
+            "cap_reached": n >= cap and worst_half > precision,
+        }
+    manifest = {
+        "scenario_files": [s.source for s in scenarios],
+        "scenario_sha256": [s.sha256 for s in scenarios],
+        "seed": seed,
+        "paths": n,
+        "executor": "dask" if dask is not None else ("process pool" if workers > 1 else "in-process"),
+        "workers": workers,
+        "versions": package_versions(),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(finished)),
+        "seconds": round(finished - started, 3),
+    }
+    return Comparison(results, data, manifest)
