@@ -10,9 +10,11 @@ The public API::
 """
 
 from .compare import Comparison, compare
+from .goal import GoalResult, goal
 from .results import Results
 from .runner import simulate
 from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
+from .sensitivity import Sensitivity, sensitivity
 from .trade import COMPONENTS
 
 __all__ = [
@@ -22,6 +24,10 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "compare",
+    "goal",
+    "GoalResult",
+    "Sensitivity",
+    "sensitivity",
     "load_scenario",
     "scenario_from_dict",
     "simulate",

@@ -1,4 +1,4 @@
-"""The command line: ``coopsim run | compare | validate | keys``.
+"""The command line: ``coopsim run | compare | sensitivity | goal | validate | keys``.
 
 A thin layer over the Python API. Problems with the user's input (scenario,
 options, output folder) end with one readable message on stderr and exit
@@ -15,11 +15,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .compare import Comparison, compare
+from .goal import goal
 from .history import HistoryError
+from .levers import lever, parse_range
 from .outputs import OutputError, check_destination
 from .results import Results
 from .runner import DEFAULT_MAX_PATHS, simulate
 from .scenario import LIMITS, ScenarioError, key_reference, load_scenario
+from .sensitivity import Sensitivity, sensitivity
 
 __all__ = ["main"]
 
@@ -121,6 +124,59 @@ def _parser() -> argparse.ArgumentParser:
         help="compare scenarios with different base years, targets or horizons on the years they share",
     )
     _add_engine_options(cmp, keep_paths=False)
+
+    sens = sub.add_parser(
+        "sensitivity",
+        help="what drives P(target by year): Sobol indices, tornado chart, scenario discovery",
+        description="Sobol indices (first-order and total, with intervals), a tornado chart and PRIM scenario discovery for P(target reached by year).",
+    )
+    sens.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    sens.add_argument("--year", type=int, help="target year (default 2030)")
+    sens.add_argument(
+        "--input",
+        action="append",
+        metavar="KEY[=LOW:HIGH]",
+        help="an input to vary, by dotted path, with an optional range; repeat for several (default: the scenario's uncertain inputs)",
+    )
+    sens.add_argument(
+        "--base-rows",
+        type=_positive_int(1_000_000),
+        default=512,
+        help="Sobol base sample N; the design has N x (groups + 2) paths (default %(default)s)",
+    )
+    sens.add_argument(
+        "--tornado-paths", type=_positive_int(LIMITS["max_paths"]), default=1000, help="paths per tornado run (default %(default)s)"
+    )
+    sens.add_argument(
+        "--discovery-paths",
+        type=_positive_int(LIMITS["max_paths"]),
+        default=4000,
+        help="paths explained by scenario discovery (default %(default)s)",
+    )
+    sens.add_argument("--seed", type=_seed, help="root seed (default: the scenario's run.seed)")
+    sens.add_argument("--out", type=Path, help="results folder (default: results/sensitivity_<scenario>)")
+    sens.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
+    sens.add_argument("--workers", type=_positive_int(4096), default=None, help="worker processes (default: all cores)")
+    sens.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster")
+    sens.add_argument("--quiet", action="store_true", help="no progress bar and no table; errors only")
+
+    gl = sub.add_parser(
+        "goal",
+        help="the value of one input at which the target is reached with a wanted probability",
+        description="Find the value of one scenario input (a lever) at which P(target reached by YEAR) = PROBABILITY, on common random numbers.",
+    )
+    gl.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    gl.add_argument("--lever", required=True, metavar="KEY", help="dotted path of the input, e.g. trade.growth.mean")
+    gl.add_argument("--year", type=int, required=True, help="target year")
+    gl.add_argument("--probability", type=float, required=True, help="wanted probability, e.g. 0.9")
+    gl.add_argument("--range", metavar="LOW:HIGH", help="the lever's valid range to search (default: around its current setting)")
+    gl.add_argument("--paths", type=_positive_int(LIMITS["max_paths"]), default=4000, help="paths per evaluation (default %(default)s)")
+    gl.add_argument("--seed", type=_seed, help="root seed (default: the scenario's run.seed)")
+    gl.add_argument("--out", type=Path, help="results folder (default: results/goal_<scenario>)")
+    gl.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
+    gl.add_argument("--workers", type=_positive_int(4096), default=None, help="worker processes (default: all cores)")
+    gl.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster")
+    gl.add_argument("--quiet", action="store_true", help="errors only")
 
     sub.add_parser(
         "keys",
@@ -237,6 +293,91 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def sensitivity_table(study: Sensitivity) -> str:
+    """The terminal summary of a sensitivity study."""
+    d = study.data
+    out = next(iter(d["sobol"]))
+    lines = [
+        f"{d['scenario']}: what drives P(target {d['target_usd_bn']:g} USD bn reached by {d['year']}) = {d['tornado']['p_base']:.1%}",
+        "",
+        "  Sobol indices (share of variance; 95% interval)",
+    ]
+    rows = sorted(d["sobol"][out].items(), key=lambda kv: -kv[1]["total"]["value"])
+    width = max(len(g) for g, _ in rows) + 2
+    lines.append(f"  {'input group':<{width}}{'first order':>24}{'total':>24}")
+    for group, e in rows:
+        f, t = e["first_order"], e["total"]
+        lines.append(
+            f"  {group:<{width}}{f['value']:>8.2f} [{f['ci95'][0]:+.2f}, {f['ci95'][1]:+.2f}]{t['value']:>8.2f} [{t['ci95'][0]:+.2f}, {t['ci95'][1]:+.2f}]"
+        )
+    lines += ["", "  Tornado: P(target) with each group at its inputs' 10th / 90th percentiles, points"]
+    for bar in d["tornado"]["bars"]:
+        lines.append(f"  {bar['group']:<{width}}{100 * bar['diff_low']:>+8.1f}{100 * bar['diff_high']:>+8.1f}")
+    lines += ["", "  Where the target is missed (PRIM boxes):"]
+    lines += [f"  - {b['text']}" for b in d["discovery"]["boxes"]] or ["  (no box found)"]
+    return "\n".join(lines)
+
+
+def _cmd_sensitivity(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    out = args.out if args.out is not None else Path("results") / f"sensitivity_{scenario.name}"
+    check_destination(out, args.force)
+    levers = None
+    if args.input:
+        try:
+            levers = [lever(scenario, *parse_range(text)) for text in args.input]
+        except ValueError as exc:
+            if isinstance(exc, ScenarioError):
+                raise
+            raise ScenarioError(str(args.scenario), [("--input", str(exc))]) from None
+    study = sensitivity(
+        scenario,
+        args.year,
+        base_rows=args.base_rows,
+        tornado_paths=args.tornado_paths,
+        discovery_paths=args.discovery_paths,
+        levers=levers,
+        seed=args.seed,
+        workers=args.workers,
+        dask=args.dask,
+        progress=False if args.quiet else None,
+    )
+    study.save(out, force=args.force)
+    if not args.quiet:
+        print(sensitivity_table(study))
+        print(f"\nresults written to {out}/")
+    return 0
+
+
+def _cmd_goal(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    out = args.out if args.out is not None else Path("results") / f"goal_{scenario.name}"
+    check_destination(out, args.force)
+    low = high = None
+    if args.range:
+        try:
+            _, low, high = parse_range(f"x={args.range}")
+        except ValueError:
+            raise ScenarioError(str(args.scenario), [("--range", f"is written LOW:HIGH, e.g. 0.02:0.15 (got {args.range!r})")]) from None
+    result = goal(
+        scenario,
+        args.lever,
+        args.year,
+        args.probability,
+        paths=args.paths,
+        low=low,
+        high=high,
+        seed=args.seed,
+        workers=args.workers,
+        dask=args.dask,
+    )
+    result.save(out, force=args.force)
+    if not args.quiet:
+        print(result.data["message"])
+        print(f"\nresults written to {out}/")
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.scenarios:
@@ -267,6 +408,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "compare":
             return _cmd_compare(args)
+        if args.command == "sensitivity":
+            return _cmd_sensitivity(args)
+        if args.command == "goal":
+            return _cmd_goal(args)
         if args.command == "keys":
             print(key_reference())
             return 0

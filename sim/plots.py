@@ -55,6 +55,7 @@ __all__ = [
     "paired_difference",
     "save_figures",
     "save_comparison_figures",
+    "backtest_chart",
     "COMPARISON_PNG_NAMES",
     "COMPONENT_LABELS",
     "DPI",
@@ -1186,3 +1187,803 @@ def save_comparison_figures(
         fig.savefig(folder / name, dpi=DPI, facecolor="white")
         names.append(name)
     return names
+
+
+# -- calibration -------------------------------------------------------------------
+def backtest_chart(result: Any, history: Sequence[tuple[int, float]]) -> Figure:
+    """How the fitted organic growth law would have forecast the observed years.
+
+    The observed series as a line with markers; for each forecast origin of a
+    rolling-origin backtest, the 1-year-ahead forecast (solid) and the 2- and
+    3-year-ahead forecasts (dotted 90% line, lighter 50% bar; further horizons
+    alike) as vertical bars: median (open circle), central 50% range (thick)
+    and 90% range (thin),
+    drawn just beside the year forecast. The subtitle states how many outcomes
+    fell inside the ranges and the mean CRPS against a no-drift random walk.
+
+    Parameters
+    ----------
+    result : sim.calibration.BacktestResult
+        Uses ``rows()`` (origin, year, horizon, actual, p5 ... p95, USD bn)
+        and ``to_dict()`` (coverage, CRPS, paths, seed, source).
+    history : sequence of (year, value)
+        The observed series, USD bn, e.g. :func:`sim.history.load_history`
+        or ``zip(*sim.calibration.load_series(...))``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes. The observed line has gid ``"observed"``; the medians of
+        horizon ``h`` are one line of markers with gid ``f"median_h{h}"``.
+    """
+    rows = result.rows()
+    summary = result.to_dict()
+    horizons = [int(h) for h in summary.get("horizons") or sorted({r["horizon"] for r in rows})]
+    hist = sorted((int(y), _num(v)) for y, v in history)
+    hy = np.array([y for y, _ in hist], dtype=float)
+    hv = np.array([v for _, v in hist])
+    n = int(summary.get("n_forecasts") or len(rows))
+    inside90 = sum(r["p5"] <= r["actual"] <= r["p95"] for r in rows)
+    inside50 = sum(r["p25"] <= r["actual"] <= r["p75"] for r in rows)
+    origins = sorted({int(r["origin"]) for r in rows})
+    span = f"{origins[0]}-{origins[-1]}" if len(origins) > 1 else (str(origins[0]) if origins else "n/a")
+    crps, crps_rw = _num(summary.get("crps")), _num(summary.get("crps_random_walk"))
+    paths = summary.get("paths")
+    paths_txt = f"{int(paths):,} simulated paths per origin" if paths is not None else "paths n/a"
+    fig, ax = _new_figure(
+        "How past forecasts of organic trade would have fared",
+        f"Forecasts made each year {span} from the growth law fitted only to the data up to then\n"
+        f"90% ranges held {inside90} of {n} outcomes, 50% ranges {inside50} of {n}\n"
+        f"Mean CRPS {crps:.2f} USD bn against {crps_rw:.2f} for a no-drift random walk (lower is better)",
+        f"Source: coopsim calibration backtest (rolling origin, organic growth only, parameter uncertainty included; "
+        f"{paths_txt}, seed {summary.get('seed', 'n/a')}). Series: {summary.get('source', 'n/a')}.",
+    )
+    fig.subplots_adjust(top=MARGINS["top"] - 0.065)  # three-line subtitle
+
+    if len(hy):
+        ax.plot(hy, hv, color=INK, linewidth=1.8, marker="o", markersize=5, label="observed", zorder=5, gid="observed")
+    handles: list[Any] = [Line2D([], [], color=INK, linewidth=1.8, marker="o", markersize=5, label="observed")] if len(hy) else []
+    tops: list[float] = [*hv.tolist()]
+    for j, h in enumerate(horizons):
+        mine = [r for r in rows if int(r["horizon"]) == h]
+        color = SCENARIO_COLORS[j % len(SCENARIO_COLORS)]
+        style = "solid" if j == 0 else (0, (1, 1.3))
+        offset = -0.2 if j == 0 else 0.05 + 0.15 * j  # beside the observed marker, 1 year ahead on the left
+        x = np.array([r["year"] + offset for r in mine], dtype=float)
+        p = {k: np.array([_num(r[k]) for r in mine]) for k in ("p5", "p25", "p50", "p75", "p95")}
+        ax.vlines(x, p["p5"], p["p95"], colors=color, linewidth=1.4, linestyles=style, zorder=3)
+        ax.vlines(x, p["p25"], p["p75"], colors=color, linewidth=5.0, alpha=0.85 if j == 0 else 0.5, zorder=3)
+        ax.plot(
+            x,
+            p["p50"],
+            linestyle="none",
+            marker="o",
+            markersize=5,
+            markerfacecolor="white",
+            markeredgecolor=color,
+            markeredgewidth=1.6,
+            zorder=4,
+            gid=f"median_h{h}",
+        )
+        tops += p["p95"].tolist()
+        ahead = f"{h} year{'s' if h > 1 else ''} ahead"
+        handles.append(
+            Line2D([], [], color=color, linewidth=2.4, linestyle=style, marker="o", markerfacecolor="white", label=f"forecast {ahead}")
+        )
+    if rows:
+        handles.append(Line2D([], [], color=MUTED, linewidth=0, label="bars: thick 50%, thin 90% range; circle: median"))
+    first = min([*hy.tolist(), *(float(r["year"]) for r in rows)], default=0.0)
+    last = max([*hy.tolist(), *(float(r["year"]) for r in rows)], default=1.0)
+    _year_axis(ax, first, last)
+    ax.set_ylim(0, _top_with_room(tops, 1.0, 1.08))
+    ax.set_ylabel("Trade turnover, USD bn", fontsize=LABEL_SIZE, color=INK)
+    if not rows:
+        ax.text(0.5, 0.5, "No forecast to show", transform=ax.transAxes, ha="center", va="center", color=MUTED)
+    _legend(ax, handles=handles, ncol=1, loc="upper left")
+    return fig
+
+
+# -- sensitivity analysis and goal seeking ---------------------------------------------
+__all__ += [
+    "tornado_chart",
+    "sobol_chart",
+    "discovery_chart",
+    "goal_chart",
+    "save_sensitivity_figures",
+    "save_goal_figure",
+    "SENSITIVITY_PNG_NAMES",
+    "GOAL_PNG_NAME",
+]
+
+SENSITIVITY_PNG_NAMES = {
+    "tornado": "tornado.png",
+    "sobol_reached": "sobol_reached.png",
+    "sobol_trade": "sobol_trade.png",
+    "discovery": "discovery.png",
+}
+"""File names written by :func:`save_sensitivity_figures`, in order (each only when its data is there)."""
+GOAL_PNG_NAME = "goal.png"
+"""File name written by :func:`save_goal_figure`."""
+
+LOW_COLOR = BLUE
+"""Tornado bars of an input group at its 10th percentile."""
+HIGH_COLOR = ORANGE
+"""Tornado bars of an input group at its 90th percentile."""
+FIRST_ORDER_COLOR = SKY
+TOTAL_COLOR = BLUE
+MISSED_COLOR = VERMILLION
+"""Paths that miss the target on the scenario-discovery chart."""
+REACHED_COLOR = "#BDBDBD"
+BOX_COLORS = (INK, PURPLE, GREEN, BLUE)
+"""Outline of the 1st, 2nd... scenario-discovery box."""
+SUBTITLE_LINE = 0.034
+"""Height of one subtitle line in figure fractions (the axes move down under a longer subtitle)."""
+SUBTITLE_WIDTH = 110
+"""Characters per subtitle line when wrapping long texts."""
+
+
+def _ci_pair(value: Any) -> tuple[float, float]:
+    """``[low, high]`` as floats, NaN where missing or malformed."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        return math.nan, math.nan
+    return _num(value[0]), _num(value[1])
+
+
+def _subtitle_room(fig: Figure, lines: int) -> None:
+    """Lower the top of the axes under a subtitle of ``lines`` lines."""
+    if lines > 1:
+        fig.subplots_adjust(top=MARGINS["top"] - SUBTITLE_LINE * (lines - 1))
+
+
+def _bar_style(ax: Axes, labels: Sequence[str], rows: np.ndarray) -> None:
+    """Horizontal-bar look: category labels on the left (margin widened to fit), grid along x."""
+    ax.set_yticks(rows)
+    ax.set_yticklabels(labels)
+    ax.tick_params(axis="y", length=0)
+    ax.grid(False, axis="y")
+    ax.grid(True, axis="x", color=GRID_COLOR, linewidth=0.8)
+    longest = max((len(s) for s in labels), default=0)
+    ax.figure.subplots_adjust(left=min(0.42, max(MARGINS["left"], 0.03 + 0.0080 * longest)))
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+
+
+def _whiskers(ax: Axes, y: np.ndarray, lo: np.ndarray, hi: np.ndarray, gid: str) -> None:
+    """95% interval whiskers with end caps; rows with a missing bound get none.
+
+    The whiskers are one line collection with gid ``gid`` whose segments run
+    from ``(lo, y)`` to ``(hi, y)``, in row order.
+    """
+    ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(y)
+    lines = ax.hlines(y[ok], lo[ok], hi[ok], color=INK, linewidth=1.1, zorder=4)
+    lines.set_gid(gid)
+    ax.plot(
+        np.concatenate([lo[ok], hi[ok]]),
+        np.concatenate([y[ok], y[ok]]),
+        linestyle="none",
+        marker="|",
+        markersize=6,
+        markeredgewidth=1.1,
+        color=INK,
+        zorder=4,
+        gid=f"{gid}_caps",
+    )
+
+
+def _bar_labels(ax: Axes, y: np.ndarray, values: np.ndarray, lo: np.ndarray, hi: np.ndarray, text: Any, outward: bool = True) -> None:
+    """Value labels just past each bar's end (or its whisker's): outward from zero, or all on the right.
+
+    Call after setting the x limits: a label that would fall outside them is
+    put just inside the axes instead, on a white ground.
+    """
+    left_end, right_end = ax.get_xlim()
+    for yk, v, a, b in zip(y, values, lo, hi, strict=True):
+        if not math.isfinite(v):
+            continue
+        right = v >= 0 or not outward
+        if right:
+            end = max(x for x in (v, b, 0.0 if not outward else v) if math.isfinite(x))
+        else:
+            end = min(v, a) if math.isfinite(a) else v
+        inside = end > right_end if right else end < left_end
+        if inside:
+            end, right = (right_end, False) if right else (left_end, True)
+        ax.annotate(
+            text(v),
+            (end, yk),
+            xytext=(5 if right else -5, 0),
+            textcoords="offset points",
+            ha="left" if right else "right",
+            va="center",
+            fontsize=NOTE_SIZE - 1.5,
+            color=INK,
+            annotation_clip=False,
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9} if inside else None,
+            zorder=6,
+        )
+
+
+def _sensitivity_caption(data: dict[str, Any], what: str) -> str:
+    return f"Source: coopsim sensitivity analysis ({what}). Scenario {data.get('scenario', 'unnamed')}, seed {data.get('seed', 'n/a')}."
+
+
+def _target_words(target: float, year: Any) -> str:
+    """``"$20 bn by 2030"`` (or ``"the target by 2030"`` when the target is unknown)."""
+    return f"{_money(target) if math.isfinite(target) else 'the target'} by {year}"
+
+
+def _swing_order(bar: dict[str, Any]) -> tuple[int, float]:
+    swing = _num(bar.get("swing"))
+    return (0, -swing) if math.isfinite(swing) else (1, 0.0)
+
+
+def tornado_chart(data: dict[str, Any]) -> Figure:
+    """What moves ``P(target by year)``: each input group moved alone to its 10th and 90th percentile.
+
+    Two horizontal bars per input group, in percentage points from the base
+    probability (100 x ``diff_low`` and 100 x ``diff_high``), with their 95%
+    intervals as whiskers. The group with the largest swing is on top. Every
+    run shares common random numbers with the base run, so the bars are
+    paired differences.
+
+    Parameters
+    ----------
+    data : dict
+        The content of ``sensitivity.json``; uses ``target_usd_bn``,
+        ``scenario``, ``seed`` and ``tornado``: ``year``, ``paths``,
+        ``p_base`` and ``bars``, each ``{"group", "diff_low",
+        "diff_low_ci95", "diff_high", "diff_high_ci95", "swing"}``. ``None``
+        values are drawn as gaps.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes. The bars are rectangles with gid ``"tornado_low"`` and
+        ``"tornado_high"`` (top group first, width 100 x diff, 0 where
+        missing), their whiskers line collections with gid
+        ``"tornado_low_ci95"`` and ``"tornado_high_ci95"``; the zero line has
+        gid ``"zero"``. The y tick labels are the groups, bottom to top.
+    """
+    tornado = data.get("tornado") or {}
+    bars = sorted(tornado.get("bars") or [], key=_swing_order)
+    year = tornado.get("year", data.get("year"))
+    target = _num(data.get("target_usd_bn"))
+    paths = tornado.get("paths")
+    paths_txt = f"{int(paths):,} paths" if paths is not None else "paths"
+    n = len(bars)
+    rows = np.arange(n, dtype=float)[::-1]  # the largest swing on top
+    half = 0.2
+
+    fig, ax = _new_figure(
+        f"What moves the probability of {_target_words(target, year)}",
+        f"Base probability {_pct(_num(tornado.get('p_base')))}. Each input group is moved alone to its 10th or 90th percentile.\n"
+        f"All runs share common random numbers (the same {paths_txt}): bars are paired differences, whiskers 95% intervals",
+        _sensitivity_caption(data, f"tornado, {paths_txt} per run"),
+    )
+    _subtitle_room(fig, 2)
+    extent = [1.0]
+    labels: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for side, offset, color, label in (
+        ("low", half, LOW_COLOR, "inputs at their 10th percentile"),
+        ("high", -half, HIGH_COLOR, "inputs at their 90th percentile"),
+    ):
+        diff = np.array([_num(b.get(f"diff_{side}")) for b in bars]) * 100.0
+        ci = np.array([_ci_pair(b.get(f"diff_{side}_ci95")) for b in bars]).reshape(n, 2) * 100.0
+        drawn = ax.barh(rows + offset, np.nan_to_num(diff), height=2 * half * 0.9, color=color, label=label, zorder=3)
+        for rect in drawn:
+            rect.set_gid(f"tornado_{side}")
+        _whiskers(ax, rows + offset, ci[:, 0], ci[:, 1], f"tornado_{side}_ci95")
+        labels.append((rows + offset, diff, ci))
+        extent += [abs(v) for v in [*diff, *ci.ravel()] if math.isfinite(v)]
+    zero = ax.axvline(0, color=INK, linewidth=1.1, zorder=5)
+    zero.set_gid("zero")
+
+    _bar_style(ax, [str(b.get("group", "?")) for b in bars], rows)
+    reach = max(extent) * 1.3
+    ax.set_xlim(-reach, reach)
+    for y, diff, ci in labels:
+        _bar_labels(ax, y, diff, ci[:, 0], ci[:, 1], lambda v: _signed(v, "pp"))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=9, steps=[1, 2, 2.5, 5, 10], symmetric=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(_signed_tick))
+    ax.set_xlabel(f"Change in P(target reached by {year}), percentage points", fontsize=LABEL_SIZE, color=INK)
+    if n:
+        _legend(ax, ncol=1, loc="lower right")
+    else:
+        ax.text(0.5, 0.5, "No input groups were moved", transform=ax.transAxes, ha="center", va="center", color=MUTED)
+    return fig
+
+
+def _output_words(output: str, target: float) -> tuple[str, str]:
+    """Title and subtitle words for a Sobol output: ``reached_by_2030``, ``trade_2030_usd_bn``..."""
+    if output.startswith("reached_by_"):
+        year = output.removeprefix("reached_by_")
+        return f"reaching {_target_words(target, year)}", f"whether the target is reached by {year}"
+    parts = output.split("_")
+    if len(parts) >= 2 and parts[0] == "trade" and parts[1].isdigit():
+        return f"annual trade in {parts[1]}", f"annual trade in {parts[1]}"
+    return output, output
+
+
+def _index_text(x: float) -> str:
+    """A Sobol index for a label: ``0.42``, ``\u22120.03`` (typographic minus), ``0.00`` (never ``-0.00``)."""
+    text = f"{x:.2f}"
+    return "0.00" if text == "-0.00" else text.replace("-", "\u2212")
+
+
+def _total_order(entry: tuple[str, Any]) -> tuple[int, float]:
+    total = _num(((entry[1] or {}).get("total") or {}).get("value"))
+    return (0, -total) if math.isfinite(total) else (1, 0.0)
+
+
+def sobol_chart(data: dict[str, Any], output: str | None = None) -> Figure:
+    """Sobol indices of one output: first-order and total index of each input group.
+
+    The indices are shares of the variance of the output: first order, the
+    share due to the group alone; total, including its interactions with the
+    others. ``"path randomness"`` stands for each path's own draws (growth
+    innovations, projects drawn, shocks). Groups are sorted by total index,
+    largest on top; estimates slightly below zero (sampling noise) are shown
+    down to -0.1.
+
+    Parameters
+    ----------
+    data : dict
+        The content of ``sensitivity.json``; uses ``sobol[output][group]`` as
+        ``{"first_order": {"value", "ci95"}, "total": {"value", "ci95"}}``,
+        ``sobol_sums``, ``design_rows``, ``target_usd_bn``, ``scenario`` and
+        ``seed``.
+    output : str, optional
+        The output to chart (``"reached_by_2030"``, ``"trade_2030_usd_bn"``);
+        default the first of ``data["sobol"]``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes. Bars with gid ``"first_order"`` and ``"total"`` (top group
+        first, width the index, 0 where missing), whiskers as line collections
+        with gid ``"first_order_ci95"`` and ``"total_ci95"``.
+
+    Raises
+    ------
+    ValueError
+        If ``data`` has no Sobol indices or none for ``output``.
+    """
+    sobol = data.get("sobol") or {}
+    if not sobol:
+        raise ValueError("the sensitivity data has no Sobol indices")
+    output = next(iter(sobol)) if output is None else output
+    if output not in sobol:
+        raise ValueError(f"no Sobol indices for {output!r}; available: {', '.join(sobol)}")
+    entries = sorted((sobol[output] or {}).items(), key=_total_order)
+    n = len(entries)
+    rows = np.arange(n, dtype=float)[::-1]
+    half = 0.2
+    title_words, outcome = _output_words(output, _num(data.get("target_usd_bn")))
+    first_sum = _num(((data.get("sobol_sums") or {}).get(output) or {}).get("first_order"))
+    if not math.isfinite(first_sum):
+        first_sum = float(sum(np.nan_to_num([_num(((e or {}).get("first_order") or {}).get("value")) for _, e in entries])))
+    design_rows = data.get("design_rows")
+    design = f"Saltelli design, {int(design_rows):,} rows of one path each" if design_rows is not None else "Saltelli design"
+
+    lines = textwrap.wrap(
+        f"Indices are shares of the variance of {outcome}: first order, the group alone; total, with its interactions. "
+        '"path randomness" is each path\'s own draws (growth innovations, projects drawn, shocks). Whiskers: 95% intervals',
+        width=SUBTITLE_WIDTH,
+    )
+    fig, ax = _new_figure(
+        f"What drives {title_words}: Sobol indices",
+        "\n".join(lines),
+        _sensitivity_caption(data, design)
+        + f" First-order indices sum to {first_sum:.2f}; the rest of the variance comes from interactions.",
+    )
+    _subtitle_room(fig, len(lines))
+    values: list[float] = [0.0, 1.0]
+    labels: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for key, offset, color, label in (
+        ("first_order", half, FIRST_ORDER_COLOR, "first order (the group alone)"),
+        ("total", -half, TOTAL_COLOR, "total (with its interactions)"),
+    ):
+        v = np.array([_num(((e or {}).get(key) or {}).get("value")) for _, e in entries])
+        ci = np.array([_ci_pair(((e or {}).get(key) or {}).get("ci95")) for _, e in entries]).reshape(n, 2)
+        drawn = ax.barh(rows + offset, np.nan_to_num(v), height=2 * half * 0.9, color=color, label=label, zorder=3)
+        for rect in drawn:
+            rect.set_gid(key)
+        _whiskers(ax, rows + offset, ci[:, 0], ci[:, 1], f"{key}_ci95")
+        labels.append((rows + offset, v, ci))
+        values += [x for x in [*v, *ci.ravel()] if math.isfinite(x)]
+    zero = ax.axvline(0, color=INK, linewidth=1.1, zorder=5)
+    zero.set_gid("zero")
+
+    _bar_style(ax, [str(g) for g, _ in entries], rows)
+    low, high = min(values), max(values)
+    ax.set_xlim(0.0 if low >= 0 else max(-0.1, low - 0.02), 1.0 if high <= 1.0 else min(1.1, high + 0.02))
+    for y, v, ci in labels:
+        _bar_labels(ax, y, v, ci[:, 0], ci[:, 1], _index_text, outward=False)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    ax.set_xlabel("Sobol index (share of variance)", fontsize=LABEL_SIZE, color=INK)
+    if n:
+        _legend(ax, ncol=1, loc="lower right")
+    return fig
+
+
+def _limit(pair: Any, lo: float, hi: float) -> tuple[float, float]:
+    """A box side ``[low, high]`` within ``[lo, hi]``; a missing, null or infinite bound is the range's end."""
+    a, b = _ci_pair(pair)
+    a = lo if not math.isfinite(a) else min(max(a, lo), hi)
+    b = hi if not math.isfinite(b) else min(max(b, lo), hi)
+    return a, b
+
+
+def _restricts(pair: Any) -> bool:
+    a, b = _ci_pair(pair)
+    return math.isfinite(a) or math.isfinite(b)
+
+
+def _most_correlated(features: dict[str, np.ndarray], missed: np.ndarray, exclude: str) -> str | None:
+    """The feature other than ``exclude`` whose values correlate most (in absolute value) with ``missed``."""
+    best, best_r = None, -1.0
+    y = missed.astype(float)
+    for name, x in features.items():
+        if name == exclude:
+            continue
+        ok = np.isfinite(x)
+        r = 0.0
+        if ok.sum() > 2 and np.std(x[ok]) > 0 and np.std(y[ok]) > 0:
+            r = abs(float(np.corrcoef(x[ok], y[ok])[0, 1]))
+        if best is None or r > best_r:
+            best, best_r = name, r
+    return best
+
+
+def discovery_chart(data: dict[str, Any]) -> Figure:
+    """Scenario discovery: the sampled paths on two inputs, misses highlighted, with the PRIM boxes.
+
+    The axes are the two inputs the first box restricts (the first two
+    features if there is no box; if the box restricts only one input, the
+    other axis is the input most correlated with missing the target). Each
+    box is drawn as a dashed rectangle; a side it leaves unbounded is drawn at
+    the end of the data range. The boxes' rules are written under the title.
+
+    Parameters
+    ----------
+    data : dict
+        The content of ``sensitivity.json``; uses ``discovery``
+        (``rows``, ``share_missed``, ``method``, ``features`` as input name ->
+        per-path values, ``missed`` as per-path booleans and ``boxes``, each
+        with ``limits`` as input name -> ``[low, high]``, ``None`` or infinite
+        meaning unbounded, and ``text``), ``inputs`` (ranges, used when the
+        features are missing), ``year``, ``target_usd_bn``, ``scenario`` and
+        ``seed``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; the scatters have gid ``"reached"`` and ``"missed"``, box
+        ``k`` (from 1) is a dashed polygon with gid ``"box_k"``.
+
+    Raises
+    ------
+    ValueError
+        If ``missed`` and the features have different lengths.
+    """
+    disc = data.get("discovery") or {}
+    year = data.get("year", (data.get("tornado") or {}).get("year"))
+    target = _num(data.get("target_usd_bn"))
+    features = {str(k): np.array([_num(v) for v in values], dtype=float) for k, values in (disc.get("features") or {}).items()}
+    missed = np.array([bool(m) for m in disc.get("missed") or []], dtype=bool)
+    sizes = {len(v) for v in features.values()}
+    if len(sizes) > 1 or (sizes and missed.size and sizes != {missed.size}):
+        raise ValueError(f"discovery features and 'missed' differ in length: {sorted(sizes | {missed.size})}")
+    boxes = [b or {} for b in disc.get("boxes") or []]
+    inputs = {str(i.get("path")): i for i in data.get("inputs") or []}
+
+    first = [k for k, v in (boxes[0].get("limits") or {}).items() if _restricts(v) and (not features or k in features)] if boxes else []
+    names = list(features) or list(dict.fromkeys([*first, *(k for b in boxes for k in b.get("limits") or {})]))
+    if len(first) >= 2:
+        x_name, y_name = first[0], first[1]
+    elif len(first) == 1:
+        x_name = first[0]
+        y_name = _most_correlated(features, missed, x_name) if features and missed.size else None
+        y_name = y_name or next((k for k in names if k != x_name), None)
+    else:
+        x_name = names[0] if names else None
+        y_name = names[1] if len(names) > 1 else None
+
+    share = _num(disc.get("share_missed"))
+    rows_n = disc.get("rows")
+    method = disc.get("method", "PRIM")
+    intro = (
+        f"Sampled inputs of {int(rows_n):,} paths; " if rows_n is not None else "Sampled inputs; "
+    ) + f"the target is missed by {year} on {_pct(share)} of them. {method} boxes where misses concentrate:"
+    lines = [intro]
+    for k, b in enumerate(boxes, start=1):
+        lines += textwrap.wrap(f"Box {k}: {b.get('text') or 'no description'}", width=SUBTITLE_WIDTH)
+    if not boxes:
+        lines.append("No box found: the misses do not concentrate in a simple region of the inputs.")
+    fig, ax = _new_figure(
+        f"Where {_target_words(target, year)} is missed: scenario discovery",
+        "\n".join(lines),
+        _sensitivity_caption(data, f"{method} on the drawn inputs of the scenario's own paths"),
+    )
+    _subtitle_room(fig, len(lines))
+    if x_name is None:
+        ax.text(0.5, 0.5, "No scenario discovery data", transform=ax.transAxes, ha="center", va="center", color=MUTED)
+        return fig
+
+    def value_range(name: str | None) -> tuple[float, float]:
+        if name is None:
+            return 0.0, 1.0
+        v = features.get(name, np.array([]))
+        v = v[np.isfinite(v)]
+        if v.size:
+            lo, hi = float(v.min()), float(v.max())
+        elif name in inputs:
+            lo, hi = _num(inputs[name].get("low")), _num(inputs[name].get("high"))
+        else:
+            ends = [e for b in boxes for e in _ci_pair((b.get("limits") or {}).get(name)) if math.isfinite(e)]
+            lo, hi = (min(ends), max(ends)) if ends else (0.0, 1.0)
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            lo, hi = 0.0, 1.0
+        if hi <= lo:
+            lo, hi = lo - 0.5 * max(abs(lo), 1e-9), hi + 0.5 * max(abs(hi), 1e-9)
+        return lo, hi
+
+    xr, yr = value_range(x_name), value_range(y_name)
+    if x_name in features:
+        xv = features[x_name]
+        yv = features[y_name] if y_name in features else np.random.default_rng(0).uniform(0, 1, xv.size)
+        hit = missed if missed.size == xv.size else np.zeros(xv.size, dtype=bool)
+        reached_label = f"target reached by {year} ({int((~hit).sum()):,} paths)" if missed.size else f"paths ({xv.size:,})"
+        ax.scatter(xv[~hit], yv[~hit], s=7, color=REACHED_COLOR, alpha=0.6, linewidths=0, label=reached_label, zorder=2, gid="reached")
+        if hit.any():
+            ax.scatter(
+                xv[hit],
+                yv[hit],
+                s=9,
+                color=MISSED_COLOR,
+                alpha=0.65,
+                linewidths=0,
+                label=f"target missed ({int(hit.sum()):,} paths)",
+                zorder=3,
+                gid="missed",
+            )
+
+    for k, b in enumerate(boxes, start=1):
+        limits = b.get("limits") or {}
+        if not (_restricts(limits.get(x_name)) or (y_name is not None and _restricts(limits.get(y_name)))):
+            continue  # restricts only inputs not on this chart
+        x0, x1 = _limit(limits.get(x_name), *xr)
+        y0, y1 = _limit(limits.get(y_name), *yr) if y_name is not None else yr
+        color = BOX_COLORS[(k - 1) % len(BOX_COLORS)]
+        (poly,) = ax.fill([x0, x1, x1, x0], [y0, y0, y1, y1], fill=False, edgecolor=color, linestyle="--", linewidth=2.0, zorder=4)
+        poly.set_gid(f"box_{k}")
+        density = _num(b.get("density"))
+        note = f"box {k}" + (f": {_pct(density)} missed" if math.isfinite(density) else "")
+        ax.annotate(
+            note,
+            (x0, y1),
+            xytext=(5, -5),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=NOTE_SIZE,
+            fontweight="bold",
+            color=color,
+            bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+            zorder=6,
+        )
+
+    def group_of(name: str | None) -> str | None:
+        group = (inputs.get(name) or {}).get("group") if name else None
+        return str(group) if group and group != name else None
+
+    pad_x, pad_y = 0.03 * (xr[1] - xr[0]), 0.03 * (yr[1] - yr[0])
+    ax.set_xlim(xr[0] - pad_x, xr[1] + pad_x)
+    ax.set_ylim(yr[0] - pad_y, yr[1] + 0.16 * (yr[1] - yr[0]))  # headroom for the legend
+    ax.grid(True, axis="x", color=GRID_COLOR, linewidth=0.8)
+    x_group = group_of(x_name)
+    ax.set_xlabel(f"{x_name} ({x_group})" if x_group else str(x_name), fontsize=LABEL_SIZE, color=INK)
+    if y_name is None:
+        ax.set_yticks([])
+        ax.set_ylabel("paths (spread out vertically)", fontsize=LABEL_SIZE, color=INK)
+    else:
+        # a dotted path can be long: shrink the label to the axes' height, the group on a second line
+        y_group = group_of(y_name)
+        height_pt = FIGSIZE[1] * 72 * (fig.subplotpars.top - fig.subplotpars.bottom)
+        size = max(7.5, min(LABEL_SIZE, height_pt / (0.62 * max(len(y_name), len(y_group or "") + 2))))
+        ax.set_ylabel(f"{y_name}\n({y_group})" if y_group else y_name, fontsize=size, color=INK, linespacing=1.2)
+        fig.subplots_adjust(left=MARGINS["left"] + (0.02 if y_group else 0.0))
+    handles: list[Any] = [
+        Line2D([], [], linestyle="none", marker="o", markersize=6, markeredgewidth=0, color=c.get_facecolor()[0], label=c.get_label())
+        for c in ax.collections[::-1]
+        if c.get_gid() in ("missed", "reached")
+    ]
+    if any(p.get_gid() and p.get_gid().startswith("box_") for p in ax.patches):
+        handles.append(Line2D([], [], color=INK, linestyle="--", linewidth=2.0, label=f"{method} box (open sides: unbounded)"))
+    if handles:
+        _legend(ax, handles=handles, ncol=len(handles), loc="upper left")
+    return fig
+
+
+def _pct_exact(p: float) -> str:
+    """A wanted probability: ``90%``, ``92.5%``, ``99.5%`` (never rounded to ``100%``)."""
+    if not math.isfinite(p):
+        return "n/a"
+    return f"{100 * p:.1f}".rstrip("0").rstrip(".") + "%"
+
+
+def _setting(value: float) -> str:
+    """A lever setting for labels: ``0.0925``, ``2031``, ``1.5``."""
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
+def goal_chart(goal: dict[str, Any]) -> Figure:
+    """Goal seeking: the probability of the target against one lever's setting, and the setting needed.
+
+    Parameters
+    ----------
+    goal : dict
+        The content of ``goal.json``: ``lever``, ``year``, ``probability``
+        (wanted), ``value`` and ``ci95`` (the setting found, ``None`` when
+        out of reach), ``curve`` as ``[setting, p, low, high]`` rows,
+        ``message``, ``current`` (the scenario's own setting), ``paths``,
+        ``seed``, ``scenario`` and optionally ``target_usd_bn``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One axes; the probability curve has gid ``"probability"`` (xdata the
+        settings, sorted), its band gid ``"ci95"``, the wanted probability
+        line gid ``"wanted"``, the found setting gid ``"value"`` with its
+        interval gid ``"value_ci95"`` (both absent when out of reach) and the
+        scenario's current setting gid ``"current"``.
+    """
+    lever = str(goal.get("lever", "lever"))
+    year = goal.get("year")
+    wanted = _num(goal.get("probability"))
+    value = _num(goal.get("value"))
+    v_lo, v_hi = _ci_pair(goal.get("ci95"))
+    current = _num(goal.get("current"))
+    target = _num(goal.get("target_usd_bn"))
+    curve = sorted(
+        (r for r in ([_num(c) for c in row][:4] + [math.nan] * (4 - len(row)) for row in goal.get("curve") or []) if math.isfinite(r[0])),
+        key=lambda r: r[0],
+    )
+    s, p, lo, hi = (np.array(col, dtype=float) for col in zip(*curve, strict=True)) if curve else (np.array([]),) * 4
+    paths = goal.get("paths")
+    paths_txt = f"{int(paths):,} paths" if paths is not None else "paths"
+    what = f"P({_money(target)} by {year})" if math.isfinite(target) else f"P(target by {year})"
+    message = textwrap.wrap(str(goal.get("message") or ""), width=SUBTITLE_WIDTH) or [""]
+
+    fig, ax = _new_figure(
+        f"What it takes: {what} = {_pct_exact(wanted)}",
+        "\n".join(message),
+        f"Source: coopsim goal seeking on {lever}. Scenario {goal.get('scenario', 'unnamed')} ({paths_txt} per setting, seed "
+        f"{goal.get('seed', 'n/a')}); every setting runs on the same paths (common random numbers).",
+    )
+    _subtitle_room(fig, len(message))
+    band = ax.fill_between(s, lo, hi, color=BLUE, alpha=0.22, linewidth=0, label="95% interval of the probability", zorder=2)
+    band.set_gid("ci95")
+    (line,) = ax.plot(s, p, color=BLUE, linewidth=2.4, marker="o", markersize=5, label=f"P(target reached by {year})", zorder=3)
+    line.set_gid("probability")
+    if math.isfinite(wanted):
+        ax.axhline(wanted, color=TARGET_COLOR, linestyle="--", linewidth=1.8, label=f"wanted: {_pct_exact(wanted)}", zorder=4, gid="wanted")
+    xs = [*s.tolist()]
+    if math.isfinite(value):
+        if math.isfinite(v_lo) and math.isfinite(v_hi):
+            span = ax.axvspan(
+                v_lo,
+                v_hi,
+                color=GREEN,
+                alpha=0.18,
+                linewidth=0,
+                zorder=1,
+                label=f"95% interval of the setting: {_setting(v_lo)} to {_setting(v_hi)}",
+            )
+            span.set_gid("value_ci95")
+            xs += [v_lo, v_hi]
+        ax.axvline(value, color=GREEN, linewidth=2.2, label=f"needed: {_setting(value)}", zorder=4, gid="value")
+        xs.append(value)
+    elif math.isfinite(wanted):
+        # on the wanted line, at the end where the curve is farthest from it
+        ends = p[np.isfinite(p)]
+        at_left = len(ends) < 2 or abs(wanted - ends[0]) >= abs(wanted - ends[-1])
+        ax.annotate(
+            "out of reach in the settings tried",
+            (0.0 if at_left else 1.0, wanted),
+            xycoords=("axes fraction", "data"),
+            xytext=(6 if at_left else -6, 5 if wanted < 0.93 else -14),
+            textcoords="offset points",
+            ha="left" if at_left else "right",
+            fontsize=NOTE_SIZE,
+            fontweight="bold",
+            color=TARGET_COLOR,
+        )
+    if math.isfinite(current):
+        label = f"scenario now: {_setting(current)}"
+        if len(s) and s[0] <= current <= s[-1] and np.isfinite(p).any():
+            ok = np.isfinite(p)
+            ax.plot(
+                [current],
+                [float(np.interp(current, s[ok], p[ok]))],
+                linestyle="none",
+                marker="D",
+                markersize=8,
+                markerfacecolor="white",
+                markeredgecolor=INK,
+                markeredgewidth=2,
+                label=label,
+                zorder=6,
+                gid="current",
+            )
+        else:
+            ax.axvline(current, color=INK, linestyle=":", linewidth=1.5, label=label, zorder=4, gid="current")
+        xs.append(current)
+    if xs:
+        first, last = min(xs), max(xs)
+        pad = 0.04 * (last - first) if last > first else max(abs(first) * 0.05, 0.01)
+        ax.set_xlim(first - pad, last + pad)
+    _percent_axis(ax, f"P(target reached by {year})")
+    ax.set_ylim(0, 1.02)
+    ax.grid(True, axis="x", color=GRID_COLOR, linewidth=0.8)
+    ax.set_xlabel(f"{lever} (setting)", fontsize=LABEL_SIZE, color=INK)
+    _legend(ax, ncol=1, loc="best")
+    return fig
+
+
+def save_sensitivity_figures(data: dict[str, Any], folder: Path) -> list[str]:
+    """Write the sensitivity charts as PNG files at :data:`DPI` into ``folder``.
+
+    Parameters
+    ----------
+    data : dict
+        The content of ``sensitivity.json``.
+    folder : pathlib.Path
+        An existing directory.
+
+    Returns
+    -------
+    list of str
+        The file names written, in order, each only when its data is there:
+        ``tornado.png`` (:func:`tornado_chart`), ``sobol_reached.png`` (the
+        first Sobol output), ``sobol_trade.png`` (the second),
+        ``discovery.png`` (when there are boxes or features).
+    """
+    folder = Path(folder)
+    outputs = list(data.get("sobol") or {})
+    disc = data.get("discovery") or {}
+    makers: dict[str, Any] = {}
+    if data.get("tornado") is not None:
+        makers[SENSITIVITY_PNG_NAMES["tornado"]] = lambda: tornado_chart(data)
+    if outputs:
+        makers[SENSITIVITY_PNG_NAMES["sobol_reached"]] = lambda: sobol_chart(data, outputs[0])
+    if len(outputs) > 1:
+        makers[SENSITIVITY_PNG_NAMES["sobol_trade"]] = lambda: sobol_chart(data, outputs[1])
+    if disc.get("boxes") or disc.get("features"):
+        makers[SENSITIVITY_PNG_NAMES["discovery"]] = lambda: discovery_chart(data)
+    names: list[str] = []
+    for name, make in makers.items():
+        fig = make()
+        fig.savefig(folder / name, dpi=DPI, facecolor="white")
+        names.append(name)
+    return names
+
+
+def save_goal_figure(goal: dict[str, Any], folder: Path) -> list[str]:
+    """Write :func:`goal_chart` as ``goal.png`` at :data:`DPI` into ``folder``.
+
+    Parameters
+    ----------
+    goal : dict
+        The content of ``goal.json``.
+    folder : pathlib.Path
+        An existing directory.
+
+    Returns
+    -------
+    list of str
+        ``["goal.png"]``.
+    """
+    goal_chart(goal).savefig(Path(folder) / GOAL_PNG_NAME, dpi=DPI, facecolor="white")
+    return [GOAL_PNG_NAME]

@@ -49,6 +49,7 @@ __all__ = [
     "simulate",
     "simulate_chunk",
     "run_paths",
+    "paths_on",
     "chunk_ranges",
     "default_workers",
     "open_executor",
@@ -425,12 +426,17 @@ def run_paths(scenario: Scenario, paths: int, seed: int, workers: int = 1, dask:
     For tests and small studies: the whole array is kept in memory.
     """
     check_path_count(scenario, paths, "--paths")
+    with open_executor(workers, dask) as (executor, slots):
+        return paths_on(executor, slots, scenario, paths, seed)
+
+
+def paths_on(executor: Executor, slots: int, scenario: Scenario, paths: int, seed: int) -> np.ndarray:
+    """As :func:`run_paths`, on an executor that is already open (for studies that run many variants)."""
     parts: list[np.ndarray] = []
 
     def keep(start: int, stop: int, trade: np.ndarray) -> bool:
         parts.append(trade)
         return False
 
-    with open_executor(workers, dask) as (executor, slots):
-        stream_chunks(executor, slots, simulate_chunk, (scenario, seed), chunk_ranges(paths), keep)
+    stream_chunks(executor, slots, simulate_chunk, (scenario, seed), chunk_ranges(paths), keep)
     return np.concatenate(parts, axis=0)

@@ -78,3 +78,11 @@ def test_comparison_prints_the_table_shown(workspace):
     done = _coopsim(*command.removeprefix("$ coopsim ").split())
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines() == expected
+
+
+def test_goal_example_prints_the_answer_shown(workspace):
+    shown = next(b for b in _blocks("console") if b.startswith("$ coopsim goal "))
+    command, *expected = shown.strip().splitlines()
+    done = _coopsim(*command.removeprefix("$ coopsim ").split())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines() == expected
