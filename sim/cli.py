@@ -1,4 +1,4 @@
-"""The command line: ``coopsim run | compare | sensitivity | goal | validate | keys``.
+"""The command line: ``coopsim run | compare | sensitivity | goal | calibrate | backtest | validate | keys``.
 
 A thin layer over the Python API. Problems with the user's input (scenario,
 options, output folder) end with one readable message on stderr and exit
@@ -177,6 +177,34 @@ def _parser() -> argparse.ArgumentParser:
     gl.add_argument("--workers", type=_positive_int(4096), default=None, help="worker processes (default: all cores)")
     gl.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster")
     gl.add_argument("--quiet", action="store_true", help="errors only")
+
+    cal = sub.add_parser(
+        "calibrate",
+        help="fit the organic growth law to a history CSV",
+        description="Fit the organic growth law (mean, spread, persistence, tails; chosen by AICc) to a yearly history and print a [trade.growth] block.",
+    )
+    cal.add_argument("history", type=Path, help="history CSV (year,value_usd_bn,reporter,status,...)")
+    cal.add_argument("--reporter", default="UZ", help="reporter whose figures are fitted (default %(default)s)")
+    cal.add_argument("--since", type=int, help="first year used")
+    cal.add_argument(
+        "--out", type=Path, help="also write the [trade.growth] block to this .toml file (refused if it exists, unless --force)"
+    )
+    cal.add_argument("--force", action="store_true", help="replace an existing --out file")
+
+    bt = sub.add_parser(
+        "backtest",
+        help="rolling-origin backtest of the organic growth law",
+        description="Fit on data up to each year, forecast the next years with the organic model, and score the forecasts.",
+    )
+    bt.add_argument("history", type=Path, help="history CSV (year,value_usd_bn,reporter,status,...)")
+    bt.add_argument("--reporter", default="UZ", help="reporter whose figures are used (default %(default)s)")
+    bt.add_argument("--since", type=int, help="first year used")
+    bt.add_argument("--horizons", default="1,2,3", help="forecast horizons in years, comma-separated (default %(default)s)")
+    bt.add_argument("--paths", type=_positive_int(1_000_000), default=4000, help="paths per forecast (default %(default)s)")
+    bt.add_argument("--seed", type=_seed, default=0, help="root seed (default %(default)s)")
+    bt.add_argument("--out", type=Path, help="results folder (default: results/backtest_<reporter>)")
+    bt.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
+    bt.add_argument("--quiet", action="store_true", help="errors only")
 
     sub.add_parser(
         "keys",
@@ -378,6 +406,79 @@ def _cmd_goal(args: argparse.Namespace) -> int:
     return 0
 
 
+def _history_source(args: argparse.Namespace) -> str:
+    since = f", since {args.since}" if args.since else ""
+    return f"{args.history}, reporter {args.reporter}, confirmed/derived figures (duplicates by median){since}"
+
+
+def _series(args: argparse.Namespace):
+    from .calibration import load_series
+
+    years, values = load_series(args.history, reporter=args.reporter, since=args.since)
+    if years.size < 6:
+        raise HistoryError(f"{args.history}: only {years.size} years with a {args.reporter} figure; fitting needs at least 6")
+    return years, values
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from .calibration import fit_growth
+
+    years, values = _series(args)
+    fit = fit_growth(years, values, source=_history_source(args))
+    block = fit.growth_block()
+    print(block)
+    if args.out is not None:
+        if args.out.exists() and not args.force:
+            raise OutputError(f"{args.out}: exists; choose another --out or add --force")
+        args.out.write_text(block + "\n", encoding="utf-8")
+        print(f"\n# written to {args.out}")
+    return 0
+
+
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from .calibration import backtest
+    from .history import load_history
+    from .outputs import write_folder
+    from .plots import backtest_chart
+    from .results import to_json_ready
+
+    try:
+        horizons = tuple(int(h) for h in args.horizons.split(","))
+    except ValueError:
+        raise OutputError(f"--horizons: a comma-separated list of whole years, e.g. 1,2,3 (got {args.horizons!r})") from None
+    if not horizons or min(horizons) < 1:
+        raise OutputError(f"--horizons: years ahead must be at least 1 (got {args.horizons!r})")
+    out = args.out if args.out is not None else Path("results") / f"backtest_{args.reporter}"
+    check_destination(out, args.force)
+    years, values = _series(args)
+    result = backtest(years, values, horizons=horizons, paths=args.paths, seed=args.seed, source=_history_source(args))
+    summary = result.to_dict()
+
+    def write(tmp: Path) -> list[str]:
+        import csv
+        import json
+
+        (tmp / "backtest.json").write_text(json.dumps(to_json_ready(summary), indent=2) + "\n", encoding="utf-8")
+        rows = result.rows()
+        with open(tmp / "backtest.csv", "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(to_json_ready(rows))
+        backtest_chart(result, load_history(args.history, args.reporter)).savefig(tmp / "backtest.png", dpi=150, facecolor="white")
+        return ["backtest.json", "backtest.csv", "backtest.png"]
+
+    write_folder(
+        out, write, {"history_file": str(args.history), "reporter": args.reporter, "seed": args.seed, "paths": args.paths}, force=args.force
+    )
+    if not args.quiet:
+        print(
+            f"{summary['n_forecasts']} forecasts from {args.history} ({args.reporter}): coverage of the 50% interval {summary['coverage_50']:.0%}, "
+            f"of the 90% interval {summary['coverage_90']:.0%}; CRPS {summary['crps']:.2f} USD bn against {summary['crps_random_walk']:.2f} for a random walk"
+        )
+        print(f"\nresults written to {out}/")
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.scenarios:
@@ -412,6 +513,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_sensitivity(args)
         if args.command == "goal":
             return _cmd_goal(args)
+        if args.command == "calibrate":
+            return _cmd_calibrate(args)
+        if args.command == "backtest":
+            return _cmd_backtest(args)
         if args.command == "keys":
             print(key_reference())
             return 0

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import math
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -303,3 +305,20 @@ def test_backtest_chart_draws_history_and_each_horizon():
     texts = " ".join(t.get_text() for t in fig.texts)
     assert "How past forecasts of organic trade would have fared" in texts and "random walk" in texts
     fig.savefig(io.BytesIO(), format="png")
+
+
+def test_calibrate_and_backtest_commands_write_their_outputs(tmp_path, capsys):
+    from sim.cli import main
+
+    history = str(Path(__file__).resolve().parents[1] / "seeds" / "uz_cn_trade_history.csv")
+    block_file = tmp_path / "growth.toml"
+    assert main(["calibrate", history, "--reporter", "UZ", "--out", str(block_file)]) == 0
+    assert "[trade.growth]" in block_file.read_text()
+    assert main(["calibrate", history, "--out", str(block_file)]) == 2  # never overwrites without --force
+    out = tmp_path / "bt"
+    assert main(["backtest", history, "--horizons", "1,2", "--paths", "500", "--out", str(out), "--quiet"]) == 0
+    data = json.loads((out / "backtest.json").read_text())
+    assert {"coverage_50", "coverage_90", "crps", "crps_random_walk"} <= set(data)
+    assert (out / "backtest.csv").is_file() and (out / "backtest.png").is_file()
+    assert main(["backtest", history, "--reporter", "XX", "--out", str(tmp_path / "none")]) == 2
+    assert "fitting needs at least 6" in capsys.readouterr().err
