@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from .distributions import DISTRIBUTION_NAMES, DISTRIBUTIONS, Distribution, Uncertain
@@ -36,6 +37,7 @@ __all__ = ["Scenario", "ScenarioError", "load_scenario", "scenario_from_dict", "
 LIMITS = {
     "max_paths": 100_000_000,
     "max_horizon_years": 100,
+    "max_projects_per_path": 100_000,
 }
 """Hard limits checked before any work: path count and years from base to horizon."""
 
@@ -59,10 +61,18 @@ class ScenarioError(ValueError):
         super().__init__(self._format())
 
     def _format(self) -> str:
-        lines = [f"{self.source}: {key}: {msg}" if key else f"{self.source}: {msg}" for key, msg in self.problems[:8]]
+        lines = [
+            f"{self.source}: {_one_line(key)}: {_one_line(msg)}" if key else f"{self.source}: {_one_line(msg)}"
+            for key, msg in self.problems[:8]
+        ]
         if len(self.problems) > 8:
-            lines.append(f"... and {len(self.problems) - 8} more problems")
+            lines.append(f"{self.source}: ... and {len(self.problems) - 8} more problems")
         return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    """Text echoed from a file on one line: control characters shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
 
 # ---------------------------------------------------------------- field types
@@ -91,6 +101,23 @@ def _within(lo: float, hi: float, *, lo_open: bool = False, what: str = "", cap:
     return AfterValidator(check)
 
 
+def _plausible(lo: float, hi: float, what: str = "") -> Any:
+    """Validator for inputs whose law may be unbounded (normal): its 0.1% and 99.9% quantiles lie in the range.
+
+    Keeps absurd inputs (a growth rate of 1000) from overflowing the simulation.
+    """
+
+    def check(d: Distribution) -> Distribution:
+        low, high = float(d.ppf(np.asarray(0.001))), float(d.ppf(np.asarray(0.999)))
+        if low < lo or high > hi:
+            rng = f"between {lo:g} and {hi:g}{what}"
+            hint = "" if d.is_fixed else " (its 0.1% to 99.9% range)"
+            raise ValueError(f"must be {rng}{hint} (got {d.describe()})")
+        return d
+
+    return AfterValidator(check)
+
+
 Money = Annotated[Uncertain, _within(0.0, math.inf, what=" (USD bn)", cap=MAX_MONEY_USD_BN)]
 PositiveMoney = Annotated[Uncertain, _within(0.0, math.inf, lo_open=True, what=" (USD bn)", cap=MAX_MONEY_USD_BN)]
 Share = Annotated[Uncertain, _within(0.0, 1.0)]
@@ -111,7 +138,7 @@ class _Table(BaseModel):
 class Growth(_Table):
     """``[trade.growth]``: the organic growth law of yearly log-growth."""
 
-    mean: Uncertain = Field(
+    mean: Annotated[Uncertain, _plausible(-1.0, 1.0)] = Field(
         description="Mean yearly log-growth of organic trade (0.10 = about +10.5% a year). A distribution is drawn once per path (parameter uncertainty)."
     )
     sd: Annotated[Uncertain, _within(0.0, 5.0)] = Field(
@@ -137,7 +164,7 @@ class Observed(_Table):
     year: int = Field(description="The partly observed year; must be `base_year + 1`.")
     months: int = Field(ge=1, le=11, description="Months observed, from January (1 to 11).")
     growth: float = Field(gt=-1.0, le=10.0, description="Year-on-year growth of the observed months (0.23 = +23%).")
-    rest_of_year_log_growth: Uncertain | None = Field(
+    rest_of_year_log_growth: Annotated[Uncertain, _plausible(-3.0, 3.0)] | None = Field(
         default=None,
         description="Log-growth of the unobserved months over the same months a year before. Default: normal around log(1 + growth) with the growth law's `sd`.",
     )
@@ -215,7 +242,7 @@ class Sector(_Table):
     construction_import_share: Share = Field(
         description="Share of capex imported from the partner during construction, spread evenly over the build. Drawn once per path."
     )
-    trade_per_capex_per_year: Uncertain = Field(
+    trade_per_capex_per_year: Annotated[Uncertain, _plausible(-10.0, 10.0)] = Field(
         description="Yearly trade flow per USD of capex once operating at full capacity; negative for import substitution. Drawn once per path."
     )
     ramp_up_years: float = Field(default=1.0, ge=0.0, le=50.0, description="Years from completion to full operating effect (linear ramp).")
@@ -248,7 +275,9 @@ class Project(_Table):
         default=0.0, description="Probability the project is abandoned (no further flows from the start)."
     )
     construction_import_share: Share | None = Field(default=None, description="Overrides the sector's value.")
-    trade_per_capex_per_year: Uncertain | None = Field(default=None, description="Overrides the sector's value.")
+    trade_per_capex_per_year: Annotated[Uncertain, _plausible(-10.0, 10.0)] | None = Field(
+        default=None, description="Overrides the sector's value."
+    )
     ramp_up_years: float | None = Field(default=None, ge=0.0, le=50.0, description="Overrides the sector's value.")
     trade_level_uplift: Annotated[Uncertain, _within(-1.0, 10.0, lo_open=True)] = Field(
         default=0.0, description="Once operating (after ramp-up), organic trade is multiplied by 1 + this (transport links)."
@@ -294,7 +323,9 @@ class Measure(_Table):
 
     name: Name = Field(description="Identifier; keys the measure's random stream.")
     start: float = Field(ge=1900.0, le=2300.0, description="Decimal year the measure takes effect (2025.42 = early June 2025).")
-    effect_usd_bn_per_year: Uncertain = Field(description="Yearly trade added at full effect, USD bn (drawn once per path).")
+    effect_usd_bn_per_year: Annotated[Uncertain, _plausible(-MAX_MONEY_USD_BN, MAX_MONEY_USD_BN, what=" USD bn")] = Field(
+        description="Yearly trade added at full effect, USD bn (drawn once per path)."
+    )
     ramp_up_years: float = Field(default=0.0, ge=0.0, le=50.0, description="Years to reach full effect (linear).")
 
 
@@ -312,7 +343,7 @@ class Run(_Table):
 
     paths: int = Field(default=10_000, ge=1, le=LIMITS["max_paths"], description="Monte Carlo paths.")
     seed: int = Field(default=0, ge=0, lt=2**63, description="Root seed of `numpy.random.SeedSequence`.")
-    horizon_year: int = Field(ge=1951, le=2300, description="Last simulated year.")
+    horizon_year: int = Field(ge=1951, description="Last simulated year; at most 100 years after the base year.")
 
 
 class Scenario(_Table):
@@ -440,6 +471,8 @@ def load_scenario(path: str | Path) -> Scenario:
         Naming the file, the key path and what is allowed, for every problem found.
     """
     p = Path(path)
+    if "\x00" in str(path):
+        raise ScenarioError(_one_line(str(path)), [("", "a file name cannot contain a NUL character")])
     digest = hashlib.sha256()
     raw = _read_with_extends(p, str(path), digest, chain=())
     scenario = scenario_from_dict(raw, source=str(path), base_dir=p.resolve().parent)
@@ -488,7 +521,13 @@ def _read_with_extends(p: Path, label: str, digest: Any, chain: tuple[Path, ...]
         return raw
     if not isinstance(parent, str) or not parent.endswith(".toml"):
         raise ScenarioError(label, [("extends", f"must be the path of another .toml scenario file (got {_show(parent)})")])
-    target = (p.resolve().parent / parent).resolve()
+    try:
+        target = (p.resolve().parent / parent).resolve()
+        target.stat()
+    except (ValueError, OSError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise ScenarioError(label, [("extends", f"file not found: {parent}")]) from None
+        raise ScenarioError(label, [("extends", f"not a usable file path ({exc.__class__.__name__})")]) from None
     if target in chain or target == p.resolve():
         raise ScenarioError(label, [("extends", f"'{parent}' extends itself through a cycle")])
     if len(chain) >= MAX_EXTENDS_DEPTH:
@@ -561,11 +600,29 @@ def scenario_from_dict(raw: Mapping[str, Any], *, source: str = "<scenario>", ba
     scenario._source = source
     scenario._raw = raw
     scenario._base_dir = base_dir
-    history = scenario.history_path()
-    if history is not None and not history.is_file():
-        raise ScenarioError(source, [("trade.history", f"file not found: {history} (paths are relative to the scenario file)")])
+    _check_history(scenario, source)
     scenario._sha256 = hashlib.sha256(repr(sorted(_flatten(raw))).encode()).hexdigest()
     return scenario
+
+
+def _check_history(scenario: Scenario, source: str) -> None:
+    """The history file exists and reads as a history CSV (checked before any work)."""
+    from .history import HistoryError, load_history
+
+    try:
+        history = scenario.history_path()
+        if history is None:
+            return
+        if not history.is_file():
+            raise ScenarioError(source, [("trade.history", f"file not found: {history} (paths are relative to the scenario file)")])
+        load_history(history, scenario.trade.reporter)
+    except (ValueError, OSError) as exc:
+        if isinstance(exc, ScenarioError):
+            raise
+        reason = (
+            str(exc).split(": ", 1)[-1] if isinstance(exc, HistoryError) else f"not a usable file path ({exc.__class__.__name__}: {exc})"
+        )
+        raise ScenarioError(source, [("trade.history", _one_line(reason))]) from None
 
 
 def _flatten(node: Any, prefix: str = "") -> list[tuple[str, str]]:
@@ -707,6 +764,7 @@ def _check_consistency(s: Scenario) -> list[tuple[str, str]]:
     p = s.pipeline
     if s.portfolio is None:
         problems.append(("portfolio", "required when there is a [pipeline]: projects need financiers"))
+    problems += _project_count_problems(s)
     sectors = set(p.sectors)
     generic = p.launches_per_year > 0 or (
         s.portfolio is not None and s.portfolio.backlog is not None and s.portfolio.backlog.capex_usd_bn > 0
@@ -788,6 +846,36 @@ def _check_consistency(s: Scenario) -> list[tuple[str, str]]:
             if e.name in names:
                 problems.append((f"{group}.{e.name}", "name used twice"))
             names.add(e.name)
+    return problems
+
+
+def _project_count_problems(s: Scenario) -> list[tuple[str, str]]:
+    """Refuse, before any work, pipelines that would draw more generic projects a path than the limit."""
+    p = s.pipeline
+    assert p is not None
+    limit = LIMITS["max_projects_per_path"]
+    span = float(p.warmup_years)
+    horizon = float(s.run.horizon_year - s.trade.base_year)
+    g = p.launch_trend
+    launches = p.launches_per_year * (horizon + span if g == 0 else (math.exp(min(g * horizon, 700.0)) - math.exp(-g * span)) / g)
+    problems = []
+    if launches > limit:
+        problems.append(
+            (
+                "pipeline.launches_per_year",
+                f"with launch_trend = {g:g} and warmup_years = {p.warmup_years} draws about {launches:,.0f} projects a path; at most {limit:,} are allowed",
+            )
+        )
+    backlog = s.portfolio.backlog.capex_usd_bn if s.portfolio and s.portfolio.backlog else 0.0
+    if backlog > 0:
+        median = float(p.capex_usd_bn.ppf(np.asarray(0.5)))
+        if backlog / max(median, 1e-300) > limit:
+            problems.append(
+                (
+                    "pipeline.capex_usd_bn",
+                    f"a median project of {median:g} USD bn splits the backlog of {backlog:g} into about {backlog / max(median, 1e-300):,.0f} projects; at most {limit:,} are allowed",
+                )
+            )
     return problems
 
 
