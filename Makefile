@@ -2,12 +2,14 @@
 #   make demo   create .venv, install coopsim, run the reference scenario into results/uz_cn_2025/
 #   make test   create .venv with the test extras and run the whole test suite
 #   make bench  the engine benchmark (a few minutes)
+#   make fuzz   the long property-based fuzzing run (about 6 minutes)
+#   make notebook  JupyterLab on notebooks/
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench fuzz notebook lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +29,13 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+fuzz: $(VENV)/.installed-test
+	COOPSIM_FUZZ_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py -q
+
+notebook: $(VENV)/.installed-test
+	$(BIN)/python -m pip install --quiet -e '.[notebook]'
+	$(BIN)/jupyter lab notebooks/
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_engine.py

@@ -20,13 +20,14 @@ from .history import HistoryError
 from .levers import lever, parse_range
 from .outputs import OutputError, check_destination
 from .results import Results
-from .runner import DEFAULT_MAX_PATHS, simulate
+from .runner import DEFAULT_MAX_PATHS, RunFailed, simulate
 from .scenario import LIMITS, ScenarioError, key_reference, load_scenario
 from .sensitivity import Sensitivity, sensitivity
 
 __all__ = ["main"]
 
 EXIT_INPUT = 2
+EXIT_FAILED = 3
 HEADLINE_YEARS = (2026, 2028, 2030)
 
 
@@ -527,6 +528,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OutputError, HistoryError) as exc:
         print(f"coopsim: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except RunFailed as exc:
+        print(f"coopsim: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except RuntimeError as exc:  # an executor that cannot start (Dask missing or unreachable)
         print(f"coopsim: {exc}", file=sys.stderr)
         return EXIT_INPUT

@@ -191,6 +191,12 @@ class Comparison:
         entry = self.data["differences"][scenario][metric][str(year)]
         return entry["diff"], entry["ci95"][0], entry["ci95"][1]
 
+    def table(self) -> Any:
+        """The tidy rows as a ``pandas.DataFrame``: scenario, year, metric, value, ci95_low, ci95_high."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows())
+
     def rows(self) -> list[dict[str, Any]]:
         """Tidy rows: scenario, year, metric, value for each scenario and difference."""
         out = []

@@ -11,7 +11,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Results", "to_json_ready"]
+__all__ = ["Results", "ResultsError", "to_json_ready"]
+
+
+class ResultsError(ValueError):
+    """A results folder that cannot be trusted: missing, truncated or edited files."""
 
 
 def to_json_ready(value: Any) -> Any:
@@ -83,6 +87,52 @@ class Results:
         components = [{"year": y, "component": c, "mean_usd_bn": v} for y in years for c, v in s["components_mean_usd_bn"][y].items()]
         return {"annual_trade": annual, "target_probability": reach, "components": components}
 
+    def table(self, name: str) -> Any:
+        """A tidy table as a ``pandas.DataFrame``: ``annual_trade``, ``target_probability`` or ``components``.
+
+        ``annual_trade``: one row per year, USD bn (mean and percentiles).
+        ``target_probability``: one row per year: P(reached by the year) with its
+        95% interval, P(above the target in the year), share first reaching it then.
+        ``components``: one row per year and component, mean USD bn.
+        """
+        import pandas as pd
+
+        tables = self.tables()
+        if name not in tables:
+            raise KeyError(f"no table {name!r}; the tables are {', '.join(tables)}")
+        frame = pd.DataFrame(tables[name])
+        frame["year"] = frame["year"].astype(int)
+        return frame
+
+    def paths_frame(self) -> Any:
+        """Every kept path's annual trade by component as a long ``DataFrame`` (path, year, component, usd_bn)."""
+        import pandas as pd
+
+        if self.paths_trade is None:
+            raise ValueError("paths were not kept: run with keep_paths=True (coopsim run --keep-paths)")
+        from .trade import COMPONENTS
+
+        arr = np.asarray(self.paths_trade)
+        paths, years, comps = np.meshgrid(np.arange(arr.shape[0]), self.years, np.arange(len(COMPONENTS)), indexing="ij")
+        return pd.DataFrame(
+            {"path": paths.ravel(), "year": years.ravel(), "component": np.array(COMPONENTS)[comps.ravel()], "usd_bn": arr.ravel()}
+        )
+
+    def _repr_html_(self) -> str:
+        """A short summary for notebooks: the headline probabilities and hit year."""
+        s = self.summary
+        cells = "".join(
+            f"<tr><td>{y}</td><td>{100 * s['p_reach_by_year'][y]['p']:.1f}%</td><td>{100 * s['p_reach_by_year'][y]['ci95'][0]:.1f}% to {100 * s['p_reach_by_year'][y]['ci95'][1]:.1f}%</td>"
+            f"<td>{s['annual_trade_usd_bn'][y]['p50']:.1f}</td></tr>"
+            for y in s["years"]
+        )
+        hit = s["hit_year"]
+        return (
+            f"<div><b>{s['scenario']}</b>: {s['paths']:,} paths, seed {s['seed']}; target {s['target_usd_bn']:g} USD bn ({s['reporter']} statistics). "
+            f"Median year reached: {hit['p50'] if hit['p50'] is not None else 'after ' + s['years'][-1]}.</div>"
+            f"<table><tr><th>year</th><th>P(reached by year)</th><th>95% interval</th><th>median trade, USD bn</th></tr>{cells}</table>"
+        )
+
     # -- files ----------------------------------------------------------
     def write_data(self, folder: Path) -> list[str]:
         """Write ``summary.json``, the CSV tables and (if kept) ``paths.npz`` into ``folder``; return the file names."""
@@ -133,10 +183,33 @@ class Results:
 
     @classmethod
     def load(cls, folder: str | Path) -> Results:
-        """Read a results folder written by a run (no pickle involved)."""
+        """Read a results folder written by a run (no pickle involved).
+
+        Every file listed in ``manifest.json`` is checked against its SHA-256
+        first, so a truncated or edited folder is refused with a clear error.
+
+        Raises
+        ------
+        ResultsError
+            Naming the folder and the file that is missing or does not match.
+        """
+        from .outputs import MANIFEST, file_sha256
+
         folder = Path(folder)
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+            files = manifest["files"]
+        except (OSError, ValueError, KeyError, TypeError):
+            raise ResultsError(f"{folder}: not a complete coopsim results folder (no readable {MANIFEST} listing its files)") from None
+        for name, digest in files.items():
+            path = folder / name
+            if not path.is_file():
+                raise ResultsError(f"{folder}: {name} is missing")
+            if file_sha256(path) != digest:
+                raise ResultsError(
+                    f"{folder}: {name} does not match its checksum in {MANIFEST} (truncated or edited); rerun to recreate it"
+                )
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8")) if (folder / "manifest.json").exists() else {}
         history: list[tuple[int, float]] = []
         if (folder / "history.csv").exists():
             with open(folder / "history.csv", newline="", encoding="utf-8") as fh:

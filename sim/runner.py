@@ -55,6 +55,7 @@ __all__ = [
     "open_executor",
     "stream_chunks",
     "DEFAULT_MAX_PATHS",
+    "RunFailed",
 ]
 
 CHUNK_PATHS = 250
@@ -94,6 +95,10 @@ def chunk_ranges(paths: int | None, chunk: int = CHUNK_PATHS) -> Iterator[tuple[
         yield (a, a + chunk if paths is None else min(a + chunk, paths))
 
 
+class RunFailed(RuntimeError):
+    """A run that could not finish (a worker died); nothing was written."""
+
+
 # ---------------------------------------------------------------- executors
 
 
@@ -110,8 +115,9 @@ class _InProcess(Executor):
 
 
 def _ignore_interrupts() -> None:
-    """Process-pool worker start-up: Ctrl-C goes to the parent, which ends the workers."""
+    """Process-pool worker start-up: Ctrl-C goes to the parent, which ends the workers; SIGTERM just ends a worker."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _end_workers(pool: ProcessPoolExecutor) -> None:
@@ -197,6 +203,8 @@ def stream_chunks(
     returns True to stop: chunks after that one are cancelled or discarded,
     so where a run stops never depends on which worker was fastest.
     """
+    from concurrent.futures.process import BrokenProcessPool
+
     pending: dict[Future, tuple[int, int]] = {}
     ready: dict[int, tuple[int, Any]] = {}
     next_start = 0
@@ -226,6 +234,10 @@ def stream_chunks(
                     return
                 next_start = stop
             top_up()
+    except BrokenProcessPool:
+        raise RunFailed(
+            "a worker process died (killed, or out of memory); nothing was written. Run again, or with fewer --workers"
+        ) from None
     finally:
         for future in pending:
             future.cancel()

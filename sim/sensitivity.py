@@ -243,6 +243,18 @@ class Sensitivity:
         self.data = data
         self.manifest = manifest
 
+    def table(self) -> Any:
+        """The Sobol indices as a ``pandas.DataFrame``: output, group, index, value, ci95_low, ci95_high."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows())
+
+    def tornado_table(self) -> Any:
+        """The tornado bars as a ``pandas.DataFrame``, largest swing first."""
+        import pandas as pd
+
+        return pd.DataFrame([{k: v for k, v in bar.items() if not isinstance(v, list)} for bar in self.data["tornado"]["bars"]])
+
     def rows(self) -> list[dict[str, Any]]:
         """Tidy rows of the indices: output, group, index, value, interval."""
         out = []

@@ -49,7 +49,10 @@ def wilson_interval(successes: np.ndarray | int, n: int, z: float = Z95) -> tupl
     denom = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # exact ends where no path (or every path) has the outcome, free of rounding
+    low = np.where(x == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    high = np.where(x == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return low, high
 
 
 def wilson_half_width(successes: np.ndarray | int, n: int) -> np.ndarray:

@@ -277,3 +277,39 @@ def test_interrupted_run_stops_its_workers_and_leaves_no_results(tmp_path, sig, 
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     time.sleep(0.5)
     assert not [w for w in workers if _alive(w)], "worker processes left running"
+
+
+def test_a_killed_pool_worker_fails_the_run_cleanly(tmp_path):
+    out = tmp_path / "r"
+    proc = _coopsim("run", SCENARIO, "--paths", "500000", "--workers", "2", "--out", str(out), start_new_session=True)
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while len(workers) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        workers = [c for c in _children(proc.pid) if _alive(c)]
+    assert len(workers) >= 2, "the pool did not start"
+    time.sleep(1.0)
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3, err
+    assert "worker process died" in err and "Traceback" not in err
+    assert not out.exists()
+    time.sleep(0.5)
+    assert not [w for w in workers if _alive(w)], "worker processes left running"
+
+
+def test_a_corrupted_results_folder_is_refused_on_loading(tmp_path):
+    from sim.results import ResultsError
+
+    results = simulate(reference(), paths=250, seed=1, workers=1)
+    results.save(tmp_path / "r")
+    assert Results.load(tmp_path / "r").summary == json.loads((tmp_path / "r" / "summary.json").read_text())
+    summary = tmp_path / "r" / "summary.json"
+    summary.write_text(summary.read_text()[:-40])  # truncated
+    with pytest.raises(ResultsError, match="summary.json does not match its checksum"):
+        Results.load(tmp_path / "r")
+    (tmp_path / "r" / "fan_chart.png").unlink()
+    with pytest.raises(ResultsError, match="missing|checksum"):
+        Results.load(tmp_path / "r")
+    with pytest.raises(ResultsError, match="not a complete coopsim results folder"):
+        Results.load(tmp_path)
