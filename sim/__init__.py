@@ -7,8 +7,13 @@ The public API::
     results = simulate(scenario, paths=2000, seed=1)
     results.p_reach(2030)          # (p, low, high)
     results.save("results/demo")   # summary.json, CSV tables, figures, manifest.json
+
+Also ``compare``, ``sensitivity``, ``goal`` (mirroring the commands of the same
+names), ``fit_growth``, ``load_series`` and ``backtest`` (calibration), and the
+figures in :mod:`sim.plots`, each a function of results returning a matplotlib Figure.
 """
 
+from .calibration import backtest, fit_growth, load_series
 from .compare import Comparison, compare
 from .goal import GoalResult, goal
 from .results import Results
@@ -23,7 +28,10 @@ __all__ = [
     "Results",
     "Scenario",
     "ScenarioError",
+    "backtest",
     "compare",
+    "fit_growth",
+    "load_series",
     "goal",
     "GoalResult",
     "Sensitivity",

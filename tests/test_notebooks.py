@@ -58,9 +58,7 @@ def test_notebook_is_committed_without_outputs(path: Path) -> None:
 def test_notebook_runs(path: Path, python3_kernel: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COOPSIM_PATHS", "200")  # the kernel inherits the environment
     nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
-        nb, timeout=600, kernel_name=python3_kernel, resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}
-    )
+    client = nbclient.NotebookClient(nb, timeout=600, kernel_name=python3_kernel, resources={"metadata": {"path": str(NOTEBOOKS_DIR)}})
     client.execute()  # raises CellExecutionError on the first failing cell
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.get("output_type") == "error"]
     assert not errors, f"{path.name}: {errors[0].get('ename')}: {errors[0].get('evalue')}"
