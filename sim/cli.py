@@ -441,7 +441,7 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from .history import load_history
     from .outputs import write_folder
     from .plots import backtest_chart
-    from .results import to_json_ready
+    from .results import to_json_ready, write_table
 
     try:
         horizons = tuple(int(h) for h in args.horizons.split(","))
@@ -456,15 +456,11 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     summary = result.to_dict()
 
     def write(tmp: Path) -> list[str]:
-        import csv
         import json
 
         (tmp / "backtest.json").write_text(json.dumps(to_json_ready(summary), indent=2) + "\n", encoding="utf-8")
         rows = result.rows()
-        with open(tmp / "backtest.csv", "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(to_json_ready(rows))
+        write_table(tmp / "backtest.csv", rows)
         backtest_chart(result, load_history(args.history, args.reporter)).savefig(tmp / "backtest.png", dpi=150, facecolor="white")
         return ["backtest.json", "backtest.csv", "backtest.png"]
 

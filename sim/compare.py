@@ -42,6 +42,7 @@ from .runner import (
     default_workers,
     open_executor,
     package_versions,
+    run_summary,
     simulate_chunk,
     stream_chunks,
 )
@@ -231,21 +232,17 @@ class Comparison:
 
     def save(self, folder, *, force: bool = False, figures: bool = True):
         """Write ``comparison.json``, ``comparison.csv``, the figures and ``manifest.json`` atomically."""
-        import csv
         import json
         from pathlib import Path
 
         from .outputs import write_folder
         from .plots import save_comparison_figures
-        from .results import to_json_ready
+        from .results import to_json_ready, write_table
 
         def write(tmp: Path) -> list[str]:
             (tmp / "comparison.json").write_text(json.dumps(to_json_ready(self.data), indent=2) + "\n", encoding="utf-8")
             rows = self.rows()
-            with open(tmp / "comparison.csv", "w", newline="", encoding="utf-8") as fh:
-                writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-                writer.writeheader()
-                writer.writerows(to_json_ready(rows))
+            write_table(tmp / "comparison.csv", rows)
             names = ["comparison.json", "comparison.csv"]
             if figures:
                 names += save_comparison_figures(self.results, self.labels, to_json_ready(self.data), tmp)
@@ -345,18 +342,7 @@ def compare(
 
     results = []
     for s, agg in zip(scenarios, aggregators, strict=True):
-        summary = {
-            "scenario": s.name,
-            "scenario_sha256": s.sha256,
-            "paths": agg.paths,
-            "seed": seed,
-            "reporter": s.trade.reporter,
-            "target_usd_bn": s.trade.target_usd_bn,
-            "base_year": s.trade.base_year,
-            "base_usd_bn": s.trade.base_usd_bn,
-            "years": [str(y) for y in s.years],
-            **agg.summary(),
-        }
+        summary = run_summary(s, agg, seed)
         history_file = s.history_path()
         results.append(Results(summary=summary, history=load_history(history_file, s.trade.reporter) if history_file else []))
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .levers import lever
-from .runner import check_path_count, default_workers, open_executor, package_versions, paths_on
+from .runner import check_path_count, default_workers, open_executor, paths_on, study_manifest
 from .scenario import Scenario, ScenarioError
 from .statistics import Z95, wilson_interval
 
@@ -181,11 +181,5 @@ def goal(
         "message": message,
         "curve": [[v, cache[v], float(lo_), float(hi_)] for v, lo_, hi_ in zip(settings, band_lo, band_hi, strict=True)],
     }
-    manifest = {
-        "scenario_file": scenario.source,
-        "scenario_sha256": scenario.sha256,
-        "seed": seed,
-        "versions": package_versions(),
-        "seconds": round(finished - started, 3),
-    }
+    manifest = study_manifest(scenario, seed, started, finished)
     return GoalResult(data, manifest)

@@ -11,11 +11,19 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Results", "ResultsError", "to_json_ready"]
+__all__ = ["Results", "ResultsError", "to_json_ready", "write_table"]
 
 
 class ResultsError(ValueError):
     """A results folder that cannot be trusted: missing, truncated or edited files."""
+
+
+def write_table(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Write tidy rows (dicts with the same keys) as a CSV file; non-finite numbers become empty cells."""
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(to_json_ready(rows))
 
 
 def to_json_ready(value: Any) -> Any:
@@ -140,10 +148,7 @@ class Results:
         names = ["summary.json"]
         (folder / "summary.json").write_text(json.dumps(to_json_ready(self.summary), indent=2) + "\n", encoding="utf-8")
         for stem, rows in self.tables().items():
-            with open(folder / f"{stem}.csv", "w", newline="", encoding="utf-8") as fh:
-                writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-                writer.writeheader()
-                writer.writerows(to_json_ready(rows))
+            write_table(folder / f"{stem}.csv", rows)
             names.append(f"{stem}.csv")
         if self.history:
             with open(folder / "history.csv", "w", newline="", encoding="utf-8") as fh:

@@ -56,6 +56,8 @@ __all__ = [
     "stream_chunks",
     "DEFAULT_MAX_PATHS",
     "RunFailed",
+    "run_summary",
+    "study_manifest",
 ]
 
 CHUNK_PATHS = 250
@@ -313,6 +315,33 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def run_summary(scenario: Scenario, agg: Aggregator, seed: int) -> dict[str, Any]:
+    """``summary.json`` of a run: the scenario's identity and the aggregated statistics."""
+    return {
+        "scenario": scenario.name,
+        "scenario_sha256": scenario.sha256,
+        "paths": agg.paths,
+        "seed": seed,
+        "reporter": scenario.trade.reporter,
+        "target_usd_bn": scenario.trade.target_usd_bn,
+        "base_year": scenario.trade.base_year,
+        "base_usd_bn": scenario.trade.base_usd_bn,
+        "years": [str(y) for y in scenario.years],
+        **agg.summary(),
+    }
+
+
+def study_manifest(scenario: Scenario, seed: int, started: float, finished: float) -> dict[str, Any]:
+    """``manifest.json`` of a study (sensitivity, goal): scenario file and hash, seed, versions, duration."""
+    return {
+        "scenario_file": scenario.source,
+        "scenario_sha256": scenario.sha256,
+        "seed": seed,
+        "versions": package_versions(),
+        "seconds": round(finished - started, 3),
+    }
+
+
 def check_path_count(scenario: Scenario, paths: int, key: str) -> None:
     """Refuse, before any work, a path count outside 1 to ``LIMITS["max_paths"]``."""
     if not 1 <= paths <= LIMITS["max_paths"]:
@@ -393,18 +422,7 @@ def simulate(
         bar.close()
     finished = time.time()
 
-    summary = {
-        "scenario": scenario.name,
-        "scenario_sha256": scenario.sha256,
-        "paths": agg.paths,
-        "seed": seed,
-        "reporter": scenario.trade.reporter,
-        "target_usd_bn": scenario.trade.target_usd_bn,
-        "base_year": scenario.trade.base_year,
-        "base_usd_bn": scenario.trade.base_usd_bn,
-        "years": [str(y) for y in scenario.years],
-        **agg.summary(),
-    }
+    summary = run_summary(scenario, agg, seed)
     if precision is not None:
         half = wilson_half_width(agg.reach_counts(), agg.paths)
         summary["precision"] = {

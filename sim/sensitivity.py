@@ -39,7 +39,7 @@ import numpy as np
 from .compare import newcombe_paired_interval
 from .levers import Lever, default_levers
 from .model import simulate_path
-from .runner import ProgressBar, check_path_count, default_workers, open_executor, package_versions, paths_on, stream_chunks
+from .runner import ProgressBar, check_path_count, default_workers, open_executor, paths_on, stream_chunks, study_manifest
 from .sampling import draw_path
 from .scenario import Scenario, ScenarioError
 from .trade import assemble_chunk
@@ -276,21 +276,17 @@ class Sensitivity:
 
     def save(self, folder, *, force: bool = False, figures: bool = True):
         """Write ``sensitivity.json``, ``sobol_indices.csv``, ``tornado.csv``, the figures and ``manifest.json``."""
-        import csv
         import json
         from pathlib import Path
 
         from .outputs import write_folder
         from .plots import save_sensitivity_figures
-        from .results import to_json_ready
+        from .results import to_json_ready, write_table
 
         def write(tmp: Path) -> list[str]:
             (tmp / "sensitivity.json").write_text(json.dumps(to_json_ready(self.data), indent=2) + "\n", encoding="utf-8")
             for name, rows in (("sobol_indices.csv", self.rows()), ("tornado.csv", self.data["tornado"]["bars"])):
-                with open(tmp / name, "w", newline="", encoding="utf-8") as fh:
-                    writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-                    writer.writeheader()
-                    writer.writerows(to_json_ready([{k: v for k, v in r.items() if not isinstance(v, (list, dict))} for r in rows]))
+                write_table(tmp / name, [{k: v for k, v in r.items() if not isinstance(v, (list, dict))} for r in rows])
             names = ["sensitivity.json", "sobol_indices.csv", "tornado.csv"]
             if figures:
                 names += save_sensitivity_figures(to_json_ready(self.data), tmp)
@@ -486,11 +482,5 @@ def sensitivity(
             ],
         },
     }
-    manifest = {
-        "scenario_file": scenario.source,
-        "scenario_sha256": scenario.sha256,
-        "seed": seed,
-        "versions": package_versions(),
-        "seconds": round(finished - started, 3),
-    }
+    manifest = study_manifest(scenario, seed, started, finished)
     return Sensitivity(data, manifest)

@@ -134,3 +134,35 @@ def test_levers_of_repeated_distributions_move_their_median():
     assert lev.mode == "median" and lev.current == pytest.approx(2.0)
     moved = s.replace({lev.path: lev.change(s, 3.0)})
     assert moved.get(lev.path) == {"dist": "lognormal", "median": pytest.approx(3.0), "p90": pytest.approx(4.5)}
+
+
+def test_sensitivity_command_writes_indices_tornado_boxes_and_figures(tmp_path, capsys):
+    path = tmp_path / "organic.toml"
+    path.write_text(
+        "name = 'organic'\n[trade]\nreporter = 'UZ'\nbase_year = 2024\nbase_usd_bn = 12.4\ntarget_usd_bn = 20.0\n"
+        "[trade.growth]\nmean = {dist = 'normal', mean = 0.08, sd = 0.04}\nsd = 0.1\n[run]\nhorizon_year = 2030\n"
+    )
+    out = tmp_path / "s"
+    args = [
+        "sensitivity",
+        str(path),
+        "--year",
+        "2029",
+        "--base-rows",
+        "32",
+        "--tornado-paths",
+        "100",
+        "--discovery-paths",
+        "250",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+    ]
+    assert main(args) == 0
+    assert {"sensitivity.json", "sobol_indices.csv", "tornado.csv", "tornado.png", "sobol_reached.png", "manifest.json"} <= {
+        p.name for p in out.iterdir()
+    }
+    data = json.loads((out / "sensitivity.json").read_text())
+    assert set(data["sobol"]["reached_by_2029"]) == {"organic growth mean", "organic growth spread", "path randomness"}
+    assert "Sobol indices" in capsys.readouterr().out
