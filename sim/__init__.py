@@ -9,13 +9,15 @@ The public API::
     results.save("results/demo")   # summary.json, CSV tables, figures, manifest.json
 
 Also ``compare``, ``sensitivity``, ``goal`` (mirroring the commands of the same
-names), ``fit_growth``, ``load_series`` and ``backtest`` (calibration), and the
+names), ``load_history``, ``fit_growth``, ``load_series`` and ``backtest`` (history
+and calibration), and the
 figures in :mod:`sim.plots`, each a function of results returning a matplotlib Figure.
 """
 
 from .calibration import backtest, fit_growth, load_series
 from .compare import Comparison, compare
 from .goal import GoalResult, goal
+from .history import load_history
 from .results import Results
 from .runner import simulate
 from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
@@ -31,6 +33,7 @@ __all__ = [
     "backtest",
     "compare",
     "fit_growth",
+    "load_history",
     "load_series",
     "goal",
     "GoalResult",
