@@ -102,6 +102,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_seed, help="root seed (default: the scenario's run.seed)")
     run.add_argument("--out", type=Path, help="results folder (default: results/<scenario name>)")
     run.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
+    run.add_argument(
+        "--checkpoint",
+        type=Path,
+        metavar="DIR",
+        help="keep finished chunks in DIR; the same command run again after a kill resumes from them",
+    )
     _add_engine_options(run)
 
     val = sub.add_parser(
@@ -259,6 +265,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         max_paths=args.max_paths,
         keep_paths=args.keep_paths,
         progress=False if args.quiet else None,
+        checkpoint=args.checkpoint,
     )
     results.save(out, force=args.force)
     if not args.quiet:

@@ -33,12 +33,14 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .history import load_history
 from .model import simulate_path
+from .outputs import OutputError
 from .results import Results
 from .sampling import draw_path
 from .scenario import LIMITS, Scenario, ScenarioError
@@ -57,6 +59,8 @@ __all__ = [
     "DEFAULT_MAX_PATHS",
     "RunFailed",
     "run_summary",
+    "open_checkpoint",
+    "checkpointed_chunk",
     "study_manifest",
 ]
 
@@ -89,6 +93,57 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> np.n
         inputs = [draw_path(scenario, seed, path) for path in range(a, min(a + ASSEMBLY_PATHS, stop))]
         out.append(assemble_chunk(scenario, inputs, [simulate_path(scenario, x) for x in inputs]))
     return np.concatenate(out, axis=0)
+
+
+CHECKPOINT_IDENTITY = "coopsim-checkpoint.json"
+
+
+def open_checkpoint(folder: str | os.PathLike, scenario: Scenario, seed: int) -> Path:
+    """Create or reopen a checkpoint folder; refuse one made for another scenario or seed.
+
+    Only this run's chunk files and ``coopsim-checkpoint.json`` are ever written
+    there, and nothing in it is deleted.
+    """
+    import json
+
+    path = Path(folder)
+    identity = {"scenario_sha256": scenario.sha256, "seed": seed, "chunk_paths": CHUNK_PATHS}
+    marker = path / CHECKPOINT_IDENTITY
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{path}: exists and is not a folder; choose another --checkpoint")
+    if marker.is_file():
+        try:
+            found = json.loads(marker.read_text(encoding="utf-8"))
+        except ValueError:
+            raise OutputError(f"{marker}: unreadable; choose another --checkpoint folder") from None
+        if found != identity:
+            raise OutputError(f"{path}: holds checkpoints of another scenario or seed ({found}); choose another --checkpoint folder")
+    elif path.is_dir() and any(path.iterdir()):
+        raise OutputError(f"{path}: folder exists, is not empty and is not a coopsim checkpoint; choose another --checkpoint")
+    else:
+        path.mkdir(parents=True, exist_ok=True)
+        marker.write_text(json.dumps(identity) + "\n", encoding="utf-8")
+    return path
+
+
+def checkpointed_chunk(scenario: Scenario, seed: int, folder: str, start: int, stop: int) -> np.ndarray:
+    """:func:`simulate_chunk`, read from the checkpoint folder when an earlier run finished it, else run and kept there.
+
+    A chunk file is written under a temporary name and renamed, so a kill
+    leaves either the whole chunk or none of it.
+    """
+    target = Path(folder) / f"chunk_{start:012d}_{stop:012d}.npy"
+    if target.is_file():
+        try:
+            return np.load(target, allow_pickle=False)
+        except (OSError, ValueError):
+            pass  # an unreadable chunk is simply run again
+    trade = simulate_chunk(scenario, seed, start, stop)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    with open(partial, "wb") as fh:
+        np.save(fh, trade, allow_pickle=False)
+    os.replace(partial, target)
+    return trade
 
 
 def chunk_ranges(paths: int | None, chunk: int = CHUNK_PATHS) -> Iterator[tuple[int, int]]:
@@ -359,6 +414,7 @@ def simulate(
     max_paths: int = DEFAULT_MAX_PATHS,
     keep_paths: bool = False,
     progress: bool | None = None,
+    checkpoint: str | os.PathLike | None = None,
 ) -> Results:
     """Run the Monte Carlo simulation of a scenario.
 
@@ -383,6 +439,10 @@ def simulate(
         (memory-mapped from a temporary file), shape ``(paths, n_years, 4)``.
     progress : bool, optional
         Show a progress bar; default: when stderr is a terminal or in a notebook.
+    checkpoint : path, optional
+        Folder where every finished chunk is kept; a run killed at any point
+        and started again with the same arguments resumes from it, with
+        results bit-identical to an uninterrupted run.
 
     Returns
     -------
@@ -417,7 +477,11 @@ def simulate(
     started = time.time()
     try:
         with open_executor(workers, dask) as (executor, slots):
-            stream_chunks(executor, slots, simulate_chunk, (scenario, seed), chunk_ranges(cap), on_chunk)
+            if checkpoint is None:
+                stream_chunks(executor, slots, simulate_chunk, (scenario, seed), chunk_ranges(cap), on_chunk)
+            else:
+                folder = open_checkpoint(checkpoint, scenario, seed)
+                stream_chunks(executor, slots, checkpointed_chunk, (scenario, seed, str(folder)), chunk_ranges(cap), on_chunk)
     finally:
         bar.close()
     finished = time.time()

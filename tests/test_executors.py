@@ -313,3 +313,74 @@ def test_a_corrupted_results_folder_is_refused_on_loading(tmp_path):
         Results.load(tmp_path / "r")
     with pytest.raises(ResultsError, match="not a complete coopsim results folder"):
         Results.load(tmp_path)
+
+
+def test_a_run_killed_at_any_point_resumes_from_its_checkpoint_with_identical_results(tmp_path):
+    checkpoint, out = tmp_path / "ckpt", tmp_path / "resumed"
+    args = ["run", SCENARIO, "--paths", "3000", "--seed", "8", "--workers", "2", "--checkpoint", str(checkpoint), "--quiet"]
+    proc = _coopsim(*args, "--out", str(out), start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(checkpoint.glob("chunk_*.npy"))) < 3:
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)  # no chance to clean up: the hardest kind of stop
+    proc.communicate(timeout=30)
+    kept = sorted(p.name for p in checkpoint.glob("chunk_*.npy"))
+    assert 3 <= len(kept) < 12, kept
+    assert not out.exists()
+    done = _coopsim(*args, "--out", str(out))
+    _, err = done.communicate(timeout=300)
+    assert done.returncode == 0, err
+    uninterrupted = tmp_path / "whole"
+    whole = _coopsim("run", SCENARIO, "--paths", "3000", "--seed", "8", "--workers", "1", "--quiet", "--out", str(uninterrupted))
+    whole.communicate(timeout=300)
+    assert (out / "summary.json").read_bytes() == (uninterrupted / "summary.json").read_bytes()
+    # the chunks kept before the kill were reused, not run again
+    assert all((checkpoint / name).stat().st_mtime < (out / "summary.json").stat().st_mtime for name in kept)
+
+
+def test_a_checkpoint_of_another_seed_is_refused(tmp_path, capsys):
+    from sim.cli import main
+
+    checkpoint = tmp_path / "ckpt"
+    assert (
+        main(
+            [
+                "run",
+                SCENARIO,
+                "--paths",
+                "250",
+                "--seed",
+                "1",
+                "--workers",
+                "1",
+                "--checkpoint",
+                str(checkpoint),
+                "--out",
+                str(tmp_path / "a"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "run",
+                SCENARIO,
+                "--paths",
+                "250",
+                "--seed",
+                "2",
+                "--workers",
+                "1",
+                "--checkpoint",
+                str(checkpoint),
+                "--out",
+                str(tmp_path / "b"),
+                "--quiet",
+            ]
+        )
+        == 2
+    )
+    assert "another scenario or seed" in capsys.readouterr().err
+    assert not (tmp_path / "b").exists()
