@@ -14,6 +14,7 @@ import subprocess
 import sys
 import termios
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -86,7 +87,7 @@ def dask_cluster():
 
         with Client(address, timeout="60s") as client:
             client.wait_for_workers(2, timeout=60)
-        yield address
+        yield SimpleNamespace(address=address, worker_pid=worker.pid)
     finally:
         for proc in (worker, scheduler):
             if proc is not None:
@@ -110,7 +111,7 @@ def test_separate_process_dask_cluster_gives_identical_results(dask_cluster, tmp
             "--seed",
             "6",
             "--dask",
-            dask_cluster,
+            dask_cluster.address,
             "--out",
             str(tmp_path / "dask"),
             "--quiet",
@@ -384,3 +385,27 @@ def test_a_checkpoint_of_another_seed_is_refused(tmp_path, capsys):
     )
     assert "another scenario or seed" in capsys.readouterr().err
     assert not (tmp_path / "b").exists()
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        for child in _children(p):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def test_a_dask_worker_killed_mid_run_is_survived_with_identical_results(dask_cluster, tmp_path):
+    out = tmp_path / "dask"
+    proc = _coopsim("run", SCENARIO, "--paths", "6000", "--seed", "6", "--dask", dask_cluster.address, "--out", str(out), "--quiet")
+    time.sleep(5.0)  # the client connects and the first chunks run
+    workers = [p for p in _descendants(dask_cluster.worker_pid) if _alive(p)]
+    assert workers, "no dask worker process found"
+    assert proc.poll() is None, "the run ended before a worker could be killed"
+    os.kill(workers[-1], signal.SIGKILL)
+    _, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    local = simulate(reference(), paths=6000, seed=6, workers=2)
+    assert json.loads((out / "summary.json").read_text()) == json.loads(json.dumps(local.summary, default=float))
