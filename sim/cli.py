@@ -88,6 +88,16 @@ def _add_engine_options(cmd: argparse.ArgumentParser, keep_paths: bool = True) -
     cmd.add_argument("--quiet", action="store_true", help="no progress bar and no table; errors only")
 
 
+def _add_study_options(cmd: argparse.ArgumentParser, name: str) -> None:
+    """Options shared by the studies (sensitivity, goal): seed, output folder, executor, quiet."""
+    cmd.add_argument("--seed", type=_seed, help="root seed (default: the scenario's run.seed)")
+    cmd.add_argument("--out", type=Path, help=f"results folder (default: results/{name}_<scenario>)")
+    cmd.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
+    cmd.add_argument("--workers", type=_positive_int(4096), default=None, help="worker processes (default: all cores)")
+    cmd.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster")
+    cmd.add_argument("--quiet", action="store_true", help="no progress bar and no table; errors only")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="coopsim", description="Monte Carlo simulator of bilateral trade targets and the cooperation projects behind them."
@@ -160,12 +170,7 @@ def _parser() -> argparse.ArgumentParser:
         default=4000,
         help="paths explained by scenario discovery (default %(default)s)",
     )
-    sens.add_argument("--seed", type=_seed, help="root seed (default: the scenario's run.seed)")
-    sens.add_argument("--out", type=Path, help="results folder (default: results/sensitivity_<scenario>)")
-    sens.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
-    sens.add_argument("--workers", type=_positive_int(4096), default=None, help="worker processes (default: all cores)")
-    sens.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster")
-    sens.add_argument("--quiet", action="store_true", help="no progress bar and no table; errors only")
+    _add_study_options(sens, "sensitivity")
 
     gl = sub.add_parser(
         "goal",
@@ -178,12 +183,7 @@ def _parser() -> argparse.ArgumentParser:
     gl.add_argument("--probability", type=float, required=True, help="wanted probability, e.g. 0.9")
     gl.add_argument("--range", metavar="LOW:HIGH", help="the lever's valid range to search (default: around its current setting)")
     gl.add_argument("--paths", type=_positive_int(LIMITS["max_paths"]), default=4000, help="paths per evaluation (default %(default)s)")
-    gl.add_argument("--seed", type=_seed, help="root seed (default: the scenario's run.seed)")
-    gl.add_argument("--out", type=Path, help="results folder (default: results/goal_<scenario>)")
-    gl.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
-    gl.add_argument("--workers", type=_positive_int(4096), default=None, help="worker processes (default: all cores)")
-    gl.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster")
-    gl.add_argument("--quiet", action="store_true", help="errors only")
+    _add_study_options(gl, "goal")
 
     cal = sub.add_parser(
         "calibrate",
