@@ -9,15 +9,16 @@ The public API::
     results.save("results/demo")   # summary.json, CSV tables, figures, manifest.json
 
 Also ``compare``, ``sensitivity``, ``goal`` (mirroring the commands of the same
-names), ``load_history``, ``fit_growth``, ``load_series`` and ``backtest`` (history
-and calibration), and the
+names), ``load_history``, ``fit_growth``, ``load_series``, ``backtest``,
+``whole_trade_law`` and ``fit_reporter_gap`` (history and calibration), and the
 figures in :mod:`sim.plots`, each a function of results returning a matplotlib Figure.
 """
 
-from .calibration import backtest, fit_growth, load_series
+from .calibration import backtest, fit_growth, load_series, whole_trade_law
 from .compare import Comparison, compare
 from .goal import GoalResult, goal
 from .history import load_history
+from .reporters import fit_reporter_gap
 from .results import Results
 from .runner import simulate
 from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
@@ -33,6 +34,7 @@ __all__ = [
     "backtest",
     "compare",
     "fit_growth",
+    "fit_reporter_gap",
     "load_history",
     "load_series",
     "goal",
@@ -42,5 +44,6 @@ __all__ = [
     "load_scenario",
     "scenario_from_dict",
     "simulate",
+    "whole_trade_law",
 ]
 __version__ = "0.1.0"

@@ -90,6 +90,8 @@ from .distributions import DISTRIBUTIONS, Distribution
 from .history import STATISTICAL_STATUSES, load_history
 
 __all__ = [
+    "WholeTradeLaw",
+    "whole_trade_law",
     "MODELS",
     "MIN_OBSERVATIONS",
     "GrowthFit",
@@ -875,6 +877,86 @@ def _simulate_with_runner(law: dict[str, Any], origin: int, base_usd_bn: float, 
         "run": {"paths": paths, "seed": seed, "horizon_year": origin + years},
     }
     return run_paths(scenario_from_dict(raw, source="<backtest>"), paths, seed).sum(axis=2)
+
+
+# ---------------------------------------------------------------- a scenario against the fit
+
+
+@dataclass(frozen=True)
+class WholeTradeLaw:
+    """The yearly log growth of *total* trade that a scenario implies, in the terms of a fitted law.
+
+    Attributes
+    ----------
+    mean : float
+        Mean yearly log change of total trade over paths and years (log points a year).
+    sd : float
+        Root mean square over paths of the within-path standard deviation of the
+        yearly log changes (``ddof=1``): comparable with a fitted ``sd``.
+    path_mean_sd : float
+        Standard deviation over paths of each path's mean log change.
+    organic_mean : float
+        As ``mean`` for the organic component alone (it includes the multiplier
+        of shocks and transport links); ``mean - organic_mean`` is what the
+        projects and measures add.
+    years : tuple of int
+        The calendar years whose change from the year before is counted.
+    paths : int
+    """
+
+    mean: float
+    sd: float
+    path_mean_sd: float
+    organic_mean: float
+    years: tuple[int, ...]
+    paths: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+def whole_trade_law(scenario: Any, paths: int = 2000, seed: int = 0) -> WholeTradeLaw:
+    """Simulate a scenario and summarise the growth of its total trade as a fitted law would.
+
+    A growth law fitted to history describes *whole* trade, while a scenario's
+    ``[trade.growth]`` is its organic part, with projects, measures, shocks and
+    transport links added by the model. Comparing this summary with the fit
+    (:func:`fit_growth`) checks that the scenario, as a whole, grows like the
+    history it was calibrated to. Changes are counted between simulated years
+    (from the first to the second, and so on): the change from the base year
+    into the first is left out, as it may be pinned by a partial observation.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    paths : int
+        Paths to simulate (in this process).
+    seed : int
+        Root seed.
+
+    Returns
+    -------
+    WholeTradeLaw
+    """
+    from .runner import simulate_chunk
+
+    trade = simulate_chunk(scenario, seed, 0, paths)  # (paths, n_years, 4)
+    if trade.shape[1] < 4:
+        raise ValueError("whole_trade_law needs at least three simulated year-on-year changes")
+    years = tuple(scenario.years[1:])
+    total = np.log(trade.sum(axis=2))
+    organic = np.log(trade[:, :, 0])
+    d = np.diff(total, axis=1)
+    path_mean = d.mean(axis=1)
+    within_var = ((d - path_mean[:, None]) ** 2).sum(axis=1) / (d.shape[1] - 1)
+    return WholeTradeLaw(
+        mean=float(d.mean()),
+        sd=float(math.sqrt(within_var.mean())),
+        path_mean_sd=float(path_mean.std(ddof=1)),
+        organic_mean=float(np.diff(organic, axis=1).mean()),
+        years=years,
+        paths=paths,
+    )
 
 
 # ---------------------------------------------------------------- scores

@@ -194,8 +194,11 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--reporter", default="UZ", help="reporter whose figures are fitted (default %(default)s)")
     cal.add_argument("--since", type=int, help="first year used")
     cal.add_argument(
-        "--out", type=Path, help="also write the [trade.growth] block to this .toml file (refused if it exists, unless --force)"
+        "--gap-to",
+        metavar="REPORTER",
+        help="also fit the gap to this reporter's figures ([trade.reporter_gap]); default: every other reporter with 3+ years in common",
     )
+    cal.add_argument("--out", type=Path, help="also write the printed blocks to this .toml file (refused if it exists, unless --force)")
     cal.add_argument("--force", action="store_true", help="replace an existing --out file")
 
     bt = sub.add_parser(
@@ -433,7 +436,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
     years, values = _series(args)
     fit = fit_growth(years, values, source=_history_source(args))
-    block = fit.growth_block()
+    block = fit.growth_block() + "".join("\n" + gap.block() for gap in _gap_fits(args))
     print(block)
     if args.out is not None:
         if args.out.exists() and not args.force:
@@ -441,6 +444,22 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         args.out.write_text(block + "\n", encoding="utf-8")
         print(f"\n# written to {args.out}")
     return 0
+
+
+def _gap_fits(args: argparse.Namespace) -> list:
+    """Reporter-gap fits for ``calibrate``: the one asked for, or every other reporter with enough common years."""
+    from .history import other_reporters
+    from .reporters import fit_reporter_gap
+
+    if args.gap_to is not None:
+        return [fit_reporter_gap(args.history, args.reporter, args.gap_to, since=args.since)]
+    fits = []
+    for other in other_reporters(args.history, args.reporter):
+        try:
+            fits.append(fit_reporter_gap(args.history, args.reporter, other, since=args.since))
+        except HistoryError:
+            continue  # too few common years: no gap to report for this reporter
+    return fits
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:

@@ -344,7 +344,7 @@ def compare(
     for s, agg in zip(scenarios, aggregators, strict=True):
         summary = run_summary(s, agg, seed)
         history_file = s.history_path()
-        results.append(Results(summary=summary, history=load_history(history_file, s.trade.reporter) if history_file else []))
+        results.append(Results(summary=summary, history=load_history(history_file, s.trade.measured_by) if history_file else []))
 
     ys = [str(y) for y in years]
     differences: dict[str, Any] = {}

@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 from statistics import median
 
-__all__ = ["load_history", "HistoryError"]
+__all__ = ["load_history", "other_reporters", "HistoryError"]
 
 STATISTICAL_STATUSES = ("confirmed", "derived")
 """Statuses of figures treated as statistics (claims and uncertain figures are left out)."""
@@ -46,3 +46,13 @@ def load_history(path: str | Path, reporter: str, statuses: tuple[str, ...] = ST
                 f"{p}: line {line}: needs year, value_usd_bn, reporter and status columns with a whole year and a number"
             ) from None
     return [(y, median(v)) for y, v in sorted(by_year.items())]
+
+
+def other_reporters(path: str | Path, reporter: str, statuses: tuple[str, ...] = STATISTICAL_STATUSES) -> list[str]:
+    """Reporters other than ``reporter`` with statistical figures in a history CSV, sorted."""
+    p = Path(path)
+    try:
+        with open(p, newline="", encoding="utf-8") as fh:
+            return sorted({row.get("reporter") or "" for row in csv.DictReader(fh) if row.get("status") in statuses} - {reporter, ""})
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HistoryError(f"{p}: cannot be read ({exc})") from None

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -174,10 +174,23 @@ def _prob_series(results: Results, key: str = "p_reach_by_year") -> tuple[np.nda
     return np.array(p), np.array(lo), np.array(hi)
 
 
+def _base_point(summary: dict[str, Any]) -> tuple[Any, float]:
+    """Base year and value in the reported figures' basis (nan when the target is another reporter's figure)."""
+    same = summary.get("simulated_reporter", summary.get("reporter")) == summary.get("reporter")
+    return summary.get("base_year"), _num(summary.get("base_usd_bn")) if same else math.nan
+
+
+def _basis_note(summary: dict[str, Any]) -> str:
+    """``"; CN figures, converted from UZ statistics"`` when the target is another reporter's figure, else ``""``."""
+    simulated, measured = summary.get("simulated_reporter"), summary.get("reporter")
+    if simulated is None or simulated == measured:
+        return ""
+    return f"; {measured} figures, converted from {simulated} statistics by the reporter gap"
+
+
 def _with_base(results: Results, years: np.ndarray, series: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Prepend the base year (all quantiles at the base value) so the fan opens from the known point."""
-    base_year = results.summary.get("base_year")
-    base = _num(results.summary.get("base_usd_bn"))
+    base_year, base = _base_point(results.summary)
     if base_year is None or not math.isfinite(base) or len(years) == 0 or int(base_year) >= years[0]:
         return years, series
     return np.concatenate([[int(base_year)], years]), {k: np.concatenate([[base], v]) for k, v in series.items()}
@@ -308,7 +321,7 @@ def fan_chart(results: Results) -> Figure:
 
     fig, ax = _new_figure(
         f"Projected annual trade against the {_money(target)} target",
-        f"Trade turnover, median and ranges of {int(s.get('paths') or 0):,} simulated paths",
+        f"Trade turnover, median and ranges of {int(s.get('paths') or 0):,} simulated paths{_basis_note(s)}",
         _caption(results),
     )
     ax.fill_between(x, q["p5"], q["p95"], color=SKY, alpha=0.30, linewidth=0, label="90% of paths (5th-95th pct.)", zorder=1)
@@ -318,8 +331,7 @@ def fan_chart(results: Results) -> Figure:
     _target_line(ax, target)
     if len(hy):
         ax.plot(hy, hv, color=INK, linewidth=1.8, marker="o", markersize=5, label=_history_label(results), zorder=5, gid="observed")
-    base_year = s.get("base_year")
-    base = _num(s.get("base_usd_bn"))
+    base_year, base = _base_point(s)
     if base_year is not None and math.isfinite(base):
         ax.plot(
             [int(base_year)],
@@ -741,17 +753,20 @@ def save_figures(results: Results, folder: Path) -> list[str]:
         The file names written: ``fan_chart.png``, ``reach_probability.png``,
         ``hit_year.png``, ``composition.png``.
     """
-    folder = Path(folder)
-    makers = {
+    charts = {
         PNG_NAMES["fan_chart"]: fan_chart,
         PNG_NAMES["reach_probability"]: reach_probability,
         PNG_NAMES["hit_year"]: hit_year_distribution,
         PNG_NAMES["composition"]: composition,
     }
+    return _write_pngs({name: (lambda chart=chart: chart(results)) for name, chart in charts.items()}, folder)
+
+
+def _write_pngs(makers: dict[str, Callable[[], Figure]], folder: Path) -> list[str]:
+    """Draw each figure and write it as ``folder / name`` at :data:`DPI`; the names written, in order."""
     names: list[str] = []
     for name, make in makers.items():
-        fig = make(results)
-        fig.savefig(folder / name, dpi=DPI, facecolor="white")
+        make().savefig(Path(folder) / name, dpi=DPI, facecolor="white")
         names.append(name)
     return names
 
@@ -1181,12 +1196,7 @@ def save_comparison_figures(
         COMPARISON_PNG_NAMES["difference_p_reach"]: lambda: paired_difference(comparison, "p_reach_by_year", labels=by_name),
         COMPARISON_PNG_NAMES["difference_mean_trade"]: lambda: paired_difference(comparison, "mean_trade_usd_bn", labels=by_name),
     }
-    names: list[str] = []
-    for name, make in makers.items():
-        fig = make()
-        fig.savefig(folder / name, dpi=DPI, facecolor="white")
-        names.append(name)
-    return names
+    return _write_pngs(makers, folder)
 
 
 # -- calibration -------------------------------------------------------------------
@@ -1962,12 +1972,7 @@ def save_sensitivity_figures(data: dict[str, Any], folder: Path) -> list[str]:
         makers[SENSITIVITY_PNG_NAMES["sobol_trade"]] = lambda: sobol_chart(data, outputs[1])
     if disc.get("boxes") or disc.get("features"):
         makers[SENSITIVITY_PNG_NAMES["discovery"]] = lambda: discovery_chart(data)
-    names: list[str] = []
-    for name, make in makers.items():
-        fig = make()
-        fig.savefig(folder / name, dpi=DPI, facecolor="white")
-        names.append(name)
-    return names
+    return _write_pngs(makers, folder)
 
 
 def save_goal_figure(goal: dict[str, Any], folder: Path) -> list[str]:
@@ -1985,5 +1990,4 @@ def save_goal_figure(goal: dict[str, Any], folder: Path) -> list[str]:
     list of str
         ``["goal.png"]``.
     """
-    goal_chart(goal).savefig(Path(folder) / GOAL_PNG_NAME, dpi=DPI, facecolor="white")
-    return [GOAL_PNG_NAME]
+    return _write_pngs({GOAL_PNG_NAME: lambda: goal_chart(goal)}, folder)

@@ -377,7 +377,8 @@ def run_summary(scenario: Scenario, agg: Aggregator, seed: int) -> dict[str, Any
         "scenario_sha256": scenario.sha256,
         "paths": agg.paths,
         "seed": seed,
-        "reporter": scenario.trade.reporter,
+        "reporter": scenario.trade.measured_by,
+        "simulated_reporter": scenario.trade.reporter,
         "target_usd_bn": scenario.trade.target_usd_bn,
         "base_year": scenario.trade.base_year,
         "base_usd_bn": scenario.trade.base_usd_bn,
@@ -509,7 +510,7 @@ def simulate(
         "seconds": round(finished - started, 3),
     }
     history_file = scenario.history_path()
-    history = load_history(history_file, scenario.trade.reporter) if history_file is not None else []
+    history = load_history(history_file, scenario.trade.measured_by) if history_file is not None else []
     kept = store.result(agg.paths) if store is not None else None
     return Results(summary=summary, history=history, paths_trade=kept, manifest=manifest)
 

@@ -140,6 +140,9 @@ class PathInputs:
     flagships : FlagshipInputs
     measure_effect_usd_bn : ndarray, shape (n_measures,)
     shocks : ShockStrikes
+    reporter_log_ratio : ndarray, shape (n_years,)
+        ln(target reporter's figure / simulated reporter's figure) in each
+        simulated year; zeros when the target is the scenario's own reporter.
     """
 
     path: int
@@ -154,6 +157,7 @@ class PathInputs:
     flagships: FlagshipInputs
     measure_effect_usd_bn: np.ndarray
     shocks: ShockStrikes
+    reporter_log_ratio: np.ndarray
 
 
 def _pick(weights: dict[str, float], names: list[str], u: np.ndarray) -> np.ndarray:
@@ -325,6 +329,15 @@ def _innovations(u: np.ndarray, df: float | None) -> np.ndarray:
     return special.stdtrit(df, u) * math.sqrt((df - 2.0) / df)
 
 
+def _reporter_log_ratio(s: Scenario, streams: PathStreams, n_years: int) -> np.ndarray:
+    """Yearly ln(target reporter's figure / simulated figure): the path's mean plus independent yearly noise."""
+    gap = s.trade.reporter_gap
+    if gap is None or s.trade.measured_by == s.trade.reporter:
+        return np.zeros(n_years)
+    u = streams("trade.reporter_gap").random(2 + n_years)
+    return _ppf(gap.mean, u[0]) + _ppf(gap.sd, u[1]) * special.ndtri(u[2:])
+
+
 def draw_path(s: Scenario, seed: int, path: int) -> PathInputs:
     """Draw every random input of one path.
 
@@ -381,4 +394,5 @@ def draw_path(s: Scenario, seed: int, path: int) -> PathInputs:
         flagships=_flagships(s, streams, share, coef),
         measure_effect_usd_bn=effects.reshape(len(s.measures)),
         shocks=_shocks(s, streams, n_years),
+        reporter_log_ratio=_reporter_log_ratio(s, streams, n_years),
     )

@@ -170,6 +170,23 @@ class Observed(_Table):
     )
 
 
+class ReporterGap(_Table):
+    """``[trade.reporter_gap]``: how another reporter's figure differs from the scenario's reporter."""
+
+    reporter: str = Field(
+        min_length=1,
+        max_length=40,
+        description="The other reporter (e.g. `CN` when `trade.reporter` is `UZ`).",
+    )
+    mean: Annotated[Uncertain, _plausible(-1.0, 1.0)] = Field(
+        description="Mean of ln(other reporter's figure / this reporter's figure) in a year (0.04 = the other reports about 4% more). A distribution is drawn once per path."
+    )
+    sd: Annotated[Uncertain, _within(0.0, 1.0)] = Field(
+        default=0.0,
+        description="Year-to-year standard deviation of that log ratio around the path's mean (independent years). A distribution is drawn once per path.",
+    )
+
+
 class Trade(_Table):
     """``[trade]``: the trade series, its base and target."""
 
@@ -186,8 +203,21 @@ class Trade(_Table):
         max_length=500,
         description="CSV of past values (`year,value_usd_bn,reporter,status,...`), relative to the scenario file; drawn on the fan chart for the same reporter.",
     )
+    target_reporter: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Whose figure must reach the target, and the basis of every reported trade figure. Default: `reporter`. Another reporter needs `[trade.reporter_gap]` for it: the simulated figure is converted year by year.",
+    )
     growth: Growth = Field(description="The organic growth law.")
     observed: Observed | None = Field(default=None, description="A partly observed first year, if any.")
+    reporter_gap: ReporterGap | None = Field(
+        default=None, description="The gap between `reporter`'s figure and another reporter's, for `target_reporter`."
+    )
+
+    @property
+    def measured_by(self) -> str:
+        """The reporter whose figures are reported and compared with the target."""
+        return self.target_reporter if self.target_reporter is not None else self.reporter
 
 
 # ---------------------------------------------------------------- [portfolio]
@@ -615,7 +645,7 @@ def _check_history(scenario: Scenario, source: str) -> None:
             return
         if not history.is_file():
             raise ScenarioError(source, [("trade.history", f"file not found: {history} (paths are relative to the scenario file)")])
-        load_history(history, scenario.trade.reporter)
+        load_history(history, scenario.trade.measured_by)
     except (ValueError, OSError) as exc:
         if isinstance(exc, ScenarioError):
             raise
@@ -751,6 +781,24 @@ def _check_consistency(s: Scenario) -> list[tuple[str, str]]:
         problems.append(("run.horizon_year", f"at most {LIMITS['max_horizon_years']} years after trade.base_year = {base} (got {horizon})"))
     if s.trade.target_usd_bn <= 0:
         problems.append(("trade.target_usd_bn", "must be > 0"))
+    gap, target = s.trade.reporter_gap, s.trade.target_reporter
+    if gap is not None and gap.reporter == s.trade.reporter:
+        problems.append(("trade.reporter_gap.reporter", f"must be another reporter than trade.reporter = '{s.trade.reporter}'"))
+    if target is not None and target != s.trade.reporter:
+        if gap is None:
+            problems.append(
+                (
+                    "trade.target_reporter",
+                    f"'{target}' differs from trade.reporter = '{s.trade.reporter}': add [trade.reporter_gap] for '{target}'",
+                )
+            )
+        elif gap.reporter != target:
+            problems.append(
+                (
+                    "trade.target_reporter",
+                    f"must be trade.reporter = '{s.trade.reporter}' or trade.reporter_gap.reporter = '{gap.reporter}' (got '{target}')",
+                )
+            )
     obs = s.trade.observed
     if obs is not None and obs.year != base + 1:
         problems.append(("trade.observed.year", f"must be the first simulated year, trade.base_year + 1 = {base + 1} (got {obs.year})"))
@@ -891,6 +939,7 @@ def key_reference() -> str:
         ("[trade]", Trade),
         ("[trade.growth]", Growth),
         ("[trade.observed]", Observed),
+        ("[trade.reporter_gap]", ReporterGap),
         ("[portfolio]", Portfolio),
         ("[portfolio.financiers.NAME]", Financier),
         ("[portfolio.backlog]", Backlog),

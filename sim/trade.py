@@ -13,6 +13,11 @@ Annual turnover in simulated year ``k`` (calendar ``start_year + k``)::
   already contains the flows of projects that were building or operating then
   (the pipeline's warm-up launches model those), so only changes add to it.
 
+``T`` is in the statistics of ``trade.reporter``. When the target is another
+reporter's figure (``trade.target_reporter``), every component of year ``k`` is
+multiplied by ``exp(g(k))``, the path's drawn log ratio between the two
+reporters' figures (``[trade.reporter_gap]``).
+
 All flows are integrated exactly over each year; ``M`` is averaged on a grid
 of 48 points a year (its within-year shape has no closed-form mean when
 shocks overlap). The hundreds of generic projects of a path are summed without
@@ -252,6 +257,9 @@ def assemble_chunk(s: Scenario, inputs: Sequence[PathInputs], logs: Sequence[Eve
         out[:, 1:, 0] = level[:, 1:] * year_mean[:, 1:] / base_mean[:, None]
     else:
         out[:, :, 0] = level * year_mean / base_mean[:, None]
+    if s.trade.measured_by != s.trade.reporter:
+        # the target reporter's figure: every component scaled by the year's reporter ratio
+        out *= np.exp(np.stack([x.reporter_log_ratio for x in inputs]))[:, :, None]
     return out
 
 

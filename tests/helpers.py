@@ -1,8 +1,11 @@
-"""Small scenario builders shared by the tests."""
+"""Small scenario builders and a TOML writer shared by the tests."""
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +50,63 @@ def one_project(project: dict[str, Any], *, capacity: Any = 2.0, sector: dict[st
 
 def build(raw: dict[str, Any]) -> Scenario:
     return scenario_from_dict(copy.deepcopy(raw))
+
+
+# ---------------------------------------------------------------- a TOML writer for any tree (tests write scenario files)
+
+
+def _toml_string(text: str) -> str:
+    out = ['"']
+    for ch in text:
+        o = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif o < 0x20 or o == 0x7F:
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_string(key)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def dump_toml(doc: dict[str, Any]) -> str:
+    """TOML text of a nested dict: top-level tables get headers, everything below is inline."""
+
+    def is_table_array(v: Any) -> bool:
+        return isinstance(v, list) and bool(v) and all(isinstance(e, dict) for e in v)
+
+    lines = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in doc.items() if not isinstance(v, dict) and not is_table_array(v)]
+    for k, v in doc.items():
+        entries = [v] if isinstance(v, dict) else v if is_table_array(v) else []
+        for entry in entries:
+            lines.append(f"\n[{_toml_key(k)}]" if isinstance(v, dict) else f"\n[[{_toml_key(k)}]]")
+            lines += [f"{_toml_key(kk)} = {_toml_value(vv)}" for kk, vv in entry.items()]
+    return "\n".join(lines) + "\n"

@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers import dump_toml
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
@@ -82,66 +83,6 @@ MEMORY_HEADROOM = 3 << 30
 MAX_LINES = 10
 """Longest acceptable error message, in lines."""
 RUN_PATHS = 3
-
-
-# ---------------------------------------------------------------- a TOML writer for any tree
-
-
-def _toml_string(text: str) -> str:
-    out = ['"']
-    for ch in text:
-        o = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif o < 0x20 or o == 0x7F:
-            out.append(f"\\u{o:04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
-
-
-def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_string(key)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return _toml_string(value)
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"cannot write {value!r} as TOML")
-
-
-def dump_toml(doc: dict[str, Any]) -> str:
-    """TOML text of a nested dict: top-level tables get headers, everything below is inline."""
-
-    def is_table_array(v: Any) -> bool:
-        return isinstance(v, list) and bool(v) and all(isinstance(e, dict) for e in v)
-
-    lines = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in doc.items() if not isinstance(v, dict) and not is_table_array(v)]
-    for k, v in doc.items():
-        entries = [v] if isinstance(v, dict) else v if is_table_array(v) else []
-        for entry in entries:
-            lines.append(f"\n[{_toml_key(k)}]" if isinstance(v, dict) else f"\n[[{_toml_key(k)}]]")
-            lines += [f"{_toml_key(kk)} = {_toml_value(vv)}" for kk, vv in entry.items()]
-    return "\n".join(lines) + "\n"
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -416,6 +357,7 @@ odd_names = st.sampled_from(ODD_NAMES) | long_strings
 SCHEMA_KEYS = [
     "name", "description", "trade", "portfolio", "pipeline", "measures", "shocks", "run", "extends", "remove",
     "reporter", "base_year", "base_usd_bn", "target_usd_bn", "history", "growth", "observed", "mean", "sd",
+    "target_reporter", "reporter_gap",
     "persistence", "df", "year", "months", "rest_of_year_log_growth", "financiers", "backlog", "implementation",
     "capacity_usd_bn_per_year", "capex_usd_bn", "cancel_probability", "max_concurrent_builds", "launches_per_year",
     "launch_trend", "warmup_years", "build_years", "delay_probability", "delay_years", "sector_mix", "financier_mix",
@@ -589,7 +531,9 @@ def mutate(data: st.DataObject, doc: dict[str, Any], touched: list[str], kinds: 
         touched.append(f"{_dotted(doc, path)}.{key}")
         return
     if kind == "odd-name":
-        named = [p for p in locations if p[-1] in ("name", "sector", "financier", "stage", "history", "extends", "reporter")]
+        named = [
+            p for p in locations if p[-1] in ("name", "sector", "financier", "stage", "history", "extends", "reporter", "target_reporter")
+        ]
         if not named:
             return
         path = data.draw(st.sampled_from(named), label="name key")

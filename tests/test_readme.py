@@ -62,7 +62,7 @@ def test_validation_examples_print_the_messages_shown(workspace):
     text = (workspace / "scenarios" / "uz_cn_2025.toml").read_text()
     # the README's broken file: a misspelt key, a probability above 1, a misspelt financier
     text = text.replace('financier = "cdb"  ', 'financier = "cbd"  ').replace("../seeds/", "seeds/")
-    broken = text.replace('mean = {dist = "normal", mean = 0.07, sd = 0.03}', "meen = 0.07").replace(
+    broken = text.replace('mean = {dist = "normal", mean = 0.111, sd = 0.0497}', "meen = 0.07").replace(
         "probability_per_year = 0.08", "probability_per_year = 1.5"
     )
     for content, example in ((broken, examples[0]), (text, examples[1])):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import dump_toml
 
 from sim.cli import main
 from sim.scenario import LIMITS, ScenarioError, load_scenario
@@ -33,48 +33,6 @@ NAN, INF = math.nan, math.inf
 MAX_YEARS = LIMITS["max_horizon_years"]
 DELETE = object()
 """A change that removes the key."""
-
-
-# ---------------------------------------------------------------- a tiny TOML writer
-
-
-def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"cannot write {value!r} as TOML")
-
-
-def dump_toml(doc: Mapping[str, Any]) -> str:
-    """TOML text of a nested dict: top-level tables get headers, everything below is inline."""
-
-    def is_table_array(v: Any) -> bool:
-        return isinstance(v, list) and bool(v) and all(isinstance(e, dict) for e in v)
-
-    lines = [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in doc.items() if not isinstance(v, dict) and not is_table_array(v)]
-    for k, v in doc.items():
-        entries = [v] if isinstance(v, dict) else v if is_table_array(v) else []
-        for entry in entries:
-            lines.append(f"\n[{_toml_key(k)}]" if isinstance(v, dict) else f"\n[[{_toml_key(k)}]]")
-            lines += [f"{_toml_key(kk)} = {_toml_value(vv)}" for kk, vv in entry.items()]
-    return "\n".join(lines) + "\n"
 
 
 def set_path(doc: dict[str, Any], path: str, value: Any) -> None:

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Re-run every command whose output or figure the README shows, and copy the figures into
+# docs/figures/. Prints the outputs to paste into the README (its console blocks are checked
+# verbatim by tests/test_readme.py). About 15 minutes on two cores.
+#   bash docs/refresh.sh            (uses coopsim and python from the active environment)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$(mktemp -d)
+figures=docs/figures
+export COLUMNS=120
+
+echo "== coopsim run (reference)"
+coopsim run scenarios/uz_cn_2025.toml --out "$out/ref"
+for f in fan_chart composition reach_probability; do cp "$out/ref/$f.png" "$figures/uz_cn_2025_$f.png"; done
+
+echo "== coopsim compare"
+coopsim compare scenarios/uz_cn_2025.toml scenarios/uz_cn_railway_late.toml scenarios/uz_cn_finance_squeeze.toml \
+    scenarios/uz_cn_trade_shock.toml scenarios/uz_cn_localisation_push.toml --out "$out/cmp"
+for f in reach_probability difference_p_reach; do cp "$out/cmp/$f.png" "$figures/compare_$f.png"; done
+
+echo "== shipped scenarios, one run each (10,000 paths)"
+for s in scenarios/*.toml; do
+    name=$(basename "$s" .toml)
+    coopsim run "$s" --out "$out/run_$name" --quiet
+    python - "$out/run_$name/summary.json" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+p = s["p_reach_by_year"]
+print(f"| `{s['scenario']}` | {p['2026']['p']:.1%} | {p['2028']['p']:.1%} | {p['2030']['p']:.1%} | {s['hit_year']['p50']} |")
+EOF
+done
+
+echo "== the reporter gap: the reference against the China-customs target, paired"
+coopsim compare scenarios/uz_cn_2025.toml scenarios/cn_customs_target.toml scenarios/uz_cn_slower_growth.toml --out "$out/cmp_gap"
+
+echo "== paired gain"
+python benchmarks/paired_gain.py
+
+echo "== goal"
+coopsim goal scenarios/uz_cn_2025.toml --lever trade.growth.mean --year 2028 --probability 0.8 --range 0:0.2 --out "$out/goal"
+cp "$out/goal/goal.png" "$figures/uz_cn_2025_goal.png"
+
+echo "== sensitivity (about four minutes)"
+coopsim sensitivity scenarios/uz_cn_2025.toml --year 2030 --out "$out/sens"
+python - "$out/sens" <<'EOF'
+import json, sys, pathlib
+d = json.loads((pathlib.Path(sys.argv[1]) / "sensitivity.json").read_text())
+print(json.dumps({k: v for k, v in d.items() if k not in ("rows",)}, indent=1)[:6000])
+EOF
+cp "$out/sens/tornado.png" "$figures/uz_cn_2025_tornado.png"
+cp "$out/sens/sobol_reached.png" "$figures/uz_cn_2025_sobol.png"
+cp "$out/sens/discovery.png" "$figures/uz_cn_2025_discovery.png"
+
+echo "== calibration and backtest"
+coopsim calibrate seeds/uz_cn_trade_history.csv
+coopsim backtest seeds/uz_cn_trade_history.csv --out "$out/bt"
+cp "$out/bt/backtest.png" "$figures/backtest_uz.png"
+python -c "
+from sim import load_scenario
+from sim.calibration import whole_trade_law
+for f in ('scenarios/uz_cn_2025.toml', 'scenarios/uz_cn_slower_growth.toml'):
+    print(f, whole_trade_law(load_scenario(f), paths=4000, seed=0))"
+
+echo "outputs kept in $out"
