@@ -14,6 +14,7 @@ import subprocess
 import sys
 import termios
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -252,11 +253,8 @@ def _alive(pid: int) -> bool:
         return False
 
 
-@pytest.mark.parametrize(
-    ("sig", "status", "whole_group"), [(signal.SIGINT, 130, True), (signal.SIGTERM, 143, False)], ids=["ctrl-c", "sigterm"]
-)
-def test_interrupted_run_stops_its_workers_and_leaves_no_results(tmp_path, sig, status, whole_group):
-    out = tmp_path / "r"
+def _run_with_two_workers(out: Path) -> tuple[subprocess.Popen, list[int]]:
+    """Start a long two-worker run in its own session; return it once both pool workers are alive."""
     proc = _coopsim("run", SCENARIO, "--paths", "500000", "--workers", "2", "--out", str(out), start_new_session=True)
     deadline = time.monotonic() + 60
     workers: list[int] = []
@@ -264,6 +262,15 @@ def test_interrupted_run_stops_its_workers_and_leaves_no_results(tmp_path, sig, 
         time.sleep(0.2)
         workers = [c for c in _children(proc.pid) if _alive(c)]
     assert len(workers) >= 2, "the pool did not start"
+    return proc, workers
+
+
+@pytest.mark.parametrize(
+    ("sig", "status", "whole_group"), [(signal.SIGINT, 130, True), (signal.SIGTERM, 143, False)], ids=["ctrl-c", "sigterm"]
+)
+def test_interrupted_run_stops_its_workers_and_leaves_no_results(tmp_path, sig, status, whole_group):
+    out = tmp_path / "r"
+    proc, workers = _run_with_two_workers(out)
     time.sleep(1.0)  # let chunks run
     started = time.monotonic()
     if whole_group:
@@ -282,13 +289,7 @@ def test_interrupted_run_stops_its_workers_and_leaves_no_results(tmp_path, sig, 
 
 def test_a_killed_pool_worker_fails_the_run_cleanly(tmp_path):
     out = tmp_path / "r"
-    proc = _coopsim("run", SCENARIO, "--paths", "500000", "--workers", "2", "--out", str(out), start_new_session=True)
-    deadline = time.monotonic() + 60
-    workers: list[int] = []
-    while len(workers) < 2 and time.monotonic() < deadline:
-        time.sleep(0.2)
-        workers = [c for c in _children(proc.pid) if _alive(c)]
-    assert len(workers) >= 2, "the pool did not start"
+    proc, workers = _run_with_two_workers(out)
     time.sleep(1.0)
     os.kill(workers[0], signal.SIGKILL)
     _, err = proc.communicate(timeout=60)
