@@ -2,7 +2,7 @@
 #   make demo   create .venv, install coopsim, run the reference scenario into results/uz_cn_2025/
 #   make test   create .venv with the test extras and run the whole test suite
 #   make bench  the engine benchmark (a few minutes)
-#   make fuzz   the long property-based fuzzing run (about 6 minutes)
+#   make fuzz   the long property-based fuzzing run (about 5 minutes, 15,000 inputs)
 #   make notebook  JupyterLab on notebooks/
 
 PYTHON ?= python3

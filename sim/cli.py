@@ -519,14 +519,24 @@ class _Terminated(KeyboardInterrupt):
     """SIGTERM, handled like Ctrl-C."""
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise _Terminated()
+def _on_signal(signum: int, frame: object) -> None:
+    """Ctrl-C or SIGTERM: stop the run (raised here, and flagged for the chunk loop in case it is swallowed)."""
+    from .runner import STOP
+
+    exc = _Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+    STOP.set(exc)
+    raise exc
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``coopsim`` command; returns the exit status."""
     args = _parser().parse_args(argv)
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() else None
+    from .runner import STOP
+
+    STOP.clear()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         if args.command == "run":
             return _cmd_run(args)
@@ -560,5 +570,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("coopsim: interrupted; workers stopped, no results written", file=sys.stderr)
         return 143 if isinstance(exc, _Terminated) else 130
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        STOP.clear()

@@ -171,6 +171,37 @@ class _InProcess(Executor):
         return future
 
 
+class StopRequest:
+    """A stop asked for by a signal handler (the command line's Ctrl-C and SIGTERM).
+
+    The handler raises at once; the chunk loop also checks this flag between
+    waits, so a stop whose exception was swallowed (a signal landing inside a
+    ``__del__`` or a callback, where Python only prints and ignores it) still
+    ends the run within a fraction of a second.
+    """
+
+    def __init__(self) -> None:
+        self.exception: BaseException | None = None
+
+    def set(self, exception: BaseException) -> None:
+        self.exception = exception
+
+    def clear(self) -> None:
+        self.exception = None
+
+    def check(self) -> None:
+        """Raise the requested exception, if any."""
+        if self.exception is not None:
+            raise self.exception
+
+
+STOP = StopRequest()
+"""Set by :mod:`sim.cli`'s signal handlers; library callers never need it."""
+
+POLL_SECONDS = 0.25
+"""How often the chunk loop looks at :data:`STOP` while it waits for chunks."""
+
+
 def _ignore_interrupts() -> None:
     """Process-pool worker start-up: Ctrl-C goes to the parent, which ends the workers; SIGTERM just ends a worker."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -178,14 +209,26 @@ def _ignore_interrupts() -> None:
 
 
 def _end_workers(pool: ProcessPoolExecutor) -> None:
-    """Stop a process pool now: cancel queued chunks and terminate its processes."""
-    processes = list(getattr(pool, "_processes", {}).values())  # no public way before Python 3.14
+    """Stop a process pool now: cancel queued chunks and terminate its processes.
+
+    The pool's call queue may hold chunks that no worker will read any more; its
+    feeder thread can then block on a full pipe, and Python would wait for it at
+    exit. Cancelling that wait lets the process end (the chunks are discarded
+    anyway).
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # no public way before Python 3.14
+    call_queue = getattr(pool, "_call_queue", None)
+    if call_queue is not None:
+        call_queue.cancel_join_thread()
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.terminate()
     for process in processes:
         process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout=5)
 
 
 @contextmanager
@@ -281,7 +324,8 @@ def stream_chunks(
     try:
         top_up()
         while pending:
-            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            STOP.check()
+            done, _ = wait(list(pending), timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
             for future in done:
                 start, stop = pending.pop(future)
                 ready[start] = (stop, future.result())

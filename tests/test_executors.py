@@ -253,6 +253,16 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _stderr_within(proc: subprocess.Popen, seconds: float) -> str:
+    """The run's stderr once it has ended; fail (killing its whole process group) if it runs on past ``seconds``."""
+    try:
+        return proc.communicate(timeout=seconds)[1]
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # never leave a 500,000-path run behind to slow the rest of the suite
+        _, err = proc.communicate()
+        pytest.fail(f"the run was still going {seconds} s after the signal; its stderr:\n{err[-3000:]}")
+
+
 def _run_with_two_workers(out: Path) -> tuple[subprocess.Popen, list[int]]:
     """Start a long two-worker run in its own session; return it once both pool workers are alive."""
     proc = _coopsim("run", SCENARIO, "--paths", "500000", "--workers", "2", "--out", str(out), start_new_session=True)
@@ -277,7 +287,7 @@ def test_interrupted_run_stops_its_workers_and_leaves_no_results(tmp_path, sig, 
         os.killpg(proc.pid, sig)  # a terminal's Ctrl-C reaches the whole process group
     else:
         proc.send_signal(sig)  # `kill PID` reaches the parent only
-    _, err = proc.communicate(timeout=30)
+    err = _stderr_within(proc, 30)
     assert time.monotonic() - started < 15, "stopping took too long"
     assert proc.returncode == status, err
     assert "Traceback" not in err and "interrupted" in err
@@ -292,7 +302,7 @@ def test_a_killed_pool_worker_fails_the_run_cleanly(tmp_path):
     proc, workers = _run_with_two_workers(out)
     time.sleep(1.0)
     os.kill(workers[0], signal.SIGKILL)
-    _, err = proc.communicate(timeout=60)
+    err = _stderr_within(proc, 60)
     assert proc.returncode == 3, err
     assert "worker process died" in err and "Traceback" not in err
     assert not out.exists()
@@ -410,3 +420,24 @@ def test_a_dask_worker_killed_mid_run_is_survived_with_identical_results(dask_cl
     assert proc.returncode == 0, err
     local = simulate(reference(), paths=6000, seed=6, workers=2)
     assert json.loads((out / "summary.json").read_text()) == json.loads(json.dumps(local.summary, default=float))
+
+
+def test_a_stop_whose_exception_was_swallowed_still_ends_the_chunk_loop():
+    """A signal landing in a ``__del__`` or callback only prints its exception; the flag still stops the run."""
+    from sim.runner import STOP, chunk_ranges, open_executor, simulate_chunk, stream_chunks
+
+    s = reference()
+    seen: list[int] = []
+
+    def on_chunk(start: int, stop: int, result) -> bool:
+        seen.append(start)
+        if len(seen) == 2:
+            STOP.set(KeyboardInterrupt())  # as the handler does, but the raise itself is lost
+        return False
+
+    try:
+        with pytest.raises(KeyboardInterrupt), open_executor(2) as (executor, slots):
+            stream_chunks(executor, slots, simulate_chunk, (s, 1), chunk_ranges(40 * 50, 50), on_chunk)
+    finally:
+        STOP.clear()
+    assert 2 <= len(seen) < 40

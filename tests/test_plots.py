@@ -301,14 +301,18 @@ def test_overlays_reject_mismatched_labels(results: Results) -> None:
 def test_save_figures_writes_four_pngs(results: Results, tmp_path) -> None:
     names = plots.save_figures(results, tmp_path)
     assert names == ["fan_chart.png", "reach_probability.png", "hit_year.png", "composition.png"]
+    assert_only_standard_pngs(tmp_path, names)
+
+
+def assert_only_standard_pngs(folder, names) -> None:
+    """``folder`` holds exactly ``names``, each a PNG of the standard 10 x 5.625 in at 150 dpi."""
     for name in names:
-        data = (tmp_path / name).read_bytes()
+        data = (folder / name).read_bytes()
         assert len(data) > 1000
         assert data.startswith(PNG_SIGNATURE)
-        # 10 x 5.625 in at 150 dpi
         width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
         assert width == 1500 and height in (843, 844)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(names)
 
 
 def test_module_uses_no_pyplot() -> None:

@@ -12,7 +12,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
-from test_plots import PNG_SIGNATURE, fake_results
+from test_plots import assert_only_standard_pngs, fake_results
 
 from sim import plots
 from sim.results import Results
@@ -273,13 +273,7 @@ def test_save_comparison_figures_writes_five_pngs(runs: list[Results], compariso
         "difference_p_reach.png",
         "difference_mean_trade.png",
     ]
-    for name in names:
-        data = (tmp_path / name).read_bytes()
-        assert len(data) > 1000
-        assert data.startswith(PNG_SIGNATURE)
-        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-        assert width == 1500 and height in (843, 844)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names)
+    assert_only_standard_pngs(tmp_path, names)
 
 
 def test_new_functions_are_public() -> None:
