@@ -187,8 +187,11 @@ def _parser() -> argparse.ArgumentParser:
 
     cal = sub.add_parser(
         "calibrate",
-        help="fit the organic growth law to a history CSV",
-        description="Fit the organic growth law (mean, spread, persistence, tails; chosen by AICc) to a yearly history and print a [trade.growth] block.",
+        help="fit the organic growth law and the reporter gap to a history CSV",
+        description=(
+            "Fit the organic growth law (mean, spread, persistence, tails; chosen by AICc) to a yearly history and print a "
+            "[trade.growth] block, with a [trade.reporter_gap] block for each other reporter with 3+ years in common."
+        ),
     )
     cal.add_argument("history", type=Path, help="history CSV (year,value_usd_bn,reporter,status,...)")
     cal.add_argument("--reporter", default="UZ", help="reporter whose figures are fitted (default %(default)s)")
