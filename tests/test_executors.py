@@ -354,46 +354,13 @@ def test_a_checkpoint_of_another_seed_is_refused(tmp_path, capsys):
     from sim.cli import main
 
     checkpoint = tmp_path / "ckpt"
-    assert (
-        main(
-            [
-                "run",
-                SCENARIO,
-                "--paths",
-                "250",
-                "--seed",
-                "1",
-                "--workers",
-                "1",
-                "--checkpoint",
-                str(checkpoint),
-                "--out",
-                str(tmp_path / "a"),
-                "--quiet",
-            ]
-        )
-        == 0
-    )
-    assert (
-        main(
-            [
-                "run",
-                SCENARIO,
-                "--paths",
-                "250",
-                "--seed",
-                "2",
-                "--workers",
-                "1",
-                "--checkpoint",
-                str(checkpoint),
-                "--out",
-                str(tmp_path / "b"),
-                "--quiet",
-            ]
-        )
-        == 2
-    )
+
+    def run(seed: str, out: str) -> int:
+        args = ["run", SCENARIO, "--paths", "250", "--seed", seed, "--workers", "1", "--checkpoint", str(checkpoint)]
+        return main([*args, "--out", str(tmp_path / out), "--quiet"])
+
+    assert run("1", "a") == 0
+    assert run("2", "b") == 2
     assert "another scenario or seed" in capsys.readouterr().err
     assert not (tmp_path / "b").exists()
 

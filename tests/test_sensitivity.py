@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from helpers import build, organic_only
+from helpers import build, dump_toml, organic_only
 from scipy import stats
 
 from sim.cli import main
@@ -83,12 +83,17 @@ def test_goal_seeking_with_deterministic_growth_finds_the_needed_rate():
     assert result.value == pytest.approx(math.log(20 / 12.4) / 3, abs=0.4 / 8 / 2**6)
 
 
-def test_goal_out_of_reach_says_so_plainly(tmp_path, capsys):
+def _organic_file(tmp_path, mean, horizon: int):
+    """An organic-only scenario file (sd 0.1, run defaults but the horizon) for the command-line tests."""
+    raw = organic_only(mean=mean, sd=0.1, horizon=horizon)
+    raw["run"] = {"horizon_year": horizon}
     path = tmp_path / "organic.toml"
-    path.write_text(
-        "name = 'organic'\n[trade]\nreporter = 'UZ'\nbase_year = 2024\nbase_usd_bn = 12.4\ntarget_usd_bn = 20.0\n"
-        "[trade.growth]\nmean = 0.05\nsd = 0.1\n[run]\nhorizon_year = 2027\n"
-    )
+    path.write_text(dump_toml(raw))
+    return path
+
+
+def test_goal_out_of_reach_says_so_plainly(tmp_path, capsys):
+    path = _organic_file(tmp_path, mean=0.05, horizon=2027)
     out = tmp_path / "g"
     code = main(
         [
@@ -137,11 +142,7 @@ def test_levers_of_repeated_distributions_move_their_median():
 
 
 def test_sensitivity_command_writes_indices_tornado_boxes_and_figures(tmp_path, capsys):
-    path = tmp_path / "organic.toml"
-    path.write_text(
-        "name = 'organic'\n[trade]\nreporter = 'UZ'\nbase_year = 2024\nbase_usd_bn = 12.4\ntarget_usd_bn = 20.0\n"
-        "[trade.growth]\nmean = {dist = 'normal', mean = 0.08, sd = 0.04}\nsd = 0.1\n[run]\nhorizon_year = 2030\n"
-    )
+    path = _organic_file(tmp_path, mean={"dist": "normal", "mean": 0.08, "sd": 0.04}, horizon=2030)
     out = tmp_path / "s"
     args = [
         "sensitivity",
