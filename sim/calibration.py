@@ -657,9 +657,10 @@ def _toml_number(x: float) -> str:
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
     if isinstance(value, dict):
-        inner = ", ".join(f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {_toml_number(v)}" for k, v in value.items())
-        return "{" + inner + "}"
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
     return _toml_number(value)
 
 

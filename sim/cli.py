@@ -20,7 +20,7 @@ from .history import HistoryError
 from .levers import lever, parse_range
 from .outputs import OutputError, check_destination
 from .results import Results
-from .runner import DEFAULT_MAX_PATHS, RunFailed, simulate
+from .runner import DEFAULT_MAX_PATHS, STOP, RunFailed, simulate
 from .scenario import LIMITS, ScenarioError, key_reference, load_scenario
 from .sensitivity import Sensitivity, sensitivity
 
@@ -524,8 +524,6 @@ class _Terminated(KeyboardInterrupt):
 
 def _on_signal(signum: int, frame: object) -> None:
     """Ctrl-C or SIGTERM: stop the run (raised here, and flagged for the chunk loop in case it is swallowed)."""
-    from .runner import STOP
-
     exc = _Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
     STOP.set(exc)
     raise exc
@@ -534,8 +532,6 @@ def _on_signal(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``coopsim`` command; returns the exit status."""
     args = _parser().parse_args(argv)
-    from .runner import STOP
-
     STOP.clear()
     previous = {}
     if threading.current_thread() is threading.main_thread():

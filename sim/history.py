@@ -30,11 +30,7 @@ def load_history(path: str | Path, reporter: str, statuses: tuple[str, ...] = ST
         statistics) are combined by their median.
     """
     p = Path(path)
-    try:
-        with open(p, newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HistoryError(f"{p}: cannot be read ({exc})") from None
+    rows = _rows(p)
     by_year: dict[int, list[float]] = {}
     for line, row in enumerate(rows, start=2):
         try:
@@ -50,9 +46,13 @@ def load_history(path: str | Path, reporter: str, statuses: tuple[str, ...] = ST
 
 def other_reporters(path: str | Path, reporter: str, statuses: tuple[str, ...] = STATISTICAL_STATUSES) -> list[str]:
     """Reporters other than ``reporter`` with statistical figures in a history CSV, sorted."""
-    p = Path(path)
+    return sorted({row.get("reporter") or "" for row in _rows(Path(path)) if row.get("status") in statuses} - {reporter, ""})
+
+
+def _rows(p: Path) -> list[dict[str, str]]:
+    """The CSV's rows as dicts; a file that cannot be read is a :class:`HistoryError` naming it."""
     try:
         with open(p, newline="", encoding="utf-8") as fh:
-            return sorted({row.get("reporter") or "" for row in csv.DictReader(fh) if row.get("status") in statuses} - {reporter, ""})
+            return list(csv.DictReader(fh))
     except (OSError, UnicodeDecodeError) as exc:
         raise HistoryError(f"{p}: cannot be read ({exc})") from None

@@ -174,18 +174,21 @@ def _prob_series(results: Results, key: str = "p_reach_by_year") -> tuple[np.nda
     return np.array(p), np.array(lo), np.array(hi)
 
 
+def _converted(summary: dict[str, Any]) -> bool:
+    """Whether the reported figures are another reporter's, converted from the simulated reporter's."""
+    return summary.get("simulated_reporter", summary.get("reporter")) != summary.get("reporter")
+
+
 def _base_point(summary: dict[str, Any]) -> tuple[Any, float]:
-    """Base year and value in the reported figures' basis (nan when the target is another reporter's figure)."""
-    same = summary.get("simulated_reporter", summary.get("reporter")) == summary.get("reporter")
-    return summary.get("base_year"), _num(summary.get("base_usd_bn")) if same else math.nan
+    """Base year and value in the reported figures' basis (nan when they are converted: the base is not in them)."""
+    return summary.get("base_year"), math.nan if _converted(summary) else _num(summary.get("base_usd_bn"))
 
 
 def _basis_note(summary: dict[str, Any]) -> str:
-    """``"; CN figures, converted from UZ statistics"`` when the target is another reporter's figure, else ``""``."""
-    simulated, measured = summary.get("simulated_reporter"), summary.get("reporter")
-    if simulated is None or simulated == measured:
+    """``"; CN figures, converted from UZ statistics by the reporter gap"`` for converted figures, else ``""``."""
+    if not _converted(summary):
         return ""
-    return f"; {measured} figures, converted from {simulated} statistics by the reporter gap"
+    return f"; {summary.get('reporter')} figures, converted from {summary.get('simulated_reporter')} statistics by the reporter gap"
 
 
 def _with_base(results: Results, years: np.ndarray, series: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .calibration import _toml_value, _year_ranges, lognormal_as_pert
+from .calibration import _sig, _toml_value, _year_ranges, lognormal_as_pert
 from .history import STATISTICAL_STATUSES, HistoryError, load_history
 
 __all__ = ["ReporterGapFit", "fit_reporter_gap", "gap_from_values"]
@@ -77,11 +77,8 @@ class ReporterGapFit:
         """The ``[trade.reporter_gap]`` table as a dict (``mean`` normal; ``sd`` a lognormal-shaped PERT, or 0)."""
         sd: Any = 0.0
         if self.sd > 0:
-            sd = lognormal_as_pert(self.sd, self.log_sd_se, cap=GAP_SD_CAP)
-            sd = {k: (v if isinstance(v, str) else float(f"{v:.6g}")) for k, v in sd.items()}
-        mean: Any = {"dist": "normal", "mean": float(f"{self.mean:.6g}"), "sd": float(f"{self.mean_se:.6g}")}
-        if not self.mean_se > 0:
-            mean = float(f"{self.mean:.6g}")
+            sd = {k: (v if isinstance(v, str) else _sig(v)) for k, v in lognormal_as_pert(self.sd, self.log_sd_se, cap=GAP_SD_CAP).items()}
+        mean: Any = {"dist": "normal", "mean": _sig(self.mean), "sd": _sig(self.mean_se)} if self.mean_se > 0 else _sig(self.mean)
         return {"reporter": self.other, "mean": mean, "sd": sd}
 
     def block(self) -> str:
@@ -97,7 +94,7 @@ class ReporterGapFit:
             f'# add `target_reporter = "{self.other}"` to [trade] to measure the target in {self.other}\'s figures.',
             "[trade.reporter_gap]",
         ]
-        lines += [f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {_toml_value(v)}" for k, v in self.gap_law().items()]
+        lines += [f"{k} = {_toml_value(v)}" for k, v in self.gap_law().items()]
         return "\n".join(lines) + "\n"
 
     def to_dict(self) -> dict[str, Any]:
