@@ -30,6 +30,7 @@ __all__ = [
     "Pert",
     "Normal",
     "Lognormal",
+    "LogitNormal",
     "Choice",
     "Uncertain",
     "DISTRIBUTION_NAMES",
@@ -274,6 +275,52 @@ class Lognormal(Distribution):
         return False
 
 
+class LogitNormal(Distribution):
+    """``{dist = "logitnormal", median = m, p90 = q}``: a share in (0, 1) whose logit is normal.
+
+    Given by its median and 90th percentile, like ``lognormal``; the logit
+    ``ln(x / (1 - x))`` is normal with mean ``logit(m)`` and standard deviation
+    ``(logit(q) - logit(m)) / 1.2816``. Maps onto ``scipy.stats.johnsonsb``
+    with ``a = -mu / sigma`` and ``b = 1 / sigma`` (Johnson's SB law on (0, 1)
+    is exactly the logit-normal).
+    """
+
+    dist: Literal["logitnormal"]
+    median: float = Field(gt=0.0, lt=1.0)
+    p90: float = Field(gt=0.0, lt=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LogitNormal:
+        if not self.p90 > self.median:
+            raise ValueError(f"logitnormal needs p90 > median (got median = {self.median:g}, p90 = {self.p90:g})")
+        return self
+
+    @property
+    def mu(self) -> float:
+        """Mean of the logit."""
+        return float(special.logit(self.median))
+
+    @property
+    def sigma(self) -> float:
+        """Standard deviation of the logit."""
+        return (float(special.logit(self.p90)) - self.mu) / _Z90
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return special.expit(self.mu + self.sigma * special.ndtri(np.asarray(u, dtype=float)))
+
+    def to_scipy(self) -> Any:
+        from scipy import stats
+
+        return stats.johnsonsb(-self.mu / self.sigma, 1.0 / self.sigma)
+
+    def support(self) -> tuple[float, float]:
+        return (0.0, 1.0)
+
+    @property
+    def attains_min(self) -> bool:
+        return False
+
+
 class Choice(Distribution):
     """``{dist = "choice", values = [...], weights = [...]}``: a discrete choice.
 
@@ -312,7 +359,7 @@ class Choice(Distribution):
         return (min(self.values), max(self.values))
 
 
-_KINDS = (Fixed, Uniform, Triangular, Pert, Normal, Lognormal, Choice)
+_KINDS = (Fixed, Uniform, Triangular, Pert, Normal, Lognormal, LogitNormal, Choice)
 DISTRIBUTIONS: dict[str, type[Distribution]] = {k.model_fields["dist"].annotation.__args__[0]: k for k in _KINDS}  # type: ignore[union-attr]
 """Distribution classes by their ``dist`` name."""
 DISTRIBUTION_NAMES: tuple[str, ...] = tuple(DISTRIBUTIONS)
@@ -336,7 +383,7 @@ def _number_or_table(value: Any) -> Any:
 
 
 Uncertain = Annotated[
-    Fixed | Uniform | Triangular | Pert | Normal | Lognormal | Choice,
+    Fixed | Uniform | Triangular | Pert | Normal | Lognormal | LogitNormal | Choice,
     Field(discriminator="dist"),
     BeforeValidator(_number_or_table),
 ]

@@ -20,6 +20,8 @@ PARSE = TypeAdapter(Uncertain).validate_python
         {"dist": "triangular", "min": 0.0, "mode": 0.0, "max": 1.0},
         {"dist": "normal", "mean": 0.07, "sd": 0.03},
         {"dist": "lognormal", "median": 0.095, "p90": 0.34},
+        {"dist": "logitnormal", "median": 0.186, "p90": 0.21},
+        {"dist": "logitnormal", "median": 0.5, "p90": 0.9},
     ],
 )
 def test_quantiles_equal_scipy(table):
@@ -44,6 +46,15 @@ def test_lognormal_is_given_by_median_and_p90():
     d = Lognormal(dist="lognormal", median=3.0, p90=4.5)
     assert d.to_scipy().median() == pytest.approx(3.0)
     assert d.to_scipy().ppf(0.9) == pytest.approx(4.5)
+
+
+def test_logitnormal_is_a_share_given_by_median_and_p90():
+    d = PARSE({"dist": "logitnormal", "median": 0.186, "p90": 0.25})
+    assert d.to_scipy().median() == pytest.approx(0.186)
+    assert d.to_scipy().ppf(0.9) == pytest.approx(0.25)
+    assert d.support() == (0.0, 1.0)
+    draws = d.ppf(np.random.default_rng(1).random(100_000))
+    assert 0.0 < draws.min() and draws.max() < 1.0
 
 
 def test_choice_picks_values_with_their_weights():
