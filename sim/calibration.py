@@ -874,10 +874,17 @@ def _simulate_with_runner(law: dict[str, Any], origin: int, base_usd_bn: float, 
 
     raw = {
         "name": "backtest",
-        "trade": {"reporter": "backtest", "base_year": origin, "base_usd_bn": base_usd_bn, "target_usd_bn": base_usd_bn, "growth": law},
+        "trade": {
+            "reporter": "backtest",
+            "base_year": origin,
+            "base_usd_bn": base_usd_bn,
+            "base_exports_usd_bn": base_usd_bn / 2.0,  # the split does not change turnover
+            "target_usd_bn": base_usd_bn,
+            "growth": law,
+        },
         "run": {"paths": paths, "seed": seed, "horizon_year": origin + years},
     }
-    return run_paths(scenario_from_dict(raw, source="<backtest>"), paths, seed).sum(axis=2)
+    return run_paths(scenario_from_dict(raw, source="<backtest>"), paths, seed).turnover
 
 
 # ---------------------------------------------------------------- a scenario against the fit
@@ -941,12 +948,12 @@ def whole_trade_law(scenario: Any, paths: int = 2000, seed: int = 0) -> WholeTra
     """
     from .runner import simulate_chunk
 
-    trade = simulate_chunk(scenario, seed, 0, paths)  # (paths, n_years, 4)
-    if trade.shape[1] < 4:
+    simulated = simulate_chunk(scenario, seed, 0, paths)
+    if simulated.trade.shape[1] < 4:
         raise ValueError("whole_trade_law needs at least three simulated year-on-year changes")
     years = tuple(scenario.years[1:])
-    total = np.log(trade.sum(axis=2))
-    organic = np.log(trade[:, :, 0])
+    total = np.log(simulated.turnover)
+    organic = np.log(simulated.by_component[:, :, 0])
     d = np.diff(total, axis=1)
     path_mean = d.mean(axis=1)
     within_var = ((d - path_mean[:, None]) ** 2).sum(axis=1) / (d.shape[1] - 1)

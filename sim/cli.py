@@ -231,18 +231,41 @@ def _pct(p: float) -> str:
     return f"{100 * p:.1f}%"
 
 
+def _flow_words(summary: dict) -> str:
+    flow = summary.get("target_flow", "turnover")
+    return "turnover (exports plus imports)" if flow == "turnover" else flow
+
+
+def observation_line(summary: dict) -> str:
+    """What the run took as observed, in one line (or that nothing was)."""
+    obs = summary.get("observation")
+    if not obs:
+        return f"observed: nothing of {summary['years'][0]} (its whole year is simulated)"
+    return (
+        f"observed: {obs['year']} January to month {obs['months']}, {obs['value_usd_bn']:g} USD bn ({obs['yoy_growth']:+.0%} on a year before), "
+        f"all of trade; from {obs['source']}"
+    )
+
+
 def headline(results: Results) -> str:
-    """The terminal table: probabilities of reaching the target and the hit year."""
+    """The terminal table: both readings of reaching the target, and the hit year."""
     s = results.summary
     last = s["years"][-1]
+    law = {"structural": "structural (the country's total trade x the partner's share)", "random_walk": "random walk with drift"}
     lines = [
-        f"{s['scenario']}: {s['paths']:,} paths, seed {s['seed']}; target {s['target_usd_bn']:g} USD bn a year ({s['reporter']} statistics)",
+        f"{s['scenario']}: {s['paths']:,} paths, seed {s['seed']}; target {s['target_usd_bn']:g} USD bn a year of "
+        f"{_flow_words(s)} ({s['reporter']} statistics)",
+        f"organic law: {law.get(s.get('organic_law', 'random_walk'))}; {observation_line(s)}",
         "",
-        f"  {'reached by':<22}{'probability':>12}   95% interval",
+        f"  {'year':<8}{'reached by the year':>22}{'95% interval':>18}{'at or above in the year':>27}{'95% interval':>18}",
     ]
     for year in [y for y in HEADLINE_YEARS if str(y) in s["p_reach_by_year"]] + [int(last)]:
         p, lo, hi = results.p_reach(year)
-        lines.append(f"  {year:<22}{_pct(p):>12}   {_pct(lo)} to {_pct(hi)}")
+        above = s["p_above_in_year"][str(year)]
+        lines.append(
+            f"  {year:<8}{_pct(p):>22}{_pct(lo) + ' to ' + _pct(hi):>18}{_pct(above['p']):>27}"
+            f"{_pct(above['ci95'][0]) + ' to ' + _pct(above['ci95'][1]):>18}"
+        )
     hy = s["hit_year"]
 
     def year_or_later(v: int | None) -> str:
@@ -250,7 +273,9 @@ def headline(results: Results) -> str:
 
     lines += [
         "",
-        f"  median year reached   {year_or_later(hy['p50'])}",
+        "  reached by the year: in that year or an earlier one (the year the target can be announced as met);",
+        "  at or above in the year: trade of that year itself at or above the target (met and held).",
+        f"  median year first reached   {year_or_later(hy['p50'])}",
         f"  10% of paths reach it by {year_or_later(hy['p10'])}; 90% by {year_or_later(hy['p90'])}",
         f"  not reached by {last}: {_pct(hy['share_never'])} of paths",
     ]

@@ -48,6 +48,7 @@ from .runner import (
 )
 from .scenario import Scenario, ScenarioError
 from .statistics import MIN_PATHS_FOR_PRECISION, Aggregator, wilson_interval
+from .trade import TradePaths
 
 __all__ = ["Comparison", "compare", "compare_chunk", "newcombe_paired_interval", "SECTIONS"]
 
@@ -83,8 +84,8 @@ def newcombe_paired_interval(
     return diff, low, high
 
 
-def compare_chunk(scenarios: Sequence[Scenario], seed: int, start: int, stop: int) -> list[np.ndarray]:
-    """Paths ``start`` to ``stop - 1`` of every scenario, on the same seed: a list of ``(m, n_years, 4)`` arrays."""
+def compare_chunk(scenarios: Sequence[Scenario], seed: int, start: int, stop: int) -> list[TradePaths]:
+    """Paths ``start`` to ``stop - 1`` of every scenario, on the same seed."""
     return [simulate_chunk(s, seed, start, stop) for s in scenarios]
 
 
@@ -95,6 +96,7 @@ def common_years(scenarios: Sequence[Scenario], allow_differences: bool) -> list
         for key, mine, theirs in (
             ("trade.base_year", s.trade.base_year, base.trade.base_year),
             ("trade.target_usd_bn", s.trade.target_usd_bn, base.trade.target_usd_bn),
+            ("trade.target_flow", s.trade.target_flow, base.trade.target_flow),
             ("run.horizon_year", s.run.horizon_year, base.run.horizon_year),
         ):
             if mine != theirs and not allow_differences:
@@ -103,7 +105,9 @@ def common_years(scenarios: Sequence[Scenario], allow_differences: bool) -> list
                     [
                         (
                             key,
-                            f"is {mine:g} here but {theirs:g} in the baseline {base.source}; scenarios compared must agree, or add --common-years to compare the years they share",
+                            f"is {mine:g} here but {theirs:g} in the baseline {base.source}; scenarios compared must agree, or add --common-years to compare the years they share"
+                            if not isinstance(mine, str)
+                            else f"is '{mine}' here but '{theirs}' in the baseline {base.source}; scenarios compared must measure the target on the same flow",
                         )
                     ],
                 )
@@ -305,23 +309,26 @@ def compare(
     workers = default_workers() if workers is None else workers
 
     columns = [[s.years.index(y) for y in years] for s in scenarios]
-    aggregators = [Aggregator(s.years, s.trade.target_usd_bn) for s in scenarios]
+    aggregators = [Aggregator(s.years, s.trade.target_usd_bn, s.trade.target_flow) for s in scenarios]
     paired = [_Paired(len(years)) for _ in scenarios[1:]]
     store = _TotalsStore(len(scenarios), cap, len(years))
     bar = ProgressBar(total, progress, f"{len(scenarios)} scenarios")
 
-    def reached_by(trade: np.ndarray, k: int) -> np.ndarray:
-        return np.maximum.accumulate(trade.sum(axis=2) >= scenarios[k].trade.target_usd_bn, axis=1)[:, columns[k]]
+    flow = base.trade.target_flow
 
-    def on_chunk(start: int, stop: int, trades: list[np.ndarray]) -> bool:
-        for agg, trade in zip(aggregators, trades, strict=True):
-            agg.add(trade)
-        base_total = trades[0].sum(axis=2)[:, columns[0]]
-        base_reached = reached_by(trades[0], 0)
+    def reached_by(values: np.ndarray, k: int) -> np.ndarray:
+        return np.maximum.accumulate(values >= scenarios[k].trade.target_usd_bn, axis=1)[:, columns[k]]
+
+    def on_chunk(start: int, stop: int, chunks: list[TradePaths]) -> bool:
+        for agg, chunk in zip(aggregators, chunks, strict=True):
+            agg.add(chunk)
+        values = [chunk.flow(flow) for chunk in chunks]  # the flow the target is on (turnover unless a scenario says otherwise)
+        base_total = values[0][:, columns[0]]
+        base_reached = reached_by(values[0], 0)
         store.write(0, start, stop, base_total)
         for k, stats_k in enumerate(paired, start=1):
-            total_k = trades[k].sum(axis=2)[:, columns[k]]
-            stats_k.add(base_reached, reached_by(trades[k], k), total_k - base_total)
+            total_k = values[k][:, columns[k]]
+            stats_k.add(base_reached, reached_by(values[k], k), total_k - base_total)
             store.write(k, start, stop, total_k)
         bar.update(stop - start)
         if precision is None:

@@ -67,6 +67,11 @@ class Distribution(BaseModel):
         """False when the lower end of :meth:`support` is a limit never reached (lognormal at 0)."""
         return True
 
+    @property
+    def attains_max(self) -> bool:
+        """False when the upper end of :meth:`support` is a limit never reached (logit-normal at 1)."""
+        return True
+
     def describe(self) -> str:
         """Short human-readable form, as it would be written in a scenario."""
         params = ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in self.model_dump().items() if k != "dist")
@@ -318,6 +323,10 @@ class LogitNormal(Distribution):
 
     @property
     def attains_min(self) -> bool:
+        return False
+
+    @property
+    def attains_max(self) -> bool:
         return False
 
 

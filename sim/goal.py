@@ -148,7 +148,7 @@ def goal(
         def p_at(setting: float) -> float:
             if setting not in cache:
                 variant = scenario.replace({lev.path: lev.change(scenario, setting)})
-                total = paths_on(executor, slots, variant, paths, seed).sum(axis=2)
+                total = paths_on(executor, slots, variant, paths, seed).flow(variant.trade.target_flow)
                 cache[setting] = float(np.mean(np.any(total[:, : k + 1] >= variant.trade.target_usd_bn, axis=1)))
             return cache[setting]
 

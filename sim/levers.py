@@ -6,7 +6,7 @@ scenario format with a numeric *setting*:
 
 * for a plain number (``pipeline.launches_per_year``), the setting is the value;
 * for a distribution drawn once per path (``trade.growth.mean``, a sector's
-  ``trade_per_capex_per_year``, a project's ``completion_year``), the setting
+  ``exports_per_capex_per_year``, a project's ``completion_year``), the setting
   fixes the value on every path (the distribution's own 5th to 95th percentile
   is the default range);
 * for a distribution drawn many times a path (a financier's yearly capacity,
@@ -111,11 +111,21 @@ def _group(path: str, links: set[str]) -> str:
         return "organic growth mean"
     if path.startswith("trade.growth"):
         return "organic growth spread"
+    if path == "trade.structural.total_growth.mean":
+        return "total trade growth mean"
+    if path.startswith("trade.structural.total_growth"):
+        return "total trade growth spread"
+    if path == "trade.structural.share.long_run":
+        return "partner share, long run"
+    if path.startswith("trade.structural.share"):
+        return "partner share dynamics"
+    if path.startswith("trade.exports_share"):
+        return "exports share"
     if path.startswith("portfolio.financiers"):
         return "financing capacity"
     if path in ("pipeline.launches_per_year", "pipeline.launch_trend"):
         return "pipeline launches"
-    if path.endswith("trade_per_capex_per_year"):
+    if path.endswith("_per_capex_per_year"):
         return "sector trade coefficients"
     if path.endswith("construction_import_share"):
         return "construction import shares"
@@ -196,20 +206,31 @@ def _around(value: float, path: str) -> tuple[float, float]:
     lo, hi = sorted((0.5 * value, 1.5 * value))
     if "probability" in path or "share" in path:
         hi = min(hi, 1.0)
+    if path.endswith(("long_run", "persistence")):
+        hi = min(hi, 0.99)  # a share law's long run lies inside (0, 1) and its persistence at most 0.99
     return lo, hi
 
 
 def default_levers(scenario: Scenario) -> list[Lever]:
-    """The scenario's own uncertain inputs, and the main scalar ones, as levers with default ranges."""
-    paths = ["trade.growth.mean", "trade.growth.sd"]
+    """The scenario's own uncertain inputs, and the main scalar ones, as levers with default ranges.
+
+    The exports share law is left out when the target is on turnover, which it cannot move.
+    """
     raw = scenario.to_dict()
+    if scenario.trade.structural is not None:
+        paths = [f"trade.structural.total_growth.{k}" for k in ("mean", "sd")]
+        paths += [f"trade.structural.share.{k}" for k in ("long_run", "persistence", "sd")]
+    else:
+        paths = ["trade.growth.mean", "trade.growth.sd"]
+    if scenario.trade.exports_share is not None and scenario.trade.target_flow != "turnover":
+        paths += [f"trade.exports_share.{k}" for k in ("long_run", "persistence", "sd")]
     for name in (raw.get("portfolio") or {}).get("financiers", {}):
         paths.append(f"portfolio.financiers.{name}.capacity_usd_bn_per_year")
     p = raw.get("pipeline")
     if p:
         paths += ["pipeline.launches_per_year", "pipeline.build_years", "pipeline.delay_probability"]
         for name in p.get("sectors", {}):
-            paths += [f"pipeline.sectors.{name}.trade_per_capex_per_year", f"pipeline.sectors.{name}.construction_import_share"]
+            paths += [f"pipeline.sectors.{name}.{key}" for key in ("exports_per_capex_per_year", "imports_per_capex_per_year", "construction_import_share")]
         for proj in p.get("projects", []):
             for key in ("completion_year", "trade_level_uplift", "trade_growth_uplift"):
                 if isinstance(proj.get(key), dict):

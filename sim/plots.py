@@ -12,9 +12,10 @@ Charts of one run:
 
 * :func:`fan_chart` -- annual trade: 90% and 50% ranges, median, target,
   base year and observed history.
-* :func:`reach_probability` -- probability the target is reached by each year.
+* :func:`reach_probability` -- probability the target is reached by each year,
+  and that trade is at or above it in that year.
 * :func:`hit_year_distribution` -- the year the target is first reached.
-* :func:`composition` -- mean annual trade by component.
+* :func:`composition` -- mean annual exports and imports by component.
 
 Charts comparing runs: :func:`overlay_fan_charts`,
 :func:`overlay_reach_probability`, :func:`hit_year_comparison` (grouped bars
@@ -393,13 +394,18 @@ def reach_probability(results: Results) -> Figure:
     p, lo, hi = _prob_series(results)
     fig, ax = _new_figure(
         f"Probability of reaching {_money(target)} by each year",
-        "Share of simulated paths with trade at or above the target in that year or earlier",
+        "Share of simulated paths at or above the target in that year or earlier, and in that year itself",
         _caption(results),
     )
     ax.axhline(0.5, color=MUTED, linestyle=":", linewidth=1.3, zorder=1)
-    ax.fill_between(years, lo, hi, color=BLUE, alpha=0.22, linewidth=0, label="95% confidence interval", zorder=2)
-    (line,) = ax.plot(years, p, color=BLUE, linewidth=2.4, marker="o", markersize=6, label="probability target reached", zorder=3)
+    ax.fill_between(years, lo, hi, color=BLUE, alpha=0.22, linewidth=0, label="95% Monte Carlo interval", zorder=2)
+    (line,) = ax.plot(years, p, color=BLUE, linewidth=2.4, marker="o", markersize=6, label="reached in the year or before", zorder=3)
     line.set_gid("p_reach")
+    a, alo, ahi = _prob_series(results, "p_above_in_year")
+    if np.isfinite(a).any():
+        ax.fill_between(years, alo, ahi, color=ORANGE, alpha=0.22, linewidth=0, zorder=2)
+        (above,) = ax.plot(years, a, color=ORANGE, linewidth=2.0, linestyle="--", marker="s", markersize=5, label="at or above in that year", zorder=3)
+        above.set_gid("p_above")
     _year_axis(ax, years[0] if len(years) else 0, years[-1] if len(years) else 1)
     _percent_axis(ax, "Probability")
     ax.set_ylim(0, 1.02)
@@ -547,43 +553,17 @@ def hit_year_distribution(results: Results) -> Figure:
     return fig
 
 
-def composition(results: Results) -> Figure:
-    """Mean annual trade by component as stacked bars, with the mean total.
+def _stack_components(ax: Axes, years: np.ndarray, values: dict[str, np.ndarray]) -> tuple[list[Any], Line2D, float, float]:
+    """Stacked bars of components on ``ax`` (positive parts up, negative down) and the net line.
 
-    Positive parts are stacked upward from zero and negative parts (e.g.
-    import substitution, projects ending) downward, so the bars' net height
-    is the mean total, drawn as a black line with markers.
-
-    Parameters
-    ----------
-    results : Results
-        Uses ``components_mean_usd_bn``.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        One axes; each component's bars carry its legend name
-        (:data:`COMPONENT_LABELS`), the total line gid ``"total"``.
+    Returns the legend handles of the components, the net line and the lowest and highest bar ends.
     """
-    s = results.summary
-    years = np.array(results.years)
-    table = s.get("components_mean_usd_bn") or {}
-    rows = [table.get(y) or {} for y in _year_strings(results)]
-    names = [c for c in COMPONENT_LABELS if any(c in r for r in rows)]
-    names += sorted({c for r in rows for c in r} - set(names))
-    values = {c: np.array([_num(r.get(c)) for r in rows]) for c in names}
-
-    fig, ax = _new_figure(
-        "Where the trade comes from: mean annual trade by component",
-        "Mean over simulated paths; construction and operating effects are changes from the base year",
-        _caption(results),
-    )
     up = np.zeros(len(years))
     down = np.zeros(len(years))
     extra = iter(SCENARIO_COLORS[4:] + SCENARIO_COLORS[:4])
     handles: list[Any] = []
-    for c in names:
-        v = np.nan_to_num(values[c])
+    for c, v in values.items():
+        v = np.nan_to_num(v)
         color = COMPONENT_COLORS.get(c) or next(extra)
         label = COMPONENT_LABELS.get(c, c)
         pos = np.where(v > 0, v, 0.0)
@@ -593,20 +573,65 @@ def composition(results: Results) -> Figure:
         up += pos
         down += neg
         handles.append(Patch(facecolor=color, label=label))
-    total = np.array([sum(values[c][k] for c in names) if names else math.nan for k in range(len(years))])
-    (line,) = ax.plot(years, total, color=BLACK, linewidth=2, marker="o", markersize=6, label="mean total", zorder=4)
+    total = np.array([sum(values[c][k] for c in values) if values else math.nan for k in range(len(years))])
+    (line,) = ax.plot(years, total, color=BLACK, linewidth=2, marker="o", markersize=5, label="mean total", zorder=4)
     line.set_gid("total")
-    handles.append(line)
     ax.axhline(0, color=INK, linewidth=0.9, zorder=3)
-
-    _year_axis(ax, years[0] if len(years) else 0, years[-1] if len(years) else 1)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=len(years) + 1 if len(years) else 5, integer=True))
     low = float(np.min(down)) if len(down) else 0.0
     high = max(float(np.max(up)) if len(up) else 1.0, float(np.nanmax(total)) if np.isfinite(total).any() else 0.0, 1.0)
-    span = high - low
-    ax.set_ylim(low - 0.06 * span if low < 0 else 0, high + 0.28 * span)
-    ax.set_ylabel("Mean annual trade, USD bn", fontsize=LABEL_SIZE, color=INK)
-    _legend(ax, handles=handles, ncol=len(handles), loc="upper left")
+    return handles, line, low, high
+
+
+def composition(results: Results) -> Figure:
+    """Mean annual exports and imports by component, as stacked bars on two panels.
+
+    On each panel positive parts are stacked upward from zero and negative
+    parts (import substitution, projects ending) downward, so the bars' net
+    height is the mean flow, drawn as a black line with markers. Construction
+    imports appear only on the imports panel.
+
+    Parameters
+    ----------
+    results : Results
+        Uses ``components_by_direction_mean_usd_bn`` (``{year: {direction: {component: USD bn}}}``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two axes (exports, imports); each component's bars carry its legend
+        name (:data:`COMPONENT_LABELS`), each total line gid ``"total"``.
+    """
+    s = results.summary
+    years = np.array(results.years)
+    table = s.get("components_by_direction_mean_usd_bn") or {}
+    fig, first = _new_figure(
+        "Where the trade comes from: mean exports and imports by component",
+        "Mean over simulated paths; project and measure flows are changes from the base year",
+        _caption(results),
+    )
+    fig.delaxes(first)
+    axes = fig.subplots(1, 2, sharey=False)
+    fig.subplots_adjust(wspace=0.22)
+    handles: dict[str, Any] = {}
+    for ax, direction, title in zip(axes, ("exports", "imports"), ("Exports to the partner", "Imports from the partner"), strict=True):
+        _style(ax)
+        rows = [(table.get(y) or {}).get(direction) or {} for y in _year_strings(results)]
+        names = [c for c in COMPONENT_LABELS if any(abs(_num(r.get(c)) or 0.0) > 0 for r in rows)]
+        values = {c: np.array([_num(r.get(c)) for r in rows]) for c in names}
+        parts, line, low, high = _stack_components(ax, years, values)
+        for handle in parts:
+            handles.setdefault(handle.get_label(), handle)
+        handles["mean total"] = line
+        _year_axis(ax, years[0] if len(years) else 0, years[-1] if len(years) else 1)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+        span = high - low
+        ax.set_ylim(low - 0.06 * span if low < 0 else 0, high + 0.12 * span)
+        ax.set_title(title, fontsize=LABEL_SIZE, color=INK, loc="left")
+    axes[0].set_ylabel("Mean annual flow, USD bn", fontsize=LABEL_SIZE, color=INK)
+    fig.subplots_adjust(top=0.74)
+    fig.legend(
+        handles=list(handles.values()), loc="upper left", bbox_to_anchor=(0.08, 0.845), ncol=len(handles), fontsize=LEGEND_SIZE, frameon=False
+    )
     return fig
 
 

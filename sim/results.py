@@ -11,7 +11,20 @@ from typing import Any
 
 import numpy as np
 
+from .trade import COMPONENTS, DIRECTIONS, TradePaths
+
 __all__ = ["Results", "ResultsError", "to_json_ready", "write_table"]
+
+_FLOW_KEYS = {
+    "exports": "annual_exports_usd_bn",
+    "imports": "annual_imports_usd_bn",
+    "balance": "annual_balance_usd_bn",
+    "country_total": "country_total_usd_bn",
+    "partner_share": "partner_share",
+}
+"""Rows of the ``annual_flows`` table and the summary keys they come from."""
+_PATH_FILES = {"trade": "paths.npy", "country_total": "paths_country_total.npy", "partner_share": "paths_partner_share.npy"}
+"""Files of kept paths, by field of :class:`sim.trade.TradePaths`."""
 
 
 class ResultsError(ValueError):
@@ -52,13 +65,14 @@ class Results:
         Provenance: scenario file and hash, seed, paths, package versions, times.
     history : list of (year, USD bn)
         Observed values of the scenario's reporter, for the plots.
-    paths_trade : ndarray, shape (paths, n_years, 4), optional
-        Every path's annual trade by component (:data:`sim.trade.COMPONENTS`), when kept.
+    paths : TradePaths, optional
+        Every path's annual trade by component and direction (:data:`sim.trade.COMPONENTS`,
+        :data:`sim.trade.DIRECTIONS`), the country's total trade and the partner's share, when kept.
     """
 
     summary: dict[str, Any]
     history: list[tuple[int, float]] = field(default_factory=list)
-    paths_trade: np.ndarray | None = None
+    paths: TradePaths | None = None
     manifest: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -92,8 +106,20 @@ class Results:
             }
             for y in years
         ]
-        components = [{"year": y, "component": c, "mean_usd_bn": v} for y in years for c, v in s["components_mean_usd_bn"][y].items()]
-        return {"annual_trade": annual, "target_probability": reach, "components": components}
+        by_direction = s["components_by_direction_mean_usd_bn"]
+        components = [
+            {"year": y, "component": c, "direction": d, "mean_usd_bn": v}
+            for y in years
+            for d, values in by_direction[y].items()
+            for c, v in values.items()
+        ]
+        flows = [
+            {"year": y, "flow": name, **s[key][y]}
+            for name, key in _FLOW_KEYS.items()
+            if key in s
+            for y in years
+        ]
+        return {"annual_trade": annual, "target_probability": reach, "components": components, "annual_flows": flows}
 
     def table(self, name: str) -> Any:
         """A tidy table as a ``pandas.DataFrame``: ``annual_trade``, ``target_probability`` or ``components``.
@@ -101,7 +127,9 @@ class Results:
         ``annual_trade``: one row per year, USD bn (mean and percentiles).
         ``target_probability``: one row per year: P(reached by the year) with its
         95% interval, P(above the target in the year), share first reaching it then.
-        ``components``: one row per year and component, mean USD bn.
+        ``components``: one row per year, component and direction, mean USD bn.
+        ``annual_flows``: one row per year and flow (exports, imports, balance and,
+        under the structural law, the country's total trade and the partner's share): mean and percentiles.
         """
         import pandas as pd
 
@@ -113,17 +141,23 @@ class Results:
         return frame
 
     def paths_frame(self) -> Any:
-        """Every kept path's annual trade by component as a long ``DataFrame`` (path, year, component, usd_bn)."""
+        """Every kept path's annual trade as a long ``DataFrame`` (path, year, component, direction, usd_bn)."""
         import pandas as pd
 
-        if self.paths_trade is None:
+        if self.paths is None:
             raise ValueError("paths were not kept: run with keep_paths=True (coopsim run --keep-paths)")
-        from .trade import COMPONENTS
-
-        arr = np.asarray(self.paths_trade)
-        paths, years, comps = np.meshgrid(np.arange(arr.shape[0]), self.years, np.arange(len(COMPONENTS)), indexing="ij")
+        arr = np.asarray(self.paths.trade)
+        paths, years, comps, dirs = np.meshgrid(
+            np.arange(arr.shape[0]), self.years, np.arange(len(COMPONENTS)), np.arange(len(DIRECTIONS)), indexing="ij"
+        )
         return pd.DataFrame(
-            {"path": paths.ravel(), "year": years.ravel(), "component": np.array(COMPONENTS)[comps.ravel()], "usd_bn": arr.ravel()}
+            {
+                "path": paths.ravel(),
+                "year": years.ravel(),
+                "component": np.array(COMPONENTS)[comps.ravel()],
+                "direction": np.array(DIRECTIONS)[dirs.ravel()],
+                "usd_bn": arr.ravel(),
+            }
         )
 
     def _repr_html_(self) -> str:
@@ -143,7 +177,7 @@ class Results:
 
     # -- files ----------------------------------------------------------
     def write_data(self, folder: Path) -> list[str]:
-        """Write ``summary.json``, the CSV tables and (if kept) ``paths.npz`` into ``folder``; return the file names."""
+        """Write ``summary.json``, the CSV tables and (if kept) the paths' ``.npy`` files into ``folder``; return the file names."""
         folder = Path(folder)
         names = ["summary.json"]
         (folder / "summary.json").write_text(json.dumps(to_json_ready(self.summary), indent=2) + "\n", encoding="utf-8")
@@ -156,10 +190,11 @@ class Results:
                 writer.writerow(["year", "value_usd_bn"])
                 writer.writerows(self.history)
             names.append("history.csv")
-        if self.paths_trade is not None:
-            # shape (paths, years, components), float64; the years and components are in summary.json
-            np.save(folder / "paths.npy", np.asarray(self.paths_trade), allow_pickle=False)
-            names.append("paths.npy")
+        if self.paths is not None:
+            # float64: trade (paths, years, components, directions), the others (paths, years); years in summary.json
+            for name, array in self.paths._asdict().items():
+                np.save(folder / _PATH_FILES[name], np.asarray(array), allow_pickle=False)
+                names.append(_PATH_FILES[name])
         return names
 
     def save(self, folder: str | Path, *, force: bool = False, figures: bool = True) -> Path:
@@ -220,6 +255,6 @@ class Results:
             with open(folder / "history.csv", newline="", encoding="utf-8") as fh:
                 history = [(int(r["year"]), float(r["value_usd_bn"])) for r in csv.DictReader(fh)]
         paths = None
-        if (folder / "paths.npy").exists():
-            paths = np.load(folder / "paths.npy", mmap_mode="r", allow_pickle=False)
-        return cls(summary=summary, history=history, paths_trade=paths, manifest=manifest)
+        if all((folder / name).exists() for name in _PATH_FILES.values()):
+            paths = TradePaths(*(np.load(folder / _PATH_FILES[name], mmap_mode="r", allow_pickle=False) for name in TradePaths._fields))
+        return cls(summary=summary, history=history, paths=paths, manifest=manifest)

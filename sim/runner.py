@@ -45,7 +45,7 @@ from .results import Results
 from .sampling import draw_path
 from .scenario import LIMITS, Scenario, ScenarioError
 from .statistics import Aggregator, wilson_half_width
-from .trade import COMPONENTS, assemble_chunk
+from .trade import COMPONENTS, DIRECTIONS, TradePaths, assemble_chunk
 
 __all__ = [
     "simulate",
@@ -80,19 +80,20 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> np.ndarray:
+def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> TradePaths:
     """Simulate paths ``start`` to ``stop - 1``.
 
     Returns
     -------
-    ndarray, shape (stop - start, n_years, 4)
-        Annual trade by component (:data:`sim.trade.COMPONENTS`), USD bn.
+    TradePaths
+        Annual trade by component and direction, shape ``(stop - start, n_years, 4, 2)``, USD bn,
+        with the country's total trade and the partner's share (structural law).
     """
     out = []
     for a in range(start, stop, ASSEMBLY_PATHS):
         inputs = [draw_path(scenario, seed, path) for path in range(a, min(a + ASSEMBLY_PATHS, stop))]
         out.append(assemble_chunk(scenario, inputs, [simulate_path(scenario, x) for x in inputs]))
-    return np.concatenate(out, axis=0)
+    return TradePaths.concat(out)
 
 
 CHECKPOINT_IDENTITY = "coopsim-checkpoint.json"
@@ -126,24 +127,25 @@ def open_checkpoint(folder: str | os.PathLike, scenario: Scenario, seed: int) ->
     return path
 
 
-def checkpointed_chunk(scenario: Scenario, seed: int, folder: str, start: int, stop: int) -> np.ndarray:
+def checkpointed_chunk(scenario: Scenario, seed: int, folder: str, start: int, stop: int) -> TradePaths:
     """:func:`simulate_chunk`, read from the checkpoint folder when an earlier run finished it, else run and kept there.
 
     A chunk file is written under a temporary name and renamed, so a kill
     leaves either the whole chunk or none of it.
     """
-    target = Path(folder) / f"chunk_{start:012d}_{stop:012d}.npy"
+    target = Path(folder) / f"chunk_{start:012d}_{stop:012d}.npz"
     if target.is_file():
         try:
-            return np.load(target, allow_pickle=False)
-        except (OSError, ValueError):
+            with np.load(target, allow_pickle=False) as kept:
+                return TradePaths(*(kept[name] for name in TradePaths._fields))
+        except (OSError, ValueError, KeyError):
             pass  # an unreadable chunk is simply run again
-    trade = simulate_chunk(scenario, seed, start, stop)
+    paths = simulate_chunk(scenario, seed, start, stop)
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     with open(partial, "wb") as fh:
-        np.save(fh, trade, allow_pickle=False)
+        np.savez(fh, **paths._asdict())
     os.replace(partial, target)
-    return trade
+    return paths
 
 
 def chunk_ranges(paths: int | None, chunk: int = CHUNK_PATHS) -> Iterator[tuple[int, int]]:
@@ -383,22 +385,27 @@ def _interactive() -> bool:
 
 
 class _PathStore:
-    """Every path's annual trade, written to a memory-mapped temporary file as chunks arrive.
+    """Every path's annual trade, written to memory-mapped temporary files as chunks arrive.
 
-    The file is unlinked as soon as it is mapped: it takes disk space only while
+    Each file is unlinked as soon as it is mapped: it takes disk space only while
     the array lives, and nothing is left behind however the process ends.
     """
 
     def __init__(self, capacity: int, n_years: int):
-        with tempfile.NamedTemporaryFile(prefix="coopsim-paths-", suffix=".npy") as fh:
-            self.array = np.lib.format.open_memmap(fh.name, mode="w+", dtype=np.float64, shape=(capacity, n_years, len(COMPONENTS)))
+        shapes = ((capacity, n_years, len(COMPONENTS), len(DIRECTIONS)), (capacity, n_years), (capacity, n_years))
+        self.arrays = []
+        for shape in shapes:
+            with tempfile.NamedTemporaryFile(prefix="coopsim-paths-", suffix=".npy") as fh:
+                self.arrays.append(np.lib.format.open_memmap(fh.name, mode="w+", dtype=np.float64, shape=shape))
 
-    def write(self, start: int, stop: int, trade: np.ndarray) -> None:
-        self.array[start:stop] = trade
+    def write(self, start: int, stop: int, paths: TradePaths) -> None:
+        for array, part in zip(self.arrays, paths, strict=True):
+            array[start:stop] = part
 
-    def result(self, paths: int) -> np.ndarray:
-        self.array.flush()
-        return self.array[:paths]
+    def result(self, paths: int) -> TradePaths:
+        for array in self.arrays:
+            array.flush()
+        return TradePaths(*(array[:paths] for array in self.arrays))
 
 
 def package_versions() -> dict[str, str]:
@@ -424,8 +431,12 @@ def run_summary(scenario: Scenario, agg: Aggregator, seed: int) -> dict[str, Any
         "reporter": scenario.trade.measured_by,
         "simulated_reporter": scenario.trade.reporter,
         "target_usd_bn": scenario.trade.target_usd_bn,
+        "target_flow": scenario.trade.target_flow,
+        "organic_law": scenario.organic_law,
         "base_year": scenario.trade.base_year,
         "base_usd_bn": scenario.trade.base_usd_bn,
+        "base_exports_usd_bn": scenario.trade.base_exports_usd_bn,
+        "observation": scenario.observation.to_dict() if scenario.observation else None,
         "years": [str(y) for y in scenario.years],
         **agg.summary(),
     }
@@ -480,8 +491,8 @@ def simulate(
     max_paths : int
         Cap on paths with ``precision``.
     keep_paths : bool
-        Keep every path's annual trade by component in ``Results.paths_trade``
-        (memory-mapped from a temporary file), shape ``(paths, n_years, 4)``.
+        Keep every path's annual trade in ``Results.paths`` (a :class:`~sim.trade.TradePaths`
+        memory-mapped from temporary files; trade of shape ``(paths, n_years, 4, 2)``).
     progress : bool, optional
         Show a progress bar; default: when stderr is a terminal or in a notebook.
     checkpoint : path, optional
@@ -505,15 +516,15 @@ def simulate(
         check_path_count(scenario, total, "--paths")
     workers = default_workers() if workers is None else workers
 
-    agg = Aggregator(scenario.years, scenario.trade.target_usd_bn)
+    agg = Aggregator(scenario.years, scenario.trade.target_usd_bn, scenario.trade.target_flow)
     store = _PathStore(total or max_paths, len(scenario.years)) if keep_paths else None
     cap = total or max_paths
     bar = ProgressBar(total, progress, scenario.name)
 
-    def on_chunk(start: int, stop: int, trade: np.ndarray) -> bool:
-        agg.add(trade)
+    def on_chunk(start: int, stop: int, paths: TradePaths) -> bool:
+        agg.add(paths)
         if store is not None:
-            store.write(start, stop, trade)
+            store.write(start, stop, paths)
         bar.update(stop - start)
         if precision is not None:
             return agg.precision_met(precision) or agg.paths >= cap
@@ -556,11 +567,11 @@ def simulate(
     history_file = scenario.history_path()
     history = load_history(history_file, scenario.trade.measured_by) if history_file is not None else []
     kept = store.result(agg.paths) if store is not None else None
-    return Results(summary=summary, history=history, paths_trade=kept, manifest=manifest)
+    return Results(summary=summary, history=history, paths=kept, manifest=manifest)
 
 
-def run_paths(scenario: Scenario, paths: int, seed: int, workers: int = 1, dask: Any = None) -> np.ndarray:
-    """Every path's annual trade by component, in path order, shape ``(paths, n_years, 4)`` USD bn.
+def run_paths(scenario: Scenario, paths: int, seed: int, workers: int = 1, dask: Any = None) -> TradePaths:
+    """Every path's annual trade, in path order (trade of shape ``(paths, n_years, 4, 2)``, USD bn).
 
     For tests and small studies: the whole array is kept in memory.
     """
@@ -569,13 +580,13 @@ def run_paths(scenario: Scenario, paths: int, seed: int, workers: int = 1, dask:
         return paths_on(executor, slots, scenario, paths, seed)
 
 
-def paths_on(executor: Executor, slots: int, scenario: Scenario, paths: int, seed: int) -> np.ndarray:
+def paths_on(executor: Executor, slots: int, scenario: Scenario, paths: int, seed: int) -> TradePaths:
     """As :func:`run_paths`, on an executor that is already open (for studies that run many variants)."""
-    parts: list[np.ndarray] = []
+    parts: list[TradePaths] = []
 
-    def keep(start: int, stop: int, trade: np.ndarray) -> bool:
-        parts.append(trade)
+    def keep(start: int, stop: int, chunk: TradePaths) -> bool:
+        parts.append(chunk)
         return False
 
     stream_chunks(executor, slots, simulate_chunk, (scenario, seed), chunk_ranges(paths), keep)
-    return np.concatenate(parts, axis=0)
+    return TradePaths.concat(parts)

@@ -28,9 +28,9 @@ import numpy as np
 from scipy import special
 
 from .distributions import Distribution
-from .scenario import Pipeline, Scenario
+from .scenario import Pipeline, Scenario, ShareLaw
 
-__all__ = ["PathInputs", "PathStreams", "GenericProjects", "FlagshipInputs", "ShockStrikes", "draw_path"]
+__all__ = ["PathInputs", "PathStreams", "GenericProjects", "FlagshipInputs", "ShareInputs", "ShockStrikes", "draw_path", "CONSTANT_SHARE"]
 
 STAGE_CODES = {"operating": 0, "construction": 1, "awaiting_finance": 2}
 """Integer codes of the project stages in :class:`FlagshipInputs`."""
@@ -105,7 +105,8 @@ class FlagshipInputs:
     build_years: np.ndarray
     cancelled: np.ndarray
     import_share: np.ndarray
-    trade_per_capex: np.ndarray
+    exports_per_capex: np.ndarray
+    imports_per_capex: np.ndarray
     ramp_up_years: np.ndarray
     level_uplift: np.ndarray
     growth_uplift: np.ndarray
@@ -121,20 +122,46 @@ class ShockStrikes:
 
 
 @dataclass(frozen=True)
+class ShareInputs:
+    """A share law's draws on one path (logit scale): long-run level, persistence, innovation sd, unit innovations ``(n_years,)``.
+
+    A scenario without the law has ``sd = 0`` and ``persistence = 1``: the share stays where it starts.
+    """
+
+    long_run_logit: float
+    persistence: float
+    sd: float
+    innovations: np.ndarray
+
+
+CONSTANT_SHARE = ShareInputs(0.0, 1.0, 0.0, np.zeros(0))
+"""The draws of a share that stays where it starts (innovations are never read when ``sd`` is 0)."""
+
+
+@dataclass(frozen=True)
 class PathInputs:
     """Every random input of one path.
 
     Attributes
     ----------
     growth_mean, growth_sd : float
-        The path's organic growth law (yearly log-growth).
+        The path's growth law (yearly log-growth): of organic turnover under the
+        random-walk law, of the country's total trade under the structural law.
     innovations : ndarray, shape (n_years,)
-        Unit-variance innovations of yearly log-growth.
+        Unit-variance innovations of that yearly log-growth.
+    partner_share : ShareInputs
+        The partner's share of the country's total trade (structural law; constant otherwise).
+    exports_share : ShareInputs
+        The exports share of organic turnover.
+    rest_of_year_z : float
+        A standard normal draw for the unobserved months of a partly observed first year.
     rest_of_year_log_growth : float
-        Log-growth of the unobserved months of a partly observed first year (nan if none).
+        Their log-growth when the scenario gives its law (nan: the default, built from ``rest_of_year_z``).
+    revision_log : float
+        Log revision of the preliminary observed value (0 when taken as final).
     capacity_usd_bn : ndarray, shape (n_financiers, n_years)
         Lending capacity added at the start of each simulated year.
-    sector_import_share, sector_trade_per_capex : ndarray, shape (n_sectors,)
+    sector_import_share, sector_exports_per_capex, sector_imports_per_capex : ndarray, shape (n_sectors,)
         Sector coefficients drawn for this path.
     generic : GenericProjects
     flagships : FlagshipInputs
@@ -149,10 +176,15 @@ class PathInputs:
     growth_mean: float
     growth_sd: float
     innovations: np.ndarray
+    partner_share: ShareInputs
+    exports_share: ShareInputs
+    rest_of_year_z: float
     rest_of_year_log_growth: float
+    revision_log: float
     capacity_usd_bn: np.ndarray
     sector_import_share: np.ndarray
-    sector_trade_per_capex: np.ndarray
+    sector_exports_per_capex: np.ndarray
+    sector_imports_per_capex: np.ndarray
     generic: GenericProjects
     flagships: FlagshipInputs
     measure_effect_usd_bn: np.ndarray
@@ -253,22 +285,20 @@ def _generic_projects(s: Scenario, streams: PathStreams, n_years: int) -> Generi
     )
 
 
-def _flagships(s: Scenario, streams: PathStreams, import_share: np.ndarray, trade_coef: np.ndarray) -> FlagshipInputs:
+def _flagships(s: Scenario, streams: PathStreams, import_share: np.ndarray, exports_coef: np.ndarray, imports_coef: np.ndarray) -> FlagshipInputs:
     p = s.pipeline
     projects = p.projects if p is not None else []
     f = len(projects)
-    out = {k: np.zeros(f) for k in ("capex", "start", "end", "request", "build", "share", "coef", "ramp", "level", "growth")}
+    out = {k: np.zeros(f) for k in ("capex", "start", "end", "request", "build", "share", "exports", "imports", "ramp", "level", "growth")}
     stage = np.zeros(f, dtype=np.int64)
     financier = np.full(f, -1, dtype=np.int64)
     cancelled = np.zeros(f, dtype=bool)
-    if f == 0:
-        pass
     financier_names = list(s.portfolio.financiers) if s.portfolio else []
     sector_names = list(p.sectors) if p is not None else []
     t0 = float(s.start_year)
     for j, proj in enumerate(projects):
-        # fixed layout of uniforms: capex, timing, delay flag, delay length, cancel, share, coef, level, growth
-        u = streams(f"project:{proj.name}").random(9)
+        # fixed layout of uniforms: capex, timing, delay flag, delay length, cancel, share, exports, level, growth, imports
+        u = streams(f"project:{proj.name}").random(10)
         sec = sector_names.index(proj.sector)
         sector = p.sectors[proj.sector]  # type: ignore[union-attr]
         stage[j] = STAGE_CODES[proj.stage]
@@ -286,7 +316,8 @@ def _flagships(s: Scenario, streams: PathStreams, import_share: np.ndarray, trad
             out["request"][j] = math.nan
         cancelled[j] = u[4] < proj.cancel_probability
         out["share"][j] = _ppf(proj.construction_import_share, u[5]) if proj.construction_import_share is not None else import_share[sec]
-        out["coef"][j] = _ppf(proj.trade_per_capex_per_year, u[6]) if proj.trade_per_capex_per_year is not None else trade_coef[sec]
+        out["exports"][j] = _ppf(proj.exports_per_capex_per_year, u[6]) if proj.exports_per_capex_per_year is not None else exports_coef[sec]
+        out["imports"][j] = _ppf(proj.imports_per_capex_per_year, u[9]) if proj.imports_per_capex_per_year is not None else imports_coef[sec]
         out["ramp"][j] = proj.ramp_up_years if proj.ramp_up_years is not None else sector.ramp_up_years
         out["level"][j] = _ppf(proj.trade_level_uplift, u[7])
         out["growth"][j] = _ppf(proj.trade_growth_uplift, u[8])
@@ -300,7 +331,8 @@ def _flagships(s: Scenario, streams: PathStreams, import_share: np.ndarray, trad
         build_years=out["build"],
         cancelled=cancelled,
         import_share=out["share"],
-        trade_per_capex=out["coef"],
+        exports_per_capex=out["exports"],
+        imports_per_capex=out["imports"],
         ramp_up_years=out["ramp"],
         level_uplift=out["level"],
         growth_uplift=out["growth"],
@@ -308,7 +340,7 @@ def _flagships(s: Scenario, streams: PathStreams, import_share: np.ndarray, trad
 
 
 def _shocks(s: Scenario, streams: PathStreams, n_years: int) -> ShockStrikes:
-    first = s.trade.observed.months / 12.0 if s.trade.observed else 0.0
+    first = s.observation.months / 12.0 if s.observation else 0.0
     times, depths, recoveries = [], [], []
     for shock in s.shocks:
         u = streams(f"shock:{shock.name}").random((n_years, 4))
@@ -338,6 +370,19 @@ def _reporter_log_ratio(s: Scenario, streams: PathStreams, n_years: int) -> np.n
     return _ppf(gap.mean, u[0]) + _ppf(gap.sd, u[1]) * special.ndtri(u[2:])
 
 
+def _share(law: ShareLaw | None, streams: PathStreams, entity: str, n_years: int) -> ShareInputs:
+    """A share law's per-path parameters and yearly unit innovations (layout: long run, persistence, sd, innovations)."""
+    if law is None:
+        return CONSTANT_SHARE
+    u = streams(entity).random(3 + n_years)
+    return ShareInputs(
+        long_run_logit=float(special.logit(_ppf(law.long_run, u[0]))),
+        persistence=_ppf(law.persistence, u[1]),
+        sd=_ppf(law.sd, u[2]),
+        innovations=special.ndtri(u[3:]),
+    )
+
+
 def draw_path(s: Scenario, seed: int, path: int) -> PathInputs:
     """Draw every random input of one path.
 
@@ -351,14 +396,14 @@ def draw_path(s: Scenario, seed: int, path: int) -> PathInputs:
     """
     n_years = len(s.years)
     streams = PathStreams(seed, path)
-    g = s.trade.growth
-    u = streams("trade.growth").random(3 + n_years)
-    growth_sd = _ppf(g.sd, u[1])
-    rest = math.nan
+    structural = s.trade.structural
+    # the growth law: of organic turnover (random walk) or of the country's total trade (structural)
+    g = structural.total_growth if structural is not None else s.trade.growth
+    assert g is not None
+    u = streams("trade.structural.total_growth" if structural is not None else "trade.growth").random(3 + n_years)
     obs = s.trade.observed
-    if obs is not None:
-        rest_dist = obs.rest_of_year_log_growth
-        rest = _ppf(rest_dist, u[2]) if rest_dist is not None else math.log1p(obs.growth) + growth_sd * float(special.ndtri(u[2]))
+    rest_dist = obs.rest_of_year_log_growth if obs is not None else None
+    revision = obs.revision_sd * float(special.ndtri(streams("trade.observed").random())) if obs is not None and obs.revision_sd > 0 else 0.0
 
     financiers = list(s.portfolio.financiers.items()) if s.portfolio else []
     capacity = np.zeros((len(financiers), n_years))
@@ -367,12 +412,14 @@ def draw_path(s: Scenario, seed: int, path: int) -> PathInputs:
 
     p = s.pipeline
     sectors = list(p.sectors.items()) if p is not None else []
-    share = np.zeros(len(sectors))
-    coef = np.zeros(len(sectors))
+    coefficients = np.zeros((3, len(sectors)))  # construction import share, exports and imports per USD of capex
     for k, (name, sector) in enumerate(sectors):
-        us = streams(f"sector:{name}").random(2)
-        share[k] = _ppf(sector.construction_import_share, us[0])
-        coef[k] = _ppf(sector.trade_per_capex_per_year, us[1])
+        us = streams(f"sector:{name}").random(3)
+        coefficients[:, k] = [
+            _ppf(sector.construction_import_share, us[0]),
+            _ppf(sector.exports_per_capex_per_year, us[1]),
+            _ppf(sector.imports_per_capex_per_year, us[2]),
+        ]
 
     if p is not None:
         generic = _generic_projects(s, streams, n_years)
@@ -384,14 +431,19 @@ def draw_path(s: Scenario, seed: int, path: int) -> PathInputs:
     return PathInputs(
         path=path,
         growth_mean=_ppf(g.mean, u[0]),
-        growth_sd=growth_sd,
+        growth_sd=_ppf(g.sd, u[1]),
         innovations=_innovations(u[3:], g.df),
-        rest_of_year_log_growth=rest,
+        partner_share=_share(structural.share if structural is not None else None, streams, "trade.structural.share", n_years),
+        exports_share=_share(s.trade.exports_share, streams, "trade.exports_share", n_years),
+        rest_of_year_z=float(special.ndtri(u[2])),
+        rest_of_year_log_growth=_ppf(rest_dist, u[2]) if rest_dist is not None else math.nan,
+        revision_log=revision,
         capacity_usd_bn=capacity,
-        sector_import_share=share,
-        sector_trade_per_capex=coef,
+        sector_import_share=coefficients[0],
+        sector_exports_per_capex=coefficients[1],
+        sector_imports_per_capex=coefficients[2],
         generic=generic,
-        flagships=_flagships(s, streams, share, coef),
+        flagships=_flagships(s, streams, *coefficients),
         measure_effect_usd_bn=effects.reshape(len(s.measures)),
         shocks=_shocks(s, streams, n_years),
         reporter_log_ratio=_reporter_log_ratio(s, streams, n_years),

@@ -24,6 +24,7 @@ import math
 import re
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -82,7 +83,7 @@ MAX_MONEY_USD_BN = 100_000.0
 """Largest amount accepted anywhere (USD bn, at the 99.9th percentile of a distribution): beyond any real trade flow."""
 
 
-def _within(lo: float, hi: float, *, lo_open: bool = False, what: str = "", cap: float | None = None) -> Any:
+def _within(lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False, what: str = "", cap: float | None = None) -> Any:
     """Validator: every value the distribution can take lies in the range (and its 99.9th percentile below ``cap``)."""
 
     def check(d: Distribution) -> Distribution:
@@ -90,9 +91,11 @@ def _within(lo: float, hi: float, *, lo_open: bool = False, what: str = "", cap:
             raise ValueError(f"must be at most {cap:,.0f}{what} (got {d.describe()})")
         a, b = d.support()
         bad_lo = a < lo or (lo_open and a == lo and d.attains_min)
-        if bad_lo or b > hi:
+        bad_hi = b > hi or (hi_open and b == hi and d.attains_max)
+        if bad_lo or bad_hi:
             lo_s = f"> {lo:g}" if lo_open else f">= {lo:g}"
-            rng = lo_s if math.isinf(hi) else f"{lo_s} and <= {hi:g}"
+            hi_s = f"< {hi:g}" if hi_open else f"<= {hi:g}"
+            rng = lo_s if math.isinf(hi) else f"{lo_s} and {hi_s}"
             got = d.describe()
             hint = "" if d.is_fixed else " for every value the distribution can take"
             raise ValueError(f"must be {rng}{hint}{what} (got {got})")
@@ -121,6 +124,8 @@ def _plausible(lo: float, hi: float, what: str = "") -> Any:
 Money = Annotated[Uncertain, _within(0.0, math.inf, what=" (USD bn)", cap=MAX_MONEY_USD_BN)]
 PositiveMoney = Annotated[Uncertain, _within(0.0, math.inf, lo_open=True, what=" (USD bn)", cap=MAX_MONEY_USD_BN)]
 Share = Annotated[Uncertain, _within(0.0, 1.0)]
+OpenShare = Annotated[Uncertain, _within(0.0, 1.0, lo_open=True, hi_open=True)]
+FlowPerCapex = Annotated[Uncertain, _plausible(-10.0, 10.0)]
 Years = Annotated[Uncertain, _within(0.0, math.inf)]
 PositiveYears = Annotated[Uncertain, _within(0.0, math.inf, lo_open=True)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -136,10 +141,10 @@ class _Table(BaseModel):
 
 
 class Growth(_Table):
-    """``[trade.growth]``: the organic growth law of yearly log-growth."""
+    """``[trade.growth]``: a growth law of yearly log-growth (of organic turnover here; of total trade in `[trade.structural.total_growth]`)."""
 
     mean: Annotated[Uncertain, _plausible(-1.0, 1.0)] = Field(
-        description="Mean yearly log-growth of organic trade (0.10 = about +10.5% a year). A distribution is drawn once per path (parameter uncertainty)."
+        description="Mean yearly log-growth (0.10 = about +10.5% a year). A distribution is drawn once per path (parameter uncertainty)."
     )
     sd: Annotated[Uncertain, _within(0.0, 5.0)] = Field(
         description="Standard deviation of yearly log-growth around the mean. A distribution is drawn once per path."
@@ -158,15 +163,72 @@ class Growth(_Table):
     )
 
 
-class Observed(_Table):
-    """``[trade.observed]``: a partly observed first year."""
+class ShareLaw(_Table):
+    """``[trade.structural.share]``: a share in (0, 1) that reverts to a long-run level on the logit scale.
 
-    year: int = Field(description="The partly observed year; must be `base_year + 1`.")
-    months: int = Field(ge=1, le=11, description="Months observed, from January (1 to 11).")
-    growth: float = Field(gt=-1.0, le=10.0, description="Year-on-year growth of the observed months (0.23 = +23%).")
+    With ``z = ln(share / (1 - share))``: ``z(y) = zbar + persistence * (z(y - 1) - zbar) + sd * e(y)``,
+    ``zbar`` the logit of ``long_run``, ``e`` independent standard normal.
+    """
+
+    long_run: OpenShare = Field(description="Long-run level of the share, in (0, 1). A distribution is drawn once per path.")
+    persistence: Annotated[Uncertain, _within(0.0, 0.99)] = Field(
+        default=0.0,
+        description="Share of last year's deviation from the long run (on the logit scale) that remains a year later, in [0, 0.99]; 0 reverts at once. A distribution is drawn once per path.",
+    )
+    sd: Annotated[Uncertain, _within(0.0, 5.0)] = Field(
+        description="Standard deviation of the yearly innovation of the share's logit. A distribution is drawn once per path."
+    )
+
+
+class ExportsShare(ShareLaw):
+    """``[trade.exports_share]``: the country's exports as a share of organic turnover (a share law).
+
+    Starts from ``base_exports_usd_bn / base_usd_bn``. Omit the table to keep that share constant.
+    """
+
+    correlation: float = Field(
+        default=0.0,
+        ge=-1.0,
+        le=1.0,
+        description="Correlation of the share's yearly innovation with the innovation of organic turnover growth (negative: years of fast growth are import-led).",
+    )
+
+
+class Structural(_Table):
+    """``[trade.structural]``: organic turnover as the country's trade with all partners times the partner's share of it."""
+
+    total_base_usd_bn: float = Field(
+        gt=0.0, le=1e6, description="The country's trade turnover with all partners in the base year, USD bn (the reporter's statistics)."
+    )
+    total_growth: Growth = Field(description="The growth law of the country's total trade (the keys of `[trade.growth]`).")
+    share: ShareLaw = Field(description="The partner's share of the country's total trade; starts from `base_usd_bn / total_base_usd_bn`.")
+
+
+class Observed(_Table):
+    """``[trade.observed]``: a partly observed first year, from a CSV of partial-year figures or given inline."""
+
+    file: str | None = Field(
+        default=None,
+        max_length=500,
+        description="CSV of partial-year figures (`year,months,value_usd_bn,yoy_growth,reporter,status,...`), relative to the scenario file. The row for the first simulated year of the scenario's `reporter` with the most months is used; none, no observation.",
+    )
+    year: int | None = Field(default=None, description="Inline form: the partly observed year; must be `base_year + 1`.")
+    months: int | None = Field(default=None, ge=1, le=11, description="Inline form: months observed, from January (1 to 11).")
+    value_usd_bn: float | None = Field(
+        default=None, gt=0.0, le=1e6, description="Inline form: trade turnover over those months, all components, USD bn."
+    )
+    yoy_growth: float | None = Field(
+        default=None, gt=-1.0, le=10.0, description="Inline form: growth over the same months a year before (0.23 = +23%)."
+    )
+    revision_sd: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Standard deviation of the log revision of the preliminary observed value (drawn per path); 0 takes it as final.",
+    )
     rest_of_year_log_growth: Annotated[Uncertain, _plausible(-3.0, 3.0)] | None = Field(
         default=None,
-        description="Log-growth of the unobserved months over the same months a year before. Default: normal around log(1 + growth) with the growth law's `sd`.",
+        description="Log-growth of organic trade in the unobserved months over the same months a year before. Default: normal around the observed months' organic log-growth with the organic law's yearly sd.",
     )
 
 
@@ -197,7 +259,15 @@ class Trade(_Table):
     )
     base_year: int = Field(ge=1950, le=2200, description="Last complete year of data; simulated years start the year after.")
     base_usd_bn: float = Field(gt=0.0, le=1e6, description="Trade turnover in the base year, USD bn.")
-    target_usd_bn: float = Field(gt=0.0, le=1e6, description="Annual trade turnover to reach, USD bn.")
+    base_exports_usd_bn: float = Field(
+        gt=0.0,
+        le=1e6,
+        description="The country's exports to the partner in the base year, USD bn; imports are `base_usd_bn` less this.",
+    )
+    target_usd_bn: float = Field(gt=0.0, le=1e6, description="Annual trade to reach, USD bn (of `target_flow`).")
+    target_flow: Literal["turnover", "exports", "imports"] = Field(
+        default="turnover", description="Which flow the target is on: `turnover` (exports plus imports), `exports` or `imports`."
+    )
     history: str | None = Field(
         default=None,
         max_length=500,
@@ -208,7 +278,15 @@ class Trade(_Table):
         max_length=40,
         description="Whose figure must reach the target, and the basis of every reported trade figure. Default: `reporter`. Another reporter needs `[trade.reporter_gap]` for it: the simulated figure is converted year by year.",
     )
-    growth: Growth = Field(description="The organic growth law.")
+    growth: Growth | None = Field(
+        default=None, description="Organic law 1, a random walk with drift of organic turnover; give this or `structural`."
+    )
+    structural: Structural | None = Field(
+        default=None, description="Organic law 2, the country's total trade times the partner's share of it; give this or `growth`."
+    )
+    exports_share: ExportsShare | None = Field(
+        default=None, description="The law of the exports share of organic turnover; omit to keep the base year's share."
+    )
     observed: Observed | None = Field(default=None, description="A partly observed first year, if any.")
     reporter_gap: ReporterGap | None = Field(
         default=None, description="The gap between `reporter`'s figure and another reporter's, for `target_reporter`."
@@ -272,8 +350,11 @@ class Sector(_Table):
     construction_import_share: Share = Field(
         description="Share of capex imported from the partner during construction, spread evenly over the build. Drawn once per path."
     )
-    trade_per_capex_per_year: Annotated[Uncertain, _plausible(-10.0, 10.0)] = Field(
-        description="Yearly trade flow per USD of capex once operating at full capacity; negative for import substitution. Drawn once per path."
+    exports_per_capex_per_year: FlowPerCapex = Field(
+        description="The country's yearly exports to the partner per USD of capex once operating at full capacity. Drawn once per path."
+    )
+    imports_per_capex_per_year: FlowPerCapex = Field(
+        description="Yearly imports from the partner per USD of capex once operating at full capacity (components, inputs); negative for import substitution (local cars replacing imported ones). Drawn once per path."
     )
     ramp_up_years: float = Field(default=1.0, ge=0.0, le=50.0, description="Years from completion to full operating effect (linear ramp).")
 
@@ -305,9 +386,8 @@ class Project(_Table):
         default=0.0, description="Probability the project is abandoned (no further flows from the start)."
     )
     construction_import_share: Share | None = Field(default=None, description="Overrides the sector's value.")
-    trade_per_capex_per_year: Annotated[Uncertain, _plausible(-10.0, 10.0)] | None = Field(
-        default=None, description="Overrides the sector's value."
-    )
+    exports_per_capex_per_year: FlowPerCapex | None = Field(default=None, description="Overrides the sector's value.")
+    imports_per_capex_per_year: FlowPerCapex | None = Field(default=None, description="Overrides the sector's value.")
     ramp_up_years: float | None = Field(default=None, ge=0.0, le=50.0, description="Overrides the sector's value.")
     trade_level_uplift: Annotated[Uncertain, _within(-1.0, 10.0, lo_open=True)] = Field(
         default=0.0, description="Once operating (after ramp-up), organic trade is multiplied by 1 + this (transport links)."
@@ -353,6 +433,9 @@ class Measure(_Table):
 
     name: Name = Field(description="Identifier; keys the measure's random stream.")
     start: float = Field(ge=1900.0, le=2300.0, description="Decimal year the measure takes effect (2025.42 = early June 2025).")
+    direction: Literal["exports", "imports"] = Field(
+        description="Which flow the measure moves: `exports` (the country's sales to the partner, e.g. phytosanitary access) or `imports`."
+    )
     effect_usd_bn_per_year: Annotated[Uncertain, _plausible(-MAX_MONEY_USD_BN, MAX_MONEY_USD_BN, what=" USD bn")] = Field(
         description="Yearly trade added at full effect, USD bn (drawn once per path)."
     )
@@ -376,6 +459,37 @@ class Run(_Table):
     horizon_year: int = Field(ge=1951, description="Last simulated year; at most 100 years after the base year.")
 
 
+@dataclass(frozen=True)
+class Observation:
+    """A partly observed first year, resolved from ``[trade.observed]``.
+
+    Attributes
+    ----------
+    year, months : int
+        The first simulated year and the months observed from January.
+    value_usd_bn : float
+        Trade turnover over those months, all components, in the scenario reporter's figures.
+    yoy_growth : float
+        Growth over the same months of the base year (0.23 = +23%).
+    source : str
+        Where it comes from: ``"file.csv, line N"`` or ``"inline"``.
+    """
+
+    year: int
+    months: int
+    value_usd_bn: float
+    yoy_growth: float
+    source: str
+
+    @property
+    def base_same_months_usd_bn(self) -> float:
+        """Turnover in the same months of the base year implied by the published pair, ``value / (1 + yoy_growth)``."""
+        return self.value_usd_bn / (1.0 + self.yoy_growth)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"year": self.year, "months": self.months, "value_usd_bn": self.value_usd_bn, "yoy_growth": self.yoy_growth, "source": self.source}
+
+
 class Scenario(_Table):
     """A validated scenario. Build with :func:`load_scenario` or :func:`scenario_from_dict`."""
 
@@ -392,6 +506,7 @@ class Scenario(_Table):
     _sha256: str = PrivateAttr(default="")
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
     _base_dir: Path | None = PrivateAttr(default=None)
+    _observation: Observation | None = PrivateAttr(default=None)
 
     # -- identity -------------------------------------------------------
     @property
@@ -414,12 +529,25 @@ class Scenario(_Table):
         """Simulated calendar years, ``start_year`` to ``horizon_year``."""
         return list(range(self.start_year, self.run.horizon_year + 1))
 
+    @property
+    def organic_law(self) -> Literal["random_walk", "structural"]:
+        """Which organic law the scenario uses: ``[trade.growth]`` or ``[trade.structural]``."""
+        return "structural" if self.trade.structural is not None else "random_walk"
+
+    @property
+    def observation(self) -> Observation | None:
+        """The partly observed first year, resolved from ``[trade.observed]`` (None if there is none)."""
+        return self._observation
+
     def history_path(self) -> Path | None:
         """The history CSV resolved relative to the scenario file (None if not set)."""
-        if self.trade.history is None:
+        return self._relative(self.trade.history)
+
+    def _relative(self, name: str | None) -> Path | None:
+        if name is None:
             return None
         base = self._base_dir if self._base_dir is not None else Path.cwd()
-        return (base / self.trade.history).resolve()
+        return (base / name).resolve()
 
     # -- variants -------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -506,6 +634,9 @@ def load_scenario(path: str | Path) -> Scenario:
     digest = hashlib.sha256()
     raw = _read_with_extends(p, str(path), digest, chain=())
     scenario = scenario_from_dict(raw, source=str(path), base_dir=p.resolve().parent)
+    observed = scenario._relative(scenario.trade.observed.file) if scenario.trade.observed else None
+    if observed is not None:
+        digest.update(observed.read_bytes())  # the observation changes the results: it is part of the scenario's identity
     scenario._sha256 = digest.hexdigest()
     return scenario
 
@@ -538,9 +669,11 @@ def _read_with_extends(p: Path, label: str, digest: Any, chain: tuple[Path, ...]
     raw, data = _read_toml(p, label)
     digest.update(data)
     trade = raw.get("trade")
-    if isinstance(trade, dict) and isinstance(trade.get("history"), str) and chain:
-        # a history path is relative to the file that names it, also when that file is extended
-        trade["history"] = str((p.resolve().parent / trade["history"]).resolve())
+    if isinstance(trade, dict) and chain:
+        # a file path is relative to the file that names it, also when that file is extended
+        for table, key in ((trade, "history"), (trade.get("observed"), "file")):
+            if isinstance(table, dict) and isinstance(table.get(key), str):
+                table[key] = str((p.resolve().parent / table[key]).resolve())
     parent = raw.pop("extends", None)
     removals = raw.pop("remove", [])
     if not isinstance(removals, list) or not all(isinstance(r, str) for r in removals):
@@ -631,8 +764,54 @@ def scenario_from_dict(raw: Mapping[str, Any], *, source: str = "<scenario>", ba
     scenario._raw = raw
     scenario._base_dir = base_dir
     _check_history(scenario, source)
-    scenario._sha256 = hashlib.sha256(repr(sorted(_flatten(raw))).encode()).hexdigest()
+    scenario._observation = _resolve_observation(scenario, source)
+    identity = repr(sorted(_flatten(raw))) + repr(scenario._observation)
+    scenario._sha256 = hashlib.sha256(identity.encode()).hexdigest()
     return scenario
+
+
+def _resolve_observation(scenario: Scenario, source: str) -> Observation | None:
+    """The partly observed first year from ``[trade.observed]``: its file's best row, or the inline values."""
+    from .history import HistoryError, load_partial_year
+
+    obs, trade = scenario.trade.observed, scenario.trade
+    if obs is None:
+        return None
+    if obs.file is None:
+        found = Observation(scenario.start_year, obs.months, obs.value_usd_bn, obs.yoy_growth, "inline")  # type: ignore[arg-type]
+        key = "trade.observed.value_usd_bn"
+    else:
+        key = "trade.observed.file"
+        path = scenario._relative(obs.file)
+        try:
+            if path is None or not path.is_file():
+                raise ScenarioError(source, [(key, f"file not found: {path} (paths are relative to the scenario file)")])
+            row = load_partial_year(path, scenario.start_year, trade.reporter)
+        except (ValueError, OSError) as exc:
+            if isinstance(exc, ScenarioError):
+                raise
+            reason = str(exc).split(": ", 1)[-1] if isinstance(exc, HistoryError) else f"not a usable file path ({exc.__class__.__name__})"
+            raise ScenarioError(source, [(key, _one_line(reason))]) from None
+        if row is None:
+            return None
+        where = f"{path.name}, line {row.line}"
+        if not 1 <= row.months <= 11:
+            raise ScenarioError(source, [(key, f"{where}: months must be 1 to 11 (got {row.months}); a whole year belongs in the base year")])
+        if not (row.value_usd_bn > 0 and row.yoy_growth > -1 and math.isfinite(row.value_usd_bn) and math.isfinite(row.yoy_growth)):
+            raise ScenarioError(source, [(key, f"{where}: needs a positive value and a growth above -1")])
+        found = Observation(row.year, row.months, row.value_usd_bn, row.yoy_growth, where)
+    if found.base_same_months_usd_bn >= trade.base_usd_bn:
+        raise ScenarioError(
+            source,
+            [
+                (
+                    key,
+                    f"implies {found.base_same_months_usd_bn:.4g} USD bn in the first {found.months} months of {trade.base_year} "
+                    f"(value / (1 + yoy_growth)), not less than the whole year's trade.base_usd_bn = {trade.base_usd_bn:g}",
+                )
+            ],
+        )
+    return found
 
 
 def _check_history(scenario: Scenario, source: str) -> None:
@@ -713,6 +892,13 @@ def _render_loc(loc: tuple[Any, ...], raw: Any) -> str:
     return ".".join(parts).replace(".[", "[")
 
 
+_RENAMED = {
+    "trade_per_capex_per_year": "replaced by exports_per_capex_per_year and imports_per_capex_per_year: every operating flow has a direction",
+    "observed.growth": "renamed yoy_growth; give it with value_usd_bn (the published level of the observed months) and months, or use file",
+}
+"""Keys of earlier scenario formats, with what replaced them."""
+
+
 def _describe_error(err: Mapping[str, Any], raw: Any) -> tuple[str, str]:
     loc = tuple(err.get("loc", ()))
     key = _render_loc(loc, raw)
@@ -721,6 +907,9 @@ def _describe_error(err: Mapping[str, Any], raw: Any) -> tuple[str, str]:
     value = err.get("input")
     got = _show(value)
     if kind == "extra_forbidden":
+        renamed = _RENAMED.get(str(loc[-1])) or _RENAMED.get(".".join(str(p) for p in loc[-2:]))
+        if renamed:
+            return key, renamed
         model = _model_at(loc[:-1])
         allowed = list(model.model_fields) if model else []
         return key, f"unknown key{_suggest(str(loc[-1]), allowed)}"
@@ -799,9 +988,7 @@ def _check_consistency(s: Scenario) -> list[tuple[str, str]]:
                     f"must be trade.reporter = '{s.trade.reporter}' or trade.reporter_gap.reporter = '{gap.reporter}' (got '{target}')",
                 )
             )
-    obs = s.trade.observed
-    if obs is not None and obs.year != base + 1:
-        problems.append(("trade.observed.year", f"must be the first simulated year, trade.base_year + 1 = {base + 1} (got {obs.year})"))
+    problems += _trade_law_problems(s)
 
     financiers = set(s.portfolio.financiers) if s.portfolio else set()
     if s.pipeline is None:
@@ -897,6 +1084,49 @@ def _check_consistency(s: Scenario) -> list[tuple[str, str]]:
     return problems
 
 
+def _trade_law_problems(s: Scenario) -> list[tuple[str, str]]:
+    """The organic law, the base split and the observed year."""
+    problems: list[tuple[str, str]] = []
+    t = s.trade
+    if t.growth is None and t.structural is None:
+        problems.append(
+            (
+                "trade",
+                "needs an organic law: [trade.growth] (a random walk of organic turnover) or [trade.structural] "
+                "(the country's total trade times the partner's share)",
+            )
+        )
+    if t.growth is not None and t.structural is not None:
+        problems.append(("trade.structural", 'and [trade.growth] are both given; keep one organic law (a variant can remove = ["trade.growth"])'))
+    if t.base_exports_usd_bn >= t.base_usd_bn:
+        problems.append(
+            ("trade.base_exports_usd_bn", f"must be less than trade.base_usd_bn = {t.base_usd_bn:g}: imports are the rest (got {t.base_exports_usd_bn:g})")
+        )
+    if t.structural is not None and t.structural.total_base_usd_bn <= t.base_usd_bn:
+        problems.append(
+            (
+                "trade.structural.total_base_usd_bn",
+                f"must exceed trade.base_usd_bn = {t.base_usd_bn:g}: the partner's trade is part of the country's total (got {t.structural.total_base_usd_bn:g})",
+            )
+        )
+    obs = t.observed
+    if obs is None:
+        return problems
+    inline = {"months": obs.months, "value_usd_bn": obs.value_usd_bn, "yoy_growth": obs.yoy_growth}
+    given = [k for k, v in inline.items() if v is not None]
+    if obs.file is not None:
+        for key in given + (["year"] if obs.year is not None else []):
+            problems.append((f"trade.observed.{key}", "give trade.observed.file or the inline values (months, value_usd_bn, yoy_growth), not both"))
+    else:
+        for key in (k for k, v in inline.items() if v is None):
+            problems.append((f"trade.observed.{key}", "required key is missing (or give trade.observed.file)"))
+        if obs.year is not None and obs.year != s.start_year:
+            problems.append(
+                ("trade.observed.year", f"must be the first simulated year, trade.base_year + 1 = {s.start_year} (got {obs.year})")
+            )
+    return problems
+
+
 def _project_count_problems(s: Scenario) -> list[tuple[str, str]]:
     """Refuse, before any work, pipelines that would draw more generic projects a path than the limit."""
     p = s.pipeline
@@ -938,6 +1168,9 @@ def key_reference() -> str:
         ("top level", Scenario),
         ("[trade]", Trade),
         ("[trade.growth]", Growth),
+        ("[trade.structural]", Structural),
+        ("[trade.structural.share]", ShareLaw),
+        ("[trade.exports_share]", ExportsShare),
         ("[trade.observed]", Observed),
         ("[trade.reporter_gap]", ReporterGap),
         ("[portfolio]", Portfolio),

@@ -70,7 +70,7 @@ def evaluate_rows(base: Scenario, levers: Sequence[Lever], settings: np.ndarray,
     for row, (setting, path) in enumerate(zip(settings, paths, strict=True)):
         s = base.replace({lev.path: lev.change(base, x) for lev, x in zip(levers, setting, strict=True)})
         x = draw_path(s, seed, int(path))
-        total = assemble_chunk(s, [x], [simulate_path(s, x)])[0].sum(axis=1)
+        total = assemble_chunk(s, [x], [simulate_path(s, x)]).flow(s.trade.target_flow)[0]
         out[row] = (float(np.any(total[: k + 1] >= s.trade.target_usd_bn)), total[k])
     return out
 
@@ -91,7 +91,7 @@ def discovery_features(s: Scenario, seed: int, year: int, start: int, stop: int)
     mix = np.array([s.pipeline.sector_mix.get(n, 0.0) for n in s.pipeline.sectors]) if s.pipeline else np.empty(0)
     names = [f"realised organic growth to {year} (log a year)", f"financing capacity to {year} (USD bn a year)"]
     if mix.sum() > 0:
-        names.append("trade per USD of capex, mix-weighted")
+        names.append("trade per USD of capex (exports plus imports), mix-weighted")
     names += [f"{s.pipeline.projects[j].name} completion year" for j in links]  # type: ignore[union-attr]
     if s.shocks:
         names.append(f"shocks by {year}")
@@ -99,11 +99,12 @@ def discovery_features(s: Scenario, seed: int, year: int, start: int, stop: int)
     for path in range(start, stop):
         x = draw_path(s, seed, path)
         log = simulate_path(s, x)
-        trade = assemble_chunk(s, [x], [log])[0]
-        total = trade.sum(axis=1)
-        row = [math.log(trade[k, 0] / s.trade.base_usd_bn) / (k + 1), float(x.capacity_usd_bn[:, : k + 1].sum()) / (k + 1)]
+        paths = assemble_chunk(s, [x], [log])
+        organic = paths.by_component[0, k, 0]
+        total = paths.flow(s.trade.target_flow)[0]
+        row = [math.log(organic / s.trade.base_usd_bn) / (k + 1), float(x.capacity_usd_bn[:, : k + 1].sum()) / (k + 1)]
         if mix.sum() > 0:
-            row.append(float(mix @ x.sector_trade_per_capex / mix.sum()))
+            row.append(float(mix @ (x.sector_exports_per_capex + x.sector_imports_per_capex) / mix.sum()))
         row += [min(float(log.flagship_end[j]), horizon) + s.start_year for j in links]
         if s.shocks:
             row.append(float(np.sum(log.shock_time < k + 1)))
@@ -353,7 +354,7 @@ def _tornado_on(executor, slots: int, base: Scenario, levers: Sequence[Lever], y
     k = base.years.index(year)
 
     def reached(s: Scenario) -> np.ndarray:
-        total = paths_on(executor, slots, s, paths, seed).sum(axis=2)
+        total = paths_on(executor, slots, s, paths, seed).flow(s.trade.target_flow)
         return np.any(total[:, : k + 1] >= s.trade.target_usd_bn, axis=1)
 
     baseline = reached(base)

@@ -3,10 +3,11 @@
 * Probabilities are exact counts with 95% Wilson score intervals.
 * Means are exact sums (chunks are added in path order, so the floating-point
   sums are the same for any executor).
-* Quantiles of annual trade come from a :class:`QuantileSketch`: a histogram
+* Quantiles of annual turnover come from a :class:`QuantileSketch`: a histogram
   on a logarithmic grid whose cells are 0.01% wide, so a reported quantile is
   within 0.01% (relative) of the exact sample quantile, and memory does not
-  grow with the number of paths.
+  grow with the number of paths. Exports, imports, the balance (on a mirrored
+  grid for negative values) and the country's total trade use cells 0.1% wide.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .trade import COMPONENTS
+from .trade import COMPONENTS, DIRECTIONS, TradePaths
 
 __all__ = ["Aggregator", "QuantileSketch", "wilson_interval", "wilson_half_width", "QUANTILES", "MIN_PATHS_FOR_PRECISION"]
 
@@ -64,26 +65,37 @@ def wilson_half_width(successes: np.ndarray | int, n: int) -> np.ndarray:
 class QuantileSketch:
     """Quantiles of many values per year from a fine logarithmic histogram.
 
-    Cells span ``[LOW, HIGH)`` USD bn with edges ``LOW * (1 + STEP)**i``; a value
-    below ``LOW`` (or at most zero) falls in an underflow cell, one above
-    ``HIGH`` in an overflow cell, and the exact minimum and maximum are kept.
-    A quantile is interpolated linearly by rank inside its cell, so it lies
-    within ``STEP`` (relative) of the exact sample quantile (numpy's default
+    Cells of magnitude span ``[low, high)`` with edges ``low * (1 + step)**i``;
+    a magnitude below ``low`` falls in a central cell, one above ``high`` in an
+    overflow cell, and the exact minimum and maximum are kept. With
+    ``signed=True`` negative values get mirrored cells (for a trade balance);
+    otherwise every value below ``low``, negative or not, shares the lowest
+    cell. A quantile is interpolated linearly by rank inside its cell, so it lies
+    within ``step`` (relative) of the exact sample quantile (numpy's default
     linear rule) whenever it falls inside the grid.
 
     Parameters
     ----------
     n_years : int
         Number of simulated years (one histogram each).
+    low, high : float
+        Smallest and largest magnitude on the grid (USD bn, or a share).
+    step : float
+        Relative width of a cell.
+    signed : bool
+        Mirror the grid for negative values.
     """
 
     LOW = 1e-2
     HIGH = 1e6
     STEP = 1e-4
 
-    def __init__(self, n_years: int):
-        self.cells = int(math.ceil(math.log(self.HIGH / self.LOW) / math.log1p(self.STEP)))
-        self.counts = np.zeros((n_years, self.cells + 2), dtype=np.int64)  # [underflow, cells..., overflow]
+    def __init__(self, n_years: int, low: float = LOW, high: float = HIGH, step: float = STEP, signed: bool = False):
+        self.low_edge, self.step, self.signed = low, step, signed
+        self.cells = int(math.ceil(math.log(high / low) / math.log1p(step)))
+        self.centre = self.cells + 1 if signed else 0  # index of the cell of magnitudes below ``low``
+        width = 2 * (self.cells + 1) + 1 if signed else self.cells + 2
+        self.counts = np.zeros((n_years, width), dtype=np.int64)
         self.low = np.full(n_years, math.inf)
         self.high = np.full(n_years, -math.inf)
 
@@ -91,17 +103,30 @@ class QuantileSketch:
         """Add values of shape ``(m, n_years)``."""
         if values.size == 0:
             return
-        n_years = self.counts.shape[0]
+        n_years, width = self.counts.shape
         with np.errstate(divide="ignore", invalid="ignore"):
-            pos = np.log(values / self.LOW) / math.log1p(self.STEP)
-        cell = np.where(values > 0, np.clip(np.floor(pos) + 1, 0, self.cells + 1), 0).astype(np.int64)
-        flat = (cell + np.arange(n_years)[None, :] * (self.cells + 2)).ravel()
+            pos = np.log(np.abs(values) / self.low_edge) / math.log1p(self.step)
+        magnitude = np.where(np.abs(values) > 0, np.clip(np.floor(pos) + 1, 0, self.cells + 1), 0).astype(np.int64)
+        if self.signed:
+            cell = self.centre + np.where(values < 0, -magnitude, magnitude)
+        else:
+            cell = np.where(values > 0, magnitude, 0)
+        flat = (cell + np.arange(n_years)[None, :] * width).ravel()
         np.add.at(self.counts.reshape(-1), flat, 1)
         self.low = np.minimum(self.low, values.min(axis=0))
         self.high = np.maximum(self.high, values.max(axis=0))
 
-    def _edge(self, i: np.ndarray) -> np.ndarray:
-        return self.LOW * np.exp(i * math.log1p(self.STEP))
+    def _edge(self, i: int) -> float:
+        return self.low_edge * math.exp(i * math.log1p(self.step))
+
+    def _bounds(self, k: int) -> tuple[float, float]:
+        """Value range of cell ``k`` (infinite beyond the grid: clipped to the extremes by the caller)."""
+        m = k - self.centre
+        if m == 0:
+            return (-self.low_edge if self.signed else -math.inf), self.low_edge
+        if m > 0:
+            return self._edge(m - 1), (self._edge(m) if m <= self.cells else math.inf)
+        return (-self._edge(-m) if -m <= self.cells else -math.inf), -self._edge(-m - 1)
 
     def _order_statistic(self, year: int, cum: np.ndarray, j: int) -> float:
         """The ``j``-th smallest value (0-based), placed evenly inside its cell; exact at the ends."""
@@ -111,8 +136,8 @@ class QuantileSketch:
             return float(self.high[year])
         k = int(np.searchsorted(cum, j, side="right"))
         before = int(cum[k - 1]) if k else 0
-        lo = self.low[year] if k == 0 else max(self._edge(k - 1), self.low[year])
-        hi = self.high[year] if k == self.cells + 1 else min(self._edge(k), self.high[year])
+        a, b = self._bounds(k)
+        lo, hi = max(a, self.low[year]), min(b, self.high[year])
         count = int(cum[k]) - before
         return float(lo + (j - before + 0.5) / count * (hi - lo))
 
@@ -129,6 +154,27 @@ class QuantileSketch:
         return out
 
 
+class _Series:
+    """Sum and quantile sketch of one yearly quantity over paths (mean and percentiles in the summary)."""
+
+    def __init__(self, n_years: int, **sketch: Any):
+        self.total = np.zeros(n_years)
+        self.sketch = QuantileSketch(n_years, **sketch)
+
+    def add(self, values: np.ndarray) -> None:
+        self.total += values.sum(axis=0)
+        self.sketch.add(values)
+
+    def summary(self, years: list[str], paths: int) -> dict[str, dict[str, float]]:
+        mean = self.total / paths
+        q = np.stack([self.sketch.quantile(p / 100) for p in QUANTILES])
+        return {y: {"mean": mean[k], **{f"p{p}": q[i, k] for i, p in enumerate(QUANTILES)}} for k, y in enumerate(years)}
+
+
+FLOW_STEP = 1e-3
+"""Relative accuracy of the reported percentiles of exports, imports, the balance and the country's total trade."""
+
+
 class Aggregator:
     """Accumulates the statistics of paths as chunks arrive, in path order.
 
@@ -138,30 +184,47 @@ class Aggregator:
         Simulated calendar years.
     target_usd_bn : float
         The trade target.
+    target_flow : {"turnover", "exports", "imports"}
+        The flow the target is on.
     """
 
-    def __init__(self, years: list[int], target_usd_bn: float):
+    def __init__(self, years: list[int], target_usd_bn: float, target_flow: str = "turnover"):
         n = len(years)
         self.years = years
         self.target_usd_bn = target_usd_bn
+        self.target_flow = target_flow
         self.paths = 0
         self.first_hit = np.zeros(n + 1, dtype=np.int64)  # last slot: never by the horizon
         self.above = np.zeros(n, dtype=np.int64)
-        self.component_sum = np.zeros((n, len(COMPONENTS)))
-        self.total_sum = np.zeros(n)
-        self.sketch = QuantileSketch(n)
+        self.component_sum = np.zeros((n, len(COMPONENTS), len(DIRECTIONS)))
+        self.turnover = _Series(n)
+        self.flows = {
+            "exports": _Series(n, step=FLOW_STEP),
+            "imports": _Series(n, step=FLOW_STEP),
+            "balance": _Series(n, step=FLOW_STEP, signed=True),
+        }
+        self.economy: dict[str, _Series] | None = None  # the country's total trade and the partner's share (structural law)
 
-    def add(self, trade: np.ndarray) -> None:
-        """Add a chunk of paths, shape ``(m, n_years, 4)``, USD bn."""
-        total = trade.sum(axis=2)
-        reached = total >= self.target_usd_bn
+    def add(self, chunk: TradePaths) -> None:
+        """Add a chunk of paths."""
+        turnover = chunk.turnover
+        reached = chunk.flow(self.target_flow) >= self.target_usd_bn
         hit = np.where(reached.any(axis=1), reached.argmax(axis=1), len(self.years))
         self.first_hit += np.bincount(hit, minlength=len(self.years) + 1)
         self.above += reached.sum(axis=0)
-        self.component_sum += trade.sum(axis=0)
-        self.total_sum += total.sum(axis=0)
-        self.sketch.add(total)
-        self.paths += trade.shape[0]
+        self.component_sum += chunk.trade.sum(axis=0)
+        self.turnover.add(turnover)
+        exports, imports = chunk.flow("exports"), chunk.flow("imports")
+        self.flows["exports"].add(exports)
+        self.flows["imports"].add(imports)
+        self.flows["balance"].add(exports - imports)
+        if not np.isnan(chunk.country_total).all():
+            if self.economy is None:
+                n = len(self.years)
+                self.economy = {"country_total": _Series(n, step=FLOW_STEP), "partner_share": _Series(n, low=1e-6, high=2.0, step=FLOW_STEP)}
+            self.economy["country_total"].add(chunk.country_total)
+            self.economy["partner_share"].add(chunk.partner_share)
+        self.paths += chunk.trade.shape[0]
 
     def reach_counts(self) -> np.ndarray:
         """Paths that reached the target by each year, shape ``(n_years,)``."""
@@ -180,20 +243,24 @@ class Aggregator:
         reach = self.reach_counts()
         lo, hi = wilson_interval(reach, n)
         alo, ahi = wilson_interval(self.above, n)
-        q = np.stack([self.sketch.quantile(p / 100) for p in QUANTILES])
-        mean = self.total_sum / n
         comp = self.component_sum / n
         share = self.first_hit / n
-        return {
+        out: dict[str, Any] = {
             "p_reach_by_year": {y: {"p": reach[k] / n, "ci95": [lo[k], hi[k]]} for k, y in enumerate(years)},
             "p_above_in_year": {y: {"p": self.above[k] / n, "ci95": [alo[k], ahi[k]]} for k, y in enumerate(years)},
             "hit_year": {**_hit_quantiles(self.years, share), "share_never": share[-1]},
             "hit_year_share": {**{y: share[k] for k, y in enumerate(years)}, "never": share[-1]},
-            "annual_trade_usd_bn": {
-                y: {"mean": mean[k], **{f"p{p}": q[i, k] for i, p in enumerate(QUANTILES)}} for k, y in enumerate(years)
+            "annual_trade_usd_bn": self.turnover.summary(years, n),
+            **{f"annual_{name}_usd_bn": series.summary(years, n) for name, series in self.flows.items()},
+            "components_mean_usd_bn": {y: {c: comp[k, i].sum() for i, c in enumerate(COMPONENTS)} for k, y in enumerate(years)},
+            "components_by_direction_mean_usd_bn": {
+                y: {d: {c: comp[k, i, j] for i, c in enumerate(COMPONENTS)} for j, d in enumerate(DIRECTIONS)} for k, y in enumerate(years)
             },
-            "components_mean_usd_bn": {y: {c: comp[k, i] for i, c in enumerate(COMPONENTS)} for k, y in enumerate(years)},
         }
+        if self.economy is not None:
+            out["country_total_usd_bn"] = self.economy["country_total"].summary(years, n)
+            out["partner_share"] = self.economy["partner_share"].summary(years, n)
+        return out
 
 
 def _hit_quantiles(years: list[int], share: np.ndarray) -> dict[str, int | None]:

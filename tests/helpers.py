@@ -27,6 +27,7 @@ def organic_only(mean: Any = 0.08, sd: Any = 0.15, persistence: float = 0.0, hor
             "reporter": "UZ",
             "base_year": 2024,
             "base_usd_bn": 12.4,
+            "base_exports_usd_bn": 2.05,
             "target_usd_bn": 20.0,
             "growth": {"mean": mean, "sd": sd, "persistence": persistence, **growth},
         },
@@ -42,7 +43,10 @@ def one_project(project: dict[str, Any], *, capacity: Any = 2.0, sector: dict[st
         "launches_per_year": 0,
         "capex_usd_bn": 0.1,
         "build_years": 1.0,
-        "sectors": {"s": sector or {"construction_import_share": 0.5, "trade_per_capex_per_year": 0.2, "ramp_up_years": 1.0}},
+        "sectors": {
+            "s": sector
+            or {"construction_import_share": 0.5, "exports_per_capex_per_year": 0.15, "imports_per_capex_per_year": 0.05, "ramp_up_years": 1.0}
+        },
         "projects": [{"name": "p", "sector": "s", **project}],
     }
     return raw

@@ -94,19 +94,28 @@ def test_finance_never_exceeds_capacity_and_serves_each_queue_in_order():
 def test_one_project_gives_hand_computed_construction_and_operating_flows():
     # capex 1.0, funded at once (capacity 2), builds 2 years: imports 0.5 x 1.0 spread over 2025-2026;
     # then operates with 0.2 a year per USD after a 1-year linear ramp: 0.1 in 2027, 0.2 after.
+    # The operating flow is 0.15 of exports and 0.05 of imports per USD; construction imports are imports.
     s = build(one_project({"capex_usd_bn": 1.0, "stage": "awaiting_finance", "financier": "bank", "build_years": 2.0}))
-    trade = simulate_chunk(s, 5, 0, 1)[0]
+    paths = simulate_chunk(s, 5, 0, 1)
+    trade = paths.by_component[0]
     np.testing.assert_allclose(trade[:, 0], 12.4, rtol=0, atol=1e-12)
     np.testing.assert_allclose(trade[:, 1], [0.25, 0.25, 0, 0, 0, 0], atol=1e-12)
     np.testing.assert_allclose(trade[:, 2], [0, 0, 0.1, 0.2, 0.2, 0.2], atol=1e-12)
     np.testing.assert_allclose(trade[:, 3], 0.0, atol=1e-12)
+    exports, imports = paths.trade[0, :, :, 0], paths.trade[0, :, :, 1]
+    np.testing.assert_allclose(exports[:, 1], 0.0, atol=1e-12)  # construction imports only
+    np.testing.assert_allclose(exports[:, 2], [0, 0, 0.075, 0.15, 0.15, 0.15], atol=1e-12)
+    np.testing.assert_allclose(imports[:, 2], [0, 0, 0.025, 0.05, 0.05, 0.05], atol=1e-12)
+    # organic trade keeps the base year's split: 2.05 of exports, 10.35 of imports
+    np.testing.assert_allclose(exports[:, 0], 2.05, atol=1e-12)
+    np.testing.assert_allclose(imports[:, 0], 10.35, atol=1e-12)
 
 
 def test_project_building_in_the_base_year_counts_only_changes_from_it():
     # built 2024.0-2026.0: imports of 0.25 a year are already in the base year, so 2025 adds nothing
     # and 2026 loses them; operations ramp in over 2026 (0.1) and reach 0.2 from 2027.
     s = build(one_project({"capex_usd_bn": 1.0, "stage": "construction", "construction_start": 2024.0, "completion_year": 2026.0}))
-    trade = simulate_chunk(s, 5, 0, 1)[0]
+    trade = simulate_chunk(s, 5, 0, 1).by_component[0]
     np.testing.assert_allclose(trade[:, 1], [0, -0.25, -0.25, -0.25, -0.25, -0.25], atol=1e-12)
     np.testing.assert_allclose(trade[:, 2], [0, 0.1, 0.2, 0.2, 0.2, 0.2], atol=1e-12)
 
@@ -123,17 +132,18 @@ def test_cancelled_project_stops_its_flows_at_the_start():
             }
         )
     )
-    trade = simulate_chunk(s, 5, 0, 1)[0]
+    trade = simulate_chunk(s, 5, 0, 1).by_component[0]
     np.testing.assert_allclose(trade[:, 1], -0.25, atol=1e-12)
     np.testing.assert_allclose(trade[:, 2], 0.0, atol=1e-12)
 
 
 def test_measure_ramps_in_linearly_from_its_start():
     raw = one_project({"capex_usd_bn": 1.0, "stage": "operating", "construction_start": 2020.0, "completion_year": 2022.0})
-    raw["measures"] = [{"name": "m", "start": 2025.5, "effect_usd_bn_per_year": 1.0, "ramp_up_years": 1.0}]
-    trade = simulate_chunk(build(raw), 5, 0, 1)[0]
-    # 2025: integral of (t - 0.5) over [0.5, 1] = 0.125; 2026: 0.375 + 0.5; then 1.0
-    np.testing.assert_allclose(trade[:, 3], [0.125, 0.875, 1, 1, 1, 1], atol=1e-12)
+    raw["measures"] = [{"name": "m", "start": 2025.5, "direction": "exports", "effect_usd_bn_per_year": 1.0, "ramp_up_years": 1.0}]
+    trade = simulate_chunk(build(raw), 5, 0, 1).trade[0]
+    # 2025: integral of (t - 0.5) over [0.5, 1] = 0.125; 2026: 0.375 + 0.5; then 1.0, all of it exports
+    np.testing.assert_allclose(trade[:, 3, 0], [0.125, 0.875, 1, 1, 1, 1], atol=1e-12)
+    np.testing.assert_allclose(trade[:, 3, 1], 0.0, atol=1e-12)
 
 
 def test_railway_level_uplift_multiplies_organic_trade_after_opening():
@@ -147,7 +157,7 @@ def test_railway_level_uplift_multiplies_organic_trade_after_opening():
             "ramp_up_years": 0.0,
         }
     )
-    trade = simulate_chunk(build(raw), 5, 0, 1)[0]
+    trade = simulate_chunk(build(raw), 5, 0, 1).by_component[0]
     np.testing.assert_allclose(trade[:, 0], [12.4, 12.4, 12.4 * 1.1, 12.4 * 1.1, 12.4 * 1.1, 12.4 * 1.1], rtol=1e-12)
 
 
@@ -156,7 +166,7 @@ def test_shock_lowers_organic_trade_and_recovers():
     raw["shocks"] = [{"name": "crash", "probability_per_year": 1.0, "depth": 0.2, "recovery_years": 0.0}]
     s = build(raw)
     x = draw_path(s, 5, 0)
-    trade = simulate_chunk(s, 5, 0, 1)[0]
+    trade = simulate_chunk(s, 5, 0, 1).by_component[0]
     # a shock each year at time tau, lasting to the year end: yearly mean 1 - 0.2 * (1 - frac(tau)),
     # up to the 1/48-year grid used for the multiplier
     expected = 12.4 * (1 - 0.2 * (1 - np.mod(x.shocks.time, 1.0)))

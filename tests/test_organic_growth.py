@@ -53,7 +53,7 @@ def test_uncertain_mean_adds_n_squared_times_its_variance():
 
 
 def test_heavy_tails_keep_the_stated_spread():
-    trade = simulate_chunk(build(organic_only(mean=0.0, sd=0.2, df=4.0, horizon=2025)), 4, 0, PATHS)
+    trade = simulate_chunk(build(organic_only(mean=0.0, sd=0.2, df=4.0, horizon=2025)), 4, 0, PATHS).by_component
     log_growth = np.log(trade[:, 0, 0] / 12.4)
     assert abs(log_growth.std() - 0.2) < 0.02
     # fatter tails than the normal law with the same sd
@@ -61,10 +61,11 @@ def test_heavy_tails_keep_the_stated_spread():
 
 
 def test_partly_observed_year_keeps_the_observed_months():
+    # 7.0 over January-June, +20%: the same months of 2024 held 7.0 / 1.2, the rest of 2024 12.4 - 7.0 / 1.2
     raw = organic_only(mean=0.1, sd=0.0, horizon=2027)
-    raw["trade"]["observed"] = {"year": 2025, "months": 6, "growth": 0.2, "rest_of_year_log_growth": 0.05}
-    trade = simulate_chunk(build(raw), 1, 0, 3)
-    o2025 = 12.4 * (0.5 * 1.2 + 0.5 * math.exp(0.05))
+    raw["trade"]["observed"] = {"months": 6, "value_usd_bn": 7.0, "yoy_growth": 0.2, "rest_of_year_log_growth": 0.05}
+    trade = simulate_chunk(build(raw), 1, 0, 3).by_component
+    o2025 = 7.0 + (12.4 - 7.0 / 1.2) * math.exp(0.05)
     expected = [o2025, o2025 * math.exp(0.1), o2025 * math.exp(0.2)]
     for path in trade:
         np.testing.assert_allclose(path[:, 0], expected, rtol=1e-12)
@@ -72,11 +73,20 @@ def test_partly_observed_year_keeps_the_observed_months():
 
 def test_observed_year_with_default_rest_of_year_is_centred_on_the_observed_growth():
     raw = organic_only(mean=0.0, sd=0.1, horizon=2025)
-    raw["trade"]["observed"] = {"year": 2025, "months": 7, "growth": 0.23}
-    trade = simulate_chunk(build(raw), 1, 0, 4000)[:, 0, 0]
-    rest = (trade - 12.4 * 7 / 12 * 1.23) / (12.4 * 5 / 12)
+    raw["trade"]["observed"] = {"year": 2025, "months": 7, "value_usd_bn": 8.78, "yoy_growth": 0.23}
+    trade = simulate_chunk(build(raw), 1, 0, 4000).by_component[:, 0, 0]
+    rest = (trade - 8.78) / (12.4 - 8.78 / 1.23)
     assert abs(np.median(np.log(rest)) - math.log(1.23)) < 0.01
     assert abs(np.log(rest).std() - 0.1) < 0.01
+
+
+def test_a_revised_observation_moves_the_observed_months_by_the_drawn_revision():
+    raw = organic_only(mean=0.0, sd=0.0, horizon=2025)
+    raw["trade"]["observed"] = {"months": 7, "value_usd_bn": 8.78, "yoy_growth": 0.23, "revision_sd": 0.05, "rest_of_year_log_growth": 0.0}
+    trade = simulate_chunk(build(raw), 1, 0, 4000).by_component[:, 0, 0]
+    revised = trade - (12.4 - 8.78 / 1.23)  # the unobserved months do not grow (rest_of_year_log_growth = 0)
+    assert abs(np.log(revised / 8.78).std() - 0.05) < 0.003
+    assert abs(np.median(np.log(revised / 8.78))) < 0.005
 
 
 @pytest.mark.parametrize("year_index", [0, 3, 5])
