@@ -10,12 +10,17 @@ The public API::
 
 Also ``compare``, ``sensitivity``, ``goal`` (mirroring the commands of the same
 names), ``load_history``, ``fit_growth``, ``load_series``, ``backtest``,
-``whole_trade_law`` and ``fit_reporter_gap`` (history and calibration), and the
-figures in :mod:`sim.plots`, each a function of results returning a matplotlib Figure.
+``whole_trade_law`` and ``fit_reporter_gap`` (history and calibration);
+``load_context`` and ``load_trade_context`` (Uzbekistan's trade with all
+partners), ``fit_share_law``, ``fit_structural``, ``fit_turnover_split`` and
+``backtest_laws`` (the structural law, the exports split, and both laws
+backtested on the same forecasts); and the figures in :mod:`sim.plots`, each a
+function of results returning a matplotlib Figure.
 """
 
-from .calibration import backtest, fit_growth, load_series, whole_trade_law
+from .calibration import backtest, backtest_laws, fit_growth, load_series, whole_trade_law
 from .compare import Comparison, compare
+from .context import load_context, load_trade_context
 from .goal import GoalResult, goal
 from .history import load_history
 from .reporters import fit_reporter_gap
@@ -23,6 +28,9 @@ from .results import Results
 from .runner import simulate
 from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from .sensitivity import Sensitivity, sensitivity
+from .shares import fit_share_law
+from .split import fit_turnover_split
+from .structural import fit_structural
 from .trade import COMPONENTS
 
 __all__ = [
@@ -32,10 +40,16 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "backtest",
+    "backtest_laws",
     "compare",
     "fit_growth",
     "fit_reporter_gap",
+    "fit_share_law",
+    "fit_structural",
+    "fit_turnover_split",
+    "load_context",
     "load_history",
+    "load_trade_context",
     "load_series",
     "goal",
     "GoalResult",

@@ -190,7 +190,9 @@ def _parser() -> argparse.ArgumentParser:
         help="fit the organic growth law and the reporter gap to a history CSV",
         description=(
             "Fit the organic growth law (mean, spread, persistence, tails; chosen by AICc) to a yearly history and print a "
-            "[trade.growth] block, with a [trade.reporter_gap] block for each other reporter with 3+ years in common."
+            "[trade.growth] block, with a [trade.reporter_gap] block for each other reporter with 3+ years in common. With "
+            "--context, also the structural law ([trade.structural] with total_growth and share) and the exports share "
+            "([trade.exports_share])."
         ),
     )
     cal.add_argument("history", type=Path, help="history CSV (year,value_usd_bn,reporter,status,...)")
@@ -201,18 +203,36 @@ def _parser() -> argparse.ArgumentParser:
         metavar="REPORTER",
         help="also fit the gap to this reporter's figures ([trade.reporter_gap]); default: every other reporter with 3+ years in common",
     )
+    cal.add_argument(
+        "--context",
+        type=Path,
+        metavar="FILE",
+        help="Uzbekistan's trade with all partners and the split with China (year,series,value_usd_bn,reporter,status,...): "
+        "also fit the structural law and the exports share",
+    )
     cal.add_argument("--out", type=Path, help="also write the printed blocks to this .toml file (refused if it exists, unless --force)")
     cal.add_argument("--force", action="store_true", help="replace an existing --out file")
 
     bt = sub.add_parser(
         "backtest",
         help="rolling-origin backtest of the organic growth law",
-        description="Fit on data up to each year, forecast the next years with the organic model, and score the forecasts.",
+        description=(
+            "Fit on data up to each year, forecast the next years with the organic model, and score the forecasts. With --context, "
+            "the structural law (China's share of Uzbekistan's total trade) too, on the same origins."
+        ),
     )
     bt.add_argument("history", type=Path, help="history CSV (year,value_usd_bn,reporter,status,...)")
     bt.add_argument("--reporter", default="UZ", help="reporter whose figures are used (default %(default)s)")
     bt.add_argument("--since", type=int, help="first year used")
     bt.add_argument("--horizons", default="1,2,3", help="forecast horizons in years, comma-separated (default %(default)s)")
+    bt.add_argument(
+        "--context", type=Path, metavar="FILE", help="trade context CSV (total trade with all partners): enables the structural law"
+    )
+    bt.add_argument(
+        "--law",
+        choices=("random_walk", "structural", "both"),
+        help="organic law(s) to backtest; both: scored on the same origins (default: random_walk, or both with --context)",
+    )
     bt.add_argument("--paths", type=_positive_int(1_000_000), default=4000, help="paths per forecast (default %(default)s)")
     bt.add_argument("--seed", type=_seed, default=0, help="root seed (default %(default)s)")
     bt.add_argument("--out", type=Path, help="results folder (default: results/backtest_<reporter>)")
@@ -465,6 +485,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     years, values = _series(args)
     fit = fit_growth(years, values, source=_history_source(args))
     block = fit.growth_block() + "".join("\n" + gap.block() for gap in _gap_fits(args))
+    if args.context is not None:
+        block += "".join("\n" + b for b in _context_blocks(args, years, values))
     print(block)
     if args.out is not None:
         if args.out.exists() and not args.force:
@@ -472,6 +494,28 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         args.out.write_text(block + "\n", encoding="utf-8")
         print(f"\n# written to {args.out}")
     return 0
+
+
+def _trade_context(args: argparse.Namespace):
+    from .context import load_trade_context
+
+    return load_trade_context(args.context, args.history, reporter=args.reporter, since=args.since)
+
+
+def _context_blocks(args: argparse.Namespace, years, values) -> list[str]:
+    """The structural law and the exports share fitted with ``--context``; a fit the data cannot support is a :class:`HistoryError`."""
+    from .split import fit_turnover_split
+    from .structural import fit_structural
+
+    ctx = _trade_context(args)
+    try:
+        structural = fit_structural(ctx.total.years, ctx.total.values, ctx.china_share.years, ctx.china_share.values, source=ctx.source)
+        split = fit_turnover_split(years, values, ctx.exports_share.years, ctx.exports_share.values, source=ctx.source)
+    except HistoryError:
+        raise
+    except ValueError as exc:
+        raise HistoryError(f"{args.context}: {exc}") from None
+    return [structural.block(), split.block()]
 
 
 def _gap_fits(args: argparse.Namespace) -> list:
@@ -490,8 +534,34 @@ def _gap_fits(args: argparse.Namespace) -> list:
     return fits
 
 
+def _backtest_laws(args: argparse.Namespace) -> list[str]:
+    """The laws ``backtest`` scores: ``--law``, or by default the random walk, and both laws with ``--context``."""
+    law = args.law or ("both" if args.context is not None else "random_walk")
+    if law != "random_walk" and args.context is None:
+        raise OutputError(f"--law {law}: the structural law needs --context FILE (total trade with all partners)")
+    return ["random_walk", "structural"] if law == "both" else [law]
+
+
+def _backtest_table(summary: dict) -> str:
+    """Terminal table of several laws' scores: overall and by horizon."""
+    lines = [
+        f"{len(summary['forecasts'])} forecasts per law from the origins {', '.join(map(str, summary['origins']))} "
+        "(the same origins and years for every law)",
+        "",
+        f"  {'law':<13}{'horizon':>8}{'n':>4}{'50% held':>10}{'90% held':>10}{'CRPS':>8}{'random walk':>13}",
+    ]
+    for law, scores in summary["laws"].items():
+        for label, s in [("all", scores), *((h, scores["by_horizon"][h]) for h in scores["by_horizon"])]:
+            lines.append(
+                f"  {law:<13}{label:>8}{s['n_forecasts']:>4}{s['coverage_50']:>10.0%}{s['coverage_90']:>10.0%}"
+                f"{s['crps']:>8.2f}{s['crps_random_walk']:>13.2f}"
+            )
+    lines.append("  (CRPS: mean continuous ranked probability score, USD bn, lower is better; random walk: no-drift lognormal benchmark)")
+    return "\n".join(lines)
+
+
 def _cmd_backtest(args: argparse.Namespace) -> int:
-    from .calibration import backtest
+    from .calibration import backtest, backtest_laws
     from .history import load_history
     from .outputs import write_folder
     from .plots import backtest_chart
@@ -503,10 +573,23 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         raise OutputError(f"--horizons: a comma-separated list of whole years, e.g. 1,2,3 (got {args.horizons!r})") from None
     if not horizons or min(horizons) < 1:
         raise OutputError(f"--horizons: years ahead must be at least 1 (got {args.horizons!r})")
+    laws = _backtest_laws(args)
     out = args.out if args.out is not None else Path("results") / f"backtest_{args.reporter}"
     check_destination(out, args.force)
     years, values = _series(args)
-    result = backtest(years, values, horizons=horizons, paths=args.paths, seed=args.seed, source=_history_source(args))
+    context = _trade_context(args) if args.context is not None else None
+    source = _history_source(args) + (f"; total trade from {args.context}" if context is not None else "")
+    try:
+        if len(laws) > 1:
+            result = backtest_laws(years, values, context, laws, horizons=horizons, paths=args.paths, seed=args.seed, source=source)
+        else:
+            result = backtest(
+                years, values, horizons=horizons, paths=args.paths, seed=args.seed, source=source, law=laws[0], context=context
+            )
+    except HistoryError:
+        raise
+    except ValueError as exc:
+        raise HistoryError(f"{args.context or args.history}: {exc}") from None
     summary = result.to_dict()
 
     def write(tmp: Path) -> list[str]:
@@ -518,14 +601,19 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         backtest_chart(result, load_history(args.history, args.reporter)).savefig(tmp / "backtest.png", dpi=150, facecolor="white")
         return ["backtest.json", "backtest.csv", "backtest.png"]
 
-    write_folder(
-        out, write, {"history_file": str(args.history), "reporter": args.reporter, "seed": args.seed, "paths": args.paths}, force=args.force
-    )
+    manifest = {"history_file": str(args.history), "reporter": args.reporter, "seed": args.seed, "paths": args.paths}
+    if context is not None:
+        manifest.update(context_file=str(args.context), laws=laws)
+    write_folder(out, write, manifest, force=args.force)
     if not args.quiet:
-        print(
-            f"{summary['n_forecasts']} forecasts from {args.history} ({args.reporter}): coverage of the 50% interval {summary['coverage_50']:.0%}, "
-            f"of the 90% interval {summary['coverage_90']:.0%}; CRPS {summary['crps']:.2f} USD bn against {summary['crps_random_walk']:.2f} for a random walk"
-        )
+        if len(laws) > 1:
+            print(_backtest_table(summary))
+        else:
+            law = "" if laws[0] == "random_walk" else f" of the {laws[0]} law"
+            print(
+                f"{summary['n_forecasts']} forecasts{law} from {args.history} ({args.reporter}): coverage of the 50% interval {summary['coverage_50']:.0%}, "
+                f"of the 90% interval {summary['coverage_90']:.0%}; CRPS {summary['crps']:.2f} USD bn against {summary['crps_random_walk']:.2f} for a random walk"
+            )
         print(f"\nresults written to {out}/")
     return 0
 
