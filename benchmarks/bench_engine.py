@@ -105,7 +105,7 @@ def main() -> None:
     print(f"straightforward SimPy model: {naive * 1e3:.1f} ms per path; coopsim is {naive / per_path:.0f}x faster per path")
     check = np.array([simulate_path_naive(s, 2, i) for i in range(naive_paths)]).sum(axis=2).mean(axis=0)[-1]
     print(
-        f"(sanity: mean trade in {s.years[-1]}: straightforward {check:.1f}, coopsim {simulate_chunk(s, 2, 0, 100 if quick else 500).sum(axis=2).mean(axis=0)[-1]:.1f} USD bn)"
+        f"(sanity: mean trade in {s.years[-1]}: straightforward {check:.1f}, coopsim {simulate_chunk(s, 2, 0, 100 if quick else 500).turnover.mean(axis=0)[-1]:.1f} USD bn)"
     )
 
 

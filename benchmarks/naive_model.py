@@ -6,7 +6,9 @@ process, a Poisson launch process, shock and measure processes, draws made as
 they are needed from one generator per path, and a monthly ticker process that
 adds up every project's flows month by month. Same model, same scenario file;
 its random numbers are drawn differently, so its results agree with
-``sim.simulate`` only in distribution (the benchmark prints both).
+``sim.simulate`` only in distribution (the benchmark prints both). Organic
+trade (either law, with the partial-year observation fixing the observed
+months' total) is computed after the run from the recorded monthly flows.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import math
 
 import numpy as np
 import simpy
+from scipy.special import expit, logit
 
 from sim.scenario import Scenario
 
@@ -54,7 +57,7 @@ def simulate_path_naive(s: Scenario, seed: int, path: int) -> np.ndarray:
     env = simpy.Environment(initial_time=-warmup)
     lenders = {name: simpy.Container(env) for name in pf.financiers}
     sector_share = {k: _draw(v.construction_import_share, rng) for k, v in p.sectors.items()}
-    sector_coef = {k: _draw(v.trade_per_capex_per_year, rng) for k, v in p.sectors.items()}
+    sector_coef = {k: _draw(v.exports_per_capex_per_year, rng) + _draw(v.imports_per_capex_per_year, rng) for k, v in p.sectors.items()}
     names, weights = list(p.sector_mix), np.array(list(p.sector_mix.values()), dtype=float)
     fin_names, fin_weights = list(p.financier_mix), np.array(list(p.financier_mix.values()), dtype=float)
     projects: list[_Project] = []
@@ -109,11 +112,9 @@ def simulate_path_naive(s: Scenario, seed: int, path: int) -> np.ndarray:
             if proj_spec.construction_import_share is not None
             else sector_share[proj_spec.sector]
         )
-        coef = (
-            _draw(proj_spec.trade_per_capex_per_year, rng)
-            if proj_spec.trade_per_capex_per_year is not None
-            else sector_coef[proj_spec.sector]
-        )
+        exports = _draw(proj_spec.exports_per_capex_per_year, rng) if proj_spec.exports_per_capex_per_year is not None else None
+        imports = _draw(proj_spec.imports_per_capex_per_year, rng) if proj_spec.imports_per_capex_per_year is not None else None
+        coef = sector_coef[proj_spec.sector] if exports is None and imports is None else (exports or 0.0) + (imports or 0.0)
         ramp = proj_spec.ramp_up_years if proj_spec.ramp_up_years is not None else sector.ramp_up_years
         proj = _Project(_draw(proj_spec.capex_usd_bn, rng), share, coef, ramp)
         projects.append(proj)
@@ -138,30 +139,15 @@ def simulate_path_naive(s: Scenario, seed: int, path: int) -> np.ndarray:
                 shocks.append((year + rng.random(), _draw(shock.depth, rng), _draw(shock.recovery_years, rng)))
             yield env.timeout(1.0)
 
-    base = s.trade.base_usd_bn
-    g = s.trade.growth
-    mu, sd = _draw(g.mean, rng), _draw(g.sd, rng)
-    out = np.zeros((n, 4))
+    obs = s.observation
+    months = np.zeros((12 * n, 4))  # multiplier, construction, operations, measures by month
     baseline = np.zeros(4)
 
     def ticker():
-        """Every month: organic level and every project's and measure's flow."""
-        level = base
-        dev = 0.0
+        """Every month: the multiplier of organic trade and every project's and measure's flow."""
         yield env.timeout(warmup - 1.0)  # the base year, for the baseline flows
         while env.now < n:
             t = env.now + MONTH / 2
-            if env.now >= 0 and abs(env.now - round(env.now)) < 1e-9:
-                obs = s.trade.observed
-                if obs is not None and round(env.now) == 0:
-                    w = obs.months / 12.0
-                    new = base * (w * (1 + obs.growth) + (1 - w) * math.exp(math.log1p(obs.growth) + sd * rng.standard_normal()))
-                    dev = math.log(new / level) - mu
-                    level = new
-                else:
-                    z = rng.standard_t(g.df) * math.sqrt((g.df - 2) / g.df) if g.df else rng.standard_normal()
-                    dev = g.persistence * dev + sd * math.sqrt(1 - g.persistence**2) * z
-                    level *= math.exp(mu + dev)
             mult = 1.0
             for tau, depth, rec in shocks:
                 if t >= tau:
@@ -172,11 +158,10 @@ def simulate_path_naive(s: Scenario, seed: int, path: int) -> np.ndarray:
                 c += dc
                 o += do
             e = sum(effects[m.name] * min(max((t - (m.start - s.start_year)) / max(m.ramp_up_years, 1e-9), 0.0), 1.0) for m in s.measures)
-            row = (level * mult * MONTH, c * MONTH, o * MONTH, e * MONTH)
             if env.now < 0:
-                baseline[:] += row
+                baseline[:] += (MONTH, c * MONTH, o * MONTH, e * MONTH)
             else:
-                out[int(env.now + 1e-9)] += row
+                months[int(env.now * 12 + 1e-9)] = (mult * MONTH, c * MONTH, o * MONTH, e * MONTH)
             yield env.timeout(MONTH)
 
     for proj_spec in p.projects:
@@ -190,5 +175,49 @@ def simulate_path_naive(s: Scenario, seed: int, path: int) -> np.ndarray:
         env.process(shock_process(shock))
     env.process(ticker())
     env.run(until=float(n))
-    out[:, 1:] -= baseline[1:]
+    flows = months[:, 1:] - baseline[1:] / 12.0  # changes from the base year's flows, by month
+    multiplier = months[:, 0].reshape(n, 12) * 12.0
+    out = np.zeros((n, 4))
+    out[:, 1:] = flows.reshape(n, 12, 3).sum(axis=1)
+    observed = obs.value_usd_bn - flows[: obs.months].sum() if obs is not None else None
+    level = _organic_levels(s, rng, observed)
+    out[:, 0] = level * multiplier.mean(axis=1)
+    if observed is not None:
+        out[0, 0] = observed + (level[0] - observed) * multiplier[0, obs.months :].mean()
+    return out
+
+
+def _organic_levels(s: Scenario, rng: np.random.Generator, observed: float | None) -> np.ndarray:
+    """Organic turnover each year before the multiplier, drawn year by year (``observed``: organic trade of the observed months)."""
+    n, base, obs = len(s.years), s.trade.base_usd_bn, s.observation
+    structural = s.trade.structural
+    g = structural.total_growth if structural is not None else s.trade.growth
+    mu, sd = _draw(g.mean, rng), _draw(g.sd, rng)
+    if structural is not None:
+        law = structural.share
+        zbar, phi, sd_z = float(logit(_draw(law.long_run, rng))), _draw(law.persistence, rng), _draw(law.sd, rng)
+        z = float(logit(base / structural.total_base_usd_bn))
+    first = None
+    if observed is not None:
+        same = obs.base_same_months_usd_bn
+        spread = sd if structural is None else math.hypot(sd, (1 - base / structural.total_base_usd_bn) * sd_z)
+        first = observed + (base - same) * math.exp(math.log(observed / same) + spread * rng.standard_normal())
+    out = np.empty(n)
+    if structural is None:
+        level = base
+        for k in range(n):
+            level = first if (k == 0 and first is not None) else level * math.exp(mu + sd * rng.standard_normal())
+            out[k] = level
+        return out
+    total = structural.total_base_usd_bn
+    for k in range(n):
+        z_mean = zbar + phi * (z - zbar)
+        total *= math.exp(mu + sd * rng.standard_normal())
+        z = z_mean + sd_z * rng.standard_normal()
+        if k == 0 and first is not None:
+            slope = 1.0 - float(expit(z_mean))
+            surprise = math.log(first) - (math.log(total) + math.log(expit(z_mean)) + slope * (z - z_mean))
+            z += slope * sd_z**2 / (sd**2 + (slope * sd_z) ** 2) * surprise
+            total = first / float(expit(z))
+        out[k] = float(expit(z)) * total
     return out

@@ -950,7 +950,9 @@ def whole_trade_law(scenario: Any, paths: int = 2000, seed: int = 0) -> WholeTra
     (:func:`fit_growth`) checks that the scenario, as a whole, grows like the
     history it was calibrated to. Changes are counted between simulated years
     (from the first to the second, and so on): the change from the base year
-    into the first is left out, as it may be pinned by a partial observation.
+    into the first is left out, and so is the change out of a partly observed
+    first year, whose level the observation pins (its flows and organic trade are
+    fixed together, not by the law).
 
     Parameters
     ----------
@@ -966,12 +968,13 @@ def whole_trade_law(scenario: Any, paths: int = 2000, seed: int = 0) -> WholeTra
     """
     from .runner import simulate_chunk
 
+    first = 1 if scenario.observation is not None else 0
     simulated = simulate_chunk(scenario, seed, 0, paths)
-    if simulated.trade.shape[1] < 4:
-        raise ValueError("whole_trade_law needs at least three simulated year-on-year changes")
-    years = tuple(scenario.years[1:])
-    total = np.log(simulated.turnover)
-    organic = np.log(simulated.by_component[:, :, 0])
+    if simulated.trade.shape[1] - first < 4:
+        raise ValueError("whole_trade_law needs at least three simulated year-on-year changes after any observed year")
+    years = tuple(scenario.years[first + 1 :])
+    total = np.log(simulated.turnover[:, first:])
+    organic = np.log(simulated.by_component[:, first:, 0])
     d = np.diff(total, axis=1)
     path_mean = d.mean(axis=1)
     within_var = ((d - path_mean[:, None]) ** 2).sum(axis=1) / (d.shape[1] - 1)

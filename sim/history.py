@@ -71,9 +71,7 @@ class PartialYear:
     line: int
 
 
-def load_partial_year(
-    path: str | Path, year: int, reporter: str, statuses: tuple[str, ...] = STATISTICAL_STATUSES
-) -> PartialYear | None:
+def load_partial_year(path: str | Path, year: int, reporter: str, statuses: tuple[str, ...] = STATISTICAL_STATUSES) -> PartialYear | None:
     """The partial-year figure of ``year`` to condition a forecast on, or None if the file has none.
 
     Parameters

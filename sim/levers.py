@@ -230,7 +230,10 @@ def default_levers(scenario: Scenario) -> list[Lever]:
     if p:
         paths += ["pipeline.launches_per_year", "pipeline.build_years", "pipeline.delay_probability"]
         for name in p.get("sectors", {}):
-            paths += [f"pipeline.sectors.{name}.{key}" for key in ("exports_per_capex_per_year", "imports_per_capex_per_year", "construction_import_share")]
+            paths += [
+                f"pipeline.sectors.{name}.{key}"
+                for key in ("exports_per_capex_per_year", "imports_per_capex_per_year", "construction_import_share")
+            ]
         for proj in p.get("projects", []):
             for key in ("completion_year", "trade_level_uplift", "trade_growth_uplift"):
                 if isinstance(proj.get(key), dict):

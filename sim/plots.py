@@ -404,7 +404,9 @@ def reach_probability(results: Results) -> Figure:
     a, alo, ahi = _prob_series(results, "p_above_in_year")
     if np.isfinite(a).any():
         ax.fill_between(years, alo, ahi, color=ORANGE, alpha=0.22, linewidth=0, zorder=2)
-        (above,) = ax.plot(years, a, color=ORANGE, linewidth=2.0, linestyle="--", marker="s", markersize=5, label="at or above in that year", zorder=3)
+        (above,) = ax.plot(
+            years, a, color=ORANGE, linewidth=2.0, linestyle="--", marker="s", markersize=5, label="at or above in that year", zorder=3
+        )
         above.set_gid("p_above")
     _year_axis(ax, years[0] if len(years) else 0, years[-1] if len(years) else 1)
     _percent_axis(ax, "Probability")
@@ -630,7 +632,12 @@ def composition(results: Results) -> Figure:
     axes[0].set_ylabel("Mean annual flow, USD bn", fontsize=LABEL_SIZE, color=INK)
     fig.subplots_adjust(top=0.74)
     fig.legend(
-        handles=list(handles.values()), loc="upper left", bbox_to_anchor=(0.08, 0.845), ncol=len(handles), fontsize=LEGEND_SIZE, frameon=False
+        handles=list(handles.values()),
+        loc="upper left",
+        bbox_to_anchor=(0.08, 0.845),
+        ncol=len(handles),
+        fontsize=LEGEND_SIZE,
+        frameon=False,
     )
     return fig
 

@@ -113,12 +113,7 @@ class Results:
             for d, values in by_direction[y].items()
             for c, v in values.items()
         ]
-        flows = [
-            {"year": y, "flow": name, **s[key][y]}
-            for name, key in _FLOW_KEYS.items()
-            if key in s
-            for y in years
-        ]
+        flows = [{"year": y, "flow": name, **s[key][y]} for name, key in _FLOW_KEYS.items() if key in s for y in years]
         return {"annual_trade": annual, "target_probability": reach, "components": components, "annual_flows": flows}
 
     def table(self, name: str) -> Any:

@@ -285,7 +285,9 @@ def _generic_projects(s: Scenario, streams: PathStreams, n_years: int) -> Generi
     )
 
 
-def _flagships(s: Scenario, streams: PathStreams, import_share: np.ndarray, exports_coef: np.ndarray, imports_coef: np.ndarray) -> FlagshipInputs:
+def _flagships(
+    s: Scenario, streams: PathStreams, import_share: np.ndarray, exports_coef: np.ndarray, imports_coef: np.ndarray
+) -> FlagshipInputs:
     p = s.pipeline
     projects = p.projects if p is not None else []
     f = len(projects)
@@ -316,8 +318,12 @@ def _flagships(s: Scenario, streams: PathStreams, import_share: np.ndarray, expo
             out["request"][j] = math.nan
         cancelled[j] = u[4] < proj.cancel_probability
         out["share"][j] = _ppf(proj.construction_import_share, u[5]) if proj.construction_import_share is not None else import_share[sec]
-        out["exports"][j] = _ppf(proj.exports_per_capex_per_year, u[6]) if proj.exports_per_capex_per_year is not None else exports_coef[sec]
-        out["imports"][j] = _ppf(proj.imports_per_capex_per_year, u[9]) if proj.imports_per_capex_per_year is not None else imports_coef[sec]
+        out["exports"][j] = (
+            _ppf(proj.exports_per_capex_per_year, u[6]) if proj.exports_per_capex_per_year is not None else exports_coef[sec]
+        )
+        out["imports"][j] = (
+            _ppf(proj.imports_per_capex_per_year, u[9]) if proj.imports_per_capex_per_year is not None else imports_coef[sec]
+        )
         out["ramp"][j] = proj.ramp_up_years if proj.ramp_up_years is not None else sector.ramp_up_years
         out["level"][j] = _ppf(proj.trade_level_uplift, u[7])
         out["growth"][j] = _ppf(proj.trade_growth_uplift, u[8])
@@ -403,7 +409,9 @@ def draw_path(s: Scenario, seed: int, path: int) -> PathInputs:
     u = streams("trade.structural.total_growth" if structural is not None else "trade.growth").random(3 + n_years)
     obs = s.trade.observed
     rest_dist = obs.rest_of_year_log_growth if obs is not None else None
-    revision = obs.revision_sd * float(special.ndtri(streams("trade.observed").random())) if obs is not None and obs.revision_sd > 0 else 0.0
+    revision = (
+        obs.revision_sd * float(special.ndtri(streams("trade.observed").random())) if obs is not None and obs.revision_sd > 0 else 0.0
+    )
 
     financiers = list(s.portfolio.financiers.items()) if s.portfolio else []
     capacity = np.zeros((len(financiers), n_years))

@@ -487,7 +487,13 @@ class Observation:
         return self.value_usd_bn / (1.0 + self.yoy_growth)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"year": self.year, "months": self.months, "value_usd_bn": self.value_usd_bn, "yoy_growth": self.yoy_growth, "source": self.source}
+        return {
+            "year": self.year,
+            "months": self.months,
+            "value_usd_bn": self.value_usd_bn,
+            "yoy_growth": self.yoy_growth,
+            "source": self.source,
+        }
 
 
 class Scenario(_Table):
@@ -796,7 +802,9 @@ def _resolve_observation(scenario: Scenario, source: str) -> Observation | None:
             return None
         where = f"{path.name}, line {row.line}"
         if not 1 <= row.months <= 11:
-            raise ScenarioError(source, [(key, f"{where}: months must be 1 to 11 (got {row.months}); a whole year belongs in the base year")])
+            raise ScenarioError(
+                source, [(key, f"{where}: months must be 1 to 11 (got {row.months}); a whole year belongs in the base year")]
+            )
         if not (row.value_usd_bn > 0 and row.yoy_growth > -1 and math.isfinite(row.value_usd_bn) and math.isfinite(row.yoy_growth)):
             raise ScenarioError(source, [(key, f"{where}: needs a positive value and a growth above -1")])
         found = Observation(row.year, row.months, row.value_usd_bn, row.yoy_growth, where)
@@ -1097,10 +1105,15 @@ def _trade_law_problems(s: Scenario) -> list[tuple[str, str]]:
             )
         )
     if t.growth is not None and t.structural is not None:
-        problems.append(("trade.structural", 'and [trade.growth] are both given; keep one organic law (a variant can remove = ["trade.growth"])'))
+        problems.append(
+            ("trade.structural", 'and [trade.growth] are both given; keep one organic law (a variant can remove = ["trade.growth"])')
+        )
     if t.base_exports_usd_bn >= t.base_usd_bn:
         problems.append(
-            ("trade.base_exports_usd_bn", f"must be less than trade.base_usd_bn = {t.base_usd_bn:g}: imports are the rest (got {t.base_exports_usd_bn:g})")
+            (
+                "trade.base_exports_usd_bn",
+                f"must be less than trade.base_usd_bn = {t.base_usd_bn:g}: imports are the rest (got {t.base_exports_usd_bn:g})",
+            )
         )
     if t.structural is not None and t.structural.total_base_usd_bn <= t.base_usd_bn:
         problems.append(
@@ -1116,7 +1129,9 @@ def _trade_law_problems(s: Scenario) -> list[tuple[str, str]]:
     given = [k for k, v in inline.items() if v is not None]
     if obs.file is not None:
         for key in given + (["year"] if obs.year is not None else []):
-            problems.append((f"trade.observed.{key}", "give trade.observed.file or the inline values (months, value_usd_bn, yoy_growth), not both"))
+            problems.append(
+                (f"trade.observed.{key}", "give trade.observed.file or the inline values (months, value_usd_bn, yoy_growth), not both")
+            )
     else:
         for key in (k for k, v in inline.items() if v is None):
             problems.append((f"trade.observed.{key}", "required key is missing (or give trade.observed.file)"))

@@ -221,7 +221,10 @@ class Aggregator:
         if not np.isnan(chunk.country_total).all():
             if self.economy is None:
                 n = len(self.years)
-                self.economy = {"country_total": _Series(n, step=FLOW_STEP), "partner_share": _Series(n, low=1e-6, high=2.0, step=FLOW_STEP)}
+                self.economy = {
+                    "country_total": _Series(n, step=FLOW_STEP),
+                    "partner_share": _Series(n, low=1e-6, high=2.0, step=FLOW_STEP),
+                }
             self.economy["country_total"].add(chunk.country_total)
             self.economy["partner_share"].add(chunk.partner_share)
         self.paths += chunk.trade.shape[0]

@@ -22,7 +22,8 @@ and turnover is ``T_exports + T_imports``.
 * ``M``: the yearly mean of the multiplier from shocks and transport links.
 * ``dC`` (imports only), ``dP``, ``dE``: construction imports, operating
   effects (exports and imports, negative for import substitution) and measures,
-  each measured as the change from its base-year flow. The base-year value
+  each measured as the change from its base-year flow. Negative changes never
+  take a year's exports or imports below zero (:func:`_bound_substitution`). The base-year value
   already contains the flows of projects that were building or operating then
   (the pipeline's warm-up launches model those), so only changes add to it.
 
@@ -76,6 +77,8 @@ FLOWS = ("turnover", "exports", "imports")
 GRID_PER_YEAR = 48
 _TINY = 1e-300
 _U_CLIP = 8.0  # standardised organic innovations are clipped here before they move the exports share
+_LOGIT_LIMIT = 30.0
+_RELINEARISE = 4  # Gauss-Newton steps of the observed year's split between total trade and the share
 
 
 class TradePaths(NamedTuple):
@@ -306,8 +309,12 @@ def _stack(inputs: Sequence[PathInputs], pick) -> np.ndarray:
 
 
 def _share_step(z: np.ndarray, long_run: np.ndarray, persistence: np.ndarray, sd: np.ndarray, innovation: np.ndarray) -> np.ndarray:
-    """One year of a logit share law: ``zbar + persistence (z - zbar) + sd e``."""
-    return long_run + persistence * (z - long_run) + sd * innovation
+    """One year of a logit share law: ``zbar + persistence (z - zbar) + sd e``.
+
+    The logit is kept within +/-30 (a share within 1e-13 of 0 or 1), so that the
+    share stays strictly inside (0, 1) in floating point, however wide the law.
+    """
+    return np.clip(long_run + persistence * (z - long_run) + sd * innovation, -_LOGIT_LIMIT, _LOGIT_LIMIT)
 
 
 def organic_turnover(s: Scenario, inputs: Sequence[PathInputs], first_year: np.ndarray | None = None) -> Organic:
@@ -363,18 +370,26 @@ def organic_turnover(s: Scenario, inputs: Sequence[PathInputs], first_year: np.n
         slope = 1.0 - special.expit(z_mean)  # d ln(share) / d logit(share) at the prior mean
         spread = np.sqrt(sd * sd + (slope * sd_z) ** 2)  # sd of ln(organic) in the first year, linearised
         a = log_w0 + mu + sd * eps[:, 0]
-        z = z_mean + sd_z * eta[:, 0]
+        z = np.clip(z_mean + sd_z * eta[:, 0], -_LOGIT_LIMIT, _LOGIT_LIMIT)
         centre = log_w0 + mu + np.log(special.expit(z_mean))
         if first_year is None:
             w = np.exp(a)
             u[:, 0] = np.divide(a - log_w0 - mu + slope * (z - z_mean), spread, out=np.zeros(paths), where=spread > 0)
         else:
-            # the draw conditioned on the observed level: x + Cov(x, y) / Var(y) * (y_obs - y(x)), linearised in the share
+            # the draw conditioned on the observed level: x + Cov(x, y) / Var(y) * (y_obs - y(x)), with ln(share)
+            # linearised in the logit around the conditional mean (found by a few Gauss-Newton steps, which make the
+            # split exact when either side is certain)
             y_obs = np.log(first_year)
-            surprise = y_obs - (a + np.log(special.expit(z_mean)) + slope * (z - z_mean))
-            variance = spread * spread
-            gain = np.divide(slope * sd_z * sd_z, variance, out=np.zeros(paths), where=variance > 0)
-            z = z + gain * surprise
+            around = np.broadcast_to(z_mean, (paths,)).astype(float)
+            for _ in range(_RELINEARISE):
+                slope = 1.0 - special.expit(around)
+                variance = sd * sd + (slope * sd_z) ** 2
+                gain = np.divide(slope * sd_z * sd_z, variance, out=np.zeros(paths), where=variance > 0)
+                expected = log_w0 + mu + np.log(special.expit(around)) + slope * (z_mean - around)
+                around = z_mean + gain * (y_obs - expected)
+            spread = np.sqrt(variance)
+            surprise = y_obs - (a + np.log(special.expit(around)) + slope * (z - around))
+            z = np.clip(z + gain * surprise, -_LOGIT_LIMIT, _LOGIT_LIMIT)
             w = first_year / special.expit(z)  # exact: the share times total trade is the observed organic level
             u[:, 0] = np.divide(y_obs - centre, spread, out=np.zeros(paths), where=spread > 0)
         dev = np.log(w) - log_w0 - mu
@@ -387,7 +402,9 @@ def organic_turnover(s: Scenario, inputs: Sequence[PathInputs], first_year: np.n
                 previous = special.expit(z)
                 z = _share_step(z, zbar, rho, sd_z, eta[:, k])
                 step_sd = np.sqrt(scale * scale + ((1.0 - previous) * sd_z) ** 2)
-                u[:, k] = np.divide(scale * eps[:, k] + (1.0 - previous) * sd_z * eta[:, k], step_sd, out=np.zeros(paths), where=step_sd > 0)
+                u[:, k] = np.divide(
+                    scale * eps[:, k] + (1.0 - previous) * sd_z * eta[:, k], step_sd, out=np.zeros(paths), where=step_sd > 0
+                )
             total[:, k] = np.exp(log_w)
             share[:, k] = special.expit(z)
             level[:, k] = share[:, k] * total[:, k]
@@ -437,6 +454,24 @@ def _observed_first_year(s: Scenario, inputs: Sequence[PathInputs], flows_observ
 
 
 # ---------------------------------------------------------------- assembly
+
+
+def _bound_substitution(out: np.ndarray) -> None:
+    """Scale down, in place, negative flows that would take a year's exports or imports below zero.
+
+    Import substitution (a local car plant) can replace only the imports there
+    are: on a path where organic trade is low and negative flows are large, the
+    negative changes of that path, year and direction are scaled so that the
+    direction's total is zero, not less. ``out`` is ``(paths, n_years, 4, 2)``.
+    """
+    flows = out[:, :, 1:]
+    total = out.sum(axis=2)  # (paths, n_years, 2)
+    negative = np.minimum(flows, 0.0).sum(axis=2)
+    over = total < 0
+    if not over.any():
+        return
+    scale = np.where(over, (total - negative) / np.where(over, -negative, 1.0), 1.0)  # positive parts over negative ones
+    flows[...] = np.where(flows < 0, flows * scale[:, :, None, :], flows)
 
 
 def assemble_chunk(s: Scenario, inputs: Sequence[PathInputs], logs: Sequence[EventLog]) -> TradePaths:
@@ -490,6 +525,7 @@ def assemble_chunk(s: Scenario, inputs: Sequence[PathInputs], logs: Sequence[Eve
         turnover[:, 0] = observed_part + (organic.level[:, 0] - observed_part) * rest_ratio
     out[:, :, 0, 0] = turnover * organic.exports_share
     out[:, :, 0, 1] = turnover * (1.0 - organic.exports_share)
+    _bound_substitution(out)
 
     bilateral = out.sum(axis=(2, 3))
     rest_of_world = (1.0 - organic.share) * organic.total * shocks[:, 1:].mean(axis=2) / shocks[:, 0].mean(axis=1)[:, None]

@@ -45,7 +45,12 @@ def one_project(project: dict[str, Any], *, capacity: Any = 2.0, sector: dict[st
         "build_years": 1.0,
         "sectors": {
             "s": sector
-            or {"construction_import_share": 0.5, "exports_per_capex_per_year": 0.15, "imports_per_capex_per_year": 0.05, "ramp_up_years": 1.0}
+            or {
+                "construction_import_share": 0.5,
+                "exports_per_capex_per_year": 0.15,
+                "imports_per_capex_per_year": 0.05,
+                "ramp_up_years": 1.0,
+            }
         },
         "projects": [{"name": "p", "sector": "s", **project}],
     }

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from sim.cli import main
 
 RUN = ["run", "scenarios/uz_cn_2025.toml", "--paths", "200", "--workers", "1"]
@@ -21,6 +23,7 @@ def test_run_writes_the_results_folder_with_the_headline_keys(tmp_path, capsys):
         "annual_trade.csv",
         "target_probability.csv",
         "components.csv",
+        "annual_flows.csv",
         "fan_chart.png",
         "reach_probability.png",
         "hit_year.png",
@@ -38,7 +41,15 @@ def test_run_writes_the_results_folder_with_the_headline_keys(tmp_path, capsys):
         "p_reach_by_year",
         "hit_year",
         "annual_trade_usd_bn",
+        "annual_exports_usd_bn",
+        "annual_imports_usd_bn",
+        "annual_balance_usd_bn",
         "components_mean_usd_bn",
+        "components_by_direction_mean_usd_bn",
+        "p_above_in_year",
+        "observation",
+        "country_total_usd_bn",
+        "partner_share",
     ):
         assert key in summary
     assert summary["years"][0] == "2025" and summary["years"][-1] == "2035"
@@ -47,12 +58,18 @@ def test_run_writes_the_results_folder_with_the_headline_keys(tmp_path, capsys):
     assert set(summary["hit_year"]) == {"p10", "p50", "p90", "share_never"}
     assert set(summary["annual_trade_usd_bn"]["2025"]) == {"mean", "p5", "p25", "p50", "p75", "p95"}
     assert set(summary["components_mean_usd_bn"]["2030"]) == {"organic", "construction", "operations", "measures"}
+    for year in summary["years"]:
+        exports, imports = summary["annual_exports_usd_bn"][year]["mean"], summary["annual_imports_usd_bn"][year]["mean"]
+        assert exports + imports == pytest.approx(summary["annual_trade_usd_bn"][year]["mean"], rel=1e-12)
+        assert summary["annual_balance_usd_bn"][year]["mean"] == pytest.approx(exports - imports, rel=1e-12)
+    assert summary["observation"]["value_usd_bn"] == 8.78 and summary["observation"]["months"] == 7
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["scenario_sha256"] == summary["scenario_sha256"]
     assert {"coopsim", "numpy", "scipy", "simpy"} <= set(manifest["versions"])
     assert set(manifest["files"]) >= {"summary.json", "fan_chart.png"}
     table = capsys.readouterr().out
-    assert "2028" in table and "median year reached" in table
+    assert "2028" in table and "median year first reached" in table
+    assert "reached by the year" in table and "at or above in the year" in table
 
 
 def test_run_refuses_a_non_empty_folder_without_force(tmp_path, capsys):

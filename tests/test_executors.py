@@ -141,12 +141,12 @@ def test_unreachable_dask_scheduler_is_a_clear_error(tmp_path):
 
 def test_streamed_statistics_equal_those_of_the_whole_array():
     s = reference()
-    trade = run_paths(s, 1000, seed=8)
+    paths = run_paths(s, 1000, seed=8)
     agg = Aggregator(s.years, s.trade.target_usd_bn)
     for a in range(0, 1000, 250):
-        agg.add(trade[a : a + 250])
+        agg.add(paths[a : a + 250])
     summary = agg.summary()
-    total = trade.sum(axis=2)
+    total = paths.turnover
     reached = np.maximum.accumulate(total >= 20.0, axis=1)
     for k, year in enumerate(s.years):
         assert summary["p_reach_by_year"][str(year)]["p"] == reached[:, k].mean()
@@ -154,6 +154,19 @@ def test_streamed_statistics_equal_those_of_the_whole_array():
         assert q["mean"] == pytest.approx(total[:, k].mean(), rel=1e-12)
         for p in (5, 25, 50, 75, 95):
             assert q[f"p{p}"] == pytest.approx(np.percentile(total[:, k], p), rel=1e-4)
+        # exports, imports, the (negative) balance and the country's total trade, on grids 0.1% wide
+        exports, imports = paths.flow("exports")[:, k], paths.flow("imports")[:, k]
+        for key, values in (
+            ("annual_exports_usd_bn", exports),
+            ("annual_imports_usd_bn", imports),
+            ("annual_balance_usd_bn", exports - imports),
+            ("country_total_usd_bn", paths.country_total[:, k]),
+            ("partner_share", paths.partner_share[:, k]),
+        ):
+            entry = summary[key][str(year)]
+            assert entry["mean"] == pytest.approx(values.mean(), rel=1e-12)
+            for p in (5, 50, 95):
+                assert entry[f"p{p}"] == pytest.approx(np.percentile(values, p), rel=1e-3)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 10, 5000])
@@ -196,11 +209,14 @@ def test_kept_paths_are_saved_and_load_back_without_pickle(tmp_path):
     results.save(tmp_path / "r")
     loaded = Results.load(tmp_path / "r")
     expected = run_paths(s, 300, seed=2)
-    assert loaded.paths_trade.shape == (300, len(s.years), 4)
-    assert np.array_equal(np.asarray(loaded.paths_trade), expected)
+    assert loaded.paths.trade.shape == (300, len(s.years), 4, 2)
+    for kept, fresh in zip(loaded.paths, expected, strict=True):
+        assert np.array_equal(np.asarray(kept), fresh)
     with open(tmp_path / "r" / "paths.npy", "rb") as fh:
         assert np.lib.format.read_magic(fh) == (1, 0)
-    assert results.summary["annual_trade_usd_bn"]["2030"]["mean"] == pytest.approx(expected.sum(axis=2)[:, 5].mean(), rel=1e-12)
+    assert results.summary["annual_trade_usd_bn"]["2030"]["mean"] == pytest.approx(expected.turnover[:, 5].mean(), rel=1e-12)
+    frame = loaded.paths_frame()
+    assert len(frame) == 300 * len(s.years) * 4 * 2 and set(frame["direction"]) == {"exports", "imports"}
 
 
 # ---------------------------------------------------------------- progress and interruption
@@ -332,11 +348,11 @@ def test_a_run_killed_at_any_point_resumes_from_its_checkpoint_with_identical_re
     args = ["run", SCENARIO, "--paths", "3000", "--seed", "8", "--workers", "2", "--checkpoint", str(checkpoint), "--quiet"]
     proc = _coopsim(*args, "--out", str(out), start_new_session=True)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(checkpoint.glob("chunk_*.npy"))) < 3:
+    while time.monotonic() < deadline and len(list(checkpoint.glob("chunk_*.npz"))) < 3:
         time.sleep(0.1)
     os.killpg(proc.pid, signal.SIGKILL)  # no chance to clean up: the hardest kind of stop
     proc.communicate(timeout=30)
-    kept = sorted(p.name for p in checkpoint.glob("chunk_*.npy"))
+    kept = sorted(p.name for p in checkpoint.glob("chunk_*.npz"))
     assert 3 <= len(kept) < 12, kept
     assert not out.exists()
     done = _coopsim(*args, "--out", str(out))

@@ -263,7 +263,13 @@ def judge_run(path: Path) -> list[Finding]:
 MAX_SANE_PROJECTS = 1e5
 """Generic projects a path above which a slow or failed run is put down to the unbounded project count
 (the reference draws about 1,500; 3 paths of 100,000 take about 0.3 s)."""
-UNBOUNDED_INPUTS = ("growth.mean", "rest_of_year_log_growth", "trade_per_capex_per_year", "effect_usd_bn_per_year")
+UNBOUNDED_INPUTS = (
+    "growth.mean",
+    "rest_of_year_log_growth",
+    "exports_per_capex_per_year",
+    "imports_per_capex_per_year",
+    "effect_usd_bn_per_year",
+)
 """Uncertain inputs without a range: huge values validate, then trade overflows to inf or NaN."""
 LINE_BREAKS = ("\n", "\r")
 
@@ -361,7 +367,9 @@ SCHEMA_KEYS = [
     "persistence", "df", "year", "months", "rest_of_year_log_growth", "financiers", "backlog", "implementation",
     "capacity_usd_bn_per_year", "capex_usd_bn", "cancel_probability", "max_concurrent_builds", "launches_per_year",
     "launch_trend", "warmup_years", "build_years", "delay_probability", "delay_years", "sector_mix", "financier_mix",
-    "sectors", "projects", "construction_import_share", "trade_per_capex_per_year", "ramp_up_years", "sector",
+    "sectors", "projects", "construction_import_share", "exports_per_capex_per_year", "imports_per_capex_per_year",
+    "ramp_up_years", "sector", "base_exports_usd_bn", "target_flow", "structural", "total_base_usd_bn", "total_growth",
+    "share", "long_run", "exports_share", "correlation", "file", "value_usd_bn", "yoy_growth", "revision_sd", "direction",
     "stage", "financier", "construction_start", "completion_year", "finance_request_year", "trade_level_uplift",
     "trade_growth_uplift", "start", "effect_usd_bn_per_year", "probability_per_year", "depth", "recovery_years",
     "paths", "seed", "horizon_year",
@@ -794,9 +802,12 @@ def test_regression_a_history_file_that_is_not_a_history_csv_is_rejected_by_vali
 @pytest.mark.parametrize(
     ("key", "value"),
     [
-        ("trade.growth.mean", 1000.0),
+        ("trade.structural.total_growth.mean", 1000.0),
         ("trade.observed.rest_of_year_log_growth", 1000.0),
-        ("pipeline.sectors.energy.trade_per_capex_per_year", 1e308),
+        ("pipeline.sectors.energy.exports_per_capex_per_year", 1e308),
+        ("pipeline.sectors.energy.imports_per_capex_per_year", -1e308),
+        ("trade.structural.share.sd", 1000.0),
+        ("trade.exports_share.correlation", 1000.0),
         ("measures.visa_free.effect_usd_bn_per_year", 1e308),
     ],
 )
@@ -824,9 +835,9 @@ def test_regression_a_scenario_asking_for_billions_of_projects_is_refused_before
 
 @pytest.mark.parametrize("key", ["a\nb", "a\rb"])
 def test_regression_every_line_names_the_file_when_a_key_holds_a_line_break(ws: Path, key: str) -> None:
-    # [trade.growth] "a\nb" = 1; coopsim validate FILE
+    # [trade.structural.total_growth] "a\nb" = 1; coopsim validate FILE
     doc = copy.deepcopy(SHIPPED_DOCS[REFERENCE_NAME])
-    doc["trade"]["growth"][key] = 1
+    doc["trade"]["structural"]["total_growth"][key] = 1
     path = _write(ws, dump_toml(doc), "line_break.toml")
     outcome = cli("validate", path)
     assert outcome.code == 2

@@ -172,3 +172,20 @@ def test_shock_lowers_organic_trade_and_recovers():
     expected = 12.4 * (1 - 0.2 * (1 - np.mod(x.shocks.time, 1.0)))
     np.testing.assert_allclose(trade[:, 0], expected, atol=12.4 * 0.2 / 48)
     assert np.all(trade[:, 0] < 12.4)
+
+
+def test_import_substitution_cannot_remove_more_imports_than_there_are():
+    # capex 2 replacing 10 a year per USD: 20 a year against 10.35 of organic imports; imports stop at zero
+    sector = {
+        "construction_import_share": 0.0,
+        "exports_per_capex_per_year": 0.25,
+        "imports_per_capex_per_year": -10.0,
+        "ramp_up_years": 0.0,
+    }
+    s = build(
+        one_project({"capex_usd_bn": 2.0, "stage": "construction", "construction_start": 2024.0, "completion_year": 2025.0}, sector=sector)
+    )
+    paths = simulate_chunk(s, 5, 0, 1)
+    np.testing.assert_allclose(paths.flow("imports")[0], 0.0, atol=1e-12)
+    np.testing.assert_allclose(paths.trade[0, :, 2, 1], -10.35, rtol=1e-12)  # scaled down to what there is
+    np.testing.assert_allclose(paths.flow("exports")[0], 2.05 + 0.5, rtol=1e-12)  # the other direction untouched

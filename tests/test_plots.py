@@ -93,6 +93,24 @@ def fake_results(
             }
             for i, y in enumerate(ys)
         },
+        # exports: a sixth of organic trade and most operating effects; imports: the rest, construction, measures
+        "components_by_direction_mean_usd_bn": {
+            y: {
+                "exports": {
+                    "organic": float(organic[i]) / 6,
+                    "construction": 0.0,
+                    "operations": 0.7 * float(operations[i]),
+                    "measures": 0.0,
+                },
+                "imports": {
+                    "organic": 5 * float(organic[i]) / 6,
+                    "construction": float(construction[i]),
+                    "operations": 0.3 * float(operations[i]),
+                    "measures": float(measures[i]),
+                },
+            }
+            for i, y in enumerate(ys)
+        },
     }
     history = [(2017, 2.6), (2018, 6.4), (2019, 7.6), (2020, 6.4), (2021, 7.4), (2022, 8.9), (2023, 10.6), (2024, 12.4)]
     return Results(summary=summary, history=history)
@@ -121,11 +139,13 @@ def _render(fig: Figure) -> None:
 
 
 # -- single-run charts ----------------------------------------------------------------
-@pytest.mark.parametrize("make", [plots.fan_chart, plots.reach_probability, plots.hit_year_distribution, plots.composition])
-def test_each_chart_is_one_axes_figure(results: Results, make) -> None:
+@pytest.mark.parametrize(
+    ("make", "axes"), [(plots.fan_chart, 1), (plots.reach_probability, 1), (plots.hit_year_distribution, 1), (plots.composition, 2)]
+)
+def test_each_chart_has_its_axes_and_a_source_line(results: Results, make, axes: int) -> None:
     fig = make(results)
     assert isinstance(fig, Figure)
-    assert len(fig.axes) == 1
+    assert len(fig.axes) == axes
     _render(fig)
     texts = " ".join(t.get_text() for t in fig.texts)
     assert "uz_cn_2025" in texts and "2,000 paths" in texts and "seed 1" in texts  # source line
@@ -197,34 +217,42 @@ def test_hit_year_bars_and_never(results: Results) -> None:
     _render(fig)
 
 
-def test_composition_stacks_negative_parts_below_zero(results: Results) -> None:
+def test_composition_shows_exports_and_imports_with_negative_parts_below_zero(results: Results) -> None:
     fig = plots.composition(results)
-    ax = fig.axes[0]
-    bars = _bars(fig)
-    assert bars
-    lowest = min(min(b.get_y(), b.get_y() + b.get_height()) for b in bars)
-    negatives = sum(min(v, 0.0) for v in results.summary["components_mean_usd_bn"]["2025"].values())
-    assert negatives < 0
-    assert lowest < 0
-    # the downward stack of 2025 reaches the sum of its negative parts
-    bars_2025 = [b for b in bars if abs(b.get_x() + b.get_width() / 2 - 2025) < 1e-9]
-    assert min(min(b.get_y(), b.get_y() + b.get_height()) for b in bars_2025) == pytest.approx(negatives)
-    # the total line is the sum of components
-    (total,) = _gid_lines(fig, "total")
-    expected = [sum(results.summary["components_mean_usd_bn"][y].values()) for y in results.summary["years"]]
-    np.testing.assert_allclose(total.get_ydata(), expected)
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    exports_ax, imports_ax = fig.axes
+    table = results.summary["components_by_direction_mean_usd_bn"]
+    for ax, direction in ((exports_ax, "exports"), (imports_ax, "imports")):
+        bars = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() > 0]
+        negatives = sum(min(v, 0.0) for v in table["2025"][direction].values())
+        bars_2025 = [b for b in bars if abs(b.get_x() + b.get_width() / 2 - 2025) < 1e-9]
+        lowest = min(min(b.get_y(), b.get_y() + b.get_height()) for b in bars_2025)
+        # the downward stack of 2025 reaches the sum of its negative parts
+        assert lowest == pytest.approx(negatives)
+        (total,) = [line for line in ax.get_lines() if line.get_gid() == "total"]
+        np.testing.assert_allclose(total.get_ydata(), [sum(table[y][direction].values()) for y in results.summary["years"]])
+    assert min(min(b.get_y(), b.get_y() + b.get_height()) for b in imports_ax.patches) < 0  # construction imports turn negative
+    legend = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
     for name in ("organic trade", "construction imports", "operating effects", "measures"):
         assert name in legend
 
 
 def test_composition_all_positive_stays_above_zero(results: Results) -> None:
     r = copy.deepcopy(results)
-    for comp in r.summary["components_mean_usd_bn"].values():
-        for key in comp:
-            comp[key] = abs(comp[key])
+    for directions in r.summary["components_by_direction_mean_usd_bn"].values():
+        for comp in directions.values():
+            for key in comp:
+                comp[key] = abs(comp[key])
     fig = plots.composition(r)
     assert min(min(b.get_y(), b.get_y() + b.get_height()) for b in _bars(fig)) >= 0
+
+
+def test_reach_probability_shows_both_readings_of_reached(results: Results) -> None:
+    fig = plots.reach_probability(results)
+    (above,) = _gid_lines(fig, "p_above")
+    expected = [results.summary["p_above_in_year"][y]["p"] for y in results.summary["years"]]
+    np.testing.assert_allclose(above.get_ydata(), expected)
+    (reach,) = _gid_lines(fig, "p_reach")
+    assert np.all(np.asarray(reach.get_ydata()) >= np.asarray(above.get_ydata()) - 1e-12)  # first passage is never below
 
 
 # -- missing values -------------------------------------------------------------------------
@@ -239,6 +267,7 @@ def test_none_values_do_not_crash(results: Results) -> None:
     s["annual_trade_usd_bn"]["2030"]["p5"] = None
     s["hit_year_share"]["2031"] = None
     s["components_mean_usd_bn"]["2032"]["measures"] = None
+    s["components_by_direction_mean_usd_bn"]["2032"]["imports"]["measures"] = None
     figs = [
         plots.fan_chart(r),
         plots.reach_probability(r),

@@ -130,7 +130,7 @@ def test_levers_of_repeated_distributions_move_their_median():
         "launches_per_year": 10,
         "capex_usd_bn": 0.1,
         "build_years": 1.0,
-        "sectors": {"s": {"construction_import_share": 0.3, "trade_per_capex_per_year": 0.1}},
+        "sectors": {"s": {"construction_import_share": 0.3, "exports_per_capex_per_year": 0.1, "imports_per_capex_per_year": 0.0}},
         "sector_mix": {"s": 1},
         "financier_mix": {"bank": 1},
     }

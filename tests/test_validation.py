@@ -28,6 +28,7 @@ from sim.scenario import LIMITS, ScenarioError, load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 HISTORY_CSV = REPO / "seeds" / "uz_cn_trade_history.csv"
+PARTIAL_CSV = REPO / "seeds" / "uz_cn_trade_partial_2025.csv"
 REFERENCE_NAME = "uz_cn_2025.toml"
 NAN, INF = math.nan, math.inf
 MAX_YEARS = LIMITS["max_horizon_years"]
@@ -53,9 +54,9 @@ def set_path(doc: dict[str, Any], path: str, value: Any) -> None:
 class Workspace:
     """A copy of the repository layout in a temporary folder.
 
-    ``scenarios/uz_cn_2025.toml`` and ``seeds/uz_cn_trade_history.csv``, so the
-    reference's relative ``history`` path resolves for every variant written
-    into ``scenarios/``.
+    ``scenarios/uz_cn_2025.toml`` and the ``seeds/`` files it names, so the
+    reference's relative ``history`` and ``observed.file`` paths resolve for
+    every variant written into ``scenarios/``.
     """
 
     def __init__(self, root: Path, reference_text: str):
@@ -65,6 +66,7 @@ class Workspace:
         self.scenarios.mkdir()
         (root / "seeds").mkdir()
         shutil.copy(HISTORY_CSV, root / "seeds")
+        shutil.copy(PARTIAL_CSV, root / "seeds")
         self.reference = self.write(REFERENCE_NAME, reference_text)
 
     def write(self, name: str, content: str | bytes) -> Path:
@@ -156,27 +158,27 @@ def case(id: str, changes: dict[str, Any], *fragments: str, key: str | None = No
 VALUE_CASES = [
     # unknown keys, with the nearest valid key or the list of allowed keys
     case("unknown-top-level-key", {"pipline": {"launches_per_year": 1}}, "unknown key", "did you mean 'pipeline'"),
-    case("unknown-nested-key", {"trade.growth.meen": 0.1}, "unknown key", "did you mean 'mean'"),
+    case("unknown-nested-key", {"trade.structural.total_growth.meen": 0.1}, "unknown key", "did you mean 'mean'"),
     case("unknown-project-key", {"pipeline.projects.cku_railway.complection_year": 2031.0}, "did you mean 'completion_year'"),
     case("unknown-shock-key", {"shocks.trade_shock.dept": 0.1}, "did you mean 'depth'"),
     case("unknown-key-lists-allowed", {"portfolio.financiers.cdb.capacity": 1.0}, "allowed: capacity_usd_bn_per_year, description"),
     case(
         "unknown-distribution-parameter",
-        {"trade.growth.mean": {"dist": "normal", "mean": 0.07, "sdd": 0.03}},
+        {"trade.structural.total_growth.mean": {"dist": "normal", "mean": 0.07, "sdd": 0.03}},
         "unknown key",
         "did you mean 'sd'",
-        key="trade.growth.mean.sdd",
+        key="trade.structural.total_growth.mean.sdd",
     ),
     # wrong types
     case("string-for-number", {"trade.base_usd_bn": "twelve"}, "must be a number", "'twelve'"),
-    case("string-for-number-or-distribution", {"trade.growth.sd": "0.12"}, "must be a number or a distribution table"),
+    case("string-for-number-or-distribution", {"trade.structural.total_growth.sd": "0.12"}, "must be a number or a distribution table"),
     case("number-for-string", {"trade.reporter": 5}, "must be a string"),
     case("fraction-for-whole-number", {"run.horizon_year": 2030.5}, "must be a whole number"),
     case("unknown-stage", {"pipeline.projects.cku_railway.stage": "built"}, "'operating'", "'construction'", "'awaiting_finance'"),
     case("numeric-string-for-number", {"trade.base_usd_bn": "12.4"}, "must be a number"),
     case("numeric-string-for-whole-number", {"trade.base_year": "2024"}, "must be a whole number"),
     # booleans where numbers are expected
-    case("bool-for-number-or-distribution", {"trade.growth.sd": True}, "not true/false"),
+    case("bool-for-number-or-distribution", {"trade.structural.total_growth.sd": True}, "not true/false"),
     case("bool-for-number", {"trade.base_usd_bn": True}, "number"),
     case("bool-for-probability", {"pipeline.delay_probability": False}, "number"),
     case("bool-for-whole-number", {"run.paths": True}, "whole number"),
@@ -211,11 +213,11 @@ VALUE_CASES = [
     ),
     case(
         "nan-choice-value",
-        {"trade.growth.mean": {"dist": "choice", "values": [0.05, NAN]}},
+        {"trade.structural.total_growth.mean": {"dist": "choice", "values": [0.05, NAN]}},
         "must be a finite number",
-        key="trade.growth.mean.values[1]",
+        key="trade.structural.total_growth.mean.values[1]",
     ),
-    case("nan-growth-mean", {"trade.growth.mean": NAN}, "must be a finite number"),
+    case("nan-growth-mean", {"trade.structural.total_growth.mean": NAN}, "must be a finite number"),
     case("inf-capex", {"pipeline.projects.cku_railway.capex_usd_bn": INF}, "must be a finite number"),
     # horizon
     case("horizon-equal-to-base", {"run.horizon_year": 2024}, "must be after trade.base_year = 2024"),
@@ -225,12 +227,12 @@ VALUE_CASES = [
     # distributions
     case(
         "unknown-distribution",
-        {"trade.growth.mean": {"dist": "lognorm", "median": 0.07, "p90": 0.1}},
+        {"trade.structural.total_growth.mean": {"dist": "lognorm", "median": 0.07, "p90": 0.1}},
         "unknown distribution 'lognorm'",
         "lognormal",
         "pert",
     ),
-    case("missing-dist", {"trade.growth.mean": {"mean": 0.07, "sd": 0.03}}, "needs a 'dist' key", "normal"),
+    case("missing-dist", {"trade.structural.total_growth.mean": {"mean": 0.07, "sd": 0.03}}, "needs a 'dist' key", "normal"),
     case(
         "lognormal-p90-not-above-median",
         {"portfolio.financiers.cdb.capacity_usd_bn_per_year": {"dist": "lognormal", "median": 1.0, "p90": 1.0}},
@@ -243,12 +245,12 @@ VALUE_CASES = [
     ),
     case(
         "triangular-mode-outside",
-        {"pipeline.sectors.mining_metals.trade_per_capex_per_year": {"dist": "triangular", "min": 0.05, "mode": 0.5, "max": 0.3}},
+        {"pipeline.sectors.mining_metals.exports_per_capex_per_year": {"dist": "triangular", "min": 0.05, "mode": 0.5, "max": 0.3}},
         "triangular needs min <= mode <= max",
     ),
     case(
         "choice-weights-mismatched",
-        {"trade.growth.sd": {"dist": "choice", "values": [0.1, 0.2], "weights": [1.0]}},
+        {"trade.structural.total_growth.sd": {"dist": "choice", "values": [0.1, 0.2], "weights": [1.0]}},
         "one weight per value",
         "2 values, 1 weights",
     ),
@@ -273,9 +275,56 @@ VALUE_CASES = [
         "completion-before-start", {"pipeline.projects.olefin_complex.completion_year": 2021.5}, "must be after construction_start = 2022"
     ),
     # the partly observed year
-    case("observed-year-not-first", {"trade.observed.year": 2026}, "trade.base_year + 1 = 2025", "got 2026"),
+    case(
+        "observed-year-not-first",
+        {"trade.observed": {"year": 2026, "months": 7, "value_usd_bn": 8.78, "yoy_growth": 0.23}},
+        "trade.base_year + 1 = 2025",
+        "got 2026",
+        key="trade.observed.year",
+    ),
     case("observed-months-zero", {"trade.observed.months": 0}, "must be >= 1"),
     case("observed-months-twelve", {"trade.observed.months": 12}, "must be <= 11"),
+    case("observed-file-and-inline", {"trade.observed.months": 7}, "give trade.observed.file or the inline values"),
+    case("observed-file-missing", {"trade.observed.file": "../seeds/no_such.csv"}, "file not found", "relative to the scenario file"),
+    case(
+        "observed-inline-incomplete",
+        {"trade.observed": {"months": 7, "yoy_growth": 0.23}},
+        "required key is missing (or give trade.observed.file)",
+        key="trade.observed.value_usd_bn",
+    ),
+    case(
+        "observed-more-than-the-base-year",
+        {"trade.observed": {"months": 7, "value_usd_bn": 14.0, "yoy_growth": 0.1}},
+        "not less than the whole year's trade.base_usd_bn = 12.4",
+        key="trade.observed.value_usd_bn",
+    ),
+    case("observed-renamed-growth", {"trade.observed.growth": 0.23}, "renamed yoy_growth"),
+    case("revision-sd-negative", {"trade.observed.revision_sd": -0.1}, "must be >= 0"),
+    # two-sided trade and the organic laws
+    case("exports-not-below-turnover", {"trade.base_exports_usd_bn": 12.4}, "must be less than trade.base_usd_bn = 12.4"),
+    case("exports-missing", {"trade.base_exports_usd_bn": DELETE}, "required key is missing"),
+    case("unknown-target-flow", {"trade.target_flow": "balance"}, "'turnover'", "'exports'", "'imports'"),
+    case("no-organic-law", {"trade.structural": DELETE}, "needs an organic law", "[trade.growth]", key="trade"),
+    case(
+        "two-organic-laws",
+        {"trade.growth": {"mean": 0.1, "sd": 0.1}},
+        "are both given; keep one organic law",
+        key="trade.structural",
+    ),
+    case("total-not-above-bilateral", {"trade.structural.total_base_usd_bn": 10.0}, "must exceed trade.base_usd_bn = 12.4"),
+    case("share-long-run-one", {"trade.structural.share.long_run": 1.0}, "must be > 0 and < 1"),
+    case(
+        "share-long-run-reaching-zero",
+        {"trade.structural.share.long_run": {"dist": "uniform", "min": 0.0, "max": 0.3}},
+        "must be > 0 and < 1 for every value",
+    ),
+    case("share-persistence-one", {"trade.structural.share.persistence": 1.0}, "<= 0.99"),
+    case("share-sd-negative", {"trade.exports_share.sd": -0.1}, "must be >= 0"),
+    case("correlation-above-one", {"trade.exports_share.correlation": 1.5}, "must be <= 1"),
+    case("renamed-trade-per-capex", {"pipeline.sectors.energy.trade_per_capex_per_year": 0.1}, "replaced by exports_per_capex_per_year"),
+    case("sector-imports-missing", {"pipeline.sectors.energy.imports_per_capex_per_year": DELETE}, "required key is missing"),
+    case("measure-without-direction", {"measures.visa_free.direction": DELETE}, "required key is missing"),
+    case("measure-unknown-direction", {"measures.visa_free.direction": "both"}, "'exports'", "'imports'"),
     # a pipeline with nothing in it
     case(
         "empty-pipeline",
@@ -309,6 +358,7 @@ DUPLICATE_MEASURE = """
 [[measures]]
 name = "visa_free"
 start = 2026.0
+direction = "imports"
 effect_usd_bn_per_year = 0.01
 """
 
@@ -334,8 +384,8 @@ def test_a_directory_is_reported_as_not_a_scenario_file(ws: Workspace, capsys: p
 
 
 def test_a_toml_syntax_error_is_reported_with_its_line(ws: Workspace, capsys: pytest.CaptureFixture[str]) -> None:
-    line = ws.reference_text.splitlines().index("[trade.growth]") + 1
-    message = rejected(capsys, ws.edit("[trade.growth]\n", "[trade.growth\n"))
+    line = ws.reference_text.splitlines().index("[trade.structural.total_growth]") + 1
+    message = rejected(capsys, ws.edit("[trade.structural.total_growth]\n", "[trade.structural.total_growth\n"))
     assert "is not valid TOML" in message
     assert f"line {line}" in message
 
@@ -434,10 +484,10 @@ def test_run_refuses_a_path_count_outside_the_limit(ws: Workspace, capsys: pytes
 
 
 PROCESS_CASES: dict[str, Callable[[Workspace], Path]] = {
-    "unknown-key": lambda w: w.variant({"trade.growth.meen": 0.1}),
+    "unknown-key": lambda w: w.variant({"trade.structural.total_growth.meen": 0.1}),
     "nan": lambda w: w.variant({"trade.base_usd_bn": NAN}),
     "bad-reference": lambda w: w.variant({"pipeline.projects.bostanlyk_hydro.financier": "cbd"}),
-    "syntax-error": lambda w: w.edit("[trade.growth]\n", "[trade.growth\n"),
+    "syntax-error": lambda w: w.edit("[trade.structural.total_growth]\n", "[trade.structural.total_growth\n"),
     "not-utf8": lambda w: w.write("latin.toml", b'name = "caf\xe9"\n'),
     "directory": lambda w: w.scenarios,
     "missing-file": lambda w: w.scenarios / "nothing.toml",
@@ -464,17 +514,17 @@ def reference(reference_scenario_path: Path):
 
 def test_replace_with_a_bad_value_raises_naming_the_key(reference) -> None:
     with pytest.raises(ScenarioError) as info:
-        reference.replace({"trade.growth.sd": -1})
+        reference.replace({"trade.structural.total_growth.sd": -1})
     problems = dict(info.value.problems)
-    assert "must be >= 0" in problems["trade.growth.sd"]
-    assert "trade.growth.sd" in info.value.source
+    assert "must be >= 0" in problems["trade.structural.total_growth.sd"]
+    assert "trade.structural.total_growth.sd" in info.value.source
 
 
 @pytest.mark.parametrize(
     ("path", "suggestion"),
     [
-        ("trade.growht.mean", "did you mean 'growth'"),
-        ("trade.growth.meen", "did you mean 'mean'"),
+        ("trade.structurl.share", "did you mean 'structural'"),
+        ("trade.structural.total_growth.meen", "did you mean 'mean'"),
         ("pipeline.projects.cku_railwya.capex_usd_bn", "did you mean 'cku_railway'"),
     ],
 )
