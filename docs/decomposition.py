@@ -23,15 +23,16 @@ def chain() -> list[tuple[str, object]]:
     """The scenarios from the random-walk law of step 7 to the reference, each one change further."""
     walk = load_scenario(ROOT / "scenarios" / "uz_cn_random_walk.toml")
     reference = load_scenario(ROOT / "scenarios" / "uz_cn_2025.toml")
-    step7_mean = {"dist": "normal", "mean": 0.111, "sd": 0.0497}
+    step7 = {"trade.growth.mean": {"dist": "normal", "mean": 0.111, "sd": 0.0497}, "trade.observed.revision_sd": 0.0}
     return [
         (
             "observation counted once (its months' total fixed; flows of those months explain part of it), "
-            "random walk with step 7's organic mean 0.111",
-            walk.replace({"trade.growth.mean": step7_mean, "trade.observed.revision_sd": 0.0}),
+            "random walk with step 7's organic mean 0.111, backlog asking for finance on 1 January 2025",
+            walk.replace({**step7, "portfolio.backlog.request_years": 0.0}),
         ),
-        ("+ a drawn revision of the preliminary figure (sd 0.02)", walk.replace({"trade.growth.mean": step7_mean})),
-        ("+ the random walk recalibrated on whole years (organic mean 0.1155): `uz_cn_random_walk`", walk),
+        ("+ the backlog asking for finance over 2025-2029 instead", walk.replace(step7)),
+        ("+ a drawn revision of the preliminary figure (sd 0.02)", walk.replace({"trade.growth.mean": step7["trade.growth.mean"]})),
+        ("+ the random walk recalibrated on whole years (organic mean 0.114): `uz_cn_random_walk`", walk),
         (
             "structural law: Uzbekistan's total trade x China's share, the share's long run as fitted (0.186)",
             reference.replace({"trade.structural.share.long_run": {"dist": "logitnormal", "median": 0.185954, "p90": 0.192157}}),

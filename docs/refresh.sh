@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Re-run every command whose output or figure the README shows, and copy the figures into
-# docs/figures/. Prints the outputs to paste into the README (its console blocks are checked
-# verbatim by tests/test_readme.py). About 15 minutes on two cores.
+# Re-run every command whose output or figure the README and docs/ show, and copy the figures into
+# docs/figures/. Prints the outputs to paste into them (their console blocks are checked
+# verbatim by tests/test_readme.py). About 20 minutes on two cores.
 #   bash docs/refresh.sh            (uses coopsim and python from the active environment)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,18 @@ export COLUMNS=120
 echo "== coopsim run (reference)"
 coopsim run scenarios/uz_cn_2025.toml --out "$out/ref"
 for f in fan_chart composition reach_probability; do cp "$out/ref/$f.png" "$figures/uz_cn_2025_$f.png"; done
+python - "$out/ref/summary.json" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+for y in ("2025", "2026", "2028", "2030", "2035"):
+    a, t, sh = s["annual_trade_usd_bn"][y], s["country_total_usd_bn"][y], s["partner_share"][y]
+    e, i, b = s["annual_exports_usd_bn"][y], s["annual_imports_usd_bn"][y], s["annual_balance_usd_bn"][y]
+    print(f"| {y} | {a['p5']:.1f} / {a['p50']:.1f} / {a['p95']:.1f} | {t['p5']:.0f} / {t['p50']:.0f} / {t['p95']:.0f} | "
+          f"{100 * sh['p5']:.1f}% / {100 * sh['p50']:.1f}% / {100 * sh['p95']:.1f}% | {e['mean']:.1f} | {i['mean']:.1f} | {b['mean']:.1f} |")
+c = s["components_by_direction_mean_usd_bn"]
+for y in ("2025", "2028", "2030"):
+    print(y, {d: {k: round(v, 2) for k, v in c[y][d].items()} for d in c[y]})
+EOF
 
 echo "== coopsim compare"
 coopsim compare scenarios/uz_cn_2025.toml scenarios/uz_cn_railway_late.toml scenarios/uz_cn_finance_squeeze.toml \
@@ -26,7 +38,8 @@ for s in scenarios/*.toml; do
 import json, sys
 s = json.load(open(sys.argv[1]))
 p = s["p_reach_by_year"]
-print(f"| `{s['scenario']}` | {p['2026']['p']:.1%} | {p['2028']['p']:.1%} | {p['2030']['p']:.1%} | {s['hit_year']['p50']} |")
+a = s["p_above_in_year"]
+print(f"| `{s['scenario']}` | {p['2026']['p']:.1%} | {p['2028']['p']:.1%} | {p['2030']['p']:.1%} | {a['2028']['p']:.1%} | {a['2030']['p']:.1%} | {s['hit_year']['p50']} | {s['annual_trade_usd_bn']['2035']['p95']:.0f} |")
 EOF
 done
 
@@ -37,7 +50,7 @@ echo "== paired gain"
 python benchmarks/paired_gain.py
 
 echo "== goal"
-coopsim goal scenarios/uz_cn_2025.toml --lever trade.growth.mean --year 2028 --probability 0.8 --range 0:0.2 --out "$out/goal"
+coopsim goal scenarios/uz_cn_2025.toml --lever trade.structural.total_growth.mean --year 2028 --probability 0.8 --range 0:0.2 --out "$out/goal"
 cp "$out/goal/goal.png" "$figures/uz_cn_2025_goal.png"
 
 echo "== sensitivity (about four minutes)"
@@ -52,13 +65,20 @@ cp "$out/sens/sobol_reached.png" "$figures/uz_cn_2025_sobol.png"
 cp "$out/sens/discovery.png" "$figures/uz_cn_2025_discovery.png"
 
 echo "== calibration and backtest"
-coopsim calibrate seeds/uz_cn_trade_history.csv
+coopsim calibrate seeds/uz_cn_trade_history.csv --context seeds/uz_trade_context.csv
 coopsim backtest seeds/uz_cn_trade_history.csv --out "$out/bt"
 cp "$out/bt/backtest.png" "$figures/backtest_uz.png"
+coopsim backtest seeds/uz_cn_trade_history.csv --context seeds/uz_trade_context.csv --law both --out "$out/bt_both"
+cp "$out/bt_both/backtest.png" "$figures/backtest_both_laws.png"
+python -c "
+import json; d = json.load(open('$out/bt_both/backtest.json')); print(json.dumps(d, indent=1)[:3000])"
 python -c "
 from sim import load_scenario
 from sim.calibration import whole_trade_law
-for f in ('scenarios/uz_cn_2025.toml', 'scenarios/uz_cn_slower_growth.toml'):
+for f in ('scenarios/uz_cn_random_walk.toml', 'scenarios/uz_cn_2025.toml', 'scenarios/uz_cn_slower_growth.toml'):
     print(f, whole_trade_law(load_scenario(f), paths=4000, seed=0))"
+
+echo "== how the headline moved from step 7"
+python docs/decomposition.py
 
 echo "outputs kept in $out"

@@ -71,10 +71,11 @@ class PathStreams:
 
 @dataclass(frozen=True)
 class GenericProjects:
-    """Generic projects of one path (pipeline launches and backlog), shape ``(m,)`` each.
+    """Generic projects of one path (backlog, then pipeline launches), shape ``(m,)`` each.
 
     ``request_time`` is in years from the start (negative for warm-up launches,
-    which are taken as financed when launched); rows are in queue order.
+    which are taken as financed when launched); the finance queue orders the
+    rows by it (:func:`sim.model.finance_requests`).
     """
 
     request_time: np.ndarray
@@ -267,7 +268,9 @@ def _generic_projects(s: Scenario, streams: PathStreams, n_years: int) -> Generi
         # projects are taken while the running total is below the backlog; the last one crosses it
         m = int(np.searchsorted(np.cumsum(size), backlog_total, side="left")) + 1
         brows = brows[:m]
-        times = np.concatenate([np.zeros(m), times])
+        # a backlog project has no launch gap: that uniform draws when it asks for finance
+        asks = s.portfolio.backlog.request_years.ppf(brows[:, _C["gap"]])  # type: ignore[union-attr]
+        times = np.concatenate([np.broadcast_to(asks, (m,)).astype(float), times])
         rows = np.vstack([brows, rows])
 
     delayed = rows[:, _C["delay_flag"]] < p.delay_probability

@@ -311,7 +311,7 @@ class Financier(_Table):
 
 
 class Backlog(_Table):
-    """``[portfolio.backlog]``: agreed projects waiting for finance at the start."""
+    """``[portfolio.backlog]``: agreed projects not yet financed at the start, and when they ask for finance."""
 
     capex_usd_bn: float = Field(
         ge=0.0,
@@ -320,6 +320,10 @@ class Backlog(_Table):
     )
     cancel_probability: Probability | None = Field(
         default=None, description="Probability a backlog project is abandoned before finance; default: the pipeline's."
+    )
+    request_years: Years = Field(
+        default=0.0,
+        description="Years from the start at which a backlog project asks for finance, drawn per project (e.g. uniform over the years agreements take to mature); 0: all at the start.",
     )
 
 

@@ -36,8 +36,9 @@ def _same_log(a: EventLog, b: EventLog) -> None:
         {},
         SQUEEZED,
         {**SQUEEZED, "portfolio.implementation": {"max_concurrent_builds": 60}},
+        {**SQUEEZED, "portfolio.backlog.request_years": 0.0},
     ],
-    ids=["reference", "finance-squeezed", "squeezed-and-builders-limited"],
+    ids=["reference", "finance-squeezed", "squeezed-and-builders-limited", "squeezed-backlog-all-at-the-start"],
 )
 def test_batched_financing_equals_one_process_per_project(changes):
     scenario = reference().replace(changes) if changes else reference()
@@ -48,6 +49,19 @@ def test_batched_financing_equals_one_process_per_project(changes):
         _same_log(lean, oracle)
         waited += int(np.sum(lean.generic_funded > x.generic.request_time + 1e-9))
     assert waited > 0, "the case should make some projects wait for finance"
+
+
+def test_the_backlog_asks_for_finance_at_its_drawn_times():
+    s = reference()
+    x = draw_path(s, 3, 0)
+    backlog = x.generic.request_time >= 0
+    backlog &= np.arange(backlog.size) < np.flatnonzero(x.generic.request_time < 0)[0]  # backlog rows come first
+    low, high = s.portfolio.backlog.request_years.support()
+    times = x.generic.request_time[backlog]
+    assert times.size > 20 and low <= times.min() and times.max() <= high
+    assert np.ptp(times) > 0.5 * (high - low)  # spread over the schedule, not all at the start
+    at_start = s.replace({"portfolio.backlog.request_years": 0.0})
+    np.testing.assert_array_equal(draw_path(at_start, 3, 0).generic.request_time[backlog], 0.0)
 
 
 def test_finance_queue_is_strictly_in_order_with_head_of_line_blocking():

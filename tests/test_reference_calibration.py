@@ -109,3 +109,13 @@ def test_the_reference_gap_is_the_fitted_gap():
     assert table.mean.ppf(U).mean() == pytest.approx(gap.mean, abs=1e-4)
     assert table.mean.ppf(U).std() == pytest.approx(gap.mean_se, abs=1e-4)
     assert table.sd.ppf(np.array([0.5]))[0] == pytest.approx(gap.sd, rel=0.01)
+
+
+def test_uzbekistans_total_trade_in_the_reference_grows_like_its_fit(context):
+    # shocks and the flows ride on the fitted law of total trade: the whole must still look like the record
+    total = fit_growth(context.total.years, context.total.values)
+    paths = simulate_chunk(reference(), 0, 0, 3000)
+    d = np.diff(np.log(paths.country_total[:, 1:]), axis=1)  # whole years after the observed 2025
+    within = np.sqrt((((d - d.mean(axis=1, keepdims=True)) ** 2).sum(axis=1) / (d.shape[1] - 1)).mean())
+    assert d.mean() == pytest.approx(total.mean, abs=0.01)
+    assert within == pytest.approx(total.sd, abs=0.015)
