@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from .calibration import _sig, _toml_value, _year_ranges, lognormal_as_pert
-from .history import STATISTICAL_STATUSES, HistoryError, load_history
+from ..history import STATISTICAL_STATUSES, HistoryError, load_history
+from .blocks import lognormal_as_pert, significant, significant_table, toml_value, year_ranges
 
 __all__ = ["ReporterGapFit", "fit_reporter_gap", "gap_from_values"]
 
@@ -77,8 +77,12 @@ class ReporterGapFit:
         """The ``[trade.reporter_gap]`` table as a dict (``mean`` normal; ``sd`` a lognormal-shaped PERT, or 0)."""
         sd: Any = 0.0
         if self.sd > 0:
-            sd = {k: (v if isinstance(v, str) else _sig(v)) for k, v in lognormal_as_pert(self.sd, self.log_sd_se, cap=GAP_SD_CAP).items()}
-        mean: Any = {"dist": "normal", "mean": _sig(self.mean), "sd": _sig(self.mean_se)} if self.mean_se > 0 else _sig(self.mean)
+            sd = significant_table(lognormal_as_pert(self.sd, self.log_sd_se, cap=GAP_SD_CAP))
+        mean: Any = (
+            {"dist": "normal", "mean": significant(self.mean), "sd": significant(self.mean_se)}
+            if self.mean_se > 0
+            else significant(self.mean)
+        )
         return {"reporter": self.other, "mean": mean, "sd": sd}
 
     def block(self) -> str:
@@ -87,14 +91,14 @@ class ReporterGapFit:
         lines = [
             f"# Gap between {self.other}'s and {self.reporter}'s figures fitted by coopsim.reporters.fit_reporter_gap.",
             f"# Source: {self.source}." if self.source else "# Source: figures given directly.",
-            f"# ln({self.other} / {self.reporter}) in the {self.n} years both report ({_year_ranges(self.years)}): {pairs}.",
+            f"# ln({self.other} / {self.reporter}) in the {self.n} years both report ({year_ranges(self.years)}): {pairs}.",
             f"# Estimates (standard error): mean {self.mean:.4f} ({self.mean_se:.4f}), year-to-year sd {self.sd:.4f}"
             f" (log-sd {self.log_sd_se:.3f}).",
             "# mean: normal(estimate, standard error); sd: lognormal(median = estimate) as a PERT. Drawn once per path;",
             f'# add `target_reporter = "{self.other}"` to [trade] to measure the target in {self.other}\'s figures.',
             "[trade.reporter_gap]",
         ]
-        lines += [f"{k} = {_toml_value(v)}" for k, v in self.gap_law().items()]
+        lines += [f"{k} = {toml_value(v)}" for k, v in self.gap_law().items()]
         return "\n".join(lines) + "\n"
 
     def to_dict(self) -> dict[str, Any]:

@@ -9,8 +9,8 @@ The series used here:
   Uzbek imports from China, USD bn.
 
 Two shares are derived from them (:func:`china_share`, :func:`exports_share`)
-for the structural organic law (:mod:`sim.structural`) and the split of
-bilateral turnover into exports and imports (:mod:`sim.split`).
+for the structural organic law (:mod:`sim.calibration.structural`) and the split of
+bilateral turnover into exports and imports (:mod:`sim.calibration.split`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from statistics import median
 
 import numpy as np
 
-from .history import STATISTICAL_STATUSES, HistoryError, _rows, load_history
+from ..history import STATISTICAL_STATUSES, HistoryError, load_history, read_rows
 
 __all__ = ["YearlySeries", "TradeContext", "load_context", "load_trade_context", "china_share", "exports_share"]
 
@@ -96,7 +96,7 @@ def load_context(path: str | Path, statuses: tuple[str, ...] = STATISTICAL_STATU
     """
     p = Path(path)
     figures: dict[str, dict[int, list[float]]] = {}
-    for line, row in enumerate(_rows(p), start=2):
+    for line, row in enumerate(read_rows(p), start=2):
         try:
             name, year, value, status = row["series"], int(row["year"]), float(row["value_usd_bn"]), row["status"]
         except (KeyError, TypeError, ValueError):
@@ -117,7 +117,7 @@ def china_share(bilateral: YearlySeries, total: YearlySeries) -> YearlySeries:
 
     The published share (``cn_share_pct``) is not used: the ratio keeps
     ``bilateral = share * total`` exact in every year, which the structural
-    law (:mod:`sim.structural`) relies on when it starts a forecast from the
+    law (:mod:`sim.calibration.structural`) relies on when it starts a forecast from the
     observed bilateral and total values. On the shipped data the two differ by
     at most 0.32 percentage points (2022: 9.06 / 50.01 = 18.12% against a
     published 17.8%; tested).
