@@ -174,8 +174,8 @@ def fit_growth(
     ----------
     years : array-like of int
         Calendar years with a value, strictly increasing; missing years are
-        gaps, each giving one multi-year log change (see the module notes).
-        Combine duplicate figures for a year first (:func:`load_series` takes
+        gaps, each giving one multi-year log change (:mod:`sim.calibration.growth_likelihood`).
+        Combine duplicate figures for a year first (:func:`sim.calibration.load_series` takes
         their median).
     values : array-like of float
         Trade turnover, USD bn, positive.
@@ -340,7 +340,7 @@ class GrowthFit:
         law = self.growth_law()
         table = ", ".join(f"{s.model} {s.aicc:.2f}" if math.isfinite(s.aicc) else f"{s.model} n/a" for s in self.candidates)
         lines = [
-            f"# {'Organic growth' if title == 'trade.growth' else 'Growth'} law fitted by coopsim.calibration.fit_growth (maximum likelihood).",
+            f"# {'Organic growth' if title == 'trade.growth' else 'Growth'} law fitted by sim.calibration.fit_growth (maximum likelihood).",
             f"# Source: {self.source}.",
             f"# Years: {year_ranges(self.years)} ({self.n_obs} log changes; a gap of k years is one k-year change).",
             f"# Model: {self.model}, chosen by lowest AICc among: {table}.",
@@ -390,7 +390,7 @@ def simulate_organic(law: dict[str, Any], base_usd_bn: float, years: int, paths:
     distributions; the yearly deviations follow the stationary AR(1) with
     normal or unit-variance t innovations, starting from the stationary law;
     ``log V_t = log V_{t-1} + mean + deviation_t`` from ``V_0 = base_usd_bn``.
-    The same law as :func:`sim.trade._organic` for a scenario without a
+    The same law as :func:`sim.trade.organic_turnover` for a scenario without a
     partly observed year (checked against :func:`sim.runner.run_paths` in the tests).
 
     Parameters

@@ -89,7 +89,7 @@ class ReporterGapFit:
         """A TOML ``[trade.reporter_gap]`` block, with comments naming the source, years and estimates."""
         pairs = ", ".join(f"{y}: {r:+.3f}" for y, r in zip(self.years, self.log_ratios, strict=True))
         lines = [
-            f"# Gap between {self.other}'s and {self.reporter}'s figures fitted by coopsim.reporters.fit_reporter_gap.",
+            f"# Gap between {self.other}'s and {self.reporter}'s figures fitted by sim.calibration.fit_reporter_gap.",
             f"# Source: {self.source}." if self.source else "# Source: figures given directly.",
             f"# ln({self.other} / {self.reporter}) in the {self.n} years both report ({year_ranges(self.years)}): {pairs}.",
             f"# Estimates (standard error): mean {self.mean:.4f} ({self.mean_se:.4f}), year-to-year sd {self.sd:.4f}"

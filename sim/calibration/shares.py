@@ -312,7 +312,7 @@ class ShareFit:
         """
         pairs = ", ".join(f"{y}: {s:.4f}" for y, s in zip(self.years, self.shares, strict=True))
         lines = [
-            "# Share law (logit AR(1)) fitted by coopsim.shares.fit_share_law (maximum likelihood, conditional on the first year).",
+            "# Share law (logit AR(1)) fitted by sim.calibration.fit_share_law (maximum likelihood, conditional on the first year).",
             f"# Source: {self.source}.",
             f"# Years: {year_ranges(self.years)} ({self.n_obs} transitions; a gap of k years is one k-year transition).",
             f"# Shares: {pairs}.",

@@ -224,7 +224,7 @@ class TurnoverSplitFit:
         pairs = ", ".join(f"{y}: {v:.4f}" for y, v in zip(s.years, s.shares, strict=True))
         lines = [
             "# Exports share of bilateral turnover (logit AR(1)) and its correlation with turnover growth, fitted jointly",
-            "# with log turnover (random walk with drift) by coopsim.split.fit_turnover_split (exact likelihood, Kalman filter).",
+            "# with log turnover (random walk with drift) by sim.calibration.fit_turnover_split (exact likelihood, Kalman filter).",
             f"# Source: {self.source}.",
             f"# Turnover years: {year_ranges(self.turnover_years)}; split published in {year_ranges(s.years)} ({pairs}).",
             f"# Turnover (standard error): mean {self.mean:.4f} ({se_text(self.mean_se)}), sd {self.sd:.4f} ({se_text(self.sd * self.log_sd_se)})"

@@ -72,7 +72,7 @@ class StructuralFit:
         """TOML ``[trade.structural]``, ``[trade.structural.total_growth]`` and ``[trade.structural.share]`` blocks with comments."""
         head = [
             "# Structural organic law: bilateral turnover = China's share of Uzbekistan's turnover x Uzbekistan's turnover with all",
-            "# partners (coopsim.structural). The share starts from base_usd_bn / total_base_usd_bn in the base year.",
+            "# partners (sim.calibration.structural). The share starts from base_usd_bn / total_base_usd_bn in the base year.",
             "[trade.structural]",
             f"total_base_usd_bn = {significant(self.total_base_usd_bn)!r}  # Uzbekistan's trade with all partners in {self.base_year}, USD bn"
             " (the last value of the series; set it for the scenario's base year)",
