@@ -9,7 +9,7 @@ that the schema accepts (:func:`lognormal_as_pert`).
 
 Where to make a change
 ----------------------
-* How a number or a table is written: :func:`toml_value`, :func:`significant`.
+* How a number or a table is written: :func:`toml_value`, :func:`significant`, :func:`toml_block`.
 * The comments and tables of one law: its fit's ``block`` method
   (:class:`sim.calibration.GrowthFit`, :class:`sim.calibration.ShareFit`, ...).
 """
@@ -17,7 +17,7 @@ Where to make a change
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,7 @@ __all__ = [
     "significant",
     "significant_table",
     "toml_value",
+    "toml_block",
     "year_ranges",
     "se_text",
     "pert_quantiles",
@@ -71,6 +72,27 @@ def toml_value(value: Any) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + "}"
     return _toml_number(value)
+
+
+def toml_block(comments: Sequence[str], title: str, table: Mapping[str, Any]) -> str:
+    """A TOML table under its comments: the comment lines, ``[title]``, then one ``key = value`` line a key.
+
+    Parameters
+    ----------
+    comments : sequence of str
+        Lines starting with ``#`` (a line may hold several, joined by newlines).
+    title : str
+        The table's dotted name, e.g. ``"trade.growth"``.
+    table : mapping
+        Values of the table (:func:`toml_value`).
+
+    Returns
+    -------
+    str
+        The block, ending with a newline.
+    """
+    lines = [*comments, f"[{title}]", *(f"{k} = {toml_value(v)}" for k, v in table.items())]
+    return "\n".join(lines) + "\n"
 
 
 def year_ranges(years: Sequence[int]) -> str:

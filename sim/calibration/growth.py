@@ -47,7 +47,7 @@ from numpy.typing import ArrayLike
 from scipy import special
 
 from ..distributions import Z90, as_distribution
-from .blocks import SD_MAX, lognormal_as_pert, se_text, significant, significant_table, toml_value, year_ranges
+from .blocks import SD_MAX, lognormal_as_pert, se_text, significant, significant_table, toml_block, year_ranges
 from .estimation import ATANH_MAX, hessian_standard_errors, maximise_loglik
 from .growth_likelihood import MODELS, changes_loglik, check_model
 from .series import MIN_OBSERVATIONS, LogChanges, check_series, log_changes
@@ -357,9 +357,7 @@ class GrowthFit:
             lines.append(f"# sd PERT median {got[0]:.4f}, p90 {got[1]:.4f} (lognormal: median {want[0]:.4f}, p90 {want[1]:.4f}).")
         if self.model.endswith("_ar1") and not PERSISTENCE_CLIP[0] <= self.persistence <= PERSISTENCE_CLIP[1]:
             lines.append(f"# persistence clipped to [{PERSISTENCE_CLIP[0]}, {PERSISTENCE_CLIP[1]}] from {self.persistence:.3f}.")
-        lines.append(f"[{title}]")
-        lines += [f"{k} = {toml_value(v)}" for k, v in law.items()]
-        return "\n".join(lines) + "\n"
+        return toml_block(lines, title, law)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the estimates, standard errors and candidate table."""

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..history import STATISTICAL_STATUSES, HistoryError, load_history
-from .blocks import lognormal_as_pert, significant, significant_table, toml_value, year_ranges
+from .blocks import lognormal_as_pert, significant, significant_table, toml_block, year_ranges
 
 __all__ = ["ReporterGapFit", "fit_reporter_gap", "gap_from_values"]
 
@@ -96,10 +96,8 @@ class ReporterGapFit:
             f" (log-sd {self.log_sd_se:.3f}).",
             "# mean: normal(estimate, standard error); sd: lognormal(median = estimate) as a PERT. Drawn once per path;",
             f'# add `target_reporter = "{self.other}"` to [trade] to measure the target in {self.other}\'s figures.',
-            "[trade.reporter_gap]",
         ]
-        lines += [f"{k} = {toml_value(v)}" for k, v in self.gap_law().items()]
-        return "\n".join(lines) + "\n"
+        return toml_block(lines, "trade.reporter_gap", self.gap_law())
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the estimates and the data behind them."""

@@ -43,7 +43,7 @@ from numpy.typing import ArrayLike
 from scipy import optimize, special
 
 from ..distributions import Z90, as_distribution
-from .blocks import lognormal_as_pert, pert_quantiles, se_text, significant, significant_table, toml_value, year_ranges
+from .blocks import lognormal_as_pert, pert_quantiles, se_text, significant, significant_table, toml_block, year_ranges
 from .estimation import ATANH_MAX, hessian_standard_errors, maximise_loglik
 from .series import MIN_OBSERVATIONS, check_years
 
@@ -319,10 +319,8 @@ class ShareFit:
             self.estimates_line(),
             LAW_NOTE,
             *persistence_check_lines(self),
-            f"[{title}]",
         ]
-        lines += [f"{k} = {toml_value(v)}" for k, v in self.law().items()]
-        return "\n".join(lines) + "\n"
+        return toml_block(lines, title, self.law())
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the estimates, standard errors and data."""

@@ -52,7 +52,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
-from .blocks import SD_MAX, se_text, significant, toml_value, year_ranges
+from .blocks import SD_MAX, se_text, significant, toml_block, year_ranges
 from .estimation import ATANH_MAX, hessian_standard_errors, maximise_loglik
 from .series import MIN_OBSERVATIONS, check_series
 from .shares import LAW_NOTE, SHARE_SD_MAX, ShareFit, check_shares, persistence_check_lines
@@ -234,10 +234,8 @@ class TurnoverSplitFit:
             LAW_NOTE,
             *persistence_check_lines(s),
             "# correlation: the estimate, a plain number.",
-            "[trade.exports_share]",
         ]
-        lines += [f"{k} = {toml_value(v)}" for k, v in self.exports_share_law().items()]
-        return "\n".join(lines) + "\n"
+        return toml_block(lines, "trade.exports_share", self.exports_share_law())
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the estimates and standard errors."""
