@@ -63,7 +63,28 @@ LAWS: tuple[str, ...] = ("random_walk", "structural")
 
 
 def simulate_with_runner(law: dict[str, Any], origin: int, base_usd_bn: float, years: int, paths: int, seed: int) -> np.ndarray:
-    """As :func:`simulate_organic`, through an organic-only scenario and :func:`sim.runner.run_paths`."""
+    """Organic trade paths of a ``[trade.growth]`` law drawn by the simulator itself (``engine="runner"`` of :func:`backtest`).
+
+    The same law as :func:`sim.calibration.simulate_organic`, through an
+    organic-only scenario based in ``origin`` and :func:`sim.runner.run_paths`
+    (the tests compare the two).
+
+    Parameters
+    ----------
+    law : dict
+        A ``[trade.growth]`` table (:meth:`sim.calibration.GrowthFit.growth_law`).
+    origin : int
+        The scenario's base year.
+    base_usd_bn : float
+        Turnover in ``origin``, USD bn.
+    years, paths, seed : int
+        Simulated years after the origin, paths, and the root seed.
+
+    Returns
+    -------
+    ndarray, shape (paths, years)
+        Turnover, USD bn, in ``origin + 1`` to ``origin + years``.
+    """
     raw = {
         "name": "backtest",
         "trade": {
@@ -98,10 +119,12 @@ class ForecastRow:
     law: str = "random_walk"
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain dict of the row."""
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
 def _summarise(rows: Sequence[ForecastRow]) -> dict[str, Any]:
+    """Coverage of the central 50% and 90% ranges, mean CRPS of the forecast and of the random walk, and the skill, over ``rows``."""
     n = len(rows)
     if n == 0:
         return {
@@ -190,6 +213,7 @@ def _random_walk_sd(ch: LogChanges) -> float:
 
 
 def _backtest_horizons(horizons: Sequence[int]) -> tuple[int, ...]:
+    """The horizons asked for, sorted, without duplicates; a ValueError unless all are whole years >= 1."""
     hs = tuple(sorted({int(h) for h in horizons}))
     if not hs or hs[0] < 1:
         raise ValueError(f"horizons must be whole years >= 1 (got {tuple(horizons)})")
@@ -197,6 +221,7 @@ def _backtest_horizons(horizons: Sequence[int]) -> tuple[int, ...]:
 
 
 def _law_name(law: str, context: TradeContext | None) -> str:
+    """``law`` if it is one of :data:`LAWS` and has the data it needs (the structural law needs ``context``)."""
     if law not in LAWS:
         raise ValueError(f"unknown organic law {law!r}; allowed: {', '.join(LAWS)}")
     if law == "structural" and context is None:

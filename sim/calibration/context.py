@@ -11,6 +11,11 @@ The series used here:
 Two shares are derived from them (:func:`china_share`, :func:`exports_share`)
 for the structural organic law (:mod:`sim.calibration.structural`) and the split of
 bilateral turnover into exports and imports (:mod:`sim.calibration.split`).
+
+Where to make a change
+----------------------
+* A new series of the context file: its name here and its field of :class:`TradeContext`.
+* How the CSV itself is read: :func:`sim.history.read_rows`.
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ class YearlySeries:
 
 
 def _series(name: str, by_year: dict[int, float]) -> YearlySeries:
+    """A :class:`YearlySeries` from ``{year: value}``, in increasing years."""
     years = sorted(by_year)
     return YearlySeries(name, np.array(years, dtype=np.int64), np.array([by_year[y] for y in years], dtype=float))
 
@@ -164,6 +170,7 @@ def exports_share(exports: YearlySeries, imports: YearlySeries) -> YearlySeries:
 
 
 def _check_fractions(name: str, values: dict[int, float]) -> None:
+    """A ValueError naming the years where a share is not strictly between 0 and 1."""
     bad = [y for y, v in values.items() if not 0.0 < v < 1.0]
     if bad:
         raise ValueError(f"{name} must lie strictly between 0 and 1; it does not in {', '.join(map(str, bad))}")
@@ -196,6 +203,7 @@ class TradeContext:
 
 
 def _required(series: dict[str, YearlySeries], names: Iterable[str], path: Path) -> list[YearlySeries]:
+    """The named series of the context file, in order; a HistoryError naming the missing ones and those found."""
     missing = [n for n in names if n not in series]
     if missing:
         have = ", ".join(sorted(series)) or "none"

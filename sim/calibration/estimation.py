@@ -10,6 +10,11 @@ minimised from a few starting points within wide bounds
 the diagonal of the inverse central-difference Hessian
 (:func:`numerical_hessian`, :func:`hessian_standard_errors`). A coordinate
 that ends at a bound is held fixed there and gets no standard error (NaN).
+
+Where to make a change
+----------------------
+* The optimiser or the standard errors of every fit: here. A fit's own
+  parameters, bounds and starting points stay in its module.
 """
 
 from __future__ import annotations

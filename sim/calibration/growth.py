@@ -115,6 +115,7 @@ class ModelScore:
 
 
 def _aicc(loglik: float, k: int, n: int) -> float:
+    """Small-sample corrected AIC of ``k`` parameters on ``n`` observations; infinite when ``n <= k + 1`` or the fit failed."""
     if n - k - 1 <= 0 or not math.isfinite(loglik):
         return math.inf
     return -2.0 * loglik + 2.0 * k + 2.0 * k * (k + 1) / (n - k - 1)

@@ -13,6 +13,11 @@ with ``mu`` and ``sd`` drawn once per path from their estimation uncertainty.
 :meth:`ReporterGapFit.block` writes the ``[trade.reporter_gap]`` table a
 scenario includes, so a scenario simulated in one reporter's statistics can
 target the other's figure (``trade.target_reporter``).
+
+Where to make a change
+----------------------
+* The estimates or the block: here. The simulation draws the gap of each path
+  in :mod:`sim.sampling`.
 """
 
 from __future__ import annotations

@@ -30,6 +30,12 @@ Maximum likelihood in ``(zbar, atanh phi, ln sd)`` with ``phi`` searched on
 (-0.99, 0.99) (:func:`sim.calibration.estimation.maximise_loglik`), standard errors from
 the inverse Hessian in those coordinates, carried to ``phi`` and ``sd`` by the
 delta method.
+
+Where to make a change
+----------------------
+* The likelihood, the fit or the vectorised simulation of a share: here. The
+  simulator's own share step is in :mod:`sim.trade`: a change of the law changes both.
+* How the estimates become distributions in the block: :meth:`ShareFit.law`, :func:`persistence_law`.
 """
 
 from __future__ import annotations
@@ -79,7 +85,13 @@ LAW_NOTE = (
 
 
 def check_shares(years: ArrayLike, shares: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """Validated ``(years, shares)``: whole, strictly increasing years (:func:`sim.calibration.series.check_years`); shares strictly inside (0, 1)."""
+    """Validated ``(years, shares)``: whole, strictly increasing years; shares strictly inside (0, 1).
+
+    Raises
+    ------
+    ValueError
+        Malformed years (:func:`sim.calibration.series.check_years`) or a share outside (0, 1).
+    """
     y, s = check_years(years, shares, "shares")
     if not np.all((s > 0) & (s < 1)):
         raise ValueError("shares must lie strictly between 0 and 1")
@@ -209,6 +221,7 @@ def _pert_matching(low: float, high: float, median: float, p90: float) -> dict[s
 
 
 def _sd_law(sd: float, log_sd_se: float) -> Any:
+    """The scenario value of a fitted ``sd``: the lognormal of the estimate and ``se(ln sd)`` as a capped PERT, or a number."""
     sd = min(sd, SHARE_SD_MAX)
     if math.isfinite(log_sd_se) and log_sd_se > 0 and sd < SHARE_SD_MAX:
         return significant_table(lognormal_as_pert(sd, log_sd_se, cap=SHARE_SD_MAX))
@@ -216,6 +229,7 @@ def _sd_law(sd: float, log_sd_se: float) -> Any:
 
 
 def _long_run_law(zbar: float, zbar_se: float) -> Any:
+    """The scenario value of the long-run share: a logit-normal with the estimate as median, or a number without a usable se."""
     median = significant(float(special.expit(zbar)))
     if math.isfinite(zbar_se) and zbar_se > 0:
         p90 = significant(float(special.expit(zbar + Z90 * zbar_se)))

@@ -40,6 +40,12 @@ split years add information on ``mean`` and ``sd`` through ``rho``. On the
 shipped data the two fits differ by less than 1e-4 (the share's own
 parameters absorb most of that pull); ``fit_growth`` may also choose another
 law than the normal one by AICc.
+
+Where to make a change
+----------------------
+* The joint likelihood: :func:`_kalman_loglik`; bounds and starts: ``_BOUNDS``, :func:`_starts`.
+* The ``[trade.exports_share]`` block: :meth:`TurnoverSplitFit.block`; the share law's part
+  of it is shared with :mod:`sim.calibration.shares`.
 """
 
 from __future__ import annotations
@@ -84,6 +90,7 @@ class _Observed:
 
 
 def _observed(turnover_years: ArrayLike, turnover: ArrayLike, split_years: ArrayLike, exports_share: ArrayLike) -> _Observed:
+    """The checked series on the calendar grid from the first turnover year (NaN where not observed)."""
     ty, tv = check_series(turnover_years, turnover)
     sy, ss = check_shares(split_years, exports_share)
     if ty.size == 0:
@@ -254,6 +261,7 @@ class TurnoverSplitFit:
 
 
 def _starts(obs: _Observed) -> list[np.ndarray]:
+    """Starting points of the joint fit: moments of turnover growth and of the share's logit, over a grid of ``phi`` and ``rho``."""
     seen = ~np.isnan(obs.y)
     ty, ly = obs.years[seen], obs.y[seen]
     mean0 = float((ly[-1] - ly[0]) / (ty[-1] - ty[0]))

@@ -14,6 +14,12 @@ from their distributions; ``dev`` is the stationary AR(1) deviation of
 observed share at the origin. A scenario carries the law as
 ``[trade.structural]`` with ``total_base_usd_bn`` and the sub-tables
 ``total_growth`` and ``share`` (:meth:`StructuralFit.law`).
+
+Where to make a change
+----------------------
+* The two laws it combines: :mod:`sim.calibration.growth` (total trade) and
+  :mod:`sim.calibration.shares` (China's share); their combination, its fit at an
+  origin and its forecast: here.
 """
 
 from __future__ import annotations

@@ -197,6 +197,7 @@ MAX_EXTENDS_DEPTH = 8
 
 
 def _read_toml(p: Path, label: str) -> tuple[dict[str, Any], bytes]:
+    """The TOML content of one file and its bytes; every way a file can fail is a ScenarioError naming ``label``."""
     try:
         data = p.read_bytes()
     except FileNotFoundError:
@@ -218,6 +219,11 @@ def _read_toml(p: Path, label: str) -> tuple[dict[str, Any], bytes]:
 
 
 def _read_with_extends(p: Path, label: str, digest: Any, chain: tuple[Path, ...]) -> dict[str, Any]:
+    """A file merged over the files it extends; each file's bytes go into ``digest``.
+
+    ``chain`` holds the files already on the way (to refuse cycles). Paths named
+    in an extended file are made absolute, as they are relative to that file.
+    """
     raw, data = _read_toml(p, label)
     digest.update(data)
     trade = raw.get("trade")
@@ -273,10 +279,12 @@ def _merge(base: Any, over: Any) -> Any:
 
 
 def _named_list(value: Any) -> bool:
+    """True for an array of tables that all have a string ``name`` (merged by name)."""
     return isinstance(value, list) and all(isinstance(e, dict) and isinstance(e.get("name"), str) for e in value)
 
 
 def _remove(raw: dict[str, Any], path: str, label: str) -> None:
+    """Drop the key or named entry at a dotted ``path`` of the extended scenario (a ``remove`` entry)."""
     parts = path.split(".")
     node: Any = raw
     for part in parts[:-1]:
