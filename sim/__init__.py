@@ -18,19 +18,26 @@ backtested on the same forecasts); and the figures in :mod:`sim.plots`, each a
 function of results returning a matplotlib Figure.
 """
 
-from .calibration import backtest, backtest_laws, fit_growth, load_series, whole_trade_law
+from .calibration import (
+    backtest,
+    backtest_laws,
+    fit_growth,
+    fit_reporter_gap,
+    fit_share_law,
+    fit_structural,
+    fit_turnover_split,
+    load_context,
+    load_series,
+    load_trade_context,
+    whole_trade_law,
+)
 from .compare import Comparison, compare
-from .context import load_context, load_trade_context
 from .goal import GoalResult, goal
 from .history import load_history
-from .reporters import fit_reporter_gap
 from .results import Results
 from .runner import simulate
 from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from .sensitivity import Sensitivity, sensitivity
-from .shares import fit_share_law
-from .split import fit_turnover_split
-from .structural import fit_structural
 from .trade import COMPONENTS
 
 __all__ = [

@@ -497,15 +497,14 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _trade_context(args: argparse.Namespace):
-    from .context import load_trade_context
+    from .calibration import load_trade_context
 
     return load_trade_context(args.context, args.history, reporter=args.reporter, since=args.since)
 
 
 def _context_blocks(args: argparse.Namespace, years, values) -> list[str]:
     """The structural law and the exports share fitted with ``--context``; a fit the data cannot support is a :class:`HistoryError`."""
-    from .split import fit_turnover_split
-    from .structural import fit_structural
+    from .calibration import fit_structural, fit_turnover_split
 
     ctx = _trade_context(args)
     try:
@@ -520,8 +519,8 @@ def _context_blocks(args: argparse.Namespace, years, values) -> list[str]:
 
 def _gap_fits(args: argparse.Namespace) -> list:
     """Reporter-gap fits for ``calibrate``: the one asked for, or every other reporter with enough common years."""
+    from .calibration import fit_reporter_gap
     from .history import other_reporters
-    from .reporters import fit_reporter_gap
 
     if args.gap_to is not None:
         return [fit_reporter_gap(args.history, args.reporter, args.gap_to, since=args.since)]

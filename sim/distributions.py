@@ -35,9 +35,12 @@ __all__ = [
     "Uncertain",
     "DISTRIBUTION_NAMES",
     "DISTRIBUTIONS",
+    "Z90",
+    "as_distribution",
 ]
 
-_Z90 = float(special.ndtri(0.9))
+Z90 = float(special.ndtri(0.9))
+"""The 90th percentile of the standard normal (about 1.2816): ``p90 = median * exp(Z90 * log_sd)`` for a lognormal."""
 
 
 class Distribution(BaseModel):
@@ -262,7 +265,7 @@ class Lognormal(Distribution):
     @property
     def sigma(self) -> float:
         """Standard deviation of the logarithm."""
-        return math.log(self.p90 / self.median) / _Z90
+        return math.log(self.p90 / self.median) / Z90
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         return self.median * np.exp(self.sigma * special.ndtri(np.asarray(u, dtype=float)))
@@ -308,7 +311,7 @@ class LogitNormal(Distribution):
     @property
     def sigma(self) -> float:
         """Standard deviation of the logit."""
-        return (float(special.logit(self.p90)) - self.mu) / _Z90
+        return (float(special.logit(self.p90)) - self.mu) / Z90
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         return special.expit(self.mu + self.sigma * special.ndtri(np.asarray(u, dtype=float)))
@@ -397,3 +400,20 @@ Uncertain = Annotated[
     BeforeValidator(_number_or_table),
 ]
 """A scenario input that is a constant or one of the distributions above."""
+
+
+def as_distribution(value: Any) -> Distribution:
+    """The distribution of a scenario value: a number is a constant, a table names its distribution.
+
+    Parameters
+    ----------
+    value : float or dict
+        A plain number, or a table such as ``{"dist": "pert", "min": 0.1, "mode": 0.2, "max": 0.4}``
+        (the tables written by :mod:`sim.calibration`).
+
+    Returns
+    -------
+    Distribution
+    """
+    table = value if isinstance(value, dict) else {"dist": "fixed", "value": float(value)}
+    return DISTRIBUTIONS[table["dist"]].model_validate(table)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 
-__all__ = ["load_history", "load_partial_year", "other_reporters", "HistoryError", "PartialYear"]
+__all__ = ["STATISTICAL_STATUSES", "load_history", "load_partial_year", "other_reporters", "read_rows", "HistoryError", "PartialYear"]
 
 STATISTICAL_STATUSES = ("confirmed", "derived")
 """Statuses of figures treated as statistics (claims and uncertain figures are left out)."""
@@ -32,7 +32,7 @@ def load_history(path: str | Path, reporter: str, statuses: tuple[str, ...] = ST
         statistics) are combined by their median.
     """
     p = Path(path)
-    rows = _rows(p)
+    rows = read_rows(p)
     by_year: dict[int, list[float]] = {}
     for line, row in enumerate(rows, start=2):
         try:
@@ -48,10 +48,10 @@ def load_history(path: str | Path, reporter: str, statuses: tuple[str, ...] = ST
 
 def other_reporters(path: str | Path, reporter: str, statuses: tuple[str, ...] = STATISTICAL_STATUSES) -> list[str]:
     """Reporters other than ``reporter`` with statistical figures in a history CSV, sorted."""
-    return sorted({row.get("reporter") or "" for row in _rows(Path(path)) if row.get("status") in statuses} - {reporter, ""})
+    return sorted({row.get("reporter") or "" for row in read_rows(Path(path)) if row.get("status") in statuses} - {reporter, ""})
 
 
-def _rows(p: Path) -> list[dict[str, str]]:
+def read_rows(p: Path) -> list[dict[str, str]]:
     """The CSV's rows as dicts; a file that cannot be read is a :class:`HistoryError` naming it."""
     try:
         with open(p, newline="", encoding="utf-8") as fh:
@@ -94,7 +94,7 @@ def load_partial_year(path: str | Path, year: int, reporter: str, statuses: tupl
     """
     p = Path(path)
     best: PartialYear | None = None
-    for line, row in enumerate(_rows(p), start=2):
+    for line, row in enumerate(read_rows(p), start=2):
         try:
             if int(row["year"]) != year or row["reporter"] != reporter or row["status"] not in statuses:
                 continue

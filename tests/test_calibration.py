@@ -16,6 +16,7 @@ from scipy import stats
 
 from sim import calibration as cal
 from sim import plots
+from sim.calibration.backtest import simulate_with_runner
 from sim.distributions import Pert
 from sim.history import load_history
 from sim.scenario import scenario_from_dict
@@ -245,7 +246,7 @@ def test_vectorised_simulation_matches_the_simulator():
     }
     paths = 4000
     fast = cal.simulate_organic(law, 12.4, 3, paths, np.random.default_rng(0))
-    slow = cal._simulate_with_runner(law, 2024, 12.4, 3, paths, seed=3)
+    slow = simulate_with_runner(law, 2024, 12.4, 3, paths, seed=3)
     assert fast.shape == slow.shape == (paths, 3)
     for k in range(3):
         assert stats.ks_2samp(fast[:, k], slow[:, k]).pvalue > 0.001

@@ -1,4 +1,4 @@
-"""Uzbekistan's trade context: reading the file, China's share of Uzbek turnover, the exports share (sim.context)."""
+"""Uzbekistan's trade context: reading the file, China's share of Uzbek turnover, the exports share (sim.calibration.context)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from helpers import ROOT
 
-from sim.context import YearlySeries, china_share, exports_share, load_context, load_trade_context
+from sim.calibration.context import YearlySeries, china_share, exports_share, load_context, load_trade_context
 from sim.history import HistoryError
 
 CONTEXT = ROOT / "seeds" / "uz_trade_context.csv"

@@ -12,12 +12,12 @@ from helpers import ROOT, reference
 from scipy import special
 
 from sim.calibration import fit_growth, load_series, whole_trade_law
-from sim.context import load_trade_context
-from sim.reporters import fit_reporter_gap
+from sim.calibration.context import load_trade_context
+from sim.calibration.reporters import fit_reporter_gap
+from sim.calibration.shares import fit_share_law
+from sim.calibration.split import fit_turnover_split
 from sim.runner import simulate_chunk
 from sim.scenario import load_scenario
-from sim.shares import fit_share_law
-from sim.split import fit_turnover_split
 
 HISTORY = ROOT / "seeds" / "uz_cn_trade_history.csv"
 CONTEXT = ROOT / "seeds" / "uz_trade_context.csv"

@@ -1,4 +1,4 @@
-"""The logit AR(1) share law: likelihood with gaps, fit, scenario table and simulation (sim.shares)."""
+"""The logit AR(1) share law: likelihood with gaps, fit, scenario table and simulation (sim.calibration.shares)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from sim import shares as sh
-from sim.calibration import _distribution
+from sim.calibration import shares as sh
+from sim.distributions import as_distribution
 
 Z90 = float(stats.norm.ppf(0.9))
 
@@ -93,7 +93,7 @@ def test_persistence_law_is_the_tanh_normal_conditioned_on_the_scenario_range_as
     cut = stats.truncnorm((0.0 - a) / se, (math.atanh(0.99) - a) / se, loc=a, scale=se)
     table = sh.persistence_law(phi, se)
     assert table["dist"] == "pert" and table["min"] == 0.0 and table["max"] == 0.99
-    got = _distribution(table).ppf(np.array([0.5, 0.9]))
+    got = as_distribution(table).ppf(np.array([0.5, 0.9]))
     assert got == pytest.approx(np.tanh(cut.ppf([0.5, 0.9])), rel=1e-4)
     # without a finite standard error: the estimate clipped to [0, 0.99]
     assert sh.persistence_law(-0.4, math.nan) == 0.0
@@ -112,10 +112,10 @@ def test_share_block_parses_and_carries_the_estimates_and_their_uncertainty():
     assert long_run["dist"] == "logitnormal"
     assert long_run["median"] == pytest.approx(special.expit(fit.zbar), rel=1e-5)
     assert long_run["p90"] == pytest.approx(special.expit(fit.zbar + Z90 * fit.zbar_se), rel=1e-5)
-    sd = _distribution(table["sd"])
+    sd = as_distribution(table["sd"])
     assert sd.ppf(np.array([0.5, 0.9])) == pytest.approx([fit.sd, fit.sd * math.exp(Z90 * fit.log_sd_se)], rel=1e-4)
     assert 0 <= sd.support()[0] and sd.support()[1] <= sh.SHARE_SD_MAX
-    lo, hi = _distribution(table["persistence"]).support()
+    lo, hi = as_distribution(table["persistence"]).support()
     assert sh.PERSISTENCE_RANGE[0] <= lo and hi <= sh.PERSISTENCE_RANGE[1]
 
 

@@ -1,4 +1,4 @@
-"""Turnover and its split into exports and imports, fitted jointly (sim.split)."""
+"""Turnover and its split into exports and imports, fitted jointly (sim.calibration.split)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from helpers import ROOT
 from scipy import special, stats
 
 from sim.calibration import fit_growth, growth_loglik
-from sim.context import load_trade_context
-from sim.shares import share_loglik
-from sim.split import fit_turnover_split, turnover_split_loglik
+from sim.calibration.context import load_trade_context
+from sim.calibration.shares import share_loglik
+from sim.calibration.split import fit_turnover_split, turnover_split_loglik
 
 # turnover with gaps; the split published in some turnover years, in a year without turnover (2002) and after the last (2010)
 TURNOVER_YEARS = np.array([2000, 2001, 2003, 2004, 2005, 2008])

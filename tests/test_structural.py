@@ -11,8 +11,8 @@ from helpers import ROOT
 from scipy import special, stats
 
 from sim import calibration as cal
-from sim.context import load_trade_context
-from sim.structural import fit_structural, forecast_structural, simulate_structural
+from sim.calibration.context import load_trade_context
+from sim.calibration.structural import fit_structural, forecast_structural, simulate_structural
 
 HISTORY = ROOT / "seeds" / "uz_cn_trade_history.csv"
 CONTEXT = ROOT / "seeds" / "uz_trade_context.csv"

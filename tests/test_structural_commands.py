@@ -9,8 +9,8 @@ import tomllib
 import numpy as np
 from helpers import ROOT
 
-from sim.calibration import _distribution
 from sim.cli import main
+from sim.distributions import as_distribution
 
 HISTORY = ROOT / "seeds" / "uz_cn_trade_history.csv"
 CONTEXT = ROOT / "seeds" / "uz_trade_context.csv"
@@ -32,13 +32,13 @@ def test_calibrate_with_context_prints_every_block_as_valid_toml(capsys):
     share_law = structural["share"]
     assert set(share_law) == {"long_run", "persistence", "sd"}
     assert set(trade["exports_share"]) == {"long_run", "persistence", "sd", "correlation"}
-    assert 0.15 < _distribution(share_law["long_run"]).ppf(np.array([0.5]))[0] < 0.25
+    assert 0.15 < as_distribution(share_law["long_run"]).ppf(np.array([0.5]))[0] < 0.25
     for table in (share_law, trade["exports_share"]):
-        lo, hi = _distribution(table["long_run"]).support()
+        lo, hi = as_distribution(table["long_run"]).support()
         assert 0 <= lo and hi <= 1
-        lo, hi = _distribution(table["persistence"]).support()
+        lo, hi = as_distribution(table["persistence"]).support()
         assert 0 <= lo and hi <= 0.99
-        lo, hi = _distribution(table["sd"]).support()
+        lo, hi = as_distribution(table["sd"]).support()
         assert 0 <= lo and hi <= 5
     assert -1 <= trade["exports_share"]["correlation"] <= 1
 

@@ -24,7 +24,8 @@ import pytest
 from helpers import dump_toml
 
 from sim.cli import main
-from sim.scenario import LIMITS, ScenarioError, load_scenario
+from sim.scenario import LIMITS, ScenarioError, key_reference, load_scenario
+from sim.scenario.schema import ScenarioFile, Table
 
 REPO = Path(__file__).resolve().parents[1]
 HISTORY_CSV = REPO / "seeds" / "uz_cn_trade_history.csv"
@@ -481,6 +482,33 @@ def test_run_refuses_a_path_count_outside_the_limit(ws: Workspace, capsys: pytes
     assert cli("run", ws.reference, "--paths", paths, "--out", out) == 2
     assert f"must be between 1 and {LIMITS['max_paths']:,}" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_keys_prints_the_key_reference(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("keys") == 0
+    assert capsys.readouterr().out == key_reference() + "\n"
+
+
+def tables_of(model: type[Table]) -> set[type[Table]]:
+    """Every table class reachable from ``model``'s fields (optional tables, arrays and dicts of tables)."""
+    found: set[type[Table]] = set()
+    pending = [f.annotation for f in model.model_fields.values()]
+    while pending:
+        annotation = pending.pop()
+        if isinstance(annotation, type) and issubclass(annotation, Table) and annotation not in found:
+            found.add(annotation)
+            pending += [f.annotation for f in annotation.model_fields.values()]
+        pending += list(getattr(annotation, "__args__", ()))
+    return found
+
+
+def test_every_table_of_the_schema_has_a_section_in_the_key_reference() -> None:
+    headers = [line for line in key_reference().splitlines() if line.startswith("**`")]
+    tables = tables_of(ScenarioFile)
+    assert len(tables) == len(headers) - 1  # the top level has a section too
+    for table in tables:
+        summary = table.__doc__.strip().splitlines()[0].split(":", 1)[-1].strip()
+        assert any(line.endswith(summary) for line in headers), table.__name__
 
 
 PROCESS_CASES: dict[str, Callable[[Workspace], Path]] = {

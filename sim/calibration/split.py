@@ -5,7 +5,7 @@ The two organic laws of exports and imports are parametrised as log turnover
 imports)::
 
     y_t = y_{t-1} + mean + sd * e1_t                              random walk with drift
-    z_t = zbar + phi * (z_{t-1} - zbar) + share_sd * e2_t          share law (sim.shares)
+    z_t = zbar + phi * (z_{t-1} - zbar) + share_sd * e2_t          share law (sim.calibration.shares)
     (e1_t, e2_t) iid bivariate standard normal with correlation rho
 
 Exports are ``expit(z) * exp(y)``, imports the rest. The scenario carries the
@@ -29,7 +29,7 @@ otherwise from its stationary law ``N(zbar, share_sd**2 / (1 - phi**2))``
 Fit (:func:`fit_turnover_split`)
 --------------------------------
 Maximum likelihood in ``(mean, ln sd, zbar, atanh phi, ln share_sd, atanh rho)``
-with ``phi`` and ``rho`` on (-0.99, 0.99) (:mod:`sim.estimation`). The turnover
+with ``phi`` and ``rho`` on (-0.99, 0.99) (:mod:`sim.calibration.estimation`). The turnover
 ``mean`` and ``sd`` come out close to, not equal to, the normal random walk of
 :func:`sim.calibration.fit_growth` on the same series. Log turnover does not
 depend on the share, so the joint likelihood is the random walk's likelihood
@@ -40,6 +40,12 @@ split years add information on ``mean`` and ``sd`` through ``rho``. On the
 shipped data the two fits differ by less than 1e-4 (the share's own
 parameters absorb most of that pull); ``fit_growth`` may also choose another
 law than the normal one by AICc.
+
+Where to make a change
+----------------------
+* The joint likelihood: :func:`_kalman_loglik`; bounds and starts: ``_BOUNDS``, :func:`_starts`.
+* The ``[trade.exports_share]`` block: :meth:`TurnoverSplitFit.block`; the share law's part
+  of it is shared with :mod:`sim.calibration.shares`.
 """
 
 from __future__ import annotations
@@ -52,24 +58,24 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
-from .calibration import MIN_OBSERVATIONS, SD_MAX, _check_series, _sig, _toml_value, _year_ranges
-from .estimation import hessian_standard_errors, maximise_loglik
-from .shares import LAW_NOTE, SHARE_SD_MAX, ShareFit, _check_shares, _pert_check_lines
+from .blocks import SD_MAX, se_text, significant, toml_block, year_ranges
+from .estimation import ATANH_MAX, hessian_standard_errors, maximise_loglik
+from .series import MIN_OBSERVATIONS, check_series
+from .shares import LAW_NOTE, SHARE_SD_MAX, ShareFit, check_shares, persistence_check_lines
 
 __all__ = ["MIN_SPLIT_YEARS", "TurnoverSplitFit", "turnover_split_loglik", "fit_turnover_split"]
 
 MIN_SPLIT_YEARS = 4
 """Fewest years with a published split a joint fit accepts."""
 
-_ATANH_MAX = math.atanh(0.99)
 # mean, ln sd, zbar, atanh phi, ln share_sd, atanh rho
 _BOUNDS = [
     (-5.0, 5.0),
     (math.log(1e-4), math.log(SD_MAX)),
     (-15.0, 15.0),
-    (-_ATANH_MAX, _ATANH_MAX),
+    (-ATANH_MAX, ATANH_MAX),
     (math.log(1e-4), math.log(SHARE_SD_MAX)),
-    (-_ATANH_MAX, _ATANH_MAX),
+    (-ATANH_MAX, ATANH_MAX),
 ]
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -84,8 +90,9 @@ class _Observed:
 
 
 def _observed(turnover_years: ArrayLike, turnover: ArrayLike, split_years: ArrayLike, exports_share: ArrayLike) -> _Observed:
-    ty, tv = _check_series(turnover_years, turnover)
-    sy, ss = _check_shares(split_years, exports_share)
+    """The checked series on the calendar grid from the first turnover year (NaN where not observed)."""
+    ty, tv = check_series(turnover_years, turnover)
+    sy, ss = check_shares(split_years, exports_share)
     if ty.size == 0:
         raise ValueError("the joint fit needs turnover in at least one year")
     if sy.size and sy[0] < ty[0]:
@@ -175,10 +182,6 @@ def turnover_split_loglik(
     return _kalman_loglik(obs, mean, sd, float(special.logit(long_run)), persistence, share_sd, correlation)
 
 
-def _fmt(x: float) -> str:
-    return "n/a" if not math.isfinite(x) else f"{x:.4f}"
-
-
 @dataclass(frozen=True)
 class TurnoverSplitFit:
     """The jointly fitted law of bilateral turnover and its exports share.
@@ -220,7 +223,7 @@ class TurnoverSplitFit:
 
     def exports_share_law(self) -> dict[str, Any]:
         """The ``[trade.exports_share]`` table: the share law (:meth:`ShareFit.law`) and ``correlation``, the estimate as a number."""
-        return {**self.share.law(), "correlation": _sig(min(max(self.correlation, -1.0), 1.0))}
+        return {**self.share.law(), "correlation": significant(min(max(self.correlation, -1.0), 1.0))}
 
     def block(self) -> str:
         """A TOML ``[trade.exports_share]`` block with comments naming the data, estimates and standard errors."""
@@ -228,20 +231,18 @@ class TurnoverSplitFit:
         pairs = ", ".join(f"{y}: {v:.4f}" for y, v in zip(s.years, s.shares, strict=True))
         lines = [
             "# Exports share of bilateral turnover (logit AR(1)) and its correlation with turnover growth, fitted jointly",
-            "# with log turnover (random walk with drift) by coopsim.split.fit_turnover_split (exact likelihood, Kalman filter).",
+            "# with log turnover (random walk with drift) by sim.calibration.fit_turnover_split (exact likelihood, Kalman filter).",
             f"# Source: {self.source}.",
-            f"# Turnover years: {_year_ranges(self.turnover_years)}; split published in {_year_ranges(s.years)} ({pairs}).",
-            f"# Turnover (standard error): mean {self.mean:.4f} ({_fmt(self.mean_se)}), sd {self.sd:.4f} ({_fmt(self.sd * self.log_sd_se)})"
+            f"# Turnover years: {year_ranges(self.turnover_years)}; split published in {year_ranges(s.years)} ({pairs}).",
+            f"# Turnover (standard error): mean {self.mean:.4f} ({se_text(self.mean_se)}), sd {self.sd:.4f} ({se_text(self.sd * self.log_sd_se)})"
             " log points a year.",
             s.estimates_line(),
-            f"# Correlation of the share's logit innovation with the turnover innovation: {self.correlation:.3f} ({_fmt(self.correlation_se)}).",
+            f"# Correlation of the share's logit innovation with the turnover innovation: {self.correlation:.3f} ({se_text(self.correlation_se)}).",
             LAW_NOTE,
-            *_pert_check_lines(s),
+            *persistence_check_lines(s),
             "# correlation: the estimate, a plain number.",
-            "[trade.exports_share]",
         ]
-        lines += [f"{k} = {_toml_value(v)}" for k, v in self.exports_share_law().items()]
-        return "\n".join(lines) + "\n"
+        return toml_block(lines, "trade.exports_share", self.exports_share_law())
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the estimates and standard errors."""
@@ -260,6 +261,7 @@ class TurnoverSplitFit:
 
 
 def _starts(obs: _Observed) -> list[np.ndarray]:
+    """Starting points of the joint fit: moments of turnover growth and of the share's logit, over a grid of ``phi`` and ``rho``."""
     seen = ~np.isnan(obs.y)
     ty, ly = obs.years[seen], obs.y[seen]
     mean0 = float((ly[-1] - ly[0]) / (ty[-1] - ty[0]))

@@ -27,9 +27,15 @@ which does not depend on the parameters).
 Fit (:func:`fit_share_law`)
 ---------------------------
 Maximum likelihood in ``(zbar, atanh phi, ln sd)`` with ``phi`` searched on
-(-0.99, 0.99) (:func:`sim.estimation.maximise_loglik`), standard errors from
+(-0.99, 0.99) (:func:`sim.calibration.estimation.maximise_loglik`), standard errors from
 the inverse Hessian in those coordinates, carried to ``phi`` and ``sd`` by the
 delta method.
+
+Where to make a change
+----------------------
+* The likelihood, the fit or the vectorised simulation of a share: here. The
+  simulator's own share step is in :mod:`sim.trade`: a change of the law changes both.
+* How the estimates become distributions in the block: :meth:`ShareFit.law`, :func:`persistence_law`.
 """
 
 from __future__ import annotations
@@ -42,19 +48,23 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import optimize, special
 
-from .calibration import MIN_OBSERVATIONS, _distribution, _pert_quantiles, _sig, _toml_value, _year_ranges, lognormal_as_pert
-from .estimation import hessian_standard_errors, maximise_loglik
+from ..distributions import Z90, as_distribution
+from .blocks import lognormal_as_pert, pert_quantiles, se_text, significant, significant_table, toml_block, year_ranges
+from .estimation import ATANH_MAX, hessian_standard_errors, maximise_loglik
+from .series import MIN_OBSERVATIONS, check_years
 
 __all__ = [
     "PERSISTENCE_RANGE",
     "SHARE_SD_MAX",
     "LAW_NOTE",
     "ShareFit",
+    "check_shares",
     "ar1_step_variance",
     "logit_transition_loglik",
     "share_loglik",
     "fit_share_law",
     "persistence_law",
+    "persistence_check_lines",
     "simulate_shares",
 ]
 
@@ -63,9 +73,7 @@ PERSISTENCE_RANGE = (0.0, 0.99)
 SHARE_SD_MAX = 5.0
 """Largest ``sd`` (logit points a year) every value of a share law's distribution may take."""
 
-_Z90 = float(special.ndtri(0.9))
-_ATANH_MAX = math.atanh(0.99)
-_BOUNDS = [(-15.0, 15.0), (-_ATANH_MAX, _ATANH_MAX), (math.log(1e-4), math.log(SHARE_SD_MAX))]  # zbar, atanh phi, ln sd
+_BOUNDS = [(-15.0, 15.0), (-ATANH_MAX, ATANH_MAX), (math.log(1e-4), math.log(SHARE_SD_MAX))]  # zbar, atanh phi, ln sd
 LAW_NOTE = (
     "# long_run: logit-normal(median = estimate, logit sd = se of the long-run logit); persistence: tanh(normal(atanh estimate,\n"
     "# its se)) on [0, 0.99] as a PERT; sd: lognormal(median = estimate, log-sd = se of ln sd) as a PERT. Drawn once per path."
@@ -76,18 +84,15 @@ LAW_NOTE = (
 # ---------------------------------------------------------------- likelihood
 
 
-def _check_shares(years: ArrayLike, shares: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """Validated ``(years, shares)``: whole, strictly increasing years; shares strictly inside (0, 1)."""
-    y = np.asarray(years)
-    s = np.asarray(shares, dtype=float)
-    if y.ndim != 1 or s.ndim != 1 or y.size != s.size:
-        raise ValueError(f"years and shares must be one-dimensional and of equal length (got {y.shape} and {s.shape})")
-    yf = np.asarray(y, dtype=float)
-    if y.size and not np.all(yf == np.round(yf)):
-        raise ValueError("years must be whole numbers")
-    y = y.astype(np.int64)
-    if np.any(np.diff(y) <= 0):
-        raise ValueError("years must be strictly increasing")
+def check_shares(years: ArrayLike, shares: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Validated ``(years, shares)``: whole, strictly increasing years; shares strictly inside (0, 1).
+
+    Raises
+    ------
+    ValueError
+        Malformed years (:func:`sim.calibration.series.check_years`) or a share outside (0, 1).
+    """
+    y, s = check_years(years, shares, "shares")
     if not np.all((s > 0) & (s < 1)):
         raise ValueError("shares must lie strictly between 0 and 1")
     return y, s
@@ -142,7 +147,7 @@ def share_loglik(years: ArrayLike, shares: ArrayLike, long_run: float, persisten
     float
         Log density of the logits of years 2..n given the logit of year 1.
     """
-    y, s = _check_shares(years, shares)
+    y, s = check_shares(years, shares)
     z = special.logit(s)
     return logit_transition_loglik(z[:-1], z[1:], np.diff(y), float(special.logit(long_run)), persistence, sd)
 
@@ -176,11 +181,11 @@ def persistence_law(persistence: float, atanh_se: float) -> Any:
         (almost) no mass in [0, 0.99]; otherwise ``{dist = "pert", min = 0, mode, max = 0.99, lamb}``.
     """
     low, high = PERSISTENCE_RANGE
-    plain = _sig(min(max(persistence, low), high))
+    plain = significant(min(max(persistence, low), high))
     quantiles = _conditional_persistence_quantiles(persistence, atanh_se)
     if quantiles is None:
         return plain
-    return {k: (v if isinstance(v, str) else _sig(v)) for k, v in _pert_matching(low, high, *quantiles).items()}
+    return significant_table(_pert_matching(low, high, *quantiles))
 
 
 def _conditional_persistence_quantiles(persistence: float, atanh_se: float) -> tuple[float, float] | None:
@@ -202,7 +207,7 @@ def _pert_matching(low: float, high: float, median: float, p90: float) -> dict[s
 
     def residual(x: np.ndarray) -> np.ndarray:
         mode = low + float(special.expit(x[0])) * (high - low)
-        return (_pert_quantiles(low, mode, high, math.exp(x[1]), q) - target) / (high - low)
+        return (pert_quantiles(low, mode, high, math.exp(x[1]), q) - target) / (high - low)
 
     w0 = min(max((median - low) / (high - low), 0.02), 0.98)
     sol = optimize.least_squares(residual, [special.logit(w0), math.log(4.0)], xtol=1e-12, ftol=1e-12)
@@ -216,23 +221,21 @@ def _pert_matching(low: float, high: float, median: float, p90: float) -> dict[s
 
 
 def _sd_law(sd: float, log_sd_se: float) -> Any:
+    """The scenario value of a fitted ``sd``: the lognormal of the estimate and ``se(ln sd)`` as a capped PERT, or a number."""
     sd = min(sd, SHARE_SD_MAX)
     if math.isfinite(log_sd_se) and log_sd_se > 0 and sd < SHARE_SD_MAX:
-        return {k: (v if isinstance(v, str) else _sig(v)) for k, v in lognormal_as_pert(sd, log_sd_se, cap=SHARE_SD_MAX).items()}
-    return _sig(sd)
+        return significant_table(lognormal_as_pert(sd, log_sd_se, cap=SHARE_SD_MAX))
+    return significant(sd)
 
 
 def _long_run_law(zbar: float, zbar_se: float) -> Any:
-    median = _sig(float(special.expit(zbar)))
+    """The scenario value of the long-run share: a logit-normal with the estimate as median, or a number without a usable se."""
+    median = significant(float(special.expit(zbar)))
     if math.isfinite(zbar_se) and zbar_se > 0:
-        p90 = _sig(float(special.expit(zbar + _Z90 * zbar_se)))
+        p90 = significant(float(special.expit(zbar + Z90 * zbar_se)))
         if median < p90 < 1.0:
             return {"dist": "logitnormal", "median": median, "p90": p90}
     return median
-
-
-def _fmt(x: float) -> str:
-    return "n/a" if not math.isfinite(x) else f"{x:.4f}"
 
 
 @dataclass(frozen=True)
@@ -297,7 +300,7 @@ class ShareFit:
         expit(zbar + 1.2816 se(zbar))}``; ``persistence`` is
         :func:`persistence_law`; ``sd`` the lognormal with median ``sd`` and
         log-sd ``se(ln sd)`` as a PERT on its 0.1-99.9% range, capped at 5
-        (:func:`sim.calibration.lognormal_as_pert`). A parameter without a
+        (:func:`sim.calibration.blocks.lognormal_as_pert`). A parameter without a
         finite standard error is a plain number.
         """
         return {
@@ -309,8 +312,8 @@ class ShareFit:
     def estimates_line(self) -> str:
         """One comment line with the estimates and their standard errors."""
         return (
-            f"# Estimates (standard error): long run {self.long_run:.4f} (logit {self.zbar:.4f} ({_fmt(self.zbar_se)})),"
-            f" persistence {self.persistence:.3f} ({_fmt(self.persistence_se)}), sd {self.sd:.4f} ({_fmt(self.sd_se)}) logit points."
+            f"# Estimates (standard error): long run {self.long_run:.4f} (logit {self.zbar:.4f} ({se_text(self.zbar_se)})),"
+            f" persistence {self.persistence:.3f} ({se_text(self.persistence_se)}), sd {self.sd:.4f} ({se_text(self.sd_se)}) logit points."
         )
 
     def block(self, title: str) -> str:
@@ -323,17 +326,15 @@ class ShareFit:
         """
         pairs = ", ".join(f"{y}: {s:.4f}" for y, s in zip(self.years, self.shares, strict=True))
         lines = [
-            "# Share law (logit AR(1)) fitted by coopsim.shares.fit_share_law (maximum likelihood, conditional on the first year).",
+            "# Share law (logit AR(1)) fitted by sim.calibration.fit_share_law (maximum likelihood, conditional on the first year).",
             f"# Source: {self.source}.",
-            f"# Years: {_year_ranges(self.years)} ({self.n_obs} transitions; a gap of k years is one k-year transition).",
+            f"# Years: {year_ranges(self.years)} ({self.n_obs} transitions; a gap of k years is one k-year transition).",
             f"# Shares: {pairs}.",
             self.estimates_line(),
             LAW_NOTE,
-            *_pert_check_lines(self),
-            f"[{title}]",
+            *persistence_check_lines(self),
         ]
-        lines += [f"{k} = {_toml_value(v)}" for k, v in self.law().items()]
-        return "\n".join(lines) + "\n"
+        return toml_block(lines, title, self.law())
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the estimates, standard errors and data."""
@@ -352,13 +353,13 @@ class ShareFit:
         }
 
 
-def _pert_check_lines(fit: ShareFit) -> list[str]:
+def persistence_check_lines(fit: ShareFit) -> list[str]:
     """A comment with the median and p90 of the persistence PERT next to those of the law it stands for."""
     value = fit.law()["persistence"]
     quantiles = _conditional_persistence_quantiles(fit.persistence, fit.atanh_persistence_se)
     if not isinstance(value, dict) or quantiles is None:
         return []
-    got = _distribution(value).ppf(np.array([0.5, 0.9]))
+    got = as_distribution(value).ppf(np.array([0.5, 0.9]))
     return [
         f"# persistence PERT median {got[0]:.3f}, p90 {got[1]:.3f} (tanh-normal on [0, 0.99]: median {quantiles[0]:.3f}, p90 {quantiles[1]:.3f})."
     ]
@@ -388,7 +389,7 @@ def fit_share_law(years: ArrayLike, shares: ArrayLike, *, source: str = "given s
     ValueError
         Fewer than :data:`sim.calibration.MIN_OBSERVATIONS` transitions, or malformed input.
     """
-    y, s = _check_shares(years, shares)
+    y, s = check_shares(years, shares)
     if y.size - 1 < MIN_OBSERVATIONS:
         raise ValueError(
             f"fitting a share law needs at least {MIN_OBSERVATIONS} transitions, i.e. {MIN_OBSERVATIONS + 1} years with a share "
@@ -447,9 +448,9 @@ def simulate_shares(law: dict[str, Any], start_share: float, years: int, paths: 
         Shares in years 1 to ``years`` after the origin.
     """
     u = rng.random((paths, 3 + years))
-    zbar = special.logit(_distribution(law["long_run"]).ppf(u[:, 0]))
-    phi = _distribution(law["persistence"]).ppf(u[:, 1])
-    sd = _distribution(law["sd"]).ppf(u[:, 2])
+    zbar = special.logit(as_distribution(law["long_run"]).ppf(u[:, 0]))
+    phi = as_distribution(law["persistence"]).ppf(u[:, 1])
+    sd = as_distribution(law["sd"]).ppf(u[:, 2])
     eps = special.ndtri(u[:, 3:])
     z = np.full(paths, float(special.logit(start_share)))
     out = np.empty((paths, years))

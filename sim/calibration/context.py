@@ -9,8 +9,13 @@ The series used here:
   Uzbek imports from China, USD bn.
 
 Two shares are derived from them (:func:`china_share`, :func:`exports_share`)
-for the structural organic law (:mod:`sim.structural`) and the split of
-bilateral turnover into exports and imports (:mod:`sim.split`).
+for the structural organic law (:mod:`sim.calibration.structural`) and the split of
+bilateral turnover into exports and imports (:mod:`sim.calibration.split`).
+
+Where to make a change
+----------------------
+* A new series of the context file: its name here and its field of :class:`TradeContext`.
+* How the CSV itself is read: :func:`sim.history.read_rows`.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from statistics import median
 
 import numpy as np
 
-from .history import STATISTICAL_STATUSES, HistoryError, _rows, load_history
+from ..history import STATISTICAL_STATUSES, HistoryError, load_history, read_rows
 
 __all__ = ["YearlySeries", "TradeContext", "load_context", "load_trade_context", "china_share", "exports_share"]
 
@@ -61,6 +66,7 @@ class YearlySeries:
 
 
 def _series(name: str, by_year: dict[int, float]) -> YearlySeries:
+    """A :class:`YearlySeries` from ``{year: value}``, in increasing years."""
     years = sorted(by_year)
     return YearlySeries(name, np.array(years, dtype=np.int64), np.array([by_year[y] for y in years], dtype=float))
 
@@ -96,7 +102,7 @@ def load_context(path: str | Path, statuses: tuple[str, ...] = STATISTICAL_STATU
     """
     p = Path(path)
     figures: dict[str, dict[int, list[float]]] = {}
-    for line, row in enumerate(_rows(p), start=2):
+    for line, row in enumerate(read_rows(p), start=2):
         try:
             name, year, value, status = row["series"], int(row["year"]), float(row["value_usd_bn"]), row["status"]
         except (KeyError, TypeError, ValueError):
@@ -117,7 +123,7 @@ def china_share(bilateral: YearlySeries, total: YearlySeries) -> YearlySeries:
 
     The published share (``cn_share_pct``) is not used: the ratio keeps
     ``bilateral = share * total`` exact in every year, which the structural
-    law (:mod:`sim.structural`) relies on when it starts a forecast from the
+    law (:mod:`sim.calibration.structural`) relies on when it starts a forecast from the
     observed bilateral and total values. On the shipped data the two differ by
     at most 0.32 percentage points (2022: 9.06 / 50.01 = 18.12% against a
     published 17.8%; tested).
@@ -164,6 +170,7 @@ def exports_share(exports: YearlySeries, imports: YearlySeries) -> YearlySeries:
 
 
 def _check_fractions(name: str, values: dict[int, float]) -> None:
+    """A ValueError naming the years where a share is not strictly between 0 and 1."""
     bad = [y for y, v in values.items() if not 0.0 < v < 1.0]
     if bad:
         raise ValueError(f"{name} must lie strictly between 0 and 1; it does not in {', '.join(map(str, bad))}")
@@ -196,6 +203,7 @@ class TradeContext:
 
 
 def _required(series: dict[str, YearlySeries], names: Iterable[str], path: Path) -> list[YearlySeries]:
+    """The named series of the context file, in order; a HistoryError naming the missing ones and those found."""
     missing = [n for n in names if n not in series]
     if missing:
         have = ", ".join(sorted(series)) or "none"

@@ -13,6 +13,11 @@ with ``mu`` and ``sd`` drawn once per path from their estimation uncertainty.
 :meth:`ReporterGapFit.block` writes the ``[trade.reporter_gap]`` table a
 scenario includes, so a scenario simulated in one reporter's statistics can
 target the other's figure (``trade.target_reporter``).
+
+Where to make a change
+----------------------
+* The estimates or the block: here. The simulation draws the gap of each path
+  in :mod:`sim.sampling`.
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from .calibration import _sig, _toml_value, _year_ranges, lognormal_as_pert
-from .history import STATISTICAL_STATUSES, HistoryError, load_history
+from ..history import STATISTICAL_STATUSES, HistoryError, load_history
+from .blocks import lognormal_as_pert, significant, significant_table, toml_block, year_ranges
 
 __all__ = ["ReporterGapFit", "fit_reporter_gap", "gap_from_values"]
 
@@ -77,25 +82,27 @@ class ReporterGapFit:
         """The ``[trade.reporter_gap]`` table as a dict (``mean`` normal; ``sd`` a lognormal-shaped PERT, or 0)."""
         sd: Any = 0.0
         if self.sd > 0:
-            sd = {k: (v if isinstance(v, str) else _sig(v)) for k, v in lognormal_as_pert(self.sd, self.log_sd_se, cap=GAP_SD_CAP).items()}
-        mean: Any = {"dist": "normal", "mean": _sig(self.mean), "sd": _sig(self.mean_se)} if self.mean_se > 0 else _sig(self.mean)
+            sd = significant_table(lognormal_as_pert(self.sd, self.log_sd_se, cap=GAP_SD_CAP))
+        mean: Any = (
+            {"dist": "normal", "mean": significant(self.mean), "sd": significant(self.mean_se)}
+            if self.mean_se > 0
+            else significant(self.mean)
+        )
         return {"reporter": self.other, "mean": mean, "sd": sd}
 
     def block(self) -> str:
         """A TOML ``[trade.reporter_gap]`` block, with comments naming the source, years and estimates."""
         pairs = ", ".join(f"{y}: {r:+.3f}" for y, r in zip(self.years, self.log_ratios, strict=True))
         lines = [
-            f"# Gap between {self.other}'s and {self.reporter}'s figures fitted by coopsim.reporters.fit_reporter_gap.",
+            f"# Gap between {self.other}'s and {self.reporter}'s figures fitted by sim.calibration.fit_reporter_gap.",
             f"# Source: {self.source}." if self.source else "# Source: figures given directly.",
-            f"# ln({self.other} / {self.reporter}) in the {self.n} years both report ({_year_ranges(self.years)}): {pairs}.",
+            f"# ln({self.other} / {self.reporter}) in the {self.n} years both report ({year_ranges(self.years)}): {pairs}.",
             f"# Estimates (standard error): mean {self.mean:.4f} ({self.mean_se:.4f}), year-to-year sd {self.sd:.4f}"
             f" (log-sd {self.log_sd_se:.3f}).",
             "# mean: normal(estimate, standard error); sd: lognormal(median = estimate) as a PERT. Drawn once per path;",
             f'# add `target_reporter = "{self.other}"` to [trade] to measure the target in {self.other}\'s figures.',
-            "[trade.reporter_gap]",
         ]
-        lines += [f"{k} = {_toml_value(v)}" for k, v in self.gap_law().items()]
-        return "\n".join(lines) + "\n"
+        return toml_block(lines, "trade.reporter_gap", self.gap_law())
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of the estimates and the data behind them."""

@@ -6,7 +6,7 @@ trade with all partners::
 
     O_k = expit(z_k) * W_k
     log W_k = log W_{k-1} + mu_W + dev_k       the [trade.growth] law, fitted to total trade
-    z_k = zbar + phi (z_{k-1} - zbar) + sd eps_k   the share law of China's share (sim.shares)
+    z_k = zbar + phi (z_{k-1} - zbar) + sd eps_k   the share law of China's share (sim.calibration.shares)
 
 ``mu_W`` and ``sd_W`` (and ``zbar``, ``phi``, ``sd``) are drawn once per path
 from their distributions; ``dev`` is the stationary AR(1) deviation of
@@ -14,6 +14,12 @@ from their distributions; ``dev`` is the stationary AR(1) deviation of
 observed share at the origin. A scenario carries the law as
 ``[trade.structural]`` with ``total_base_usd_bn`` and the sub-tables
 ``total_growth`` and ``share`` (:meth:`StructuralFit.law`).
+
+Where to make a change
+----------------------
+* The two laws it combines: :mod:`sim.calibration.growth` (total trade) and
+  :mod:`sim.calibration.shares` (China's share); their combination, its fit at an
+  origin and its forecast: here.
 """
 
 from __future__ import annotations
@@ -25,8 +31,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .calibration import MODELS, GrowthFit, _sig, fit_growth, simulate_organic
+from .blocks import significant
 from .context import YearlySeries, china_share
+from .growth import GrowthFit, fit_growth, simulate_organic
+from .growth_likelihood import MODELS
 from .shares import ShareFit, fit_share_law, simulate_shares
 
 __all__ = ["StructuralFit", "fit_structural", "simulate_structural", "structural_origins", "forecast_structural"]
@@ -41,7 +49,7 @@ class StructuralFit:
     total : GrowthFit
         Growth law of Uzbekistan's total trade (:func:`sim.calibration.fit_growth`).
     share : ShareFit
-        Law of China's share of that trade (:func:`sim.shares.fit_share_law`).
+        Law of China's share of that trade (:func:`sim.calibration.shares.fit_share_law`).
     base_year : int
         Last year of the total-trade series.
     total_base_usd_bn : float
@@ -60,15 +68,19 @@ class StructuralFit:
 
     def law(self) -> dict[str, Any]:
         """The ``[trade.structural]`` table: ``total_base_usd_bn``, ``total_growth`` (a ``[trade.growth]`` table) and ``share`` (a share law)."""
-        return {"total_base_usd_bn": _sig(self.total_base_usd_bn), "total_growth": self.total.growth_law(), "share": self.share.law()}
+        return {
+            "total_base_usd_bn": significant(self.total_base_usd_bn),
+            "total_growth": self.total.growth_law(),
+            "share": self.share.law(),
+        }
 
     def block(self) -> str:
         """TOML ``[trade.structural]``, ``[trade.structural.total_growth]`` and ``[trade.structural.share]`` blocks with comments."""
         head = [
             "# Structural organic law: bilateral turnover = China's share of Uzbekistan's turnover x Uzbekistan's turnover with all",
-            "# partners (coopsim.structural). The share starts from base_usd_bn / total_base_usd_bn in the base year.",
+            "# partners (sim.calibration.structural). The share starts from base_usd_bn / total_base_usd_bn in the base year.",
             "[trade.structural]",
-            f"total_base_usd_bn = {_sig(self.total_base_usd_bn)!r}  # Uzbekistan's trade with all partners in {self.base_year}, USD bn"
+            f"total_base_usd_bn = {significant(self.total_base_usd_bn)!r}  # Uzbekistan's trade with all partners in {self.base_year}, USD bn"
             " (the last value of the series; set it for the scenario's base year)",
         ]
         return (
@@ -106,7 +118,7 @@ def fit_structural(
         Years and Uzbekistan's trade with all partners, USD bn (gaps allowed).
     share_years, shares : array-like, shape (m,)
         Years and China's share of that trade, in (0, 1)
-        (:func:`sim.context.china_share`).
+        (:func:`sim.calibration.context.china_share`).
     models : sequence of str
         Candidate growth laws of total trade (chosen by AICc).
     source : str
@@ -134,7 +146,7 @@ def simulate_structural(law: dict[str, Any], start_share: float, years: int, pat
     ``W`` follows ``law["total_growth"]`` from ``law["total_base_usd_bn"]``
     exactly as :func:`sim.calibration.simulate_organic` draws a
     ``[trade.growth]`` law; the share follows ``law["share"]`` from
-    ``start_share`` (:func:`sim.shares.simulate_shares`), independently of ``W``.
+    ``start_share`` (:func:`sim.calibration.shares.simulate_shares`), independently of ``W``.
 
     Parameters
     ----------

@@ -1,0 +1,228 @@
+"""Rules across keys: what a single key's type and range cannot say.
+
+References (a project's sector and financier exist), orderings (the horizon
+after the base year, completion after construction start), requirements (a
+pipeline needs financiers; the stages' own keys), one organic law, the base
+split, the inline partial year, and the limit on projects drawn a path.
+Each rule adds ``(dotted key, message)`` problems; :func:`check_consistency`
+returns them all, and :func:`sim.scenario.scenario_from_dict` refuses a
+scenario with any.
+
+Where to make a change
+----------------------
+* A new rule across keys: here, in the function of its group.
+* A range of one key: its field in :mod:`sim.scenario.schema`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .messages import suggest
+from .schema import LIMITS, ScenarioFile
+
+
+def check_consistency(s: ScenarioFile) -> list[tuple[str, str]]:
+    """Rules that span several keys: references, orderings, requirements."""
+    problems: list[tuple[str, str]] = []
+    base, horizon = s.trade.base_year, s.run.horizon_year
+    if horizon <= base:
+        problems.append(("run.horizon_year", f"must be after trade.base_year = {base} (got {horizon})"))
+    elif horizon - base > LIMITS["max_horizon_years"]:
+        problems.append(("run.horizon_year", f"at most {LIMITS['max_horizon_years']} years after trade.base_year = {base} (got {horizon})"))
+    if s.trade.target_usd_bn <= 0:
+        problems.append(("trade.target_usd_bn", "must be > 0"))
+    gap, target = s.trade.reporter_gap, s.trade.target_reporter
+    if gap is not None and gap.reporter == s.trade.reporter:
+        problems.append(("trade.reporter_gap.reporter", f"must be another reporter than trade.reporter = '{s.trade.reporter}'"))
+    if target is not None and target != s.trade.reporter:
+        if gap is None:
+            problems.append(
+                (
+                    "trade.target_reporter",
+                    f"'{target}' differs from trade.reporter = '{s.trade.reporter}': add [trade.reporter_gap] for '{target}'",
+                )
+            )
+        elif gap.reporter != target:
+            problems.append(
+                (
+                    "trade.target_reporter",
+                    f"must be trade.reporter = '{s.trade.reporter}' or trade.reporter_gap.reporter = '{gap.reporter}' (got '{target}')",
+                )
+            )
+    problems += _trade_law_problems(s)
+
+    financiers = set(s.portfolio.financiers) if s.portfolio else set()
+    if s.pipeline is None:
+        if s.portfolio is not None and s.portfolio.backlog is not None and s.portfolio.backlog.capex_usd_bn > 0:
+            problems.append(("portfolio.backlog", "needs a [pipeline] to give the projects sizes, sectors and durations"))
+        return problems
+
+    p = s.pipeline
+    if s.portfolio is None:
+        problems.append(("portfolio", "required when there is a [pipeline]: projects need financiers"))
+    problems += _project_count_problems(s)
+    sectors = set(p.sectors)
+    generic = p.launches_per_year > 0 or (
+        s.portfolio is not None and s.portfolio.backlog is not None and s.portfolio.backlog.capex_usd_bn > 0
+    )
+    if not generic and not p.projects:
+        problems.append(
+            (
+                "pipeline",
+                "has no launches (launches_per_year = 0), no backlog and no projects; remove [pipeline] for an organic-only scenario",
+            )
+        )
+    for key, mix, known in (("sector_mix", p.sector_mix, sectors), ("financier_mix", p.financier_mix, financiers)):
+        for name in mix:
+            if name not in known:
+                problems.append((f"pipeline.{key}.{name}", f"is not defined{suggest(name, sorted(known))}"))
+        if generic and sum(mix.values()) <= 0:
+            problems.append((f"pipeline.{key}", "needs at least one positive weight when there are generic projects (launches or backlog)"))
+    seen: set[str] = set()
+    for proj in p.projects:
+        k = f"pipeline.projects.{proj.name}"
+        if proj.name in seen:
+            problems.append((k, "name used twice"))
+        seen.add(proj.name)
+        if proj.sector not in sectors:
+            problems.append(
+                (f"{k}.sector", f"'{proj.sector}' is not a sector of [pipeline.sectors]{suggest(proj.sector, sorted(sectors))}")
+            )
+        if proj.financier is not None and proj.financier not in financiers:
+            problems.append(
+                (
+                    f"{k}.financier",
+                    f"'{proj.financier}' is not a financier of [portfolio.financiers]{suggest(proj.financier, sorted(financiers))}",
+                )
+            )
+        if proj.stage == "awaiting_finance":
+            if proj.financier is None:
+                problems.append((f"{k}.financier", "required when stage = 'awaiting_finance'"))
+            if proj.build_years is None:
+                problems.append((f"{k}.build_years", "required when stage = 'awaiting_finance'"))
+            for extra in ("construction_start", "completion_year"):
+                if getattr(proj, extra) is not None:
+                    problems.append(
+                        (f"{k}.{extra}", "only for stages 'operating' and 'construction'; use build_years and finance_request_year")
+                    )
+        else:
+            if proj.completion_year is None:
+                problems.append((f"{k}.completion_year", f"required when stage = '{proj.stage}'"))
+            if proj.construction_start is None:
+                problems.append((f"{k}.construction_start", f"required when stage = '{proj.stage}'"))
+            for extra in ("build_years", "finance_request_year"):
+                if getattr(proj, extra) is not None:
+                    problems.append((f"{k}.{extra}", "only for stage 'awaiting_finance'"))
+            if proj.completion_year is not None and proj.construction_start is not None:
+                lo, hi = proj.completion_year.support()
+                if lo <= proj.construction_start:
+                    problems.append(
+                        (
+                            f"{k}.completion_year",
+                            f"must be after construction_start = {proj.construction_start:g} (got {proj.completion_year.describe()})",
+                        )
+                    )
+                if proj.stage == "operating" and hi > s.start_year:
+                    problems.append(
+                        (
+                            f"{k}.completion_year",
+                            f"an operating project must have completed by the start, {s.start_year} (got {proj.completion_year.describe()})",
+                        )
+                    )
+                if proj.stage == "construction" and lo < s.start_year:
+                    problems.append(
+                        (
+                            f"{k}.completion_year",
+                            f"a project under construction completes after the start, {s.start_year} (got {proj.completion_year.describe()}); use stage = 'operating'",
+                        )
+                    )
+    for group, entries in (("measures", s.measures), ("shocks", s.shocks)):
+        names: set[str] = set()
+        for e in entries:
+            if e.name in names:
+                problems.append((f"{group}.{e.name}", "name used twice"))
+            names.add(e.name)
+    return problems
+
+
+def _trade_law_problems(s: ScenarioFile) -> list[tuple[str, str]]:
+    """The organic law, the base split and the observed year."""
+    problems: list[tuple[str, str]] = []
+    t = s.trade
+    if t.growth is None and t.structural is None:
+        problems.append(
+            (
+                "trade",
+                "needs an organic law: [trade.growth] (a random walk of organic turnover) or [trade.structural] "
+                "(the country's total trade times the partner's share)",
+            )
+        )
+    if t.growth is not None and t.structural is not None:
+        problems.append(
+            ("trade.structural", 'and [trade.growth] are both given; keep one organic law (a variant can remove = ["trade.growth"])')
+        )
+    if t.base_exports_usd_bn >= t.base_usd_bn:
+        problems.append(
+            (
+                "trade.base_exports_usd_bn",
+                f"must be less than trade.base_usd_bn = {t.base_usd_bn:g}: imports are the rest (got {t.base_exports_usd_bn:g})",
+            )
+        )
+    if t.structural is not None and t.structural.total_base_usd_bn <= t.base_usd_bn:
+        problems.append(
+            (
+                "trade.structural.total_base_usd_bn",
+                f"must exceed trade.base_usd_bn = {t.base_usd_bn:g}: the partner's trade is part of the country's total (got {t.structural.total_base_usd_bn:g})",
+            )
+        )
+    obs = t.observed
+    if obs is None:
+        return problems
+    inline = {"months": obs.months, "value_usd_bn": obs.value_usd_bn, "yoy_growth": obs.yoy_growth}
+    given = [k for k, v in inline.items() if v is not None]
+    if obs.file is not None:
+        for key in given + (["year"] if obs.year is not None else []):
+            problems.append(
+                (f"trade.observed.{key}", "give trade.observed.file or the inline values (months, value_usd_bn, yoy_growth), not both")
+            )
+    else:
+        for key in (k for k, v in inline.items() if v is None):
+            problems.append((f"trade.observed.{key}", "required key is missing (or give trade.observed.file)"))
+        if obs.year is not None and obs.year != s.start_year:
+            problems.append(
+                ("trade.observed.year", f"must be the first simulated year, trade.base_year + 1 = {s.start_year} (got {obs.year})")
+            )
+    return problems
+
+
+def _project_count_problems(s: ScenarioFile) -> list[tuple[str, str]]:
+    """Refuse, before any work, pipelines that would draw more generic projects a path than the limit."""
+    p = s.pipeline
+    assert p is not None
+    limit = LIMITS["max_projects_per_path"]
+    span = float(p.warmup_years)
+    horizon = float(s.run.horizon_year - s.trade.base_year)
+    g = p.launch_trend
+    launches = p.launches_per_year * (horizon + span if g == 0 else (math.exp(min(g * horizon, 700.0)) - math.exp(-g * span)) / g)
+    problems = []
+    if launches > limit:
+        problems.append(
+            (
+                "pipeline.launches_per_year",
+                f"with launch_trend = {g:g} and warmup_years = {p.warmup_years} draws about {launches:,.0f} projects a path; at most {limit:,} are allowed",
+            )
+        )
+    backlog = s.portfolio.backlog.capex_usd_bn if s.portfolio and s.portfolio.backlog else 0.0
+    if backlog > 0:
+        median = float(p.capex_usd_bn.ppf(np.asarray(0.5)))
+        if backlog / max(median, 1e-300) > limit:
+            problems.append(
+                (
+                    "pipeline.capex_usd_bn",
+                    f"a median project of {median:g} USD bn splits the backlog of {backlog:g} into about {backlog / max(median, 1e-300):,.0f} projects; at most {limit:,} are allowed",
+                )
+            )
+    return problems

@@ -1,0 +1,401 @@
+"""Loading: a TOML file (or a dict) to a validated :class:`Scenario`.
+
+:func:`load_scenario` reads the file and the files it ``extends`` (merged:
+tables by key, arrays of named tables by ``name``; ``remove`` drops keys or
+entries), then :func:`scenario_from_dict` validates: the schema
+(:mod:`sim.scenario.schema`, errors worded by :mod:`sim.scenario.messages`),
+the rules across keys (:mod:`sim.scenario.checks`), the history file, and
+the partial-year observation (``[trade.observed]``: a row of its CSV or the
+inline values), resolved into an :class:`Observation`.
+
+Where to make a change
+----------------------
+* How files are read, merged or identified (``sha256``): here.
+* What a scenario object offers (``get``, ``replace``, ``history_path``): :class:`Scenario` here.
+* A key or a rule: :mod:`sim.scenario.schema`, :mod:`sim.scenario.checks`.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import PrivateAttr, ValidationError
+
+from ..history import HistoryError, load_history, load_partial_year
+from .checks import check_consistency
+from .messages import ScenarioError, describe_error, one_line, show, suggest
+from .schema import ScenarioFile
+
+
+@dataclass(frozen=True)
+class Observation:
+    """A partly observed first year, resolved from ``[trade.observed]``.
+
+    Attributes
+    ----------
+    year, months : int
+        The first simulated year and the months observed from January.
+    value_usd_bn : float
+        Trade turnover over those months, all components, in the scenario reporter's figures.
+    yoy_growth : float
+        Growth over the same months of the base year (0.23 = +23%).
+    source : str
+        Where it comes from: ``"file.csv, line N"`` or ``"inline"``.
+    """
+
+    year: int
+    months: int
+    value_usd_bn: float
+    yoy_growth: float
+    source: str
+
+    @property
+    def base_same_months_usd_bn(self) -> float:
+        """Turnover in the same months of the base year implied by the published pair, ``value / (1 + yoy_growth)``."""
+        return self.value_usd_bn / (1.0 + self.yoy_growth)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict of the fields."""
+        return {
+            "year": self.year,
+            "months": self.months,
+            "value_usd_bn": self.value_usd_bn,
+            "yoy_growth": self.yoy_growth,
+            "source": self.source,
+        }
+
+
+class Scenario(ScenarioFile):
+    """A validated scenario: the tables of its file, where it came from, its partial-year observation and its variants.
+
+    Build with :func:`load_scenario` or :func:`scenario_from_dict`; the keys are
+    those of :class:`sim.scenario.schema.ScenarioFile`.
+    """
+
+    _source: str = PrivateAttr(default="<scenario>")
+    _sha256: str = PrivateAttr(default="")
+    _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _base_dir: Path | None = PrivateAttr(default=None)
+    _observation: Observation | None = PrivateAttr(default=None)
+
+    # -- identity -------------------------------------------------------
+    @property
+    def source(self) -> str:
+        """The file the scenario came from, or ``"<scenario>"``."""
+        return self._source
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the file bytes (of the canonical TOML-like dict for scenarios built in code)."""
+        return self._sha256
+
+    @property
+    def observation(self) -> Observation | None:
+        """The partly observed first year, resolved from ``[trade.observed]`` (None if there is none)."""
+        return self._observation
+
+    def history_path(self) -> Path | None:
+        """The history CSV resolved relative to the scenario file (None if not set)."""
+        return self._relative(self.trade.history)
+
+    def _relative(self, name: str | None) -> Path | None:
+        """A file named in the scenario, resolved against the scenario file's folder (the working folder for dicts)."""
+        if name is None:
+            return None
+        base = self._base_dir if self._base_dir is not None else Path.cwd()
+        return (base / name).resolve()
+
+    # -- variants -------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as a plain nested dict (the shape of the TOML file)."""
+        return copy.deepcopy(self._raw)
+
+    def get(self, path: str) -> Any:
+        """The value at a dotted path, e.g. ``get("trade.growth.mean")``."""
+        node: Any = self._raw
+        for part in path.split("."):
+            node = _child(node, part, path, self._source)
+        return copy.deepcopy(node)
+
+    def replace(self, changes: Mapping[str, Any]) -> Scenario:
+        """A new scenario with values at dotted paths replaced, validated as a file would be.
+
+        Parameters
+        ----------
+        changes : mapping of dotted path to value
+            e.g. ``{"trade.growth.mean": 0.15, "run.horizon_year": 2030}``.
+            Values are numbers, strings or distribution tables (dicts).
+        """
+        raw = self.to_dict()
+        for path, value in changes.items():
+            parts = path.split(".")
+            node: Any = raw
+            for part in parts[:-1]:
+                node = _child(node, part, path, self._source)
+            if isinstance(node, list) or not isinstance(node, dict):
+                raise ScenarioError(self._source, [(path, "does not name a key of a table")])
+            node[parts[-1]] = value
+        label = f"{self._source} (with {', '.join(changes)})" if changes else self._source
+        return scenario_from_dict(raw, source=label, base_dir=self._base_dir)
+
+
+def _child(node: Any, part: str, path: str, source: str) -> Any:
+    """The entry ``part`` of a table (by key) or of an array of tables (by ``name``), for the dotted ``path``."""
+    if isinstance(node, dict):
+        if part not in node:
+            raise ScenarioError(source, [(path, f"no key '{part}' here{suggest(part, list(node))}")])
+        return node[part]
+    if isinstance(node, list):
+        for entry in node:
+            if isinstance(entry, dict) and entry.get("name") == part:
+                return entry
+        names = [e.get("name") for e in node if isinstance(e, dict)]
+        raise ScenarioError(source, [(path, f"no entry named '{part}'{suggest(part, [n for n in names if isinstance(n, str)])}")])
+    raise ScenarioError(source, [(path, "goes below a value that is not a table")])
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and fully validate a scenario file.
+
+    A file may start from another with ``extends = "other.toml"`` (a path
+    relative to the file): its tables are merged over the other's, entries of
+    ``[[pipeline.projects]]``, ``[[measures]]`` and ``[[shocks]]`` are merged
+    by ``name``, and ``remove = ["pipeline.projects.bostanlyk_hydro", ...]``
+    drops keys or named entries.
+
+    Parameters
+    ----------
+    path : str or Path
+        A TOML scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, the key path and what is allowed, for every problem found.
+    """
+    p = Path(path)
+    if "\x00" in str(path):
+        raise ScenarioError(one_line(str(path)), [("", "a file name cannot contain a NUL character")])
+    digest = hashlib.sha256()
+    raw = _read_with_extends(p, str(path), digest, chain=())
+    scenario = scenario_from_dict(raw, source=str(path), base_dir=p.resolve().parent)
+    observed = scenario._relative(scenario.trade.observed.file) if scenario.trade.observed else None
+    if observed is not None:
+        digest.update(observed.read_bytes())  # the observation changes the results: it is part of the scenario's identity
+    scenario._sha256 = digest.hexdigest()
+    return scenario
+
+
+MAX_EXTENDS_DEPTH = 8
+
+
+def _read_toml(p: Path, label: str) -> tuple[dict[str, Any], bytes]:
+    """The TOML content of one file and its bytes; every way a file can fail is a ScenarioError naming ``label``."""
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError(label, [("", "file not found")]) from None
+    except IsADirectoryError:
+        raise ScenarioError(label, [("", "is a directory, not a scenario file")]) from None
+    except OSError as exc:
+        raise ScenarioError(label, [("", f"cannot be read ({exc.strerror})")]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(label, [("", f"is not UTF-8 text (byte {exc.start}); save it as UTF-8")]) from None
+    try:
+        return tomllib.loads(text), data
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(label, [("", f"is not valid TOML: {exc}")]) from None
+    except RecursionError:
+        raise ScenarioError(label, [("", "is not valid TOML: nested too deeply")]) from None
+
+
+def _read_with_extends(p: Path, label: str, digest: Any, chain: tuple[Path, ...]) -> dict[str, Any]:
+    """A file merged over the files it extends; each file's bytes go into ``digest``.
+
+    ``chain`` holds the files already on the way (to refuse cycles). Paths named
+    in an extended file are made absolute, as they are relative to that file.
+    """
+    raw, data = _read_toml(p, label)
+    digest.update(data)
+    trade = raw.get("trade")
+    if isinstance(trade, dict) and chain:
+        # a file path is relative to the file that names it, also when that file is extended
+        for table, key in ((trade, "history"), (trade.get("observed"), "file")):
+            if isinstance(table, dict) and isinstance(table.get(key), str):
+                table[key] = str((p.resolve().parent / table[key]).resolve())
+    parent = raw.pop("extends", None)
+    removals = raw.pop("remove", [])
+    if not isinstance(removals, list) or not all(isinstance(r, str) for r in removals):
+        raise ScenarioError(label, [("remove", "must be an array of dotted key paths (strings)")])
+    if parent is None:
+        if removals:
+            raise ScenarioError(label, [("remove", "only allowed together with extends")])
+        return raw
+    if not isinstance(parent, str) or not parent.endswith(".toml"):
+        raise ScenarioError(label, [("extends", f"must be the path of another .toml scenario file (got {show(parent)})")])
+    try:
+        target = (p.resolve().parent / parent).resolve()
+        target.stat()
+    except (ValueError, OSError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise ScenarioError(label, [("extends", f"file not found: {parent}")]) from None
+        raise ScenarioError(label, [("extends", f"not a usable file path ({exc.__class__.__name__})")]) from None
+    if target in chain or target == p.resolve():
+        raise ScenarioError(label, [("extends", f"'{parent}' extends itself through a cycle")])
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(label, [("extends", f"at most {MAX_EXTENDS_DEPTH} levels of extends")])
+    base = _read_with_extends(target, f"{label} -> {parent}", digest, chain + (p.resolve(),))
+    for path in removals:
+        _remove(base, path, label)
+    return _merge(base, raw)
+
+
+def _merge(base: Any, over: Any) -> Any:
+    """``over`` merged onto ``base``: tables by key, arrays of named tables by name, the rest replaced."""
+    if isinstance(base, dict) and isinstance(over, dict) and "dist" not in over and "dist" not in base:
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = _merge(base[k], v) if k in base else v
+        return out
+    if _named_list(base) and _named_list(over):
+        out_list = list(base)
+        index = {e["name"]: i for i, e in enumerate(out_list)}
+        for entry in over:
+            if entry["name"] in index:
+                out_list[index[entry["name"]]] = _merge(out_list[index[entry["name"]]], entry)
+            else:
+                out_list.append(entry)
+        return out_list
+    return over
+
+
+def _named_list(value: Any) -> bool:
+    """True for an array of tables that all have a string ``name`` (merged by name)."""
+    return isinstance(value, list) and all(isinstance(e, dict) and isinstance(e.get("name"), str) for e in value)
+
+
+def _remove(raw: dict[str, Any], path: str, label: str) -> None:
+    """Drop the key or named entry at a dotted ``path`` of the extended scenario (a ``remove`` entry)."""
+    parts = path.split(".")
+    node: Any = raw
+    for part in parts[:-1]:
+        node = _child(node, part, path, label)
+    last = parts[-1]
+    if isinstance(node, dict) and last in node:
+        del node[last]
+    elif isinstance(node, list) and any(isinstance(e, dict) and e.get("name") == last for e in node):
+        node[:] = [e for e in node if not (isinstance(e, dict) and e.get("name") == last)]
+    else:
+        raise ScenarioError(label, [("remove", f"'{path}' names nothing in the extended scenario")])
+
+
+def scenario_from_dict(raw: Mapping[str, Any], *, source: str = "<scenario>", base_dir: Path | None = None) -> Scenario:
+    """Validate a nested dict shaped like a scenario file.
+
+    Parameters
+    ----------
+    raw : mapping
+        The content of a scenario file as nested dicts and lists.
+    source : str
+        Label used in error messages.
+    base_dir : Path, optional
+        Folder that relative paths in the scenario are resolved against.
+    """
+    raw = copy.deepcopy(dict(raw))
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(source, [describe_error(e, raw) for e in exc.errors(include_url=False)]) from None
+    except RecursionError:
+        raise ScenarioError(source, [("", "nested too deeply")]) from None
+    problems = check_consistency(scenario)
+    if problems:
+        raise ScenarioError(source, problems)
+    scenario._source = source
+    scenario._raw = raw
+    scenario._base_dir = base_dir
+    _check_history(scenario, source)
+    scenario._observation = _resolve_observation(scenario, source)
+    identity = repr(sorted(_flatten(raw))) + repr(scenario._observation)
+    scenario._sha256 = hashlib.sha256(identity.encode()).hexdigest()
+    return scenario
+
+
+def _resolve_observation(scenario: Scenario, source: str) -> Observation | None:
+    """The partly observed first year from ``[trade.observed]``: its file's best row, or the inline values."""
+    obs, trade = scenario.trade.observed, scenario.trade
+    if obs is None:
+        return None
+    if obs.file is None:
+        found = Observation(scenario.start_year, obs.months, obs.value_usd_bn, obs.yoy_growth, "inline")  # type: ignore[arg-type]
+        key = "trade.observed.value_usd_bn"
+    else:
+        key = "trade.observed.file"
+        path = scenario._relative(obs.file)
+        try:
+            if path is None or not path.is_file():
+                raise ScenarioError(source, [(key, f"file not found: {path} (paths are relative to the scenario file)")])
+            row = load_partial_year(path, scenario.start_year, trade.reporter)
+        except (ValueError, OSError) as exc:
+            if isinstance(exc, ScenarioError):
+                raise
+            reason = str(exc).split(": ", 1)[-1] if isinstance(exc, HistoryError) else f"not a usable file path ({exc.__class__.__name__})"
+            raise ScenarioError(source, [(key, one_line(reason))]) from None
+        if row is None:
+            return None
+        where = f"{path.name}, line {row.line}"
+        if not 1 <= row.months <= 11:
+            raise ScenarioError(
+                source, [(key, f"{where}: months must be 1 to 11 (got {row.months}); a whole year belongs in the base year")]
+            )
+        if not (row.value_usd_bn > 0 and row.yoy_growth > -1 and math.isfinite(row.value_usd_bn) and math.isfinite(row.yoy_growth)):
+            raise ScenarioError(source, [(key, f"{where}: needs a positive value and a growth above -1")])
+        found = Observation(row.year, row.months, row.value_usd_bn, row.yoy_growth, where)
+    if found.base_same_months_usd_bn >= trade.base_usd_bn:
+        raise ScenarioError(
+            source,
+            [
+                (
+                    key,
+                    f"implies {found.base_same_months_usd_bn:.4g} USD bn in the first {found.months} months of {trade.base_year} "
+                    f"(value / (1 + yoy_growth)), not less than the whole year's trade.base_usd_bn = {trade.base_usd_bn:g}",
+                )
+            ],
+        )
+    return found
+
+
+def _check_history(scenario: Scenario, source: str) -> None:
+    """The history file exists and reads as a history CSV (checked before any work)."""
+    try:
+        history = scenario.history_path()
+        if history is None:
+            return
+        if not history.is_file():
+            raise ScenarioError(source, [("trade.history", f"file not found: {history} (paths are relative to the scenario file)")])
+        load_history(history, scenario.trade.measured_by)
+    except (ValueError, OSError) as exc:
+        if isinstance(exc, ScenarioError):
+            raise
+        reason = (
+            str(exc).split(": ", 1)[-1] if isinstance(exc, HistoryError) else f"not a usable file path ({exc.__class__.__name__}: {exc})"
+        )
+        raise ScenarioError(source, [("trade.history", one_line(reason))]) from None
+
+
+def _flatten(node: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Every leaf as ``(dotted path, repr)``: the identity of a scenario built in code."""
+    if isinstance(node, dict):
+        return [item for k, v in node.items() for item in _flatten(v, f"{prefix}.{k}" if prefix else str(k))]
+    if isinstance(node, list):
+        return [item for i, v in enumerate(node) for item in _flatten(v, f"{prefix}[{i}]")]
+    return [(prefix, repr(node))]

@@ -1,0 +1,455 @@
+"""The scenario schema: every key of a scenario file, with its type, allowed range and meaning.
+
+A scenario file has the groups ``[trade]``, ``[portfolio]``, ``[pipeline]``,
+``[[measures]]``, ``[[shocks]]`` and ``[run]``; each table of the file is a
+pydantic class below (:class:`ScenarioFile` is the top level). The key
+reference (``coopsim keys``, :mod:`sim.scenario.keys`) is generated from the
+``description`` of these fields.
+
+Where to make a change
+----------------------
+* To add a key: a field of its table here, with its type, range and
+  ``description``; a new table also needs its row in :mod:`sim.scenario.keys`.
+* A range that depends on another key: :mod:`sim.scenario.checks`.
+* A key that was renamed: ``RENAMED`` in :mod:`sim.scenario.messages`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from ..distributions import Distribution, Uncertain
+
+LIMITS = {
+    "max_paths": 100_000_000,
+    "max_horizon_years": 100,
+    "max_projects_per_path": 100_000,
+}
+"""Hard limits checked before any work: path count and years from base to horizon."""
+
+NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+
+
+# ---------------------------------------------------------------- field types
+
+
+MAX_MONEY_USD_BN = 100_000.0
+"""Largest amount accepted anywhere (USD bn, at the 99.9th percentile of a distribution): beyond any real trade flow."""
+
+
+def _within(lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False, what: str = "", cap: float | None = None) -> Any:
+    """Validator: every value the distribution can take lies in the range (and its 99.9th percentile below ``cap``)."""
+
+    def check(d: Distribution) -> Distribution:
+        if cap is not None and float(d.ppf(0.999)) > cap:
+            raise ValueError(f"must be at most {cap:,.0f}{what} (got {d.describe()})")
+        a, b = d.support()
+        bad_lo = a < lo or (lo_open and a == lo and d.attains_min)
+        bad_hi = b > hi or (hi_open and b == hi and d.attains_max)
+        if bad_lo or bad_hi:
+            lo_s = f"> {lo:g}" if lo_open else f">= {lo:g}"
+            hi_s = f"< {hi:g}" if hi_open else f"<= {hi:g}"
+            rng = lo_s if math.isinf(hi) else f"{lo_s} and {hi_s}"
+            got = d.describe()
+            hint = "" if d.is_fixed else " for every value the distribution can take"
+            raise ValueError(f"must be {rng}{hint}{what} (got {got})")
+        return d
+
+    return AfterValidator(check)
+
+
+def _plausible(lo: float, hi: float, what: str = "") -> Any:
+    """Validator for inputs whose law may be unbounded (normal): its 0.1% and 99.9% quantiles lie in the range.
+
+    Keeps absurd inputs (a growth rate of 1000) from overflowing the simulation.
+    """
+
+    def check(d: Distribution) -> Distribution:
+        low, high = float(d.ppf(np.asarray(0.001))), float(d.ppf(np.asarray(0.999)))
+        if low < lo or high > hi:
+            rng = f"between {lo:g} and {hi:g}{what}"
+            hint = "" if d.is_fixed else " (its 0.1% to 99.9% range)"
+            raise ValueError(f"must be {rng}{hint} (got {d.describe()})")
+        return d
+
+    return AfterValidator(check)
+
+
+Money = Annotated[Uncertain, _within(0.0, math.inf, what=" (USD bn)", cap=MAX_MONEY_USD_BN)]
+PositiveMoney = Annotated[Uncertain, _within(0.0, math.inf, lo_open=True, what=" (USD bn)", cap=MAX_MONEY_USD_BN)]
+Share = Annotated[Uncertain, _within(0.0, 1.0)]
+OpenShare = Annotated[Uncertain, _within(0.0, 1.0, lo_open=True, hi_open=True)]
+FlowPerCapex = Annotated[Uncertain, _plausible(-10.0, 10.0)]
+Years = Annotated[Uncertain, _within(0.0, math.inf)]
+PositiveYears = Annotated[Uncertain, _within(0.0, math.inf, lo_open=True)]
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+
+
+class Table(BaseModel):
+    """Base of every table of a scenario file."""
+
+    # strict: true/false and quoted numbers are not numbers, 2024.0 is not a whole year
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True, strict=True)
+
+
+# ---------------------------------------------------------------- [trade]
+
+
+class Growth(Table):
+    """``[trade.growth]``: a growth law of yearly log-growth (of organic turnover here; of total trade in `[trade.structural.total_growth]`)."""
+
+    mean: Annotated[Uncertain, _plausible(-1.0, 1.0)] = Field(
+        description="Mean yearly log-growth (0.10 = about +10.5% a year). A distribution is drawn once per path (parameter uncertainty)."
+    )
+    sd: Annotated[Uncertain, _within(0.0, 5.0)] = Field(
+        description="Standard deviation of yearly log-growth around the mean. A distribution is drawn once per path."
+    )
+    persistence: float = Field(
+        default=0.0,
+        ge=0.0,
+        lt=1.0,
+        description="AR(1) coefficient of the yearly deviations from the mean, in [0, 1). 0: independent years.",
+    )
+    df: float | None = Field(
+        default=None,
+        gt=2.0,
+        le=1000.0,
+        description="Degrees of freedom of Student-t innovations (heavy tails), > 2; scaled to keep `sd`. Omit for normal innovations.",
+    )
+
+
+class ShareLaw(Table):
+    """``[trade.structural.share]``: a share in (0, 1) that reverts to a long-run level on the logit scale.
+
+    With ``z = ln(share / (1 - share))``: ``z(y) = zbar + persistence * (z(y - 1) - zbar) + sd * e(y)``,
+    ``zbar`` the logit of ``long_run``, ``e`` independent standard normal.
+    """
+
+    long_run: OpenShare = Field(description="Long-run level of the share, in (0, 1). A distribution is drawn once per path.")
+    persistence: Annotated[Uncertain, _within(0.0, 0.99)] = Field(
+        default=0.0,
+        description="Share of last year's deviation from the long run (on the logit scale) that remains a year later, in [0, 0.99]; 0 reverts at once. A distribution is drawn once per path.",
+    )
+    sd: Annotated[Uncertain, _within(0.0, 5.0)] = Field(
+        description="Standard deviation of the yearly innovation of the share's logit. A distribution is drawn once per path."
+    )
+
+
+class ExportsShare(ShareLaw):
+    """``[trade.exports_share]``: the country's exports as a share of organic turnover (a share law).
+
+    Starts from ``base_exports_usd_bn / base_usd_bn``. Omit the table to keep that share constant.
+    """
+
+    correlation: float = Field(
+        default=0.0,
+        ge=-1.0,
+        le=1.0,
+        description="Correlation of the share's yearly innovation with the innovation of organic turnover growth (negative: years of fast growth are import-led).",
+    )
+
+
+class Structural(Table):
+    """``[trade.structural]``: organic turnover as the country's trade with all partners times the partner's share of it."""
+
+    total_base_usd_bn: float = Field(
+        gt=0.0, le=1e6, description="The country's trade turnover with all partners in the base year, USD bn (the reporter's statistics)."
+    )
+    total_growth: Growth = Field(description="The growth law of the country's total trade (the keys of `[trade.growth]`).")
+    share: ShareLaw = Field(description="The partner's share of the country's total trade; starts from `base_usd_bn / total_base_usd_bn`.")
+
+
+class Observed(Table):
+    """``[trade.observed]``: a partly observed first year, from a CSV of partial-year figures or given inline."""
+
+    file: str | None = Field(
+        default=None,
+        max_length=500,
+        description="CSV of partial-year figures (`year,months,value_usd_bn,yoy_growth,reporter,status,...`), relative to the scenario file. The row for the first simulated year of the scenario's `reporter` with the most months is used; none, no observation.",
+    )
+    year: int | None = Field(default=None, description="Inline form: the partly observed year; must be `base_year + 1`.")
+    months: int | None = Field(default=None, ge=1, le=11, description="Inline form: months observed, from January (1 to 11).")
+    value_usd_bn: float | None = Field(
+        default=None, gt=0.0, le=1e6, description="Inline form: trade turnover over those months, all components, USD bn."
+    )
+    yoy_growth: float | None = Field(
+        default=None, gt=-1.0, le=10.0, description="Inline form: growth over the same months a year before (0.23 = +23%)."
+    )
+    revision_sd: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="Standard deviation of the log revision of the preliminary observed value (drawn per path); 0 takes it as final.",
+    )
+    rest_of_year_log_growth: Annotated[Uncertain, _plausible(-3.0, 3.0)] | None = Field(
+        default=None,
+        description="Log-growth of organic trade in the unobserved months over the same months a year before. Default: normal around the observed months' organic log-growth with the organic law's yearly sd.",
+    )
+
+
+class ReporterGap(Table):
+    """``[trade.reporter_gap]``: how another reporter's figure differs from the scenario's reporter."""
+
+    reporter: str = Field(
+        min_length=1,
+        max_length=40,
+        description="The other reporter (e.g. `CN` when `trade.reporter` is `UZ`).",
+    )
+    mean: Annotated[Uncertain, _plausible(-1.0, 1.0)] = Field(
+        description="Mean of ln(other reporter's figure / this reporter's figure) in a year (0.04 = the other reports about 4% more). A distribution is drawn once per path."
+    )
+    sd: Annotated[Uncertain, _within(0.0, 1.0)] = Field(
+        default=0.0,
+        description="Year-to-year standard deviation of that log ratio around the path's mean (independent years). A distribution is drawn once per path.",
+    )
+
+
+class Trade(Table):
+    """``[trade]``: the trade series, its base and target."""
+
+    reporter: str = Field(
+        min_length=1,
+        max_length=40,
+        description="Whose statistics the base and target are measured in (e.g. `UZ` for the Uzbek Statistics Agency, `CN` for China's customs).",
+    )
+    base_year: int = Field(ge=1950, le=2200, description="Last complete year of data; simulated years start the year after.")
+    base_usd_bn: float = Field(gt=0.0, le=1e6, description="Trade turnover in the base year, USD bn.")
+    base_exports_usd_bn: float = Field(
+        gt=0.0,
+        le=1e6,
+        description="The country's exports to the partner in the base year, USD bn; imports are `base_usd_bn` less this.",
+    )
+    target_usd_bn: float = Field(gt=0.0, le=1e6, description="Annual trade to reach, USD bn (of `target_flow`).")
+    target_flow: Literal["turnover", "exports", "imports"] = Field(
+        default="turnover", description="Which flow the target is on: `turnover` (exports plus imports), `exports` or `imports`."
+    )
+    history: str | None = Field(
+        default=None,
+        max_length=500,
+        description="CSV of past values (`year,value_usd_bn,reporter,status,...`), relative to the scenario file; drawn on the fan chart for the same reporter.",
+    )
+    target_reporter: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Whose figure must reach the target, and the basis of every reported trade figure. Default: `reporter`. Another reporter needs `[trade.reporter_gap]` for it: the simulated figure is converted year by year.",
+    )
+    growth: Growth | None = Field(
+        default=None, description="Organic law 1, a random walk with drift of organic turnover; give this or `structural`."
+    )
+    structural: Structural | None = Field(
+        default=None, description="Organic law 2, the country's total trade times the partner's share of it; give this or `growth`."
+    )
+    exports_share: ExportsShare | None = Field(
+        default=None, description="The law of the exports share of organic turnover; omit to keep the base year's share."
+    )
+    observed: Observed | None = Field(default=None, description="A partly observed first year, if any.")
+    reporter_gap: ReporterGap | None = Field(
+        default=None, description="The gap between `reporter`'s figure and another reporter's, for `target_reporter`."
+    )
+
+    @property
+    def measured_by(self) -> str:
+        """The reporter whose figures are reported and compared with the target."""
+        return self.target_reporter if self.target_reporter is not None else self.reporter
+
+
+# ---------------------------------------------------------------- [portfolio]
+
+
+class Financier(Table):
+    """``[portfolio.financiers.NAME]``: a lender with a yearly capacity."""
+
+    capacity_usd_bn_per_year: Money = Field(
+        description="New lending capacity added each year, USD bn; a distribution is drawn each year. Unused capacity carries over."
+    )
+    description: str = Field(default="", max_length=500, description="Free text.")
+
+
+class Backlog(Table):
+    """``[portfolio.backlog]``: agreed projects not yet financed at the start, and when they ask for finance."""
+
+    capex_usd_bn: float = Field(
+        ge=0.0,
+        le=1e5,
+        description="Total capex of the generic projects that wait for finance at the start, USD bn (named projects excluded). Sizes, sectors, financiers and durations follow the pipeline generator.",
+    )
+    cancel_probability: Probability | None = Field(
+        default=None, description="Probability a backlog project is abandoned before finance; default: the pipeline's."
+    )
+    request_years: Years = Field(
+        default=0.0,
+        description="Years from the start at which a backlog project asks for finance, drawn per project (e.g. uniform over the years agreements take to mature); 0: all at the start.",
+    )
+
+
+class Implementation(Table):
+    """``[portfolio.implementation]``: how many generic projects can be built at once."""
+
+    max_concurrent_builds: int = Field(
+        ge=1,
+        le=1_000_000,
+        description="Generic projects financed from the start on that can be under construction at once; further funded projects queue (first funded, first built). Projects already building at the start are not counted.",
+    )
+
+
+class Portfolio(Table):
+    """``[portfolio]``: financiers, the backlog and implementation capacity."""
+
+    financiers: dict[Name, Financier] = Field(min_length=1, description="Lenders by name.")
+    backlog: Backlog | None = Field(default=None, description="Projects waiting for finance at the start.")
+    implementation: Implementation | None = Field(default=None, description="Implementation capacity; omit for none.")
+
+
+# ---------------------------------------------------------------- [pipeline]
+
+
+class Sector(Table):
+    """``[pipeline.sectors.NAME]``: trade coefficients of a sector."""
+
+    construction_import_share: Share = Field(
+        description="Share of capex imported from the partner during construction, spread evenly over the build. Drawn once per path."
+    )
+    exports_per_capex_per_year: FlowPerCapex = Field(
+        description="The country's yearly exports to the partner per USD of capex once operating at full capacity. Drawn once per path."
+    )
+    imports_per_capex_per_year: FlowPerCapex = Field(
+        description="Yearly imports from the partner per USD of capex once operating at full capacity (components, inputs); negative for import substitution (local cars replacing imported ones). Drawn once per path."
+    )
+    ramp_up_years: float = Field(default=1.0, ge=0.0, le=50.0, description="Years from completion to full operating effect (linear ramp).")
+
+
+Stage = Literal["operating", "construction", "awaiting_finance"]
+
+
+class Project(Table):
+    """``[[pipeline.projects]]``: a named flagship project."""
+
+    name: Name = Field(description="Identifier (lower case, digits, underscores); keys the project's random stream.")
+    sector: str = Field(description="A sector of `[pipeline.sectors]`.")
+    capex_usd_bn: PositiveMoney = Field(description="Capital cost, USD bn.")
+    stage: Stage = Field(description="`operating`, `construction` or `awaiting_finance` at the start.")
+    financier: str | None = Field(default=None, description="A financier of `[portfolio.financiers]`; required when awaiting finance.")
+    construction_start: float | None = Field(
+        default=None, ge=1900.0, le=2300.0, description="Decimal year construction began (stages `operating`, `construction`)."
+    )
+    completion_year: Uncertain | None = Field(
+        default=None, description="Decimal year construction ends (stages `operating`, `construction`)."
+    )
+    build_years: PositiveYears | None = Field(default=None, description="Years of construction after finance (stage `awaiting_finance`).")
+    finance_request_year: float | None = Field(
+        default=None, ge=1900.0, le=2300.0, description="Decimal year it asks for finance (stage `awaiting_finance`); default: the start."
+    )
+    delay_probability: Probability = Field(default=0.0, description="Probability of a construction delay.")
+    delay_years: Years = Field(default=0.0, description="Length of a delay, years.")
+    cancel_probability: Probability = Field(
+        default=0.0, description="Probability the project is abandoned (no further flows from the start)."
+    )
+    construction_import_share: Share | None = Field(default=None, description="Overrides the sector's value.")
+    exports_per_capex_per_year: FlowPerCapex | None = Field(default=None, description="Overrides the sector's value.")
+    imports_per_capex_per_year: FlowPerCapex | None = Field(default=None, description="Overrides the sector's value.")
+    ramp_up_years: float | None = Field(default=None, ge=0.0, le=50.0, description="Overrides the sector's value.")
+    trade_level_uplift: Annotated[Uncertain, _within(-1.0, 10.0, lo_open=True)] = Field(
+        default=0.0, description="Once operating (after ramp-up), organic trade is multiplied by 1 + this (transport links)."
+    )
+    trade_growth_uplift: Annotated[Uncertain, _within(-1.0, 1.0)] = Field(
+        default=0.0, description="Once operating, added to the yearly log-growth of organic trade."
+    )
+
+
+class Pipeline(Table):
+    """``[pipeline]``: the generator of generic projects and the sector coefficients."""
+
+    launches_per_year: float = Field(
+        ge=0.0, le=100_000.0, description="Generic projects asking for finance per year at the start (Poisson arrivals)."
+    )
+    launch_trend: float = Field(default=0.0, ge=-1.0, le=1.0, description="Yearly log-growth of the launch rate.")
+    warmup_years: int = Field(
+        default=6,
+        ge=0,
+        le=50,
+        description="Years of launches simulated before the start so the base year already holds the flows of projects in progress; components are measured against the base year.",
+    )
+    capex_usd_bn: PositiveMoney = Field(description="Capex of one generic project, USD bn (drawn per project).")
+    build_years: PositiveYears = Field(description="Construction years of one generic project (drawn per project).")
+    delay_probability: Probability = Field(default=0.0, description="Probability a generic project is delayed.")
+    delay_years: Years = Field(default=0.0, description="Length of a delay, years (drawn per project).")
+    cancel_probability: Probability = Field(default=0.0, description="Probability a generic project is abandoned before finance.")
+    sector_mix: dict[str, Annotated[float, Field(ge=0.0)]] = Field(
+        default_factory=dict, description="Relative weight of each sector among generic projects."
+    )
+    financier_mix: dict[str, Annotated[float, Field(ge=0.0)]] = Field(
+        default_factory=dict, description="Relative weight of each financier among generic projects."
+    )
+    sectors: dict[Name, Sector] = Field(min_length=1, description="Sector coefficients by name.")
+    projects: list[Project] = Field(default_factory=list, description="Named flagship projects.")
+
+
+# ---------------------------------------------------------------- measures, shocks, run
+
+
+class Measure(Table):
+    """``[[measures]]``: an agreement with a start date and a trade effect."""
+
+    name: Name = Field(description="Identifier; keys the measure's random stream.")
+    start: float = Field(ge=1900.0, le=2300.0, description="Decimal year the measure takes effect (2025.42 = early June 2025).")
+    direction: Literal["exports", "imports"] = Field(
+        description="Which flow the measure moves: `exports` (the country's sales to the partner, e.g. phytosanitary access) or `imports`."
+    )
+    effect_usd_bn_per_year: Annotated[Uncertain, _plausible(-MAX_MONEY_USD_BN, MAX_MONEY_USD_BN, what=" USD bn")] = Field(
+        description="Yearly trade added at full effect, USD bn (drawn once per path)."
+    )
+    ramp_up_years: float = Field(default=0.0, ge=0.0, le=50.0, description="Years to reach full effect (linear).")
+
+
+class Shock(Table):
+    """``[[shocks]]``: a recession or trade shock that may strike any year."""
+
+    name: Name = Field(description="Identifier; keys the shock's random stream.")
+    probability_per_year: Probability = Field(description="Chance the shock strikes in a given year (at most once a year).")
+    depth: Share = Field(description="Fall of organic trade when it strikes (0.1 = -10%).")
+    recovery_years: Years = Field(description="Years for the fall to fade linearly; 0 for a fall lasting only the rest of that year.")
+
+
+class Run(Table):
+    """``[run]``: defaults for a run; the command line may override them."""
+
+    paths: int = Field(default=10_000, ge=1, le=LIMITS["max_paths"], description="Monte Carlo paths.")
+    seed: int = Field(default=0, ge=0, lt=2**63, description="Root seed of `numpy.random.SeedSequence`.")
+    horizon_year: int = Field(ge=1951, description="Last simulated year; at most 100 years after the base year.")
+
+
+class ScenarioFile(Table):
+    """The top level of a scenario file: its tables, and the years they imply.
+
+    :class:`sim.scenario.Scenario` adds where the file came from, the resolved
+    partial-year observation and variants (:meth:`~sim.scenario.Scenario.replace`).
+    """
+
+    name: Name = Field(description="Identifier of the scenario.")
+    description: str = Field(default="", max_length=2000, description="One line on what the scenario represents.")
+    trade: Trade = Field(description="The trade series, its base, target and growth law.")
+    portfolio: Portfolio | None = Field(default=None, description="Financiers, backlog and implementation capacity; needed by projects.")
+    pipeline: Pipeline | None = Field(default=None, description="Generic projects and named projects; omit for an organic-only scenario.")
+    measures: list[Measure] = Field(default_factory=list, description="Agreements.")
+    shocks: list[Shock] = Field(default_factory=list, description="Shocks.")
+    run: Run = Field(description="Run defaults: paths, seed, horizon.")
+
+    @property
+    def start_year(self) -> int:
+        """First simulated calendar year (``base_year + 1``); time 0 is its 1 January."""
+        return self.trade.base_year + 1
+
+    @property
+    def years(self) -> list[int]:
+        """Simulated calendar years, ``start_year`` to ``horizon_year``."""
+        return list(range(self.start_year, self.run.horizon_year + 1))
+
+    @property
+    def organic_law(self) -> Literal["random_walk", "structural"]:
+        """Which organic law the scenario uses: ``[trade.growth]`` or ``[trade.structural]``."""
+        return "structural" if self.trade.structural is not None else "random_walk"
