@@ -66,7 +66,7 @@ __version__ = "0.1.0"
 def __getattr__(name: str):
     # ``save`` draws the figures: imported on first use, so ``import sim`` (and ``sim.results``) stays free of matplotlib
     if name == "save":
-        from .save import save
+        from .output import save
 
         return save
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -17,7 +17,7 @@ from pathlib import Path
 from .history import HistoryError
 from .results import OutputError, Results, check_destination
 from .runner import DEFAULT_MAX_PATHS, STOP, RunFailed, simulate
-from .save import Backtest, save
+from .output import Backtest, save
 from .scenario import LIMITS, ScenarioError, key_reference, load_scenario
 from .studies.compare import Comparison, compare
 from .studies.goal import goal

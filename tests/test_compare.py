@@ -11,7 +11,7 @@ from helpers import ROOT, reference
 
 from sim import load_scenario, simulate
 from sim.cli import main
-from sim.compare import compare, newcombe_paired_interval
+from sim.studies.compare import compare, newcombe_paired_interval
 from sim.sampling import draw_path
 from sim.statistics import wilson_interval
 

@@ -4,7 +4,7 @@ Every chart takes ``ax=`` (the composition, two panels, ``axes=``): given, it
 draws into the caller's axes and returns ``ax.figure``; without it, it makes a
 slide-shaped figure with title, subtitle and source line. No ``pyplot``: see
 :mod:`sim.plots.style` for the shared look. Writing PNG files is
-:func:`sim.save.save`'s job.
+:func:`sim.output.save`'s job.
 
 One run (:mod:`sim.plots.run`, from :class:`~sim.results.Results`):
 :func:`fan_chart`, :func:`reach_probability`, :func:`hit_year_distribution`,

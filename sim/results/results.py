@@ -4,7 +4,7 @@ A ``Results`` is built from the aggregator's statistics (the mapping
 :func:`sim.runner.run_summary` returns) or from a results folder's
 ``summary.json`` (:meth:`Results.load`); :meth:`Results.to_json` gives that
 mapping back, with the same keys in the same order and years as strings.
-Saving is :func:`sim.save.save`; nothing here draws or writes figures.
+Saving is :func:`sim.output.save`; nothing here draws or writes figures.
 """
 
 from __future__ import annotations
@@ -359,7 +359,7 @@ class Results:
     # -- files ----------------------------------------------------------
     @classmethod
     def load(cls, folder: str | Path) -> Results:
-        """Read a results folder written by :func:`sim.save.save` or ``coopsim run`` (no pickle involved).
+        """Read a results folder written by :func:`sim.output.save` or ``coopsim run`` (no pickle involved).
 
         Every file listed in ``manifest.json`` is checked against its SHA-256
         first, so a truncated or edited folder is refused with a clear error.

@@ -8,7 +8,7 @@
 * :mod:`sim.studies.prim` -- PRIM boxes for scenario discovery.
 * :mod:`sim.studies.goal` -- :func:`goal` and the typed :class:`GoalResult`.
 
-Each result has ``to_json()`` (its JSON file) and ``from_json()``; saving is :func:`sim.save.save`.
+Each result has ``to_json()`` (its JSON file) and ``from_json()``; saving is :func:`sim.output.save`.
 """
 
 from .compare import Comparison, compare

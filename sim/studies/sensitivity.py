@@ -200,7 +200,7 @@ class Tornado:
                 row[f"diff_{side}_ci95_low"], row[f"diff_{side}_ci95_high"] = _pair(bar.get(f"diff_{side}_ci95"))
             row["swing"] = number(bar.get("swing"))
             rows.append(row)
-        return cls(int(data["year"]), int(data["paths"]), number(data["p_base"]), pd.DataFrame(rows, columns=_BAR_COLUMNS))
+        return cls(int(data["year"]), int(data["paths"]), number(data["p_base"]), _bars_frame(rows))
 
 
 _BAR_COLUMNS = [
@@ -217,6 +217,11 @@ _BAR_COLUMNS = [
     "swing",
 ]
 """Columns of :attr:`Tornado.bars`."""
+
+
+def _bars_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Tornado bars as a DataFrame, numbers as floats even when there are no bars."""
+    return pd.DataFrame(rows, columns=_BAR_COLUMNS).astype(dict.fromkeys(_BAR_COLUMNS[2:], float))
 
 
 @dataclass(frozen=True, eq=False)
@@ -514,7 +519,7 @@ def _tornado_on(executor, slots: int, base: Scenario, levers: Sequence[Lever], y
         entry["swing"] = abs(entry["diff_high"] - entry["diff_low"])
         bars.append(entry)
     bars.sort(key=lambda e: -e["swing"])
-    return Tornado(year, paths, float(baseline.mean()), pd.DataFrame(bars, columns=_BAR_COLUMNS))
+    return Tornado(year, paths, float(baseline.mean()), _bars_frame(bars))
 
 
 def sensitivity(
