@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import singledispatch
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -72,6 +72,8 @@ def save(obj: Savable | Backtest, folder: str | Path, *, force: bool = False, fi
     pathlib.Path
         The folder written.
     """
+    if not isinstance(obj, (Results, Comparison, Sensitivity, GoalResult, Backtest)):
+        _refuse(obj)  # before the destination is touched
 
     def write(tmp: Path) -> list[str]:
         names = write_data(obj, tmp)
@@ -81,10 +83,14 @@ def save(obj: Savable | Backtest, folder: str | Path, *, force: bool = False, fi
 
 
 # -- data files ----------------------------------------------------------------------
+def _refuse(obj: Any) -> NoReturn:
+    raise TypeError(f"coopsim cannot save a {type(obj).__name__}; save takes Results, Comparison, Sensitivity, GoalResult or Backtest")
+
+
 @singledispatch
 def write_data(obj: Any, folder: Path) -> list[str]:
     """Write ``obj``'s data files into the existing ``folder``; return their names in order."""
-    raise TypeError(f"coopsim cannot save a {type(obj).__name__}; save takes Results, Comparison, Sensitivity, GoalResult or Backtest")
+    _refuse(obj)
 
 
 @write_data.register
@@ -143,7 +149,7 @@ def _(backtest: Backtest, folder: Path) -> list[str]:
 @singledispatch
 def figure_makers(obj: Any) -> dict[str, Callable[[], Figure]]:
     """The PNG files of ``obj``'s folder, in order, each with the chart that draws it (drawn only when written)."""
-    raise TypeError(f"no figures for a {type(obj).__name__}")
+    _refuse(obj)
 
 
 @figure_makers.register
