@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .history import HistoryError
+from .output import Backtest, save
 from .results import OutputError, Results, check_destination
 from .runner import DEFAULT_MAX_PATHS, STOP, RunFailed, simulate
-from .output import Backtest, save
 from .scenario import LIMITS, ScenarioError, key_reference, load_scenario
 from .studies.compare import Comparison, compare
 from .studies.goal import goal

@@ -11,8 +11,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from sim import plots
-from sim.results import Results
 from sim.output import write_figures
+from sim.results import Results
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 COMPONENT_NAMES = ("organic", "construction", "operations", "measures")

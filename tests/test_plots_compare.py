@@ -15,8 +15,8 @@ from matplotlib.patches import Rectangle
 from test_plots import assert_only_standard_pngs, fake_results
 
 from sim import plots
-from sim.results import Results
 from sim.output import write_figures
+from sim.results import Results
 from sim.studies.compare import Comparison
 
 BASELINE = "uz_cn_2025"
