@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from sim import load_scenario, simulate
-from sim.compare import compare
+from sim.studies.compare import compare
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,17 +5,18 @@ The public API::
     from sim import load_scenario, simulate
     scenario = load_scenario("scenarios/uz_cn_2025.toml")
     results = simulate(scenario, paths=2000, seed=1)
-    results.p_reach(2030)          # (p, low, high)
-    results.save("results/demo")   # summary.json, CSV tables, figures, manifest.json
+    results.p_reach(2030)                   # (p, low, high)
+    save(results, "results/demo")           # summary.json, CSV tables, figures, manifest.json
+    Results.load("results/demo")            # back, checked against the manifest's checksums
 
 Also ``compare``, ``sensitivity``, ``goal`` (mirroring the commands of the same
-names), ``load_history``, ``fit_growth``, ``load_series``, ``backtest``,
+names, each result saved with ``save``), ``load_history``, ``fit_growth``, ``load_series``, ``backtest``,
 ``whole_trade_law`` and ``fit_reporter_gap`` (history and calibration);
 ``load_context`` and ``load_trade_context`` (Uzbekistan's trade with all
 partners), ``fit_share_law``, ``fit_structural``, ``fit_turnover_split`` and
 ``backtest_laws`` (the structural law, the exports split, and both laws
 backtested on the same forecasts); and the figures in :mod:`sim.plots`, each a
-function of results returning a matplotlib Figure.
+function of typed results (with ``ax=``) returning a matplotlib Figure.
 """
 
 from .calibration import (
@@ -31,13 +32,11 @@ from .calibration import (
     load_trade_context,
     whole_trade_law,
 )
-from .compare import Comparison, compare
-from .goal import GoalResult, goal
 from .history import load_history
 from .results import Results
 from .runner import simulate
 from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
-from .sensitivity import Sensitivity, sensitivity
+from .studies import Comparison, GoalResult, Sensitivity, compare, goal, sensitivity
 from .trade import COMPONENTS
 
 __all__ = [
@@ -63,8 +62,18 @@ __all__ = [
     "Sensitivity",
     "sensitivity",
     "load_scenario",
+    "save",
     "scenario_from_dict",
     "simulate",
     "whole_trade_law",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # ``save`` draws the figures: imported on first use, so ``import sim`` (and ``sim.results``) stays free of matplotlib
+    if name == "save":
+        from .output import save
+
+        return save
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -14,15 +14,15 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from .compare import Comparison, compare
-from .goal import goal
 from .history import HistoryError
-from .levers import lever, parse_range
-from .outputs import OutputError, check_destination
-from .results import Results
+from .output import Backtest, save
+from .results import OutputError, Results, check_destination
 from .runner import DEFAULT_MAX_PATHS, STOP, RunFailed, simulate
 from .scenario import LIMITS, ScenarioError, key_reference, load_scenario
-from .sensitivity import Sensitivity, sensitivity
+from .studies.compare import Comparison, compare
+from .studies.goal import goal
+from .studies.levers import lever, parse_range
+from .studies.sensitivity import Sensitivity, sensitivity
 
 __all__ = ["main"]
 
@@ -318,7 +318,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         progress=False if args.quiet else None,
         checkpoint=args.checkpoint,
     )
-    results.save(out, force=args.force)
+    save(results, out, force=args.force)
     if not args.quiet:
         print(headline(results))
         print(f"\nresults written to {out}/")
@@ -373,7 +373,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         allow_different_years=args.common_years,
         progress=False if args.quiet else None,
     )
-    comparison.save(out, force=args.force)
+    save(comparison, out, force=args.force)
     if not args.quiet:
         print(comparison_table(comparison))
         print(f"\nresults written to {out}/")
@@ -429,7 +429,7 @@ def _cmd_sensitivity(args: argparse.Namespace) -> int:
         dask=args.dask,
         progress=False if args.quiet else None,
     )
-    study.save(out, force=args.force)
+    save(study, out, force=args.force)
     if not args.quiet:
         print(sensitivity_table(study))
         print(f"\nresults written to {out}/")
@@ -458,7 +458,7 @@ def _cmd_goal(args: argparse.Namespace) -> int:
         workers=args.workers,
         dask=args.dask,
     )
-    result.save(out, force=args.force)
+    save(result, out, force=args.force)
     if not args.quiet:
         print(result.data["message"])
         print(f"\nresults written to {out}/")
@@ -562,9 +562,6 @@ def _backtest_table(summary: dict) -> str:
 def _cmd_backtest(args: argparse.Namespace) -> int:
     from .calibration import backtest, backtest_laws
     from .history import load_history
-    from .outputs import write_folder
-    from .plots import backtest_chart
-    from .results import to_json_ready, write_table
 
     try:
         horizons = tuple(int(h) for h in args.horizons.split(","))
@@ -590,20 +587,10 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise HistoryError(f"{args.context or args.history}: {exc}") from None
     summary = result.to_dict()
-
-    def write(tmp: Path) -> list[str]:
-        import json
-
-        (tmp / "backtest.json").write_text(json.dumps(to_json_ready(summary), indent=2) + "\n", encoding="utf-8")
-        rows = result.rows()
-        write_table(tmp / "backtest.csv", rows)
-        backtest_chart(result, load_history(args.history, args.reporter)).savefig(tmp / "backtest.png", dpi=150, facecolor="white")
-        return ["backtest.json", "backtest.csv", "backtest.png"]
-
     manifest = {"history_file": str(args.history), "reporter": args.reporter, "seed": args.seed, "paths": args.paths}
     if context is not None:
         manifest.update(context_file=str(args.context), laws=laws)
-    write_folder(out, write, manifest, force=args.force)
+    save(Backtest(result, load_history(args.history, args.reporter), manifest), out, force=args.force)
     if not args.quiet:
         if len(laws) > 1:
             print(_backtest_table(summary))

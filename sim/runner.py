@@ -40,8 +40,7 @@ import numpy as np
 
 from .history import load_history
 from .model import simulate_path
-from .outputs import OutputError
-from .results import Results
+from .results import OutputError, Results
 from .sampling import draw_path
 from .scenario import LIMITS, Scenario, ScenarioError
 from .statistics import Aggregator, wilson_half_width

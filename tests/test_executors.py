@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from helpers import REFERENCE, reference
 
-from sim import Results, simulate
+from sim import Results, save, simulate
 from sim.runner import run_paths
 from sim.statistics import Aggregator, QuantileSketch
 
@@ -206,7 +206,7 @@ def test_precision_reports_a_cap_that_stopped_it():
 def test_kept_paths_are_saved_and_load_back_without_pickle(tmp_path):
     s = reference()
     results = simulate(s, paths=300, seed=2, workers=2, keep_paths=True)
-    results.save(tmp_path / "r")
+    save(results, tmp_path / "r")
     loaded = Results.load(tmp_path / "r")
     expected = run_paths(s, 300, seed=2)
     assert loaded.paths.trade.shape == (300, len(s.years), 4, 2)
@@ -330,7 +330,7 @@ def test_a_corrupted_results_folder_is_refused_on_loading(tmp_path):
     from sim.results import ResultsError
 
     results = simulate(reference(), paths=250, seed=1, workers=1)
-    results.save(tmp_path / "r")
+    save(results, tmp_path / "r")
     assert Results.load(tmp_path / "r").summary == json.loads((tmp_path / "r" / "summary.json").read_text())
     summary = tmp_path / "r" / "summary.json"
     summary.write_text(summary.read_text()[:-40])  # truncated

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
@@ -12,6 +11,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from sim import plots
+from sim.output import write_figures
 from sim.results import Results
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -187,7 +187,7 @@ def test_reach_probability_line_matches_summary(results: Results) -> None:
     (line,) = _gid_lines(fig, "p_reach")
     expected = [results.summary["p_reach_by_year"][y]["p"] for y in results.summary["years"]]
     np.testing.assert_allclose(line.get_ydata(), expected)
-    assert list(line.get_xdata()) == results.years
+    assert list(line.get_xdata()) == list(results.years)
     assert ax.get_ylim()[0] == 0 and 1.0 <= ax.get_ylim()[1] <= 1.05
     guides = [ln for ln in ax.get_lines() if np.allclose(np.asarray(ln.get_ydata(), float), 0.5)]
     assert len(guides) == 1
@@ -237,12 +237,12 @@ def test_composition_shows_exports_and_imports_with_negative_parts_below_zero(re
 
 
 def test_composition_all_positive_stays_above_zero(results: Results) -> None:
-    r = copy.deepcopy(results)
-    for directions in r.summary["components_by_direction_mean_usd_bn"].values():
+    summary = results.summary
+    for directions in summary["components_by_direction_mean_usd_bn"].values():
         for comp in directions.values():
             for key in comp:
                 comp[key] = abs(comp[key])
-    fig = plots.composition(r)
+    fig = plots.composition(Results(summary=summary, history=results.history))
     assert min(min(b.get_y(), b.get_y() + b.get_height()) for b in _bars(fig)) >= 0
 
 
@@ -257,8 +257,7 @@ def test_reach_probability_shows_both_readings_of_reached(results: Results) -> N
 
 # -- missing values -------------------------------------------------------------------------
 def test_none_values_do_not_crash(results: Results) -> None:
-    r = copy.deepcopy(results)
-    s = r.summary
+    s = results.summary
     s["hit_year"]["p50"] = None
     s["hit_year"]["p90"] = None
     s["p_reach_by_year"]["2027"]["ci95"] = None
@@ -268,6 +267,7 @@ def test_none_values_do_not_crash(results: Results) -> None:
     s["hit_year_share"]["2031"] = None
     s["components_mean_usd_bn"]["2032"]["measures"] = None
     s["components_by_direction_mean_usd_bn"]["2032"]["imports"]["measures"] = None
+    r = Results(summary=s, history=results.history)
     figs = [
         plots.fan_chart(r),
         plots.reach_probability(r),
@@ -328,7 +328,7 @@ def test_overlays_reject_mismatched_labels(results: Results) -> None:
 
 # -- files ---------------------------------------------------------------------------------------
 def test_save_figures_writes_four_pngs(results: Results, tmp_path) -> None:
-    names = plots.save_figures(results, tmp_path)
+    names = write_figures(results, tmp_path)
     assert names == ["fan_chart.png", "reach_probability.png", "hit_year.png", "composition.png"]
     assert_only_standard_pngs(tmp_path, names)
 

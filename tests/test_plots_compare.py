@@ -15,7 +15,9 @@ from matplotlib.patches import Rectangle
 from test_plots import assert_only_standard_pngs, fake_results
 
 from sim import plots
+from sim.output import write_figures
 from sim.results import Results
+from sim.studies.compare import Comparison
 
 BASELINE = "uz_cn_2025"
 NAMES = (BASELINE, "uz_cn_railway_late", "uz_cn_finance_squeeze")
@@ -177,7 +179,7 @@ def _bands(fig: Figure) -> list[Any]:
 
 
 def test_paired_difference_p_reach_in_percentage_points(comparison: dict[str, Any]) -> None:
-    fig = plots.paired_difference(comparison)
+    fig = plots.paired_difference(Comparison.from_json(comparison))
     assert isinstance(fig, Figure) and len(fig.axes) == 1
     ax = fig.axes[0]
     lines = _difference_lines(fig)
@@ -216,13 +218,13 @@ def test_paired_difference_p_reach_in_percentage_points(comparison: dict[str, An
 def test_paired_difference_colours_match_overlays(runs: list[Results], comparison: dict[str, Any]) -> None:
     overlay = plots.overlay_reach_probability(runs, LABELS)
     overlay_colors = [_color(ln) for ln in overlay.axes[0].get_lines() if ln.get_gid() == "p_reach"]
-    diff_colors = [_color(ln) for ln in _difference_lines(plots.paired_difference(comparison))]
+    diff_colors = [_color(ln) for ln in _difference_lines(plots.paired_difference(Comparison.from_json(comparison)))]
     assert diff_colors == overlay_colors[1:]
 
 
 @pytest.mark.parametrize("metric", ["mean_trade_usd_bn", "median_trade_usd_bn"])
 def test_paired_difference_trade_in_usd_bn(comparison: dict[str, Any], metric: str) -> None:
-    fig = plots.paired_difference(comparison, metric)
+    fig = plots.paired_difference(Comparison.from_json(comparison), metric)
     ax = fig.axes[0]
     years = comparison["years"]
     for line, band, name in zip(_difference_lines(fig), _bands(fig), NAMES[1:], strict=True):
@@ -245,27 +247,27 @@ def test_paired_difference_none_values_are_gaps(comparison: dict[str, Any]) -> N
     d["median_hit_year_shift"] = None
     comparison["differences"]["uz_cn_finance_squeeze"]["p_reach_by_year"]["2035"] = {"diff": None, "ci95": [None, None]}
     comparison["differences"]["uz_cn_finance_squeeze"]["mean_trade_usd_bn"]["2025"]["diff"] = None
-    fig = plots.paired_difference(comparison)
+    fig = plots.paired_difference(Comparison.from_json(comparison))
     _render(fig)
     first = _difference_lines(fig)[0]
     assert math.isnan(first.get_ydata()[3]) and math.isnan(first.get_ydata()[6])
     assert math.isfinite(first.get_ydata()[4])
     assert "shift n/a" in first.get_label()
-    _render(plots.paired_difference(comparison, "mean_trade_usd_bn"))
+    _render(plots.paired_difference(Comparison.from_json(comparison), "mean_trade_usd_bn"))
 
 
 def test_paired_difference_only_baseline_and_unknown_metric(comparison: dict[str, Any]) -> None:
     alone = {**comparison, "scenarios": [BASELINE], "differences": {}}
-    fig = plots.paired_difference(alone)
+    fig = plots.paired_difference(Comparison.from_json(alone))
     assert _difference_lines(fig) == []
     _render(fig)
     with pytest.raises(ValueError):
-        plots.paired_difference(comparison, "no_such_metric")
+        plots.paired_difference(Comparison.from_json(comparison), "no_such_metric")
 
 
 # -- files ------------------------------------------------------------------------------------
 def test_save_comparison_figures_writes_five_pngs(runs: list[Results], comparison: dict[str, Any], tmp_path) -> None:
-    names = plots.save_comparison_figures(runs, LABELS, comparison, tmp_path)
+    names = write_figures(Comparison.from_json(comparison, results=runs), tmp_path)
     assert names == [
         "fan_charts.png",
         "reach_probability.png",
@@ -277,15 +279,18 @@ def test_save_comparison_figures_writes_five_pngs(runs: list[Results], compariso
 
 
 def test_new_functions_are_public() -> None:
-    for name in ("hit_year_comparison", "paired_difference", "save_comparison_figures"):
+    for name in ("hit_year_comparison", "paired_difference"):
         assert name in plots.__all__
+    from sim import output
+
+    assert "write_figures" in output.__all__  # the comparison's figures are written by sim.output
 
 
 def test_texts_stay_inside_the_figure(runs: list[Results], comparison: dict[str, Any]) -> None:
     figs = [
         plots.hit_year_comparison(runs, LABELS),
-        plots.paired_difference(comparison),
-        plots.paired_difference(comparison, "mean_trade_usd_bn"),
+        plots.paired_difference(Comparison.from_json(comparison)),
+        plots.paired_difference(Comparison.from_json(comparison), "mean_trade_usd_bn"),
     ]
     for fig in figs:
         _render(fig)

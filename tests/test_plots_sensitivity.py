@@ -14,6 +14,9 @@ from matplotlib.patches import Polygon, Rectangle
 from test_plots import PNG_SIGNATURE
 
 from sim import plots
+from sim.output import write_figures
+from sim.studies.goal import GoalResult
+from sim.studies.sensitivity import Sensitivity
 
 YEAR = 2030
 TARGET = 20.0
@@ -175,7 +178,7 @@ def sorted_bars() -> list[dict[str, Any]]:
 
 # -- tornado ---------------------------------------------------------------------------------
 def test_tornado_bar_lengths_are_percentage_points_of_the_differences() -> None:
-    fig = plots.tornado_chart(fake_sensitivity(rows=50))
+    fig = plots.tornado_chart(Sensitivity.from_json(fake_sensitivity(rows=50)))
     bars = sorted_bars()
     for side in ("low", "high"):
         drawn = rects(fig, f"tornado_{side}")
@@ -186,7 +189,7 @@ def test_tornado_bar_lengths_are_percentage_points_of_the_differences() -> None:
 
 
 def test_tornado_largest_swing_is_on_top_and_labels_follow() -> None:
-    fig = plots.tornado_chart(fake_sensitivity(rows=50))
+    fig = plots.tornado_chart(Sensitivity.from_json(fake_sensitivity(rows=50)))
     bars = sorted_bars()
     centres = [r.get_y() + r.get_height() / 2 for r in rects(fig, "tornado_low")]
     assert centres == sorted(centres, reverse=True)  # the drawing order, top down, is the swing order
@@ -197,7 +200,7 @@ def test_tornado_largest_swing_is_on_top_and_labels_follow() -> None:
 
 
 def test_tornado_whiskers_match_the_intervals() -> None:
-    fig = plots.tornado_chart(fake_sensitivity(rows=50))
+    fig = plots.tornado_chart(Sensitivity.from_json(fake_sensitivity(rows=50)))
     bars = sorted_bars()
     for side in ("low", "high"):
         segs = segments(fig, f"tornado_{side}_ci95")
@@ -210,7 +213,7 @@ def test_tornado_whiskers_match_the_intervals() -> None:
 
 
 def test_tornado_text_names_target_base_probability_and_common_random_numbers() -> None:
-    fig = plots.tornado_chart(fake_sensitivity(rows=50))
+    fig = plots.tornado_chart(Sensitivity.from_json(fake_sensitivity(rows=50)))
     texts = " ".join(t.get_text() for t in fig.texts)
     assert "What moves the probability of $20 bn by 2030" in texts
     assert "81%" in texts and "common random numbers" in texts
@@ -225,9 +228,9 @@ def test_tornado_with_missing_values_and_no_bars() -> None:
     data["tornado"]["bars"][0]["diff_low"] = None
     data["tornado"]["bars"][0]["diff_high_ci95"] = [None, None]
     data["tornado"]["bars"][1]["swing"] = None
-    assert isinstance(plots.tornado_chart(data), Figure)
+    assert isinstance(plots.tornado_chart(Sensitivity.from_json(data)), Figure)
     data["tornado"]["bars"] = []
-    assert isinstance(plots.tornado_chart(data), Figure)
+    assert isinstance(plots.tornado_chart(Sensitivity.from_json(data)), Figure)
 
 
 # -- Sobol -------------------------------------------------------------------------------------
@@ -235,7 +238,7 @@ def test_sobol_defaults_to_the_first_output_and_sorts_by_total() -> None:
     data = fake_sensitivity(rows=50)
     table = data["sobol"][f"reached_by_{YEAR}"]
     order = sorted(table, key=lambda g: -table[g]["total"]["value"])
-    fig = plots.sobol_chart(data)
+    fig = plots.sobol_chart(Sensitivity.from_json(data))
     assert [r.get_width() for r in rects(fig, "total")] == pytest.approx([table[g]["total"]["value"] for g in order])
     assert [r.get_width() for r in rects(fig, "first_order")] == pytest.approx([table[g]["first_order"]["value"] for g in order])
     for key in ("first_order", "total"):
@@ -252,13 +255,14 @@ def test_sobol_second_output_axis_clipped_and_errors() -> None:
     out = f"trade_{YEAR}_usd_bn"
     data["sobol"][out]["trade shocks"]["first_order"] = {"value": -0.3, "ci95": [-0.5, -0.1]}
     data["sobol"][out]["financing capacity"]["total"] = {"value": None, "ci95": None}
-    fig = plots.sobol_chart(data, out)
+    fig = plots.sobol_chart(Sensitivity.from_json(data), out)
     assert fig.axes[0].get_xlim()[0] == pytest.approx(-0.1)
     assert "annual trade in 2030" in fig.texts[0].get_text()
     with pytest.raises(ValueError, match="no Sobol indices"):
-        plots.sobol_chart(data, "nonsense")
+        plots.sobol_chart(Sensitivity.from_json(data), "nonsense")
+    data["sobol"] = {}
     with pytest.raises(ValueError):
-        plots.sobol_chart({"sobol": {}})
+        plots.sobol_chart(Sensitivity.from_json(data))
 
 
 # -- discovery -------------------------------------------------------------------------------
@@ -271,7 +275,7 @@ def box_polygon(fig: Figure, k: int = 1) -> np.ndarray:
 
 def test_discovery_draws_the_box_on_its_two_inputs_clipped_to_the_data() -> None:
     data = fake_sensitivity(rows=800)
-    fig = plots.discovery_chart(data)
+    fig = plots.discovery_chart(Sensitivity.from_json(data))
     ax = fig.axes[0]
     assert ax.get_xlabel().startswith("trade.growth.mean")
     assert ax.get_ylabel().startswith("pipeline.projects.railway.completion_year")
@@ -294,7 +298,7 @@ def test_discovery_one_restricted_input_uses_the_most_correlated_other() -> None
         "pipeline.projects.railway.completion_year": [2031.0, None],
         "trade.growth.mean": [-math.inf, math.inf],
     }
-    fig = plots.discovery_chart(data)
+    fig = plots.discovery_chart(Sensitivity.from_json(data))
     assert fig.axes[0].get_xlabel().startswith("pipeline.projects.railway.completion_year")
     assert fig.axes[0].get_ylabel().startswith("trade.growth.mean")
     xy = box_polygon(fig)
@@ -304,25 +308,25 @@ def test_discovery_one_restricted_input_uses_the_most_correlated_other() -> None
 def test_discovery_without_boxes_or_features() -> None:
     data = fake_sensitivity(rows=300)
     data["discovery"]["boxes"] = []
-    fig = plots.discovery_chart(data)
+    fig = plots.discovery_chart(Sensitivity.from_json(data))
     assert fig.axes[0].get_xlabel().startswith(INPUTS[0]["path"]) and fig.axes[0].get_ylabel().startswith(INPUTS[1]["path"])
     only_boxes = copy.deepcopy(fake_sensitivity(rows=50))
     del only_boxes["discovery"]["features"], only_boxes["discovery"]["missed"]
-    xy = box_polygon(plots.discovery_chart(only_boxes))
+    xy = box_polygon(plots.discovery_chart(Sensitivity.from_json(only_boxes)))
     assert xy[:, 0].min() == pytest.approx(0.03)  # the input's range stands in for the data's
     nothing = fake_sensitivity(rows=50)
     nothing["discovery"] = {"method": "PRIM", "rows": 0, "share_missed": 0.0, "boxes": []}
-    assert isinstance(plots.discovery_chart(nothing), Figure)
+    assert isinstance(plots.discovery_chart(Sensitivity.from_json(nothing)), Figure)
     bad = fake_sensitivity(rows=50)
     bad["discovery"]["missed"] = bad["discovery"]["missed"][:-1]
     with pytest.raises(ValueError, match="differ in length"):
-        plots.discovery_chart(bad)
+        plots.discovery_chart(Sensitivity.from_json(bad))
 
 
 # -- goal seeking ------------------------------------------------------------------------------
 def test_goal_chart_found() -> None:
     goal = fake_goal()
-    fig = plots.goal_chart(goal)
+    fig = plots.goal_chart(GoalResult.from_json(goal))
     ax = fig.axes[0]
     lines = {ln.get_gid(): ln for ln in ax.get_lines()}
     assert list(lines["probability"].get_xdata()) == pytest.approx([row[0] for row in goal["curve"]])
@@ -334,11 +338,11 @@ def test_goal_chart_found() -> None:
     assert fig.texts[0].get_text() == "What it takes: P(target by 2030) = 90%"
     assert fig.texts[1].get_text().startswith("P(target by 2030) reaches 90%")
     goal["target_usd_bn"] = 20.0
-    assert plots.goal_chart(goal).texts[0].get_text() == "What it takes: P($20 bn by 2030) = 90%"
+    assert plots.goal_chart(GoalResult.from_json(goal)).texts[0].get_text() == "What it takes: P($20 bn by 2030) = 90%"
 
 
 def test_goal_chart_out_of_reach() -> None:
-    fig = plots.goal_chart(fake_goal(reachable=False))
+    fig = plots.goal_chart(GoalResult.from_json(fake_goal(reachable=False)))
     ax = fig.axes[0]
     gids = {ln.get_gid() for ln in ax.get_lines()}
     assert "value" not in gids and "wanted" in gids
@@ -346,15 +350,15 @@ def test_goal_chart_out_of_reach() -> None:
     assert any("out of reach" in t.get_text() for t in ax.texts)
     nearly_sure = fake_goal(reachable=False)
     nearly_sure["probability"] = 0.995
-    assert plots.goal_chart(nearly_sure).texts[0].get_text().endswith("= 99.5%")  # not rounded to 100%
+    assert plots.goal_chart(GoalResult.from_json(nearly_sure)).texts[0].get_text().endswith("= 99.5%")  # not rounded to 100%
     empty = fake_goal(reachable=False)
     empty.update(curve=[], current=None, message=None)
-    assert isinstance(plots.goal_chart(empty), Figure)
+    assert isinstance(plots.goal_chart(GoalResult.from_json(empty)), Figure)
 
 
 # -- files -------------------------------------------------------------------------------------
 def test_save_sensitivity_figures_writes_pngs(tmp_path) -> None:
-    names = plots.save_sensitivity_figures(fake_sensitivity(rows=300), tmp_path)
+    names = write_figures(Sensitivity.from_json(fake_sensitivity(rows=300)), tmp_path)
     assert names == ["tornado.png", "sobol_reached.png", "sobol_trade.png", "discovery.png"]
     for name in names:
         assert (tmp_path / name).read_bytes()[:8] == PNG_SIGNATURE
@@ -364,10 +368,10 @@ def test_save_sensitivity_figures_skips_what_is_missing(tmp_path) -> None:
     data = fake_sensitivity(rows=50)
     data["sobol"].pop(f"trade_{YEAR}_usd_bn")
     data["discovery"] = {"method": "PRIM", "rows": 0, "share_missed": 0.0, "boxes": []}
-    assert plots.save_sensitivity_figures(data, tmp_path) == ["tornado.png", "sobol_reached.png"]
+    assert write_figures(Sensitivity.from_json(data), tmp_path) == ["tornado.png", "sobol_reached.png"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sobol_reached.png", "tornado.png"]
 
 
 def test_save_goal_figure_writes_png(tmp_path) -> None:
-    assert plots.save_goal_figure(fake_goal(reachable=False), tmp_path) == ["goal.png"]
+    assert write_figures(GoalResult.from_json(fake_goal(reachable=False)), tmp_path) == ["goal.png"]
     assert (tmp_path / "goal.png").read_bytes()[:8] == PNG_SIGNATURE

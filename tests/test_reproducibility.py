@@ -8,7 +8,7 @@ import json
 import numpy as np
 from helpers import reference
 
-from sim import simulate
+from sim import save, simulate
 from sim.cli import main
 from sim.runner import run_paths
 from sim.sampling import draw_path
@@ -125,5 +125,5 @@ def test_simulate_from_the_api_equals_the_command_line(tmp_path):
     )
     from_cli = json.loads((tmp_path / "cli" / "summary.json").read_text())
     api = simulate(reference(), paths=200, seed=3)
-    api.save(tmp_path / "api")
+    save(api, tmp_path / "api")
     assert from_cli == json.loads((tmp_path / "api" / "summary.json").read_text())

@@ -11,9 +11,9 @@ from helpers import build, dump_toml, organic_only
 from scipy import stats
 
 from sim.cli import main
-from sim.goal import goal
-from sim.levers import lever
-from sim.sensitivity import prim_boxes, sensitivity, sobol_design, sobol_indices
+from sim.studies.goal import goal
+from sim.studies.levers import lever
+from sim.studies.sensitivity import prim_boxes, sensitivity, sobol_design, sobol_indices
 
 
 def _ishigami(x: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:

@@ -15,15 +15,19 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from ..results import to_json_ready
+from ..results.results import number
+from ..runner import check_path_count, default_workers, open_executor, paths_on, study_manifest
+from ..scenario import Scenario, ScenarioError
+from ..statistics import Z95, wilson_interval
 from .levers import lever
-from .runner import check_path_count, default_workers, open_executor, paths_on, study_manifest
-from .scenario import Scenario, ScenarioError
-from .statistics import Z95, wilson_interval
 
 __all__ = ["GoalResult", "goal"]
 
@@ -31,39 +35,95 @@ GRID_POINTS = 9
 BISECTIONS = 6
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class GoalResult:
-    """The answer of a goal search; ``data`` is ``goal.json``."""
+    """The answer of a goal search.
 
-    data: dict[str, Any]
-    manifest: dict[str, Any]
+    Attributes
+    ----------
+    scenario : str
+    lever : str
+        Dotted path of the input moved; ``lever_mode`` ``"value"`` or ``"median"`` (see :mod:`sim.studies.levers`).
+    year : int
+        Target year.
+    probability : float
+        Wanted P(target reached by ``year``).
+    value : float or None
+        The setting found, in the lever's units (None when out of reach in ``range``), with its 95% interval ``ci95``.
+    reachable : bool
+    current : float or None
+        The scenario's own setting.
+    range : (float, float) or None
+        The settings searched.
+    paths, seed : int
+        Paths per setting (the same paths for every setting) and root seed.
+    target_usd_bn : float or None
+        The target, USD bn a year.
+    message : str
+        The answer in one sentence.
+    curve : pandas.DataFrame
+        One row per setting tried, sorted: ``setting``, ``p_reach`` and its 95% interval ``ci95_low``, ``ci95_high``.
+    manifest : dict
+    """
+
+    scenario: str
+    lever: str
+    lever_mode: str | None
+    year: int
+    probability: float
+    value: float | None
+    ci95: tuple[float, float] | None
+    reachable: bool
+    current: float | None
+    range: tuple[float, float] | None
+    paths: int
+    seed: int
+    target_usd_bn: float | None
+    message: str
+    curve: pd.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """``goal.json`` as a JSON-ready dict."""
+        data = {name: getattr(self, name) for name in _JSON_FIELDS}
+        data["curve"] = self.curve.to_numpy().tolist()
+        return to_json_ready(data)
 
     @property
-    def value(self) -> float | None:
-        return self.data["value"]
+    def data(self) -> dict[str, Any]:
+        """``goal.json`` (:meth:`to_json`), read-only."""
+        return self.to_json()
 
-    def save(self, folder, *, force: bool = False, figures: bool = True):
-        """Write ``goal.json``, ``goal_curve.csv``, the figure and ``manifest.json`` atomically."""
-        import csv
-        import json
-        from pathlib import Path
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], manifest: Mapping[str, Any] | None = None) -> GoalResult:
+        """A goal result from ``goal.json`` (keys of earlier versions it lacks are None)."""
+        curve = [[number(v) for v in row] for row in data.get("curve") or []]
+        fields = {name: data.get(name) for name in _JSON_FIELDS}
+        for name in ("ci95", "range"):  # pairs of numbers
+            fields[name] = None if fields[name] is None else (number(fields[name][0]), number(fields[name][1]))
+        fields["message"] = fields["message"] or ""
+        return cls(
+            **fields,
+            curve=pd.DataFrame(curve, columns=list(CURVE_COLUMNS), dtype=float).sort_values("setting", ignore_index=True),
+            manifest=dict(manifest or {}),
+        )
 
-        from .outputs import write_folder
-        from .plots import save_goal_figure
-        from .results import to_json_ready
+    def _repr_html_(self) -> str:
+        """For notebooks: the answer and the probability at each setting tried."""
+        cells = "".join(
+            f"<tr><td>{r.setting:.4g}</td><td>{100 * r.p_reach:.1f}%</td><td>{100 * r.ci95_low:.1f}% to {100 * r.ci95_high:.1f}%</td></tr>"
+            for r in self.curve.itertuples()
+        )
+        return (
+            f"<div><b>{self.scenario}</b>, {self.lever}: {self.message}</div>"
+            f"<table><tr><th>setting</th><th>P(reached by {self.year})</th><th>95% interval</th></tr>{cells}</table>"
+        )
 
-        def write(tmp: Path) -> list[str]:
-            (tmp / "goal.json").write_text(json.dumps(to_json_ready(self.data), indent=2) + "\n", encoding="utf-8")
-            with open(tmp / "goal_curve.csv", "w", newline="", encoding="utf-8") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(["setting", "p_reach", "ci95_low", "ci95_high"])
-                writer.writerows(to_json_ready(self.data["curve"]))
-            names = ["goal.json", "goal_curve.csv"]
-            if figures:
-                names += save_goal_figure(to_json_ready(self.data), tmp)
-            return names
 
-        return write_folder(folder, write, to_json_ready(self.manifest), force=force)
+CURVE_COLUMNS = ("setting", "p_reach", "ci95_low", "ci95_high")
+"""Columns of :attr:`GoalResult.curve` and of ``goal_curve.csv``."""
+_JSON_FIELDS = tuple(f for f in GoalResult.__dataclass_fields__ if f not in ("curve", "manifest"))
+"""The fields of ``goal.json`` before its curve, in its order."""
 
 
 def _search(lev, p_at, probability: float, paths: int):
@@ -164,22 +224,25 @@ def goal(
     counts = np.array([round(cache[v] * paths) for v in settings])
     band_lo, band_hi = wilson_interval(counts, paths)
     finished = time.time()
-    data = {
-        "scenario": scenario.name,
-        "lever": lev.path,
-        "lever_mode": lev.mode,
-        "year": year,
-        "probability": probability,
-        "value": value,
-        "ci95": ci,
-        "reachable": reachable,
-        "current": lev.current,
-        "range": [lev.low, lev.high],
-        "paths": paths,
-        "seed": seed,
-        "target_usd_bn": scenario.trade.target_usd_bn,
-        "message": message,
-        "curve": [[v, cache[v], float(lo_), float(hi_)] for v, lo_, hi_ in zip(settings, band_lo, band_hi, strict=True)],
-    }
     manifest = study_manifest(scenario, seed, started, finished)
-    return GoalResult(data, manifest)
+    return GoalResult(
+        scenario=scenario.name,
+        lever=lev.path,
+        lever_mode=lev.mode,
+        year=year,
+        probability=probability,
+        value=value,
+        ci95=None if ci is None else (ci[0], ci[1]),
+        reachable=reachable,
+        current=lev.current,
+        range=(lev.low, lev.high),
+        paths=paths,
+        seed=seed,
+        target_usd_bn=scenario.trade.target_usd_bn,
+        message=message,
+        curve=pd.DataFrame(
+            [[v, cache[v], float(lo_), float(hi_)] for v, lo_, hi_ in zip(settings, band_lo, band_hi, strict=True)],
+            columns=list(CURVE_COLUMNS),
+        ),
+        manifest=manifest,
+    )

@@ -26,15 +26,18 @@ from __future__ import annotations
 import math
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
-from .history import load_history
-from .results import Results
-from .runner import (
+from ..history import load_history
+from ..results import Results, run_manifest, to_json_ready
+from ..results.results import number
+from ..runner import (
     DEFAULT_MAX_PATHS,
     ProgressBar,
     check_path_count,
@@ -46,9 +49,9 @@ from .runner import (
     simulate_chunk,
     stream_chunks,
 )
-from .scenario import Scenario, ScenarioError
-from .statistics import MIN_PATHS_FOR_PRECISION, Aggregator, wilson_interval
-from .trade import TradePaths
+from ..scenario import Scenario, ScenarioError
+from ..statistics import MIN_PATHS_FOR_PRECISION, Aggregator, wilson_interval
+from ..trade import TradePaths
 
 __all__ = ["Comparison", "compare", "compare_chunk", "newcombe_paired_interval", "SECTIONS"]
 
@@ -171,88 +174,200 @@ def _median_difference(store: _TotalsStore, k: int, paths: int) -> tuple[np.ndar
     return estimate, estimate - half, estimate + half
 
 
+METRICS = ("p_reach_by_year", "mean_trade_usd_bn", "median_trade_usd_bn")
+"""Paired differences of a comparison: in P(target reached by the year), and in mean and median annual trade (USD bn)."""
+
+
+@dataclass(frozen=True)
+class PairedPrecision:
+    """How a comparison with a precision target stopped: the worst 95% half-width of a difference in ``p_reach_by_year``."""
+
+    target_half_width: float
+    achieved_max_half_width: float
+    met: bool
+    max_paths: int
+    cap_reached: bool
+
+
+def _difference_frame(rows: list[tuple[str, str, int, float, float, float]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["scenario", "metric", "year", "diff", "ci95_low", "ci95_high"])
+    return frame.astype({"year": int, "diff": float, "ci95_low": float, "ci95_high": float}).set_index(["scenario", "metric", "year"])
+
+
+@dataclass(frozen=True, eq=False)
 class Comparison:
-    """The outcome of a comparison: each scenario's ``Results`` and the paired differences.
+    """The outcome of a comparison: each scenario's ``Results`` and the paired differences against the baseline.
 
     Attributes
     ----------
-    results : list of Results
+    results : tuple of Results
         One per scenario, the baseline first.
-    data : dict
-        Everything in ``comparison.json``.
+    scenarios : tuple of str
+        The scenarios' names, the baseline first (also :attr:`labels`).
+    n_paths, seed : int
+        Paths per scenario and the common root seed.
+    years : tuple of int
+        The years compared.
+    differences : pandas.DataFrame
+        Indexed by (scenario, metric, year), columns ``diff``, ``ci95_low``,
+        ``ci95_high``: scenario minus baseline, for each metric of :data:`METRICS`
+        (a probability, or USD bn); NaN where missing.
+    median_hit_year_shift : dict of str to int or None
+        Change of the median year the target is first reached, years (None when either median is past the horizon).
+    discordant_paths : pandas.DataFrame
+        Indexed by (scenario, year): paths reaching the target by the year under the baseline only (``base_only``) or the scenario only (``other_only``).
+    precision : PairedPrecision or None
+    manifest : dict
+        Provenance (:func:`sim.results.run_manifest`).
     """
 
-    def __init__(self, results: list[Results], data: dict[str, Any], manifest: dict[str, Any]):
-        self.results = results
-        self.data = data
-        self.manifest = manifest
+    results: tuple[Results, ...]
+    scenarios: tuple[str, ...]
+    n_paths: int
+    seed: int
+    years: tuple[int, ...]
+    differences: pd.DataFrame
+    median_hit_year_shift: dict[str, int | None]
+    discordant_paths: pd.DataFrame
+    precision: PairedPrecision | None = None
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def baseline(self) -> str:
+        return self.scenarios[0]
 
     @property
     def labels(self) -> list[str]:
-        return list(self.data["scenarios"])
+        return list(self.scenarios)
+
+    @property
+    def compared(self) -> list[str]:
+        """The scenarios compared with the baseline, in order."""
+        return list(dict.fromkeys(self.differences.index.get_level_values("scenario")))
 
     def difference(self, scenario: str, metric: str, year: int) -> tuple[float, float, float]:
         """A paired difference against the baseline: ``(diff, low, high)``."""
-        entry = self.data["differences"][scenario][metric][str(year)]
-        return entry["diff"], entry["ci95"][0], entry["ci95"][1]
+        row = self.differences.loc[(scenario, metric, int(year))]
+        return float(row["diff"]), float(row["ci95_low"]), float(row["ci95_high"])
 
-    def table(self) -> Any:
-        """The tidy rows as a ``pandas.DataFrame``: scenario, year, metric, value, ci95_low, ci95_high."""
-        import pandas as pd
+    def series(self, scenario: str, metric: str) -> pd.DataFrame:
+        """One scenario's differences in one metric, indexed by :attr:`years` (``diff``, ``ci95_low``, ``ci95_high``; NaN where missing)."""
+        wanted = pd.MultiIndex.from_product([[scenario], [metric], self.years], names=self.differences.index.names)
+        return self.differences.reindex(wanted).droplevel(["scenario", "metric"])
 
-        return pd.DataFrame(self.rows())
+    # -- the edge ---------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        """``comparison.json`` as a JSON-ready dict (years as strings, non-finite numbers as None)."""
+        differences: dict[str, Any] = {}
+        for name in self.compared:
+            entry: dict[str, Any] = {}
+            for metric in METRICS:
+                rows = self.series(name, metric)
+                entry[metric] = {
+                    str(y): {"diff": r.diff, "ci95": [r.ci95_low, r.ci95_high]} for y, r in zip(rows.index, rows.itertuples(), strict=True)
+                }
+            entry["median_hit_year_shift"] = self.median_hit_year_shift.get(name)
+            if name in self.discordant_paths.index.get_level_values("scenario"):
+                counts = self.discordant_paths.xs(name, level="scenario")
+                entry["discordant_paths"] = {
+                    str(y): {"base_only": int(r.base_only), "other_only": int(r.other_only)} for y, r in counts.iterrows()
+                }
+            differences[name] = entry
+        data: dict[str, Any] = {
+            "baseline": self.baseline,
+            "scenarios": list(self.scenarios),
+            "paths": self.n_paths,
+            "seed": self.seed,
+            "years": [str(y) for y in self.years],
+            "summaries": {name: r.to_json() for name, r in zip(self.scenarios, self.results, strict=True)},
+            "differences": differences,
+        }
+        if self.precision is not None:
+            data["precision"] = asdict(self.precision)
+        return to_json_ready(data)
 
+    @property
+    def data(self) -> dict[str, Any]:
+        """``comparison.json`` (:meth:`to_json`), read-only."""
+        return self.to_json()
+
+    @classmethod
+    def from_json(
+        cls, data: Mapping[str, Any], results: Sequence[Results] | None = None, manifest: Mapping[str, Any] | None = None
+    ) -> Comparison:
+        """A comparison from ``comparison.json``; the scenarios' ``Results`` from its summaries unless given."""
+        years = tuple(int(y) for y in data["years"])
+        rows = []
+        for name, entry in data["differences"].items():
+            for metric in METRICS:
+                for y in years:
+                    cell = (entry.get(metric) or {}).get(str(y)) or {}
+                    ci = cell.get("ci95") or (None, None)
+                    rows.append((name, metric, y, number(cell.get("diff")), number(ci[0]), number(ci[1])))
+        counts = [
+            (name, int(y), c["base_only"], c["other_only"])
+            for name, e in data["differences"].items()
+            for y, c in (e.get("discordant_paths") or {}).items()
+        ]
+        precision = data.get("precision")
+        return cls(
+            results=tuple(results) if results is not None else tuple(Results(summary=data["summaries"][n]) for n in data["scenarios"]),
+            scenarios=tuple(data["scenarios"]),
+            n_paths=int(data["paths"]),
+            seed=int(data["seed"]),
+            years=years,
+            differences=_difference_frame(rows),
+            median_hit_year_shift={name: e.get("median_hit_year_shift") for name, e in data["differences"].items()},
+            discordant_paths=_discordant_frame(counts),
+            precision=PairedPrecision(**precision) if precision else None,
+            manifest=dict(manifest or {}),
+        )
+
+    # -- tables ---------------------------------------------------------
     def rows(self) -> list[dict[str, Any]]:
-        """Tidy rows: scenario, year, metric, value for each scenario and difference."""
-        out = []
-        for name in self.labels:
-            summary = self.data["summaries"][name]
-            for y in self.data["years"]:
-                p = summary["p_reach_by_year"][y]
-                out.append(
-                    {
-                        "scenario": name,
-                        "year": y,
-                        "metric": "p_reach_by_year",
-                        "value": p["p"],
-                        "ci95_low": p["ci95"][0],
-                        "ci95_high": p["ci95"][1],
-                    }
-                )
-        for name, diffs in self.data["differences"].items():
-            for metric in ("p_reach_by_year", "mean_trade_usd_bn", "median_trade_usd_bn"):
-                for y, e in diffs[metric].items():
-                    out.append(
-                        {
-                            "scenario": name,
-                            "year": y,
-                            "metric": f"difference_{metric}",
-                            "value": e["diff"],
-                            "ci95_low": e["ci95"][0],
-                            "ci95_high": e["ci95"][1],
-                        }
-                    )
+        """Tidy rows: scenario, year, metric, value, ci95_low, ci95_high for each scenario's P(reached) and each difference."""
+        out = [
+            {"scenario": name, "year": y, "metric": "p_reach_by_year", "value": r.p, "ci95_low": r.ci95_low, "ci95_high": r.ci95_high}
+            for name, res in zip(self.scenarios, self.results, strict=True)
+            for y, r in zip(self.years, res.p_reach_by_year.loc[list(self.years)].itertuples(), strict=True)
+        ]
+        out += [
+            {
+                "scenario": name,
+                "year": y,
+                "metric": f"difference_{metric}",
+                "value": r.diff,
+                "ci95_low": r.ci95_low,
+                "ci95_high": r.ci95_high,
+            }
+            for (name, metric, y), r in zip(self.differences.index, self.differences.itertuples(), strict=True)
+        ]
         return out
 
-    def save(self, folder, *, force: bool = False, figures: bool = True):
-        """Write ``comparison.json``, ``comparison.csv``, the figures and ``manifest.json`` atomically."""
-        import json
-        from pathlib import Path
+    def table(self) -> pd.DataFrame:
+        """The tidy rows (:meth:`rows`) as a ``pandas.DataFrame``, ``year`` an integer column."""
+        return pd.DataFrame(self.rows())
 
-        from .outputs import write_folder
-        from .plots import save_comparison_figures
-        from .results import to_json_ready, write_table
+    def _repr_html_(self) -> str:
+        """For notebooks: P(target reached by the year) of each scenario and, for the others, the paired difference in points."""
+        head = "".join(f"<th>{y}</th>" for y in self.years)
+        cells = []
+        for name, res in zip(self.scenarios, self.results, strict=True):
+            p = "".join(f"<td>{100 * res.p_reach_by_year.loc[y, 'p']:.1f}%</td>" for y in self.years)
+            cells.append(f"<tr><td>{name}{' (baseline)' if name == self.baseline else ''}</td><td>P(reached by year)</td>{p}</tr>")
+            if name != self.baseline:
+                d = self.series(name, "p_reach_by_year")
+                diff = "".join(f"<td>{100 * r.diff:+.1f} [{100 * r.ci95_low:+.1f}, {100 * r.ci95_high:+.1f}]</td>" for r in d.itertuples())
+                cells.append(f"<tr><td>{name}</td><td>difference, points</td>{diff}</tr>")
+        return (
+            f"<div>Paired comparison against <b>{self.baseline}</b>: {self.n_paths:,} paths, seed {self.seed}, common random numbers.</div>"
+            f"<table><tr><th>scenario</th><th></th>{head}</tr>{''.join(cells)}</table>"
+        )
 
-        def write(tmp: Path) -> list[str]:
-            (tmp / "comparison.json").write_text(json.dumps(to_json_ready(self.data), indent=2) + "\n", encoding="utf-8")
-            rows = self.rows()
-            write_table(tmp / "comparison.csv", rows)
-            names = ["comparison.json", "comparison.csv"]
-            if figures:
-                names += save_comparison_figures(self.results, self.labels, to_json_ready(self.data), tmp)
-            return names
 
-        return write_folder(folder, write, to_json_ready(self.manifest), force=force)
+def _discordant_frame(counts: list[tuple[str, int, int, int]]) -> pd.DataFrame:
+    frame = pd.DataFrame(counts, columns=["scenario", "year", "base_only", "other_only"])
+    return frame.astype({"year": int, "base_only": int, "other_only": int}).set_index(["scenario", "year"])
 
 
 def compare(
@@ -353,51 +468,33 @@ def compare(
         history_file = s.history_path()
         results.append(Results(summary=summary, history=load_history(history_file, s.trade.measured_by) if history_file else []))
 
-    ys = [str(y) for y in years]
-    differences: dict[str, Any] = {}
+    rows: list[tuple[str, str, int, float, float, float]] = []
+    counts: list[tuple[str, int, int, int]] = []
+    shifts: dict[str, int | None] = {}
     worst_half = 0.0
     for k, stats_k in enumerate(paired, start=1):
-        d, lo, hi = stats_k.reach()
+        name = scenarios[k].name
+        reach = stats_k.reach()
+        d, lo, hi = reach
         worst_half = max(worst_half, float(np.max(np.maximum(d - lo, hi - d))))
-        md, mlo, mhi = stats_k.mean_interval()
-        qd, qlo, qhi = _median_difference(store, k, n)
-        p50_base, p50_other = results[0].summary["hit_year"]["p50"], results[k].summary["hit_year"]["p50"]
-        differences[scenarios[k].name] = {
-            "p_reach_by_year": {y: {"diff": d[i], "ci95": [lo[i], hi[i]]} for i, y in enumerate(ys)},
-            "mean_trade_usd_bn": {y: {"diff": md[i], "ci95": [mlo[i], mhi[i]]} for i, y in enumerate(ys)},
-            "median_trade_usd_bn": {y: {"diff": qd[i], "ci95": [qlo[i], qhi[i]]} for i, y in enumerate(ys)},
-            "median_hit_year_shift": None if p50_base is None or p50_other is None else p50_other - p50_base,
-            "discordant_paths": {
-                y: {"base_only": int(stats_k.counts[1, i]), "other_only": int(stats_k.counts[2, i])} for i, y in enumerate(ys)
-            },
-        }
-    data: dict[str, Any] = {
-        "baseline": base.name,
-        "scenarios": names,
-        "paths": n,
-        "seed": seed,
-        "years": ys,
-        "summaries": {s.name: r.summary for s, r in zip(scenarios, results, strict=True)},
-        "differences": differences,
-    }
+        for metric, (diff, low, high) in zip(METRICS, (reach, stats_k.mean_interval(), _median_difference(store, k, n)), strict=True):
+            rows += [(name, metric, y, diff[i], low[i], high[i]) for i, y in enumerate(years)]
+        counts += [(name, y, int(stats_k.counts[1, i]), int(stats_k.counts[2, i])) for i, y in enumerate(years)]
+        p50_base, p50_other = results[0].hit_year.p50, results[k].hit_year.p50
+        shifts[name] = None if p50_base is None or p50_other is None else p50_other - p50_base
+    precision_met = None
     if precision is not None:
-        data["precision"] = {
-            "target_half_width": precision,
-            "achieved_max_half_width": worst_half,
-            "met": worst_half <= precision,
-            "max_paths": cap,
-            "cap_reached": n >= cap and worst_half > precision,
-        }
-    manifest = {
-        "scenario_files": [s.source for s in scenarios],
-        "scenario_sha256": [s.sha256 for s in scenarios],
-        "seed": seed,
-        "paths": n,
-        "executor": "dask" if dask is not None else ("process pool" if workers > 1 else "in-process"),
-        "workers": workers,
-        "versions": package_versions(),
-        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
-        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(finished)),
-        "seconds": round(finished - started, 3),
-    }
-    return Comparison(results, data, manifest)
+        precision_met = PairedPrecision(precision, worst_half, worst_half <= precision, cap, n >= cap and worst_half > precision)
+    manifest = run_manifest(scenarios, seed, n, workers=workers, dask=dask, versions=package_versions(), started=started, finished=finished)
+    return Comparison(
+        results=tuple(results),
+        scenarios=tuple(names),
+        n_paths=n,
+        seed=seed,
+        years=tuple(years),
+        differences=_difference_frame(rows),
+        median_hit_year_shift=shifts,
+        discordant_paths=_discordant_frame(counts),
+        precision=precision_met,
+        manifest=manifest,
+    )

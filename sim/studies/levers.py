@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 from pydantic import TypeAdapter
 
-from .distributions import Distribution, Uncertain
-from .scenario import Scenario, ScenarioError
+from ..distributions import Distribution, Uncertain
+from ..scenario import Scenario, ScenarioError
 
 __all__ = ["Lever", "lever", "default_levers", "parse_range"]
 

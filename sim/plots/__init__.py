@@ -1,0 +1,50 @@
+"""Presentation-ready charts: functions of typed results that return a matplotlib Figure.
+
+Every chart takes ``ax=`` (the composition, two panels, ``axes=``): given, it
+draws into the caller's axes and returns ``ax.figure``; without it, it makes a
+slide-shaped figure with title, subtitle and source line. No ``pyplot``: see
+:mod:`sim.plots.style` for the shared look. Writing PNG files is
+:func:`sim.output.save`'s job.
+
+One run (:mod:`sim.plots.run`, from :class:`~sim.results.Results`):
+:func:`fan_chart`, :func:`reach_probability`, :func:`hit_year_distribution`,
+:func:`composition`.
+
+Comparing runs (:mod:`sim.plots.compare`): :func:`overlay_fan_charts`,
+:func:`overlay_reach_probability`, :func:`hit_year_comparison` (lists of
+``Results`` and labels) and :func:`paired_difference` (a
+:class:`~sim.studies.compare.Comparison`).
+
+Sensitivity (:mod:`sim.plots.sensitivity`, from a
+:class:`~sim.studies.sensitivity.Sensitivity`): :func:`tornado_chart`,
+:func:`sobol_chart`, :func:`discovery_chart`.
+
+Goal seeking (:mod:`sim.plots.goal`): :func:`goal_chart` of a :class:`~sim.studies.goal.GoalResult`.
+
+Calibration (:mod:`sim.plots.backtest`): :func:`backtest_chart` of a backtest result and the observed series.
+"""
+
+from .backtest import backtest_chart
+from .compare import hit_year_comparison, overlay_fan_charts, overlay_reach_probability, paired_difference
+from .goal import goal_chart
+from .run import composition, fan_chart, hit_year_distribution, reach_probability
+from .sensitivity import discovery_chart, sobol_chart, tornado_chart
+from .style import COMPONENT_LABELS, DPI
+
+__all__ = [
+    "COMPONENT_LABELS",
+    "DPI",
+    "backtest_chart",
+    "composition",
+    "discovery_chart",
+    "fan_chart",
+    "goal_chart",
+    "hit_year_comparison",
+    "hit_year_distribution",
+    "overlay_fan_charts",
+    "overlay_reach_probability",
+    "paired_difference",
+    "reach_probability",
+    "sobol_chart",
+    "tornado_chart",
+]

@@ -1,0 +1,382 @@
+"""The typed :class:`Results` of a run: integer years, arrays and DataFrames inside, ``summary.json`` only at the edge.
+
+A ``Results`` is built from the aggregator's statistics (the mapping
+:func:`sim.runner.run_summary` returns) or from a results folder's
+``summary.json`` (:meth:`Results.load`); :meth:`Results.to_json` gives that
+mapping back, with the same keys in the same order and years as strings.
+Saving is :func:`sim.output.save`; nothing here draws or writes figures.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..trade import COMPONENTS, DIRECTIONS, TradePaths
+from .folder import read_manifest, to_json_ready
+
+__all__ = ["HitYear", "Precision", "Results", "FLOW_KEYS", "PATH_FILES", "QUANTILE_COLUMNS", "number", "probability_frame"]
+
+QUANTILE_COLUMNS = ("mean", "p5", "p25", "p50", "p75", "p95")
+"""Columns of a yearly quantity's table: the mean over paths and its percentiles."""
+FLOW_KEYS = {
+    "exports": "annual_exports_usd_bn",
+    "imports": "annual_imports_usd_bn",
+    "balance": "annual_balance_usd_bn",
+    "country_total": "country_total_usd_bn",
+    "partner_share": "partner_share",
+}
+"""Rows of the ``annual_flows`` table and the summary keys they come from (the last two under the structural law only)."""
+PATH_FILES = {"trade": "paths.npy", "country_total": "paths_country_total.npy", "partner_share": "paths_partner_share.npy"}
+"""Files of kept paths, by field of :class:`sim.trade.TradePaths`."""
+_IDENTITY_DEFAULTS = {"target_flow": "turnover", "organic_law": "random_walk", "base_exports_usd_bn": None, "observation": None}
+"""Identity keys that summaries of earlier versions may lack, and what they meant then."""
+
+
+def number(value: Any) -> float:
+    """A float, with ``None`` (a non-finite number in JSON) as NaN."""
+    return math.nan if value is None else float(value)
+
+
+def probability_frame(table: Mapping[str, Any], years: Sequence[int]) -> pd.DataFrame:
+    """``{year: {"p", "ci95": [low, high]}}`` as a DataFrame indexed by integer year: ``p``, ``ci95_low``, ``ci95_high``.
+
+    A missing year, probability or interval bound is NaN.
+    """
+    rows = []
+    for y in years:
+        entry = table.get(str(y)) or {}
+        ci = entry.get("ci95") or (None, None)
+        rows.append((number(entry.get("p")), number(ci[0]), number(ci[1])))
+    return pd.DataFrame(rows, index=pd.Index(years, name="year"), columns=["p", "ci95_low", "ci95_high"], dtype=float)
+
+
+def _probability_json(frame: pd.DataFrame) -> dict[str, Any]:
+    return {str(y): {"p": r.p, "ci95": [r.ci95_low, r.ci95_high]} for y, r in zip(frame.index, frame.itertuples(), strict=True)}
+
+
+def _quantile_frame(table: Mapping[str, Any], years: Sequence[int]) -> pd.DataFrame:
+    """``{year: {"mean", "p5" ... "p95"}}`` as a DataFrame indexed by integer year (USD bn, or a share); NaN where missing."""
+    rows = [[number((table.get(str(y)) or {}).get(k)) for k in QUANTILE_COLUMNS] for y in years]
+    return pd.DataFrame(rows, index=pd.Index(years, name="year"), columns=list(QUANTILE_COLUMNS), dtype=float)
+
+
+def _records_json(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
+    return {str(y): dict(zip(frame.columns, row, strict=True)) for y, row in zip(frame.index, frame.itertuples(index=False), strict=True)}
+
+
+@dataclass(frozen=True)
+class HitYear:
+    """The first year the target is reached, over paths.
+
+    Attributes
+    ----------
+    p10, p50, p90 : int or None
+        First calendar year by which 10%, 50% and 90% of paths have reached the target (None: not by the horizon).
+    share_never : float
+        Share of paths that have not reached it by the horizon.
+    """
+
+    p10: int | None
+    p50: int | None
+    p90: int | None
+    share_never: float
+
+
+@dataclass(frozen=True)
+class Precision:
+    """How a run with a precision target stopped.
+
+    Attributes
+    ----------
+    target_half_width : float
+        The 95% half-width asked for every ``p_reach_by_year``.
+    achieved_half_width : pandas.Series
+        The half-width reached, indexed by integer year.
+    met : bool
+        Whether every year met the target.
+    max_paths : int
+        The cap on paths.
+    cap_reached : bool
+        Whether the cap stopped the run before the target was met.
+    """
+
+    target_half_width: float
+    achieved_half_width: pd.Series
+    met: bool
+    max_paths: int
+    cap_reached: bool
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Precision:
+        achieved = {int(y): number(v) for y, v in data["achieved_half_width"].items()}
+        return cls(
+            float(data["target_half_width"]),
+            pd.Series(achieved, name="half_width", dtype=float).rename_axis("year"),
+            bool(data["met"]),
+            int(data["max_paths"]),
+            bool(data["cap_reached"]),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target_half_width": self.target_half_width,
+            "achieved_half_width": {str(y): v for y, v in self.achieved_half_width.items()},
+            "met": self.met,
+            "max_paths": self.max_paths,
+            "cap_reached": self.cap_reached,
+        }
+
+
+class Results:
+    """The outcome of a run, typed: integer years, probability and quantile tables as DataFrames indexed by year.
+
+    Parameters
+    ----------
+    summary : mapping
+        The run's statistics and identity as in ``summary.json`` (years as
+        strings; ``None`` for non-finite numbers), as the aggregator makes
+        them or as read from a folder.
+    history : sequence of (year, USD bn)
+        Observed values of the scenario's reporter, for the charts.
+    paths : TradePaths, optional
+        Every path's annual trade by component and direction (:data:`sim.trade.COMPONENTS`,
+        :data:`sim.trade.DIRECTIONS`), the country's total trade and the partner's share, when kept.
+    manifest : mapping, optional
+        Provenance: scenario file and hash, seed, paths, package versions, times.
+
+    Attributes
+    ----------
+    scenario, scenario_sha256 : str
+        The scenario's name and the SHA-256 of its file.
+    n_paths, seed : int
+        Paths simulated and root seed.
+    reporter, simulated_reporter : str
+        Whose statistics the figures are in, and whose the simulation ran in (they differ when converted by the reporter gap).
+    target_usd_bn : float
+        The target, USD bn a year, on ``target_flow`` (``"turnover"``, ``"exports"`` or ``"imports"``).
+    organic_law : str
+        ``"random_walk"`` or ``"structural"``.
+    base_year : int
+        The last observed year; ``base_usd_bn`` and ``base_exports_usd_bn`` (or None) its values, USD bn.
+    observation : mapping or None
+        What the run took as observed of its first simulated year.
+    years : tuple of int
+        Simulated calendar years.
+    p_reach_by_year, p_above_in_year : pandas.DataFrame
+        Indexed by year; ``p``, ``ci95_low``, ``ci95_high``: the target reached in the year or before, and trade at or above it in the year.
+    hit_year : HitYear
+    hit_year_share : pandas.Series
+        Share of paths first reaching the target in each year, indexed by year (the rest: ``hit_year.share_never``).
+    annual_trade_usd_bn : pandas.DataFrame
+        Turnover by year: ``mean``, ``p5`` ... ``p95``, USD bn.
+    flows : dict of str to pandas.DataFrame
+        The same for ``exports``, ``imports``, ``balance`` and, under the structural law, ``country_total`` (USD bn) and ``partner_share``.
+    components_mean_usd_bn : pandas.DataFrame
+        Mean annual trade by component (columns), USD bn, indexed by year.
+    components_by_direction_mean_usd_bn : pandas.DataFrame
+        The same by (direction, component) column pairs.
+    precision : Precision or None
+        How a run with a precision target stopped.
+    """
+
+    def __init__(
+        self,
+        summary: Mapping[str, Any],
+        history: Sequence[tuple[int, float]] = (),
+        paths: TradePaths | None = None,
+        manifest: Mapping[str, Any] | None = None,
+    ):
+        s = {**_IDENTITY_DEFAULTS, **summary}
+        years = tuple(int(y) for y in s["years"])
+        self.scenario: str = s["scenario"]
+        self.scenario_sha256: str = s["scenario_sha256"]
+        self.n_paths: int = int(s["paths"])
+        self.seed: int = int(s["seed"])
+        self.reporter: str = s["reporter"]
+        self.simulated_reporter: str = s.get("simulated_reporter", s["reporter"])
+        self.target_usd_bn: float = float(s["target_usd_bn"])
+        self.target_flow: str = s["target_flow"]
+        self.organic_law: str = s["organic_law"]
+        self.base_year: int = int(s["base_year"])
+        self.base_usd_bn: float = float(s["base_usd_bn"])
+        self.base_exports_usd_bn: float | None = s["base_exports_usd_bn"]
+        self.observation: Mapping[str, Any] | None = s["observation"]
+        self.years: tuple[int, ...] = years
+        self.p_reach_by_year = probability_frame(s["p_reach_by_year"], years)
+        self.p_above_in_year = probability_frame(s["p_above_in_year"], years)
+        hit = s["hit_year"]
+        shares = s["hit_year_share"]
+        self.hit_year = HitYear(hit["p10"], hit["p50"], hit["p90"], number(shares.get("never", hit["share_never"])))
+        self.hit_year_share = pd.Series([number(shares.get(str(y))) for y in years], index=pd.Index(years, name="year"), name="share")
+        self.annual_trade_usd_bn = _quantile_frame(s["annual_trade_usd_bn"], years)
+        self.flows: dict[str, pd.DataFrame] = {name: _quantile_frame(s[key], years) for name, key in FLOW_KEYS.items() if key in s}
+        self.components_mean_usd_bn = pd.DataFrame(
+            [[number(v) for v in s["components_mean_usd_bn"][str(y)].values()] for y in years],
+            index=pd.Index(years, name="year"),
+            columns=list(s["components_mean_usd_bn"][str(years[0])]),
+            dtype=float,
+        )
+        by_direction = s["components_by_direction_mean_usd_bn"]
+        columns = [(d, c) for d, comps in by_direction[str(years[0])].items() for c in comps]
+        self.components_by_direction_mean_usd_bn = pd.DataFrame(
+            [[number(by_direction[str(y)][d][c]) for d, c in columns] for y in years],
+            index=pd.Index(years, name="year"),
+            columns=pd.MultiIndex.from_tuples(columns, names=["direction", "component"]),
+            dtype=float,
+        )
+        self.precision = Precision.from_json(s["precision"]) if "precision" in s else None
+        self.history: list[tuple[int, float]] = list(history)
+        self.paths = paths
+        self.manifest: dict[str, Any] = dict(manifest or {})
+
+    # -- the edge ---------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        """``summary.json`` as a JSON-ready dict: the same keys as the aggregator's, years as strings, non-finite numbers as None."""
+        hit = self.hit_year
+        out: dict[str, Any] = {
+            "scenario": self.scenario,
+            "scenario_sha256": self.scenario_sha256,
+            "paths": self.n_paths,
+            "seed": self.seed,
+            "reporter": self.reporter,
+            "simulated_reporter": self.simulated_reporter,
+            "target_usd_bn": self.target_usd_bn,
+            "target_flow": self.target_flow,
+            "organic_law": self.organic_law,
+            "base_year": self.base_year,
+            "base_usd_bn": self.base_usd_bn,
+            "base_exports_usd_bn": self.base_exports_usd_bn,
+            "observation": self.observation,
+            "years": [str(y) for y in self.years],
+            "p_reach_by_year": _probability_json(self.p_reach_by_year),
+            "p_above_in_year": _probability_json(self.p_above_in_year),
+            "hit_year": {"p10": hit.p10, "p50": hit.p50, "p90": hit.p90, "share_never": hit.share_never},
+            "hit_year_share": {**{str(y): v for y, v in self.hit_year_share.items()}, "never": hit.share_never},
+            "annual_trade_usd_bn": _records_json(self.annual_trade_usd_bn),
+            **{FLOW_KEYS[name]: _records_json(self.flows[name]) for name in ("exports", "imports", "balance") if name in self.flows},
+            "components_mean_usd_bn": _records_json(self.components_mean_usd_bn),
+            "components_by_direction_mean_usd_bn": {
+                str(y): {d: dict(row[d].items()) for d in row.index.unique("direction")}
+                for y, row in self.components_by_direction_mean_usd_bn.iterrows()
+            },
+            **{FLOW_KEYS[name]: _records_json(self.flows[name]) for name in ("country_total", "partner_share") if name in self.flows},
+        }
+        if self.precision is not None:
+            out["precision"] = self.precision.to_json()
+        return to_json_ready(out)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """``summary.json`` (:meth:`to_json`), read-only: a fresh dict on every access, for notebooks and scripts."""
+        return self.to_json()
+
+    def p_reach(self, year: int) -> tuple[float, float, float]:
+        """Probability the target is reached by ``year``, with its 95% interval ``(p, low, high)``."""
+        row = self.p_reach_by_year.loc[int(year)]
+        return float(row.p), float(row.ci95_low), float(row.ci95_high)
+
+    # -- tables ---------------------------------------------------------
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every tidy table (one row per observation) by file stem, as :meth:`table` gives them."""
+        years = pd.Index(self.years, name="year")
+        reach = pd.DataFrame(
+            {
+                "p_reach_by_year": self.p_reach_by_year["p"],
+                "ci95_low": self.p_reach_by_year["ci95_low"],
+                "ci95_high": self.p_reach_by_year["ci95_high"],
+                "p_above_in_year": self.p_above_in_year["p"],
+                "hit_share": self.hit_year_share,
+            },
+            index=years,
+        )
+        components = self.components_by_direction_mean_usd_bn.stack(["direction", "component"], future_stack=True)
+        components = components.rename("mean_usd_bn").reset_index()[["year", "component", "direction", "mean_usd_bn"]]
+        flows = [frame.reset_index().assign(flow=name) for name, frame in self.flows.items()]
+        return {
+            "annual_trade": self.annual_trade_usd_bn.reset_index(),
+            "target_probability": reach.reset_index(),
+            "components": components,
+            "annual_flows": pd.concat(flows, ignore_index=True)[["year", "flow", *QUANTILE_COLUMNS]] if flows else pd.DataFrame(),
+        }
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A tidy table as a ``pandas.DataFrame`` with an integer ``year`` column.
+
+        ``annual_trade``: one row per year, USD bn (mean and percentiles).
+        ``target_probability``: one row per year: P(reached by the year) with its
+        95% interval, P(above the target in the year), share first reaching it then.
+        ``components``: one row per year, component and direction, mean USD bn.
+        ``annual_flows``: one row per year and flow (exports, imports, balance and,
+        under the structural law, the country's total trade and the partner's share): mean and percentiles.
+        """
+        tables = self.tables()
+        if name not in tables:
+            raise KeyError(f"no table {name!r}; the tables are {', '.join(tables)}")
+        return tables[name]
+
+    def paths_frame(self) -> pd.DataFrame:
+        """Every kept path's annual trade as a long ``DataFrame`` (path, year, component, direction, usd_bn)."""
+        if self.paths is None:
+            raise ValueError("paths were not kept: run with keep_paths=True (coopsim run --keep-paths)")
+        arr = np.asarray(self.paths.trade)
+        paths, years, comps, dirs = np.meshgrid(
+            np.arange(arr.shape[0]), self.years, np.arange(len(COMPONENTS)), np.arange(len(DIRECTIONS)), indexing="ij"
+        )
+        return pd.DataFrame(
+            {
+                "path": paths.ravel(),
+                "year": years.ravel(),
+                "component": np.array(COMPONENTS)[comps.ravel()],
+                "direction": np.array(DIRECTIONS)[dirs.ravel()],
+                "usd_bn": arr.ravel(),
+            }
+        )
+
+    def _repr_html_(self) -> str:
+        """A short summary for notebooks: the headline probabilities and hit year."""
+        median = self.annual_trade_usd_bn["p50"]
+        cells = "".join(
+            f"<tr><td>{y}</td><td>{100 * r.p:.1f}%</td><td>{100 * r.ci95_low:.1f}% to {100 * r.ci95_high:.1f}%</td>"
+            f"<td>{median[y]:.1f}</td></tr>"
+            for y, r in zip(self.years, self.p_reach_by_year.itertuples(), strict=True)
+        )
+        p50 = self.hit_year.p50
+        return (
+            f"<div><b>{self.scenario}</b>: {self.n_paths:,} paths, seed {self.seed}; target {self.target_usd_bn:g} USD bn ({self.reporter} statistics). "
+            f"Median year reached: {p50 if p50 is not None else f'after {self.years[-1]}'}.</div>"
+            f"<table><tr><th>year</th><th>P(reached by year)</th><th>95% interval</th><th>median trade, USD bn</th></tr>{cells}</table>"
+        )
+
+    # -- files ----------------------------------------------------------
+    @classmethod
+    def load(cls, folder: str | Path) -> Results:
+        """Read a results folder written by :func:`sim.output.save` or ``coopsim run`` (no pickle involved).
+
+        Every file listed in ``manifest.json`` is checked against its SHA-256
+        first, so a truncated or edited folder is refused with a clear error.
+
+        Raises
+        ------
+        ResultsError
+            Naming the folder and the file that is missing or does not match.
+        """
+        folder = Path(folder)
+        manifest = read_manifest(folder)
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        history: list[tuple[int, float]] = []
+        if (folder / "history.csv").exists():
+            with open(folder / "history.csv", newline="", encoding="utf-8") as fh:
+                history = [(int(r["year"]), float(r["value_usd_bn"])) for r in csv.DictReader(fh)]
+        paths = None
+        if all((folder / name).exists() for name in PATH_FILES.values()):
+            paths = TradePaths(*(np.load(folder / PATH_FILES[name], mmap_mode="r", allow_pickle=False) for name in TradePaths._fields))
+        return cls(summary=summary, history=history, paths=paths, manifest=manifest)

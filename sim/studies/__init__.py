@@ -1,0 +1,30 @@
+"""Studies of a scenario that run the simulation many times and answer one question each.
+
+* :mod:`sim.studies.levers` -- scenario inputs as levers moved over a range.
+* :mod:`sim.studies.compare` -- :func:`compare` and the typed :class:`Comparison`
+  (paired differences on common random numbers, as DataFrames).
+* :mod:`sim.studies.sensitivity` -- :func:`sensitivity` and the typed
+  :class:`Sensitivity` (Sobol indices, tornado, scenario discovery).
+* :mod:`sim.studies.prim` -- PRIM boxes for scenario discovery.
+* :mod:`sim.studies.goal` -- :func:`goal` and the typed :class:`GoalResult`.
+
+Each result has ``to_json()`` (its JSON file) and ``from_json()``; saving is :func:`sim.output.save`.
+"""
+
+from .compare import Comparison, compare
+from .goal import GoalResult, goal
+from .levers import Lever, default_levers, lever, parse_range
+from .sensitivity import Sensitivity, sensitivity
+
+__all__ = [
+    "Comparison",
+    "GoalResult",
+    "Lever",
+    "Sensitivity",
+    "compare",
+    "default_levers",
+    "goal",
+    "lever",
+    "parse_range",
+    "sensitivity",
+]
