@@ -21,10 +21,12 @@ function of results returning a matplotlib Figure.
 from .calibration import backtest, backtest_laws, fit_growth, load_series, whole_trade_law
 from .compare import Comparison, compare
 from .context import load_context, load_trade_context
+from .errors import CoopsimError, InputError, RunFailed
 from .goal import GoalResult, goal
-from .history import load_history
+from .history import HistoryError, load_history
+from .outputs import OutputError
 from .reporters import fit_reporter_gap
-from .results import Results
+from .results import Results, ResultsError
 from .runner import simulate
 from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from .sensitivity import Sensitivity, sensitivity
@@ -36,7 +38,13 @@ from .trade import COMPONENTS
 __all__ = [
     "COMPONENTS",
     "Comparison",
+    "CoopsimError",
+    "HistoryError",
+    "InputError",
+    "OutputError",
     "Results",
+    "ResultsError",
+    "RunFailed",
     "Scenario",
     "ScenarioError",
     "backtest",

@@ -15,26 +15,29 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .compare import Comparison, compare
+from .errors import CoopsimError, InputError
 from .goal import goal
 from .history import HistoryError
 from .levers import lever, parse_range
 from .outputs import OutputError, check_destination
 from .results import Results
-from .runner import DEFAULT_MAX_PATHS, STOP, RunFailed, simulate
+from .runner import DEFAULT_MAX_PATHS, STOP, simulate
 from .scenario import LIMITS, ScenarioError, key_reference, load_scenario
 from .sensitivity import Sensitivity, sensitivity
 
 __all__ = ["main"]
 
-EXIT_INPUT = 2
-EXIT_FAILED = 3
+EXIT_INTERRUPTED = 130
+"""Exit status after Ctrl-C (128 + SIGINT), as shells report it."""
+EXIT_TERMINATED = 143
+"""Exit status after SIGTERM (128 + SIGTERM)."""
 HEADLINE_YEARS = (2026, 2028, 2030)
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        self.exit(EXIT_INPUT, f"coopsim: error: {message}\n")
+        self.exit(InputError.exit_status, f"coopsim: error: {message}\n")
 
 
 def _positive_int(limit: int):
@@ -358,7 +361,7 @@ def comparison_table(comparison: Comparison) -> str:
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
-        raise OutputError("compare needs a baseline and at least one other scenario")
+        raise InputError("compare needs a baseline and at least one other scenario")
     scenarios = [load_scenario(p) for p in args.scenarios]
     out = args.out if args.out is not None else Path("results") / f"compare_{scenarios[0].name}"
     check_destination(out, args.force)
@@ -538,7 +541,7 @@ def _backtest_laws(args: argparse.Namespace) -> list[str]:
     """The laws ``backtest`` scores: ``--law``, or by default the random walk, and both laws with ``--context``."""
     law = args.law or ("both" if args.context is not None else "random_walk")
     if law != "random_walk" and args.context is None:
-        raise OutputError(f"--law {law}: the structural law needs --context FILE (total trade with all partners)")
+        raise InputError(f"--law {law}: the structural law needs --context FILE (total trade with all partners)")
     return ["random_walk", "structural"] if law == "both" else [law]
 
 
@@ -570,9 +573,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     try:
         horizons = tuple(int(h) for h in args.horizons.split(","))
     except ValueError:
-        raise OutputError(f"--horizons: a comma-separated list of whole years, e.g. 1,2,3 (got {args.horizons!r})") from None
+        raise InputError(f"--horizons: a comma-separated list of whole years, e.g. 1,2,3 (got {args.horizons!r})") from None
     if not horizons or min(horizons) < 1:
-        raise OutputError(f"--horizons: years ahead must be at least 1 (got {args.horizons!r})")
+        raise InputError(f"--horizons: years ahead must be at least 1 (got {args.horizons!r})")
     laws = _backtest_laws(args)
     out = args.out if args.out is not None else Path("results") / f"backtest_{args.reporter}"
     check_destination(out, args.force)
@@ -628,7 +631,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             failed += 1
         else:
             print(f"{path}: ok")
-    return EXIT_INPUT if failed else 0
+    return InputError.exit_status if failed else 0
 
 
 class _Terminated(KeyboardInterrupt):
@@ -666,21 +669,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(key_reference())
             return 0
         return _cmd_validate(args)
-    except ScenarioError as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_INPUT
-    except (OutputError, HistoryError) as exc:
-        print(f"coopsim: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except RunFailed as exc:
-        print(f"coopsim: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    except RuntimeError as exc:  # an executor that cannot start (Dask missing or unreachable)
-        print(f"coopsim: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+    except CoopsimError as exc:
+        # a scenario's problems are one a line, each starting with its file (like a compiler's); other messages name the program
+        print(exc if isinstance(exc, ScenarioError) else f"coopsim: {exc}", file=sys.stderr)
+        return exc.exit_status
     except KeyboardInterrupt as exc:
         print("coopsim: interrupted; workers stopped, no results written", file=sys.stderr)
-        return 143 if isinstance(exc, _Terminated) else 130
+        return EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -18,12 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .errors import InputError
+
 __all__ = ["OutputError", "write_folder", "check_destination", "file_sha256"]
 
 MANIFEST = "manifest.json"
 
 
-class OutputError(RuntimeError):
+class OutputError(InputError):
     """The results folder cannot be written (the message says why and what to do)."""
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import InputError
 from .trade import COMPONENTS, DIRECTIONS, TradePaths
 
 __all__ = ["Results", "ResultsError", "to_json_ready", "write_table"]
@@ -27,7 +28,7 @@ _PATH_FILES = {"trade": "paths.npy", "country_total": "paths_country_total.npy",
 """Files of kept paths, by field of :class:`sim.trade.TradePaths`."""
 
 
-class ResultsError(ValueError):
+class ResultsError(InputError, ValueError):
     """A results folder that cannot be trusted: missing, truncated or edited files."""
 
 

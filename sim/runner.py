@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import InputError, RunFailed
 from .history import load_history
 from .model import simulate_path
 from .outputs import OutputError
@@ -57,7 +58,6 @@ __all__ = [
     "open_executor",
     "stream_chunks",
     "DEFAULT_MAX_PATHS",
-    "RunFailed",
     "run_summary",
     "open_checkpoint",
     "checkpointed_chunk",
@@ -152,10 +152,6 @@ def chunk_ranges(paths: int | None, chunk: int = CHUNK_PATHS) -> Iterator[tuple[
     """Consecutive ``(start, stop)`` ranges covering paths ``0`` to ``paths - 1`` (endless if ``paths`` is None)."""
     for a in count(0, chunk) if paths is None else range(0, paths, chunk):
         yield (a, a + chunk if paths is None else min(a + chunk, paths))
-
-
-class RunFailed(RuntimeError):
-    """A run that could not finish (a worker died); nothing was written."""
 
 
 # ---------------------------------------------------------------- executors
@@ -267,7 +263,7 @@ def _dask_executor(dask: Any, workers: int) -> Iterator[tuple[Executor, int]]:
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise RuntimeError("Dask is not installed: pip install 'coopsim[dask]'") from None
+        raise InputError("Dask is not installed: pip install 'coopsim[dask]'") from None
     if not isinstance(dask, str):
         client, owned = dask, []
     elif dask == "local":
@@ -278,7 +274,7 @@ def _dask_executor(dask: Any, workers: int) -> Iterator[tuple[Executor, int]]:
         try:
             client = Client(dask, timeout="15s")
         except OSError as exc:
-            raise RuntimeError(f"cannot reach the Dask scheduler at {dask}: {exc}") from None
+            raise InputError(f"cannot reach the Dask scheduler at {dask}: {exc}") from None
         owned = [client]
     try:
         slots = max(1, sum(client.nthreads().values()))

@@ -32,6 +32,7 @@ import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from .distributions import DISTRIBUTION_NAMES, DISTRIBUTIONS, Distribution, Uncertain
+from .errors import InputError
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "scenario_from_dict", "key_reference", "LIMITS"]
 
@@ -45,7 +46,7 @@ LIMITS = {
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 
 
-class ScenarioError(ValueError):
+class ScenarioError(InputError, ValueError):
     """A scenario that cannot be used, with every problem found.
 
     Parameters
