@@ -37,7 +37,7 @@ from .results import Results
 from .runner import (
     DEFAULT_MAX_PATHS,
     ProgressBar,
-    check_path_count,
+    check_run_arguments,
     chunk_ranges,
     default_workers,
     open_executor,
@@ -297,14 +297,7 @@ def compare(
     base = scenarios[0]
     years = common_years(scenarios, allow_different_years)
     seed = base.run.seed if seed is None else seed
-    if precision is not None:
-        if not 0 < precision < 0.5:
-            raise ScenarioError(base.source, [("--precision", f"must be between 0 and 0.5 (got {precision})")])
-        check_path_count(base, max_paths, "--max-paths")
-        total = None
-    else:
-        total = base.run.paths if paths is None else paths
-        check_path_count(base, total, "--paths")
+    total = check_run_arguments(base, paths, precision, max_paths)
     cap = total or max_paths
     workers = default_workers() if workers is None else workers
 

@@ -58,6 +58,8 @@ __all__ = [
     "open_executor",
     "stream_chunks",
     "DEFAULT_MAX_PATHS",
+    "check_path_count",
+    "check_run_arguments",
     "run_summary",
     "open_checkpoint",
     "checkpointed_chunk",
@@ -450,9 +452,49 @@ def study_manifest(scenario: Scenario, seed: int, started: float, finished: floa
 
 
 def check_path_count(scenario: Scenario, paths: int, key: str) -> None:
-    """Refuse, before any work, a path count outside 1 to ``LIMITS["max_paths"]``."""
+    """Refuse, before any work, a path count outside 1 to ``LIMITS["max_paths"]``.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the scenario's file and ``key``, the parameter that gave the count.
+    """
     if not 1 <= paths <= LIMITS["max_paths"]:
         raise ScenarioError(scenario.source, [(key, f"must be between 1 and {LIMITS['max_paths']:,} (got {paths:,})")])
+
+
+def check_run_arguments(scenario: Scenario, paths: int | None, precision: float | None, max_paths: int) -> int | None:
+    """Refuse, before any work, run arguments out of range; return the number of paths to run.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Gives the path count when ``paths`` is None (``run.paths``).
+    paths : int, optional
+        Paths asked for; ignored with ``precision``.
+    precision : float, optional
+        Target 95% half-width of the reported probabilities, strictly between 0 and 0.5.
+    max_paths : int
+        Cap on paths with ``precision``, 1 to ``LIMITS["max_paths"]``.
+
+    Returns
+    -------
+    int or None
+        The paths to run, or None when paths are added until ``precision`` is met.
+
+    Raises
+    ------
+    ScenarioError
+        An :class:`~sim.errors.InputError` naming ``paths``, ``precision`` or ``max_paths``.
+    """
+    if precision is None:
+        total = scenario.run.paths if paths is None else paths
+        check_path_count(scenario, total, "paths")
+        return total
+    if not 0 < precision < 0.5:
+        raise ScenarioError(scenario.source, [("precision", f"must be between 0 and 0.5 (got {precision})")])
+    check_path_count(scenario, max_paths, "max_paths")
+    return None
 
 
 def simulate(
@@ -501,15 +543,8 @@ def simulate(
     Results
         Identical for the same scenario, seed and paths, whatever ``workers`` or ``dask``.
     """
+    total = check_run_arguments(scenario, paths, precision, max_paths)
     seed = scenario.run.seed if seed is None else seed
-    if precision is not None:
-        if not 0 < precision < 0.5:
-            raise ScenarioError(scenario.source, [("--precision", f"must be between 0 and 0.5 (got {precision})")])
-        check_path_count(scenario, max_paths, "--max-paths")
-        total = None
-    else:
-        total = scenario.run.paths if paths is None else paths
-        check_path_count(scenario, total, "--paths")
     workers = default_workers() if workers is None else workers
 
     agg = Aggregator(scenario.years, scenario.trade.target_usd_bn, scenario.trade.target_flow)
@@ -571,7 +606,7 @@ def run_paths(scenario: Scenario, paths: int, seed: int, workers: int = 1, dask:
 
     For tests and small studies: the whole array is kept in memory.
     """
-    check_path_count(scenario, paths, "--paths")
+    check_path_count(scenario, paths, "paths")
     with open_executor(workers, dask) as (executor, slots):
         return paths_on(executor, slots, scenario, paths, seed)
 
