@@ -21,19 +21,19 @@ function of results returning a matplotlib Figure.
 from .calibration import backtest, backtest_laws, fit_growth, load_series, whole_trade_law
 from .compare import Comparison, compare
 from .context import load_context, load_trade_context
+from .engine import COMPONENTS
 from .errors import CoopsimError, InputError, RunFailed
 from .goal import GoalResult, goal
 from .history import HistoryError, load_history
 from .outputs import OutputError
 from .reporters import fit_reporter_gap
 from .results import Results, ResultsError
-from .runner import simulate
+from .run import simulate
 from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from .sensitivity import Sensitivity, sensitivity
 from .shares import fit_share_law
 from .split import fit_turnover_split
 from .structural import fit_structural
-from .trade import COMPONENTS
 
 __all__ = [
     "COMPONENTS",

@@ -887,7 +887,7 @@ def simulate_organic(law: dict[str, Any], base_usd_bn: float, years: int, paths:
 
 def _simulate_with_runner(law: dict[str, Any], origin: int, base_usd_bn: float, years: int, paths: int, seed: int) -> np.ndarray:
     """As :func:`simulate_organic`, through an organic-only scenario and :func:`sim.runner.run_paths`."""
-    from .runner import run_paths
+    from .run import run_paths
     from .scenario import scenario_from_dict
 
     raw = {
@@ -966,7 +966,7 @@ def whole_trade_law(scenario: Any, paths: int = 2000, seed: int = 0) -> WholeTra
     -------
     WholeTradeLaw
     """
-    from .runner import simulate_chunk
+    from .engine import simulate_chunk
 
     first = 1 if scenario.observation is not None else 0
     simulated = simulate_chunk(scenario, seed, 0, paths)

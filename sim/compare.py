@@ -32,9 +32,10 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from .engine import TradePaths, simulate_chunk
 from .history import load_history
 from .results import Results
-from .runner import (
+from .run import (
     DEFAULT_MAX_PATHS,
     ProgressBar,
     check_run_arguments,
@@ -43,12 +44,10 @@ from .runner import (
     open_executor,
     package_versions,
     run_summary,
-    simulate_chunk,
     stream_chunks,
 )
+from .run.statistics import MIN_PATHS_FOR_PRECISION, Aggregator, wilson_interval
 from .scenario import Scenario, ScenarioError
-from .statistics import MIN_PATHS_FOR_PRECISION, Aggregator, wilson_interval
-from .trade import TradePaths
 
 __all__ = ["Comparison", "compare", "compare_chunk", "newcombe_paired_interval", "SECTIONS"]
 

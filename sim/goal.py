@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from .levers import lever
-from .runner import check_path_count, default_workers, open_executor, paths_on, study_manifest
+from .run import check_path_count, default_workers, open_executor, paths_on, study_manifest
+from .run.statistics import Z95, wilson_interval
 from .scenario import Scenario, ScenarioError
-from .statistics import Z95, wilson_interval
 
 __all__ = ["GoalResult", "goal"]
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from .engine import COMPONENTS, DIRECTIONS, TradePaths
 from .errors import InputError
-from .trade import COMPONENTS, DIRECTIONS, TradePaths
 
 __all__ = ["Results", "ResultsError", "to_json_ready", "write_table"]
 

@@ -37,12 +37,10 @@ from typing import Any
 import numpy as np
 
 from .compare import newcombe_paired_interval
+from .engine import assemble_chunk, draw_path, simulate_path
 from .levers import Lever, default_levers
-from .model import simulate_path
-from .runner import ProgressBar, check_path_count, default_workers, open_executor, paths_on, stream_chunks, study_manifest
-from .sampling import draw_path
+from .run import ProgressBar, check_path_count, default_workers, open_executor, paths_on, stream_chunks, study_manifest
 from .scenario import Scenario, ScenarioError
-from .trade import assemble_chunk
 
 __all__ = ["Sensitivity", "sensitivity", "evaluate_rows", "prim_boxes", "sobol_design", "sobol_indices", "discovery_features", "RANDOMNESS"]
 

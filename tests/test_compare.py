@@ -12,8 +12,8 @@ from helpers import ROOT, reference
 from sim import load_scenario, simulate
 from sim.cli import main
 from sim.compare import compare, newcombe_paired_interval
-from sim.sampling import draw_path
-from sim.statistics import wilson_interval
+from sim.engine import draw_path
+from sim.run.statistics import wilson_interval
 
 LATE = ROOT / "scenarios" / "uz_cn_railway_late.toml"
 SQUEEZE = ROOT / "scenarios" / "uz_cn_finance_squeeze.toml"

@@ -13,8 +13,8 @@ from scipy import special
 
 from sim.calibration import fit_growth, load_series, whole_trade_law
 from sim.context import load_trade_context
+from sim.engine import simulate_chunk
 from sim.reporters import fit_reporter_gap
-from sim.runner import simulate_chunk
 from sim.scenario import load_scenario
 from sim.shares import fit_share_law
 from sim.split import fit_turnover_split

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from helpers import ROOT, build, organic_only, reference
 
+from sim.engine import simulate_chunk
 from sim.history import HistoryError
 from sim.reporters import fit_reporter_gap, gap_from_values
-from sim.runner import simulate_chunk
 from sim.scenario import ScenarioError
 
 HISTORY = ROOT / "seeds" / "uz_cn_trade_history.csv"
