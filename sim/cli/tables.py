@@ -6,7 +6,7 @@ from ..compare import Comparison
 from ..results import Results
 from ..sensitivity import Sensitivity
 
-__all__ = ["backtest_table", "comparison_table", "headline", "observation_line", "sensitivity_table"]
+__all__ = ["backtest_table", "comparison_table", "headline", "sensitivity_table"]
 
 HEADLINE_YEARS = (2026, 2028, 2030)
 """Years shown in the run and comparison tables (with the horizon), when simulated."""
@@ -23,7 +23,7 @@ def _flow_words(summary: dict) -> str:
     return "turnover (exports plus imports)" if flow == "turnover" else flow
 
 
-def observation_line(summary: dict) -> str:
+def _observation_line(summary: dict) -> str:
     """What the run took as observed, in one line (or that nothing was)."""
     obs = summary.get("observation")
     if not obs:
@@ -42,7 +42,7 @@ def headline(results: Results) -> str:
     lines = [
         f"{s['scenario']}: {s['paths']:,} paths, seed {s['seed']}; target {s['target_usd_bn']:g} USD bn a year of "
         f"{_flow_words(s)} ({s['reporter']} statistics)",
-        f"organic law: {law.get(s.get('organic_law', 'random_walk'))}; {observation_line(s)}",
+        f"organic law: {law.get(s.get('organic_law', 'random_walk'))}; {_observation_line(s)}",
         "",
         f"  {'year':<8}{'reached by the year':>22}{'95% interval':>18}{'at or above in the year':>27}{'95% interval':>18}",
     ]
