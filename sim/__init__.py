@@ -16,6 +16,11 @@ partners), ``fit_share_law``, ``fit_structural``, ``fit_turnover_split`` and
 ``backtest_laws`` (the structural law, the exports split, and both laws
 backtested on the same forecasts); and the figures in :mod:`sim.plots`, each a
 function of results returning a matplotlib Figure.
+
+Every error raised on purpose is a :class:`CoopsimError` (:mod:`sim.errors`):
+an :class:`InputError` (``ScenarioError``, ``HistoryError``, ``OutputError``,
+``ResultsError``) for input that cannot be used, :class:`RunFailed` for a run
+that could not finish.
 """
 
 from .calibration import backtest, backtest_laws, fit_growth, load_series, whole_trade_law
