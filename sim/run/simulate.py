@@ -44,75 +44,6 @@ DEFAULT_MAX_PATHS = 1_000_000
 """Cap on paths when running to a precision target."""
 
 
-class _PathStore:
-    """Every path's annual trade, written to memory-mapped temporary files as chunks arrive.
-
-    Each file is unlinked as soon as it is mapped: it takes disk space only while
-    the array lives, and nothing is left behind however the process ends.
-    """
-
-    def __init__(self, capacity: int, n_years: int):
-        shapes = ((capacity, n_years, len(COMPONENTS), len(DIRECTIONS)), (capacity, n_years), (capacity, n_years))
-        self.arrays = []
-        for shape in shapes:
-            with tempfile.NamedTemporaryFile(prefix="coopsim-paths-", suffix=".npy") as fh:
-                self.arrays.append(np.lib.format.open_memmap(fh.name, mode="w+", dtype=np.float64, shape=shape))
-
-    def write(self, start: int, stop: int, paths: TradePaths) -> None:
-        for array, part in zip(self.arrays, paths, strict=True):
-            array[start:stop] = part
-
-    def result(self, paths: int) -> TradePaths:
-        for array in self.arrays:
-            array.flush()
-        return TradePaths(*(array[:paths] for array in self.arrays))
-
-
-def package_versions() -> dict[str, str]:
-    """Versions of Python, coopsim and its main dependencies, for manifests."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for name in ("coopsim", "numpy", "scipy", "simpy", "matplotlib", "pydantic"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "not installed"
-    return out
-
-
-def run_summary(scenario: Scenario, agg: Aggregator, seed: int) -> dict[str, Any]:
-    """``summary.json`` of a run: the scenario's identity and the aggregated statistics."""
-    return {
-        "scenario": scenario.name,
-        "scenario_sha256": scenario.sha256,
-        "paths": agg.paths,
-        "seed": seed,
-        "reporter": scenario.trade.measured_by,
-        "simulated_reporter": scenario.trade.reporter,
-        "target_usd_bn": scenario.trade.target_usd_bn,
-        "target_flow": scenario.trade.target_flow,
-        "organic_law": scenario.organic_law,
-        "base_year": scenario.trade.base_year,
-        "base_usd_bn": scenario.trade.base_usd_bn,
-        "base_exports_usd_bn": scenario.trade.base_exports_usd_bn,
-        "observation": scenario.observation.to_dict() if scenario.observation else None,
-        "years": [str(y) for y in scenario.years],
-        **agg.summary(),
-    }
-
-
-def study_manifest(scenario: Scenario, seed: int, started: float, finished: float) -> dict[str, Any]:
-    """``manifest.json`` of a study (sensitivity, goal): scenario file and hash, seed, versions, duration."""
-    return {
-        "scenario_file": scenario.source,
-        "scenario_sha256": scenario.sha256,
-        "seed": seed,
-        "versions": package_versions(),
-        "seconds": round(finished - started, 3),
-    }
-
-
 def check_path_count(scenario: Scenario, paths: int, key: str) -> None:
     """Refuse, before any work, a path count outside 1 to ``LIMITS["max_paths"]``.
 
@@ -209,9 +140,9 @@ def simulate(
     seed = scenario.run.seed if seed is None else seed
     workers = default_workers() if workers is None else workers
 
-    agg = Aggregator(scenario.years, scenario.trade.target_usd_bn, scenario.trade.target_flow)
-    store = _PathStore(total or max_paths, len(scenario.years)) if keep_paths else None
     cap = total or max_paths
+    agg = Aggregator(scenario.years, scenario.trade.target_usd_bn, scenario.trade.target_flow)
+    store = _PathStore(cap, len(scenario.years)) if keep_paths else None
     bar = ProgressBar(total, progress, scenario.name)
 
     def on_chunk(start: int, stop: int, paths: TradePaths) -> bool:
@@ -264,9 +195,22 @@ def simulate(
 
 
 def run_paths(scenario: Scenario, paths: int, seed: int, workers: int = 1, dask: Any = None) -> TradePaths:
-    """Every path's annual trade, in path order (trade of shape ``(paths, n_years, 4, 2)``, USD bn).
+    """Every path's annual trade, in path order; for tests and small studies (the whole array is kept in memory).
 
-    For tests and small studies: the whole array is kept in memory.
+    Parameters
+    ----------
+    scenario : Scenario
+    paths : int
+        Number of paths, 1 to ``LIMITS["max_paths"]``.
+    seed : int
+        Root seed.
+    workers, dask
+        As in :func:`simulate` (default: in this process).
+
+    Returns
+    -------
+    TradePaths
+        Trade of shape ``(paths, n_years, 4, 2)``, USD bn, identical whatever the executor.
     """
     check_path_count(scenario, paths, "paths")
     with open_executor(workers, dask) as (executor, slots):
@@ -283,3 +227,72 @@ def paths_on(executor: Executor, slots: int, scenario: Scenario, paths: int, see
 
     stream_chunks(executor, slots, simulate_chunk, (scenario, seed), chunk_ranges(paths), keep)
     return TradePaths.concat(parts)
+
+
+def run_summary(scenario: Scenario, agg: Aggregator, seed: int) -> dict[str, Any]:
+    """``summary.json`` of a run: the scenario's identity and the aggregated statistics."""
+    return {
+        "scenario": scenario.name,
+        "scenario_sha256": scenario.sha256,
+        "paths": agg.paths,
+        "seed": seed,
+        "reporter": scenario.trade.measured_by,
+        "simulated_reporter": scenario.trade.reporter,
+        "target_usd_bn": scenario.trade.target_usd_bn,
+        "target_flow": scenario.trade.target_flow,
+        "organic_law": scenario.organic_law,
+        "base_year": scenario.trade.base_year,
+        "base_usd_bn": scenario.trade.base_usd_bn,
+        "base_exports_usd_bn": scenario.trade.base_exports_usd_bn,
+        "observation": scenario.observation.to_dict() if scenario.observation else None,
+        "years": [str(y) for y in scenario.years],
+        **agg.summary(),
+    }
+
+
+def study_manifest(scenario: Scenario, seed: int, started: float, finished: float) -> dict[str, Any]:
+    """``manifest.json`` of a study (sensitivity, goal): scenario file and hash, seed, versions, duration."""
+    return {
+        "scenario_file": scenario.source,
+        "scenario_sha256": scenario.sha256,
+        "seed": seed,
+        "versions": package_versions(),
+        "seconds": round(finished - started, 3),
+    }
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python, coopsim and its main dependencies, for manifests."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("coopsim", "numpy", "scipy", "simpy", "matplotlib", "pydantic"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+class _PathStore:
+    """Every path's annual trade, written to memory-mapped temporary files as chunks arrive.
+
+    Each file is unlinked as soon as it is mapped: it takes disk space only while
+    the array lives, and nothing is left behind however the process ends.
+    """
+
+    def __init__(self, capacity: int, n_years: int):
+        shapes = ((capacity, n_years, len(COMPONENTS), len(DIRECTIONS)), (capacity, n_years), (capacity, n_years))
+        self.arrays = []
+        for shape in shapes:
+            with tempfile.NamedTemporaryFile(prefix="coopsim-paths-", suffix=".npy") as fh:
+                self.arrays.append(np.lib.format.open_memmap(fh.name, mode="w+", dtype=np.float64, shape=shape))
+
+    def write(self, start: int, stop: int, paths: TradePaths) -> None:
+        for array, part in zip(self.arrays, paths, strict=True):
+            array[start:stop] = part
+
+    def result(self, paths: int) -> TradePaths:
+        for array in self.arrays:
+            array.flush()
+        return TradePaths(*(array[:paths] for array in self.arrays))
