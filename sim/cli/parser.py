@@ -77,7 +77,9 @@ def _add_engine_options(cmd: argparse.ArgumentParser, keep_paths: bool = True) -
         help="cap on paths with --precision (default %(default)s)",
     )
     if keep_paths:
-        cmd.add_argument("--keep-paths", action="store_true", help="also save every path's annual trade by component (paths.npy)")
+        cmd.add_argument(
+            "--keep-paths", action="store_true", help="also save every path's annual trade by component and direction (paths*.npy)"
+        )
     cmd.add_argument("--quiet", action="store_true", help="no progress bar and no table; errors only")
 
 

@@ -155,6 +155,7 @@ def open_executor(workers: int = 1, dask: Any = None) -> Iterator[tuple[Executor
 
 @contextmanager
 def _dask_executor(dask: Any, workers: int) -> Iterator[tuple[Executor, int]]:
+    """A Dask client's executor and its thread count; clusters and clients made here are closed on leaving."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:
