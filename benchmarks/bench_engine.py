@@ -28,7 +28,8 @@ sys.path.insert(0, str(HERE))
 from naive_model import simulate_path_naive  # noqa: E402
 
 from sim import load_scenario  # noqa: E402
-from sim.runner import default_workers, run_paths, simulate_chunk  # noqa: E402
+from sim.engine import simulate_chunk  # noqa: E402
+from sim.run import default_workers, run_paths  # noqa: E402
 
 
 def best_of(repeats: int, fn) -> float:

@@ -17,6 +17,11 @@ partners), ``fit_share_law``, ``fit_structural``, ``fit_turnover_split`` and
 ``backtest_laws`` (the structural law, the exports split, and both laws
 backtested on the same forecasts); and the figures in :mod:`sim.plots`, each a
 function of typed results (with ``ax=``) returning a matplotlib Figure.
+
+Every error raised on purpose is a :class:`CoopsimError` (:mod:`sim.errors`):
+an :class:`InputError` (``ScenarioError``, ``HistoryError``, ``OutputError``,
+``ResultsError``) for input that cannot be used, :class:`RunFailed` for a run
+that could not finish.
 """
 
 from .calibration import (
@@ -32,17 +37,24 @@ from .calibration import (
     load_trade_context,
     whole_trade_law,
 )
-from .history import load_history
-from .results import Results
-from .runner import simulate
+from .engine import COMPONENTS
+from .errors import CoopsimError, InputError, RunFailed
+from .history import HistoryError, load_history
+from .results import OutputError, Results, ResultsError
+from .run import simulate
 from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
 from .studies import Comparison, GoalResult, Sensitivity, compare, goal, sensitivity
-from .trade import COMPONENTS
 
 __all__ = [
     "COMPONENTS",
     "Comparison",
+    "CoopsimError",
+    "HistoryError",
+    "InputError",
+    "OutputError",
     "Results",
+    "ResultsError",
+    "RunFailed",
     "Scenario",
     "ScenarioError",
     "backtest",

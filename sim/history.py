@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import median
 
+from .errors import InputError
+
 __all__ = ["STATISTICAL_STATUSES", "load_history", "load_partial_year", "other_reporters", "read_rows", "HistoryError", "PartialYear"]
 
 STATISTICAL_STATUSES = ("confirmed", "derived")
 """Statuses of figures treated as statistics (claims and uncertain figures are left out)."""
 
 
-class HistoryError(ValueError):
+class HistoryError(InputError, ValueError):
     """A history file that cannot be read, with the file and the reason."""
 
 

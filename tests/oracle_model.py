@@ -1,6 +1,6 @@
 """The straightforward model: one SimPy process per project, real Containers and a Resource.
 
-The test oracle for :func:`sim.model.simulate_path`: given the same drawn
+The test oracle for :func:`sim.engine.model.simulate_path`: given the same drawn
 inputs it must produce the same event log. It reads the inputs exactly as the
 package does but decides every project on its own, event by event.
 """
@@ -12,8 +12,8 @@ import math
 import numpy as np
 import simpy
 
-from sim.model import EventLog
-from sim.sampling import STAGE_CODES, PathInputs
+from sim.engine.model import EventLog
+from sim.engine.sampling import STAGE_CODES, PathInputs
 from sim.scenario import Scenario
 
 AWAITING = STAGE_CODES["awaiting_finance"]

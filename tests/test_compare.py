@@ -11,8 +11,8 @@ from helpers import ROOT, reference
 
 from sim import load_scenario, simulate
 from sim.cli import main
-from sim.sampling import draw_path
-from sim.statistics import wilson_interval
+from sim.engine import draw_path
+from sim.run.statistics import wilson_interval
 from sim.studies.compare import compare, newcombe_paired_interval
 
 LATE = ROOT / "scenarios" / "uz_cn_railway_late.toml"

@@ -22,8 +22,8 @@ import pytest
 from helpers import REFERENCE, reference
 
 from sim import Results, save, simulate
-from sim.runner import run_paths
-from sim.statistics import Aggregator, QuantileSketch
+from sim.run import run_paths
+from sim.run.statistics import Aggregator, QuantileSketch
 
 SCENARIO = str(REFERENCE)
 
@@ -407,7 +407,8 @@ def test_a_dask_worker_killed_mid_run_is_survived_with_identical_results(dask_cl
 
 def test_a_stop_whose_exception_was_swallowed_still_ends_the_chunk_loop():
     """A signal landing in a ``__del__`` or callback only prints its exception; the flag still stops the run."""
-    from sim.runner import STOP, chunk_ranges, open_executor, simulate_chunk, stream_chunks
+    from sim.engine import simulate_chunk
+    from sim.run.executors import STOP, chunk_ranges, open_executor, stream_chunks
 
     s = reference()
     seen: list[int] = []

@@ -7,9 +7,8 @@ import pytest
 from helpers import build, one_project, reference
 from oracle_model import simulate_path_oracle
 
-from sim.model import EventLog, finance_requests, simulate_path
-from sim.runner import simulate_chunk
-from sim.sampling import draw_path
+from sim.engine import draw_path, simulate_chunk
+from sim.engine.model import EventLog, finance_requests, simulate_path
 
 SQUEEZED = {
     f"portfolio.financiers.{k}.capacity_usd_bn_per_year": v

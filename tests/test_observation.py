@@ -12,7 +12,7 @@ import pytest
 from helpers import REFERENCE, build, dump_toml, organic_only
 
 from sim.cli import main
-from sim.runner import simulate_chunk
+from sim.engine import simulate_chunk
 from sim.scenario import load_scenario
 
 V, G, MONTHS = 8.78, 0.23, 7

@@ -10,7 +10,7 @@ from helpers import build, organic_only
 from scipy import stats
 
 from sim import simulate
-from sim.runner import simulate_chunk
+from sim.engine import simulate_chunk
 
 PATHS = 20_000
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy import special, stats
 
 from sim import simulate
-from sim.runner import simulate_chunk
+from sim.engine import simulate_chunk
 
 PATHS = 20_000
 

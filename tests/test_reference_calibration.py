@@ -16,7 +16,7 @@ from sim.calibration.context import load_trade_context
 from sim.calibration.reporters import fit_reporter_gap
 from sim.calibration.shares import fit_share_law
 from sim.calibration.split import fit_turnover_split
-from sim.runner import simulate_chunk
+from sim.engine import simulate_chunk
 from sim.scenario import load_scenario
 
 HISTORY = ROOT / "seeds" / "uz_cn_trade_history.csv"

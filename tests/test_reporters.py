@@ -11,8 +11,8 @@ import pytest
 from helpers import ROOT, build, organic_only, reference
 
 from sim.calibration.reporters import fit_reporter_gap, gap_from_values
+from sim.engine import simulate_chunk
 from sim.history import HistoryError
-from sim.runner import simulate_chunk
 from sim.scenario import ScenarioError
 
 HISTORY = ROOT / "seeds" / "uz_cn_trade_history.csv"

@@ -10,8 +10,8 @@ from helpers import reference
 
 from sim import save, simulate
 from sim.cli import main
-from sim.runner import run_paths
-from sim.sampling import draw_path
+from sim.engine import draw_path
+from sim.run import run_paths
 
 
 def test_same_seed_gives_identical_summary_json(tmp_path, capsys):

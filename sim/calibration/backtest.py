@@ -38,7 +38,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..runner import run_paths
+from ..run import run_paths
 from ..scenario import scenario_from_dict
 from .context import TradeContext
 from .growth import GrowthFit, fit_growth, simulate_organic
@@ -66,7 +66,7 @@ def simulate_with_runner(law: dict[str, Any], origin: int, base_usd_bn: float, y
     """Organic trade paths of a ``[trade.growth]`` law drawn by the simulator itself (``engine="runner"`` of :func:`backtest`).
 
     The same law as :func:`sim.calibration.simulate_organic`, through an
-    organic-only scenario based in ``origin`` and :func:`sim.runner.run_paths`
+    organic-only scenario based in ``origin`` and :func:`sim.run.run_paths`
     (the tests compare the two).
 
     Parameters
@@ -167,7 +167,7 @@ class BacktestResult:
     models : tuple of str
         Candidate laws at each origin.
     engine : str
-        ``"numpy"`` (vectorised) or ``"runner"`` (:func:`sim.runner.run_paths`).
+        ``"numpy"`` (vectorised) or ``"runner"`` (:func:`sim.run.run_paths`).
     source : str
         Description of the series.
     law : str
@@ -320,7 +320,7 @@ def backtest(
         Candidate laws (of total trade, for the structural law).
     engine : {"numpy", "runner"}
         ``"numpy"``: :func:`simulate_organic`; ``"runner"``: an organic-only
-        scenario through :func:`sim.runner.run_paths` (slower, same law;
+        scenario through :func:`sim.run.run_paths` (slower, same law;
         random walk only).
     source : str
         Description of the series for reports and charts.

@@ -389,8 +389,8 @@ def simulate_organic(law: dict[str, Any], base_usd_bn: float, years: int, paths:
     distributions; the yearly deviations follow the stationary AR(1) with
     normal or unit-variance t innovations, starting from the stationary law;
     ``log V_t = log V_{t-1} + mean + deviation_t`` from ``V_0 = base_usd_bn``.
-    The same law as :func:`sim.trade.organic_turnover` for a scenario without a
-    partly observed year (checked against :func:`sim.runner.run_paths` in the tests).
+    The same law as :func:`sim.engine.organic.organic_turnover` for a scenario without a
+    partly observed year (checked against :func:`sim.run.run_paths` in the tests).
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 """The growth law of yearly log-growth and its likelihood on an observed series.
 
-The organic law of the simulator (:func:`sim.trade.organic_turnover`) says the yearly
+The organic law of the simulator (:func:`sim.engine.organic.organic_turnover`) says the yearly
 log-growth of trade is ``g_t = mean + e_t``, where the deviations ``e_t``
 follow a stationary AR(1) process with standard deviation ``sd`` and
 coefficient ``persistence``, driven by normal or unit-variance Student-t

@@ -17,7 +17,7 @@ target the other's figure (``trade.target_reporter``).
 Where to make a change
 ----------------------
 * The estimates or the block: here. The simulation draws the gap of each path
-  in :mod:`sim.sampling`.
+  in :mod:`sim.engine.sampling`.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ delta method.
 Where to make a change
 ----------------------
 * The likelihood, the fit or the vectorised simulation of a share: here. The
-  simulator's own share step is in :mod:`sim.trade`: a change of the law changes both.
+  simulator's own share step is in :mod:`sim.engine.organic`: a change of the law changes both.
 * How the estimates become distributions in the block: :meth:`ShareFit.law`, :func:`persistence_law`.
 """
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..runner import simulate_chunk
+from ..engine import simulate_chunk
 from ..scenario import Scenario
 
 __all__ = ["WholeTradeLaw", "whole_trade_law"]

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InputError
+
 __all__ = [
     "MANIFEST",
     "OutputError",
@@ -43,11 +45,11 @@ __all__ = [
 MANIFEST = "manifest.json"
 
 
-class OutputError(RuntimeError):
+class OutputError(InputError):
     """The results folder cannot be written (the message says why and what to do)."""
 
 
-class ResultsError(ValueError):
+class ResultsError(InputError, ValueError):
     """A results folder that cannot be trusted: missing, truncated or edited files."""
 
 

@@ -43,7 +43,7 @@ def run_manifest(
     workers : int
         Worker processes; with ``dask`` the executor is a Dask cluster.
     versions : mapping
-        Python's and the main packages' versions (:func:`sim.runner.package_versions`).
+        Python's and the main packages' versions (:func:`sim.run.package_versions`).
     started, finished : float
         Wall-clock times, seconds since the epoch.
     """

@@ -1,7 +1,7 @@
 """The typed :class:`Results` of a run: integer years, arrays and DataFrames inside, ``summary.json`` only at the edge.
 
 A ``Results`` is built from the aggregator's statistics (the mapping
-:func:`sim.runner.run_summary` returns) or from a results folder's
+:func:`sim.run.run_summary` returns) or from a results folder's
 ``summary.json`` (:meth:`Results.load`); :meth:`Results.to_json` gives that
 mapping back, with the same keys in the same order and years as strings.
 Saving is :func:`sim.output.save`; nothing here draws or writes figures.
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..trade import COMPONENTS, DIRECTIONS, TradePaths
+from ..engine import COMPONENTS, DIRECTIONS, TradePaths
 from .folder import read_manifest, to_json_ready
 
 __all__ = ["HitYear", "Precision", "Results", "FLOW_KEYS", "PATH_FILES", "QUANTILE_COLUMNS", "number", "probability_frame"]
@@ -36,7 +36,7 @@ FLOW_KEYS = {
 }
 """Rows of the ``annual_flows`` table and the summary keys they come from (the last two under the structural law only)."""
 PATH_FILES = {"trade": "paths.npy", "country_total": "paths_country_total.npy", "partner_share": "paths_partner_share.npy"}
-"""Files of kept paths, by field of :class:`sim.trade.TradePaths`."""
+"""Files of kept paths, by field of :class:`sim.engine.TradePaths`."""
 _IDENTITY_DEFAULTS = {"target_flow": "turnover", "organic_law": "random_walk", "base_exports_usd_bn": None, "observation": None}
 """Identity keys that summaries of earlier versions may lack, and what they meant then."""
 
@@ -148,8 +148,8 @@ class Results:
     history : sequence of (year, USD bn)
         Observed values of the scenario's reporter, for the charts.
     paths : TradePaths, optional
-        Every path's annual trade by component and direction (:data:`sim.trade.COMPONENTS`,
-        :data:`sim.trade.DIRECTIONS`), the country's total trade and the partner's share, when kept.
+        Every path's annual trade by component and direction (:data:`sim.engine.COMPONENTS`,
+        :data:`sim.engine.DIRECTIONS`), the country's total trade and the partner's share, when kept.
     manifest : mapping, optional
         Provenance: scenario file and hash, seed, paths, package versions, times.
 

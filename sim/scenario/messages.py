@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..distributions import DISTRIBUTION_NAMES, DISTRIBUTIONS
+from ..errors import InputError
 from .schema import NAME_PATTERN, ScenarioFile, Table
 
 MAX_PROBLEMS_SHOWN = 8
@@ -36,7 +37,7 @@ RENAMED = {
 """Keys of earlier scenario formats, with what replaced them."""
 
 
-class ScenarioError(ValueError):
+class ScenarioError(InputError, ValueError):
     """A scenario that cannot be used, with every problem found.
 
     Parameters

@@ -1,7 +1,7 @@
 """Paired comparison of scenarios on common random numbers.
 
 Every scenario runs on the same seed and the same path indices, and random
-streams are keyed by entity name (:mod:`sim.sampling`), so a project, a shock
+streams are keyed by entity name (:mod:`sim.engine.sampling`), so a project, a shock
 or the growth law present in two scenarios draws the same numbers in both.
 The paths then differ only where the scenarios differ, and differences are
 estimated from the paired outcomes of each path, not from two independent
@@ -34,24 +34,23 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..engine import TradePaths, simulate_chunk
 from ..history import load_history
 from ..results import Results, run_manifest, to_json_ready
 from ..results.results import number
-from ..runner import (
+from ..run import (
     DEFAULT_MAX_PATHS,
     ProgressBar,
-    check_path_count,
+    check_run_arguments,
     chunk_ranges,
     default_workers,
     open_executor,
     package_versions,
     run_summary,
-    simulate_chunk,
     stream_chunks,
 )
+from ..run.statistics import MIN_PATHS_FOR_PRECISION, Aggregator, wilson_interval
 from ..scenario import Scenario, ScenarioError
-from ..statistics import MIN_PATHS_FOR_PRECISION, Aggregator, wilson_interval
-from ..trade import TradePaths
 
 __all__ = ["Comparison", "compare", "compare_chunk", "newcombe_paired_interval", "SECTIONS"]
 
@@ -412,14 +411,7 @@ def compare(
     base = scenarios[0]
     years = common_years(scenarios, allow_different_years)
     seed = base.run.seed if seed is None else seed
-    if precision is not None:
-        if not 0 < precision < 0.5:
-            raise ScenarioError(base.source, [("--precision", f"must be between 0 and 0.5 (got {precision})")])
-        check_path_count(base, max_paths, "--max-paths")
-        total = None
-    else:
-        total = base.run.paths if paths is None else paths
-        check_path_count(base, total, "--paths")
+    total = check_run_arguments(base, paths, precision, max_paths)
     cap = total or max_paths
     workers = default_workers() if workers is None else workers
 

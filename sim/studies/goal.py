@@ -24,9 +24,9 @@ import pandas as pd
 
 from ..results import to_json_ready
 from ..results.results import number
-from ..runner import check_path_count, default_workers, open_executor, paths_on, study_manifest
+from ..run import check_path_count, default_workers, open_executor, paths_on, study_manifest
+from ..run.statistics import Z95, wilson_interval
 from ..scenario import Scenario, ScenarioError
-from ..statistics import Z95, wilson_interval
 from .levers import lever
 
 __all__ = ["GoalResult", "goal"]

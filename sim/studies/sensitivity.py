@@ -36,13 +36,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..model import simulate_path
+from ..engine import assemble_chunk, draw_path, simulate_path
 from ..results import to_json_ready
 from ..results.results import number
-from ..runner import ProgressBar, check_path_count, default_workers, open_executor, paths_on, stream_chunks, study_manifest
-from ..sampling import draw_path
+from ..run import ProgressBar, check_path_count, default_workers, open_executor, paths_on, stream_chunks, study_manifest
 from ..scenario import Scenario, ScenarioError
-from ..trade import assemble_chunk
 from .compare import newcombe_paired_interval
 from .levers import Lever, default_levers
 from .prim import Box, prim_boxes

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .trade import COMPONENTS, DIRECTIONS, TradePaths
+from ..engine import COMPONENTS, DIRECTIONS, TradePaths
 
 __all__ = ["Aggregator", "QuantileSketch", "wilson_interval", "wilson_half_width", "QUANTILES", "MIN_PATHS_FOR_PRECISION"]
 

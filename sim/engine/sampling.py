@@ -27,8 +27,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import special
 
-from .distributions import Distribution
-from .scenario import Pipeline, Scenario, ShareLaw
+from ..distributions import Distribution
+from ..scenario import Pipeline, Scenario, ShareLaw
 
 __all__ = ["PathInputs", "PathStreams", "GenericProjects", "FlagshipInputs", "ShareInputs", "ShockStrikes", "draw_path", "CONSTANT_SHARE"]
 
@@ -203,9 +203,15 @@ def _pick(weights: dict[str, float], names: list[str], u: np.ndarray) -> np.ndar
 
 
 def _ppf(d: Distribution, u: float) -> float:
+    """The value of ``d`` at the uniform ``u``, by inversion; a fixed value as given."""
     if d.is_fixed:
         return d.value  # type: ignore[attr-defined]
     return float(d.ppf(np.asarray(u)))
+
+
+def _ppf_or(d: Distribution | None, u: float, default: float) -> float:
+    """A project's own value at ``u``, or ``default`` (its sector's drawn value) when the project gives none."""
+    return default if d is None else _ppf(d, u)
 
 
 # Columns of one generic-project row; the layout is part of the reproducibility contract.
@@ -320,13 +326,9 @@ def _flagships(
             out["end"][j] = completion + (delay if proj.stage == "construction" else 0.0)
             out["request"][j] = math.nan
         cancelled[j] = u[4] < proj.cancel_probability
-        out["share"][j] = _ppf(proj.construction_import_share, u[5]) if proj.construction_import_share is not None else import_share[sec]
-        out["exports"][j] = (
-            _ppf(proj.exports_per_capex_per_year, u[6]) if proj.exports_per_capex_per_year is not None else exports_coef[sec]
-        )
-        out["imports"][j] = (
-            _ppf(proj.imports_per_capex_per_year, u[9]) if proj.imports_per_capex_per_year is not None else imports_coef[sec]
-        )
+        out["share"][j] = _ppf_or(proj.construction_import_share, u[5], import_share[sec])
+        out["exports"][j] = _ppf_or(proj.exports_per_capex_per_year, u[6], exports_coef[sec])
+        out["imports"][j] = _ppf_or(proj.imports_per_capex_per_year, u[9], imports_coef[sec])
         out["ramp"][j] = proj.ramp_up_years if proj.ramp_up_years is not None else sector.ramp_up_years
         out["level"][j] = _ppf(proj.trade_level_uplift, u[7])
         out["growth"][j] = _ppf(proj.trade_growth_uplift, u[8])

@@ -8,9 +8,10 @@ first simulated year. The processes:
   over). Projects wait for finance first come, first served, strictly in order:
   a request that does not fit blocks those behind it, as with a
   ``simpy.Container`` get queue.
-* **named projects**: operating, under construction (finish at their drawn
-  completion), or awaiting finance (ask their financier, then build for their
-  drawn duration). A cancelled project stops all flows at the start.
+* **named projects** awaiting finance: one process each asks its financier,
+  then builds for its drawn duration. Those operating or under construction
+  need no process (their completion is drawn). A cancelled project stops all
+  flows at the start.
 * **generic projects** (pipeline launches and the backlog), usually hundreds a
   path, are not one process each: the financier decides them in batches at
   its refill events. Because service is strictly in order, the funded set is
@@ -20,10 +21,11 @@ first simulated year. The processes:
 * **implementation capacity** (optional): at most ``max_concurrent_builds``
   generic projects build at once, first funded, first built (a FIFO
   ``simpy.Resource``, computed with a heap of builder free times).
-* **shocks** and **measures**: processes that fire at their drawn times.
+* **shocks**: processes that strike at their drawn times. Measures need no
+  process: they take effect at the dates the scenario gives.
 
 The result is an :class:`EventLog`; trade is assembled from it with numpy
-(:mod:`sim.trade`).
+(:mod:`sim.engine.trade`).
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from ..scenario import Scenario
 from .sampling import STAGE_CODES, PathInputs
-from .scenario import Scenario
 
 __all__ = ["EventLog", "simulate_path", "finance_requests"]
 
@@ -173,7 +175,7 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
     ----------
     s : Scenario
     x : PathInputs
-        The path's random inputs, from :func:`sim.sampling.draw_path`.
+        The path's random inputs, from :func:`sim.engine.sampling.draw_path`.
     """
     env = simpy.Environment()
     horizon = float(len(s.years))

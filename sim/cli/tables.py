@@ -1,0 +1,142 @@
+"""The terminal tables the commands print: a run's headline, a comparison, a sensitivity study, a backtest."""
+
+from __future__ import annotations
+
+from ..results import Results
+from ..studies import Comparison, Sensitivity
+
+__all__ = ["backtest_table", "comparison_table", "headline", "sensitivity_table"]
+
+HEADLINE_YEARS = (2026, 2028, 2030)
+"""Years shown in the run and comparison tables (with the horizon), when simulated."""
+
+
+def _pct(p: float) -> str:
+    """A probability as a percentage with one decimal."""
+    return f"{100 * p:.1f}%"
+
+
+def _flow_words(summary: dict) -> str:
+    """The flow the target is on, in words."""
+    flow = summary.get("target_flow", "turnover")
+    return "turnover (exports plus imports)" if flow == "turnover" else flow
+
+
+def _observation_line(summary: dict) -> str:
+    """What the run took as observed, in one line (or that nothing was)."""
+    obs = summary.get("observation")
+    if not obs:
+        return f"observed: nothing of {summary['years'][0]} (its whole year is simulated)"
+    return (
+        f"observed: {obs['year']} January to month {obs['months']}, {obs['value_usd_bn']:g} USD bn ({obs['yoy_growth']:+.0%} on a year before), "
+        f"all of trade; from {obs['source']}"
+    )
+
+
+def headline(results: Results) -> str:
+    """The terminal table: both readings of reaching the target, and the hit year."""
+    s = results.summary
+    last = s["years"][-1]
+    law = {"structural": "structural (the country's total trade x the partner's share)", "random_walk": "random walk with drift"}
+    lines = [
+        f"{s['scenario']}: {s['paths']:,} paths, seed {s['seed']}; target {s['target_usd_bn']:g} USD bn a year of "
+        f"{_flow_words(s)} ({s['reporter']} statistics)",
+        f"organic law: {law.get(s.get('organic_law', 'random_walk'))}; {_observation_line(s)}",
+        "",
+        f"  {'year':<8}{'reached by the year':>22}{'95% interval':>18}{'at or above in the year':>27}{'95% interval':>18}",
+    ]
+    for year in [y for y in HEADLINE_YEARS if str(y) in s["p_reach_by_year"]] + [int(last)]:
+        p, lo, hi = results.p_reach(year)
+        above = s["p_above_in_year"][str(year)]
+        lines.append(
+            f"  {year:<8}{_pct(p):>22}{_pct(lo) + ' to ' + _pct(hi):>18}{_pct(above['p']):>27}"
+            f"{_pct(above['ci95'][0]) + ' to ' + _pct(above['ci95'][1]):>18}"
+        )
+    hy = s["hit_year"]
+
+    def year_or_later(v: int | None) -> str:
+        return str(v) if v is not None else f"later than {last}"
+
+    lines += [
+        "",
+        "  reached by the year: in that year or an earlier one (the year the target can be announced as met);",
+        "  at or above in the year: trade of that year itself at or above the target (met and held).",
+        f"  median year first reached   {year_or_later(hy['p50'])}",
+        f"  10% of paths reach it by {year_or_later(hy['p10'])}; 90% by {year_or_later(hy['p90'])}",
+        f"  not reached by {last}: {_pct(hy['share_never'])} of paths",
+    ]
+    return "\n".join(lines)
+
+
+def comparison_table(comparison: Comparison) -> str:
+    """The terminal table of a comparison: probabilities, median hit year, paired differences."""
+    data = comparison.data
+    years = [y for y in (str(y) for y in HEADLINE_YEARS) if y in data["years"]]
+    rows = [["scenario", *(f"by {y}" for y in years), "median year"]]
+    for name in data["scenarios"]:
+        summary = data["summaries"][name]
+        baseline = name == data["baseline"]
+        cells = [name + (" (baseline)" if baseline else "")]
+        for y in years:
+            cell = _pct(summary["p_reach_by_year"][y]["p"])
+            if not baseline:
+                d = data["differences"][name]["p_reach_by_year"][y]
+                cell += f"  {100 * d['diff']:+.1f} [{100 * d['ci95'][0]:+.1f}, {100 * d['ci95'][1]:+.1f}]"
+            cells.append(cell)
+        hit = summary["hit_year"]["p50"]
+        shift = None if baseline else data["differences"][name]["median_hit_year_shift"]
+        cells.append(f"{hit if hit is not None else 'later'}" + (f" ({shift:+d})" if isinstance(shift, int) else ""))
+        rows.append(cells)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [
+        f"{len(data['scenarios'])} scenarios on common random numbers: {data['paths']:,} paths, seed {data['seed']}",
+        "Probability of reaching the target by the year; after it, the paired difference from the",
+        "baseline in percentage points with its 95% interval.",
+        "",
+    ]
+    for r in rows:
+        lines.append("  " + r[0].ljust(widths[0]) + "".join("   " + c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)))
+    return "\n".join(lines)
+
+
+def sensitivity_table(study: Sensitivity) -> str:
+    """The terminal summary of a sensitivity study."""
+    d = study.data
+    out = next(iter(d["sobol"]))
+    lines = [
+        f"{d['scenario']}: what drives P(target {d['target_usd_bn']:g} USD bn reached by {d['year']}) = {d['tornado']['p_base']:.1%}",
+        "",
+        "  Sobol indices (share of variance; 95% interval)",
+    ]
+    rows = sorted(d["sobol"][out].items(), key=lambda kv: -kv[1]["total"]["value"])
+    width = max(len(g) for g, _ in rows) + 2
+    lines.append(f"  {'input group':<{width}}{'first order':>24}{'total':>24}")
+    for group, e in rows:
+        f, t = e["first_order"], e["total"]
+        lines.append(
+            f"  {group:<{width}}{f['value']:>8.2f} [{f['ci95'][0]:+.2f}, {f['ci95'][1]:+.2f}]{t['value']:>8.2f} [{t['ci95'][0]:+.2f}, {t['ci95'][1]:+.2f}]"
+        )
+    lines += ["", "  Tornado: P(target) with each group at its inputs' 10th / 90th percentiles, points"]
+    for bar in d["tornado"]["bars"]:
+        lines.append(f"  {bar['group']:<{width}}{100 * bar['diff_low']:>+8.1f}{100 * bar['diff_high']:>+8.1f}")
+    lines += ["", "  Where the target is missed (PRIM boxes):"]
+    lines += [f"  - {b['text']}" for b in d["discovery"]["boxes"]] or ["  (no box found)"]
+    return "\n".join(lines)
+
+
+def backtest_table(summary: dict) -> str:
+    """Terminal table of several laws' scores: overall and by horizon."""
+    lines = [
+        f"{len(summary['forecasts'])} forecasts per law from the origins {', '.join(map(str, summary['origins']))} "
+        "(the same origins and years for every law)",
+        "",
+        f"  {'law':<13}{'horizon':>8}{'n':>4}{'50% held':>10}{'90% held':>10}{'CRPS':>8}{'random walk':>13}",
+    ]
+    for law, scores in summary["laws"].items():
+        for label, s in [("all", scores), *((h, scores["by_horizon"][h]) for h in scores["by_horizon"])]:
+            lines.append(
+                f"  {law:<13}{label:>8}{s['n_forecasts']:>4}{s['coverage_50']:>10.0%}{s['coverage_90']:>10.0%}"
+                f"{s['crps']:>8.2f}{s['crps_random_walk']:>13.2f}"
+            )
+    lines.append("  (CRPS: mean continuous ranked probability score, USD bn, lower is better; random walk: no-drift lognormal benchmark)")
+    return "\n".join(lines)

@@ -1,0 +1,33 @@
+"""The simulation engine: one path's random inputs, its events, and its annual trade.
+
+* :mod:`~sim.engine.sampling`: every random input of a path, drawn up front
+  from streams keyed by path and entity name (:func:`draw_path`);
+* :mod:`~sim.engine.model`: the discrete-event finance model of one path
+  (SimPy), giving its :class:`EventLog` (:func:`simulate_path`);
+* :mod:`~sim.engine.flows`: what the events add to trade (projects, measures,
+  the multiplier of shocks and transport links);
+* :mod:`~sim.engine.organic`: organic trade (the two organic laws, the exports
+  share, a partly observed first year);
+* :mod:`~sim.engine.trade`: the assembly of annual trade by component and
+  direction (:class:`TradePaths`, :func:`assemble_chunk`);
+* :mod:`~sim.engine.chunk`: all of it for a range of paths (:func:`simulate_chunk`).
+
+Running many paths on executors and reducing them is :mod:`sim.run`.
+"""
+
+from .chunk import simulate_chunk
+from .model import EventLog, simulate_path
+from .sampling import PathInputs, draw_path
+from .trade import COMPONENTS, DIRECTIONS, TradePaths, assemble_chunk
+
+__all__ = [
+    "COMPONENTS",
+    "DIRECTIONS",
+    "EventLog",
+    "PathInputs",
+    "TradePaths",
+    "assemble_chunk",
+    "draw_path",
+    "simulate_chunk",
+    "simulate_path",
+]

@@ -1,0 +1,255 @@
+"""What a path's events add to trade: the flows of projects and measures, and the multiplier of organic trade.
+
+Each flow is measured as a cumulative integral (USD bn) at the edges of the
+simulated years, from which :mod:`sim.engine.trade` takes yearly totals and
+their changes from the base year:
+
+* **construction imports** of a project accumulate at ``capex * share /
+  (end - start)`` a year while it builds (imports only);
+* its **operating flows**, ``capex`` times the exports and imports per USD of
+  capex a year, ramp in linearly from completion over its ramp-up years
+  (negative for import substitution);
+* **measures** ramp in from their start dates to their drawn yearly effect,
+  on the exports or imports side.
+
+All are integrated exactly. The hundreds of generic projects of a path are
+summed without a project-by-year table: each flow's integral is a sum of hinge
+functions ``max(t - corner, 0)**k``, which prefix sums over the sorted corners
+give at every year boundary at once (:func:`_hinge_sums`). The few named
+projects, whose flows a cancellation can stop, are integrated one by one.
+
+The **multiplier** of organic trade (shocks and transport links) has no
+closed-form yearly mean when shocks overlap: it is evaluated on a grid of
+:data:`GRID_PER_YEAR` points a year and averaged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..scenario import Scenario
+from .model import EventLog
+from .sampling import PathInputs
+
+__all__ = ["DIRECTIONS", "GRID_PER_YEAR", "measure_cumulative", "multipliers", "project_cumulative"]
+
+DIRECTIONS = ("exports", "imports")
+"""The country's exports to the partner and its imports from it, in the order of the last axis of flow and trade arrays."""
+GRID_PER_YEAR = 48
+"""Points a year at which the multiplier of organic trade is evaluated (midpoints of equal steps)."""
+_TINY = 1e-300
+
+
+def _ramp_integral(t: np.ndarray, origin: np.ndarray, ramp: np.ndarray) -> np.ndarray:
+    """Integral from -inf to ``t`` of a ramp rising linearly from 0 at ``origin`` to 1 after ``ramp`` years.
+
+    Equals ``x**2 / (2 ramp)`` while ``x = t - origin < ramp``, then ``x - ramp / 2``.
+    """
+    r = np.maximum(ramp, _TINY)  # a zero ramp is a step: the rising part vanishes
+    x = np.maximum(t - origin, 0.0)
+    rising = np.minimum(x, r)
+    return rising * rising / (2.0 * r) + (x - rising)
+
+
+def _hinge_sums(corner: np.ndarray, weight: np.ndarray, edges: np.ndarray, power: int) -> np.ndarray:
+    """``sum_j weight_j * max(t - corner_j, 0) ** power`` at every ``t`` in ``edges`` (power 1 or 2).
+
+    ``weight`` has shape ``(J,)`` or ``(J, d)``; the result ``(E,)`` or ``(E, d)``.
+    Sorting the corners once turns the sum into prefix sums of ``weight * corner**i``
+    read at each edge: O(J log J) instead of O(J x edges).
+    """
+    order = np.argsort(corner)
+    a, w = corner[order], weight[order]
+    k = np.searchsorted(a, edges, side="right")  # corners left of each edge
+    extra = (1,) * (w.ndim - 1)
+    a = a.reshape(-1, *extra)
+    t = edges.reshape(-1, *extra)
+    moments = [w, w * a] if power == 1 else [w, w * a, w * a * a]
+    prefix = [np.concatenate([np.zeros((1, *w.shape[1:])), np.cumsum(m, axis=0)])[k] for m in moments]
+    if power == 1:
+        return t * prefix[0] - prefix[1]
+    return t * t * prefix[0] - 2.0 * t * prefix[1] + prefix[2]
+
+
+def _generic_cumulative(
+    edges: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    capex: np.ndarray,
+    share: np.ndarray,
+    coef: np.ndarray,
+    ramp: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative construction imports ``(E,)`` and operating flows ``(E, 2)`` of one path's generic projects, USD bn.
+
+    Construction imports accumulate at ``capex * share / (end - start)`` a year
+    between start and end: ``w * (max(t - start, 0) - max(t - end, 0))``. The
+    operating flows ``capex * coef`` (``coef`` of shape ``(J, 2)``: exports and
+    imports per USD of capex) ramp in linearly over ``ramp`` years from ``end``;
+    their integral is ``(max(t - end, 0)**2 - max(t - end - ramp, 0)**2) / (2 ramp)``
+    (a plain ``max(t - end, 0)`` when ``ramp`` is 0). All are sums of hinges.
+    """
+    rate = capex * share / (end - start)
+    construction = _hinge_sums(start, rate, edges, 1) - _hinge_sums(end, rate, edges, 1)
+    flow = capex[:, None] * coef
+    stepped = ramp <= 0
+    curved = ~stepped
+    half = flow[curved] / (2.0 * ramp[curved, None])
+    operating = (
+        _hinge_sums(end[curved], half, edges, 2)
+        - _hinge_sums(end[curved] + ramp[curved], half, edges, 2)
+        + _hinge_sums(end[stepped], flow[stepped], edges, 1)
+    )
+    return construction, operating
+
+
+def _dense_cumulative(
+    edges: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    stop: np.ndarray,
+    capex: np.ndarray,
+    share: np.ndarray,
+    coef: np.ndarray,
+    ramp: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`_generic_cumulative`, project by project, for the few projects whose flows may stop early.
+
+    Returns ``(J, E)`` construction imports and ``(J, E, 2)`` operating flows.
+    """
+    t = np.minimum(edges[None, :], stop[:, None])  # flows end at a cancellation
+    duration = end - start
+    built = np.clip(t - start[:, None], 0.0, duration[:, None])
+    construction = built * (capex * share / duration)[:, None]
+    operating = _ramp_integral(t, end[:, None], ramp[:, None])[:, :, None] * (capex[:, None] * coef)[:, None, :]
+    return construction, operating
+
+
+def project_cumulative(
+    s: Scenario, inputs: Sequence[PathInputs], logs: Sequence[EventLog], edges: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative construction imports and operating flows of every project, at ``edges``.
+
+    Parameters
+    ----------
+    s : Scenario
+    inputs, logs : sequences of equal length
+        Each path's drawn inputs and event log.
+    edges : ndarray, shape (E,)
+        Times in years from the start of the first simulated year, increasing.
+
+    Returns
+    -------
+    construction : ndarray, shape (paths, E)
+        Construction imports from ``-inf`` to each edge, USD bn.
+    operating : ndarray, shape (paths, E, 2)
+        Operating flows by direction (:data:`DIRECTIONS`) from ``-inf`` to each edge, USD bn.
+    """
+    sector_ramp = np.array([sec.ramp_up_years for sec in s.pipeline.sectors.values()]) if s.pipeline else np.empty(0)
+    construction = np.zeros((len(inputs), edges.size))
+    operating = np.zeros((len(inputs), edges.size, 2))
+    for p, (x, log) in enumerate(zip(inputs, logs, strict=True)):
+        g, f = x.generic, x.flagships
+        ramp = sector_ramp[g.sector]
+        # projects fully ramped up before the base year have the same flows in every year: no change to count
+        live = np.isfinite(log.generic_start) & (log.generic_end + ramp > -1.0)
+        if live.any():
+            sector = g.sector[live]
+            construction[p], operating[p] = _generic_cumulative(
+                edges,
+                log.generic_start[live],
+                log.generic_end[live],
+                g.capex_usd_bn[live],
+                x.sector_import_share[sector],
+                np.stack([x.sector_exports_per_capex[sector], x.sector_imports_per_capex[sector]], axis=1),
+                ramp[live],
+            )
+        live_f = np.isfinite(log.flagship_start)
+        if live_f.any():
+            c, o = _dense_cumulative(
+                edges,
+                log.flagship_start[live_f],
+                log.flagship_end[live_f],
+                log.flagship_stop[live_f],
+                f.capex_usd_bn[live_f],
+                f.import_share[live_f],
+                np.stack([f.exports_per_capex[live_f], f.imports_per_capex[live_f]], axis=1),
+                f.ramp_up_years[live_f],
+            )
+            construction[p] += c.sum(axis=0)
+            operating[p] += o.sum(axis=0)
+    return construction, operating
+
+
+def measure_cumulative(s: Scenario, inputs: Sequence[PathInputs], logs: Sequence[EventLog], edges: np.ndarray) -> np.ndarray:
+    """Cumulative flows of the measures at ``edges``.
+
+    Parameters
+    ----------
+    s : Scenario
+    inputs, logs : sequences of equal length
+        Each path's drawn inputs and event log.
+    edges : ndarray, shape (E,)
+        Times in years from the start of the first simulated year.
+
+    Returns
+    -------
+    ndarray, shape (paths, E, 2)
+        Flows by direction (:data:`DIRECTIONS`) from ``-inf`` to each edge, USD bn.
+    """
+    out = np.zeros((len(inputs), edges.size, 2))
+    if not s.measures:
+        return out
+    ramps = np.array([m.ramp_up_years for m in s.measures])[:, None]
+    integral = _ramp_integral(edges[None, :], logs[0].measure_start[:, None], ramps)  # (measures, E)
+    effects = np.stack([x.measure_effect_usd_bn for x in inputs])  # (paths, measures)
+    for d, direction in enumerate(DIRECTIONS):
+        mine = np.array([m.direction == direction for m in s.measures])
+        out[:, :, d] = effects[:, mine] @ integral[mine]
+    return out
+
+
+# ---------------------------------------------------------------- the multiplier of organic trade
+
+
+def multipliers(inputs: Sequence[PathInputs], logs: Sequence[EventLog], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Multipliers of organic trade on the grid of midpoints over ``[-1, n)`` (the base year and ``n`` simulated years).
+
+    Parameters
+    ----------
+    inputs, logs : sequences of equal length
+        Each path's drawn inputs and event log.
+    n : int
+        Number of simulated years.
+
+    Returns
+    -------
+    whole, shocks : ndarray, shape (paths, GRID_PER_YEAR * (n + 1))
+        The whole multiplier (shocks and transport links), and that of the
+        shocks alone (they hit the country's trade with every partner; a
+        transport link adds bilateral trade only). Dimensionless, 1 without either.
+    """
+    t = -1.0 + (np.arange(GRID_PER_YEAR * (n + 1)) + 0.5) / GRID_PER_YEAR
+    log_shock = np.zeros((len(inputs), t.size))
+    log_link = np.zeros((len(inputs), t.size))
+    for p, (x, log) in enumerate(zip(inputs, logs, strict=True)):
+        struck = np.isfinite(log.shock_time)
+        if struck.any():
+            tau = log.shock_time[struck][:, None]
+            depth, rec = x.shocks.depth[struck][:, None], x.shocks.recovery_years[struck][:, None]
+            since = t[None, :] - tau
+            lasting = np.where(rec > 0, 1.0 - since / np.maximum(rec, _TINY), (t[None, :] < np.floor(tau) + 1.0).astype(float))
+            fade = np.where(since >= 0, np.clip(lasting, 0.0, 1.0), 0.0)
+            log_shock[p] = np.log1p(-depth * fade).sum(axis=0)
+        f = x.flagships
+        for j in np.flatnonzero((f.level_uplift != 0) | (f.growth_uplift != 0)):
+            opened, stop, r = log.flagship_end[j], log.flagship_stop[j], f.ramp_up_years[j]
+            if not math.isfinite(opened):
+                continue
+            since = np.maximum(np.minimum(t, stop) - opened, 0.0)
+            level = np.minimum(since / r, 1.0) if r > 0 else (since > 0).astype(float)
+            log_link[p] += np.log1p(f.level_uplift[j] * level) + f.growth_uplift[j] * since
+    return np.exp(log_shock + log_link), np.exp(log_shock)

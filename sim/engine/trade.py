@@ -1,0 +1,176 @@
+"""Annual exports and imports by component, assembled from paths' event logs and organic trade.
+
+Annual trade in simulated year ``k`` (calendar ``start_year + k``), for each
+direction ``d`` (the country's exports to the partner, its imports from it)::
+
+    T_d(k) = O(k) * x_d(k) * M(k) / M(base) + dC_d(k) + dP_d(k) + dE_d(k)
+
+and turnover is ``T_exports + T_imports``.
+
+* ``O``: organic turnover, and ``x_d``: its exports share and the complement
+  (:mod:`sim.engine.organic`; with a partly observed first year, organic trade
+  of the observed months is what the observed total leaves).
+* ``M``: the yearly mean of the multiplier from shocks and transport links
+  (:func:`sim.engine.flows.multipliers`).
+* ``dC`` (imports only), ``dP``, ``dE``: construction imports, operating
+  effects (exports and imports, negative for import substitution) and measures
+  (:mod:`sim.engine.flows`), each measured as the change from its base-year
+  flow. Negative changes never take a year's exports or imports below zero
+  (:func:`_bound_substitution`). The base-year value already contains the
+  flows of projects that were building or operating then (the pipeline's
+  warm-up launches model those), so only changes add to it.
+
+Trade is in the statistics of ``trade.reporter``; when the target is another
+reporter's figure, every component of year ``k`` is multiplied by
+``exp(g(k))``, the path's drawn log ratio between the two reporters' figures.
+
+The country's total trade with all partners (structural law) is the bilateral
+trade plus the rest of the world's, ``(1 - s) W``, which shocks move but
+transport links and projects do not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from ..scenario import Scenario
+from .flows import DIRECTIONS, GRID_PER_YEAR, measure_cumulative, multipliers, project_cumulative
+from .model import EventLog
+from .organic import observed_first_year, organic_turnover
+from .sampling import PathInputs
+
+__all__ = ["COMPONENTS", "DIRECTIONS", "TradePaths", "assemble_chunk"]
+
+COMPONENTS = ("organic", "construction", "operations", "measures")
+"""Trade components, in the order of axis 2 of trade arrays (:data:`DIRECTIONS` is axis 3)."""
+
+
+class TradePaths(NamedTuple):
+    """Simulated annual trade of several paths.
+
+    Attributes
+    ----------
+    trade : ndarray, shape (paths, n_years, 4, 2)
+        USD bn by component (:data:`COMPONENTS`) and direction (:data:`DIRECTIONS`);
+        exports plus imports of all components is turnover.
+    country_total : ndarray, shape (paths, n_years)
+        The country's trade with all partners, USD bn, in the simulated
+        reporter's statistics (structural law; NaN under the random-walk law).
+    partner_share : ndarray, shape (paths, n_years)
+        Bilateral turnover over ``country_total`` (NaN under the random-walk law).
+    """
+
+    trade: np.ndarray
+    country_total: np.ndarray
+    partner_share: np.ndarray
+
+    @property
+    def turnover(self) -> np.ndarray:
+        """Annual turnover, shape ``(paths, n_years)``, USD bn."""
+        return self.trade.sum(axis=(2, 3))
+
+    @property
+    def by_component(self) -> np.ndarray:
+        """Annual turnover by component, shape ``(paths, n_years, 4)``, USD bn."""
+        return self.trade.sum(axis=3)
+
+    def flow(self, name: str) -> np.ndarray:
+        """Annual ``turnover``, ``exports`` or ``imports``, shape ``(paths, n_years)``, USD bn."""
+        if name == "turnover":
+            return self.turnover
+        return self.trade[:, :, :, DIRECTIONS.index(name)].sum(axis=2)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        """Fields by position (a tuple), or a selection of paths (slice or index array) as ``TradePaths``."""
+        if isinstance(index, int):
+            return tuple.__getitem__(self, index)
+        return TradePaths(self.trade[index], self.country_total[index], self.partner_share[index])
+
+    @staticmethod
+    def concat(parts: Sequence[TradePaths]) -> TradePaths:
+        """Paths of several chunks, in the order given."""
+        return TradePaths(*(np.concatenate([p[i] for p in parts], axis=0) for i in range(3)))
+
+
+def _bound_substitution(out: np.ndarray) -> None:
+    """Scale down, in place, negative flows that would take a year's exports or imports below zero.
+
+    Import substitution (a local car plant) can replace only the imports there
+    are: on a path where organic trade is low and negative flows are large, the
+    negative changes of that path, year and direction are scaled so that the
+    direction's total is zero, not less. ``out`` is ``(paths, n_years, 4, 2)``.
+    """
+    flows = out[:, :, 1:]
+    total = out.sum(axis=2)  # (paths, n_years, 2)
+    negative = np.minimum(flows, 0.0).sum(axis=2)
+    over = total < 0
+    if not over.any():
+        return
+    scale = np.where(over, (total - negative) / np.where(over, -negative, 1.0), 1.0)  # positive parts over negative ones
+    flows[...] = np.where(flows < 0, flows * scale[:, :, None, :], flows)
+
+
+def assemble_chunk(s: Scenario, inputs: Sequence[PathInputs], logs: Sequence[EventLog]) -> TradePaths:
+    """Annual trade of several paths by component and direction.
+
+    Parameters
+    ----------
+    s : Scenario
+    inputs, logs : sequences of equal length
+        Each path's drawn inputs and event log.
+
+    Returns
+    -------
+    TradePaths
+        USD bn per path, simulated year, component and direction.
+    """
+    n, paths = len(s.years), len(inputs)
+    obs = s.observation
+    observed_until = obs.months / 12.0 if obs is not None else 0.0
+    # window 0 is the base year [-1, 0); windows 1.. are the simulated years
+    edges = np.arange(-1.0, n + 1.0)
+    if obs is not None:
+        edges = np.union1d(edges, [observed_until])
+    year_edge = np.searchsorted(edges, np.arange(-1.0, n + 1.0))
+    construction, operating = project_cumulative(s, inputs, logs, edges)
+    cumulative = np.zeros((paths, edges.size, 3, 2))
+    cumulative[:, :, 0, 1] = construction
+    cumulative[:, :, 1] = operating
+    cumulative[:, :, 2] = measure_cumulative(s, inputs, logs, edges)
+    at = cumulative[:, year_edge]  # (paths, n + 2, 3, 2) at -1, 0, 1, ..., n
+    per_year = np.diff(at, axis=1)  # flows over the base year and each simulated year
+    out = np.empty((paths, n, len(COMPONENTS), len(DIRECTIONS)))
+    out[:, :, 1:] = per_year[:, 1:] - per_year[:, :1]  # changes from the base year's flows
+
+    first_year = observed_part = None
+    if obs is not None:
+        observed_edge = int(np.searchsorted(edges, observed_until))
+        window = cumulative[:, observed_edge] - cumulative[:, year_edge[1]]
+        change = (window - observed_until * per_year[:, 0]).sum(axis=(1, 2))
+        first_year, observed_part = observed_first_year(s, inputs, change)
+    organic = organic_turnover(s, inputs, first_year)
+
+    full, shocks = multipliers(inputs, logs, n)
+    full = full.reshape(paths, n + 1, GRID_PER_YEAR)
+    shocks = shocks.reshape(paths, n + 1, GRID_PER_YEAR)
+    ratio = full[:, 1:].mean(axis=2) / full[:, 0].mean(axis=1)[:, None]
+    turnover = organic.level * ratio
+    if obs is not None:
+        first = int(round(observed_until * GRID_PER_YEAR))
+        rest_ratio = full[:, 1, first:].mean(axis=1) / full[:, 0].mean(axis=1)
+        turnover[:, 0] = observed_part + (organic.level[:, 0] - observed_part) * rest_ratio
+    out[:, :, 0, 0] = turnover * organic.exports_share
+    out[:, :, 0, 1] = turnover * (1.0 - organic.exports_share)
+    _bound_substitution(out)
+
+    bilateral = out.sum(axis=(2, 3))
+    rest_of_world = (1.0 - organic.share) * organic.total * shocks[:, 1:].mean(axis=2) / shocks[:, 0].mean(axis=1)[:, None]
+    country_total = rest_of_world + bilateral
+    partner_share = bilateral / country_total
+    if s.trade.measured_by != s.trade.reporter:
+        # the target reporter's figure: every component scaled by the year's reporter ratio
+        out *= np.exp(np.stack([x.reporter_log_ratio for x in inputs]))[:, :, None, None]
+    return TradePaths(out, country_total, partner_share)

@@ -1,0 +1,289 @@
+"""Running a scenario: :func:`simulate` (statistics streamed into :class:`~sim.results.Results`) and :func:`run_paths`.
+
+Each merged chunk is reduced at once (:class:`~sim.run.statistics.Aggregator`),
+so memory stays flat as the path count grows. With a precision target, chunks
+are added until every reported probability has a 95% half-width at most that
+target, or a cap is met; the stopping point depends only on the merged chunks,
+so it is the same for every executor too. The run's arguments are checked
+before any work (:func:`check_run_arguments`).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import tempfile
+import time
+from concurrent.futures import Executor
+from typing import Any
+
+import numpy as np
+
+from ..engine import COMPONENTS, DIRECTIONS, TradePaths, simulate_chunk
+from ..history import load_history
+from ..results import Results, run_manifest
+from ..scenario import LIMITS, Scenario, ScenarioError
+from .checkpoint import checkpointed_chunk, open_checkpoint
+from .executors import chunk_ranges, default_workers, open_executor, stream_chunks
+from .progress import ProgressBar
+from .statistics import Aggregator, wilson_half_width
+
+__all__ = [
+    "DEFAULT_MAX_PATHS",
+    "check_path_count",
+    "check_run_arguments",
+    "package_versions",
+    "paths_on",
+    "run_paths",
+    "run_summary",
+    "simulate",
+    "study_manifest",
+]
+
+DEFAULT_MAX_PATHS = 1_000_000
+"""Cap on paths when running to a precision target."""
+
+
+def check_path_count(scenario: Scenario, paths: int, key: str) -> None:
+    """Refuse, before any work, a path count outside 1 to ``LIMITS["max_paths"]``.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the scenario's file and ``key``, the parameter that gave the count.
+    """
+    if not 1 <= paths <= LIMITS["max_paths"]:
+        raise ScenarioError(scenario.source, [(key, f"must be between 1 and {LIMITS['max_paths']:,} (got {paths:,})")])
+
+
+def check_run_arguments(scenario: Scenario, paths: int | None, precision: float | None, max_paths: int) -> int | None:
+    """Refuse, before any work, run arguments out of range; return the number of paths to run.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Gives the path count when ``paths`` is None (``run.paths``).
+    paths : int, optional
+        Paths asked for; ignored with ``precision``.
+    precision : float, optional
+        Target 95% half-width of the reported probabilities, strictly between 0 and 0.5.
+    max_paths : int
+        Cap on paths with ``precision``, 1 to ``LIMITS["max_paths"]``.
+
+    Returns
+    -------
+    int or None
+        The paths to run, or None when paths are added until ``precision`` is met.
+
+    Raises
+    ------
+    ScenarioError
+        An :class:`~sim.errors.InputError` naming ``paths``, ``precision`` or ``max_paths``.
+    """
+    if precision is None:
+        total = scenario.run.paths if paths is None else paths
+        check_path_count(scenario, total, "paths")
+        return total
+    if not 0 < precision < 0.5:
+        raise ScenarioError(scenario.source, [("precision", f"must be between 0 and 0.5 (got {precision})")])
+    check_path_count(scenario, max_paths, "max_paths")
+    return None
+
+
+def simulate(
+    scenario: Scenario,
+    paths: int | None = None,
+    seed: int | None = None,
+    *,
+    workers: int | None = None,
+    dask: Any = None,
+    precision: float | None = None,
+    max_paths: int = DEFAULT_MAX_PATHS,
+    keep_paths: bool = False,
+    progress: bool | None = None,
+    checkpoint: str | os.PathLike | None = None,
+) -> Results:
+    """Run the Monte Carlo simulation of a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    paths : int, optional
+        Number of paths; default ``scenario.run.paths``. Ignored with ``precision``.
+    seed : int, optional
+        Root seed; default ``scenario.run.seed``.
+    workers : int, optional
+        Worker processes; default all cores. 1 runs in this process.
+    dask : str or distributed.Client, optional
+        Run the chunks on Dask: ``"local"`` or a scheduler address.
+    precision : float, optional
+        Add paths until the 95% half-width of every ``p_reach_by_year`` is at most
+        this (e.g. 0.01), or ``max_paths`` is reached.
+    max_paths : int
+        Cap on paths with ``precision``.
+    keep_paths : bool
+        Keep every path's annual trade in ``Results.paths`` (a :class:`~sim.engine.TradePaths`
+        memory-mapped from temporary files; trade of shape ``(paths, n_years, 4, 2)``).
+    progress : bool, optional
+        Show a progress bar; default: when stderr is a terminal or in a notebook.
+    checkpoint : path, optional
+        Folder where every finished chunk is kept; a run killed at any point
+        and started again with the same arguments resumes from it, with
+        results bit-identical to an uninterrupted run.
+
+    Returns
+    -------
+    Results
+        Identical for the same scenario, seed and paths, whatever ``workers`` or ``dask``.
+    """
+    total = check_run_arguments(scenario, paths, precision, max_paths)
+    seed = scenario.run.seed if seed is None else seed
+    workers = default_workers() if workers is None else workers
+
+    cap = total or max_paths
+    agg = Aggregator(scenario.years, scenario.trade.target_usd_bn, scenario.trade.target_flow)
+    store = _PathStore(cap, len(scenario.years)) if keep_paths else None
+    bar = ProgressBar(total, progress, scenario.name)
+
+    def on_chunk(start: int, stop: int, paths: TradePaths) -> bool:
+        agg.add(paths)
+        if store is not None:
+            store.write(start, stop, paths)
+        bar.update(stop - start)
+        if precision is not None:
+            return agg.precision_met(precision) or agg.paths >= cap
+        return False
+
+    started = time.time()
+    try:
+        with open_executor(workers, dask) as (executor, slots):
+            if checkpoint is None:
+                stream_chunks(executor, slots, simulate_chunk, (scenario, seed), chunk_ranges(cap), on_chunk)
+            else:
+                folder = open_checkpoint(checkpoint, scenario, seed)
+                stream_chunks(executor, slots, checkpointed_chunk, (scenario, seed, str(folder)), chunk_ranges(cap), on_chunk)
+    finally:
+        bar.close()
+    finished = time.time()
+
+    summary = run_summary(scenario, agg, seed)
+    if precision is not None:
+        half = wilson_half_width(agg.reach_counts(), agg.paths)
+        summary["precision"] = {
+            "target_half_width": precision,
+            "achieved_half_width": {str(y): float(h) for y, h in zip(scenario.years, half, strict=True)},
+            "met": bool(np.all(half <= precision)),
+            "max_paths": cap,
+            "cap_reached": agg.paths >= cap and not bool(np.all(half <= precision)),
+        }
+    manifest = run_manifest(
+        [scenario], seed, agg.paths, workers=workers, dask=dask, versions=package_versions(), started=started, finished=finished
+    )
+    history_file = scenario.history_path()
+    history = load_history(history_file, scenario.trade.measured_by) if history_file is not None else []
+    kept = store.result(agg.paths) if store is not None else None
+    return Results(summary=summary, history=history, paths=kept, manifest=manifest)
+
+
+def run_paths(scenario: Scenario, paths: int, seed: int, workers: int = 1, dask: Any = None) -> TradePaths:
+    """Every path's annual trade, in path order; for tests and small studies (the whole array is kept in memory).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    paths : int
+        Number of paths, 1 to ``LIMITS["max_paths"]``.
+    seed : int
+        Root seed.
+    workers, dask
+        As in :func:`simulate` (default: in this process).
+
+    Returns
+    -------
+    TradePaths
+        Trade of shape ``(paths, n_years, 4, 2)``, USD bn, identical whatever the executor.
+    """
+    check_path_count(scenario, paths, "paths")
+    with open_executor(workers, dask) as (executor, slots):
+        return paths_on(executor, slots, scenario, paths, seed)
+
+
+def paths_on(executor: Executor, slots: int, scenario: Scenario, paths: int, seed: int) -> TradePaths:
+    """As :func:`run_paths`, on an executor that is already open (for studies that run many variants)."""
+    parts: list[TradePaths] = []
+
+    def keep(start: int, stop: int, chunk: TradePaths) -> bool:
+        parts.append(chunk)
+        return False
+
+    stream_chunks(executor, slots, simulate_chunk, (scenario, seed), chunk_ranges(paths), keep)
+    return TradePaths.concat(parts)
+
+
+def run_summary(scenario: Scenario, agg: Aggregator, seed: int) -> dict[str, Any]:
+    """``summary.json`` of a run: the scenario's identity and the aggregated statistics."""
+    return {
+        "scenario": scenario.name,
+        "scenario_sha256": scenario.sha256,
+        "paths": agg.paths,
+        "seed": seed,
+        "reporter": scenario.trade.measured_by,
+        "simulated_reporter": scenario.trade.reporter,
+        "target_usd_bn": scenario.trade.target_usd_bn,
+        "target_flow": scenario.trade.target_flow,
+        "organic_law": scenario.organic_law,
+        "base_year": scenario.trade.base_year,
+        "base_usd_bn": scenario.trade.base_usd_bn,
+        "base_exports_usd_bn": scenario.trade.base_exports_usd_bn,
+        "observation": scenario.observation.to_dict() if scenario.observation else None,
+        "years": [str(y) for y in scenario.years],
+        **agg.summary(),
+    }
+
+
+def study_manifest(scenario: Scenario, seed: int, started: float, finished: float) -> dict[str, Any]:
+    """``manifest.json`` of a study (sensitivity, goal): scenario file and hash, seed, versions, duration."""
+    return {
+        "scenario_file": scenario.source,
+        "scenario_sha256": scenario.sha256,
+        "seed": seed,
+        "versions": package_versions(),
+        "seconds": round(finished - started, 3),
+    }
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python, coopsim and its main dependencies, for manifests."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("coopsim", "numpy", "scipy", "simpy", "matplotlib", "pydantic"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+class _PathStore:
+    """Every path's annual trade, written to memory-mapped temporary files as chunks arrive.
+
+    Each file is unlinked as soon as it is mapped: it takes disk space only while
+    the array lives, and nothing is left behind however the process ends.
+    """
+
+    def __init__(self, capacity: int, n_years: int):
+        shapes = ((capacity, n_years, len(COMPONENTS), len(DIRECTIONS)), (capacity, n_years), (capacity, n_years))
+        self.arrays = []
+        for shape in shapes:
+            with tempfile.NamedTemporaryFile(prefix="coopsim-paths-", suffix=".npy") as fh:
+                self.arrays.append(np.lib.format.open_memmap(fh.name, mode="w+", dtype=np.float64, shape=shape))
+
+    def write(self, start: int, stop: int, paths: TradePaths) -> None:
+        for array, part in zip(self.arrays, paths, strict=True):
+            array[start:stop] = part
+
+    def result(self, paths: int) -> TradePaths:
+        for array in self.arrays:
+            array.flush()
+        return TradePaths(*(array[:paths] for array in self.arrays))
