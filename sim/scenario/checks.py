@@ -1,9 +1,11 @@
 """Rules across keys: what a single key's type and range cannot say.
 
-References (a project's sector and financier exist), orderings (the horizon
-after the base year, completion after construction start), requirements (a
-pipeline needs financiers; the stages' own keys), one organic law, the base
-split, the inline partial year, and the limit on projects drawn a path.
+References (a project's sector and financier exist, a lender's fallback
+exists and fallbacks do not loop, the priority list names projects awaiting
+finance and backlog sectors), orderings (the horizon after the base year,
+completion after construction start), requirements (a pipeline needs
+financiers; the stages' own keys), one organic law, the base split, the
+inline partial year, and the limit on projects drawn a path.
 Each rule adds ``(dotted key, message)`` problems; :func:`check_consistency`
 returns them all, and :func:`sim.scenario.scenario_from_dict` refuses a
 scenario with any.
@@ -55,6 +57,8 @@ def check_consistency(s: ScenarioFile) -> list[tuple[str, str]]:
     problems += _trade_law_problems(s)
 
     financiers = set(s.portfolio.financiers) if s.portfolio else set()
+    problems += _fallback_problems(s)
+    problems += _priority_problems(s)
     if s.pipeline is None:
         if s.portfolio is not None and s.portfolio.backlog is not None and s.portfolio.backlog.capex_usd_bn > 0:
             problems.append(("portfolio.backlog", "needs a [pipeline] to give the projects sizes, sectors and durations"))
@@ -113,7 +117,7 @@ def check_consistency(s: ScenarioFile) -> list[tuple[str, str]]:
                 problems.append((f"{k}.completion_year", f"required when stage = '{proj.stage}'"))
             if proj.construction_start is None:
                 problems.append((f"{k}.construction_start", f"required when stage = '{proj.stage}'"))
-            for extra in ("build_years", "finance_request_year"):
+            for extra in ("build_years", "finance_request_year", "patience_years"):
                 if getattr(proj, extra) is not None:
                     problems.append((f"{k}.{extra}", "only for stage 'awaiting_finance'"))
             if proj.completion_year is not None and proj.construction_start is not None:
@@ -145,6 +149,51 @@ def check_consistency(s: ScenarioFile) -> list[tuple[str, str]]:
             if e.name in names:
                 problems.append((f"{group}.{e.name}", "name used twice"))
             names.add(e.name)
+    return problems
+
+
+def _fallback_problems(s: ScenarioFile) -> list[tuple[str, str]]:
+    """Each ``fallback`` names another financier, and following fallbacks never comes back to where it started."""
+    if s.portfolio is None:
+        return []
+    lenders = s.portfolio.financiers
+    problems: list[tuple[str, str]] = []
+    for name, lender in lenders.items():
+        key = f"portfolio.financiers.{name}.fallback"
+        if lender.fallback is None:
+            continue
+        if lender.fallback not in lenders:
+            problems.append(
+                (key, f"'{lender.fallback}' is not a financier of [portfolio.financiers]{suggest(lender.fallback, sorted(lenders))}")
+            )
+            continue
+        chain, after = [name], lender.fallback
+        while after in lenders and after not in chain:
+            chain.append(after)
+            after = lenders[after].fallback
+        if after == name:
+            problems.append(
+                (key, f"fallbacks loop: {' -> '.join([*chain, name])}; a chain of fallbacks must end at a financier without one")
+            )
+    return problems
+
+
+def _priority_problems(s: ScenarioFile) -> list[tuple[str, str]]:
+    """``portfolio.priority`` names named projects awaiting finance and ``backlog.SECTOR`` entries, each once."""
+    if s.portfolio is None:
+        return []
+    p = s.pipeline
+    known: list[str] = []
+    if p is not None:
+        known = [q.name for q in p.projects if q.stage == "awaiting_finance"] + [f"backlog.{name}" for name in p.sectors]
+    problems: list[tuple[str, str]] = []
+    for k, entry in enumerate(s.portfolio.priority):
+        if entry not in known:
+            problems.append(
+                (f"portfolio.priority[{k}]", f"'{entry}' is not a named project awaiting finance nor backlog.SECTOR{suggest(entry, known)}")
+            )
+        elif entry in s.portfolio.priority[:k]:
+            problems.append((f"portfolio.priority[{k}]", f"'{entry}' is listed twice"))
     return problems
 
 

@@ -262,10 +262,32 @@ class Trade(Table):
 
 
 class Financier(Table):
-    """``[portfolio.financiers.NAME]``: a lender with a yearly capacity."""
+    """``[portfolio.financiers.NAME]``: a lender with a yearly capacity, served first come, first served."""
 
     capacity_usd_bn_per_year: Money = Field(
-        description="New lending capacity added each year, USD bn; a distribution is drawn each year. Unused capacity carries over."
+        description="New lending capacity added at the start of each year, USD bn; a distribution is drawn each year (before the trend and shocks below). Unused capacity carries over until it lapses."
+    )
+    capacity_trend: float = Field(
+        default=0.0,
+        ge=-1.0,
+        le=1.0,
+        description="Yearly log-growth of the capacity added: year k's draw is multiplied by exp(capacity_trend x k) (k = 0 in the first simulated year). The pipeline's `launch_trend` makes a lender grow with the pipeline.",
+    )
+    shock_sensitivity: float = Field(
+        default=0.0,
+        ge=-5.0,
+        le=5.0,
+        description="The capacity added at a refill is multiplied by the shock multiplier of organic trade at that moment raised to this power (1: lending falls as much as trade; 0: shocks leave it alone; negative: counter-cyclical).",
+    )
+    capacity_lapse_years: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=100.0,
+        description="Years after which unused capacity lapses (capacity is used oldest first; capacity added at t can fund requests until just before t + this). Default: it never lapses.",
+    )
+    fallback: str | None = Field(
+        default=None,
+        description="The financier that projects turn to when their patience with this one runs out (once; with a fresh patience). Default: none, they withdraw. Chains of fallbacks may not loop.",
     )
     description: str = Field(default="", max_length=500, description="Free text.")
 
@@ -303,6 +325,11 @@ class Portfolio(Table):
     financiers: dict[Name, Financier] = Field(min_length=1, description="Lenders by name.")
     backlog: Backlog | None = Field(default=None, description="Projects waiting for finance at the start.")
     implementation: Implementation | None = Field(default=None, description="Implementation capacity; omit for none.")
+    priority: list[str] = Field(
+        default_factory=list,
+        max_length=10_000,
+        description="Requests served ahead of every other waiting request of their lender, in this order: named projects awaiting finance (by name) and the backlog of a sector (`backlog.SECTOR`); a project keeps its rank at its fallback lender. Within an entry, first come, first served.",
+    )
 
 
 # ---------------------------------------------------------------- [pipeline]
@@ -321,6 +348,10 @@ class Sector(Table):
         description="Yearly imports from the partner per USD of capex once operating at full capacity (components, inputs); negative for import substitution (local cars replacing imported ones). Drawn once per path."
     )
     ramp_up_years: float = Field(default=1.0, ge=0.0, le=50.0, description="Years from completion to full operating effect (linear ramp).")
+    patience_years: PositiveYears | None = Field(
+        default=None,
+        description="Years a generic project of the sector waits for finance from its request before it withdraws or turns to its lender's `fallback` (drawn per project, and drawn afresh at the fallback). Default: it waits for ever.",
+    )
 
 
 Stage = Literal["operating", "construction", "awaiting_finance"]
@@ -343,6 +374,10 @@ class Project(Table):
     build_years: PositiveYears | None = Field(default=None, description="Years of construction after finance (stage `awaiting_finance`).")
     finance_request_year: float | None = Field(
         default=None, ge=1900.0, le=2300.0, description="Decimal year it asks for finance (stage `awaiting_finance`); default: the start."
+    )
+    patience_years: PositiveYears | None = Field(
+        default=None,
+        description="Years it waits for finance from its request before it withdraws or turns to its financier's `fallback` (stage `awaiting_finance`; drawn once, and afresh at the fallback). Default: it waits for ever.",
     )
     delay_probability: Probability = Field(default=0.0, description="Probability of a construction delay.")
     delay_years: Years = Field(default=0.0, description="Length of a delay, years.")
