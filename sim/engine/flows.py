@@ -32,7 +32,7 @@ import numpy as np
 
 from ..scenario import Scenario
 from .model import EventLog
-from .sampling import PathInputs
+from .sampling import PathInputs, shock_log_multiplier
 
 __all__ = ["DIRECTIONS", "GRID_PER_YEAR", "measure_cumulative", "multipliers", "project_cumulative"]
 
@@ -237,13 +237,7 @@ def multipliers(inputs: Sequence[PathInputs], logs: Sequence[EventLog], n: int) 
     log_link = np.zeros((len(inputs), t.size))
     for p, (x, log) in enumerate(zip(inputs, logs, strict=True)):
         struck = np.isfinite(log.shock_time)
-        if struck.any():
-            tau = log.shock_time[struck][:, None]
-            depth, rec = x.shocks.depth[struck][:, None], x.shocks.recovery_years[struck][:, None]
-            since = t[None, :] - tau
-            lasting = np.where(rec > 0, 1.0 - since / np.maximum(rec, _TINY), (t[None, :] < np.floor(tau) + 1.0).astype(float))
-            fade = np.where(since >= 0, np.clip(lasting, 0.0, 1.0), 0.0)
-            log_shock[p] = np.log1p(-depth * fade).sum(axis=0)
+        log_shock[p] = shock_log_multiplier(log.shock_time[struck], x.shocks.depth[struck], x.shocks.recovery_years[struck], t)
         f = x.flagships
         for j in np.flatnonzero((f.level_uplift != 0) | (f.growth_uplift != 0)):
             opened, stop, r = log.flagship_end[j], log.flagship_stop[j], f.ramp_up_years[j]

@@ -30,7 +30,17 @@ from scipy import special
 from ..distributions import Distribution
 from ..scenario import Pipeline, Scenario, ShareLaw
 
-__all__ = ["PathInputs", "PathStreams", "GenericProjects", "FlagshipInputs", "ShareInputs", "ShockStrikes", "draw_path", "CONSTANT_SHARE"]
+__all__ = [
+    "CONSTANT_SHARE",
+    "FlagshipInputs",
+    "GenericProjects",
+    "PathInputs",
+    "PathStreams",
+    "ShareInputs",
+    "ShockStrikes",
+    "draw_path",
+    "shock_log_multiplier",
+]
 
 STAGE_CODES = {"operating": 0, "construction": 1, "awaiting_finance": 2}
 """Integer codes of the project stages in :class:`FlagshipInputs`."""
@@ -75,7 +85,11 @@ class GenericProjects:
 
     ``request_time`` is in years from the start (negative for warm-up launches,
     which are taken as financed when launched); the finance queue orders the
-    rows by it (:func:`sim.model.finance_requests`).
+    rows by it (:func:`sim.engine.model.finance_requests`). ``backlog`` marks the
+    backlog's rows (``portfolio.priority`` ranks them by sector).
+    ``patience_years`` has shape ``(m, 2)``: the years a project waits at its
+    lender, then at that lender's fallback (inf: for ever; its sector's
+    ``patience_years``).
     """
 
     request_time: np.ndarray
@@ -85,6 +99,8 @@ class GenericProjects:
     build_years: np.ndarray
     delay_years: np.ndarray
     cancelled: np.ndarray
+    backlog: np.ndarray
+    patience_years: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -92,8 +108,9 @@ class FlagshipInputs:
     """Drawn inputs of the named projects of one path, shape ``(f,)`` each (file order).
 
     Times are years from the start. ``start_time`` and ``end_time`` are set for
-    stages operating and construction (delays included); ``request_time`` and
-    ``build_years`` for stage awaiting finance. ``stage`` holds
+    stages operating and construction (delays included); ``request_time``,
+    ``build_years`` and ``patience_years`` (shape ``(f, 2)``: at the financier, then at
+    its fallback; inf for ever) for stage awaiting finance. ``stage`` holds
     :data:`STAGE_CODES`; ``financier`` is -1 where none is given.
     """
 
@@ -104,6 +121,7 @@ class FlagshipInputs:
     end_time: np.ndarray
     request_time: np.ndarray
     build_years: np.ndarray
+    patience_years: np.ndarray
     cancelled: np.ndarray
     import_share: np.ndarray
     exports_per_capex: np.ndarray
@@ -120,6 +138,34 @@ class ShockStrikes:
     time: np.ndarray
     depth: np.ndarray
     recovery_years: np.ndarray
+
+
+def shock_log_multiplier(time: np.ndarray, depth: np.ndarray, recovery_years: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Log of the multiplier of organic trade from shocks at times ``t``.
+
+    A shock striking at ``time`` with ``depth`` lowers trade by ``depth`` at
+    once and fades linearly over ``recovery_years`` (with no recovery, it
+    lasts to the end of the year it struck in); overlapping shocks multiply.
+
+    Parameters
+    ----------
+    time, depth, recovery_years : ndarray, shape (k,)
+        The shocks that struck (years from the start, share, years).
+    t : ndarray, shape (n,)
+        Times, years from the start.
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        ``sum_k ln(1 - depth_k * fade_k(t))``: 0 where no shock is felt.
+    """
+    if time.size == 0:
+        return np.zeros(t.shape)
+    tau, depth, rec = time[:, None], depth[:, None], recovery_years[:, None]
+    since = t[None, :] - tau
+    lasting = np.where(rec > 0, 1.0 - since / np.maximum(rec, 1e-300), (t[None, :] < np.floor(tau) + 1.0).astype(float))
+    fade = np.where(since >= 0, np.clip(lasting, 0.0, 1.0), 0.0)
+    return np.log1p(-depth * fade).sum(axis=0)
 
 
 @dataclass(frozen=True)
@@ -161,7 +207,9 @@ class PathInputs:
     revision_log : float
         Log revision of the preliminary observed value (0 when taken as final).
     capacity_usd_bn : ndarray, shape (n_financiers, n_years)
-        Lending capacity added at the start of each simulated year.
+        Lending capacity added at the start of each simulated year, USD bn: the
+        year's draw times the lender's trend and, to its ``shock_sensitivity``,
+        the shock multiplier of organic trade at that moment.
     sector_import_share, sector_exports_per_capex, sector_imports_per_capex : ndarray, shape (n_sectors,)
         Sector coefficients drawn for this path.
     generic : GenericProjects
@@ -279,19 +327,47 @@ def _generic_projects(s: Scenario, streams: PathStreams, n_years: int) -> Generi
         times = np.concatenate([np.broadcast_to(asks, (m,)).astype(float), times])
         rows = np.vstack([brows, rows])
 
+    n_backlog = times.size - n_launches
     delayed = rows[:, _C["delay_flag"]] < p.delay_probability
     cancel = np.full(times.size, p.cancel_probability)
     if backlog_total > 0 and s.portfolio.backlog.cancel_probability is not None:  # type: ignore[union-attr]
-        cancel[: times.size - n_launches] = s.portfolio.backlog.cancel_probability  # type: ignore[union-attr]
+        cancel[:n_backlog] = s.portfolio.backlog.cancel_probability  # type: ignore[union-attr]
+    sector = _pick(p.sector_mix, sectors, rows[:, _C["sector"]])
+    cancelled = rows[:, _C["cancel"]] < cancel
     return GenericProjects(
         request_time=times,
         capex_usd_bn=p.capex_usd_bn.ppf(rows[:, _C["capex"]]),
-        sector=_pick(p.sector_mix, sectors, rows[:, _C["sector"]]),
+        sector=sector,
         financier=_pick(p.financier_mix, financiers, rows[:, _C["financier"]]),
         build_years=p.build_years.ppf(rows[:, _C["build"]]),
         delay_years=np.where(delayed, p.delay_years.ppf(rows[:, _C["delay_len"]]), 0.0),
-        cancelled=rows[:, _C["cancel"]] < cancel,
+        cancelled=cancelled,
+        backlog=np.arange(times.size) < n_backlog,
+        patience_years=_generic_patience(p, streams, sector, n_backlog, (times >= 0) & ~cancelled),
     )
+
+
+def _generic_patience(p: Pipeline, streams: PathStreams, sector: np.ndarray, n_backlog: int, asking: np.ndarray) -> np.ndarray:
+    """Patience of each generic project at its lender and at the fallback, shape ``(m, 2)``, years (inf: for ever).
+
+    Uniforms come from streams of their own, one row per project (backlog,
+    then launches, each in its order), so a scenario without patience keeps
+    every other draw, and a launch keeps its patience when the launch rate
+    changes. Only projects that ask for finance (``asking``) need one.
+    """
+    out = np.full((sector.size, 2), math.inf)
+    laws = {k: sec.patience_years for k, sec in enumerate(p.sectors.values()) if sec.patience_years is not None}
+    if not laws:
+        return out
+    backlog = streams("portfolio.backlog.patience").random((n_backlog, 2))
+    u = np.vstack([backlog, streams("pipeline.patience").random((sector.size - n_backlog, 2))])
+    rows = np.flatnonzero(asking)
+    rows = rows[np.argsort(sector[rows], kind="stable")]
+    bounds = np.searchsorted(sector[rows], np.arange(len(p.sectors) + 1))
+    for k, law in laws.items():
+        mine = rows[bounds[k] : bounds[k + 1]]
+        out[mine] = law.ppf(u[mine])
+    return out
 
 
 def _flagships(
@@ -303,13 +379,15 @@ def _flagships(
     out = {k: np.zeros(f) for k in ("capex", "start", "end", "request", "build", "share", "exports", "imports", "ramp", "level", "growth")}
     stage = np.zeros(f, dtype=np.int64)
     financier = np.full(f, -1, dtype=np.int64)
+    patience = np.full((f, 2), math.inf)
     cancelled = np.zeros(f, dtype=bool)
     financier_names = list(s.portfolio.financiers) if s.portfolio else []
     sector_names = list(p.sectors) if p is not None else []
     t0 = float(s.start_year)
     for j, proj in enumerate(projects):
-        # fixed layout of uniforms: capex, timing, delay flag, delay length, cancel, share, exports, level, growth, imports
-        u = streams(f"project:{proj.name}").random(10)
+        # fixed layout of uniforms: capex, timing, delay flag, delay length, cancel, share, exports, level, growth, imports,
+        # patience at the financier, patience at its fallback
+        u = streams(f"project:{proj.name}").random(12)
         sec = sector_names.index(proj.sector)
         sector = p.sectors[proj.sector]  # type: ignore[union-attr]
         stage[j] = STAGE_CODES[proj.stage]
@@ -320,6 +398,8 @@ def _flagships(
             out["request"][j] = (proj.finance_request_year - t0) if proj.finance_request_year is not None else 0.0
             out["build"][j] = _ppf(proj.build_years, u[1]) + delay  # type: ignore[arg-type]
             out["start"][j] = out["end"][j] = math.inf
+            if proj.patience_years is not None:
+                patience[j] = proj.patience_years.ppf(u[10:12])
         else:
             out["start"][j] = proj.construction_start - t0  # type: ignore[operator]
             completion = _ppf(proj.completion_year, u[1]) - t0  # type: ignore[arg-type]
@@ -340,6 +420,7 @@ def _flagships(
         end_time=out["end"],
         request_time=out["request"],
         build_years=out["build"],
+        patience_years=patience,
         cancelled=cancelled,
         import_share=out["share"],
         exports_per_capex=out["exports"],
@@ -364,6 +445,22 @@ def _shocks(s: Scenario, streams: PathStreams, n_years: int) -> ShockStrikes:
     if not times:
         return ShockStrikes(np.empty(0), np.empty(0), np.empty(0))
     return ShockStrikes(np.concatenate(times), np.concatenate(depths), np.concatenate(recoveries))
+
+
+def _capacity(s: Scenario, streams: PathStreams, shocks: ShockStrikes, n_years: int) -> np.ndarray:
+    """Capacity each lender adds at the start of each year, shape ``(n_financiers, n_years)``, USD bn.
+
+    Year ``k``'s draw times ``exp(capacity_trend * k)`` times the shock
+    multiplier of organic trade at time ``k`` raised to ``shock_sensitivity``.
+    """
+    financiers = list(s.portfolio.financiers.items()) if s.portfolio else []
+    capacity = np.zeros((len(financiers), n_years))
+    year = np.arange(n_years, dtype=float)
+    shocked = shock_log_multiplier(shocks.time, shocks.depth, shocks.recovery_years, year)
+    for k, (name, fin) in enumerate(financiers):
+        drawn = fin.capacity_usd_bn_per_year.ppf(streams(f"financier:{name}").random(n_years))
+        capacity[k] = drawn * np.exp(fin.capacity_trend * year + fin.shock_sensitivity * shocked)
+    return capacity
 
 
 def _innovations(u: np.ndarray, df: float | None) -> np.ndarray:
@@ -418,10 +515,8 @@ def draw_path(s: Scenario, seed: int, path: int) -> PathInputs:
         obs.revision_sd * float(special.ndtri(streams("trade.observed").random())) if obs is not None and obs.revision_sd > 0 else 0.0
     )
 
-    financiers = list(s.portfolio.financiers.items()) if s.portfolio else []
-    capacity = np.zeros((len(financiers), n_years))
-    for k, (name, fin) in enumerate(financiers):
-        capacity[k] = fin.capacity_usd_bn_per_year.ppf(streams(f"financier:{name}").random(n_years))
+    shocks = _shocks(s, streams, n_years)
+    capacity = _capacity(s, streams, shocks, n_years)
 
     p = s.pipeline
     sectors = list(p.sectors.items()) if p is not None else []
@@ -438,7 +533,8 @@ def draw_path(s: Scenario, seed: int, path: int) -> PathInputs:
         generic = _generic_projects(s, streams, n_years)
     else:
         empty = np.empty(0)
-        generic = GenericProjects(empty, empty, empty.astype(np.int64), empty.astype(np.int64), empty, empty, empty.astype(bool))
+        no = empty.astype(bool)
+        generic = GenericProjects(empty, empty, empty.astype(np.int64), empty.astype(np.int64), empty, empty, no, no, np.empty((0, 2)))
 
     effects = np.array([_ppf(m.effect_usd_bn_per_year, streams(f"measure:{m.name}").random()) for m in s.measures])
     return PathInputs(
@@ -458,6 +554,6 @@ def draw_path(s: Scenario, seed: int, path: int) -> PathInputs:
         generic=generic,
         flagships=_flagships(s, streams, *coefficients),
         measure_effect_usd_bn=effects.reshape(len(s.measures)),
-        shocks=_shocks(s, streams, n_years),
+        shocks=shocks,
         reporter_log_ratio=_reporter_log_ratio(s, streams, n_years),
     )
