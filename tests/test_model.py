@@ -1,4 +1,4 @@
-"""The discrete-event model: financing queues, the batched decision and hand-computed cases."""
+"""The discrete-event model: financing queues, the batched decision against one process per project, hand-computed cases."""
 
 from __future__ import annotations
 
@@ -8,46 +8,122 @@ from helpers import build, one_project, reference
 from oracle_model import simulate_path_oracle
 
 from sim.engine import draw_path, simulate_chunk
+from sim.engine.lenders import FinanceLog, Outcome
 from sim.engine.model import EventLog, finance_requests, simulate_path
 
+SECTORS = ("energy", "mining_metals", "chemicals", "manufacturing", "agriculture_food", "infrastructure", "automotive")
 SQUEEZED = {
     f"portfolio.financiers.{k}.capacity_usd_bn_per_year": v
     for k, v in {
         "cdb": {"dist": "lognormal", "median": 0.3, "p90": 0.6},
         "eximbank": {"dist": "lognormal", "median": 0.2, "p90": 0.4},
         "silk_road_fund": 0.05,
-        "fdi_and_domestic": {"dist": "uniform", "min": 3.0, "max": 8.0},
+        "chinese_investment": {"dist": "uniform", "min": 2.0, "max": 6.0},
+        "uzbek_cofinance": {"dist": "uniform", "min": 0.5, "max": 2.0},
     }.items()
 }
+PLAIN_FIFO = {
+    **{f"pipeline.sectors.{s}.patience_years": None for s in SECTORS},
+    **{f"pipeline.projects.{p}.patience_years": None for p in ("byd_phase3", "china_energy_solar", "bostanlyk_hydro")},
+    **{
+        f"portfolio.financiers.{k}.capacity_lapse_years": None
+        for k in ("cdb", "eximbank", "silk_road_fund", "chinese_investment", "uzbek_cofinance")
+    },
+}
+"""The reference's queues without patience or lapse: first come, first served and nothing else."""
+BINDING = {
+    **SQUEEZED,
+    **{f"pipeline.sectors.{s}.patience_years": {"dist": "uniform", "min": 0.3, "max": 2.5} for s in SECTORS},
+    # a chain of fallbacks (eximbank -> cdb -> chinese_investment), a lender that is both a fallback and falls back
+    "portfolio.financiers.eximbank.fallback": "cdb",
+    "portfolio.financiers.uzbek_cofinance.fallback": "chinese_investment",
+    # lapses inside the year and at refills
+    "portfolio.financiers.cdb.capacity_lapse_years": 1.5,
+    "portfolio.financiers.eximbank.capacity_lapse_years": 2.0,
+    "portfolio.financiers.chinese_investment.capacity_lapse_years": 0.7,
+    # named projects that give up, one of them at a lender with a fallback
+    "pipeline.projects.china_energy_solar.financier": "eximbank",
+    "pipeline.projects.china_energy_solar.patience_years": 1.3,
+    "pipeline.projects.bostanlyk_hydro.patience_years": {"dist": "uniform", "min": 0.5, "max": 3.0},
+    "pipeline.projects.byd_phase3.patience_years": 0.7,
+}
+"""Queues, patience, fallbacks (a chain) and lapse all binding: many requests wait, turn, withdraw."""
+RANKED = {"portfolio.priority": ["byd_phase3", "backlog.energy", "bostanlyk_hydro", "backlog.automotive"]}
 
 
 def _same_log(a: EventLog, b: EventLog) -> None:
     for field in EventLog.__dataclass_fields__:
         x, y = getattr(a, field), getattr(b, field)
+        if isinstance(x, FinanceLog):
+            _same_finance(x, y)
+            continue
+        assert x.shape == y.shape, field
+        assert np.array_equal(np.isfinite(x), np.isfinite(y)), field
+        np.testing.assert_allclose(x[np.isfinite(x)], y[np.isfinite(y)], rtol=0, atol=1e-9, err_msg=field)
+
+
+def _same_finance(a: FinanceLog, b: FinanceLog) -> None:
+    """The same requests (by project and stage) with the same lenders, times and outcomes."""
+    order_a, order_b = (np.lexsort((log.stage, log.index, log.kind)) for log in (a, b))
+    for field in FinanceLog.__dataclass_fields__:
+        x, y = getattr(a, field)[order_a], getattr(b, field)[order_b]
         assert x.shape == y.shape, field
         assert np.array_equal(np.isfinite(x), np.isfinite(y)), field
         np.testing.assert_allclose(x[np.isfinite(x)], y[np.isfinite(y)], rtol=0, atol=1e-9, err_msg=field)
 
 
 @pytest.mark.parametrize(
-    "changes",
+    ("changes", "binds"),
     [
-        {},
-        SQUEEZED,
-        {**SQUEEZED, "portfolio.implementation": {"max_concurrent_builds": 60}},
-        {**SQUEEZED, "portfolio.backlog.request_years": 0.0},
+        ({}, ("waited", "withdrew", "turned")),
+        ({**SQUEEZED, **PLAIN_FIFO}, ("waited",)),
+        ({**SQUEEZED, **PLAIN_FIFO, "portfolio.implementation": {"max_concurrent_builds": 60}}, ("waited",)),
+        ({**SQUEEZED, **PLAIN_FIFO, "portfolio.backlog.request_years": 0.0}, ("waited",)),
+        (BINDING, ("waited", "withdrew", "turned", "funded after turning")),
+        ({**BINDING, **RANKED}, ("waited", "withdrew", "turned", "funded after turning")),
+        ({**BINDING, **RANKED, "portfolio.implementation": {"max_concurrent_builds": 60}}, ("waited", "withdrew", "turned")),
+        ({**BINDING, **RANKED, "portfolio.backlog.request_years": 0.0}, ("waited", "withdrew", "turned")),
     ],
-    ids=["reference", "finance-squeezed", "squeezed-and-builders-limited", "squeezed-backlog-all-at-the-start"],
+    ids=[
+        "reference",
+        "fifo-squeezed",
+        "fifo-squeezed-builders-limited",
+        "fifo-squeezed-backlog-all-at-the-start",
+        "patience-fallback-lapse-binding",
+        "binding-with-priority",
+        "binding-with-priority-and-builders",
+        "binding-with-priority-backlog-all-at-the-start",
+    ],
 )
-def test_batched_financing_equals_one_process_per_project(changes):
+def test_batched_financing_equals_one_process_per_project(changes, binds):
     scenario = reference().replace(changes) if changes else reference()
-    waited = 0
+    seen = dict.fromkeys(binds, 0)
     for path in range(12):
         x = draw_path(scenario, 11, path)
         lean, oracle = simulate_path(scenario, x), simulate_path_oracle(scenario, x)
         _same_log(lean, oracle)
-        waited += int(np.sum(lean.generic_funded > x.generic.request_time + 1e-9))
-    assert waited > 0, "the case should make some projects wait for finance"
+        log = lean.finance
+        funded = log.outcome == Outcome.FUNDED
+        counts = {
+            "waited": np.sum(funded & (log.decided > log.asked + 1e-9)),
+            "withdrew": np.sum(log.outcome == Outcome.WITHDRAWN),
+            "turned": np.sum(log.outcome == Outcome.TURNED),
+            "funded after turning": np.sum(funded & (log.stage == 1)),
+        }
+        for what in binds:
+            seen[what] += int(counts[what])
+    assert all(seen.values()), f"the case should make requests {', '.join(k for k, v in seen.items() if not v)}"
+
+
+def test_capacity_lapse_binds_in_the_binding_case():
+    """Without the lapse some paths fund other requests: the oracle comparison above covers a lapse that matters."""
+    scenario = reference().replace(BINDING)
+    unlapsed = scenario.replace({f"portfolio.financiers.{k}.capacity_lapse_years": None for k in ("cdb", "eximbank", "chinese_investment")})
+    differs = 0
+    for path in range(6):
+        x = draw_path(scenario, 11, path)
+        differs += not np.array_equal(simulate_path(scenario, x).generic_funded, simulate_path(unlapsed, x).generic_funded)
+    assert differs
 
 
 def test_the_backlog_asks_for_finance_at_its_drawn_times():
@@ -80,7 +156,7 @@ def test_finance_queue_is_strictly_in_order_with_head_of_line_blocking():
 
 
 def test_finance_never_exceeds_capacity_and_serves_each_queue_in_order():
-    scenario = reference().replace(SQUEEZED)
+    scenario = reference().replace({**SQUEEZED, **PLAIN_FIFO})
     for path in range(8):
         x = draw_path(scenario, 3, path)
         log = simulate_path(scenario, x)

@@ -3,20 +3,24 @@
 One ``simpy.Environment`` per path. Time is in years from 1 January of the
 first simulated year. The processes:
 
-* **financiers**: one yearly process refills every financier, in scenario
-  order, with that year's drawn lending capacity (unused capacity carries
-  over). Projects wait for finance first come, first served, strictly in order:
-  a request that does not fit blocks those behind it, as with a
-  ``simpy.Container`` get queue.
-* **named projects** awaiting finance: one process each asks its financier,
-  then builds for its drawn duration. Those operating or under construction
-  need no process (their completion is drawn). A cancelled project stops all
-  flows at the start.
+* **lenders** (:mod:`sim.engine.lenders`): one process each. Capacity
+  arrives at yearly refills (with the lender's trend and shock sensitivity,
+  drawn up front) and lapses when unused for ``capacity_lapse_years``;
+  requests wait first come, first served, strictly in order (a request that
+  does not fit blocks those behind it, as with a ``simpy.Container`` get
+  queue), ranked requests of ``portfolio.priority`` ahead of the others; a
+  request whose patience runs out leaves, for the lender's ``fallback``
+  (once, with a fresh patience) or for good.
+* **named projects** awaiting finance: one process each asks its financier
+  and waits for the first of its funding and the end of its patience
+  (``funded | deadline``); funded, it builds for its drawn duration; out of
+  patience, it takes its request back and asks the fallback, or withdraws.
+  Those operating or under construction need no process (their completion is
+  drawn). A cancelled project stops all flows at the start.
 * **generic projects** (pipeline launches and the backlog), usually hundreds a
-  path, are not one process each: the financier decides them in batches at
-  its refill events. Because service is strictly in order, the funded set is
-  always a prefix of the request queue, so one cumulative sum against the
-  available capacity decides a whole year. ``tests/oracle_model.py`` holds the
+  path, are not one process each: each lender decides its own in batches,
+  with running totals of capex against its level (see
+  :mod:`sim.engine.lenders`). ``tests/oracle_model.py`` holds the
   one-process-per-project version and a test proves both give the same log.
 * **implementation capacity** (optional): at most ``max_concurrent_builds``
   generic projects build at once, first funded, first built (a FIFO
@@ -25,12 +29,12 @@ first simulated year. The processes:
   process: they take effect at the dates the scenario gives.
 
 The result is an :class:`EventLog`; trade is assembled from it with numpy
-(:mod:`sim.engine.trade`).
+(:mod:`sim.engine.trade`), and the finance statistics from its
+:class:`~sim.engine.lenders.FinanceLog` (:func:`finance_tables`).
 """
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import math
 from dataclasses import dataclass
@@ -39,9 +43,10 @@ import numpy as np
 import simpy
 
 from ..scenario import Scenario
+from .lenders import LATE, WAIT_BIN_YEARS, FinanceBook, FinanceLog, Lender, Outcome, at
 from .sampling import STAGE_CODES, PathInputs
 
-__all__ = ["EventLog", "simulate_path", "finance_requests"]
+__all__ = ["EventLog", "FINANCE_COLUMNS", "finance_requests", "finance_tables", "priority_ranks", "simulate_path", "wait_bins"]
 
 _AWAITING = STAGE_CODES["awaiting_finance"]
 
@@ -62,6 +67,8 @@ class EventLog:
         Times the shocks struck (same order as ``PathInputs.shocks``).
     measure_start : ndarray, shape (n_measures,)
         Times the measures took effect.
+    finance : FinanceLog
+        Every request for finance made from the start, and what became of it.
     """
 
     generic_funded: np.ndarray
@@ -72,15 +79,20 @@ class EventLog:
     flagship_stop: np.ndarray
     shock_time: np.ndarray
     measure_start: np.ndarray
+    finance: FinanceLog
 
 
 @dataclass(frozen=True)
 class FinanceRequests:
-    """Every request for finance on one path, in queue order.
+    """The first request for finance of every project on one path, in queue order.
 
     ``kind`` is 0 for a named project and 1 for a generic one; ``index`` points
     into the flagship or generic arrays. Requests at the same time keep the
     order: named projects (file order), then generic ones (backlog first).
+    ``rank`` is the position in ``portfolio.priority`` of the entry naming the
+    request's project, and the length of that list for projects it does not
+    name. ``patience_years`` (shape ``(n, 2)``) is the project's patience at
+    its financier, then at that financier's fallback.
     """
 
     time: np.ndarray
@@ -88,13 +100,39 @@ class FinanceRequests:
     financier: np.ndarray
     kind: np.ndarray
     index: np.ndarray
+    rank: np.ndarray
+    patience_years: np.ndarray
 
 
-def finance_requests(x: PathInputs) -> FinanceRequests:
-    """The queue of finance requests of a path (named awaiting projects and generic projects from the start)."""
+def priority_ranks(s: Scenario, x: PathInputs) -> tuple[np.ndarray, np.ndarray]:
+    """Rank in ``portfolio.priority`` of each named project and each generic project of a path.
+
+    Returns
+    -------
+    (named, generic) : int arrays of shapes ``(f,)`` and ``(m,)``
+        The position of the entry naming the project (its name, or ``backlog.SECTOR``
+        for a backlog project); the length of the list for projects it does not name.
+    """
+    priority = s.portfolio.priority if s.portfolio else []
+    rank = {entry: k for k, entry in enumerate(priority)}
+    last = len(priority)
+    projects = s.pipeline.projects if s.pipeline else []
+    named = np.array([rank.get(p.name, last) for p in projects], dtype=np.int64)
+    by_sector = np.array([rank.get(f"backlog.{name}", last) for name in (s.pipeline.sectors if s.pipeline else [])], dtype=np.int64)
+    generic = np.full(x.generic.sector.size, last, dtype=np.int64)
+    generic[x.generic.backlog] = by_sector[x.generic.sector[x.generic.backlog]]
+    return named, generic
+
+
+def finance_requests(x: PathInputs, ranks: tuple[np.ndarray, np.ndarray] | None = None) -> FinanceRequests:
+    """The queue of first finance requests of a path (named awaiting projects and generic projects from the start).
+
+    ``ranks`` are :func:`priority_ranks` (default: none named, all rank 0).
+    """
     f, g = x.flagships, x.generic
     fl = np.flatnonzero((f.stage == _AWAITING) & ~f.cancelled)
     ge = np.flatnonzero((g.request_time >= 0) & ~g.cancelled)
+    named_rank, generic_rank = ranks if ranks is not None else (np.zeros(f.stage.size, np.int64), np.zeros(g.sector.size, np.int64))
     time = np.concatenate([np.maximum(f.request_time[fl], 0.0), g.request_time[ge]])
     order = np.argsort(time, kind="stable")
     return FinanceRequests(
@@ -103,51 +141,9 @@ def finance_requests(x: PathInputs) -> FinanceRequests:
         financier=np.concatenate([f.financier[fl], g.financier[ge]])[order],
         kind=np.concatenate([np.zeros(fl.size, np.int64), np.ones(ge.size, np.int64)])[order],
         index=np.concatenate([fl, ge])[order],
+        rank=np.concatenate([named_rank[fl], generic_rank[ge]])[order],
+        patience_years=np.concatenate([f.patience_years[fl], g.patience_years[ge]])[order],
     )
-
-
-class _Financier:
-    """A lender's queue: capacity added yearly, requests served strictly in order.
-
-    Behaves as a ``simpy.Container`` whose get requests queue in order (a
-    request that does not fit blocks those behind it). Because service is in
-    order, the funded requests are always a prefix of the queue: ``next`` marks
-    its end and one binary search on the running total of capex decides a year.
-    """
-
-    def __init__(self, time: np.ndarray, capex: np.ndarray, n_years: int):
-        self.time = time
-        self.spent = np.cumsum(capex).tolist()  # running total of the queue's capex
-        self.year_end = np.searchsorted(time, np.arange(1, n_years + 1), side="left").tolist()
-        self.funded: list[tuple[int, int, int]] = []  # (first, stop, year) of each funded batch
-        self.level = 0.0
-        self.next = 0  # first request not yet funded
-
-    def refill(self, year: int, added: float) -> tuple[int, int]:
-        """Add a year's capacity and fund, in order, waiting requests and the year's arrivals.
-
-        A request waiting at the refill is funded at the refill; one arriving
-        later in the year is funded on arrival if everything before it was.
-        Returns the range ``(first, stop)`` of requests funded.
-        """
-        self.level += added
-        lo, hi = self.next, self.year_end[year]
-        if lo >= hi:
-            return lo, lo
-        before = self.spent[lo - 1] if lo else 0.0
-        stop = bisect.bisect_right(self.spent, self.level + before, lo, hi)
-        if stop > lo:
-            self.level -= self.spent[stop - 1] - before
-            self.next = stop
-            self.funded.append((lo, stop, year))
-        return lo, stop
-
-    def funded_time(self) -> np.ndarray:
-        """Funding time of each request (inf if never): its arrival or the refill that reached it."""
-        year = np.full(self.time.size, -1.0)
-        for lo, stop, when in self.funded:
-            year[lo:stop] = when
-        return np.where(year >= 0, np.maximum(self.time, year), math.inf)
 
 
 def _builders_fifo(funded: np.ndarray, duration: np.ndarray, builders: int, tie: np.ndarray) -> np.ndarray:
@@ -155,7 +151,7 @@ def _builders_fifo(funded: np.ndarray, duration: np.ndarray, builders: int, tie:
 
     Projects funded at the same time are taken in the order of ``tie``: the
     order in which their financiers served them (financiers in scenario order,
-    each in queue order), as a SimPy ``Resource`` would see their requests.
+    each in its order of service), as a SimPy ``Resource`` would see their requests.
     """
     start = np.full(funded.shape, math.inf)
     free: list[float] = [0.0] * builders
@@ -166,6 +162,34 @@ def _builders_fifo(funded: np.ndarray, duration: np.ndarray, builders: int, tie:
         start[i] = t
         heapq.heappush(free, t + duration[i])
     return start
+
+
+def _lenders(s: Scenario, x: PathInputs, env: simpy.Environment, requests: FinanceRequests, book: FinanceBook) -> list[Lender]:
+    """One :class:`~sim.engine.lenders.Lender` per financier, with its own generic requests by rank and its fallback."""
+    financiers = list(s.portfolio.financiers.values()) if s.portfolio else []
+    unranked = len(s.portfolio.priority) if s.portfolio else 0
+    horizon = float(x.capacity_usd_bn.shape[1])
+    generic = requests.kind == 1
+    deadline = book.deadline[: requests.time.size]
+    capacity = x.capacity_usd_bn.tolist()
+    lenders = []
+    for k, fin in enumerate(financiers):
+        mine = generic & (requests.financier == k)
+        ranks = np.unique(requests.rank[mine]) if unranked else [unranked]
+        lanes = {}
+        for rank in ranks:
+            rows = np.flatnonzero(mine & (requests.rank == rank) if unranked else mine)  # queue order
+            lanes[int(rank)] = (requests.time[rows], requests.capex_usd_bn[rows], deadline[rows], rows)
+        named_asks = requests.time[(requests.kind == 0) & (requests.financier == k)].tolist()
+        lenders.append(Lender(env, k, capacity[k], fin.capacity_lapse_years, book, lanes, unranked, named_asks, horizon))
+    names = list(s.portfolio.financiers) if s.portfolio else []
+    for lender, fin in zip(lenders, financiers, strict=True):
+        if fin.fallback is not None:
+            lender.fallback = lenders[names.index(fin.fallback)]
+            lender.fallback.target = True
+    for lender in lenders:
+        lender.start()
+    return lenders
 
 
 def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
@@ -180,43 +204,42 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
     env = simpy.Environment()
     horizon = float(len(s.years))
     f, g = x.flagships, x.generic
-    n_flag = f.stage.size
 
     generic_funded = np.where((g.request_time < 0) & ~g.cancelled, g.request_time, math.inf)
     flagship_start = np.where(f.cancelled & (f.stage == _AWAITING), math.inf, f.start_time)
     flagship_end = np.where(f.cancelled & (f.stage == _AWAITING), math.inf, f.end_time)
     flagship_stop = np.where(f.cancelled, 0.0, math.inf)
-    funded_events = {int(j): env.event() for j in np.flatnonzero((f.stage == _AWAITING) & ~f.cancelled)}
 
-    requests = finance_requests(x)
-    n_years = x.capacity_usd_bn.shape[1]
-    mine = [np.flatnonzero(requests.financier == k) for k in range(x.capacity_usd_bn.shape[0])]
-    lenders = [_Financier(requests.time[rows], requests.capex_usd_bn[rows], n_years) for rows in mine]
-    flagship_rows = [np.flatnonzero(requests.kind[rows] == 0).tolist() for rows in mine]
-    capacity = x.capacity_usd_bn.tolist()
+    requests = finance_requests(x, priority_ranks(s, x))
+    book = FinanceBook(requests.kind, requests.index, requests.financier, requests.time, requests.capex_usd_bn, requests.patience_years)
+    builders = s.portfolio.implementation.max_concurrent_builds if s.portfolio and s.portfolio.implementation else None
+    book.ordered = builders is not None
 
-    def refills():
-        """At the start of each year, every financier in scenario order gets its capacity and funds what it can."""
-        for year in range(n_years):
-            for k, lender in enumerate(lenders):
-                first, stop = lender.refill(year, capacity[k][year])
-                for local in flagship_rows[k]:
-                    if first <= local < stop:
-                        j = int(requests.index[mine[k][local]])
-                        when = max(float(lender.time[local]), float(year))
-                        env.timeout(when - env.now).callbacks.append(lambda _e, ev=funded_events[j]: ev.succeed())
-            yield env.timeout(1.0)
+    def named_project(record: int, j: int, lender: Lender):
+        """Ask, wait for the first of funding and the end of patience; then build, or ask the fallback once, or withdraw."""
+        rank = int(requests.rank[record])  # kept at the fallback
+        if book.asked[record] > 0:
+            yield env.timeout(book.asked[record])
+        for stage in (0, 1):
+            funded = env.event()
+            lender.hand(record, rank, funded, first=stage == 0)
+            patience = f.patience_years[j, stage]
+            yield funded | at(env, book.asked[record] + patience, LATE) if math.isfinite(patience) else funded
+            if funded.triggered:
+                flagship_start[j] = env.now
+                yield env.timeout(f.build_years[j])
+                flagship_end[j] = env.now
+                return
+            fallback = lender.fallback if stage == 0 else None
+            lender.take_back(record, Outcome.TURNED if fallback is not None else Outcome.WITHDRAWN)
+            if fallback is None:
+                return
+            record, lender = book.second(record, fallback.k, env.now), fallback
 
-    env.process(refills())
-
-    def awaiting_project(j: int):
-        yield funded_events[j]
-        flagship_start[j] = env.now
-        yield env.timeout(f.build_years[j])
-        flagship_end[j] = env.now
-
-    for j in funded_events:
-        env.process(awaiting_project(j))
+    lenders = _lenders(s, x, env, requests, book)
+    for record in np.flatnonzero(requests.kind == 0).tolist():
+        j = int(requests.index[record])
+        env.process(named_project(record, j, lenders[f.financier[j]]))
 
     shock_time = np.full(x.shocks.time.size, math.inf)
 
@@ -229,32 +252,34 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
 
     measure_start = np.array([m.start - s.start_year for m in s.measures], dtype=float)
     env.run(until=horizon)
+    for lender in lenders:
+        lender.finish()
 
-    for rows, lender in zip(mine, lenders, strict=True):
-        generic = requests.kind[rows] == 1
-        generic_funded[requests.index[rows[generic]]] = lender.funded_time()[generic]
+    finance = book.log(horizon)
+    funded_generic = (finance.kind == 1) & (finance.outcome == Outcome.FUNDED)
+    generic_funded[finance.index[funded_generic]] = finance.decided[funded_generic]
 
     # funded but not started by the horizon (awaiting processes still waiting) stay inf
-    if n_flag:
+    if f.stage.size:
         flagship_end = np.where(
             np.isfinite(flagship_start) & ~np.isfinite(flagship_end) & (f.stage == _AWAITING), flagship_start + f.build_years, flagship_end
         )
 
     duration = g.build_years + g.delay_years
-    builders = s.portfolio.implementation.max_concurrent_builds if s.portfolio and s.portfolio.implementation else None
     if builders is None:
         generic_start = generic_funded.copy()
     else:
         # warm-up projects were built before the start, outside the capacity limit
         generic_start = np.where(g.request_time < 0, generic_funded, math.inf)
         later = g.request_time >= 0
-        # the order financiers serve projects funded at one instant: financier, then queue position
+        # projects funded at one instant ask for builders as they were funded: in the phase of refills lender
+        # by lender, each in its order of service; after departures, in the order of the departures
         rank = np.zeros(g.request_time.size, dtype=np.int64)
-        is_generic = requests.kind == 1
-        serve_order = np.lexsort((np.arange(requests.time.size), requests.financier))
-        position = np.empty_like(serve_order)
-        position[serve_order] = np.arange(serve_order.size)
-        rank[requests.index[is_generic]] = position[is_generic]
+        records = np.flatnonzero(book.outcome[: book.size] == Outcome.FUNDED)
+        records = records[book.kind[records] == 1]
+        phase = book.phase[records]
+        order = np.lexsort((book.served[records], np.where(phase == LATE, 0, book.lender[records]), phase))
+        rank[book.index[records[order]]] = np.arange(order.size)
         starts = _builders_fifo(generic_funded[later], duration[later], builders, rank[later])
         generic_start[later] = np.where(starts < horizon, starts, math.inf)  # not started within the run
     return EventLog(
@@ -266,4 +291,79 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
         flagship_stop=flagship_stop,
         shock_time=shock_time,
         measure_start=measure_start,
+        finance=finance,
     )
+
+
+# ---------------------------------------------------------------- finance statistics of paths
+
+FINANCE_COLUMNS = ("requested_usd_bn", "funded_usd_bn", "withdrawn_usd_bn", "wait_years_sum")
+"""Columns of the last axis of :func:`finance_tables`' first array."""
+WAIT_FINE_YEARS = 4.0
+"""Waits up to this are binned :data:`~sim.engine.lenders.WAIT_BIN_YEARS` wide, longer ones a year wide."""
+
+
+def wait_bins(n_years: int) -> np.ndarray:
+    """Upper edges of the wait histogram's bins, years: 0 (funded the moment it asked), then
+    :data:`~sim.engine.lenders.WAIT_BIN_YEARS` wide to :data:`WAIT_FINE_YEARS`, then a year wide to
+    ``n_years`` (the last bin also holds longer waits)."""
+    fine = np.arange(0.0, WAIT_FINE_YEARS + WAIT_BIN_YEARS / 2, WAIT_BIN_YEARS)
+    return np.concatenate([fine, np.arange(WAIT_FINE_YEARS + 1.0, max(n_years, WAIT_FINE_YEARS) + 0.5)])
+
+
+def finance_tables(logs: list[EventLog], n_years: int, n_lenders: int) -> tuple[np.ndarray, np.ndarray]:
+    """Finance of several paths by year and lender, from their finance logs.
+
+    Each request counts at the lender it asks: its capex as requested in the
+    year it asks, as funded in the year it is funded, as withdrawn in the year
+    it leaves that lender's queue unfunded (for good, or for the fallback).
+    Overall (the last lender slot), a project counts once: requested in the
+    year of its first request, withdrawn only when it gives up for good.
+    Waits are those of the requests funded in the year: at the lender, from
+    the request there; overall, from the project's first request.
+
+    Parameters
+    ----------
+    logs : list of EventLog
+    n_years : int
+    n_lenders : int
+
+    Returns
+    -------
+    finance : ndarray, shape (paths, n_years, n_lenders + 1, 4)
+        :data:`FINANCE_COLUMNS`: capex requested, funded and withdrawn (USD bn)
+        and the sum of the waits of the requests funded (years).
+    wait_counts : ndarray of uint16, shape (paths, n_years, n_lenders + 1, len(wait_bins(n_years)))
+        Requests funded, by the bin of :func:`wait_bins` their wait falls in.
+    """
+    edges = wait_bins(n_years)
+    slots = n_lenders + 1
+    r = FinanceLog(*(np.concatenate([getattr(log.finance, f) for log in logs]) for f in FinanceLog.__dataclass_fields__))
+    path = np.repeat(np.arange(len(logs)), [log.finance.kind.size for log in logs])
+    overall = np.full(r.kind.size, n_lenders)
+    cell = (path * n_years) * slots  # offset of a path's (year, slot) table
+
+    def total(rows: np.ndarray, when: np.ndarray, slot: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        index = cell[rows] + when[rows].astype(np.int64) * slots + slot[rows]
+        return np.bincount(index, weight[rows], minlength=len(logs) * n_years * slots)
+
+    funded = np.flatnonzero(r.outcome == Outcome.FUNDED)
+    left = np.flatnonzero((r.outcome == Outcome.WITHDRAWN) | (r.outcome == Outcome.TURNED))
+    gave_up = np.flatnonzero(r.outcome == Outcome.WITHDRAWN)
+    first = np.flatnonzero(r.stage == 0)
+    every = np.arange(r.kind.size)
+    wait_here = r.decided - r.asked
+    wait_all = r.decided - r.first_asked
+    columns = [
+        total(every, r.asked, r.lender, r.capex_usd_bn) + total(first, r.asked, overall, r.capex_usd_bn),
+        total(funded, r.decided, r.lender, r.capex_usd_bn) + total(funded, r.decided, overall, r.capex_usd_bn),
+        total(left, r.decided, r.lender, r.capex_usd_bn) + total(gave_up, r.decided, overall, r.capex_usd_bn),
+        total(funded, r.decided, r.lender, wait_here) + total(funded, r.decided, overall, wait_all),
+    ]
+    finance = np.stack(columns, axis=-1).reshape(len(logs), n_years, slots, len(FINANCE_COLUMNS))
+    waits = np.zeros(len(logs) * n_years * slots * edges.size, dtype=np.int64)
+    for slot, wait in ((r.lender, wait_here), (overall, wait_all)):
+        bins = np.minimum(np.searchsorted(edges, wait[funded], side="left"), edges.size - 1)
+        index = (cell[funded] + r.decided[funded].astype(np.int64) * slots + slot[funded]) * edges.size + bins
+        waits += np.bincount(index, minlength=waits.size)
+    return finance, waits.reshape(len(logs), n_years, slots, edges.size).astype(np.uint16)

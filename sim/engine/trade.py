@@ -38,7 +38,7 @@ import numpy as np
 
 from ..scenario import Scenario
 from .flows import DIRECTIONS, GRID_PER_YEAR, measure_cumulative, multipliers, project_cumulative
-from .model import EventLog
+from .model import EventLog, finance_tables
 from .organic import observed_first_year, organic_turnover
 from .sampling import PathInputs
 
@@ -61,11 +61,20 @@ class TradePaths(NamedTuple):
         reporter's statistics (structural law; NaN under the random-walk law).
     partner_share : ndarray, shape (paths, n_years)
         Bilateral turnover over ``country_total`` (NaN under the random-walk law).
+    finance : ndarray, shape (paths, n_years, n_financiers + 1, 4)
+        Finance by year and lender (scenario order, then all lenders together):
+        :data:`~sim.engine.model.FINANCE_COLUMNS`, capex requested, funded and
+        withdrawn (USD bn) and the sum of the waits of the requests funded (years)
+        (:func:`~sim.engine.model.finance_tables`).
+    wait_counts : ndarray, shape (paths, n_years, n_financiers + 1, n_bins)
+        Requests funded in the year by the bin of their wait (:func:`~sim.engine.model.wait_bins`).
     """
 
     trade: np.ndarray
     country_total: np.ndarray
     partner_share: np.ndarray
+    finance: np.ndarray
+    wait_counts: np.ndarray
 
     @property
     def turnover(self) -> np.ndarray:
@@ -87,12 +96,12 @@ class TradePaths(NamedTuple):
         """Fields by position (a tuple), or a selection of paths (slice or index array) as ``TradePaths``."""
         if isinstance(index, int):
             return tuple.__getitem__(self, index)
-        return TradePaths(self.trade[index], self.country_total[index], self.partner_share[index])
+        return TradePaths(*(field[index] for field in tuple.__iter__(self)))
 
     @staticmethod
     def concat(parts: Sequence[TradePaths]) -> TradePaths:
         """Paths of several chunks, in the order given."""
-        return TradePaths(*(np.concatenate([p[i] for p in parts], axis=0) for i in range(3)))
+        return TradePaths(*(np.concatenate([p[i] for p in parts], axis=0) for i in range(len(TradePaths._fields))))
 
 
 def _bound_substitution(out: np.ndarray) -> None:
@@ -173,4 +182,4 @@ def assemble_chunk(s: Scenario, inputs: Sequence[PathInputs], logs: Sequence[Eve
     if s.trade.measured_by != s.trade.reporter:
         # the target reporter's figure: every component scaled by the year's reporter ratio
         out *= np.exp(np.stack([x.reporter_log_ratio for x in inputs]))[:, :, None, None]
-    return TradePaths(out, country_total, partner_share)
+    return TradePaths(out, country_total, partner_share, *finance_tables(list(logs), n, len(s.portfolio.financiers) if s.portfolio else 0))
