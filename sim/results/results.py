@@ -23,7 +23,18 @@ import pandas as pd
 from ..engine import COMPONENTS, DIRECTIONS, TradePaths
 from .folder import read_manifest, to_json_ready
 
-__all__ = ["HitYear", "Precision", "Results", "FLOW_KEYS", "PATH_FILES", "QUANTILE_COLUMNS", "number", "probability_frame"]
+__all__ = [
+    "ALL_LENDERS",
+    "FINANCE_STATISTICS",
+    "FLOW_KEYS",
+    "PATH_FILES",
+    "QUANTILE_COLUMNS",
+    "HitYear",
+    "Precision",
+    "Results",
+    "number",
+    "probability_frame",
+]
 
 QUANTILE_COLUMNS = ("mean", "p5", "p25", "p50", "p75", "p95")
 """Columns of a yearly quantity's table: the mean over paths and its percentiles."""
@@ -35,8 +46,18 @@ FLOW_KEYS = {
     "partner_share": "partner_share",
 }
 """Rows of the ``annual_flows`` table and the summary keys they come from (the last two under the structural law only)."""
-PATH_FILES = {"trade": "paths.npy", "country_total": "paths_country_total.npy", "partner_share": "paths_partner_share.npy"}
+PATH_FILES = {
+    "trade": "paths.npy",
+    "country_total": "paths_country_total.npy",
+    "partner_share": "paths_partner_share.npy",
+    "finance": "paths_finance.npy",
+    "wait_counts": "paths_wait_counts.npy",
+}
 """Files of kept paths, by field of :class:`sim.engine.TradePaths`."""
+FINANCE_STATISTICS = ("requested_usd_bn", "funded_usd_bn", "withdrawn_usd_bn", "wait_mean_years", "wait_p90_years")
+"""Columns of :attr:`Results.finance`: mean capex requested, funded and withdrawn (USD bn), mean and 90th-percentile wait (years)."""
+ALL_LENDERS = "all lenders"
+"""The ``lender`` of :attr:`Results.finance` rows for all lenders together (a project counted once)."""
 _IDENTITY_DEFAULTS = {"target_flow": "turnover", "organic_law": "random_walk", "base_exports_usd_bn": None, "observation": None}
 """Identity keys that summaries of earlier versions may lack, and what they meant then."""
 
@@ -71,6 +92,32 @@ def _quantile_frame(table: Mapping[str, Any], years: Sequence[int]) -> pd.DataFr
 
 def _records_json(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
     return {str(y): dict(zip(frame.columns, row, strict=True)) for y, row in zip(frame.index, frame.itertuples(index=False), strict=True)}
+
+
+def _finance_frame(table: Mapping[str, Any], years: Sequence[int]) -> pd.DataFrame:
+    """``summary.json``'s ``finance`` as a DataFrame indexed by (integer year, lender), :data:`ALL_LENDERS` first; empty if absent."""
+    rows, index = [], []
+    for y in years:
+        entry = table.get(str(y))
+        if not entry:
+            continue
+        for lender, values in ((ALL_LENDERS, entry), *(entry.get("by_lender") or {}).items()):
+            index.append((y, lender))
+            rows.append([number(values.get(k)) for k in FINANCE_STATISTICS])
+    return pd.DataFrame(
+        rows, index=pd.MultiIndex.from_tuples(index, names=["year", "lender"]), columns=list(FINANCE_STATISTICS), dtype=float
+    )
+
+
+def _finance_json(frame: pd.DataFrame) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for (year, lender), row in frame.iterrows():
+        values = {k: row[k] for k in FINANCE_STATISTICS}
+        if lender == ALL_LENDERS:
+            out[str(year)] = {**values, "by_lender": {}}
+        else:
+            out[str(year)]["by_lender"][lender] = values
+    return out
 
 
 @dataclass(frozen=True)
@@ -184,6 +231,11 @@ class Results:
         Mean annual trade by component (columns), USD bn, indexed by year.
     components_by_direction_mean_usd_bn : pandas.DataFrame
         The same by (direction, component) column pairs.
+    finance : pandas.DataFrame
+        Finance by year and lender (index ``(year, lender)``; :data:`ALL_LENDERS` for all together, a project
+        counted once): :data:`FINANCE_STATISTICS`, the mean capex requested, funded and withdrawn a year (USD bn)
+        and the mean and 90th-percentile wait of the requests funded in the year (years). Empty for runs of
+        versions without it.
     precision : Precision or None
         How a run with a precision target stopped.
     """
@@ -233,6 +285,7 @@ class Results:
             columns=pd.MultiIndex.from_tuples(columns, names=["direction", "component"]),
             dtype=float,
         )
+        self.finance = _finance_frame(s.get("finance") or {}, years)
         self.precision = Precision.from_json(s["precision"]) if "precision" in s else None
         self.history: list[tuple[int, float]] = list(history)
         self.paths = paths
@@ -270,6 +323,8 @@ class Results:
             },
             **{FLOW_KEYS[name]: _records_json(self.flows[name]) for name in ("country_total", "partner_share") if name in self.flows},
         }
+        if len(self.finance):
+            out["finance"] = _finance_json(self.finance)
         if self.precision is not None:
             out["precision"] = self.precision.to_json()
         return to_json_ready(out)
@@ -306,6 +361,7 @@ class Results:
             "target_probability": reach.reset_index(),
             "components": components,
             "annual_flows": pd.concat(flows, ignore_index=True)[["year", "flow", *QUANTILE_COLUMNS]] if flows else pd.DataFrame(),
+            "finance": self.finance.reset_index(),
         }
 
     def table(self, name: str) -> pd.DataFrame:
@@ -317,6 +373,8 @@ class Results:
         ``components``: one row per year, component and direction, mean USD bn.
         ``annual_flows``: one row per year and flow (exports, imports, balance and,
         under the structural law, the country's total trade and the partner's share): mean and percentiles.
+        ``finance``: one row per year and lender (and all lenders together): capex requested, funded and
+        withdrawn (USD bn, means over paths) and the mean and 90th-percentile wait of the requests funded (years).
         """
         tables = self.tables()
         if name not in tables:

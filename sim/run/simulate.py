@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import COMPONENTS, DIRECTIONS, TradePaths, simulate_chunk
+from ..engine import TradePaths, simulate_chunk
 from ..history import load_history
 from ..results import Results, run_manifest
 from ..scenario import LIMITS, Scenario, ScenarioError
@@ -142,7 +142,7 @@ def simulate(
 
     cap = total or max_paths
     agg = Aggregator(scenario.years, scenario.trade.target_usd_bn, scenario.trade.target_flow)
-    store = _PathStore(cap, len(scenario.years)) if keep_paths else None
+    store = _PathStore(cap) if keep_paths else None
     bar = ProgressBar(total, progress, scenario.name)
 
     def on_chunk(start: int, stop: int, paths: TradePaths) -> bool:
@@ -237,7 +237,7 @@ def run_summary(scenario: Scenario, agg: Aggregator, seed: int) -> dict[str, Any
         "base_exports_usd_bn": scenario.trade.base_exports_usd_bn,
         "observation": scenario.observation.to_dict() if scenario.observation else None,
         "years": [str(y) for y in scenario.years],
-        **agg.summary(),
+        **agg.summary(list(scenario.portfolio.financiers) if scenario.portfolio else []),
     }
 
 
@@ -266,20 +266,23 @@ def package_versions() -> dict[str, str]:
 
 
 class _PathStore:
-    """Every path's annual trade, written to memory-mapped temporary files as chunks arrive.
+    """Every path's annual trade (every field of :class:`~sim.engine.TradePaths`), written to memory-mapped
+    temporary files as chunks arrive; made at the first chunk, each file shaped and typed as its field.
 
     Each file is unlinked as soon as it is mapped: it takes disk space only while
     the array lives, and nothing is left behind however the process ends.
     """
 
-    def __init__(self, capacity: int, n_years: int):
-        shapes = ((capacity, n_years, len(COMPONENTS), len(DIRECTIONS)), (capacity, n_years), (capacity, n_years))
-        self.arrays = []
-        for shape in shapes:
-            with tempfile.NamedTemporaryFile(prefix="coopsim-paths-", suffix=".npy") as fh:
-                self.arrays.append(np.lib.format.open_memmap(fh.name, mode="w+", dtype=np.float64, shape=shape))
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self.arrays: list[np.ndarray] = []
 
     def write(self, start: int, stop: int, paths: TradePaths) -> None:
+        if not self.arrays:
+            for part in paths:
+                with tempfile.NamedTemporaryFile(prefix="coopsim-paths-", suffix=".npy") as fh:
+                    shape = (self.capacity, *part.shape[1:])
+                    self.arrays.append(np.lib.format.open_memmap(fh.name, mode="w+", dtype=part.dtype, shape=shape))
         for array, part in zip(self.arrays, paths, strict=True):
             array[start:stop] = part
 

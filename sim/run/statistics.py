@@ -8,18 +8,34 @@
   within 0.01% (relative) of the exact sample quantile, and memory does not
   grow with the number of paths. Exports, imports, the balance (on a mirrored
   grid for negative values) and the country's total trade use cells 0.1% wide.
+* Finance (:class:`FinanceStatistics`): capex requested, funded and withdrawn
+  by year and lender are exact sums; the wait of the requests funded in a year
+  is an exact mean and a 90th percentile read from the paths' wait histograms
+  (bins of :func:`sim.engine.model.wait_bins`, a quarter of a year wide up to
+  four years), interpolated by rank inside its bin.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from ..engine import COMPONENTS, DIRECTIONS, TradePaths
+from ..engine.model import wait_bins
 
-__all__ = ["Aggregator", "QuantileSketch", "wilson_interval", "wilson_half_width", "QUANTILES", "MIN_PATHS_FOR_PRECISION"]
+__all__ = [
+    "MIN_PATHS_FOR_PRECISION",
+    "QUANTILES",
+    "Aggregator",
+    "FinanceStatistics",
+    "QuantileSketch",
+    "histogram_quantile",
+    "wilson_half_width",
+    "wilson_interval",
+]
 
 QUANTILES = (5, 25, 50, 75, 95)
 """Percentiles of annual trade reported for every year."""
@@ -171,6 +187,89 @@ class _Series:
         return {y: {"mean": mean[k], **{f"p{p}": q[i, k] for i, p in enumerate(QUANTILES)}} for k, y in enumerate(years)}
 
 
+def histogram_quantile(counts: np.ndarray, edges: np.ndarray, q: float) -> np.ndarray:
+    """The ``q``-quantile (0..1) of values counted in bins, interpolated by rank inside the bin it falls in.
+
+    Parameters
+    ----------
+    counts : ndarray, shape (..., n_bins)
+        How many values fall in each bin: the first holds values of exactly ``edges[0]``, bin ``i`` those in
+        ``(edges[i - 1], edges[i]]``.
+    edges : ndarray, shape (n_bins,)
+        Upper edges of the bins.
+    q : float
+
+    Returns
+    -------
+    ndarray, shape (...)
+        NaN where there are no values.
+    """
+    cum = np.cumsum(counts, axis=-1)
+    total = cum[..., -1]
+    rank = q * total
+    k = np.minimum((cum < rank[..., None]).sum(axis=-1), edges.size - 1)  # the bin where the cumulative count reaches the rank
+    before = np.take_along_axis(cum, k[..., None], axis=-1)[..., 0] - np.take_along_axis(counts, k[..., None], axis=-1)[..., 0]
+    inside = np.take_along_axis(counts, k[..., None], axis=-1)[..., 0]
+    low = np.where(k > 0, edges[np.maximum(k - 1, 0)], edges[0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = low + (edges[k] - low) * np.clip((rank - before) / inside, 0.0, 1.0)
+    return np.where(total > 0, value, np.nan)
+
+
+class FinanceStatistics:
+    """Finance of many paths by year and lender, summed as chunks arrive.
+
+    Parameters
+    ----------
+    n_years : int
+    """
+
+    WAIT_QUANTILE = 0.9
+
+    def __init__(self, n_years: int):
+        self.edges = wait_bins(n_years)
+        self.amounts: np.ndarray | None = None  # (n_years, slots, 4), summed over paths
+        self.waits: np.ndarray | None = None  # (n_years, slots, n_bins), summed over paths
+
+    def add(self, finance: np.ndarray, wait_counts: np.ndarray) -> None:
+        """Add a chunk's ``finance`` ``(paths, n_years, slots, 4)`` and ``wait_counts`` ``(paths, n_years, slots, n_bins)``."""
+        amounts, waits = finance.sum(axis=0), wait_counts.sum(axis=0, dtype=np.int64)
+        if self.amounts is None:
+            self.amounts, self.waits = amounts, waits
+        else:
+            self.amounts += amounts
+            self.waits += waits
+
+    def summary(self, years: list[str], paths: int, lenders: Sequence[str] = ()) -> dict[str, Any]:
+        """``{year: {requested_usd_bn, funded_usd_bn, withdrawn_usd_bn, wait_mean_years, wait_p90_years, by_lender: {name: {same}}}}``.
+
+        Amounts are means over paths (USD bn); waits (years) are over the requests funded in the year, of
+        every path: at a lender, from the request there; overall, from the project's first request.
+        ``lenders`` names the lender slots (their index where it does not).
+        """
+        if self.amounts is None or self.waits is None:
+            return {}
+        count = self.waits.sum(axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_wait = np.where(count > 0, self.amounts[..., 3] / count, np.nan)
+        p90 = histogram_quantile(self.waits, self.edges, self.WAIT_QUANTILE)
+        amounts = self.amounts[..., :3] / paths
+        slots = amounts.shape[1]
+        names = [lenders[i] if i < len(lenders) else str(i) for i in range(slots - 1)]
+
+        def entry(k: int, slot: int) -> dict[str, float]:
+            requested, funded, withdrawn = amounts[k, slot]
+            return {
+                "requested_usd_bn": requested,
+                "funded_usd_bn": funded,
+                "withdrawn_usd_bn": withdrawn,
+                "wait_mean_years": mean_wait[k, slot],
+                "wait_p90_years": p90[k, slot],
+            }
+
+        return {y: {**entry(k, slots - 1), "by_lender": {name: entry(k, i) for i, name in enumerate(names)}} for k, y in enumerate(years)}
+
+
 FLOW_STEP = 1e-3
 """Relative accuracy of the reported percentiles of exports, imports, the balance and the country's total trade."""
 
@@ -204,6 +303,7 @@ class Aggregator:
             "balance": _Series(n, step=FLOW_STEP, signed=True),
         }
         self.economy: dict[str, _Series] | None = None  # the country's total trade and the partner's share (structural law)
+        self.finance = FinanceStatistics(n)
 
     def add(self, chunk: TradePaths) -> None:
         """Add a chunk of paths."""
@@ -227,6 +327,7 @@ class Aggregator:
                 }
             self.economy["country_total"].add(chunk.country_total)
             self.economy["partner_share"].add(chunk.partner_share)
+        self.finance.add(chunk.finance, chunk.wait_counts)
         self.paths += chunk.trade.shape[0]
 
     def reach_counts(self) -> np.ndarray:
@@ -239,8 +340,8 @@ class Aggregator:
             return False
         return bool(np.all(wilson_half_width(self.reach_counts(), self.paths) <= half_width))
 
-    def summary(self) -> dict[str, Any]:
-        """Headline statistics (the statistical part of ``summary.json``)."""
+    def summary(self, lenders: Sequence[str] = ()) -> dict[str, Any]:
+        """Headline statistics (the statistical part of ``summary.json``); ``lenders`` names the financiers of the finance statistics."""
         n = self.paths
         years = [str(y) for y in self.years]
         reach = self.reach_counts()
@@ -263,6 +364,7 @@ class Aggregator:
         if self.economy is not None:
             out["country_total_usd_bn"] = self.economy["country_total"].summary(years, n)
             out["partner_share"] = self.economy["partner_share"].summary(years, n)
+        out["finance"] = self.finance.summary(years, n, lenders)
         return out
 
 
