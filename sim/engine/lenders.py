@@ -42,6 +42,7 @@ become a path's :class:`FinanceLog`.
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 from collections import deque
 from dataclasses import dataclass
@@ -135,44 +136,59 @@ class FinanceBook:
 
     def __init__(self, kind: np.ndarray, index: np.ndarray, lender: np.ndarray, asked: np.ndarray, capex: np.ndarray, patience: np.ndarray):
         n = asked.size
-        self.size = n
-        self.kind, self.index, self.stage, self.lender = (
-            np.zeros(2 * n, np.int64) for _ in range(4)
-        )  # room for every project to turn once
-        self.asked, self.first_asked, self.capex, self.deadline, self.fresh_patience = (np.zeros(2 * n) for _ in range(5))
-        for name, first in (
-            ("kind", kind),
-            ("index", index),
-            ("lender", lender),
-            ("asked", asked),
-            ("first_asked", asked),
-            ("capex", capex),
-        ):
-            getattr(self, name)[:n] = first
-        self.deadline[:n] = asked + patience[:, 0]
-        self.fresh_patience[:n] = patience[:, 1]
-        self.decided = np.full(2 * n, math.inf)
-        self.outcome = np.zeros(2 * n, np.int64)
+        self.size = self.first = n
+        room = 2 * n  # every project may turn once
+        self.kind, self.index, self.lender = (np.resize(a, room) for a in (kind, index, lender))
+        self.asked, self.capex = np.resize(asked, room), np.resize(capex, room)
+        self.first_asked = self.asked.copy()
+        self.deadline = np.resize(asked + patience[:, 0], room)
+        self.fresh_patience = patience[:, 1]
+        self.decided = np.full(room, math.inf)
+        self.outcome = np.zeros(room, np.int64)
         # the order of fundings at one instant, as a SimPy Resource sees the funded projects' requests:
         # in the phase of refills, lender by lender, each in its order of service; after departures, as they come
         self.ordered = False  # whether to keep that order (only implementation capacity needs it)
-        self.served = np.zeros(2 * n, np.int64)
-        self.phase = np.zeros(2 * n, np.int64)
+        self.served = self.phase = np.zeros(0, np.int64)
         self.fundings = 0  # fundings so far, all lenders
         self.now_phase = NORMAL  # the phase (NORMAL or LATE) of what is being decided
         self.context = NORMAL  # the SimPy phase of the event being processed
+
+    @property
+    def stage(self) -> np.ndarray:
+        """0 for a project's request at its lender, 1 at the fallback (the records so far)."""
+        return (np.arange(self.size) >= self.first).astype(np.int64)
 
     def second(self, record: int, lender: int, now: float) -> int:
         """Record the request a project makes at its lender's fallback at ``now``; its id."""
         r = self.size
         self.size += 1
-        for name in ("kind", "index", "capex", "first_asked"):
-            getattr(self, name)[r] = getattr(self, name)[record]
-        self.stage[r] = 1
-        self.lender[r] = lender
-        self.asked[r] = now
-        self.deadline[r] = now + self.fresh_patience[record]
+        self.kind[r], self.index[r], self.capex[r], self.first_asked[r] = (
+            self.kind[record],
+            self.index[record],
+            self.capex[record],
+            self.first_asked[record],
+        )
+        self.lender[r], self.asked[r], self.deadline[r] = lender, now, now + self.fresh_patience[record]
         return r
+
+    def fund(self, funded: list[tuple[np.ndarray, np.ndarray | float, int, int]]) -> None:
+        """Record what the lenders funded: ``(records, when, phase, order)`` runs (``when`` one time, or each request's)."""
+        if not funded:
+            return
+        records = np.concatenate([r for r, _, _, _ in funded])
+        self.outcome[records] = Outcome.FUNDED
+        sizes = [r.size for r, _, _, _ in funded]
+        at_arrival = [isinstance(when, np.ndarray) for _, when, _, _ in funded]
+        decided = np.repeat([math.nan if each else when for (_, when, _, _), each in zip(funded, at_arrival, strict=True)], sizes)
+        if any(at_arrival):
+            decided[np.repeat(at_arrival, sizes)] = np.concatenate(
+                [when for (_, when, _, _), each in zip(funded, at_arrival, strict=True) if each]
+            )
+        self.decided[records] = decided
+        if self.ordered:
+            self.phase, self.served = np.zeros(self.size, np.int64), np.zeros(self.size, np.int64)
+            self.phase[records] = np.repeat([phase for _, _, phase, _ in funded], sizes)
+            self.served[records] = np.concatenate([np.arange(order, order + r.size) for r, _, _, order in funded])
 
     def log(self, horizon: float) -> FinanceLog:
         """The records (the book is done with), with requests that waited past their deadline without funding marked withdrawn at it."""
@@ -184,7 +200,7 @@ class FinanceBook:
         return FinanceLog(
             self.kind[:n],
             self.index[:n],
-            self.stage[:n],
+            self.stage,
             self.lender[:n],
             self.asked[:n],
             self.first_asked[:n],
@@ -219,8 +235,17 @@ class _Capacity:
 
     def next_change(self) -> float:
         """Time of the next refill or lapse."""
-        lapse = self.vintages[0][0] if self.vintages else math.inf
-        return min(self.refill_time(), lapse)
+        refill = self.refills if self.refills < len(self.added) else math.inf
+        if self.vintages and self.vintages[0][0] < refill:
+            return self.vintages[0][0]
+        return refill
+
+    def change_until(self, when: float) -> None:
+        """Refills and lapses before ``when`` happen (nothing is funded in between)."""
+        while (change := self.next_change()) < when:
+            self.lapse_until(change)
+            if self.refills == change:
+                self.refill(change)
 
     def refill(self, now: float) -> None:
         added = self.added[self.refills]
@@ -276,7 +301,7 @@ class _Lane:
     ``position``. ``cum[i]`` is the capex of the own requests before ``i``.
     """
 
-    __slots__ = ("arrived", "capex", "cum", "deadlines", "handed", "next", "patient", "rank", "record", "time", "times")
+    __slots__ = ("arrived", "capex", "cum", "deadlines", "gone", "handed", "next", "patience", "rank", "record", "time", "times", "watched")
 
     def __init__(self, rank: int, time: np.ndarray, capex: np.ndarray, deadline: np.ndarray, record: np.ndarray):
         self.rank = rank
@@ -285,10 +310,18 @@ class _Lane:
         self.times: list[float] = time.tolist()
         self.cum: list[float] = [0.0, *np.cumsum(capex).tolist()]
         self.deadlines: list[float] = deadline.tolist()  # -inf once a request left explicitly
-        self.patient = bool(np.isfinite(deadline).any())
+        # the shortest patience: a request that arrived less than this before a moment is still waiting then
+        self.patience = float((deadline - time).min()) if time.size else math.inf
+        self.gone: list[int] = []  # heap of the requests taken out of the queue before their deadline passed (see leave)
         self.next = 0
         self.arrived = 0
+        self.watched = 0  # own requests before this are watched for their turn (a lender with a fallback)
         self.handed: list[_Handed] = []
+
+    def leave(self, i: int) -> None:
+        """Request ``i`` is out of the queue."""
+        self.deadlines[i] = -math.inf
+        heapq.heappush(self.gone, i)
 
 
 class Lender:
@@ -358,6 +391,9 @@ class Lender:
         self.named_asks = named_asks
         self.named_waiting: list[_Handed] = []  # named projects in its queue
         self.pending: list[tuple[float, int, int]] = []  # requests handed over while it was quiet: time, record, rank
+        self.watch: list[
+            tuple[float, int, int, _Lane]
+        ] = []  # heap of waiting requests' deadlines (with a fallback): deadline, record, index, lane
         # what it funded, in order (the book learns it at the end of the run): records, when, phase, order among all fundings
         self.funded: list[tuple[np.ndarray, np.ndarray | float, int, int]] = []
         self.signal = env.event()
@@ -411,22 +447,8 @@ class Lender:
             self.signal.succeed()
 
     def finish(self) -> None:
-        """At the end of the run: decide what is left, and tell the book what it funded."""
+        """At the end of the run: decide what is left (what it funded then goes to the book, :meth:`FinanceBook.fund`)."""
         self._run_to(self.horizon, ARRIVE)
-        if not self.funded:
-            return
-        book = self.book
-        records = np.concatenate([r for r, _, _, _ in self.funded])
-        book.outcome[records] = Outcome.FUNDED
-        at_arrival = [(r, when) for r, when, _, _ in self.funded if isinstance(when, np.ndarray)]
-        if at_arrival:
-            book.decided[np.concatenate([r for r, _ in at_arrival])] = np.concatenate([when for _, when in at_arrival])
-        at_once = [(r, when) for r, when, _, _ in self.funded if not isinstance(when, np.ndarray)]
-        if at_once:
-            book.decided[np.concatenate([r for r, _ in at_once])] = np.repeat([when for _, when in at_once], [r.size for r, _ in at_once])
-        if book.ordered:
-            book.phase[records] = np.repeat([phase for _, _, phase, _ in self.funded], [r.size for r, _, _, _ in self.funded])
-            book.served[records] = np.concatenate([np.arange(order, order + r.size) for r, _, _, order in self.funded])
 
     # -- requests from outside ------------------------------------------------------
     def hand(self, record: int, rank: int, funded: simpy.Event | None = None, first: bool = False) -> None:
@@ -509,14 +531,13 @@ class Lender:
         lanes = self.lanes
         main = lanes[-1]
         pending = self.pending
+        refills_until = math.nextafter(t, math.inf) if phase > REFILL else t  # a refill at t comes before departures
         while True:
             ranked = math.inf
             if len(lanes) > 1:
                 ranked = min((lane.times[lane.arrived] for lane in lanes[:-1] if lane.arrived < len(lane.times)), default=math.inf)
-            if pending and pending[0][0] < ranked:
-                ranked = pending[0][0]  # a request handed over while quiet: it arrives then, after everything else
             if self.head is None:
-                until = min(t, ranked)
+                until = min(t, ranked, pending[0][0] if pending else math.inf)
                 blocked = self._arrive_at_empty(main, bisect.bisect_left(main.times, until, main.arrived), until, capacity, commit=True)
                 if blocked is not None:
                     main.next = blocked
@@ -531,28 +552,28 @@ class Lender:
                 continue
             head = self.head
             if isinstance(head, _Handed):
-                capex, leaves = head.capex, head.deadline
+                capex, leaves, rank = head.capex, head.deadline, head.rank
             else:
-                capex, leaves = float(head[0].capex[head[1]]), head[0].deadlines[head[1]]
-            refill = _first_refill_fitting(capacity, capex, math.nextafter(t, math.inf) if phase > REFILL else t)
+                capex, leaves, rank = float(head[0].capex[head[1]]), head[0].deadlines[head[1]], head[0].rank
+            refill = _first_refill_fitting(capacity, capex, refills_until)
             when = min(refill, leaves, ranked, t)
+            # requests handed over while it was quiet that cannot go ahead of the head join behind it as they came
+            while pending and pending[0][0] < when:
+                if pending[0][2] < rank:
+                    when = pending[0][0]  # it goes ahead of the head: its arrival comes next
+                    break
+                self._take_pending(pending[0][0], serve=False)
             if self.fallback is not None:
                 self._schedule_turns(when)
             if when == t and phase == ARRIVE:
                 break
             main.arrived = bisect.bisect_left(main.times, when, main.arrived)  # they join behind the head
-            while (change := capacity.next_change()) < when:
-                capacity.lapse_until(change)
-                if capacity.refill_time() == change:
-                    capacity.refill(change)
+            capacity.change_until(when)
             self._instant(when, END if when < t else phase)
             if when == t:
                 break
         main.arrived = bisect.bisect_left(main.times, t, main.arrived)
-        while (change := capacity.next_change()) < t:
-            capacity.lapse_until(change)
-            if capacity.refill_time() == change:
-                capacity.refill(change)
+        capacity.change_until(t)
         capacity.lapse_until(t)  # capacity lapses first in its instant
 
     def _instant(self, now: float, phase: int) -> None:
@@ -560,11 +581,12 @@ class Lender:
         and (after them) requests handed over while the lender was quiet."""
         book, capacity = self.book, self.capacity
         context = book.now_phase
-        capacity.lapse_until(now)
-        if phase > ARRIVE:
+        if capacity.vintages:
+            capacity.lapse_until(now)
+        if phase > ARRIVE and any(lane.arrived < len(lane.times) and lane.times[lane.arrived] == now for lane in self.lanes):
             book.now_phase = NORMAL
             self._arrive_now(now)
-        if phase > REFILL and capacity.refill_time() == now:
+        if phase > REFILL and capacity.refills == now:
             capacity.refill(now)
             book.now_phase = NORMAL
             self._serve(now)
@@ -573,12 +595,20 @@ class Lender:
             self._leave(now)
         if phase == END and self.pending and self.pending[0][0] == now:
             book.now_phase = LATE
-            while self.pending and self.pending[0][0] == now:
-                _, record, rank = self.pending.pop(0)
-                lane = self._lane(rank)
-                lane.handed.append(_Handed(record, rank, lane.arrived, float(book.capex[record]), float(book.deadline[record]), None))
-            self._serve(now)
+            self._take_pending(now, serve=True)
         book.now_phase = context
+
+    def _take_pending(self, now: float, serve: bool) -> None:
+        """Requests handed over at ``now`` while the lender was quiet join its queue, after its own requests of that instant."""
+        book, pending = self.book, self.pending
+        main = self.lanes[-1]
+        while pending and pending[0][0] == now:
+            _, record, rank = pending.pop(0)
+            lane = main if rank == main.rank else self._lane(rank)
+            position = bisect.bisect_right(lane.times, now, lane.arrived) if lane is main else lane.arrived
+            lane.handed.append(_Handed(record, rank, position, book.capex[record].item(), book.deadline[record].item(), None))
+        if serve:
+            self._serve(now)
 
     def _record(self, records: np.ndarray, when: np.ndarray | float) -> None:
         """Keep what was funded, at ``when`` (one time, or each request's)."""
@@ -618,7 +648,7 @@ class Lender:
             if change >= now:
                 return None
             capacity.lapse_until(change)
-            if capacity.refill_time() == change:
+            if capacity.refills == change:
                 capacity.refill(change)
 
     def _arrive_now(self, now: float) -> None:
@@ -678,7 +708,11 @@ class Lender:
             if i < stop:
                 base = lane.cum[i]
                 fits = bisect.bisect_right(lane.cum, base + capacity.level, i + 1, stop + 1) - 1
-                if lane.patient and min(lane.deadlines[i : min(fits + 1, stop)]) < now:
+                # requests that left: those taken out, and among those that arrived at least the shortest patience ago
+                while lane.gone and lane.gone[0] < i:
+                    heapq.heappop(lane.gone)
+                old = min(fits + 1, stop, bisect.bisect_left(lane.times, now - lane.patience, i, stop)) if lane.patience < math.inf else i
+                if (lane.gone and lane.gone[0] <= fits) or (old > i and min(lane.deadlines[i:old]) < now):
                     i = self._serve_past_gone(lane, i, stop, now)
                 else:
                     if fits > i:
@@ -757,8 +791,8 @@ class Lender:
             else:
                 if which < lane.next:
                     continue  # funded meanwhile
-                lane.deadlines[which] = -math.inf
-            turns = self.fallback is not None and book.stage[record] == 0
+                lane.leave(which)
+            turns = self.fallback is not None and record < book.first
             if turns:
                 self._emit(now, True, lambda record=record, rank=lane.rank: self._turn(record, rank))
             else:
@@ -768,15 +802,19 @@ class Lender:
 
     def _schedule_turns(self, until: float) -> None:
         """Own waiting requests (and those arriving) whose patience ends before ``until`` turn to the fallback then: scheduled now."""
-        main = self.lanes[-1]
+        main, watch = self.lanes[-1], self.watch
         for lane in self.lanes:
             stop = bisect.bisect_left(lane.times, until, lane.arrived) if lane is main else lane.arrived
             deadlines = lane.deadlines
-            for i in range(lane.next, stop):
-                d = deadlines[i]
-                if -math.inf < d < until:
-                    deadlines[i] = -math.inf  # out of the queue for serving: nothing could fund it before
-                    self._emit(d, True, lambda record=int(lane.record[i]), rank=lane.rank: self._turn(record, rank))
+            for i in range(max(lane.watched, lane.next), stop):
+                if -math.inf < deadlines[i] < math.inf:  # waiting, and not for ever
+                    heapq.heappush(watch, (deadlines[i], int(lane.record[i]), i, lane))
+            lane.watched = max(lane.watched, stop)
+        while watch and watch[0][0] < until:
+            d, record, i, lane = heapq.heappop(watch)
+            if i >= lane.next and lane.deadlines[i] == d:  # still waiting (not funded, not gone)
+                lane.leave(i)  # out of the queue for serving: nothing could fund it before
+                self._emit(d, True, lambda record=record, rank=lane.rank: self._turn(record, rank))
 
     def _turn(self, record: int, rank: int) -> None:
         """A request's patience ended: it leaves for the fallback now."""
@@ -828,17 +866,22 @@ def _first_refill_fitting(capacity: _Capacity, capex: float, until: float) -> fl
     added, refill = capacity.added, capacity.refills
     last = min(len(added), math.ceil(until))
     level = capacity.level
-    if capacity.lapse_years is None:
+    lapse = capacity.lapse_years
+    if lapse is None:
         while refill < last:
             level += added[refill]
             if level >= capex:
                 return float(refill)
             refill += 1
         return until
-    held = [tuple(v) for v in capacity.vintages]  # (expiry, amount left): the level is what has not lapsed
+    held = [(expiry, amount) for expiry, amount in capacity.vintages]  # what is left of each refill, and when it lapses
     while refill < last:
-        held.append((refill + capacity.lapse_years, added[refill]))
-        if sum(amount for expiry, amount in held if expiry > refill) >= capex:
+        held.append((refill + lapse, added[refill]))
+        level = 0.0
+        for expiry, amount in held:
+            if expiry > refill:
+                level += amount
+        if level >= capex:
             return float(refill)
         refill += 1
     return until

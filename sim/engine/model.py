@@ -169,19 +169,24 @@ def _lenders(s: Scenario, x: PathInputs, env: simpy.Environment, requests: Finan
     financiers = list(s.portfolio.financiers.values()) if s.portfolio else []
     unranked = len(s.portfolio.priority) if s.portfolio else 0
     horizon = float(x.capacity_usd_bn.shape[1])
-    generic = requests.kind == 1
-    deadline = book.deadline[: requests.time.size]
+    # generic requests by lender, then rank, each in queue order
+    generic = np.flatnonzero(requests.kind == 1)
+    key = requests.financier[generic] * (unranked + 1) + requests.rank[generic]
+    sort = np.argsort(key, kind="stable")
+    generic, key = generic[sort], key[sort]
+    cuts = (np.flatnonzero(key[1:] != key[:-1]) + 1).tolist()
+    lanes: list[dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = [{} for _ in financiers]
+    for first, stop in zip([0, *cuts], [*cuts, generic.size], strict=True):
+        if first < stop:
+            rows = generic[first:stop]
+            k, rank = divmod(int(key[first]), unranked + 1)
+            lanes[k][rank] = (requests.time[rows], requests.capex_usd_bn[rows], book.deadline[rows], rows)
+    named = requests.kind == 0
     capacity = x.capacity_usd_bn.tolist()
-    lenders = []
-    for k, fin in enumerate(financiers):
-        mine = generic & (requests.financier == k)
-        ranks = np.unique(requests.rank[mine]) if unranked else [unranked]
-        lanes = {}
-        for rank in ranks:
-            rows = np.flatnonzero(mine & (requests.rank == rank) if unranked else mine)  # queue order
-            lanes[int(rank)] = (requests.time[rows], requests.capex_usd_bn[rows], deadline[rows], rows)
-        named_asks = requests.time[(requests.kind == 0) & (requests.financier == k)].tolist()
-        lenders.append(Lender(env, k, capacity[k], fin.capacity_lapse_years, book, lanes, unranked, named_asks, horizon))
+    lenders = [
+        Lender(env, k, capacity[k], fin.capacity_lapse_years, book, lanes[k], unranked, requests.time[named & (requests.financier == k)].tolist(), horizon)
+        for k, fin in enumerate(financiers)
+    ]
     names = list(s.portfolio.financiers) if s.portfolio else []
     for lender, fin in zip(lenders, financiers, strict=True):
         if fin.fallback is not None:
@@ -254,6 +259,7 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
     env.run(until=horizon)
     for lender in lenders:
         lender.finish()
+    book.fund([run for lender in lenders for run in lender.funded])
 
     finance = book.log(horizon)
     funded_generic = (finance.kind == 1) & (finance.outcome == Outcome.FUNDED)

@@ -27,7 +27,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import special
 
-from ..distributions import Distribution
+from ..distributions import Distribution, Fixed, Uniform
 from ..scenario import Pipeline, Scenario, ShareLaw
 
 __all__ = [
@@ -356,17 +356,26 @@ def _generic_patience(p: Pipeline, streams: PathStreams, sector: np.ndarray, n_b
     changes. Only projects that ask for finance (``asking``) need one.
     """
     out = np.full((sector.size, 2), math.inf)
-    laws = {k: sec.patience_years for k, sec in enumerate(p.sectors.values()) if sec.patience_years is not None}
-    if not laws:
+    laws = [sec.patience_years for sec in p.sectors.values()]
+    if all(law is None for law in laws):
         return out
-    backlog = streams("portfolio.backlog.patience").random((n_backlog, 2))
-    u = np.vstack([backlog, streams("pipeline.patience").random((sector.size - n_backlog, 2))])
+    u = np.empty((sector.size, 2))
+    streams("portfolio.backlog.patience").random(out=u[:n_backlog])
+    streams("pipeline.patience").random(out=u[n_backlog:])
     rows = np.flatnonzero(asking)
+    if all(law is None or isinstance(law, (Uniform, Fixed)) for law in laws):
+        # uniform laws are affine in u: one expression for every sector (the same arithmetic as Uniform.ppf)
+        low = np.array([math.inf if law is None else law.min if isinstance(law, Uniform) else law.value for law in laws])  # type: ignore[union-attr]
+        width = np.array([law.max - law.min if isinstance(law, Uniform) else 0.0 for law in laws])
+        k = sector[rows]
+        out[rows] = low[k, None] + u[rows] * width[k, None]
+        return out
     rows = rows[np.argsort(sector[rows], kind="stable")]
-    bounds = np.searchsorted(sector[rows], np.arange(len(p.sectors) + 1))
-    for k, law in laws.items():
-        mine = rows[bounds[k] : bounds[k + 1]]
-        out[mine] = law.ppf(u[mine])
+    bounds = np.searchsorted(sector[rows], np.arange(len(laws) + 1))
+    for k, law in enumerate(laws):
+        if law is not None:
+            mine = rows[bounds[k] : bounds[k + 1]]
+            out[mine] = law.ppf(u[mine])
     return out
 
 
