@@ -159,6 +159,7 @@ def _(results: Results) -> dict[str, Callable[[], Figure]]:
         "reach_probability.png": lambda: plots.reach_probability(results),
         "hit_year.png": lambda: plots.hit_year_distribution(results),
         "composition.png": lambda: plots.composition(results),
+        "finance.png": lambda: plots.finance_chart(results),
     }
 
 

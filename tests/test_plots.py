@@ -111,9 +111,27 @@ def fake_results(
             }
             for i, y in enumerate(ys)
         },
+        # finance: requests growing 5% a year, a tenth of them given up, waits rising to about a year
+        "finance": {y: _fake_finance(i) for i, y in enumerate(ys)},
     }
     history = [(2017, 2.6), (2018, 6.4), (2019, 7.6), (2020, 6.4), (2021, 7.4), (2022, 8.9), (2023, 10.6), (2024, 12.4)]
     return Results(summary=summary, history=history)
+
+
+def _fake_finance(k: int) -> dict:
+    """One year of ``summary["finance"]``: all lenders, and two lenders sharing it 70:30."""
+
+    def entry(scale: float) -> dict[str, float]:
+        requested = scale * 12.0 * 1.05**k
+        return {
+            "requested_usd_bn": requested,
+            "funded_usd_bn": 0.85 * requested,
+            "withdrawn_usd_bn": 0.1 * requested,
+            "wait_mean_years": 0.1 * k,
+            "wait_p90_years": 0.25 * k,
+        }
+
+    return {**entry(1.0), "by_lender": {"bank": entry(0.7), "fund": entry(0.3)}}
 
 
 @pytest.fixture
@@ -327,9 +345,9 @@ def test_overlays_reject_mismatched_labels(results: Results) -> None:
 
 
 # -- files ---------------------------------------------------------------------------------------
-def test_save_figures_writes_four_pngs(results: Results, tmp_path) -> None:
+def test_save_figures_writes_five_pngs(results: Results, tmp_path) -> None:
     names = write_figures(results, tmp_path)
-    assert names == ["fan_chart.png", "reach_probability.png", "hit_year.png", "composition.png"]
+    assert names == ["fan_chart.png", "reach_probability.png", "hit_year.png", "composition.png", "finance.png"]
     assert_only_standard_pngs(tmp_path, names)
 
 
@@ -349,3 +367,20 @@ def test_module_uses_no_pyplot() -> None:
 
     source = inspect.getsource(plots)
     assert "matplotlib.pyplot" not in source and "import pyplot" not in source and "plt." not in source
+
+
+def test_finance_chart_draws_requested_funded_withdrawn_and_the_waits(results: Results) -> None:
+    fig = plots.finance_chart(results)
+    overall = results.finance.xs("all lenders", level="lender")
+    funded = [p for ax in fig.axes for p in ax.patches if p.get_gid() == "funded"]
+    np.testing.assert_allclose([p.get_height() for p in funded], overall["funded_usd_bn"])
+    (p90,) = _gid_lines(fig, "wait_p90")
+    np.testing.assert_allclose(p90.get_ydata(), overall["wait_p90_years"])
+    _render(fig)
+
+
+def test_finance_chart_of_results_without_finance_says_so() -> None:
+    summary = fake_results().to_json()
+    del summary["finance"]
+    fig = plots.finance_chart(Results(summary))
+    assert any("no finance" in text.get_text() for ax in fig.axes for text in ax.texts)

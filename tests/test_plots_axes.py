@@ -26,6 +26,7 @@ def _charts() -> dict[str, tuple]:
         "fan_chart": (plots.fan_chart, runs[0]),
         "reach_probability": (plots.reach_probability, runs[0]),
         "hit_year_distribution": (plots.hit_year_distribution, runs[0]),
+        "finance_chart": (plots.finance_chart, fake_results()),
         "overlay_fan_charts": (plots.overlay_fan_charts, runs, LABELS),
         "overlay_reach_probability": (plots.overlay_reach_probability, runs, LABELS),
         "hit_year_comparison": (plots.hit_year_comparison, runs, LABELS),

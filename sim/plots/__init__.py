@@ -8,7 +8,7 @@ slide-shaped figure with title, subtitle and source line. No ``pyplot``: see
 
 One run (:mod:`sim.plots.run`, from :class:`~sim.results.Results`):
 :func:`fan_chart`, :func:`reach_probability`, :func:`hit_year_distribution`,
-:func:`composition`.
+:func:`composition`; and its finance (:mod:`sim.plots.finance`): :func:`finance_chart`.
 
 Comparing runs (:mod:`sim.plots.compare`): :func:`overlay_fan_charts`,
 :func:`overlay_reach_probability`, :func:`hit_year_comparison` (lists of
@@ -26,6 +26,7 @@ Calibration (:mod:`sim.plots.backtest`): :func:`backtest_chart` of a backtest re
 
 from .backtest import backtest_chart
 from .compare import hit_year_comparison, overlay_fan_charts, overlay_reach_probability, paired_difference
+from .finance import finance_chart
 from .goal import goal_chart
 from .run import composition, fan_chart, hit_year_distribution, reach_probability
 from .sensitivity import discovery_chart, sobol_chart, tornado_chart
@@ -38,6 +39,7 @@ __all__ = [
     "composition",
     "discovery_chart",
     "fan_chart",
+    "finance_chart",
     "goal_chart",
     "hit_year_comparison",
     "hit_year_distribution",

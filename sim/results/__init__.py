@@ -12,9 +12,11 @@ Nothing here draws: :mod:`sim.plots` and :mod:`sim.output` sit above.
 
 from .folder import OutputError, ResultsError, check_destination, to_json_ready, write_folder, write_json, write_table
 from .provenance import run_manifest
-from .results import HitYear, Precision, Results
+from .results import ALL_LENDERS, FINANCE_STATISTICS, HitYear, Precision, Results
 
 __all__ = [
+    "ALL_LENDERS",
+    "FINANCE_STATISTICS",
     "HitYear",
     "OutputError",
     "Precision",
