@@ -184,7 +184,17 @@ def _lenders(s: Scenario, x: PathInputs, env: simpy.Environment, requests: Finan
     named = requests.kind == 0
     capacity = x.capacity_usd_bn.tolist()
     lenders = [
-        Lender(env, k, capacity[k], fin.capacity_lapse_years, book, lanes[k], unranked, requests.time[named & (requests.financier == k)].tolist(), horizon)
+        Lender(
+            env,
+            k,
+            capacity[k],
+            fin.capacity_lapse_years,
+            book,
+            lanes[k],
+            unranked,
+            requests.time[named & (requests.financier == k)].tolist(),
+            horizon,
+        )
         for k, fin in enumerate(financiers)
     ]
     names = list(s.portfolio.financiers) if s.portfolio else []
