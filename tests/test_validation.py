@@ -162,7 +162,11 @@ VALUE_CASES = [
     case("unknown-nested-key", {"trade.structural.total_growth.meen": 0.1}, "unknown key", "did you mean 'mean'"),
     case("unknown-project-key", {"pipeline.projects.cku_railway.complection_year": 2031.0}, "did you mean 'completion_year'"),
     case("unknown-shock-key", {"shocks.trade_shock.dept": 0.1}, "did you mean 'depth'"),
-    case("unknown-key-lists-allowed", {"portfolio.financiers.cdb.capacity": 1.0}, "allowed: capacity_usd_bn_per_year, description"),
+    case(
+        "unknown-key-lists-allowed",
+        {"portfolio.financiers.cdb.volume": 1.0},
+        "allowed: capacity_lapse_years, capacity_trend, capacity_usd_bn_per_year, description, fallback, shock_sensitivity",
+    ),
     case(
         "unknown-distribution-parameter",
         {"trade.structural.total_growth.mean": {"dist": "normal", "mean": 0.07, "sdd": 0.03}},
@@ -326,6 +330,52 @@ VALUE_CASES = [
     case("sector-imports-missing", {"pipeline.sectors.energy.imports_per_capex_per_year": DELETE}, "required key is missing"),
     case("measure-without-direction", {"measures.visa_free.direction": DELETE}, "required key is missing"),
     case("measure-unknown-direction", {"measures.visa_free.direction": "both"}, "'exports'", "'imports'"),
+    # finance: lenders' trend, shock sensitivity, lapse and fallback; patience; priority
+    case("capacity-trend-too-steep", {"portfolio.financiers.cdb.capacity_trend": 2.0}, "must be <= 1"),
+    case("capacity-trend-not-a-number", {"portfolio.financiers.cdb.capacity_trend": "fast"}, "must be a number"),
+    case("shock-sensitivity-too-large", {"portfolio.financiers.chinese_investment.shock_sensitivity": 6.0}, "must be <= 5"),
+    case("capacity-lapse-zero", {"portfolio.financiers.cdb.capacity_lapse_years": 0.0}, "must be > 0"),
+    case("fallback-unknown", {"portfolio.financiers.cdb.fallback": "exim"}, "'exim' is not a financier", "did you mean 'eximbank'"),
+    case(
+        "fallback-to-itself",
+        {"portfolio.financiers.cdb.fallback": "cdb"},
+        "fallbacks loop: cdb -> cdb",
+        "must end at a financier without one",
+    ),
+    case(
+        "fallback-loop",
+        {"portfolio.financiers.chinese_investment.fallback": "eximbank"},
+        "fallbacks loop: chinese_investment -> eximbank -> chinese_investment",
+        key="portfolio.financiers.chinese_investment.fallback",
+    ),
+    case("fallback-not-a-name", {"portfolio.financiers.cdb.fallback": 3}, "must be a string"),
+    case("sector-patience-negative", {"pipeline.sectors.energy.patience_years": -1.0}, "must be > 0"),
+    case(
+        "sector-patience-reaching-zero",
+        {"pipeline.sectors.energy.patience_years": {"dist": "uniform", "min": 0.0, "max": 2.0}},
+        "must be > 0 for every value the distribution can take",
+    ),
+    case("project-patience-not-awaiting-finance", {"pipeline.projects.sany_wind.patience_years": 2.0}, "only for stage 'awaiting_finance'"),
+    case("priority-not-an-array", {"portfolio.priority": "byd_phase3"}, "must be an array"),
+    case(
+        "priority-unknown",
+        {"portfolio.priority": ["byd_phase3", "backlog.energi"]},
+        "is not a named project awaiting finance nor backlog.SECTOR",
+        "did you mean 'backlog.energy'",
+        key="portfolio.priority[1]",
+    ),
+    case(
+        "priority-not-awaiting-finance",
+        {"portfolio.priority": ["cku_railway"]},
+        "'cku_railway' is not a named project awaiting finance",
+        key="portfolio.priority[0]",
+    ),
+    case(
+        "priority-twice",
+        {"portfolio.priority": ["backlog.energy", "byd_phase3", "backlog.energy"]},
+        "is listed twice",
+        key="portfolio.priority[2]",
+    ),
     # a pipeline with nothing in it
     case(
         "empty-pipeline",
