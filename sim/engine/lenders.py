@@ -308,7 +308,9 @@ class _Lane:
         self.time, self.capex, self.record = time, capex, record
         # lists where the lender looks at a value or two at a time (bisect, scans): faster there than numpy
         self.times: list[float] = time.tolist()
-        self.cum: list[float] = [0.0, *np.cumsum(capex).tolist()]
+        cum = np.zeros(capex.size + 1)
+        np.cumsum(capex, out=cum[1:])
+        self.cum: list[float] = cum.tolist()
         self.deadlines: list[float] = deadline.tolist()  # -inf once a request left explicitly
         # the shortest patience: a request that arrived less than this before a moment is still waiting then
         self.patience = float((deadline - time).min()) if time.size else math.inf
@@ -391,6 +393,7 @@ class Lender:
         self.named_asks = named_asks
         self.named_waiting: list[_Handed] = []  # named projects in its queue
         self.pending: list[tuple[float, int, int]] = []  # requests handed over while it was quiet: time, record, rank
+        self.handed_deadlines: set[float] = set()  # every deadline of a request handed over (to find departures fast)
         self.watch: list[
             tuple[float, int, int, _Lane]
         ] = []  # heap of waiting requests' deadlines (with a fallback): deadline, record, index, lane
@@ -470,6 +473,7 @@ class Lender:
         lane = self._lane(rank)
         h = _Handed(record, rank, lane.arrived, float(book.capex[record]), float(book.deadline[record]), funded)
         lane.handed.append(h)
+        self.handed_deadlines.add(h.deadline)
         if funded is not None:
             self.named_waiting.append(h)
         self._serve(now)
@@ -525,78 +529,70 @@ class Lender:
         While the queue is empty, unranked arrivals are funded on arrival in batches, capacity arriving and
         lapsing in between. While a request blocks it, the next thing that can change it comes next: the first
         refill that lets the head fit, the head's deadline, a ranked arrival; waiting requests whose patience
-        ends before are sure to leave, and with a fallback their turns are scheduled.
+        ends before are sure to leave, and with a fallback their turns are scheduled. Then the instant of that
+        next thing: capacity lapses, own requests arrive, the refill, departures, and requests handed over
+        while the lender was quiet.
         """
-        capacity = self.capacity
-        lanes = self.lanes
+        capacity, book, lanes, pending = self.capacity, self.book, self.lanes, self.pending
         main = lanes[-1]
-        pending = self.pending
         refills_until = math.nextafter(t, math.inf) if phase > REFILL else t  # a refill at t comes before departures
         while True:
             ranked = math.inf
             if len(lanes) > 1:
                 ranked = min((lane.times[lane.arrived] for lane in lanes[:-1] if lane.arrived < len(lane.times)), default=math.inf)
-            if self.head is None:
-                until = min(t, ranked, pending[0][0] if pending else math.inf)
-                blocked = self._arrive_at_empty(main, bisect.bisect_left(main.times, until, main.arrived), until, capacity, commit=True)
+            head = self.head
+            if head is None:
+                when = min(t, ranked, pending[0][0] if pending else math.inf)
+                blocked = self._arrive_at_empty(main, bisect.bisect_left(main.times, when, main.arrived), when, capacity, commit=True)
                 if blocked is not None:
                     main.next = blocked
                     self.head = (main, blocked)
                     continue
                 main.next = main.arrived
-                if until == t and phase == ARRIVE:
-                    break
-                self._instant(until, END if until < t else phase)
-                if until == t:
-                    break
-                continue
-            head = self.head
-            if isinstance(head, _Handed):
-                capex, leaves, rank = head.capex, head.deadline, head.rank
             else:
-                capex, leaves, rank = float(head[0].capex[head[1]]), head[0].deadlines[head[1]], head[0].rank
-            refill = _first_refill_fitting(capacity, capex, refills_until)
-            when = min(refill, leaves, ranked, t)
-            # requests handed over while it was quiet that cannot go ahead of the head join behind it as they came
-            while pending and pending[0][0] < when:
-                if pending[0][2] < rank:
-                    when = pending[0][0]  # it goes ahead of the head: its arrival comes next
-                    break
-                self._take_pending(pending[0][0], serve=False)
-            if self.fallback is not None:
-                self._schedule_turns(when)
-            if when == t and phase == ARRIVE:
+                if isinstance(head, _Handed):
+                    capex, leaves, rank = head.capex, head.deadline, head.rank
+                else:
+                    capex, leaves, rank = float(head[0].capex[head[1]]), head[0].deadlines[head[1]], head[0].rank
+                when = min(_first_refill_fitting(capacity, capex, refills_until), leaves, ranked, t)
+                # requests handed over while it was quiet that cannot go ahead of the head join behind it as they came
+                while pending and pending[0][0] < when:
+                    if pending[0][2] < rank:
+                        when = pending[0][0]  # it goes ahead of the head: its arrival comes next
+                        break
+                    self._take_pending(pending[0][0], serve=False)
+                if self.fallback is not None:
+                    self._schedule_turns(when)
+                main.arrived = bisect.bisect_left(main.times, when, main.arrived)  # they join behind the head
+                capacity.change_until(when)
+            upto = END if when < t else phase
+            if upto == ARRIVE:
                 break
-            main.arrived = bisect.bisect_left(main.times, when, main.arrived)  # they join behind the head
-            capacity.change_until(when)
-            self._instant(when, END if when < t else phase)
+            # the instant `when`, up to `upto`
+            context = book.now_phase
+            if capacity.vintages:
+                capacity.lapse_until(when)
+            if (main.arrived < len(main.times) and main.times[main.arrived] == when) or (
+                len(lanes) > 1 and any(lane.arrived < len(lane.times) and lane.times[lane.arrived] == when for lane in lanes)
+            ):
+                book.now_phase = NORMAL
+                self._arrive_now(when)
+            if upto > REFILL and capacity.refills == when:
+                capacity.refill(when)
+                book.now_phase = NORMAL
+                self._serve(when)
+            if upto > DEPART and self._leaving(when):
+                book.now_phase = LATE
+                self._leave(when)
+            if upto == END and pending and pending[0][0] == when:
+                book.now_phase = LATE
+                self._take_pending(when, serve=True)
+            book.now_phase = context
             if when == t:
                 break
         main.arrived = bisect.bisect_left(main.times, t, main.arrived)
         capacity.change_until(t)
         capacity.lapse_until(t)  # capacity lapses first in its instant
-
-    def _instant(self, now: float, phase: int) -> None:
-        """What happens at ``now`` before ``phase``: capacity lapses, own requests arrive, the refill, departures,
-        and (after them) requests handed over while the lender was quiet."""
-        book, capacity = self.book, self.capacity
-        context = book.now_phase
-        if capacity.vintages:
-            capacity.lapse_until(now)
-        if phase > ARRIVE and any(lane.arrived < len(lane.times) and lane.times[lane.arrived] == now for lane in self.lanes):
-            book.now_phase = NORMAL
-            self._arrive_now(now)
-        if phase > REFILL and capacity.refills == now:
-            capacity.refill(now)
-            book.now_phase = NORMAL
-            self._serve(now)
-        if phase > DEPART and self._leaving(now):
-            book.now_phase = LATE
-            self._leave(now)
-        if phase == END and self.pending and self.pending[0][0] == now:
-            book.now_phase = LATE
-            self._take_pending(now, serve=True)
-        book.now_phase = context
 
     def _take_pending(self, now: float, serve: bool) -> None:
         """Requests handed over at ``now`` while the lender was quiet join its queue, after its own requests of that instant."""
@@ -606,7 +602,9 @@ class Lender:
             _, record, rank = pending.pop(0)
             lane = main if rank == main.rank else self._lane(rank)
             position = bisect.bisect_right(lane.times, now, lane.arrived) if lane is main else lane.arrived
-            lane.handed.append(_Handed(record, rank, position, book.capex[record].item(), book.deadline[record].item(), None))
+            deadline = book.deadline[record].item()
+            lane.handed.append(_Handed(record, rank, position, book.capex[record].item(), deadline, None))
+            self.handed_deadlines.add(deadline)
         if serve:
             self._serve(now)
 
@@ -758,7 +756,9 @@ class Lender:
         return i
 
     def _leaving(self, now: float) -> bool:
-        """Whether a waiting request's patience ends at ``now``."""
+        """Whether a waiting request's patience may end at ``now`` (:meth:`_leave` finds which)."""
+        if now in self.handed_deadlines:
+            return True
         for lane in self.lanes:
             if lane.next < lane.arrived:
                 try:
@@ -766,8 +766,6 @@ class Lender:
                     return True
                 except ValueError:
                     pass
-            if any(h.deadline == now for h in lane.handed):
-                return True
         return False
 
     def _leave(self, now: float) -> None:

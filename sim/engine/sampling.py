@@ -355,28 +355,35 @@ def _generic_patience(p: Pipeline, streams: PathStreams, sector: np.ndarray, n_b
     every other draw, and a launch keeps its patience when the launch rate
     changes. Only projects that ask for finance (``asking``) need one.
     """
-    out = np.full((sector.size, 2), math.inf)
-    laws = [sec.patience_years for sec in p.sectors.values()]
+    laws = tuple(sec.patience_years for sec in p.sectors.values())
     if all(law is None for law in laws):
-        return out
+        return np.full((sector.size, 2), math.inf)
     u = np.empty((sector.size, 2))
     streams("portfolio.backlog.patience").random(out=u[:n_backlog])
     streams("pipeline.patience").random(out=u[n_backlog:])
-    rows = np.flatnonzero(asking)
-    if all(law is None or isinstance(law, (Uniform, Fixed)) for law in laws):
-        # uniform laws are affine in u: one expression for every sector (the same arithmetic as Uniform.ppf)
-        low = np.array([math.inf if law is None else law.min if isinstance(law, Uniform) else law.value for law in laws])  # type: ignore[union-attr]
-        width = np.array([law.max - law.min if isinstance(law, Uniform) else 0.0 for law in laws])
-        k = sector[rows]
-        out[rows] = low[k, None] + u[rows] * width[k, None]
-        return out
-    rows = rows[np.argsort(sector[rows], kind="stable")]
-    bounds = np.searchsorted(sector[rows], np.arange(len(laws) + 1))
-    for k, law in enumerate(laws):
-        if law is not None:
-            mine = rows[bounds[k] : bounds[k + 1]]
-            out[mine] = law.ppf(u[mine])
+    affine = _affine_patience(laws)
+    if affine is not None:
+        low, width = affine
+        out = low[sector, None] + u * width[sector, None]
+    else:
+        out = np.full((sector.size, 2), math.inf)
+        for k, law in enumerate(laws):
+            if law is not None:
+                mine = sector == k
+                out[mine] = law.ppf(u[mine])
+    out[~asking] = math.inf
     return out
+
+
+@lru_cache(maxsize=64)
+def _affine_patience(laws: tuple[Distribution | None, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(low, width)`` by sector when every patience law is uniform or fixed (``ppf(u) = low + u * width``, the arithmetic
+    of Uniform.ppf; inf for none), else None."""
+    if not all(law is None or isinstance(law, (Uniform, Fixed)) for law in laws):
+        return None
+    low = np.array([math.inf if law is None else law.min if isinstance(law, Uniform) else law.value for law in laws])  # type: ignore[union-attr]
+    width = np.array([law.max - law.min if isinstance(law, Uniform) else 0.0 for law in laws])
+    return low, width
 
 
 def _flagships(
