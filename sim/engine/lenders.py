@@ -45,6 +45,7 @@ import bisect
 import heapq
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,10 +82,11 @@ def at(env: simpy.Environment, when: float, priority: int) -> simpy.Event:
     SimPy schedules at ``now + delay``; the delay is nudged so that this sum is
     ``when`` to the last bit, as deadlines and refills are compared exactly.
     """
-    delay = when - env.now
-    while env.now + delay < when:
+    now = env.now
+    delay = when - now
+    while now + delay < when:
         delay = math.nextafter(delay, math.inf)
-    while env.now + delay > when:
+    while now + delay > when:
         delay = math.nextafter(delay, -math.inf)
     event = simpy.Event(env)
     event._ok = True  # what simpy.Timeout sets, with a priority of our choice
@@ -301,13 +303,14 @@ class _Lane:
     ``position``. ``cum[i]`` is the capex of the own requests before ``i``.
     """
 
-    __slots__ = ("arrived", "capex", "cum", "deadlines", "gone", "handed", "next", "patience", "rank", "record", "time", "times", "watched")
+    __slots__ = ("arrived", "capexes", "cum", "deadlines", "gone", "handed", "next", "patience", "rank", "record", "time", "times")
 
     def __init__(self, rank: int, time: np.ndarray, capex: np.ndarray, deadline: np.ndarray, record: np.ndarray):
         self.rank = rank
-        self.time, self.capex, self.record = time, capex, record
+        self.time, self.record = time, record
         # lists where the lender looks at a value or two at a time (bisect, scans): faster there than numpy
         self.times: list[float] = time.tolist()
+        self.capexes: list[float] = capex.tolist()
         cum = np.zeros(capex.size + 1)
         np.cumsum(capex, out=cum[1:])
         self.cum: list[float] = cum.tolist()
@@ -317,7 +320,6 @@ class _Lane:
         self.gone: list[int] = []  # heap of the requests taken out of the queue before their deadline passed (see leave)
         self.next = 0
         self.arrived = 0
-        self.watched = 0  # own requests before this are watched for their turn (a lender with a fallback)
         self.handed: list[_Handed] = []
 
     def leave(self, i: int) -> None:
@@ -394,9 +396,6 @@ class Lender:
         self.named_waiting: list[_Handed] = []  # named projects in its queue
         self.pending: list[tuple[float, int, int]] = []  # requests handed over while it was quiet: time, record, rank
         self.handed_deadlines: set[float] = set()  # every deadline of a request handed over (to find departures fast)
-        self.watch: list[
-            tuple[float, int, int, _Lane]
-        ] = []  # heap of waiting requests' deadlines (with a fallback): deadline, record, index, lane
         # what it funded, in order (the book learns it at the end of the run): records, when, phase, order among all fundings
         self.funded: list[tuple[np.ndarray, np.ndarray | float, int, int]] = []
         self.signal = env.event()
@@ -513,13 +512,13 @@ class Lender:
         return self.fallback is None and not self.named_waiting
 
     # -- what others see -------------------------------------------------------------
-    def _emit(self, when: float, late: bool, act) -> None:
-        """Do ``act`` at ``when``: now if that is now (in its phase), else as an event then."""
+    def _emit(self, when: float, late: bool, act: Callable[..., object], *args: int) -> None:
+        """Do ``act(*args)`` at ``when``: now if that is now (in its phase), else as an event then."""
         env = self.env
         if when == env.now and (not late or self.book.context == LATE):
-            act()
+            act(*args)
         else:
-            at(env, when, LATE if late else NORMAL).callbacks.append(lambda _event: act())
+            at(env, when, LATE if late else NORMAL).callbacks.append(lambda _event: act(*args))
 
     # -- deciding --------------------------------------------------------------------------
     def _run_to(self, t: float, phase: int) -> None:
@@ -553,7 +552,7 @@ class Lender:
                 if isinstance(head, _Handed):
                     capex, leaves, rank = head.capex, head.deadline, head.rank
                 else:
-                    capex, leaves, rank = float(head[0].capex[head[1]]), head[0].deadlines[head[1]], head[0].rank
+                    capex, leaves, rank = head[0].capexes[head[1]], head[0].deadlines[head[1]], head[0].rank
                 when = min(_first_refill_fitting(capacity, capex, refills_until), leaves, ranked, t)
                 # requests handed over while it was quiet that cannot go ahead of the head join behind it as they came
                 while pending and pending[0][0] < when:
@@ -681,7 +680,7 @@ class Lender:
             if head is not None and lane.rank >= (head.rank if isinstance(head, _Handed) else head[0].rank):
                 continue  # joins behind the head
             # the head of the queue now (nothing of its rank or better waits): funded if it fits
-            capex = float(lane.capex[i])
+            capex = lane.capexes[i]
             if capex <= self.capacity.level:
                 self.capacity.spend(capex)
                 self._record(lane.record[i : i + 1], now)
@@ -741,13 +740,13 @@ class Lender:
     def _serve_past_gone(self, lane: _Lane, i: int, stop: int, now: float) -> int:
         """As the fast path of :meth:`_serve_lane`, passing over requests whose patience ran out: returns the first not funded."""
         level, spent = self.capacity.level, 0.0
-        capex, deadlines, first = lane.capex[i:stop].tolist(), lane.deadlines, i
+        capexes, deadlines = lane.capexes, lane.deadlines
         funded = []
         while i < stop:
             if deadlines[i] >= now:
-                if spent + capex[i - first] > level:
+                if spent + capexes[i] > level:
                     break
-                spent += capex[i - first]
+                spent += capexes[i]
                 funded.append(i)
             i += 1
         if funded:
@@ -774,9 +773,7 @@ class Lender:
         leaving: list[tuple[float, int, _Lane, int | _Handed]] = []
         for lane in self.lanes:
             deadlines = lane.deadlines
-            for i in range(lane.next, lane.arrived):
-                if deadlines[i] == now:
-                    leaving.append((lane.times[i], int(lane.record[i]), lane, i))
+            leaving += [(lane.times[i], int(lane.record[i]), lane, i) for i in range(lane.next, lane.arrived) if deadlines[i] == now]
             for h in lane.handed:
                 if h.deadline == now:
                     leaving.append((float(book.asked[h.record]), h.record, lane, h))
@@ -792,7 +789,7 @@ class Lender:
                 lane.leave(which)
             turns = self.fallback is not None and record < book.first
             if turns:
-                self._emit(now, True, lambda record=record, rank=lane.rank: self._turn(record, rank))
+                self._emit(now, True, self._turn, record, lane.rank)
             else:
                 book.decided[record] = now
                 book.outcome[record] = Outcome.WITHDRAWN
@@ -800,19 +797,17 @@ class Lender:
 
     def _schedule_turns(self, until: float) -> None:
         """Own waiting requests (and those arriving) whose patience ends before ``until`` turn to the fallback then: scheduled now."""
-        main, watch = self.lanes[-1], self.watch
+        main = self.lanes[-1]
+        turning = []
         for lane in self.lanes:
-            stop = bisect.bisect_left(lane.times, until, lane.arrived) if lane is main else lane.arrived
+            first, stop = lane.next, bisect.bisect_left(lane.times, until, lane.arrived) if lane is main else lane.arrived
             deadlines = lane.deadlines
-            for i in range(max(lane.watched, lane.next), stop):
-                if -math.inf < deadlines[i] < math.inf:  # waiting, and not for ever
-                    heapq.heappush(watch, (deadlines[i], int(lane.record[i]), i, lane))
-            lane.watched = max(lane.watched, stop)
-        while watch and watch[0][0] < until:
-            d, record, i, lane = heapq.heappop(watch)
-            if i >= lane.next and lane.deadlines[i] == d:  # still waiting (not funded, not gone)
-                lane.leave(i)  # out of the queue for serving: nothing could fund it before
-                self._emit(d, True, lambda record=record, rank=lane.rank: self._turn(record, rank))
+            if first < stop and min(deadlines[first:stop]) < until:  # gone ones are at -inf, passed over below
+                turning += [(deadlines[i], int(lane.record[i]), lane, i) for i in range(first, stop) if -math.inf < deadlines[i] < until]
+        turning.sort(key=lambda item: item[:2])
+        for deadline, record, lane, i in turning:
+            lane.leave(i)  # out of the queue for serving: nothing could fund it before
+            self._emit(deadline, True, self._turn, record, lane.rank)
 
     def _turn(self, record: int, rank: int) -> None:
         """A request's patience ended: it leaves for the fallback now."""
@@ -844,14 +839,14 @@ class Lender:
                 return until, NORMAL
             if self.fallback is not None:
                 return main.times[blocked], NORMAL
-            capex, deadline = float(main.capex[blocked]), main.deadlines[blocked]
+            capex, deadline = main.capexes[blocked], main.deadlines[blocked]
             refill = _first_refill_fitting(capacity, capex, until)
             return (deadline, LATE) if deadline < refill else (refill, NORMAL)
         head = self.head
         if isinstance(head, _Handed):
             capex, deadline, expires = head.capex, head.deadline, head.expires
         else:
-            capex, deadline = float(head[0].capex[head[1]]), head[0].deadlines[head[1]]
+            capex, deadline = head[0].capexes[head[1]], head[0].deadlines[head[1]]
             expires = deadline
         refill = _first_refill_fitting(self.capacity, capex, until)
         if self.fallback is not None:

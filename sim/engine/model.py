@@ -353,33 +353,36 @@ def finance_tables(logs: list[EventLog], n_years: int, n_lenders: int) -> tuple[
         Requests funded, by the bin of :func:`wait_bins` their wait falls in.
     """
     edges = wait_bins(n_years)
-    slots = n_lenders + 1
-    r = FinanceLog(*(np.concatenate([getattr(log.finance, f) for log in logs]) for f in FinanceLog.__dataclass_fields__))
-    path = np.repeat(np.arange(len(logs)), [log.finance.kind.size for log in logs])
-    overall = np.full(r.kind.size, n_lenders)
-    cell = (path * n_years) * slots  # offset of a path's (year, slot) table
+    n, slots = len(logs), n_lenders + 1
+    fields = ("stage", "lender", "asked", "first_asked", "capex_usd_bn", "decided", "outcome")
+    stage, lender, asked, first_asked, capex, decided, outcome = (np.concatenate([getattr(log.finance, f) for log in logs]) for f in fields)
+    # every request's (path, year) of asking and of decision (year 0 while waiting: its weights below are 0)
+    path_year = np.repeat(np.arange(n) * n_years, [log.finance.kind.size for log in logs])
+    when_asked = path_year + asked.astype(np.int64)
+    funded = outcome == Outcome.FUNDED
+    when_decided = path_year + np.where(outcome == Outcome.WAITING, 0.0, decided).astype(np.int64)
+    at_lender_asked, at_lender_decided = when_asked * n_lenders + lender, when_decided * n_lenders + lender
+    gave_up = outcome == Outcome.WITHDRAWN
+    wait_here = np.where(funded, decided - asked, 0.0)
+    wait_all = np.where(funded, decided - first_asked, 0.0)
 
-    def total(rows: np.ndarray, when: np.ndarray, slot: np.ndarray, weight: np.ndarray) -> np.ndarray:
-        index = cell[rows] + when[rows].astype(np.int64) * slots + slot[rows]
-        return np.bincount(index, weight[rows], minlength=len(logs) * n_years * slots)
+    # sums over every request with a weight of 0 where it does not count: the same sums, in the same order, as over those that count
+    def at_lenders(index: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        return np.bincount(index, weight, minlength=n * n_years * n_lenders).reshape(n, n_years, n_lenders)
 
-    funded = np.flatnonzero(r.outcome == Outcome.FUNDED)
-    left = np.flatnonzero((r.outcome == Outcome.WITHDRAWN) | (r.outcome == Outcome.TURNED))
-    gave_up = np.flatnonzero(r.outcome == Outcome.WITHDRAWN)
-    first = np.flatnonzero(r.stage == 0)
-    every = np.arange(r.kind.size)
-    wait_here = r.decided - r.asked
-    wait_all = r.decided - r.first_asked
+    def overall(index: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        return np.bincount(index, weight, minlength=n * n_years).reshape(n, n_years, 1)
+
+    funded_capex = capex * funded
     columns = [
-        total(every, r.asked, r.lender, r.capex_usd_bn) + total(first, r.asked, overall, r.capex_usd_bn),
-        total(funded, r.decided, r.lender, r.capex_usd_bn) + total(funded, r.decided, overall, r.capex_usd_bn),
-        total(left, r.decided, r.lender, r.capex_usd_bn) + total(gave_up, r.decided, overall, r.capex_usd_bn),
-        total(funded, r.decided, r.lender, wait_here) + total(funded, r.decided, overall, wait_all),
+        (at_lenders(at_lender_asked, capex), overall(when_asked, capex * (stage == 0))),
+        (at_lenders(at_lender_decided, funded_capex), overall(when_decided, funded_capex)),
+        (at_lenders(at_lender_decided, capex * (gave_up | (outcome == Outcome.TURNED))), overall(when_decided, capex * gave_up)),
+        (at_lenders(at_lender_decided, wait_here), overall(when_decided, wait_all)),
     ]
-    finance = np.stack(columns, axis=-1).reshape(len(logs), n_years, slots, len(FINANCE_COLUMNS))
-    waits = np.zeros(len(logs) * n_years * slots * edges.size, dtype=np.int64)
-    for slot, wait in ((r.lender, wait_here), (overall, wait_all)):
-        bins = np.minimum(np.searchsorted(edges, wait[funded], side="left"), edges.size - 1)
-        index = (cell[funded] + r.decided[funded].astype(np.int64) * slots + slot[funded]) * edges.size + bins
-        waits += np.bincount(index, minlength=waits.size)
-    return finance, waits.reshape(len(logs), n_years, slots, edges.size).astype(np.uint16)
+    finance = np.stack([np.concatenate(pair, axis=2) for pair in columns], axis=-1)
+    waits = np.zeros(n * n_years * slots * edges.size)
+    for cell, wait in ((when_decided * slots + lender, wait_here), (when_decided * slots + n_lenders, wait_all)):
+        bins = np.minimum(np.searchsorted(edges, wait, side="left"), edges.size - 1)
+        waits += np.bincount(cell * edges.size + bins, funded, minlength=waits.size)
+    return finance, waits.reshape(n, n_years, slots, edges.size).astype(np.uint16)
