@@ -127,6 +127,13 @@ class FinanceLog:
     outcome: np.ndarray
 
 
+def _with_room(a: np.ndarray, room: int) -> np.ndarray:
+    """A copy of ``a`` with room for ``room`` values (those after ``a`` unset)."""
+    out = np.empty(room, a.dtype)
+    out[: a.size] = a
+    return out
+
+
 class FinanceBook:
     """The records of a path's requests while it runs: first requests in queue order, then second requests as they are made.
 
@@ -139,11 +146,10 @@ class FinanceBook:
     def __init__(self, kind: np.ndarray, index: np.ndarray, lender: np.ndarray, asked: np.ndarray, capex: np.ndarray, patience: np.ndarray):
         n = asked.size
         self.size = self.first = n
-        room = 2 * n  # every project may turn once
-        self.kind, self.index, self.lender = (np.resize(a, room) for a in (kind, index, lender))
-        self.asked, self.capex = np.resize(asked, room), np.resize(capex, room)
-        self.first_asked = self.asked.copy()
-        self.deadline = np.resize(asked + patience[:, 0], room)
+        room = 2 * n  # every project may turn once; the records after ``size`` are written as they are made
+        self.kind, self.index, self.lender, self.asked, self.first_asked, self.capex, self.deadline = (
+            _with_room(a, room) for a in (kind, index, lender, asked, asked, capex, asked + patience[:, 0])
+        )
         self.fresh_patience = patience[:, 1]
         self.decided = np.full(room, math.inf)
         self.outcome = np.zeros(room, np.int64)
@@ -152,6 +158,13 @@ class FinanceBook:
         self.ordered = False  # whether to keep that order (only implementation capacity needs it)
         self.served = self.phase = np.zeros(0, np.int64)
         self.fundings = 0  # fundings so far, all lenders
+        # what the lenders funded (the arrays learn it at the end, :meth:`settle`): runs funded at one time, runs funded on
+        # arrival (each at its request's time), and with ``ordered`` each run's phase and place among the fundings
+        self._runs: list[np.ndarray] = []
+        self._run_times: list[float] = []
+        self._arrival_runs: list[np.ndarray] = []
+        self._arrival_times: list[np.ndarray] = []
+        self._service: list[tuple[np.ndarray, int, int]] = []
         self.now_phase = NORMAL  # the phase (NORMAL or LATE) of what is being decided
         self.context = NORMAL  # the SimPy phase of the event being processed
 
@@ -173,24 +186,38 @@ class FinanceBook:
         self.lender[r], self.asked[r], self.deadline[r] = lender, now, now + self.fresh_patience[record]
         return r
 
-    def fund(self, funded: list[tuple[np.ndarray, np.ndarray | float, int, int]]) -> None:
-        """Record what the lenders funded: ``(records, when, phase, order)`` runs (``when`` one time, or each request's)."""
-        if not funded:
-            return
-        records = np.concatenate([r for r, _, _, _ in funded])
-        self.outcome[records] = Outcome.FUNDED
-        sizes = [r.size for r, _, _, _ in funded]
-        at_arrival = [isinstance(when, np.ndarray) for _, when, _, _ in funded]
-        decided = np.repeat([math.nan if each else when for (_, when, _, _), each in zip(funded, at_arrival, strict=True)], sizes)
-        if any(at_arrival):
-            decided[np.repeat(at_arrival, sizes)] = np.concatenate(
-                [when for (_, when, _, _), each in zip(funded, at_arrival, strict=True) if each]
-            )
-        self.decided[records] = decided
+    def fund(self, records: np.ndarray, when: float) -> None:
+        """The requests ``records`` are funded at ``when`` (in the phase ``now_phase``)."""
+        self._runs.append(records)
+        self._run_times.append(when)
+        self._count(records)
+
+    def fund_on_arrival(self, records: np.ndarray, times: np.ndarray) -> None:
+        """The requests ``records`` are funded the moment they are made, at ``times``."""
+        self._arrival_runs.append(records)
+        self._arrival_times.append(times)
+        self._count(records)
+
+    def _count(self, records: np.ndarray) -> None:
+        if self.ordered:
+            self._service.append((records, self.now_phase, self.fundings))
+        self.fundings += records.size
+
+    def settle(self) -> None:
+        """At the end of the run: the outcome and time of every funded request, and with ``ordered`` their phase and order."""
+        if self._runs:
+            records = np.concatenate(self._runs)
+            self.outcome[records] = Outcome.FUNDED
+            self.decided[records] = np.repeat(self._run_times, [r.size for r in self._runs])
+        if self._arrival_runs:
+            records = np.concatenate(self._arrival_runs)
+            self.outcome[records] = Outcome.FUNDED
+            self.decided[records] = np.concatenate(self._arrival_times)
         if self.ordered:
             self.phase, self.served = np.zeros(self.size, np.int64), np.zeros(self.size, np.int64)
-            self.phase[records] = np.repeat([phase for _, _, phase, _ in funded], sizes)
-            self.served[records] = np.concatenate([np.arange(order, order + r.size) for r, _, _, order in funded])
+            for records, phase, order in self._service:
+                self.phase[records] = phase
+                self.served[records] = np.arange(order, order + records.size)
 
     def log(self, horizon: float) -> FinanceLog:
         """The records (the book is done with), with requests that waited past their deadline without funding marked withdrawn at it."""
@@ -387,8 +414,9 @@ class Lender:
         self.horizon = horizon
         self.fallback: Lender | None = None
         self.target = False  # another lender falls back to it
-        empty = np.empty(0)
-        lanes = {unranked: (empty, empty, empty, empty.astype(np.int64)), **lanes}
+        if unranked not in lanes:
+            empty = np.empty(0)
+            lanes = {unranked: (empty, empty, empty, empty.astype(np.int64)), **lanes}
         self.lanes = [_Lane(rank, *lanes[rank]) for rank in sorted(lanes)]  # the unranked lane last
         self.capacity = _Capacity(capacity, lapse_years)
         self.head: tuple[_Lane, int] | _Handed | None = None  # the request blocking the queue (None: the queue is empty)
@@ -396,8 +424,6 @@ class Lender:
         self.named_waiting: list[_Handed] = []  # named projects in its queue
         self.pending: list[tuple[float, int, int]] = []  # requests handed over while it was quiet: time, record, rank
         self.handed_deadlines: set[float] = set()  # every deadline of a request handed over (to find departures fast)
-        # what it funded, in order (the book learns it at the end of the run): records, when, phase, order among all fundings
-        self.funded: list[tuple[np.ndarray, np.ndarray | float, int, int]] = []
         self.signal = env.event()
 
     # -- driving it ------------------------------------------------------------------
@@ -449,7 +475,7 @@ class Lender:
             self.signal.succeed()
 
     def finish(self) -> None:
-        """At the end of the run: decide what is left (what it funded then goes to the book, :meth:`FinanceBook.fund`)."""
+        """At the end of the run: decide what is left (the book then settles what was funded, :meth:`FinanceBook.settle`)."""
         self._run_to(self.horizon, ARRIVE)
 
     # -- requests from outside ------------------------------------------------------
@@ -607,12 +633,6 @@ class Lender:
         if serve:
             self._serve(now)
 
-    def _record(self, records: np.ndarray, when: np.ndarray | float) -> None:
-        """Keep what was funded, at ``when`` (one time, or each request's)."""
-        book = self.book
-        self.funded.append((records, when, book.now_phase, book.fundings))
-        book.fundings += records.size
-
     def _fund_on_arrival(self, lane: _Lane, first: int, stop: int, capacity: _Capacity, commit: bool) -> int | None:
         """Requests ``first`` to ``stop - 1`` of a lane arrive at an empty queue: funded on arrival up to the first that does not fit (returned; None if all fit)."""
         base = lane.cum[first]
@@ -622,7 +642,7 @@ class Lender:
             if commit:
                 context = self.book.now_phase
                 self.book.now_phase = NORMAL
-                self._record(lane.record[first:fits], lane.time[first:fits])
+                self.book.fund_on_arrival(lane.record[first:fits], lane.time[first:fits])
                 self.book.now_phase = context
         return fits if fits < stop else None
 
@@ -683,7 +703,7 @@ class Lender:
             capex = lane.capexes[i]
             if capex <= self.capacity.level:
                 self.capacity.spend(capex)
-                self._record(lane.record[i : i + 1], now)
+                self.book.fund(lane.record[i : i + 1], now)
                 lane.next = i + 1
             else:
                 lane.next = i
@@ -714,7 +734,7 @@ class Lender:
                 else:
                     if fits > i:
                         capacity.spend(lane.cum[fits] - base)
-                        self._record(lane.record[i:fits], now)
+                        self.book.fund(lane.record[i:fits], now)
                     i = fits
                 if i < stop:
                     lane.next = i
@@ -729,7 +749,7 @@ class Lender:
             elif h.capex <= capacity.level:
                 lane.handed.pop(0)
                 capacity.spend(h.capex)
-                self._record(np.array([h.record]), now)
+                self.book.fund(np.array([h.record]), now)
                 if h.funded is not None:
                     self.named_waiting.remove(h)
                     self._emit(now, self.book.now_phase == LATE, h.funded.succeed)
@@ -751,7 +771,7 @@ class Lender:
             i += 1
         if funded:
             self.capacity.spend(spent)
-            self._record(lane.record[funded], now)
+            self.book.fund(lane.record[funded], now)
         return i
 
     def _leaving(self, now: float) -> bool:

@@ -142,7 +142,10 @@ def finance_requests(x: PathInputs, ranks: tuple[np.ndarray, np.ndarray] | None 
         kind=np.concatenate([np.zeros(fl.size, np.int64), np.ones(ge.size, np.int64)])[order],
         index=np.concatenate([fl, ge])[order],
         rank=np.concatenate([named_rank[fl], generic_rank[ge]])[order],
-        patience_years=np.concatenate([f.patience_years[fl], g.patience_years[ge]])[order],
+        # np.take: rows of a 2-d array, much faster than fancy indexing
+        patience_years=np.take(
+            np.concatenate([np.take(f.patience_years, fl, axis=0), np.take(g.patience_years, ge, axis=0)]), order, axis=0
+        ),
     )
 
 
@@ -269,7 +272,7 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
     env.run(until=horizon)
     for lender in lenders:
         lender.finish()
-    book.fund([run for lender in lenders for run in lender.funded])
+    book.settle()
 
     finance = book.log(horizon)
     funded_generic = (finance.kind == 1) & (finance.outcome == Outcome.FUNDED)
