@@ -42,7 +42,6 @@ become a path's :class:`FinanceLog`.
 from __future__ import annotations
 
 import bisect
-import heapq
 import math
 from collections import deque
 from collections.abc import Callable
@@ -258,10 +257,6 @@ class _Capacity:
             other.vintages = deque([v[:] for v in self.vintages])
         return other
 
-    def refill_time(self) -> float:
-        """Time of the next refill (inf after the last)."""
-        return float(self.refills) if self.refills < len(self.added) else math.inf
-
     def next_change(self) -> float:
         """Time of the next refill or lapse."""
         refill = self.refills if self.refills < len(self.added) else math.inf
@@ -330,7 +325,7 @@ class _Lane:
     ``position``. ``cum[i]`` is the capex of the own requests before ``i``.
     """
 
-    __slots__ = ("arrived", "capexes", "cum", "deadlines", "gone", "handed", "next", "patience", "rank", "record", "time", "times")
+    __slots__ = ("arrived", "capexes", "cum", "deadlines", "handed", "next", "rank", "record", "time", "times")
 
     def __init__(self, rank: int, time: np.ndarray, capex: np.ndarray, deadline: np.ndarray, record: np.ndarray):
         self.rank = rank
@@ -342,9 +337,6 @@ class _Lane:
         np.cumsum(capex, out=cum[1:])
         self.cum: list[float] = cum.tolist()
         self.deadlines: list[float] = deadline.tolist()  # -inf once a request left explicitly
-        # the shortest patience: a request that arrived less than this before a moment is still waiting then
-        self.patience = float((deadline - time).min()) if time.size else math.inf
-        self.gone: list[int] = []  # heap of the requests taken out of the queue before their deadline passed (see leave)
         self.next = 0
         self.arrived = 0
         self.handed: list[_Handed] = []
@@ -352,7 +344,6 @@ class _Lane:
     def leave(self, i: int) -> None:
         """Request ``i`` is out of the queue."""
         self.deadlines[i] = -math.inf
-        heapq.heappush(self.gone, i)
 
 
 class Lender:
@@ -725,11 +716,8 @@ class Lender:
             if i < stop:
                 base = lane.cum[i]
                 fits = bisect.bisect_right(lane.cum, base + capacity.level, i + 1, stop + 1) - 1
-                # requests that left: those taken out, and among those that arrived at least the shortest patience ago
-                while lane.gone and lane.gone[0] < i:
-                    heapq.heappop(lane.gone)
-                old = min(fits + 1, stop, bisect.bisect_left(lane.times, now - lane.patience, i, stop)) if lane.patience < math.inf else i
-                if (lane.gone and lane.gone[0] <= fits) or (old > i and min(lane.deadlines[i:old]) < now):
+                # a request in the run that left (taken out at -inf, or its patience ran out) is passed over one by one
+                if min(lane.deadlines[i : min(fits + 1, stop)]) < now:
                     i = self._serve_past_gone(lane, i, stop, now)
                 else:
                     if fits > i:

@@ -184,7 +184,9 @@ def _lenders(s: Scenario, x: PathInputs, env: simpy.Environment, requests: Finan
             rows = generic[first:stop]
             k, rank = divmod(int(key[first]), unranked + 1)
             lanes[k][rank] = (requests.time[rows], requests.capex_usd_bn[rows], book.deadline[rows], rows)
-    named = requests.kind == 0
+    named_asks: list[list[float]] = [[] for _ in financiers]  # by lender, in queue order
+    for record in np.flatnonzero(requests.kind == 0).tolist():
+        named_asks[requests.financier[record]].append(float(requests.time[record]))
     capacity = x.capacity_usd_bn.tolist()
     lenders = [
         Lender(
@@ -195,7 +197,7 @@ def _lenders(s: Scenario, x: PathInputs, env: simpy.Environment, requests: Finan
             book,
             lanes[k],
             unranked,
-            requests.time[named & (requests.financier == k)].tolist(),
+            named_asks[k],
             horizon,
         )
         for k, fin in enumerate(financiers)

@@ -245,9 +245,15 @@ def _pick(weights: dict[str, float], names: list[str], u: np.ndarray) -> np.ndar
     """Index into ``names`` chosen by cumulative ``weights`` (by name) at uniforms ``u``."""
     if u.size == 0:
         return np.empty(0, dtype=np.int64)
-    w = np.array([weights.get(n, 0.0) for n in names], dtype=float)
-    cum = np.cumsum(w / w.sum())
+    cum = _cumulative_shares(tuple(weights.get(n, 0.0) for n in names))
     return np.minimum(np.searchsorted(cum, u, side="right"), len(names) - 1)
+
+
+@lru_cache(maxsize=64)
+def _cumulative_shares(weights: tuple[float, ...]) -> np.ndarray:
+    """Running totals of ``weights`` as shares of their sum (the same for every path of a scenario: kept)."""
+    w = np.array(weights, dtype=float)
+    return np.cumsum(w / w.sum())
 
 
 def _ppf(d: Distribution, u: float) -> float:
@@ -470,13 +476,14 @@ def _capacity(s: Scenario, streams: PathStreams, shocks: ShockStrikes, n_years: 
     multiplier of organic trade at time ``k`` raised to ``shock_sensitivity``.
     """
     financiers = list(s.portfolio.financiers.items()) if s.portfolio else []
-    capacity = np.zeros((len(financiers), n_years))
+    drawn = np.zeros((len(financiers), n_years))
+    for k, (name, fin) in enumerate(financiers):
+        drawn[k] = fin.capacity_usd_bn_per_year.ppf(streams(f"financier:{name}").random(n_years))
+    trend = np.array([[fin.capacity_trend] for _, fin in financiers])
+    sensitivity = np.array([[fin.shock_sensitivity] for _, fin in financiers])
     year = np.arange(n_years, dtype=float)
     shocked = shock_log_multiplier(shocks.time, shocks.depth, shocks.recovery_years, year)
-    for k, (name, fin) in enumerate(financiers):
-        drawn = fin.capacity_usd_bn_per_year.ppf(streams(f"financier:{name}").random(n_years))
-        capacity[k] = drawn * np.exp(fin.capacity_trend * year + fin.shock_sensitivity * shocked)
-    return capacity
+    return drawn * np.exp(trend * year + sensitivity * shocked)
 
 
 def _innovations(u: np.ndarray, df: float | None) -> np.ndarray:
