@@ -23,7 +23,9 @@ import simpy
 from simpy.events import URGENT
 from simpy.resources.container import ContainerGet
 
-from sim.engine.lenders import EMPTY, LATE, FinanceLog, Outcome, at
+from sim.engine.capacity import EMPTY
+from sim.engine.finance_book import FinanceLog, Outcome
+from sim.engine.lenders import LATE, at
 from sim.engine.model import EventLog, finance_requests, priority_ranks
 from sim.engine.sampling import STAGE_CODES, PathInputs
 from sim.scenario import Scenario

@@ -17,7 +17,7 @@ from helpers import build, organic_only, reference
 from oracle_model import simulate_path_oracle
 
 from sim.engine import draw_path, simulate_path
-from sim.engine.lenders import Outcome
+from sim.engine.finance_book import Outcome
 from sim.engine.model import finance_tables, wait_bins
 from sim.run import simulate
 

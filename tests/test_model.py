@@ -8,7 +8,7 @@ from helpers import build, one_project, reference
 from oracle_model import simulate_path_oracle
 
 from sim.engine import draw_path, simulate_chunk
-from sim.engine.lenders import FinanceLog, Outcome
+from sim.engine.finance_book import FinanceLog, Outcome
 from sim.engine.model import EventLog, finance_requests, simulate_path
 
 SECTORS = ("energy", "mining_metals", "chemicals", "manufacturing", "agriculture_food", "infrastructure", "automotive")

@@ -4,6 +4,10 @@
   from streams keyed by path and entity name (:func:`draw_path`);
 * :mod:`~sim.engine.model`: the discrete-event finance model of one path
   (SimPy), giving its :class:`EventLog` (:func:`simulate_path`);
+* :mod:`~sim.engine.lenders`: the lenders of a path, SimPy processes with
+  queues, patience, fallback, lapse and priority; their capacity
+  (:mod:`~sim.engine.capacity`) and the book of requests
+  (:mod:`~sim.engine.finance_book`);
 * :mod:`~sim.engine.flows`: what the events add to trade (projects, measures,
   the multiplier of shocks and transport links);
 * :mod:`~sim.engine.organic`: organic trade (the two organic laws, the exports

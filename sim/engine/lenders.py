@@ -21,58 +21,39 @@ the one-process-per-project oracle (``tests/oracle_model.py``) has them:
   departure followed by serving.
 
 What makes it fast: the hundreds of generic requests of a lender are not one
-process each. The lender keeps its own requests in arrays and decides them in
-batches with cumulative sums: at a refill, the funded requests of a lane are
-the alive prefix whose running total fits the level; while its queue is empty,
-the arrivals until its next event are funded on arrival by one running total,
-up to the first that does not fit. Requests that gave up are skipped when the
-queue reaches them (lazy deletion). The lender wakes (``AnyOf`` of a timer and
-a signal) only at refills, at lapses of capacity it still holds, at the
-deadline of the request at the head of its queue (or of any waiting request
-when it has a fallback, to hand that request on at its exact time), at the
-arrival of a ranked request, and when a named project or another lender hands
-it a request or takes one back. Arrivals into an empty queue need no wake: the
-lender computes ahead where the first of them will block and wakes at that
-request's deadline.
+process each. The lender keeps its own requests in lists and decides them in
+batches with running totals: at a refill, the funded requests are the prefix
+whose running total fits the level (requests that gave up are passed over when
+the queue reaches them: lazy deletion); while its queue is empty, the arrivals
+until its next event are funded on arrival, up to the first that does not fit.
+It decides ahead what no one else can change, and makes what others see (a
+request handed to the fallback, a named project funded) a SimPy event at its
+exact time; the notes of :class:`Lender` say when it wakes.
 
-The outcome of every request is kept in a :class:`FinanceBook`; its records
-become a path's :class:`FinanceLog`.
+The outcome of every request is kept in a :class:`~sim.engine.finance_book.FinanceBook`;
+its records become a path's :class:`~sim.engine.finance_book.FinanceLog`. The capacity
+is a :class:`~sim.engine.capacity.Capacity`.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-__all__ = ["LATE", "FinanceBook", "FinanceLog", "Lender", "Outcome", "at", "WAIT_BIN_YEARS"]
+from .capacity import Capacity, first_refill_fitting
+from .finance_book import FinanceBook, Outcome
+
+__all__ = ["LATE", "Lender", "at"]
 
 LATE = 2
 """SimPy priority of departures at the end of patience: after every refill, arrival and funding of the same instant."""
-EMPTY = 1e-12
-"""Capacity below this (USD bn) is taken as used up (rounding of running totals)."""
 ARRIVE, REFILL, DEPART, END = range(4)
 """The order of things at one instant, after capacity lapses: requests arrive, the refill, departures (and requests handed over then)."""
-WAIT_BIN_YEARS = 0.25
-"""Width of the bins of the wait histogram, years (the first bin holds waits of exactly 0)."""
-
-
-class Outcome:
-    """Codes of a request's outcome in :class:`FinanceLog`."""
-
-    WAITING = 0
-    """Still waiting at the horizon."""
-    FUNDED = 1
-    WITHDRAWN = 2
-    """Left at its deadline and gave up."""
-    TURNED = 3
-    """Left at its deadline for the lender's fallback (the next record of the project)."""
 
 
 def at(env: simpy.Environment, when: float, priority: int) -> simpy.Event:
@@ -92,212 +73,6 @@ def at(env: simpy.Environment, when: float, priority: int) -> simpy.Event:
     event._value = None
     env.schedule(event, priority, delay)
     return event
-
-
-@dataclass(frozen=True)
-class FinanceLog:
-    """Every request for finance on one path, one record per request (a project that turns to a fallback has two).
-
-    Attributes
-    ----------
-    kind, index : ndarray of int, shape (r,)
-        0 for a named project, 1 for a generic one; the row in the flagship or generic inputs.
-    stage : ndarray of int, shape (r,)
-        0 at the project's lender, 1 at that lender's fallback.
-    lender : ndarray of int, shape (r,)
-        The financier asked (scenario order).
-    asked, first_asked : ndarray, shape (r,)
-        When this request was made, and when the project first asked (years from the start).
-    capex_usd_bn : ndarray, shape (r,)
-    decided : ndarray, shape (r,)
-        When it was funded or left the queue (inf: still waiting at the horizon).
-    outcome : ndarray of int, shape (r,)
-        :class:`Outcome` codes.
-    """
-
-    kind: np.ndarray
-    index: np.ndarray
-    stage: np.ndarray
-    lender: np.ndarray
-    asked: np.ndarray
-    first_asked: np.ndarray
-    capex_usd_bn: np.ndarray
-    decided: np.ndarray
-    outcome: np.ndarray
-
-
-def _with_room(a: np.ndarray, room: int) -> np.ndarray:
-    """A copy of ``a`` with room for ``room`` values (those after ``a`` unset)."""
-    out = np.empty(room, a.dtype)
-    out[: a.size] = a
-    return out
-
-
-class FinanceBook:
-    """The records of a path's requests while it runs: first requests in queue order, then second requests as they are made.
-
-    Parameters
-    ----------
-    kind, index, lender, asked, capex, patience : ndarray, shape (n,)
-        The first request of each project in queue order; ``patience`` has shape ``(n, 2)`` (years at the lender, at its fallback).
-    """
-
-    def __init__(self, kind: np.ndarray, index: np.ndarray, lender: np.ndarray, asked: np.ndarray, capex: np.ndarray, patience: np.ndarray):
-        n = asked.size
-        self.size = self.first = n
-        room = 2 * n  # every project may turn once; the records after ``size`` are written as they are made
-        self.kind, self.index, self.lender, self.asked, self.first_asked, self.capex, self.deadline = (
-            _with_room(a, room) for a in (kind, index, lender, asked, asked, capex, asked + patience[:, 0])
-        )
-        self.fresh_patience = patience[:, 1]
-        self.decided = np.full(room, math.inf)
-        self.outcome = np.zeros(room, np.int64)
-        # the order of fundings at one instant, as a SimPy Resource sees the funded projects' requests:
-        # in the phase of refills, lender by lender, each in its order of service; after departures, as they come
-        self.ordered = False  # whether to keep that order (only implementation capacity needs it)
-        self.served = self.phase = np.zeros(0, np.int64)
-        self.fundings = 0  # fundings so far, all lenders
-        # what the lenders funded (the arrays learn it at the end, :meth:`settle`): runs funded at one time, runs funded on
-        # arrival (each at its request's time), and with ``ordered`` each run's phase and place among the fundings
-        self._runs: list[np.ndarray] = []
-        self._run_times: list[float] = []
-        self._arrival_runs: list[np.ndarray] = []
-        self._arrival_times: list[np.ndarray] = []
-        self._service: list[tuple[np.ndarray, int, int]] = []
-        self.now_phase = NORMAL  # the phase (NORMAL or LATE) of what is being decided
-        self.context = NORMAL  # the SimPy phase of the event being processed
-
-    @property
-    def stage(self) -> np.ndarray:
-        """0 for a project's request at its lender, 1 at the fallback (the records so far)."""
-        return (np.arange(self.size) >= self.first).astype(np.int64)
-
-    def second(self, record: int, lender: int, now: float) -> int:
-        """Record the request a project makes at its lender's fallback at ``now``; its id."""
-        r = self.size
-        self.size += 1
-        self.kind[r], self.index[r], self.capex[r], self.first_asked[r] = (
-            self.kind[record],
-            self.index[record],
-            self.capex[record],
-            self.first_asked[record],
-        )
-        self.lender[r], self.asked[r], self.deadline[r] = lender, now, now + self.fresh_patience[record]
-        return r
-
-    def fund(self, records: np.ndarray, when: float) -> None:
-        """The requests ``records`` are funded at ``when`` (in the phase ``now_phase``)."""
-        self._runs.append(records)
-        self._run_times.append(when)
-        self._count(records)
-
-    def fund_on_arrival(self, records: np.ndarray, times: np.ndarray) -> None:
-        """The requests ``records`` are funded the moment they are made, at ``times``."""
-        self._arrival_runs.append(records)
-        self._arrival_times.append(times)
-        self._count(records)
-
-    def _count(self, records: np.ndarray) -> None:
-        if self.ordered:
-            self._service.append((records, self.now_phase, self.fundings))
-        self.fundings += records.size
-
-    def settle(self) -> None:
-        """At the end of the run: the outcome and time of every funded request, and with ``ordered`` their phase and order."""
-        if self._runs:
-            records = np.concatenate(self._runs)
-            self.outcome[records] = Outcome.FUNDED
-            self.decided[records] = np.repeat(self._run_times, [r.size for r in self._runs])
-        if self._arrival_runs:
-            records = np.concatenate(self._arrival_runs)
-            self.outcome[records] = Outcome.FUNDED
-            self.decided[records] = np.concatenate(self._arrival_times)
-        if self.ordered:
-            self.phase, self.served = np.zeros(self.size, np.int64), np.zeros(self.size, np.int64)
-            for records, phase, order in self._service:
-                self.phase[records] = phase
-                self.served[records] = np.arange(order, order + records.size)
-
-    def log(self, horizon: float) -> FinanceLog:
-        """The records (the book is done with), with requests that waited past their deadline without funding marked withdrawn at it."""
-        n = self.size
-        outcome, decided = self.outcome[:n], self.decided[:n]
-        gave_up = (outcome == Outcome.WAITING) & (self.deadline[:n] < horizon)
-        outcome[gave_up] = Outcome.WITHDRAWN
-        decided[gave_up] = self.deadline[:n][gave_up]
-        return FinanceLog(
-            self.kind[:n],
-            self.index[:n],
-            self.stage,
-            self.lender[:n],
-            self.asked[:n],
-            self.first_asked[:n],
-            self.capex[:n],
-            decided,
-            outcome,
-        )
-
-
-class _Capacity:
-    """A lender's capacity: the level, what is left of each refill until it lapses (oldest first), and the refills done."""
-
-    __slots__ = ("added", "lapse_years", "level", "refills", "vintages")
-
-    def __init__(self, added: list[float], lapse_years: float | None):
-        self.added = added
-        self.lapse_years = lapse_years
-        self.level = 0.0
-        self.refills = 0
-        self.vintages: deque[list[float]] = deque()  # [expiry, amount left], with a lapse only
-
-    def copy(self) -> _Capacity:
-        other = _Capacity(self.added, self.lapse_years)
-        other.level, other.refills = self.level, self.refills
-        if self.vintages:
-            other.vintages = deque([v[:] for v in self.vintages])
-        return other
-
-    def next_change(self) -> float:
-        """Time of the next refill or lapse."""
-        refill = self.refills if self.refills < len(self.added) else math.inf
-        if self.vintages and self.vintages[0][0] < refill:
-            return self.vintages[0][0]
-        return refill
-
-    def change_until(self, when: float) -> None:
-        """Refills and lapses before ``when`` happen (nothing is funded in between)."""
-        while (change := self.next_change()) < when:
-            self.lapse_until(change)
-            if self.refills == change:
-                self.refill(change)
-
-    def refill(self, now: float) -> None:
-        added = self.added[self.refills]
-        self.refills += 1
-        if added > 0:
-            self.level += added
-            if self.lapse_years is not None:
-                self.vintages.append([now + self.lapse_years, added])
-
-    def lapse_until(self, now: float) -> None:
-        """Capacity whose time is up by ``now`` lapses."""
-        while self.vintages and self.vintages[0][0] <= now:
-            self.level -= self.vintages.popleft()[1]
-        if self.level < EMPTY:
-            self.level = 0.0
-
-    def spend(self, amount: float) -> None:
-        """Take ``amount`` from the level, oldest capacity first."""
-        self.level -= amount
-        if self.level < EMPTY:
-            self.level = 0.0
-        while amount > 0 and self.vintages:
-            oldest = self.vintages[0]
-            if oldest[1] > amount + EMPTY:
-                oldest[1] -= amount
-                return
-            amount -= oldest[1]
-            self.vintages.popleft()
 
 
 class _Handed:
@@ -409,7 +184,7 @@ class Lender:
             empty = np.empty(0)
             lanes = {unranked: (empty, empty, empty, empty.astype(np.int64)), **lanes}
         self.lanes = [_Lane(rank, *lanes[rank]) for rank in sorted(lanes)]  # the unranked lane last
-        self.capacity = _Capacity(capacity, lapse_years)
+        self.capacity = Capacity(capacity, lapse_years)
         self.head: tuple[_Lane, int] | _Handed | None = None  # the request blocking the queue (None: the queue is empty)
         self.named_asks = named_asks
         self.named_waiting: list[_Handed] = []  # named projects in its queue
@@ -466,7 +241,7 @@ class Lender:
             self.signal.succeed()
 
     def finish(self) -> None:
-        """At the end of the run: decide what is left (the book then settles what was funded, :meth:`FinanceBook.settle`)."""
+        """At the end of the run: decide what is left (the book then settles what was funded, :meth:`~sim.engine.finance_book.FinanceBook.settle`)."""
         self._run_to(self.horizon, ARRIVE)
 
     # -- requests from outside ------------------------------------------------------
@@ -570,7 +345,7 @@ class Lender:
                     capex, leaves, rank = head.capex, head.deadline, head.rank
                 else:
                     capex, leaves, rank = head[0].capexes[head[1]], head[0].deadlines[head[1]], head[0].rank
-                when = min(_first_refill_fitting(capacity, capex, refills_until), leaves, ranked, t)
+                when = min(first_refill_fitting(capacity, capex, refills_until), leaves, ranked, t)
                 # requests handed over while it was quiet that cannot go ahead of the head join behind it as they came
                 while pending and pending[0][0] < when:
                     if pending[0][2] < rank:
@@ -624,7 +399,7 @@ class Lender:
         if serve:
             self._serve(now)
 
-    def _fund_on_arrival(self, lane: _Lane, first: int, stop: int, capacity: _Capacity, commit: bool) -> int | None:
+    def _fund_on_arrival(self, lane: _Lane, first: int, stop: int, capacity: Capacity, commit: bool) -> int | None:
         """Requests ``first`` to ``stop - 1`` of a lane arrive at an empty queue: funded on arrival up to the first that does not fit (returned; None if all fit)."""
         base = lane.cum[first]
         fits = bisect.bisect_right(lane.cum, base + capacity.level, first + 1, stop + 1) - 1
@@ -637,7 +412,7 @@ class Lender:
                 self.book.now_phase = context
         return fits if fits < stop else None
 
-    def _arrive_at_empty(self, main: _Lane, before: int, now: float, capacity: _Capacity, commit: bool) -> int | None:
+    def _arrive_at_empty(self, main: _Lane, before: int, now: float, capacity: Capacity, commit: bool) -> int | None:
         """The unranked lane's requests before ``before`` arrive at an empty queue, funded on arrival, capacity arriving and
         lapsing in between (before ``now``): the first that does not fit (None if all do). Without ``commit``, a look ahead."""
         first = main.arrived
@@ -848,7 +623,7 @@ class Lender:
             if self.fallback is not None:
                 return main.times[blocked], NORMAL
             capex, deadline = main.capexes[blocked], main.deadlines[blocked]
-            refill = _first_refill_fitting(capacity, capex, until)
+            refill = first_refill_fitting(capacity, capex, until)
             return (deadline, LATE) if deadline < refill else (refill, NORMAL)
         head = self.head
         if isinstance(head, _Handed):
@@ -856,33 +631,7 @@ class Lender:
         else:
             capex, deadline = head[0].capexes[head[1]], head[0].deadlines[head[1]]
             expires = deadline
-        refill = _first_refill_fitting(self.capacity, capex, until)
+        refill = first_refill_fitting(self.capacity, capex, until)
         if self.fallback is not None:
             self._schedule_turns(min(expires, refill))
         return (deadline, LATE) if deadline < refill else (refill, NORMAL)
-
-
-def _first_refill_fitting(capacity: _Capacity, capex: float, until: float) -> float:
-    """The first refill before ``until`` after which the level reaches ``capex`` (``until`` if none); ``capacity`` is left as it is."""
-    added, refill = capacity.added, capacity.refills
-    last = min(len(added), math.ceil(until))
-    level = capacity.level
-    lapse = capacity.lapse_years
-    if lapse is None:
-        while refill < last:
-            level += added[refill]
-            if level >= capex:
-                return float(refill)
-            refill += 1
-        return until
-    held = [(expiry, amount) for expiry, amount in capacity.vintages]  # what is left of each refill, and when it lapses
-    while refill < last:
-        held.append((refill + lapse, added[refill]))
-        level = 0.0
-        for expiry, amount in held:
-            if expiry > refill:
-                level += amount
-        if level >= capex:
-            return float(refill)
-        refill += 1
-    return until

@@ -30,7 +30,7 @@ first simulated year. The processes:
 
 The result is an :class:`EventLog`; trade is assembled from it with numpy
 (:mod:`sim.engine.trade`), and the finance statistics from its
-:class:`~sim.engine.lenders.FinanceLog` (:func:`finance_tables`).
+:class:`~sim.engine.finance_book.FinanceLog` (:func:`finance_tables`).
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ import numpy as np
 import simpy
 
 from ..scenario import Scenario
-from .lenders import LATE, WAIT_BIN_YEARS, FinanceBook, FinanceLog, Lender, Outcome, at
+from .finance_book import FinanceBook, FinanceLog, Outcome
+from .lenders import LATE, Lender, at
 from .sampling import STAGE_CODES, PathInputs
 
 __all__ = ["EventLog", "FINANCE_COLUMNS", "finance_requests", "finance_tables", "priority_ranks", "simulate_path", "wait_bins"]
@@ -320,13 +321,15 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
 
 FINANCE_COLUMNS = ("requested_usd_bn", "funded_usd_bn", "withdrawn_usd_bn", "wait_years_sum")
 """Columns of the last axis of :func:`finance_tables`' first array."""
+WAIT_BIN_YEARS = 0.25
+"""Width of the bins of the wait histogram, years (the first bin holds waits of exactly 0)."""
 WAIT_FINE_YEARS = 4.0
-"""Waits up to this are binned :data:`~sim.engine.lenders.WAIT_BIN_YEARS` wide, longer ones a year wide."""
+"""Waits up to this are binned :data:`WAIT_BIN_YEARS` wide, longer ones a year wide."""
 
 
 def wait_bins(n_years: int) -> np.ndarray:
     """Upper edges of the wait histogram's bins, years: 0 (funded the moment it asked), then
-    :data:`~sim.engine.lenders.WAIT_BIN_YEARS` wide to :data:`WAIT_FINE_YEARS`, then a year wide to
+    :data:`WAIT_BIN_YEARS` wide to :data:`WAIT_FINE_YEARS`, then a year wide to
     ``n_years`` (the last bin also holds longer waits)."""
     fine = np.arange(0.0, WAIT_FINE_YEARS + WAIT_BIN_YEARS / 2, WAIT_BIN_YEARS)
     return np.concatenate([fine, np.arange(WAIT_FINE_YEARS + 1.0, max(n_years, WAIT_FINE_YEARS) + 0.5)])
