@@ -10,6 +10,9 @@ from test_plots_compare import LABELS, fake_runs
 from test_plots_sensitivity import fake_goal, fake_sensitivity
 
 from sim import plots
+from sim.plots.goal import lever_unit
+from sim.plots.sensitivity import box_words
+from sim.plots.style import FORECAST_HORIZON_YEARS, short_description
 from sim.studies.goal import GoalResult
 from sim.studies.prim import Box
 from sim.studies.sensitivity import Sensitivity
@@ -30,7 +33,7 @@ def test_fan_chart_marks_the_years_past_the_forecast_horizon_and_clips_the_band(
     results = fake_results(growth=0.12)  # a wide fan: its 95th percentile in 2035 is far above the forecast years'
     fig = plots.fan_chart(results)
     ax = fig.axes[0]
-    horizon = results.base_year + plots.FORECAST_HORIZON_YEARS
+    horizon = results.base_year + FORECAST_HORIZON_YEARS
     (shade,) = [p for p in ax.patches if p.get_gid() == "beyond_horizon"]
     assert shade.get_x() == horizon + 0.5
     notes = " ".join(t.get_text().replace("\n", " ") for t in ax.texts)
@@ -56,9 +59,9 @@ def test_each_chart_names_its_statistics() -> None:
 
 
 def test_scenario_descriptions_make_short_wrapped_legends() -> None:
-    assert plots.short_description("Reference: Uzbek statistics basis, 2025 partly observed") == "Reference"
-    assert plots.short_description("Railway completion three years later (mode 2033.5)") == "Railway completion three years later"
-    assert plots.short_description("No clause mark at all") == "No clause mark at all"
+    assert short_description("Reference: Uzbek statistics basis, 2025 partly observed") == "Reference"
+    assert short_description("Railway completion three years later (mode 2033.5)") == "Railway completion three years later"
+    assert short_description("No clause mark at all") == "No clause mark at all"
     long = "BYD phase 3 financed from the start and automotive projects five times as frequent as in the reference"
     fig = plots.overlay_fan_charts(fake_runs(), ["Reference", long, "Finance squeeze"])
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
@@ -72,7 +75,7 @@ def test_discovery_boxes_in_words_with_rounded_bounds() -> None:
         density=0.8123,
         support=0.1401,
     )
-    words = plots.box_words(box, 2030)
+    words = box_words(box, 2030)
     assert words == (
         "realised organic growth to 2030 from \u221211.2% a year (log) to +1.9% a year (log) and cku_railway completion year above 2031.4: "
         "target missed by 2030 in 81% of such paths (14% of all paths), covering 52% of all misses"
@@ -89,9 +92,9 @@ def test_goal_chart_axis_has_the_levers_unit() -> None:
     goal.update(lever="portfolio.financiers.cdb.capacity_usd_bn_per_year", lever_mode="median")
     label = plots.goal_chart(GoalResult.from_json(goal)).axes[0].get_xlabel()
     assert label == "portfolio.financiers.cdb.capacity_usd_bn_per_year (median of its distribution, USD bn a year)"
-    assert plots.lever_unit("pipeline.projects.cku_railway.completion_year") == "calendar year"
-    assert plots.lever_unit("pipeline.sectors.energy.exports_per_capex_per_year") == "USD a year per USD of capex"
-    assert plots.lever_unit("something.else") == ""
+    assert lever_unit("pipeline.projects.cku_railway.completion_year") == "calendar year"
+    assert lever_unit("pipeline.sectors.energy.exports_per_capex_per_year") == "USD a year per USD of capex"
+    assert lever_unit("something.else") == ""
 
 
 def test_figures_draw_without_error() -> None:

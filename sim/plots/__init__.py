@@ -17,46 +17,41 @@ Comparing runs (:mod:`sim.plots.compare`): :func:`overlay_fan_charts`,
 
 Sensitivity (:mod:`sim.plots.sensitivity`, from a
 :class:`~sim.studies.sensitivity.Sensitivity`): :func:`tornado_chart`,
-:func:`sobol_chart`, :func:`discovery_chart`; :func:`box_words` says a PRIM box in words.
+:func:`sobol_chart`, :func:`discovery_chart`.
 
-Goal seeking (:mod:`sim.plots.goal`): :func:`goal_chart` of a :class:`~sim.studies.goal.GoalResult`;
-:func:`lever_unit` names the unit of a scenario input.
+Goal seeking (:mod:`sim.plots.goal`): :func:`goal_chart` of a :class:`~sim.studies.goal.GoalResult`.
 
-Every chart ends with a source line (:func:`source_line`); legends name
-scenarios by the first clause of their description when the caller passes it
-(:func:`short_description`). Fan charts mark the years past
-:data:`FORECAST_HORIZON_YEARS` after the base year as no forecast.
+Every chart ends with a source line (:func:`sim.plots.style.source_line`);
+fan charts mark the years past :data:`~sim.plots.style.FORECAST_HORIZON_YEARS`
+after the base year as no forecast. Words for the same things elsewhere (a
+report, a terminal table): ``sim.plots.style.short_description`` (a scenario's
+legend name), ``sim.plots.sensitivity.box_words`` (a PRIM box),
+``sim.plots.goal.lever_unit`` (the unit of an input).
 
 Calibration (:mod:`sim.plots.backtest`): :func:`backtest_chart` of a backtest result and the observed series.
 """
 
 from .backtest import backtest_chart
 from .compare import hit_year_comparison, overlay_fan_charts, overlay_reach_probability, paired_difference
-from .goal import goal_chart, lever_unit
+from .goal import goal_chart
 from .run import composition, fan_chart, hit_year_distribution, reach_probability
-from .sensitivity import box_words, discovery_chart, sobol_chart, tornado_chart
-from .style import COMPONENT_LABELS, DPI, FORECAST_HORIZON_YEARS, reporter_words, short_description, source_line
+from .sensitivity import discovery_chart, sobol_chart, tornado_chart
+from .style import COMPONENT_LABELS, DPI
 
 __all__ = [
     "COMPONENT_LABELS",
     "DPI",
-    "FORECAST_HORIZON_YEARS",
     "backtest_chart",
-    "box_words",
     "composition",
     "discovery_chart",
     "fan_chart",
     "goal_chart",
     "hit_year_comparison",
     "hit_year_distribution",
-    "lever_unit",
     "overlay_fan_charts",
     "overlay_reach_probability",
     "paired_difference",
     "reach_probability",
-    "reporter_words",
-    "short_description",
     "sobol_chart",
-    "source_line",
     "tornado_chart",
 ]
