@@ -316,13 +316,13 @@ def _(comparison: Comparison, years: Sequence[int] | None = None) -> Page:
             cell = pct(res.p_reach_by_year.loc[y, "p"])
             if name != comparison.baseline:
                 d, lo, hi = comparison.difference(name, "p_reach_by_year", y)
-                cell += f"\n{points(d)} [{points(lo)}, {points(hi)}]"
+                cell += f"\n{points(d)} [{points(lo)},\u00a0{points(hi)}]"  # an interval never breaks across lines
             cells.append(cell)
         mean = res.annual_trade_usd_bn.loc[last, "mean"]
         cell = _usd(mean)
         if name != comparison.baseline:
             d, lo, hi = comparison.difference(name, "mean_trade_usd_bn", last)
-            cell += f"\n{_signed_usd(d)} [{_signed_usd(lo)}, {_signed_usd(hi)}]"
+            cell += f"\n{_signed_usd(d)} [{_signed_usd(lo)},\u00a0{_signed_usd(hi)}]"
         cells.append(cell)
         hit = res.hit_year.p50
         shift = comparison.median_hit_year_shift.get(name)
