@@ -21,6 +21,13 @@ Sensitivity (:mod:`sim.plots.sensitivity`, from a
 
 Goal seeking (:mod:`sim.plots.goal`): :func:`goal_chart` of a :class:`~sim.studies.goal.GoalResult`.
 
+Every chart ends with a source line (:func:`sim.plots.style.source_line`);
+fan charts mark the years past :data:`~sim.plots.style.FORECAST_HORIZON_YEARS`
+after the base year as no forecast. Words for the same things elsewhere (a
+report, a terminal table): ``sim.plots.style.short_description`` (a scenario's
+legend name), ``sim.plots.sensitivity.box_words`` (a PRIM box),
+``sim.plots.goal.lever_unit`` (the unit of an input).
+
 Calibration (:mod:`sim.plots.backtest`): :func:`backtest_chart` of a backtest result and the observed series.
 """
 
