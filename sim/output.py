@@ -1,4 +1,4 @@
-"""One way to save: every results folder (a run, a comparison, a sensitivity study, a goal search, a backtest).
+"""One way to save: every results folder (a run, a comparison, a sensitivity study, a goal search, an attribution, priorities, a backtest).
 
 :func:`save` writes the data files (JSON, CSV tables, kept paths), the figures
 (PNG at :data:`sim.plots.style.DPI`) and ``manifest.json`` with the files'
@@ -25,13 +25,15 @@ from . import plots
 from .calibration import BacktestResult, LawsBacktest
 from .results import Results, write_folder, write_json, write_table
 from .results.results import PATH_FILES
+from .studies.attribute import Attribution
 from .studies.compare import Comparison
 from .studies.goal import GoalResult
+from .studies.prioritise import Priorities
 from .studies.sensitivity import Sensitivity
 
 __all__ = ["Backtest", "figure_makers", "save", "write_data", "write_figures"]
 
-Savable = Results | Comparison | Sensitivity | GoalResult
+Savable = Results | Comparison | Sensitivity | GoalResult | Attribution | Priorities
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def save(obj: Savable | Backtest, folder: str | Path, *, force: bool = False, fi
 
     Parameters
     ----------
-    obj : Results, Comparison, Sensitivity, GoalResult or Backtest
+    obj : Results, Comparison, Sensitivity, GoalResult, Attribution, Priorities or Backtest
         What to save.
     folder : path
         Destination; an existing non-empty folder is refused unless ``force``
@@ -72,7 +74,7 @@ def save(obj: Savable | Backtest, folder: str | Path, *, force: bool = False, fi
     pathlib.Path
         The folder written.
     """
-    if not isinstance(obj, (Results, Comparison, Sensitivity, GoalResult, Backtest)):
+    if not isinstance(obj, (Results, Comparison, Sensitivity, GoalResult, Attribution, Priorities, Backtest)):
         _refuse(obj)  # before the destination is touched
 
     def write(tmp: Path) -> list[str]:
@@ -84,7 +86,9 @@ def save(obj: Savable | Backtest, folder: str | Path, *, force: bool = False, fi
 
 # -- data files ----------------------------------------------------------------------
 def _refuse(obj: Any) -> NoReturn:
-    raise TypeError(f"coopsim cannot save a {type(obj).__name__}; save takes Results, Comparison, Sensitivity, GoalResult or Backtest")
+    raise TypeError(
+        f"coopsim cannot save a {type(obj).__name__}; save takes Results, Comparison, Sensitivity, GoalResult, Attribution, Priorities or Backtest"
+    )
 
 
 @singledispatch
@@ -139,6 +143,20 @@ def _(result: GoalResult, folder: Path) -> list[str]:
 
 
 @write_data.register
+def _(attribution: Attribution, folder: Path) -> list[str]:
+    write_json(folder / "attribution.json", attribution.to_json())
+    write_table(folder / "attribution.csv", attribution.table_rows())
+    return ["attribution.json", "attribution.csv"]
+
+
+@write_data.register
+def _(priorities: Priorities, folder: Path) -> list[str]:
+    write_json(folder / "priorities.json", priorities.to_json())
+    write_table(folder / "candidates.csv", priorities.candidates.to_dict("records"))
+    return ["priorities.json", "candidates.csv"]
+
+
+@write_data.register
 def _(backtest: Backtest, folder: Path) -> list[str]:
     write_json(folder / "backtest.json", backtest.result.to_dict())
     write_table(folder / "backtest.csv", backtest.result.rows())
@@ -188,6 +206,16 @@ def _(study: Sensitivity) -> dict[str, Callable[[], Figure]]:
 @figure_makers.register
 def _(result: GoalResult) -> dict[str, Callable[[], Figure]]:
     return {"goal.png": lambda: plots.goal_chart(result)}
+
+
+@figure_makers.register
+def _(attribution: Attribution) -> dict[str, Callable[[], Figure]]:
+    return {"attribution.png": lambda: plots.attribution_chart(attribution)}
+
+
+@figure_makers.register
+def _(priorities: Priorities) -> dict[str, Callable[[], Figure]]:
+    return {"priorities.png": lambda: plots.priorities_chart(priorities)}
 
 
 @figure_makers.register

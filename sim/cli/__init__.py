@@ -1,4 +1,4 @@
-"""The command line: ``coopsim run | compare | sensitivity | goal | calibrate | backtest | validate | keys``.
+"""The command line: ``coopsim run | compare | sensitivity | goal | attribute | prioritise | calibrate | backtest | validate | keys``.
 
 A thin layer over the Python API: the parser (:mod:`~sim.cli.parser`), the
 commands on scenario files (:mod:`~sim.cli.scenario_commands`) and on history
@@ -25,6 +25,7 @@ from ..run import STOP
 from ..scenario import ScenarioError
 from .history_commands import backtest_command, calibrate_command
 from .parser import build_parser
+from .portfolio_commands import attribute_command, prioritise_command
 from .scenario_commands import compare_command, goal_command, keys_command, run_command, sensitivity_command, validate_command
 
 __all__ = ["main"]
@@ -39,6 +40,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "compare": compare_command,
     "sensitivity": sensitivity_command,
     "goal": goal_command,
+    "attribute": attribute_command,
+    "prioritise": prioritise_command,
     "calibrate": calibrate_command,
     "backtest": backtest_command,
     "validate": validate_command,

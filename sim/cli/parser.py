@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..run import DEFAULT_MAX_PATHS
 from ..scenario import LIMITS
+from .portfolio_commands import add_portfolio_parsers
 
 __all__ = ["build_parser"]
 
@@ -180,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     gl.add_argument("--range", metavar="LOW:HIGH", help="the lever's valid range to search (default: around its current setting)")
     gl.add_argument("--paths", type=_positive_int(LIMITS["max_paths"]), default=4000, help="paths per evaluation (default %(default)s)")
     _add_study_options(gl, "goal")
+    add_portfolio_parsers(sub, _add_study_options, _positive_int(LIMITS["max_paths"]))
 
     cal = sub.add_parser(
         "calibrate",
