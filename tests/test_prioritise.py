@@ -53,13 +53,24 @@ def test_priority_ranks_name_projects_and_backlog_sectors():
     assert wanted.sum() > 0 and np.all(generic[wanted] == 0) and np.all(generic[~wanted] == 2)
 
 
-def test_with_priorities_a_lender_never_lends_more_than_its_capacity_and_serves_each_year_by_rank():
+def test_a_prioritised_request_arriving_later_takes_no_capacity_already_lent():
+    # a (0.6) asks in March and is financed on arrival, c (0.3) in May beside it (0.9 of 1.0); b (0.6, prioritised) asks
+    # in July: nothing was held back for it, so it waits for the next refill
+    raw = _three_waiting(["b"])
+    for project, asks in zip(raw["pipeline"]["projects"], (2025.2, 2025.5, 2025.4), strict=True):
+        project["finance_request_year"] = asks
+    log = simulate_path(s := build(raw), draw_path(s, 1, 0))
+    np.testing.assert_allclose(log.flagship_start, [0.2, 1.0, 0.4])
+
+
+def test_with_priorities_a_lender_never_lends_more_than_its_capacity_nor_serves_a_request_while_a_better_one_waits():
     s = reference().replace(
         {
             "portfolio.financiers.fdi_and_domestic.capacity_usd_bn_per_year": {"dist": "lognormal", "median": 4.0, "p90": 6.0},
             "portfolio.priority": ["china_energy_solar", "backlog.energy", "backlog.mining_metals"],
         }
     )
+    overtaken = 0
     for path in range(4):
         x = draw_path(s, 3, path)
         log = simulate_path(s, x)
@@ -68,23 +79,19 @@ def test_with_priorities_a_lender_never_lends_more_than_its_capacity_and_serves_
         funded = np.empty(req.time.size)
         funded[generic] = log.generic_funded[req.index[generic]]
         funded[~generic] = log.flagship_start[req.index[~generic]]
-        blocked = 0
         for k in range(x.capacity_usd_bn.shape[0]):
             mine = req.financier == k
-            t, rank, time = funded[mine], req.rank[mine], req.time[mine]
+            t, rank, asks, capex = funded[mine], req.rank[mine], req.time[mine], req.capex_usd_bn[mine]
             done = np.isfinite(t)
-            assert np.all(t[done] >= time[done])
+            assert np.all(t[done] >= asks[done])
             for year in range(x.capacity_usd_bn.shape[1]):
-                assert req.capex_usd_bn[mine][done & (t < year + 1)].sum() <= x.capacity_usd_bn[k, : year + 1].sum() + 1e-9
-                # a request left waiting after a refill blocks every later-ranked candidate of that year
-                candidate = time < year + 1
-                left = candidate & ~(done & (t < year + 1))
-                if left.any():
-                    first = min(zip(rank[left], np.flatnonzero(left), strict=True))
-                    later = candidate & ((rank > first[0]) | ((rank == first[0]) & (np.arange(rank.size) > first[1])))
-                    assert not np.any(done & later & (t >= year) & (t < year + 1))
-                    blocked += int(first[0] < 3)  # a prioritised request waits: the ranks were tested
-        assert blocked > 0
+                assert capex[done & (t < year + 1)].sum() <= x.capacity_usd_bn[k, : year + 1].sum() + 1e-9
+            position = np.arange(t.size)
+            for i in np.flatnonzero(done):
+                better = (rank < rank[i]) | ((rank == rank[i]) & (position < i))
+                assert not np.any(better & (asks <= t[i]) & ~(t <= t[i]))  # none better was waiting when i was served
+                overtaken += int(np.sum(~better & (position < i) & (asks <= t[i]) & ~(t <= t[i])))
+    assert overtaken > 0  # prioritised requests did go ahead of earlier ones
 
 
 def test_priority_must_name_a_project_awaiting_finance_or_a_backlog_sector():

@@ -8,9 +8,8 @@ first simulated year. The processes:
   over). Projects wait for finance first come, first served, strictly in order:
   a request that does not fit blocks those behind it, as with a
   ``simpy.Container`` get queue. Requests that ``portfolio.priority`` names
-  go ahead: a lender then decides each year at its refill, serving the
-  requests waiting and those arriving during the year by priority rank, then
-  arrival (:class:`_Financier`).
+  join the queue ahead of the waiting requests it ranks lower, in its order
+  (:class:`_Financier`).
 * **named projects** awaiting finance: one process each asks its financier,
   then builds for its drawn duration. Those operating or under construction
   need no process (their completion is drawn). A cancelled project stops all
@@ -144,9 +143,10 @@ class _Financier:
     request that does not fit blocks those behind it). Without priorities the
     funded requests are always a prefix of the queue: ``next`` marks its end
     and one binary search on the running total of capex decides a year. With
-    priorities (``rank`` not all equal) each year's candidates, the requests
-    waiting and those arriving during the year, are sorted by rank, then
-    arrival, and the year funds a prefix of that order.
+    priorities (``rank`` not all equal) a request joins the queue ahead of the
+    waiting requests of a worse rank: the refill serves those waiting in order
+    of (rank, arrival), and a request arriving during the year is served on
+    arrival if it is ahead of every request still waiting and fits.
     """
 
     def __init__(self, time: np.ndarray, capex: np.ndarray, n_years: int, rank: np.ndarray):
@@ -155,7 +155,7 @@ class _Financier:
         self.spent = np.cumsum(capex).tolist()  # running total of the queue's capex
         self.year_end = np.searchsorted(time, np.arange(1, n_years + 1), side="left").tolist()
         self.rank = rank if rank.size and rank.min() < rank.max() else None
-        self.waiting = np.empty(0, dtype=np.int64)  # with priorities: requests passed over, in no particular order
+        self.waiting = np.empty(0, dtype=np.int64)  # with priorities: requests waiting, in no particular order
         self.funded_year = np.full(time.size, -1.0)
         self.level = 0.0
         self.next = 0  # first request not yet a candidate
@@ -181,15 +181,33 @@ class _Financier:
         return range(lo, stop)
 
     def _refill_ranked(self, year: int, lo: int, hi: int) -> np.ndarray:
+        """A year of a queue with priorities: the refill serves those waiting by (rank, arrival); an arrival is served if it is ahead of all who wait."""
         assert self.rank is not None
-        candidates = np.concatenate([self.waiting, np.arange(lo, hi)])
-        order = candidates[np.lexsort((candidates, self.rank[candidates]))]
+        at_refill = int(np.searchsorted(self.time, year, side="right"))
+        waiting = np.concatenate([self.waiting, np.arange(lo, max(lo, at_refill))])
+        order = waiting[np.lexsort((waiting, self.rank[waiting]))]
         stop = int(np.searchsorted(np.cumsum(self.capex[order]), self.level, side="right"))
-        funded, self.waiting = order[:stop], order[stop:]
-        self.level -= float(self.capex[funded].sum())
+        funded = order[:stop].tolist()
+        self.level -= float(self.capex[order[:stop]].sum())
+        left = order[stop:].tolist()
+        # the head of the queue does not fit now and capacity only falls until the next refill: an arrival is
+        # served only if it goes ahead of every request waiting (a better rank) and fits
+        head = (int(self.rank[left[0]]), left[0]) if left else None
+        rank, capex = self.rank.tolist(), self.capex.tolist()
+        for i in range(max(lo, at_refill), hi):
+            key = (rank[i], i)
+            if head is None or key < head:
+                if capex[i] <= self.level:
+                    funded.append(i)
+                    self.level -= capex[i]
+                    continue
+                head = key
+            left.append(i)
+        self.waiting = np.array(left, dtype=np.int64)
         self.next = hi
-        self.funded_year[funded] = year
-        return funded
+        served = np.array(funded, dtype=np.int64)
+        self.funded_year[served] = year
+        return served
 
     def funded_time(self) -> np.ndarray:
         """Funding time of each request (inf if never): its arrival or the refill that reached it."""

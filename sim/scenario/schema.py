@@ -306,7 +306,7 @@ class Portfolio(Table):
     priority: list[str] = Field(
         default_factory=list,
         max_length=10_000,
-        description="Requests served ahead of the other waiting requests of their lender, in this order: named projects awaiting finance (by name) and the backlog of a sector (`backlog.SECTOR`). A lender decides each year at its refill: the requests waiting and those arriving during the year, by their rank here, then by arrival.",
+        description="Requests served ahead of the other waiting requests of their lender, in this order: named projects awaiting finance (by name) and the backlog of a sector (`backlog.SECTOR`). A request named here joins its lender's queue ahead of the waiting requests named later or not at all.",
     )
 
 
