@@ -20,6 +20,40 @@ from sim.studies.attribute import portfolio_items
 SHORT = {"run.horizon_year": 2028}  # fewer years: the tests run faster
 
 
+def fake_attribution() -> dict:
+    """An ``attribution.json`` dict: a lender, two projects (one that lowers P), a measure, the pipeline and the portfolio."""
+    rows = [
+        ("fdi_and_domestic", "lender", 36.5, 0.228, 0.249, 3.95),
+        ("whole_portfolio", "portfolio", 66.1, 0.329, 0.148, 2.14),
+        ("generic_pipeline", "pipeline", 53.0, 0.322, 0.155, 2.32),
+        ("china_energy_solar", "project", 2.0, 0.465, 0.011, 0.19),
+        ("visa_free", "measure", 0.0, 0.471, 0.006, 0.07),
+        ("olefin_complex", "project", 3.3, 0.494, -0.018, -0.24),
+    ]
+    return {
+        "scenario": "uz_cn_2025",
+        "year": 2028,
+        "paths": 4000,
+        "seed": 1,
+        "target_usd_bn": 20.0,
+        "baseline": {"p": 0.476, "ci95": [0.461, 0.491], "mean_trade_usd_bn": 20.1},
+        "rows": [
+            {
+                "item": item,
+                "kind": kind,
+                "capex_usd_bn": capex,
+                "p_without": p,
+                "difference": d,
+                "ci95": [d - 0.006, d + 0.006],
+                "difference_per_usd_bn": d / capex if capex else None,
+                "trade_difference_usd_bn": t,
+                "trade_ci95": [t - 0.02, t + 0.02],
+            }
+            for item, kind, capex, p, d, t in rows
+        ],
+    }
+
+
 def _counterfactual(scenario, name):
     return next(cf for item, cf in portfolio_items(scenario) if item.name == name)
 

@@ -21,6 +21,37 @@ from sim.scenario import ScenarioError
 from sim.studies.prioritise import METHODS
 
 
+def fake_priorities() -> dict:
+    """A ``priorities.json`` dict: two items chosen within 5 USD bn out of three candidates."""
+    return {
+        "scenario": "uz_cn_2025",
+        "year": 2028,
+        "budget_usd_bn": 5.0,
+        "method": "greedy",
+        "paths": 4000,
+        "seed": 1,
+        "target_usd_bn": 20.0,
+        "chosen": [
+            {"item": "china_energy_solar", "capex_usd_bn": 2.0, "order": 1, "p_search": 0.49},
+            {"item": "backlog.energy", "capex_usd_bn": 2.9, "order": 2, "p_search": 0.497},
+        ],
+        "baseline": {"p": 0.47, "ci95": [0.455, 0.485]},
+        "prioritised": {"p": 0.488, "ci95": [0.473, 0.503]},
+        "difference": {"value": 0.018, "ci95": [0.012, 0.024]},
+        "search": {
+            "paths": [0, 4000],
+            "baseline_p": 0.476,
+            "evaluations": 6,
+            "candidates": [
+                {"item": "china_energy_solar", "capex_usd_bn": 2.0, "p_alone": 0.49, "gain_per_usd_bn": 0.007},
+                {"item": "backlog.energy", "capex_usd_bn": 2.9, "p_alone": 0.48, "gain_per_usd_bn": 0.0014},
+                {"item": "backlog.automotive", "capex_usd_bn": 0.3, "p_alone": 0.474, "gain_per_usd_bn": -0.0067},
+            ],
+        },
+        "evaluation_paths": [4000, 8000],
+    }
+
+
 def _three_waiting(priority: list[str]) -> dict:
     """Projects a (0.6), b (0.6) and c (0.3) asking one bank of 1.0 a year for finance at the start."""
     raw = one_project({"capex_usd_bn": 0.6, "stage": "awaiting_finance", "financier": "bank", "build_years": 1.0}, capacity=1.0)

@@ -92,15 +92,9 @@ class _Evaluator:
     """P(target by the year) of priority lists on the search paths, each list evaluated once; counts the evaluations."""
 
     def __init__(self, executor: Any, slots: int, scenario: Scenario, year: int, seed: int, paths: int, bar: ProgressBar):
-        self.executor, self.slots, self.scenario, self.year, self.seed, self.paths, self.bar = (
-            executor,
-            slots,
-            scenario,
-            year,
-            seed,
-            paths,
-            bar,
-        )
+        self.executor, self.slots = executor, slots
+        self.scenario, self.year, self.seed, self.paths = scenario, year, seed, paths
+        self.bar = bar
         self.cache: dict[tuple[str, ...], float] = {}
 
     def run(self, variants: Sequence[Scenario], items: Sequence[Item], offset: int, on_chunk: Any) -> None:
