@@ -158,13 +158,14 @@ class _Financier:
         self.waiting = np.empty(0, dtype=np.int64)  # with priorities: requests waiting, in no particular order
         self.funded_year = np.full(time.size, -1.0)
         self.level = 0.0
-        self.next = 0  # first request not yet a candidate
+        self.next = 0  # first request not yet funded (with priorities: the first yet to arrive)
 
     def refill(self, year: int, added: float) -> range | np.ndarray:
         """Add a year's capacity and fund, in order, waiting requests and the year's arrivals.
 
         A request waiting at the refill is funded at the refill; one arriving
-        later in the year is funded on arrival. Returns the positions funded.
+        later in the year is funded on arrival if it is then at the head of the
+        queue and fits. Returns the positions funded.
         """
         self.level += added
         lo, hi = self.next, self.year_end[year]
