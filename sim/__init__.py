@@ -9,7 +9,7 @@ The public API::
     save(results, "results/demo")           # summary.json, CSV tables, figures, manifest.json
     Results.load("results/demo")            # back, checked against the manifest's checksums
 
-Also ``compare``, ``sensitivity``, ``goal`` (mirroring the commands of the same
+Also ``compare``, ``sensitivity``, ``goal``, ``attribute``, ``prioritise`` (mirroring the commands of the same
 names, each result saved with ``save``), ``load_history``, ``fit_growth``, ``load_series``, ``backtest``,
 ``whole_trade_law`` and ``fit_reporter_gap`` (history and calibration);
 ``load_context`` and ``load_trade_context`` (Uzbekistan's trade with all
@@ -43,20 +43,23 @@ from .history import HistoryError, load_history
 from .results import OutputError, Results, ResultsError
 from .run import simulate
 from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
-from .studies import Comparison, GoalResult, Sensitivity, compare, goal, sensitivity
+from .studies import Attribution, Comparison, GoalResult, Priorities, Sensitivity, attribute, compare, goal, prioritise, sensitivity
 
 __all__ = [
+    "Attribution",
     "COMPONENTS",
     "Comparison",
     "CoopsimError",
     "HistoryError",
     "InputError",
     "OutputError",
+    "Priorities",
     "Results",
     "ResultsError",
     "RunFailed",
     "Scenario",
     "ScenarioError",
+    "attribute",
     "backtest",
     "backtest_laws",
     "compare",
@@ -69,6 +72,7 @@ __all__ = [
     "load_history",
     "load_trade_context",
     "load_series",
+    "prioritise",
     "goal",
     "GoalResult",
     "Sensitivity",

@@ -1,4 +1,4 @@
-"""One way to save: every results folder (a run, a comparison, a sensitivity study, a goal search, a backtest).
+"""One way to save: every results folder (a run, a comparison, a sensitivity study, a goal search, an attribution, priorities, a backtest).
 
 :func:`save` writes the data files (JSON, CSV tables, kept paths), the figures
 (PNG at :data:`sim.plots.style.DPI` and SVG, PDF on request), on request the
@@ -34,8 +34,10 @@ from .report.workbook import has_workbook
 from .results import Results, ResultsError, write_folder, write_json, write_table
 from .results.folder import read_manifest
 from .results.results import PATH_FILES
+from .studies.attribute import Attribution
 from .studies.compare import Comparison
 from .studies.goal import GoalResult
+from .studies.prioritise import Priorities
 from .studies.sensitivity import Sensitivity
 
 __all__ = [
@@ -53,7 +55,7 @@ __all__ = [
     "write_report",
 ]
 
-Savable = Results | Comparison | Sensitivity | GoalResult
+Savable = Results | Comparison | Sensitivity | GoalResult | Attribution | Priorities
 
 FIGURE_FORMATS = ("png", "svg")
 """Files of every chart in a results folder: PNG for slides, SVG for the web and the report; ``"pdf"`` is added on request (``--pdf``)."""
@@ -98,7 +100,7 @@ def save(
 
     Parameters
     ----------
-    obj : Results, Comparison, Sensitivity, GoalResult or Backtest
+    obj : Results, Comparison, Sensitivity, GoalResult, Attribution, Priorities or Backtest
         What to save.
     folder : path
         Destination; an existing non-empty folder is refused unless ``force``
@@ -121,7 +123,7 @@ def save(
     pathlib.Path
         The folder written.
     """
-    if not isinstance(obj, (Results, Comparison, Sensitivity, GoalResult, Backtest)):
+    if not isinstance(obj, (Results, Comparison, Sensitivity, GoalResult, Attribution, Priorities, Backtest)):
         _refuse(obj)  # before the destination is touched
     if report:
         report_page(obj, years)  # a result without a report, or headline years it does not have, fail before any work
@@ -143,7 +145,9 @@ def save(
 
 # -- data files ----------------------------------------------------------------------
 def _refuse(obj: Any) -> NoReturn:
-    raise TypeError(f"coopsim cannot save a {type(obj).__name__}; save takes Results, Comparison, Sensitivity, GoalResult or Backtest")
+    raise TypeError(
+        f"coopsim cannot save a {type(obj).__name__}; save takes Results, Comparison, Sensitivity, GoalResult, Attribution, Priorities or Backtest"
+    )
 
 
 @singledispatch
@@ -195,6 +199,20 @@ def _(result: GoalResult, folder: Path) -> list[str]:
     write_json(folder / "goal.json", result.to_json())
     write_table(folder / "goal_curve.csv", result.curve.to_dict("records"))
     return ["goal.json", "goal_curve.csv"]
+
+
+@write_data.register
+def _(attribution: Attribution, folder: Path) -> list[str]:
+    write_json(folder / "attribution.json", attribution.to_json())
+    write_table(folder / "attribution.csv", attribution.table_rows())
+    return ["attribution.json", "attribution.csv"]
+
+
+@write_data.register
+def _(priorities: Priorities, folder: Path) -> list[str]:
+    write_json(folder / "priorities.json", priorities.to_json())
+    write_table(folder / "candidates.csv", priorities.candidates.to_dict("records"))
+    return ["priorities.json", "candidates.csv"]
 
 
 @write_data.register
@@ -253,6 +271,16 @@ def _(result: GoalResult) -> dict[str, Callable[[], Figure]]:
 
 
 @figure_makers.register
+def _(attribution: Attribution) -> dict[str, Callable[[], Figure]]:
+    return {"attribution": lambda: plots.attribution_chart(attribution)}
+
+
+@figure_makers.register
+def _(priorities: Priorities) -> dict[str, Callable[[], Figure]]:
+    return {"priorities": lambda: plots.priorities_chart(priorities)}
+
+
+@figure_makers.register
 def _(backtest: Backtest) -> dict[str, Callable[[], Figure]]:
     return {"backtest": lambda: plots.backtest_chart(backtest.result, backtest.history)}
 
@@ -307,12 +335,14 @@ LOADERS: dict[str, Callable[[Path], Savable]] = {
     "comparison.json": lambda folder: Comparison.from_json(_load_json(folder, "comparison.json"), manifest=read_manifest(folder)),
     "sensitivity.json": lambda folder: Sensitivity.from_json(_load_json(folder, "sensitivity.json"), manifest=read_manifest(folder)),
     "goal.json": lambda folder: GoalResult.from_json(_load_json(folder, "goal.json"), manifest=read_manifest(folder)),
+    "attribution.json": lambda folder: Attribution.from_json(_load_json(folder, "attribution.json"), manifest=read_manifest(folder)),
+    "priorities.json": lambda folder: Priorities.from_json(_load_json(folder, "priorities.json"), manifest=read_manifest(folder)),
 }
 """How to read each kind of results folder back, by the data file that marks it; a new kind adds its entry."""
 
 
 def load(folder: str | Path) -> Savable:
-    """The typed result of a results folder (a run, comparison, sensitivity study or goal search), its files checked against the manifest.
+    """The typed result of a results folder (a run, comparison, sensitivity study, goal search, attribution or priorities), its files checked against the manifest.
 
     Raises
     ------

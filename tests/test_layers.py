@@ -15,7 +15,21 @@ import pytest
 import sim
 
 PACKAGE = Path(sim.__file__).resolve().parent
-LAYERS = ["errors", "distributions", "history", "scenario", "engine", "results", "run", "calibration", "studies", "plots", "report", "output", "cli"]
+LAYERS = [
+    "errors",
+    "distributions",
+    "history",
+    "scenario",
+    "engine",
+    "results",
+    "run",
+    "calibration",
+    "studies",
+    "plots",
+    "report",
+    "output",
+    "cli",
+]
 """The rooms of ``sim``, each allowed to import only from itself and the rooms before it."""
 
 

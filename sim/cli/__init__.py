@@ -1,4 +1,4 @@
-"""The command line: ``coopsim run | compare | sensitivity | goal | report | calibrate | backtest | validate | keys``.
+"""The command line: ``coopsim run | compare | sensitivity | goal | attribute | prioritise | report | calibrate | backtest | validate | keys``.
 
 A thin layer over the Python API: the parser and its shared options
 (:mod:`~sim.cli.parser`), what commands do with those options
@@ -30,6 +30,7 @@ from ..run import STOP
 from ..scenario import ScenarioError
 from .history_commands import backtest_command, calibrate_command
 from .parser import build_parser
+from .portfolio_commands import attribute_command, prioritise_command
 from .scenario_commands import (
     compare_command,
     goal_command,
@@ -52,6 +53,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "compare": compare_command,
     "sensitivity": sensitivity_command,
     "goal": goal_command,
+    "attribute": attribute_command,
+    "prioritise": prioritise_command,
     "report": report_command,
     "calibrate": calibrate_command,
     "backtest": backtest_command,

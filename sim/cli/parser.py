@@ -16,6 +16,7 @@ executor, ``--quiet``). :mod:`sim.cli.common` reads them back.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import tomllib
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from .. import __version__
 from ..errors import InputError
 from ..run import DEFAULT_MAX_PATHS
 from ..scenario import LIMITS
+from ..studies.prioritise import METHODS
 
 __all__ = [
     "add_json_option",
@@ -189,6 +191,49 @@ def add_study_options(cmd: argparse.ArgumentParser, name: str) -> None:
     cmd.add_argument("--quiet", action="store_true", help="no progress bar and no table; errors only")
 
 
+def _budget(text: str) -> float:
+    """An argparse type: a budget in USD bn, positive and finite."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an amount in USD bn such as 5 (got {text!r})") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive amount in USD bn, e.g. 5 (got {text})")
+    return value
+
+
+def _add_portfolio_parsers(sub: argparse._SubParsersAction) -> None:
+    """``attribute`` and ``prioritise``: the studies of the portfolio."""
+    att = sub.add_parser(
+        "attribute",
+        help="what P(target by year) and trade lose without each project, measure, lender and the portfolio",
+        description=(
+            "On common random numbers, what P(target reached by YEAR) and mean trade in YEAR lose without each named project, "
+            "measure, lender (capacity set to zero), the generic pipeline and the whole portfolio; every path keeps its organic trade."
+        ),
+    )
+    att.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    att.add_argument("--year", type=int, required=True, help="target year")
+    add_paths_option(att, 4000, "paths per counterfactual, the same paths for every item (default %(default)s)")
+    add_study_options(att, "attribute")
+
+    pri = sub.add_parser(
+        "prioritise",
+        help="which awaiting projects to finance first, within a budget, for P(target by year)",
+        description=(
+            "Choose the named projects awaiting finance and sectors' backlogs (backlog.SECTOR) to move to the front of their lenders' "
+            "queues, within BUDGET of capex, to maximise P(target reached by YEAR) on common random numbers; the choice is then "
+            "evaluated on as many fresh paths."
+        ),
+    )
+    pri.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    pri.add_argument("--year", type=int, required=True, help="target year")
+    pri.add_argument("--budget-usd-bn", type=_budget, required=True, metavar="B", help="capex of the chosen items at most B USD bn")
+    add_paths_option(pri, 4000, "search paths, and as many fresh ones to evaluate (default %(default)s)")
+    pri.add_argument("--method", choices=METHODS, default="greedy", help="greedy by gain per USD bn, or every subset (default %(default)s)")
+    add_study_options(pri, "prioritise")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``coopsim`` parser; ``args.command`` names the command chosen."""
     parser = _Parser(
@@ -288,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     gl.add_argument("--range", metavar="LOW:HIGH", help="the lever's valid range to search (default: around its current setting)")
     add_paths_option(gl, 4000, "paths per evaluation, the same paths for every setting (default %(default)s)")
     add_study_options(gl, "goal")
+    _add_portfolio_parsers(sub)
 
     cal = sub.add_parser(
         "calibrate",

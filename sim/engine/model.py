@@ -7,7 +7,9 @@ first simulated year. The processes:
   order, with that year's drawn lending capacity (unused capacity carries
   over). Projects wait for finance first come, first served, strictly in order:
   a request that does not fit blocks those behind it, as with a
-  ``simpy.Container`` get queue.
+  ``simpy.Container`` get queue. Requests that ``portfolio.priority`` names
+  join the queue ahead of the waiting requests it ranks lower, in its order
+  (:class:`_Financier`).
 * **named projects** awaiting finance: one process each asks its financier,
   then builds for its drawn duration. Those operating or under construction
   need no process (their completion is drawn). A cancelled project stops all
@@ -41,7 +43,7 @@ import simpy
 from ..scenario import Scenario
 from .sampling import STAGE_CODES, PathInputs
 
-__all__ = ["EventLog", "simulate_path", "finance_requests"]
+__all__ = ["EventLog", "finance_requests", "priority_ranks", "simulate_path"]
 
 _AWAITING = STAGE_CODES["awaiting_finance"]
 
@@ -76,11 +78,13 @@ class EventLog:
 
 @dataclass(frozen=True)
 class FinanceRequests:
-    """Every request for finance on one path, in queue order.
+    """Every request for finance on one path, in order of arrival.
 
     ``kind`` is 0 for a named project and 1 for a generic one; ``index`` points
     into the flagship or generic arrays. Requests at the same time keep the
     order: named projects (file order), then generic ones (backlog first).
+    ``rank`` is the position in ``portfolio.priority`` of the entry naming the
+    request, and the length of that list for requests it does not name.
     """
 
     time: np.ndarray
@@ -88,13 +92,38 @@ class FinanceRequests:
     financier: np.ndarray
     kind: np.ndarray
     index: np.ndarray
+    rank: np.ndarray
 
 
-def finance_requests(x: PathInputs) -> FinanceRequests:
-    """The queue of finance requests of a path (named awaiting projects and generic projects from the start)."""
+def priority_ranks(s: Scenario, x: PathInputs) -> tuple[np.ndarray, np.ndarray]:
+    """Rank in ``portfolio.priority`` of each named project and each generic project of a path.
+
+    Returns
+    -------
+    (named, generic) : int arrays of shapes ``(f,)`` and ``(m,)``
+        The position of the entry naming the project (its name, or ``backlog.SECTOR``
+        for a backlog project); the length of the list for projects it does not name.
+    """
+    priority = s.portfolio.priority if s.portfolio else []
+    rank = {entry: k for k, entry in enumerate(priority)}
+    last = len(priority)
+    projects = s.pipeline.projects if s.pipeline else []
+    named = np.array([rank.get(p.name, last) for p in projects], dtype=np.int64)
+    by_sector = np.array([rank.get(f"backlog.{name}", last) for name in (s.pipeline.sectors if s.pipeline else [])], dtype=np.int64)
+    generic = np.full(x.generic.sector.size, last, dtype=np.int64)
+    generic[x.generic.backlog] = by_sector[x.generic.sector[x.generic.backlog]]
+    return named, generic
+
+
+def finance_requests(x: PathInputs, ranks: tuple[np.ndarray, np.ndarray] | None = None) -> FinanceRequests:
+    """The queue of finance requests of a path (named awaiting projects and generic projects from the start).
+
+    ``ranks`` are :func:`priority_ranks` (default: none named, all rank 0).
+    """
     f, g = x.flagships, x.generic
     fl = np.flatnonzero((f.stage == _AWAITING) & ~f.cancelled)
     ge = np.flatnonzero((g.request_time >= 0) & ~g.cancelled)
+    named_rank, generic_rank = ranks if ranks is not None else (np.zeros(f.stage.size, np.int64), np.zeros(g.sector.size, np.int64))
     time = np.concatenate([np.maximum(f.request_time[fl], 0.0), g.request_time[ge]])
     order = np.argsort(time, kind="stable")
     return FinanceRequests(
@@ -103,6 +132,7 @@ def finance_requests(x: PathInputs) -> FinanceRequests:
         financier=np.concatenate([f.financier[fl], g.financier[ge]])[order],
         kind=np.concatenate([np.zeros(fl.size, np.int64), np.ones(ge.size, np.int64)])[order],
         index=np.concatenate([fl, ge])[order],
+        rank=np.concatenate([named_rank[fl], generic_rank[ge]])[order],
     )
 
 
@@ -110,43 +140,79 @@ class _Financier:
     """A lender's queue: capacity added yearly, requests served strictly in order.
 
     Behaves as a ``simpy.Container`` whose get requests queue in order (a
-    request that does not fit blocks those behind it). Because service is in
-    order, the funded requests are always a prefix of the queue: ``next`` marks
-    its end and one binary search on the running total of capex decides a year.
+    request that does not fit blocks those behind it). Without priorities the
+    funded requests are always a prefix of the queue: ``next`` marks its end
+    and one binary search on the running total of capex decides a year. With
+    priorities (``rank`` not all equal) a request joins the queue ahead of the
+    waiting requests of a worse rank: the refill serves those waiting in order
+    of (rank, arrival), and a request arriving during the year is served on
+    arrival if it is ahead of every request still waiting and fits.
     """
 
-    def __init__(self, time: np.ndarray, capex: np.ndarray, n_years: int):
+    def __init__(self, time: np.ndarray, capex: np.ndarray, n_years: int, rank: np.ndarray):
         self.time = time
+        self.capex = capex
         self.spent = np.cumsum(capex).tolist()  # running total of the queue's capex
         self.year_end = np.searchsorted(time, np.arange(1, n_years + 1), side="left").tolist()
-        self.funded: list[tuple[int, int, int]] = []  # (first, stop, year) of each funded batch
+        self.rank = rank if rank.size and rank.min() < rank.max() else None
+        self.waiting = np.empty(0, dtype=np.int64)  # with priorities: requests waiting, in no particular order
+        self.funded_year = np.full(time.size, -1.0)
         self.level = 0.0
-        self.next = 0  # first request not yet funded
+        self.next = 0  # first request not yet funded (with priorities: the first yet to arrive)
 
-    def refill(self, year: int, added: float) -> tuple[int, int]:
+    def refill(self, year: int, added: float) -> range | np.ndarray:
         """Add a year's capacity and fund, in order, waiting requests and the year's arrivals.
 
         A request waiting at the refill is funded at the refill; one arriving
-        later in the year is funded on arrival if everything before it was.
-        Returns the range ``(first, stop)`` of requests funded.
+        later in the year is funded on arrival if it is then at the head of the
+        queue and fits. Returns the positions funded.
         """
         self.level += added
         lo, hi = self.next, self.year_end[year]
+        if self.rank is not None:
+            return self._refill_ranked(year, lo, hi)
         if lo >= hi:
-            return lo, lo
+            return range(lo, lo)
         before = self.spent[lo - 1] if lo else 0.0
         stop = bisect.bisect_right(self.spent, self.level + before, lo, hi)
         if stop > lo:
             self.level -= self.spent[stop - 1] - before
             self.next = stop
-            self.funded.append((lo, stop, year))
-        return lo, stop
+            self.funded_year[lo:stop] = year
+        return range(lo, stop)
+
+    def _refill_ranked(self, year: int, lo: int, hi: int) -> np.ndarray:
+        """A year of a queue with priorities: the refill serves those waiting by (rank, arrival); an arrival is served if it is ahead of all who wait."""
+        assert self.rank is not None
+        at_refill = int(np.searchsorted(self.time, year, side="right"))
+        waiting = np.concatenate([self.waiting, np.arange(lo, max(lo, at_refill))])
+        order = waiting[np.lexsort((waiting, self.rank[waiting]))]
+        stop = int(np.searchsorted(np.cumsum(self.capex[order]), self.level, side="right"))
+        funded = order[:stop].tolist()
+        self.level -= float(self.capex[order[:stop]].sum())
+        left = order[stop:].tolist()
+        # the head of the queue does not fit now and capacity only falls until the next refill: an arrival is
+        # served only if it goes ahead of every request waiting (a better rank) and fits
+        head = (int(self.rank[left[0]]), left[0]) if left else None
+        rank, capex = self.rank.tolist(), self.capex.tolist()
+        for i in range(max(lo, at_refill), hi):
+            key = (rank[i], i)
+            if head is None or key < head:
+                if capex[i] <= self.level:
+                    funded.append(i)
+                    self.level -= capex[i]
+                    continue
+                head = key
+            left.append(i)
+        self.waiting = np.array(left, dtype=np.int64)
+        self.next = hi
+        served = np.array(funded, dtype=np.int64)
+        self.funded_year[served] = year
+        return served
 
     def funded_time(self) -> np.ndarray:
         """Funding time of each request (inf if never): its arrival or the refill that reached it."""
-        year = np.full(self.time.size, -1.0)
-        for lo, stop, when in self.funded:
-            year[lo:stop] = when
+        year = self.funded_year
         return np.where(year >= 0, np.maximum(self.time, year), math.inf)
 
 
@@ -188,10 +254,10 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
     flagship_stop = np.where(f.cancelled, 0.0, math.inf)
     funded_events = {int(j): env.event() for j in np.flatnonzero((f.stage == _AWAITING) & ~f.cancelled)}
 
-    requests = finance_requests(x)
+    requests = finance_requests(x, priority_ranks(s, x))
     n_years = x.capacity_usd_bn.shape[1]
     mine = [np.flatnonzero(requests.financier == k) for k in range(x.capacity_usd_bn.shape[0])]
-    lenders = [_Financier(requests.time[rows], requests.capex_usd_bn[rows], n_years) for rows in mine]
+    lenders = [_Financier(requests.time[rows], requests.capex_usd_bn[rows], n_years, requests.rank[rows]) for rows in mine]
     flagship_rows = [np.flatnonzero(requests.kind[rows] == 0).tolist() for rows in mine]
     capacity = x.capacity_usd_bn.tolist()
 
@@ -199,9 +265,9 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
         """At the start of each year, every financier in scenario order gets its capacity and funds what it can."""
         for year in range(n_years):
             for k, lender in enumerate(lenders):
-                first, stop = lender.refill(year, capacity[k][year])
+                funded = lender.refill(year, capacity[k][year])
                 for local in flagship_rows[k]:
-                    if first <= local < stop:
+                    if local in funded:
                         j = int(requests.index[mine[k][local]])
                         when = max(float(lender.time[local]), float(year))
                         env.timeout(when - env.now).callbacks.append(lambda _e, ev=funded_events[j]: ev.succeed())
@@ -248,10 +314,10 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
         # warm-up projects were built before the start, outside the capacity limit
         generic_start = np.where(g.request_time < 0, generic_funded, math.inf)
         later = g.request_time >= 0
-        # the order financiers serve projects funded at one instant: financier, then queue position
+        # the order financiers serve projects funded at one instant: financier, then priority, then queue position
         rank = np.zeros(g.request_time.size, dtype=np.int64)
         is_generic = requests.kind == 1
-        serve_order = np.lexsort((np.arange(requests.time.size), requests.financier))
+        serve_order = np.lexsort((np.arange(requests.time.size), requests.rank, requests.financier))
         position = np.empty_like(serve_order)
         position[serve_order] = np.arange(serve_order.size)
         rank[requests.index[is_generic]] = position[is_generic]

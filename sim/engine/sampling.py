@@ -75,7 +75,8 @@ class GenericProjects:
 
     ``request_time`` is in years from the start (negative for warm-up launches,
     which are taken as financed when launched); the finance queue orders the
-    rows by it (:func:`sim.model.finance_requests`).
+    rows by it (:func:`sim.model.finance_requests`). ``backlog`` marks the
+    backlog's rows (``portfolio.priority`` ranks them by sector).
     """
 
     request_time: np.ndarray
@@ -85,6 +86,7 @@ class GenericProjects:
     build_years: np.ndarray
     delay_years: np.ndarray
     cancelled: np.ndarray
+    backlog: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -291,6 +293,7 @@ def _generic_projects(s: Scenario, streams: PathStreams, n_years: int) -> Generi
         build_years=p.build_years.ppf(rows[:, _C["build"]]),
         delay_years=np.where(delayed, p.delay_years.ppf(rows[:, _C["delay_len"]]), 0.0),
         cancelled=rows[:, _C["cancel"]] < cancel,
+        backlog=np.arange(times.size) < times.size - n_launches,
     )
 
 
@@ -438,7 +441,9 @@ def draw_path(s: Scenario, seed: int, path: int) -> PathInputs:
         generic = _generic_projects(s, streams, n_years)
     else:
         empty = np.empty(0)
-        generic = GenericProjects(empty, empty, empty.astype(np.int64), empty.astype(np.int64), empty, empty, empty.astype(bool))
+        generic = GenericProjects(
+            empty, empty, empty.astype(np.int64), empty.astype(np.int64), empty, empty, empty.astype(bool), empty.astype(bool)
+        )
 
     effects = np.array([_ppf(m.effect_usd_bn_per_year, streams(f"measure:{m.name}").random()) for m in s.measures])
     return PathInputs(

@@ -55,6 +55,7 @@ def check_consistency(s: ScenarioFile) -> list[tuple[str, str]]:
     problems += _trade_law_problems(s)
 
     financiers = set(s.portfolio.financiers) if s.portfolio else set()
+    problems += _priority_problems(s)
     if s.pipeline is None:
         if s.portfolio is not None and s.portfolio.backlog is not None and s.portfolio.backlog.capex_usd_bn > 0:
             problems.append(("portfolio.backlog", "needs a [pipeline] to give the projects sizes, sectors and durations"))
@@ -145,6 +146,25 @@ def check_consistency(s: ScenarioFile) -> list[tuple[str, str]]:
             if e.name in names:
                 problems.append((f"{group}.{e.name}", "name used twice"))
             names.add(e.name)
+    return problems
+
+
+def _priority_problems(s: ScenarioFile) -> list[tuple[str, str]]:
+    """``portfolio.priority`` names named projects awaiting finance and ``backlog.SECTOR`` entries, each once."""
+    if s.portfolio is None:
+        return []
+    p = s.pipeline
+    known: list[str] = []
+    if p is not None:
+        known = [q.name for q in p.projects if q.stage == "awaiting_finance"] + [f"backlog.{name}" for name in p.sectors]
+    problems: list[tuple[str, str]] = []
+    for k, entry in enumerate(s.portfolio.priority):
+        if entry not in known:
+            problems.append(
+                (f"portfolio.priority[{k}]", f"'{entry}' is not a named project awaiting finance nor backlog.SECTOR{suggest(entry, known)}")
+            )
+        elif entry in s.portfolio.priority[:k]:
+            problems.append((f"portfolio.priority[{k}]", f"'{entry}' is listed twice"))
     return problems
 
 

@@ -303,6 +303,11 @@ class Portfolio(Table):
     financiers: dict[Name, Financier] = Field(min_length=1, description="Lenders by name.")
     backlog: Backlog | None = Field(default=None, description="Projects waiting for finance at the start.")
     implementation: Implementation | None = Field(default=None, description="Implementation capacity; omit for none.")
+    priority: list[str] = Field(
+        default_factory=list,
+        max_length=10_000,
+        description="Requests served ahead of the other waiting requests of their lender, in this order: named projects awaiting finance (by name) and the backlog of a sector (`backlog.SECTOR`). A request named here joins its lender's queue ahead of the waiting requests named later or not at all.",
+    )
 
 
 # ---------------------------------------------------------------- [pipeline]
