@@ -7,7 +7,7 @@ The public API::
     results = simulate(scenario, paths=2000, seed=1)
     results.p_reach(2030)                   # (p, low, high)
     save(results, "results/demo")           # summary.json, CSV tables, figures, manifest.json
-    Results.load("results/demo")            # back, checked against the manifest's checksums
+    load("results/demo")                    # back (any kind of results folder), checked against the manifest's checksums
 
 Also ``compare``, ``sensitivity``, ``goal``, ``attribute``, ``prioritise`` (mirroring the commands of the same
 names, each result saved with ``save``), ``load_history``, ``fit_growth``, ``load_series``, ``backtest``,
@@ -37,7 +37,7 @@ from .calibration import (
     load_trade_context,
     whole_trade_law,
 )
-from .engine import COMPONENTS
+from .engine import COMPONENTS, DIRECTIONS, TradePaths
 from .errors import CoopsimError, InputError, RunFailed
 from .history import HistoryError, load_history
 from .results import OutputError, Results, ResultsError
@@ -48,6 +48,8 @@ from .studies import Attribution, Comparison, GoalResult, Priorities, Sensitivit
 __all__ = [
     "Attribution",
     "COMPONENTS",
+    "DIRECTIONS",
+    "TradePaths",
     "Comparison",
     "CoopsimError",
     "HistoryError",
@@ -70,6 +72,7 @@ __all__ = [
     "fit_turnover_split",
     "load_context",
     "load_history",
+    "load",
     "load_trade_context",
     "load_series",
     "prioritise",
@@ -87,9 +90,9 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    # ``save`` draws the figures: imported on first use, so ``import sim`` (and ``sim.results``) stays free of matplotlib
-    if name == "save":
-        from .output import save
+    # ``save`` and ``load`` live with the figures: imported on first use, so ``import sim`` (and ``sim.results``) stays free of matplotlib
+    if name in ("save", "load"):
+        from . import output
 
-        return save
+        return getattr(output, name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
