@@ -7,9 +7,9 @@ The public API::
     results = simulate(scenario, paths=2000, seed=1)
     results.p_reach(2030)                   # (p, low, high)
     save(results, "results/demo")           # summary.json, CSV tables, figures, manifest.json
-    Results.load("results/demo")            # back, checked against the manifest's checksums
+    load("results/demo")                    # back (any kind of results folder), checked against the manifest's checksums
 
-Also ``compare``, ``sensitivity``, ``goal`` (mirroring the commands of the same
+Also ``compare``, ``sensitivity``, ``goal``, ``attribute``, ``prioritise`` (mirroring the commands of the same
 names, each result saved with ``save``), ``load_history``, ``fit_growth``, ``load_series``, ``backtest``,
 ``whole_trade_law`` and ``fit_reporter_gap`` (history and calibration);
 ``load_context`` and ``load_trade_context`` (Uzbekistan's trade with all
@@ -37,26 +37,31 @@ from .calibration import (
     load_trade_context,
     whole_trade_law,
 )
-from .engine import COMPONENTS
+from .engine import COMPONENTS, DIRECTIONS, TradePaths
 from .errors import CoopsimError, InputError, RunFailed
 from .history import HistoryError, load_history
 from .results import OutputError, Results, ResultsError
 from .run import simulate
 from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
-from .studies import Comparison, GoalResult, Sensitivity, compare, goal, sensitivity
+from .studies import Attribution, Comparison, GoalResult, Priorities, Sensitivity, attribute, compare, goal, prioritise, sensitivity
 
 __all__ = [
+    "Attribution",
     "COMPONENTS",
+    "DIRECTIONS",
+    "TradePaths",
     "Comparison",
     "CoopsimError",
     "HistoryError",
     "InputError",
     "OutputError",
+    "Priorities",
     "Results",
     "ResultsError",
     "RunFailed",
     "Scenario",
     "ScenarioError",
+    "attribute",
     "backtest",
     "backtest_laws",
     "compare",
@@ -67,8 +72,10 @@ __all__ = [
     "fit_turnover_split",
     "load_context",
     "load_history",
+    "load",
     "load_trade_context",
     "load_series",
+    "prioritise",
     "goal",
     "GoalResult",
     "Sensitivity",
@@ -83,9 +90,9 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    # ``save`` draws the figures: imported on first use, so ``import sim`` (and ``sim.results``) stays free of matplotlib
-    if name == "save":
-        from .output import save
+    # ``save`` and ``load`` live with the figures: imported on first use, so ``import sim`` (and ``sim.results``) stays free of matplotlib
+    if name in ("save", "load"):
+        from . import output
 
-        return save
+        return getattr(output, name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -1,37 +1,70 @@
-"""One way to save: every results folder (a run, a comparison, a sensitivity study, a goal search, a backtest).
+"""One way to save: every results folder (a run, a comparison, a sensitivity study, a goal search, an attribution, priorities, a backtest).
 
 :func:`save` writes the data files (JSON, CSV tables, kept paths), the figures
-(PNG at :data:`sim.plots.style.DPI`) and ``manifest.json`` with the files'
-SHA-256 checksums, atomically (:func:`sim.results.write_folder`: a temporary
-folder renamed into place; ``force`` replaces only an earlier coopsim folder,
-never a user's folder). This layer sits above results, studies and plots and
-is the only one that imports them all; :meth:`sim.results.Results.load` reads
-a run's folder back.
+(PNG at :data:`sim.plots.style.DPI` and SVG, PDF on request), on request the
+HTML report (``report.html``) and the workbook (``results.xlsx``), and
+``manifest.json`` with the files' SHA-256 checksums, atomically
+(:func:`sim.results.write_folder`: a temporary folder renamed into place;
+``force`` replaces only an earlier coopsim folder, never a user's folder).
+This layer sits above results, studies, plots and reports and is the only one
+that imports them all; :func:`load` reads any folder it wrote back as its typed result.
 """
 
 from __future__ import annotations
 
 import csv
+import io
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import singledispatch
 from pathlib import Path
 from typing import Any, NoReturn
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
 from . import plots
 from .calibration import BacktestResult, LawsBacktest
-from .results import Results, write_folder, write_json, write_table
+from .errors import InputError
+from .report import render_report, report_page, write_workbook
+from .report.sources import scenario_labels
+from .report.workbook import has_workbook
+from .results import Results, ResultsError, write_folder, write_json, write_table
+from .results.folder import read_manifest
 from .results.results import PATH_FILES
+from .studies.attribute import Attribution
 from .studies.compare import Comparison
 from .studies.goal import GoalResult
+from .studies.prioritise import Priorities
 from .studies.sensitivity import Sensitivity
 
-__all__ = ["Backtest", "figure_makers", "save", "write_data", "write_figures"]
+__all__ = [
+    "FIGURE_FORMATS",
+    "LOADERS",
+    "REPORT",
+    "WORKBOOK",
+    "Backtest",
+    "figure_makers",
+    "figure_svgs",
+    "load",
+    "save",
+    "write_data",
+    "write_figures",
+    "write_report",
+]
 
-Savable = Results | Comparison | Sensitivity | GoalResult
+Savable = Results | Comparison | Sensitivity | GoalResult | Attribution | Priorities
+
+FIGURE_FORMATS = ("png", "svg")
+"""Files of every chart in a results folder: PNG for slides, SVG for the web and the report; ``"pdf"`` is added on request (``--pdf``)."""
+REPORT = "report.html"
+"""The HTML report in a results folder (:func:`sim.report.render_report`)."""
+WORKBOOK = "results.xlsx"
+"""The workbook in a results folder (:func:`sim.report.write_workbook`)."""
+_SVG_OPTIONS = {"metadata": {"Date": None, "Creator": None, "Format": None, "Type": None}}
+"""SVG without a date or creator block, so the same results write the same file."""
 
 
 @dataclass(frozen=True)
@@ -52,12 +85,22 @@ class Backtest:
     manifest: Mapping[str, Any] = field(default_factory=dict)
 
 
-def save(obj: Savable | Backtest, folder: str | Path, *, force: bool = False, figures: bool = True) -> Path:
-    """Write a results folder atomically: data files, figures and ``manifest.json``.
+def save(
+    obj: Savable | Backtest,
+    folder: str | Path,
+    *,
+    force: bool = False,
+    figures: bool = True,
+    formats: Sequence[str] = FIGURE_FORMATS,
+    report: bool = False,
+    xlsx: bool = False,
+    years: Sequence[int] | None = None,
+) -> Path:
+    """Write a results folder atomically: data files, figures, the report and workbook if asked, and ``manifest.json``.
 
     Parameters
     ----------
-    obj : Results, Comparison, Sensitivity, GoalResult or Backtest
+    obj : Results, Comparison, Sensitivity, GoalResult, Attribution, Priorities or Backtest
         What to save.
     folder : path
         Destination; an existing non-empty folder is refused unless ``force``
@@ -65,26 +108,46 @@ def save(obj: Savable | Backtest, folder: str | Path, *, force: bool = False, fi
     force : bool
         Replace earlier results at ``folder``.
     figures : bool
-        Also write the PNG figures.
+        Also write the figures, one file per format.
+    formats : sequence of str
+        Figure formats (matplotlib's names): default PNG and SVG; add ``"pdf"`` for print.
+    report : bool
+        Also write ``report.html`` (:func:`write_report`): a run, a comparison, a sensitivity study or a goal search.
+    xlsx : bool
+        Also write ``results.xlsx`` (:func:`sim.report.write_workbook`): a run or a comparison.
+    years : sequence of int, optional
+        Headline years of the report and workbook (default :func:`sim.report.headline_years`).
 
     Returns
     -------
     pathlib.Path
         The folder written.
     """
-    if not isinstance(obj, (Results, Comparison, Sensitivity, GoalResult, Backtest)):
+    if not isinstance(obj, (Results, Comparison, Sensitivity, GoalResult, Attribution, Priorities, Backtest)):
         _refuse(obj)  # before the destination is touched
+    if report:
+        report_page(obj, years)  # a result without a report, or headline years it does not have, fail before any work
+    if xlsx and not has_workbook(obj):
+        raise InputError(f"coopsim writes no workbook for a {type(obj).__name__}; --xlsx is for run and compare")
 
     def write(tmp: Path) -> list[str]:
         names = write_data(obj, tmp)
-        return names + write_figures(obj, tmp) if figures else names
+        if figures:
+            names += write_figures(obj, tmp, formats)
+        if report:
+            names.append(write_report(obj, tmp / REPORT, years, figures_in=tmp).name)
+        if xlsx:
+            names.append(write_workbook(obj, tmp / WORKBOOK, years).name)
+        return names
 
     return write_folder(folder, write, obj.manifest, force=force)
 
 
 # -- data files ----------------------------------------------------------------------
 def _refuse(obj: Any) -> NoReturn:
-    raise TypeError(f"coopsim cannot save a {type(obj).__name__}; save takes Results, Comparison, Sensitivity, GoalResult or Backtest")
+    raise TypeError(
+        f"coopsim cannot save a {type(obj).__name__}; save takes Results, Comparison, Sensitivity, GoalResult, Attribution, Priorities or Backtest"
+    )
 
 
 @singledispatch
@@ -139,6 +202,20 @@ def _(result: GoalResult, folder: Path) -> list[str]:
 
 
 @write_data.register
+def _(attribution: Attribution, folder: Path) -> list[str]:
+    write_json(folder / "attribution.json", attribution.to_json())
+    write_table(folder / "attribution.csv", attribution.table_rows())
+    return ["attribution.json", "attribution.csv"]
+
+
+@write_data.register
+def _(priorities: Priorities, folder: Path) -> list[str]:
+    write_json(folder / "priorities.json", priorities.to_json())
+    write_table(folder / "candidates.csv", priorities.candidates.to_dict("records"))
+    return ["priorities.json", "candidates.csv"]
+
+
+@write_data.register
 def _(backtest: Backtest, folder: Path) -> list[str]:
     write_json(folder / "backtest.json", backtest.result.to_dict())
     write_table(folder / "backtest.csv", backtest.result.rows())
@@ -148,58 +225,134 @@ def _(backtest: Backtest, folder: Path) -> list[str]:
 # -- figures ---------------------------------------------------------------------------
 @singledispatch
 def figure_makers(obj: Any) -> dict[str, Callable[[], Figure]]:
-    """The PNG files of ``obj``'s folder, in order, each with the chart that draws it (drawn only when written)."""
+    """The charts of ``obj``'s folder by file stem, in order, each with the function that draws it (drawn only when written)."""
     _refuse(obj)
 
 
 @figure_makers.register
 def _(results: Results) -> dict[str, Callable[[], Figure]]:
     return {
-        "fan_chart.png": lambda: plots.fan_chart(results),
-        "reach_probability.png": lambda: plots.reach_probability(results),
-        "hit_year.png": lambda: plots.hit_year_distribution(results),
-        "composition.png": lambda: plots.composition(results),
-        "finance.png": lambda: plots.finance_chart(results),
+        "fan_chart": lambda: plots.fan_chart(results),
+        "reach_probability": lambda: plots.reach_probability(results),
+        "hit_year": lambda: plots.hit_year_distribution(results),
+        "composition": lambda: plots.composition(results),
+        "finance": lambda: plots.finance_chart(results),
     }
 
 
 @figure_makers.register
 def _(comparison: Comparison) -> dict[str, Callable[[], Figure]]:
-    runs, labels = comparison.results, comparison.labels
+    """The overlays and paired differences, the scenarios named by the first clause of their descriptions (:func:`sim.report.sources.scenario_labels`)."""
+    runs = comparison.results
+    labels = scenario_labels(comparison.scenarios, comparison.manifest)
+    by_name = dict(zip(comparison.scenarios, labels, strict=True))
     return {
-        "fan_charts.png": lambda: plots.overlay_fan_charts(runs, labels),
-        "reach_probability.png": lambda: plots.overlay_reach_probability(runs, labels),
-        "hit_years.png": lambda: plots.hit_year_comparison(runs, labels),
-        "difference_p_reach.png": lambda: plots.paired_difference(comparison, "p_reach_by_year"),
-        "difference_mean_trade.png": lambda: plots.paired_difference(comparison, "mean_trade_usd_bn"),
+        "fan_charts": lambda: plots.overlay_fan_charts(runs, labels),
+        "reach_probability": lambda: plots.overlay_reach_probability(runs, labels),
+        "hit_years": lambda: plots.hit_year_comparison(runs, labels),
+        "difference_p_reach": lambda: plots.paired_difference(comparison, "p_reach_by_year", labels=by_name),
+        "difference_mean_trade": lambda: plots.paired_difference(comparison, "mean_trade_usd_bn", labels=by_name),
     }
 
 
 @figure_makers.register
 def _(study: Sensitivity) -> dict[str, Callable[[], Figure]]:
     """The tornado, one Sobol chart per output (at most two) and, when there is anything to show, the discovery chart."""
-    makers: dict[str, Callable[[], Figure]] = {"tornado.png": lambda: plots.tornado_chart(study)}
-    for name, output in zip(("sobol_reached.png", "sobol_trade.png"), study.outputs, strict=False):
+    makers: dict[str, Callable[[], Figure]] = {"tornado": lambda: plots.tornado_chart(study)}
+    for name, output in zip(("sobol_reached", "sobol_trade"), study.outputs, strict=False):
         makers[name] = lambda output=output: plots.sobol_chart(study, output)
     if study.discovery.boxes or len(study.discovery.features.columns):
-        makers["discovery.png"] = lambda: plots.discovery_chart(study)
+        makers["discovery"] = lambda: plots.discovery_chart(study)
     return makers
 
 
 @figure_makers.register
 def _(result: GoalResult) -> dict[str, Callable[[], Figure]]:
-    return {"goal.png": lambda: plots.goal_chart(result)}
+    return {"goal": lambda: plots.goal_chart(result)}
+
+
+@figure_makers.register
+def _(attribution: Attribution) -> dict[str, Callable[[], Figure]]:
+    return {"attribution": lambda: plots.attribution_chart(attribution)}
+
+
+@figure_makers.register
+def _(priorities: Priorities) -> dict[str, Callable[[], Figure]]:
+    return {"priorities": lambda: plots.priorities_chart(priorities)}
 
 
 @figure_makers.register
 def _(backtest: Backtest) -> dict[str, Callable[[], Figure]]:
-    return {"backtest.png": lambda: plots.backtest_chart(backtest.result, backtest.history)}
+    return {"backtest": lambda: plots.backtest_chart(backtest.result, backtest.history)}
 
 
-def write_figures(obj: Savable | Backtest, folder: Path) -> list[str]:
-    """Draw ``obj``'s figures and write them as PNG files at :data:`sim.plots.DPI` into the existing ``folder``; the names, in order."""
+def _write_figure(fig: Figure, target: Path | io.StringIO, fmt: str) -> None:
+    """One chart in one format: PNG at :data:`sim.plots.DPI`, SVG and PDF reproducible (no date; SVG ids from a fixed salt)."""
+    options = _SVG_OPTIONS if fmt == "svg" else {"metadata": {"CreationDate": None}} if fmt == "pdf" else {}
+    with matplotlib.rc_context({"svg.hashsalt": "coopsim"}):
+        fig.savefig(target, format=fmt, dpi=plots.DPI, facecolor="white", **options)
+
+
+def write_figures(obj: Savable | Backtest, folder: Path, formats: Sequence[str] = ("png",)) -> list[str]:
+    """Draw ``obj``'s figures and write each in every format of ``formats`` into the existing ``folder``; the names, in order."""
     names: list[str] = []
-    for name, make in figure_makers(obj).items():
-        make().savefig(Path(folder) / name, dpi=plots.DPI, facecolor="white")
-        names.append(name)
+    for stem, make in figure_makers(obj).items():
+        fig = make()
+        for fmt in formats:
+            _write_figure(fig, Path(folder) / f"{stem}.{fmt}", fmt)
+            names.append(f"{stem}.{fmt}")
     return names
+
+
+def figure_svgs(obj: Savable, names: Sequence[str], folder: Path | None = None) -> dict[str, str]:
+    """SVG text of the charts ``names`` (file stems): read from ``folder`` where its ``.svg`` file is, else drawn now."""
+    makers = figure_makers(obj)
+    out = {}
+    for name in names:
+        saved = folder / f"{name}.svg" if folder is not None else None
+        if saved is not None and saved.is_file():
+            out[name] = saved.read_text(encoding="utf-8")
+        elif name in makers:
+            buffer = io.StringIO()
+            _write_figure(makers[name](), buffer, "svg")
+            out[name] = buffer.getvalue()
+    return out
+
+
+def write_report(obj: Savable, path: Path, years: Sequence[int] | None = None, figures_in: Path | None = None) -> Path:
+    """Write ``obj``'s HTML report (:func:`sim.report.render_report`) to ``path``, its charts from the SVG files in ``figures_in`` when there."""
+    figures = figure_svgs(obj, report_page(obj, years).figure_names(), figures_in)
+    path.write_text(render_report(obj, figures, years), encoding="utf-8")
+    return path
+
+
+# -- reading a folder back ------------------------------------------------------------------
+def _load_json(folder: Path, name: str) -> dict[str, Any]:
+    return json.loads((folder / name).read_text(encoding="utf-8"))
+
+
+LOADERS: dict[str, Callable[[Path], Savable]] = {
+    "summary.json": Results.load,
+    "comparison.json": lambda folder: Comparison.from_json(_load_json(folder, "comparison.json"), manifest=read_manifest(folder)),
+    "sensitivity.json": lambda folder: Sensitivity.from_json(_load_json(folder, "sensitivity.json"), manifest=read_manifest(folder)),
+    "goal.json": lambda folder: GoalResult.from_json(_load_json(folder, "goal.json"), manifest=read_manifest(folder)),
+    "attribution.json": lambda folder: Attribution.from_json(_load_json(folder, "attribution.json"), manifest=read_manifest(folder)),
+    "priorities.json": lambda folder: Priorities.from_json(_load_json(folder, "priorities.json"), manifest=read_manifest(folder)),
+}
+"""How to read each kind of results folder back, by the data file that marks it; a new kind adds its entry."""
+
+
+def load(folder: str | Path) -> Savable:
+    """The typed result of a results folder (a run, comparison, sensitivity study, goal search, attribution or priorities), its files checked against the manifest.
+
+    Raises
+    ------
+    ResultsError
+        A folder of no kind :data:`LOADERS` knows, or whose files do not match their checksums.
+    """
+    folder = Path(folder)
+    for marker, loader in LOADERS.items():
+        if (folder / marker).is_file():
+            return loader(folder)
+    known = ", ".join(LOADERS)
+    raise ResultsError(f"{folder}: not a results folder coopsim can read back (none of {known}; a backtest's folder has no report)")

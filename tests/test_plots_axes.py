@@ -8,11 +8,13 @@ import sys
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from test_attribute import fake_attribution
 from test_plots import fake_results
 from test_plots_compare import LABELS, fake_comparison, fake_runs
 from test_plots_sensitivity import fake_goal, fake_sensitivity
+from test_prioritise import fake_priorities
 
-from sim import Results, plots, save
+from sim import Attribution, Priorities, Results, plots, save
 from sim.studies.compare import Comparison
 from sim.studies.goal import GoalResult
 from sim.studies.sensitivity import Sensitivity
@@ -35,6 +37,8 @@ def _charts() -> dict[str, tuple]:
         "sobol_chart": (plots.sobol_chart, study),
         "discovery_chart": (plots.discovery_chart, study),
         "goal_chart": (plots.goal_chart, GoalResult.from_json(fake_goal())),
+        "attribution_chart": (plots.attribution_chart, Attribution.from_json(fake_attribution())),
+        "priorities_chart": (plots.priorities_chart, Priorities.from_json(fake_priorities())),
     }
 
 

@@ -1,20 +1,25 @@
-"""The command line: ``coopsim run | compare | sensitivity | goal | calibrate | backtest | validate | keys``.
+"""The command line: ``coopsim run | compare | sensitivity | goal | attribute | prioritise | report | calibrate | backtest | validate | keys``.
 
-A thin layer over the Python API: the parser (:mod:`~sim.cli.parser`), the
-commands on scenario files (:mod:`~sim.cli.scenario_commands`) and on history
-files (:mod:`~sim.cli.history_commands`), and the tables they print
+A thin layer over the Python API: the parser and its shared options
+(:mod:`~sim.cli.parser`), what commands do with those options
+(:mod:`~sim.cli.common`), the commands on scenario files and results folders
+(:mod:`~sim.cli.scenario_commands`) and on history files
+(:mod:`~sim.cli.history_commands`), and the tables they print
 (:mod:`~sim.cli.tables`).
 
 Exit statuses are decided here, in one place: 0 on success; the
 ``exit_status`` of a :class:`~sim.errors.CoopsimError` (2 for bad input, 3
 for a run that failed), after one readable message on stderr and no
 traceback; 130 after Ctrl-C and 143 after SIGTERM, once the workers are
-stopped. Any other exception is a bug and surfaces as a traceback.
+stopped. Any other exception is a bug and surfaces as a traceback. A reader
+that closes the pipe early (``coopsim run ... | head -1``) ends the output
+quietly: the results are written by then, and the exit status is 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -25,7 +30,16 @@ from ..run import STOP
 from ..scenario import ScenarioError
 from .history_commands import backtest_command, calibrate_command
 from .parser import build_parser
-from .scenario_commands import compare_command, goal_command, keys_command, run_command, sensitivity_command, validate_command
+from .portfolio_commands import attribute_command, prioritise_command
+from .scenario_commands import (
+    compare_command,
+    goal_command,
+    keys_command,
+    report_command,
+    run_command,
+    sensitivity_command,
+    validate_command,
+)
 
 __all__ = ["main"]
 
@@ -39,6 +53,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "compare": compare_command,
     "sensitivity": sensitivity_command,
     "goal": goal_command,
+    "attribute": attribute_command,
+    "prioritise": prioritise_command,
+    "report": report_command,
     "calibrate": calibrate_command,
     "backtest": backtest_command,
     "validate": validate_command,
@@ -77,7 +94,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return status
+    except BrokenPipeError:
+        # the reader has gone (| head): further output, the interpreter's last flush included, goes nowhere
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except CoopsimError as exc:
         # a scenario's problems are one a line, each starting with its file (like a compiler's); other messages name the program
         print(exc if isinstance(exc, ScenarioError) else f"coopsim: {exc}", file=sys.stderr)

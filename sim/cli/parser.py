@@ -2,20 +2,42 @@
 
 A malformed or out-of-range option ends with argparse's usage message and exit
 status 2 (:class:`~sim.errors.InputError`'s), before anything runs.
+
+The options several commands share are added by one function each, so a new
+command takes them in one line and they read the same everywhere:
+:func:`add_scenario_options` (``--set``), :func:`add_paths_option`
+(``--paths``), :func:`add_output_options` (``--out``, ``--force``, ``--pdf``,
+``--report``, and ``--xlsx`` where asked), :func:`add_years_option`
+(``--years``), :func:`add_json_option` (``--json``) and
+:func:`add_study_options` (all a study takes: seed, output, ``--set``,
+executor, ``--quiet``). :mod:`sim.cli.common` reads them back.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from .. import __version__
 from ..errors import InputError
 from ..run import DEFAULT_MAX_PATHS
 from ..scenario import LIMITS
+from ..studies.prioritise import METHODS
 
-__all__ = ["build_parser"]
+__all__ = [
+    "add_json_option",
+    "add_output_options",
+    "add_paths_option",
+    "add_scenario_options",
+    "add_study_options",
+    "add_years_option",
+    "build_parser",
+]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,6 +85,79 @@ def _precision(text: str) -> float:
     return value
 
 
+def _setting(text: str) -> tuple[str, Any]:
+    """An argparse type: ``KEY=VALUE``, a dotted scenario key and a TOML value (``0.06``, ``"UZ"``, ``{energy = 0.5}``)."""
+    key, sep, value = text.partition("=")
+    key = key.strip()
+    if not sep or not key or any(not part for part in key.split(".")):
+        raise argparse.ArgumentTypeError(f"is written KEY=VALUE with a dotted scenario key, e.g. trade.target_usd_bn=25 (got {text!r})")
+    try:
+        return key, tomllib.loads(f"value = {value.strip()}")["value"]
+    except tomllib.TOMLDecodeError as exc:
+        raise argparse.ArgumentTypeError(
+            f'{key}: the value must be TOML, as in a scenario file (a number, "text" in quotes, {{key = value}}): {exc}'
+        ) from None
+
+
+def _years(text: str) -> tuple[int, ...]:
+    """An argparse type: comma-separated calendar years, e.g. 2026,2028,2030,2035."""
+    try:
+        years = tuple(int(y) for y in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"is a comma-separated list of years, e.g. 2026,2028,2030,2035 (got {text!r})") from None
+    return years
+
+
+def add_scenario_options(cmd: argparse.ArgumentParser) -> None:
+    """``--set KEY=VALUE`` (repeatable): change the scenario's value at a dotted key, validated like the file."""
+    cmd.add_argument(
+        "--set",
+        type=_setting,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change a scenario value, by dotted key, the value in TOML (e.g. trade.structural.total_growth.mean=0.06 or "
+        "'pipeline.sector_mix={energy = 0.5, mining_metals = 0.5}'); repeat for several; checked like the file",
+    )
+
+
+def add_paths_option(cmd: argparse.ArgumentParser, default: int | None, help: str) -> None:
+    """``--paths N``: the command's path count or budget (``help`` says which; ``default`` None: the scenario's ``run.paths``)."""
+    cmd.add_argument("--paths", type=_positive_int(LIMITS["max_paths"]), default=default, help=help)
+
+
+def add_output_options(cmd: argparse.ArgumentParser, default: str, xlsx: bool = False) -> None:
+    """The results folder (``--out``, ``--force``) and what goes in it beside the data: ``--pdf``, ``--report`` and, with ``xlsx``, ``--xlsx``.
+
+    ``default`` names the folder used without ``--out`` in the help, e.g. ``"results/<scenario name>"``.
+    """
+    cmd.add_argument("--out", type=Path, help=f"results folder (default: {default})")
+    cmd.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
+    cmd.add_argument("--pdf", action="store_true", help="also write every chart as PDF (PNG and SVG are always written)")
+    cmd.add_argument("--report", action="store_true", help="also write report.html: the results as one self-contained HTML page")
+    if xlsx:
+        cmd.add_argument(
+            "--xlsx", action="store_true", help="also write results.xlsx: the tables and every path's drawn inputs and outcomes"
+        )
+
+
+def add_years_option(cmd: argparse.ArgumentParser) -> None:
+    """``--years``: the years of the headline tables (terminal, report, workbook)."""
+    cmd.add_argument(
+        "--years",
+        type=_years,
+        metavar="Y1,Y2,...",
+        help="years of the headline tables, e.g. 2026,2028,2030,2035 (default: the first simulated year + 1, + 3, + 5 and the horizon)",
+    )
+
+
+def add_json_option(cmd: argparse.ArgumentParser, what: str) -> None:
+    """``--json``: print ``what`` (the command's JSON file) on stdout instead of the table."""
+    cmd.add_argument(
+        "--json", action="store_true", help=f"print {what} on stdout instead of the table (where the results are goes to stderr)"
+    )
+
+
 def _add_engine_options(cmd: argparse.ArgumentParser, keep_paths: bool = True) -> None:
     """Options shared by every command that runs paths."""
     cmd.add_argument("--workers", type=_positive_int(4096), default=None, help="worker processes (default: all cores; 1 runs in-process)")
@@ -83,14 +178,60 @@ def _add_engine_options(cmd: argparse.ArgumentParser, keep_paths: bool = True) -
     cmd.add_argument("--quiet", action="store_true", help="no progress bar and no table; errors only")
 
 
-def _add_study_options(cmd: argparse.ArgumentParser, name: str) -> None:
-    """Options shared by the studies (sensitivity, goal): seed, output folder, executor, quiet."""
+def add_study_options(cmd: argparse.ArgumentParser, name: str) -> None:
+    """Options shared by the studies of a scenario (sensitivity, goal, ...): ``--set``, seed, output folder and files, executor, quiet.
+
+    ``--paths`` is not among them: each study says what its paths are (:func:`add_paths_option`).
+    """
+    add_scenario_options(cmd)
     cmd.add_argument("--seed", type=_seed, help="root seed (default: the scenario's run.seed)")
-    cmd.add_argument("--out", type=Path, help=f"results folder (default: results/{name}_<scenario>)")
-    cmd.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
+    add_output_options(cmd, f"results/{name}_<scenario>")
     cmd.add_argument("--workers", type=_positive_int(4096), default=None, help="worker processes (default: all cores)")
     cmd.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster")
     cmd.add_argument("--quiet", action="store_true", help="no progress bar and no table; errors only")
+
+
+def _budget(text: str) -> float:
+    """An argparse type: a budget in USD bn, positive and finite."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an amount in USD bn such as 5 (got {text!r})") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive amount in USD bn, e.g. 5 (got {text})")
+    return value
+
+
+def _add_portfolio_parsers(sub: argparse._SubParsersAction) -> None:
+    """``attribute`` and ``prioritise``: the studies of the portfolio."""
+    att = sub.add_parser(
+        "attribute",
+        help="what P(target by year) and trade lose without each project, measure, lender and the portfolio",
+        description=(
+            "On common random numbers, what P(target reached by YEAR) and mean trade in YEAR lose without each named project, "
+            "measure, lender (capacity set to zero), the generic pipeline and the whole portfolio; every path keeps its organic trade."
+        ),
+    )
+    att.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    att.add_argument("--year", type=int, required=True, help="target year")
+    add_paths_option(att, 4000, "paths per counterfactual, the same paths for every item (default %(default)s)")
+    add_study_options(att, "attribute")
+
+    pri = sub.add_parser(
+        "prioritise",
+        help="which awaiting projects to finance first, within a budget, for P(target by year)",
+        description=(
+            "Choose the named projects awaiting finance and sectors' backlogs (backlog.SECTOR) to move to the front of their lenders' "
+            "queues, within BUDGET of capex, to maximise P(target reached by YEAR) on common random numbers; the choice is then "
+            "evaluated on as many fresh paths."
+        ),
+    )
+    pri.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    pri.add_argument("--year", type=int, required=True, help="target year")
+    pri.add_argument("--budget-usd-bn", type=_budget, required=True, metavar="B", help="capex of the chosen items at most B USD bn")
+    add_paths_option(pri, 4000, "search paths, and as many fresh ones to evaluate (default %(default)s)")
+    pri.add_argument("--method", choices=METHODS, default="greedy", help="greedy by gain per USD bn, or every subset (default %(default)s)")
+    add_study_options(pri, "prioritise")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -98,16 +239,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="coopsim", description="Monte Carlo simulator of bilateral trade targets and the cooperation projects behind them."
     )
+    parser.add_argument("--version", action="version", version=f"coopsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser(
         "run", help="simulate a scenario and write a results folder", description="Simulate a scenario and write a results folder."
     )
     run.add_argument("scenario", type=Path, help="scenario file (TOML)")
-    run.add_argument("--paths", type=_positive_int(LIMITS["max_paths"]), help="Monte Carlo paths (default: the scenario's run.paths)")
+    add_scenario_options(run)
+    add_paths_option(run, None, "Monte Carlo paths (default: the scenario's run.paths)")
     run.add_argument("--seed", type=_seed, help="root seed (default: the scenario's run.seed)")
-    run.add_argument("--out", type=Path, help="results folder (default: results/<scenario name>)")
-    run.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
+    add_output_options(run, "results/<scenario name>", xlsx=True)
+    add_years_option(run)
+    add_json_option(run, "summary.json")
     run.add_argument(
         "--checkpoint",
         type=Path,
@@ -120,17 +264,26 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", help="check scenario files without running them", description="Check scenario files fully, without running them."
     )
     val.add_argument("scenarios", type=Path, nargs="+", help="scenario files (TOML)")
+    add_scenario_options(val)
 
     cmp = sub.add_parser(
         "compare",
         help="compare scenarios with the first on common random numbers",
         description="Compare scenarios with the first (the baseline) on common random numbers: same seed, same paths, paired differences.",
     )
-    cmp.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO", help="the baseline, then one or more scenarios (TOML)")
-    cmp.add_argument("--paths", type=_positive_int(LIMITS["max_paths"]), help="Monte Carlo paths (default: the baseline's run.paths)")
+    cmp.add_argument(
+        "scenarios",
+        type=Path,
+        nargs="+",
+        metavar="SCENARIO",
+        help="the baseline, then one or more scenarios (TOML); the same file twice compares it with itself (exact zeros)",
+    )
+    add_scenario_options(cmp)
+    add_paths_option(cmp, None, "Monte Carlo paths per scenario (default: the baseline's run.paths)")
     cmp.add_argument("--seed", type=_seed, help="root seed (default: the baseline's run.seed)")
-    cmp.add_argument("--out", type=Path, help="results folder (default: results/compare_<baseline>)")
-    cmp.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
+    add_output_options(cmp, "results/compare_<baseline>", xlsx=True)
+    add_years_option(cmp)
+    add_json_option(cmp, "comparison.json")
     cmp.add_argument(
         "--common-years",
         action="store_true",
@@ -151,22 +304,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY[=LOW:HIGH]",
         help="an input to vary, by dotted path, with an optional range; repeat for several (default: the scenario's uncertain inputs)",
     )
+    add_paths_option(
+        sens,
+        4000,
+        "path budget N: scenario discovery explains N paths, each tornado run has N/4, the Sobol design the power of two nearest "
+        "N/8 base rows (default %(default)s: 4000 / 1000 / 512); the three options below set one part each",
+    )
     sens.add_argument(
         "--base-rows",
         type=_positive_int(1_000_000),
-        default=512,
-        help="Sobol base sample N; the design has N x (groups + 2) paths (default %(default)s)",
+        help="Sobol base sample N; the design has N x (groups + 2) paths (default: from --paths)",
     )
+    sens.add_argument("--tornado-paths", type=_positive_int(LIMITS["max_paths"]), help="paths per tornado run (default: from --paths)")
     sens.add_argument(
-        "--tornado-paths", type=_positive_int(LIMITS["max_paths"]), default=1000, help="paths per tornado run (default %(default)s)"
+        "--discovery-paths", type=_positive_int(LIMITS["max_paths"]), help="paths explained by scenario discovery (default: from --paths)"
     )
-    sens.add_argument(
-        "--discovery-paths",
-        type=_positive_int(LIMITS["max_paths"]),
-        default=4000,
-        help="paths explained by scenario discovery (default %(default)s)",
-    )
-    _add_study_options(sens, "sensitivity")
+    add_study_options(sens, "sensitivity")
 
     gl = sub.add_parser(
         "goal",
@@ -178,8 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
     gl.add_argument("--year", type=int, required=True, help="target year")
     gl.add_argument("--probability", type=float, required=True, help="wanted probability, e.g. 0.9")
     gl.add_argument("--range", metavar="LOW:HIGH", help="the lever's valid range to search (default: around its current setting)")
-    gl.add_argument("--paths", type=_positive_int(LIMITS["max_paths"]), default=4000, help="paths per evaluation (default %(default)s)")
-    _add_study_options(gl, "goal")
+    add_paths_option(gl, 4000, "paths per evaluation, the same paths for every setting (default %(default)s)")
+    add_study_options(gl, "goal")
+    _add_portfolio_parsers(sub)
 
     cal = sub.add_parser(
         "calibrate",
@@ -233,7 +387,19 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--seed", type=_seed, default=0, help="root seed (default %(default)s)")
     bt.add_argument("--out", type=Path, help="results folder (default: results/backtest_<reporter>)")
     bt.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
+    bt.add_argument("--pdf", action="store_true", help="also write the chart as PDF (PNG and SVG are always written)")
     bt.add_argument("--quiet", action="store_true", help="errors only")
+
+    rep = sub.add_parser(
+        "report",
+        help="write the HTML report of a results folder",
+        description="Write the report of a results folder (a run, a comparison, a sensitivity study or a goal search) as one "
+        "self-contained HTML file: the answer, the tables, the charts inline, the scenario's assumptions and sources, versions and seed.",
+    )
+    rep.add_argument("results", type=Path, metavar="RESULTS_DIR", help="a results folder written by coopsim")
+    rep.add_argument("--out", type=Path, metavar="FILE", help="the HTML file (default: RESULTS_DIR/report.html)")
+    rep.add_argument("--force", action="store_true", help="replace an existing --out file (never a file of the results themselves)")
+    add_years_option(rep)
 
     sub.add_parser(
         "keys",

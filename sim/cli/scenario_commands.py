@@ -1,34 +1,40 @@
-"""The commands on scenario files: ``run``, ``compare``, ``sensitivity``, ``goal``, ``validate`` and ``keys``.
+"""The commands on scenario files: ``run``, ``compare``, ``sensitivity``, ``goal``, ``validate`` and ``keys``, and ``report`` on a results folder.
 
 Each takes the parsed arguments and returns the exit status; problems with the
 input are raised as :class:`~sim.errors.InputError` (reported by
-:func:`sim.cli.main`). The results folder is checked before any work, so a
-destination that would lose the user's files costs nothing.
+:func:`sim.cli.main`). The results folder and the headline years are checked
+before any work, so a destination that would lose the user's files, or a
+year that is not simulated, costs nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
-from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..output import save
-from ..results import check_destination
+from ..output import REPORT, load, write_report
+from ..report import headline_years, sobol_caveats
+from ..results import OutputError
+from ..results.folder import MANIFEST, read_manifest
 from ..run import simulate
-from ..scenario import ScenarioError, key_reference, load_scenario
+from ..scenario import ScenarioError, key_reference
 from ..studies import compare, goal, lever, parse_range, sensitivity
+from .common import destination, finish, load_scenario_arg, record_scenarios, save_with_options
 from .tables import comparison_table, headline, sensitivity_table
 
-__all__ = ["compare_command", "goal_command", "keys_command", "run_command", "sensitivity_command", "validate_command"]
-
-
-def _destination(args: argparse.Namespace, default_name: str) -> Path:
-    """The results folder (``--out``, else ``results/<default_name>``), refused now if writing it would lose files."""
-    out = args.out if args.out is not None else Path("results") / default_name
-    check_destination(out, args.force)
-    return out
+__all__ = [
+    "compare_command",
+    "goal_command",
+    "keys_command",
+    "report_command",
+    "run_command",
+    "sensitivity_command",
+    "study_budget",
+    "validate_command",
+]
 
 
 def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -42,41 +48,46 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _report(args: argparse.Namespace, table: str, out: Path) -> None:
-    """Print the command's table and where its results are, unless ``--quiet``."""
-    if not args.quiet:
-        print(table)
-        print(f"\nresults written to {out}/")
-
-
 def run_command(args: argparse.Namespace) -> int:
     """``coopsim run``: simulate a scenario and write its results folder."""
-    scenario = load_scenario(args.scenario)
-    out = _destination(args, scenario.name)
+    scenario = load_scenario_arg(args.scenario, args)
+    out = destination(args, scenario.name)
+    years = headline_years(scenario.years, args.years)
     results = simulate(
         scenario, paths=args.paths, seed=args.seed, keep_paths=args.keep_paths, checkpoint=args.checkpoint, **_engine_options(args)
     )
-    save(results, out, force=args.force)
-    _report(args, headline(results), out)
+    record_scenarios(results.manifest, [args.scenario], args)
+    save_with_options(results, out, args, years)
+    finish(args, headline(results, years), out, results.to_json())
     return 0
 
 
 def compare_command(args: argparse.Namespace) -> int:
-    """``coopsim compare``: scenarios against the first on common random numbers."""
+    """``coopsim compare``: scenarios against the first on common random numbers (``--set`` applies to every one)."""
     if len(args.scenarios) < 2:
         raise InputError("compare needs a baseline and at least one other scenario")
-    scenarios = [load_scenario(p) for p in args.scenarios]
-    out = _destination(args, f"compare_{scenarios[0].name}")
+    scenarios = [load_scenario_arg(p, args) for p in args.scenarios]
+    out = destination(args, f"compare_{scenarios[0].name}")
     comparison = compare(scenarios, paths=args.paths, seed=args.seed, allow_different_years=args.common_years, **_engine_options(args))
-    save(comparison, out, force=args.force)
-    _report(args, comparison_table(comparison), out)
+    years = headline_years(comparison.years, args.years)
+    record_scenarios(comparison.manifest, args.scenarios, args)
+    save_with_options(comparison, out, args, years)
+    finish(args, comparison_table(comparison, years), out, comparison.to_json())
     return 0
 
 
+def study_budget(paths: int) -> tuple[int, int, int]:
+    """A sensitivity study's paths from one budget ``N``: Sobol base rows (the power of two nearest N/8), paths per tornado run (N/4), discovery paths (N).
+
+    The command's defaults are ``study_budget(4000) == (512, 1000, 4000)``.
+    """
+    return 2 ** round(math.log2(max(paths / 8, 1))), max(paths // 4, 1), paths
+
+
 def sensitivity_command(args: argparse.Namespace) -> int:
-    """``coopsim sensitivity``: Sobol indices, tornado chart and scenario discovery."""
-    scenario = load_scenario(args.scenario)
-    out = _destination(args, f"sensitivity_{scenario.name}")
+    """``coopsim sensitivity``: Sobol indices, tornado chart and scenario discovery; a warning when the Sobol sample is too small."""
+    scenario = load_scenario_arg(args.scenario, args)
+    out = destination(args, f"sensitivity_{scenario.name}")
     levers = None
     if args.input:
         try:
@@ -85,27 +96,31 @@ def sensitivity_command(args: argparse.Namespace) -> int:
             raise
         except ValueError as exc:
             raise ScenarioError(str(args.scenario), [("--input", str(exc))]) from None
+    base_rows, tornado_paths, discovery_paths = study_budget(args.paths)
     study = sensitivity(
         scenario,
         args.year,
-        base_rows=args.base_rows,
-        tornado_paths=args.tornado_paths,
-        discovery_paths=args.discovery_paths,
+        base_rows=args.base_rows or base_rows,
+        tornado_paths=args.tornado_paths or tornado_paths,
+        discovery_paths=args.discovery_paths or discovery_paths,
         levers=levers,
         seed=args.seed,
         workers=args.workers,
         dask=args.dask,
         progress=False if args.quiet else None,
     )
-    save(study, out, force=args.force)
-    _report(args, sensitivity_table(study), out)
+    for caveat in sobol_caveats(study):
+        print(f"coopsim: warning: {caveat}", file=sys.stderr)
+    record_scenarios(study.manifest, [args.scenario], args)
+    save_with_options(study, out, args)
+    finish(args, sensitivity_table(study), out)
     return 0
 
 
 def goal_command(args: argparse.Namespace) -> int:
     """``coopsim goal``: the value of one input at which the target is reached with a wanted probability."""
-    scenario = load_scenario(args.scenario)
-    out = _destination(args, f"goal_{scenario.name}")
+    scenario = load_scenario_arg(args.scenario, args)
+    out = destination(args, f"goal_{scenario.name}")
     low = high = None
     if args.range:
         try:
@@ -124,17 +139,31 @@ def goal_command(args: argparse.Namespace) -> int:
         workers=args.workers,
         dask=args.dask,
     )
-    save(result, out, force=args.force)
-    _report(args, result.data["message"], out)
+    record_scenarios(result.manifest, [args.scenario], args)
+    save_with_options(result, out, args)
+    finish(args, result.data["message"], out)
+    return 0
+
+
+def report_command(args: argparse.Namespace) -> int:
+    """``coopsim report``: the HTML report of a results folder, by default ``RESULTS_DIR/report.html``."""
+    obj = load(args.results)  # checks the folder against its manifest first
+    out = args.out if args.out is not None else args.results / REPORT
+    if out.resolve().parent == args.results.resolve() and (out.name in read_manifest(args.results)["files"] or out.name == MANIFEST):
+        raise OutputError(f"{out}: is part of the results (listed in {MANIFEST}); write the report elsewhere with --out")
+    if out.exists() and not args.force:
+        raise OutputError(f"{out}: exists; choose another --out or add --force to replace it")
+    write_report(obj, out, args.years, figures_in=args.results)
+    print(f"report written to {out}")
     return 0
 
 
 def validate_command(args: argparse.Namespace) -> int:
-    """``coopsim validate``: check every scenario file given, reporting each; exit status 2 if any fails."""
+    """``coopsim validate``: check every scenario file given (with the ``--set`` values), reporting each; exit status 2 if any fails."""
     failed = 0
     for path in args.scenarios:
         try:
-            load_scenario(path)
+            load_scenario_arg(path, args)
         except ScenarioError as exc:
             print(exc, file=sys.stderr)
             failed += 1

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from ..plots.sensitivity import box_words
+from ..report import headline_years
+from ..report.pages import pct as _pct
 from ..results import Results
 from ..studies import Comparison, Sensitivity
 
 __all__ = ["backtest_table", "comparison_table", "headline", "sensitivity_table"]
-
-HEADLINE_YEARS = (2026, 2028, 2030)
-"""Years shown in the run and comparison tables (with the horizon), when simulated."""
-
-
-def _pct(p: float) -> str:
-    """A probability as a percentage with one decimal."""
-    return f"{100 * p:.1f}%"
 
 
 def _flow_words(summary: dict) -> str:
@@ -33,8 +30,8 @@ def _observation_line(summary: dict) -> str:
     )
 
 
-def headline(results: Results) -> str:
-    """The terminal table: both readings of reaching the target, and the hit year."""
+def headline(results: Results, years: Sequence[int] | None = None) -> str:
+    """The terminal table: both readings of reaching the target in the headline ``years`` (default :func:`sim.report.headline_years`), and the hit year."""
     s = results.summary
     last = s["years"][-1]
     law = {"structural": "structural (the country's total trade x the partner's share)", "random_walk": "random walk with drift"}
@@ -45,7 +42,7 @@ def headline(results: Results) -> str:
         "",
         f"  {'year':<8}{'reached by the year':>22}{'95% interval':>18}{'at or above in the year':>27}{'95% interval':>18}",
     ]
-    for year in [y for y in HEADLINE_YEARS if str(y) in s["p_reach_by_year"]] + [int(last)]:
+    for year in headline_years(results.years, years):
         p, lo, hi = results.p_reach(year)
         above = s["p_above_in_year"][str(year)]
         lines.append(
@@ -68,21 +65,27 @@ def headline(results: Results) -> str:
     return "\n".join(lines)
 
 
-def comparison_table(comparison: Comparison) -> str:
-    """The terminal table of a comparison: probabilities, median hit year, paired differences."""
+def comparison_table(comparison: Comparison, years: Sequence[int] | None = None) -> str:
+    """The terminal table of a comparison in the headline ``years``: probabilities, mean trade in the last of them, median hit year, paired differences."""
     data = comparison.data
-    years = [y for y in (str(y) for y in HEADLINE_YEARS) if y in data["years"]]
-    rows = [["scenario", *(f"by {y}" for y in years), "median year"]]
+    shown = [str(y) for y in headline_years(comparison.years, years)]
+    last = shown[-1]
+    rows = [["scenario", *(f"by {y}" for y in shown), f"mean trade {last}, USD bn", "median year"]]
     for name in data["scenarios"]:
         summary = data["summaries"][name]
         baseline = name == data["baseline"]
         cells = [name + (" (baseline)" if baseline else "")]
-        for y in years:
+        for y in shown:
             cell = _pct(summary["p_reach_by_year"][y]["p"])
             if not baseline:
                 d = data["differences"][name]["p_reach_by_year"][y]
                 cell += f"  {100 * d['diff']:+.1f} [{100 * d['ci95'][0]:+.1f}, {100 * d['ci95'][1]:+.1f}]"
             cells.append(cell)
+        cell = f"{summary['annual_trade_usd_bn'][last]['mean']:.1f}"
+        if not baseline:
+            d = data["differences"][name]["mean_trade_usd_bn"][last]
+            cell += f"  {d['diff']:+.2f} [{d['ci95'][0]:+.2f}, {d['ci95'][1]:+.2f}]"
+        cells.append(cell)
         hit = summary["hit_year"]["p50"]
         shift = None if baseline else data["differences"][name]["median_hit_year_shift"]
         cells.append(f"{hit if hit is not None else 'later'}" + (f" ({shift:+d})" if isinstance(shift, int) else ""))
@@ -90,8 +93,8 @@ def comparison_table(comparison: Comparison) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [
         f"{len(data['scenarios'])} scenarios on common random numbers: {data['paths']:,} paths, seed {data['seed']}",
-        "Probability of reaching the target by the year; after it, the paired difference from the",
-        "baseline in percentage points with its 95% interval.",
+        "Probability of reaching the target by the year, and mean annual trade; after each, the paired",
+        "difference from the baseline (percentage points, USD bn) with its 95% interval.",
         "",
     ]
     for r in rows:
@@ -120,7 +123,7 @@ def sensitivity_table(study: Sensitivity) -> str:
     for bar in d["tornado"]["bars"]:
         lines.append(f"  {bar['group']:<{width}}{100 * bar['diff_low']:>+8.1f}{100 * bar['diff_high']:>+8.1f}")
     lines += ["", "  Where the target is missed (PRIM boxes):"]
-    lines += [f"  - {b['text']}" for b in d["discovery"]["boxes"]] or ["  (no box found)"]
+    lines += [f"  - {box_words(b, study.year)}" for b in study.discovery.boxes] or ["  (no box found)"]
     return "\n".join(lines)
 
 

@@ -14,15 +14,16 @@
   share, a partly observed first year);
 * :mod:`~sim.engine.trade`: the assembly of annual trade by component and
   direction (:class:`TradePaths`, :func:`assemble_chunk`);
-* :mod:`~sim.engine.chunk`: all of it for a range of paths (:func:`simulate_chunk`).
+* :mod:`~sim.engine.chunk`: all of it for a range of paths (:func:`simulate_chunk`),
+  and variants of a scenario on the baseline's organic trade (:func:`simulate_counterfactuals`).
 
 Running many paths on executors and reducing them is :mod:`sim.run`.
 """
 
-from .chunk import simulate_chunk
+from .chunk import simulate_chunk, simulate_counterfactuals
 from .model import EventLog, simulate_path
 from .sampling import PathInputs, draw_path
-from .trade import COMPONENTS, DIRECTIONS, TradePaths, assemble_chunk
+from .trade import COMPONENTS, DIRECTIONS, TradePaths, assemble_chunk, assemble_with_organic
 
 __all__ = [
     "COMPONENTS",
@@ -31,7 +32,9 @@ __all__ = [
     "PathInputs",
     "TradePaths",
     "assemble_chunk",
+    "assemble_with_organic",
     "draw_path",
     "simulate_chunk",
+    "simulate_counterfactuals",
     "simulate_path",
 ]

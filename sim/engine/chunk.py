@@ -1,21 +1,40 @@
-"""The engine's entry point: the annual trade of a range of paths, from their draws to their trade.
+"""The engine's entry points: the annual trade of a range of paths, from their draws to their trade.
 
 A path's trade depends only on the scenario, the root seed and the path's
 index, so any range of paths can be simulated anywhere, in any order
 (:mod:`sim.run` merges ranges in path order).
+
+:func:`simulate_counterfactuals` runs variants of a baseline (a project
+removed, a lender without capacity, a priority order) on the same paths, each
+path keeping the organic trade it has in the baseline
+(:func:`sim.engine.trade.assemble_with_organic`): the counterfactual hook of
+the attribution and prioritisation studies.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..scenario import Scenario
 from .model import simulate_path
+from .organic import Organic
 from .sampling import draw_path
-from .trade import TradePaths, assemble_chunk
+from .trade import TradePaths, assemble_with_organic
 
-__all__ = ["ASSEMBLY_PATHS", "simulate_chunk"]
+__all__ = ["ASSEMBLY_PATHS", "simulate_chunk", "simulate_counterfactuals"]
 
 ASSEMBLY_PATHS = 25
 """Paths assembled together: enough to fill numpy's arrays, few enough to stay in cache."""
+
+
+def _assembled(scenario: Scenario, seed: int, paths: range, organic_from: Organic | None = None) -> tuple[TradePaths, Organic]:
+    """Draw, simulate and assemble a few paths (on ``organic_from``'s organic trade when given)."""
+    inputs = [draw_path(scenario, seed, path) for path in paths]
+    return assemble_with_organic(scenario, inputs, [simulate_path(scenario, x) for x in inputs], organic_from)
+
+
+def _batches(start: int, stop: int) -> list[range]:
+    return [range(a, min(a + ASSEMBLY_PATHS, stop)) for a in range(start, stop, ASSEMBLY_PATHS)]
 
 
 def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> TradePaths:
@@ -35,8 +54,41 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> Trad
         Annual trade by component and direction, shape ``(stop - start, n_years, 4, 2)``, USD bn,
         with the country's total trade and the partner's share (structural law).
     """
-    out = []
-    for a in range(start, stop, ASSEMBLY_PATHS):
-        inputs = [draw_path(scenario, seed, path) for path in range(a, min(a + ASSEMBLY_PATHS, stop))]
-        out.append(assemble_chunk(scenario, inputs, [simulate_path(scenario, x) for x in inputs]))
-    return TradePaths.concat(out)
+    return TradePaths.concat([_assembled(scenario, seed, batch)[0] for batch in _batches(start, stop)])
+
+
+def simulate_counterfactuals(baseline: Scenario, variants: Sequence[Scenario], seed: int, start: int, stop: int) -> list[TradePaths]:
+    """Paths ``start`` to ``stop - 1`` of a baseline and of variants of it, each path keeping its baseline organic trade.
+
+    Every variant draws its own inputs on the same seed and paths (common random
+    numbers: entities it shares with the baseline draw the same numbers), runs
+    its own finance model and flows, and takes each path's organic turnover
+    level, exports share and (structural law) total trade and partner share
+    from the baseline's run of that path. With a partly observed first year,
+    the flows a variant loses in the observed months are thus not handed to
+    organic trade. The multiplier of transport links is the variant's own;
+    shocks are the same.
+
+    Parameters
+    ----------
+    baseline : Scenario
+    variants : sequence of Scenario
+        The baseline changed in its modelled flows only (same trade law, observation and years).
+    seed : int
+        Root seed of the run.
+    start, stop : int
+        The range of path indices.
+
+    Returns
+    -------
+    list of TradePaths
+        The baseline's paths (as :func:`simulate_chunk` gives them), then each variant's, in order;
+        trade of shape ``(stop - start, n_years, 4, 2)``, USD bn.
+    """
+    parts: list[list[TradePaths]] = [[] for _ in range(len(variants) + 1)]
+    for batch in _batches(start, stop):
+        trade, organic = _assembled(baseline, seed, batch)
+        parts[0].append(trade)
+        for out, variant in zip(parts[1:], variants, strict=True):
+            out.append(_assembled(variant, seed, batch, organic)[0])
+    return [TradePaths.concat(p) for p in parts]

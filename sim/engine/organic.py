@@ -51,13 +51,16 @@ class Organic(NamedTuple):
     ``level``: organic turnover before the multiplier (USD bn), with year 0's
     observed months as observed; ``exports_share``: its exports share;
     ``total``/``share``: the country's total trade and the partner's share of it
-    (structural law; NaN otherwise).
+    (structural law; NaN otherwise); ``observed``: organic turnover of year 0's
+    observed months, shape ``(paths,)`` USD bn (None without an observation),
+    set by :func:`sim.engine.trade.assemble_with_organic`.
     """
 
     level: np.ndarray
     exports_share: np.ndarray
     total: np.ndarray
     share: np.ndarray
+    observed: np.ndarray | None = None
 
 
 def _stack(inputs: Sequence[PathInputs], pick: Callable[[PathInputs], float]) -> np.ndarray:

@@ -27,6 +27,16 @@ reporter's figure, every component of year ``k`` is multiplied by
 The country's total trade with all partners (structural law) is the bilateral
 trade plus the rest of the world's, ``(1 - s) W``, which shocks move but
 transport links and projects do not.
+
+**Counterfactuals** (:func:`assemble_with_organic` with ``organic_from``): a
+variant of a scenario (a project removed, a lender without capacity) is
+assembled with the organic trade ``O``, ``x_d`` (and ``W``, ``s``) of the
+baseline's same paths instead of its own. With a partly observed first year,
+the variant's own organic trade would absorb the flows it lost in the
+observed months (organic trade there is what the observed total leaves); kept
+from the baseline, it does not, and the variant differs from the baseline by
+the item's flows alone. The multiplier ``M`` stays the variant's own: a
+transport link removed takes its uplift with it, shocks are common.
 """
 
 from __future__ import annotations
@@ -39,10 +49,10 @@ import numpy as np
 from ..scenario import Scenario
 from .flows import DIRECTIONS, GRID_PER_YEAR, measure_cumulative, multipliers, project_cumulative
 from .model import EventLog, finance_tables
-from .organic import observed_first_year, organic_turnover
+from .organic import Organic, observed_first_year, organic_turnover
 from .sampling import PathInputs
 
-__all__ = ["COMPONENTS", "DIRECTIONS", "TradePaths", "assemble_chunk"]
+__all__ = ["COMPONENTS", "DIRECTIONS", "TradePaths", "assemble_chunk", "assemble_with_organic"]
 
 COMPONENTS = ("organic", "construction", "operations", "measures")
 """Trade components, in the order of axis 2 of trade arrays (:data:`DIRECTIONS` is axis 3)."""
@@ -136,7 +146,33 @@ def assemble_chunk(s: Scenario, inputs: Sequence[PathInputs], logs: Sequence[Eve
     TradePaths
         USD bn per path, simulated year, component and direction.
     """
+    return assemble_with_organic(s, inputs, logs)[0]
+
+
+def assemble_with_organic(
+    s: Scenario, inputs: Sequence[PathInputs], logs: Sequence[EventLog], organic_from: Organic | None = None
+) -> tuple[TradePaths, Organic]:
+    """Annual trade of several paths and the organic trade it is built on; optionally on another run's organic trade.
+
+    Parameters
+    ----------
+    s : Scenario
+    inputs, logs : sequences of equal length
+        Each path's drawn inputs and event log.
+    organic_from : Organic, optional
+        Organic trade of the same paths in a baseline run (the second value this
+        function returned for it), used instead of these paths' own: a
+        counterfactual that changes the modelled flows and nothing else.
+        Arrays of shape ``(paths, n_years)``, ``observed`` of shape ``(paths,)``.
+
+    Returns
+    -------
+    (TradePaths, Organic)
+        Trade in USD bn per path, simulated year, component and direction; the organic trade used.
+    """
     n, paths = len(s.years), len(inputs)
+    if organic_from is not None and organic_from.level.shape != (paths, n):
+        raise ValueError(f"organic_from holds {organic_from.level.shape} paths x years; these paths need {(paths, n)}")
     obs = s.observation
     observed_until = obs.months / 12.0 if obs is not None else 0.0
     # window 0 is the base year [-1, 0); windows 1.. are the simulated years
@@ -154,13 +190,16 @@ def assemble_chunk(s: Scenario, inputs: Sequence[PathInputs], logs: Sequence[Eve
     out = np.empty((paths, n, len(COMPONENTS), len(DIRECTIONS)))
     out[:, :, 1:] = per_year[:, 1:] - per_year[:, :1]  # changes from the base year's flows
 
-    first_year = observed_part = None
-    if obs is not None:
+    if organic_from is not None:
+        organic = organic_from
+    elif obs is not None:
         observed_edge = int(np.searchsorted(edges, observed_until))
         window = cumulative[:, observed_edge] - cumulative[:, year_edge[1]]
         change = (window - observed_until * per_year[:, 0]).sum(axis=(1, 2))
         first_year, observed_part = observed_first_year(s, inputs, change)
-    organic = organic_turnover(s, inputs, first_year)
+        organic = organic_turnover(s, inputs, first_year)._replace(observed=observed_part)
+    else:
+        organic = organic_turnover(s, inputs)
 
     full, shocks = multipliers(inputs, logs, n)
     full = full.reshape(paths, n + 1, GRID_PER_YEAR)
@@ -170,7 +209,7 @@ def assemble_chunk(s: Scenario, inputs: Sequence[PathInputs], logs: Sequence[Eve
     if obs is not None:
         first = int(round(observed_until * GRID_PER_YEAR))
         rest_ratio = full[:, 1, first:].mean(axis=1) / full[:, 0].mean(axis=1)
-        turnover[:, 0] = observed_part + (organic.level[:, 0] - observed_part) * rest_ratio
+        turnover[:, 0] = organic.observed + (organic.level[:, 0] - organic.observed) * rest_ratio
     out[:, :, 0, 0] = turnover * organic.exports_share
     out[:, :, 0, 1] = turnover * (1.0 - organic.exports_share)
     _bound_substitution(out)
@@ -182,4 +221,5 @@ def assemble_chunk(s: Scenario, inputs: Sequence[PathInputs], logs: Sequence[Eve
     if s.trade.measured_by != s.trade.reporter:
         # the target reporter's figure: every component scaled by the year's reporter ratio
         out *= np.exp(np.stack([x.reporter_log_ratio for x in inputs]))[:, :, None, None]
-    return TradePaths(out, country_total, partner_share, *finance_tables(list(logs), n, len(s.portfolio.financiers) if s.portfolio else 0))
+    finance = finance_tables(list(logs), n, len(s.portfolio.financiers) if s.portfolio else 0)
+    return TradePaths(out, country_total, partner_share, *finance), organic

@@ -21,6 +21,17 @@ Sensitivity (:mod:`sim.plots.sensitivity`, from a
 
 Goal seeking (:mod:`sim.plots.goal`): :func:`goal_chart` of a :class:`~sim.studies.goal.GoalResult`.
 
+The portfolio (:mod:`sim.plots.portfolio`): :func:`attribution_chart` of an
+:class:`~sim.studies.attribute.Attribution`, :func:`priorities_chart` of
+:class:`~sim.studies.prioritise.Priorities`.
+
+Every chart ends with a source line (:func:`sim.plots.style.source_line`);
+fan charts mark the years past :data:`~sim.plots.style.FORECAST_HORIZON_YEARS`
+after the base year as no forecast. Words for the same things elsewhere (a
+report, a terminal table): ``sim.plots.style.short_description`` (a scenario's
+legend name), ``sim.plots.sensitivity.box_words`` (a PRIM box),
+``sim.plots.goal.lever_unit`` (the unit of an input).
+
 Calibration (:mod:`sim.plots.backtest`): :func:`backtest_chart` of a backtest result and the observed series.
 """
 
@@ -28,6 +39,7 @@ from .backtest import backtest_chart
 from .compare import hit_year_comparison, overlay_fan_charts, overlay_reach_probability, paired_difference
 from .finance import finance_chart
 from .goal import goal_chart
+from .portfolio import attribution_chart, priorities_chart
 from .run import composition, fan_chart, hit_year_distribution, reach_probability
 from .sensitivity import discovery_chart, sobol_chart, tornado_chart
 from .style import COMPONENT_LABELS, DPI
@@ -35,6 +47,7 @@ from .style import COMPONENT_LABELS, DPI
 __all__ = [
     "COMPONENT_LABELS",
     "DPI",
+    "attribution_chart",
     "backtest_chart",
     "composition",
     "discovery_chart",
@@ -46,6 +59,7 @@ __all__ = [
     "overlay_fan_charts",
     "overlay_reach_probability",
     "paired_difference",
+    "priorities_chart",
     "reach_probability",
     "sobol_chart",
     "tornado_chart",

@@ -34,12 +34,16 @@ from .style import (
     SCENARIO_COLORS,
     add_legend,
     chart_axes,
+    forecast_horizon,
+    legend_label,
     money,
     pct,
     percent_axis,
+    reporter_words,
     scenario_color,
     signed,
     signed_tick,
+    source_line,
     target_line,
     top_with_room,
     year_axis,
@@ -49,8 +53,15 @@ __all__ = ["overlay_fan_charts", "overlay_reach_probability", "hit_year_comparis
 
 
 def _caption_many(results_list: Sequence[Results], labels: Sequence[str]) -> str:
-    parts = [f"{label}: {run_identity(r)}" for r, label in zip(results_list, labels, strict=True)]
-    return "Source: coopsim Monte Carlo simulation. Scenarios -- " + "; ".join(parts) + "."
+    """The source line of an overlay: the scenarios, their paths and seed (once when shared) and whose history is drawn."""
+    reporters = [r.reporter for r in results_list if r.history]
+    if len({(r.n_paths, r.seed) for r in results_list}) == 1:
+        first = results_list[0]
+        names = ", ".join(r.scenario for r in results_list)
+        return source_line("Monte Carlo simulation", first.n_paths, first.seed, reporters, names)
+    parts = "; ".join(run_identity(r) for r in results_list)
+    history = f"; history: {', '.join(reporter_words(r) for r in dict.fromkeys(reporters))} figures" if reporters else ""
+    return f"Source: coopsim Monte Carlo simulation of {parts}{history}."
 
 
 def _check_many(results_list: Sequence[Results], labels: Sequence[str]) -> None:
@@ -103,7 +114,7 @@ def overlay_fan_charts(results_list: Sequence[Results], labels: Sequence[str], a
         color = SCENARIO_COLORS[i % len(SCENARIO_COLORS)]
         x, q = with_base(r, np.array(r.years), quantile_series(r))
         ax.fill_between(x, q["p25"], q["p75"], color=color, alpha=0.18, linewidth=0, zorder=1)
-        (line,) = ax.plot(x, q["p50"], color=color, linewidth=2.4, label=str(label), zorder=3)
+        (line,) = ax.plot(x, q["p50"], color=color, linewidth=2.4, label=legend_label(str(label)), zorder=3)
         line.set_gid("median")
         xs += x.tolist()
         tops += q["p75"].tolist()
@@ -121,6 +132,7 @@ def overlay_fan_charts(results_list: Sequence[Results], labels: Sequence[str], a
         tops.append(t)
     if xs:
         year_axis(ax, min(xs), max(xs))
+        forecast_horizon(ax, results_list[0].base_year, max(xs))
     ax.set_ylim(0, top_with_room(tops, 1.0, 1.12))
     ax.set_ylabel("Trade turnover, USD bn", fontsize=LABEL_SIZE, color=INK)
     lines = ax.get_lines()
@@ -161,7 +173,7 @@ def overlay_reach_probability(results_list: Sequence[Results], labels: Sequence[
     fig, ax, own = chart_axes(
         ax,
         f"Probability of reaching {money(shared) if math.isfinite(shared) else 'the target'} by each year, by scenario",
-        "Share of simulated paths at or above the target by that year; shading: 95% confidence interval",
+        "Share of simulated paths at or above the target by that year; shading: Wilson 95% intervals (Monte Carlo noise)",
         _caption_many(results_list, labels),
     )
     ax.axhline(0.5, color=MUTED, linestyle=":", linewidth=1.3, zorder=1)
@@ -173,7 +185,7 @@ def overlay_reach_probability(results_list: Sequence[Results], labels: Sequence[
         p, lo, hi = r.p_reach_by_year[["p", "ci95_low", "ci95_high"]].to_numpy().T
         ax.fill_between(years, lo, hi, color=color, alpha=0.18, linewidth=0, zorder=2)
         (line,) = ax.plot(
-            years, p, color=color, linewidth=2.2, marker=markers[i % len(markers)], markersize=5.5, label=str(label), zorder=3
+            years, p, color=color, linewidth=2.2, marker=markers[i % len(markers)], markersize=5.5, label=legend_label(str(label)), zorder=3
         )
         line.set_gid("p_reach")
         xs += years.tolist()
@@ -288,7 +300,7 @@ def hit_year_comparison(results_list: Sequence[Results], labels: Sequence[str], 
             note = f"median {median_year}"
         else:
             note = f"median after {last}"
-        handles.append(Patch(facecolor=color, label=f"{label} ({note})"))
+        handles.append(Patch(facecolor=color, label=f"{legend_label(str(label))} ({note})"))
 
     highest = max([0.02, *(v for v in heights if math.isfinite(v))])
     # the legend goes in the upper corner over the lower bars; leave its rows clear of them
@@ -348,21 +360,22 @@ _DIFF_METRICS = {
         "pp",
         "Difference, percentage points",
         "probability of reaching the target by each year",
+        "Newcombe's 95% interval for paired proportions",
     ),
-    "mean_trade_usd_bn": (1.0, "USD bn", "Difference, USD bn", "mean annual trade"),
-    "median_trade_usd_bn": (1.0, "USD bn", "Difference, USD bn", "median annual trade"),
+    "mean_trade_usd_bn": (1.0, "USD bn", "Difference, USD bn", "mean annual trade", "normal 95% interval of the mean paired difference"),
+    "median_trade_usd_bn": (1.0, "USD bn", "Difference, USD bn", "median annual trade", "95% interval from 20 sections of the paths"),
 }
-"""metric -> (scale, unit, y label, what is compared)."""
+"""metric -> (scale, unit, y label, what is compared, the interval drawn)."""
 
 
-def _metric_info(metric: str) -> tuple[float, str, str, str]:
+def _metric_info(metric: str) -> tuple[float, str, str, str, str]:
     if metric in _DIFF_METRICS:
         return _DIFF_METRICS[metric]
     if metric.startswith("p_"):
-        return 100.0, "pp", "Difference, percentage points", metric
+        return 100.0, "pp", "Difference, percentage points", metric, "95% interval"
     if metric.endswith("_usd_bn"):
-        return 1.0, "USD bn", "Difference, USD bn", metric
-    return 1.0, "", f"Difference in {metric}", metric
+        return 1.0, "USD bn", "Difference, USD bn", metric, "95% interval"
+    return 1.0, "", f"Difference in {metric}", metric, "95% interval"
 
 
 def _shift_note(shift: int | None) -> str:
@@ -442,7 +455,7 @@ def paired_difference(
     ValueError
         If no compared scenario has ``metric``.
     """
-    scale, unit, ylabel, what = _metric_info(metric)
+    scale, unit, ylabel, what, interval = _metric_info(metric)
     unit_name = {"pp": "percentage points", "USD bn": "USD bn"}.get(unit, "difference")
     baseline = comparison.baseline
     scenarios = list(comparison.scenarios)
@@ -452,17 +465,18 @@ def paired_difference(
     years = np.array(comparison.years, dtype=float)
     names = labels or {}
 
-    caption = (
-        f"Source: coopsim Monte Carlo simulation. Paired comparison against {baseline} of "
-        + ", ".join(compared or ["no other scenario"])
-        + f"; every scenario run with the same {comparison.n_paths:,} paths and seed {comparison.seed}."
+    caption = source_line(
+        "paired comparison on common random numbers",
+        comparison.n_paths,
+        comparison.seed,
+        scenario=f"{', '.join(compared or ['no other scenario'])} against {baseline}",
     )
     fig, ax, own = chart_axes(
         ax,
         f"What each scenario changes against {names.get(baseline, baseline)}",
         f"Scenario minus baseline: {what}, {unit_name}\n"
         "Paired on common random numbers (same seed and paths), so the bands show the Monte Carlo uncertainty\n"
-        "of the difference itself (95% interval)",
+        f"of the difference itself ({interval})",
         caption,
     )
     if own:
@@ -478,7 +492,7 @@ def paired_difference(
         d, lo, hi = comparison.series(s, metric)[["diff", "ci95_low", "ci95_high"]].to_numpy().T * scale
         band = ax.fill_between(years, lo, hi, color=color, alpha=0.20, linewidth=0, zorder=3)
         band.set_gid("ci95")
-        label = str(names.get(s, s))
+        label = legend_label(str(names.get(s, s)))
         if metric == "p_reach_by_year":
             label += f" ({_shift_note(comparison.median_hit_year_shift.get(s))})"
         (line,) = ax.plot(years, d, color=color, linewidth=2.3, marker="o", markersize=5, label=label, zorder=4)

@@ -49,6 +49,32 @@ def _setting(value: float) -> str:
     return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
+_UNITS = (
+    ("growth.mean", "mean log-growth a year"),
+    ("growth.sd", "sd of log-growth a year"),
+    ("_per_capex_per_year", "USD a year per USD of capex"),
+    ("usd_bn_per_year", "USD bn a year"),
+    ("usd_bn", "USD bn"),
+    ("probability_per_year", "probability a year"),
+    ("probability", "probability"),
+    ("launches_per_year", "projects a year"),
+    ("launch_trend", "growth a year"),
+    ("_years", "years"),
+    ("_year", "calendar year"),
+    ("start", "calendar year"),
+    ("_share", "share, 0 to 1"),
+    ("long_run", "share, 0 to 1"),
+    ("depth", "fall of trade, share"),
+    ("uplift", "share of trade"),
+)
+"""The unit of a lever by the end of its dotted path; the first match wins, so the more specific ends come first."""
+
+
+def lever_unit(path: str) -> str:
+    """The unit of a scenario input for an axis label: ``"trade.growth.mean"`` -> ``"mean log-growth a year"`` (``""`` if unknown)."""
+    return next((words for end, words in _UNITS if path.endswith(end)), "")
+
+
 def goal_chart(goal: GoalResult, ax: Axes | None = None) -> Figure:
     """Goal seeking: the probability of the target against one lever's setting, and the setting needed.
 
@@ -90,7 +116,7 @@ def goal_chart(goal: GoalResult, ax: Axes | None = None) -> Figure:
     )
     if own:
         subtitle_room(fig, len(message))
-    band = ax.fill_between(s, lo, hi, color=BLUE, alpha=0.22, linewidth=0, label="95% interval of the probability", zorder=2)
+    band = ax.fill_between(s, lo, hi, color=BLUE, alpha=0.22, linewidth=0, label="Wilson 95% interval of the probability", zorder=2)
     band.set_gid("ci95")
     (line,) = ax.plot(s, p, color=BLUE, linewidth=2.4, marker="o", markersize=5, label=f"P(target reached by {year})", zorder=3)
     line.set_gid("probability")
@@ -106,7 +132,7 @@ def goal_chart(goal: GoalResult, ax: Axes | None = None) -> Figure:
                 alpha=0.18,
                 linewidth=0,
                 zorder=1,
-                label=f"95% interval of the setting: {_setting(v_lo)} to {_setting(v_hi)}",
+                label=f"95% interval of the setting (delta method): {_setting(v_lo)} to {_setting(v_hi)}",
             )
             span.set_gid("value_ci95")
             xs += [v_lo, v_hi]
@@ -154,6 +180,8 @@ def goal_chart(goal: GoalResult, ax: Axes | None = None) -> Figure:
     percent_axis(ax, f"P(target reached by {year})")
     ax.set_ylim(0, 1.02)
     ax.grid(True, axis="x", color=GRID_COLOR, linewidth=0.8)
-    ax.set_xlabel(f"{lever} (setting)", fontsize=LABEL_SIZE, color=INK)
+    unit = lever_unit(lever)
+    setting = "median of its distribution" if goal.lever_mode == "median" else "setting"
+    ax.set_xlabel(f"{lever} ({setting}{', ' + unit if unit else ''})", fontsize=LABEL_SIZE, color=INK)
     add_legend(ax, ncol=1, loc="best")
     return fig

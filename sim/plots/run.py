@@ -31,6 +31,7 @@ from .style import (
     BLUE,
     COMPONENT_COLORS,
     COMPONENT_LABELS,
+    FORECAST_HORIZON_YEARS,
     INK,
     LABEL_SIZE,
     LEGEND_SIZE,
@@ -42,11 +43,13 @@ from .style import (
     SKY,
     add_legend,
     chart_axes,
+    forecast_horizon,
     house_style,
     money,
     pct,
     percent_axis,
     slide_figure,
+    source_line,
     target_line,
     top_with_room,
     year_axis,
@@ -92,7 +95,10 @@ def run_identity(results: Results) -> str:
 
 
 def _caption(results: Results) -> str:
-    return f"Source: coopsim Monte Carlo simulation. Scenario {run_identity(results)}."
+    """The source line of a run's charts: scenario, paths, seed and, when the chart shows history, whose figures it is."""
+    return source_line(
+        "Monte Carlo simulation", results.n_paths, results.seed, [results.reporter] if results.history else [], results.scenario
+    )
 
 
 def history_series(results: Results) -> tuple[np.ndarray, np.ndarray]:
@@ -138,7 +144,7 @@ def fan_chart(results: Results, ax: Axes | None = None) -> Figure:
     fig, ax, own = chart_axes(
         ax,
         f"Projected annual trade against the {money(target)} target",
-        f"Trade turnover, median and ranges of {results.n_paths:,} simulated paths{_basis_note(results)}",
+        f"Trade turnover: median, 25th-75th and 5th-95th percentiles of {results.n_paths:,} simulated paths{_basis_note(results)}",
         _caption(results),
     )
     ax.fill_between(x, q["p5"], q["p95"], color=SKY, alpha=0.30, linewidth=0, label="90% of paths (5th-95th pct.)", zorder=1)
@@ -181,7 +187,14 @@ def fan_chart(results: Results, ax: Axes | None = None) -> Figure:
     first = min([*(hy.tolist() if len(hy) else []), *x.tolist()]) if len(x) or len(hy) else 0
     last = max([*x.tolist(), *(hy.tolist() if len(hy) else [])]) if len(x) or len(hy) else 1
     year_axis(ax, first, last)
-    ax.set_ylim(0, top_with_room([*q["p95"], *hv, target], 1.0, 1.1))
+    # past the forecast horizon the upper band compounds a decade of assumptions: it may run off the chart rather than squash the forecast
+    horizon = results.base_year + FORECAST_HORIZON_YEARS
+    top = top_with_room([*q["p95"][x <= horizon], *q["p50"], *hv, target], 1.0, 1.15)
+    clipped = np.nanmax(q["p95"], initial=0.0) > top
+    ax.set_ylim(0, top)
+    forecast_horizon(
+        ax, results.base_year, last, f"The 90% band is cut at the top ({int(x[-1])}: {money(q['p95'][-1])})." if clipped else ""
+    )
     ax.set_ylabel("Trade turnover, USD bn", fontsize=LABEL_SIZE, color=INK)
     add_legend(ax, ncol=2)
     return fig
@@ -210,11 +223,11 @@ def reach_probability(results: Results, ax: Axes | None = None) -> Figure:
     fig, ax, _ = chart_axes(
         ax,
         f"Probability of reaching {money(target)} by each year",
-        "Share of simulated paths at or above the target in that year or earlier, and in that year itself",
+        "Share of simulated paths at or above the target in that year or earlier, and in that year itself; shading: Wilson 95% intervals",
         _caption(results),
     )
     ax.axhline(0.5, color=MUTED, linestyle=":", linewidth=1.3, zorder=1)
-    ax.fill_between(years, lo, hi, color=BLUE, alpha=0.22, linewidth=0, label="95% Monte Carlo interval", zorder=2)
+    ax.fill_between(years, lo, hi, color=BLUE, alpha=0.22, linewidth=0, label="Wilson 95% interval (Monte Carlo noise)", zorder=2)
     (line,) = ax.plot(years, p, color=BLUE, linewidth=2.4, marker="o", markersize=6, label="reached in the year or before", zorder=3)
     line.set_gid("p_reach")
     a, alo, ahi = results.p_above_in_year[["p", "ci95_low", "ci95_high"]].to_numpy().T

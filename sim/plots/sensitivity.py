@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from ..studies.prim import Box
 from ..studies.sensitivity import Sensitivity
 from .style import (
     BLUE,
@@ -46,7 +47,7 @@ from .style import (
     subtitle_room,
 )
 
-__all__ = ["tornado_chart", "sobol_chart", "discovery_chart"]
+__all__ = ["box_words", "discovery_chart", "sobol_chart", "tornado_chart"]
 
 LOW_COLOR = BLUE
 """Tornado bars of an input group at its 10th percentile."""
@@ -128,6 +129,46 @@ def _bar_labels(ax: Axes, y: np.ndarray, values: np.ndarray, lo: np.ndarray, hi:
         )
 
 
+def _bound_words(name: str, value: float) -> tuple[str, str]:
+    """A feature's name without its unit, and one bound in words with the unit, rounded for reading.
+
+    ``("realised organic growth to 2030 (log a year)", -0.1118)`` -> ``("realised organic growth to 2030", "\u221211.2% a year (log)")``.
+    """
+    minus = "\u2212"
+    if name.endswith("(log a year)"):
+        return name.removesuffix("(log a year)").strip(), f"{100 * value:+.1f}% a year (log)".replace("-", minus)
+    if name.endswith("(USD bn a year)"):
+        return name.removesuffix("(USD bn a year)").strip(), f"{money(value, 1)} a year".replace("$-", f"{minus}$")
+    if name.endswith("year"):
+        return name, f"{value:.1f}"
+    text = f"{value:.2g}" if abs(value) < 100 else f"{value:.0f}"
+    if "e" in text:  # .2g of a tiny number: say it as a plain decimal
+        text = f"{value:.4f}".rstrip("0").rstrip(".")
+    return name, text.replace("-", minus)
+
+
+def box_words(box: Box, year: int) -> str:
+    """A PRIM box as a sentence with rounded bounds: which inputs, from what to what, and how many paths miss the target in it.
+
+    ``"realised organic growth to 2030 below +1.9% a year (log): target missed by 2030 in 81% of such paths (14% of all paths),
+    covering 52% of all misses"``.
+    """
+    rules = []
+    for name, (low, high) in box.limits.items():
+        label, lo = _bound_words(name, low)
+        hi = _bound_words(name, high)[1]
+        if math.isfinite(low) and math.isfinite(high):
+            rules.append(f"{label} from {lo} to {hi}")
+        elif math.isfinite(high):
+            rules.append(f"{label} below {hi}")
+        elif math.isfinite(low):
+            rules.append(f"{label} above {lo}")
+    return (
+        " and ".join(rules)
+        + f": target missed by {year} in {pct(box.density)} of such paths ({pct(box.support)} of all paths), covering {pct(box.coverage)} of all misses"
+    )
+
+
 def _sensitivity_caption(sens: Sensitivity, what: str) -> str:
     return f"Source: coopsim sensitivity analysis ({what}). Scenario {sens.scenario}, seed {sens.seed}."
 
@@ -177,7 +218,7 @@ def tornado_chart(sens: Sensitivity, ax: Axes | None = None) -> Figure:
         ax,
         f"What moves the probability of {_target_words(target, year)}",
         f"Base probability {pct(tornado.p_base)}. Each input group is moved alone to its 10th or 90th percentile.\n"
-        f"All runs share common random numbers (the same {paths_txt}): bars are paired differences, whiskers 95% intervals",
+        f"All runs share common random numbers (the same {paths_txt}): bars are paired differences, whiskers Newcombe 95% intervals",
         _sensitivity_caption(sens, f"tornado, {paths_txt} per run"),
     )
     if own:
@@ -282,7 +323,7 @@ def sobol_chart(sens: Sensitivity, output: str | None = None, ax: Axes | None = 
 
     lines = textwrap.wrap(
         f"Indices are shares of the variance of {outcome}: first order, the group alone; total, with its interactions. "
-        '"path randomness" is each path\'s own draws (growth innovations, projects drawn, shocks). Whiskers: 95% intervals',
+        '"path randomness" is each path\'s own draws (growth innovations, projects drawn, shocks). Whiskers: bootstrap 95% intervals',
         width=SUBTITLE_WIDTH,
     )
     fig, ax, own = chart_axes(
@@ -402,7 +443,7 @@ def discovery_chart(sens: Sensitivity, ax: Axes | None = None) -> Figure:
     intro = f"Sampled inputs of {disc.rows:,} paths; the target is missed by {year} on {pct(disc.share_missed)} of them. {method} boxes where misses concentrate:"
     lines = [intro]
     for k, b in enumerate(boxes, start=1):
-        lines += textwrap.wrap(f"Box {k}: {b.text or 'no description'}", width=SUBTITLE_WIDTH)
+        lines += textwrap.wrap(f"Box {k}: {box_words(b, year)}", width=SUBTITLE_WIDTH)
     if not boxes:
         lines.append("No box found: the misses do not concentrate in a simple region of the inputs.")
     fig, ax, own = chart_axes(

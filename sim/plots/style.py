@@ -4,7 +4,8 @@ Figures are built with the object-oriented API only (``Figure()`` directly,
 never ``pyplot``), so they work headless, in worker processes and without any
 global backend or state. One look: a left-aligned title and subtitle, axis
 labels with units, a light grid, no top/right spines, a colour-blind-safe
-palette (Okabe & Ito) and a source line naming the scenario, paths and seed.
+palette (Okabe & Ito) and a source line naming the scenario, paths, seed and
+the statistics the history comes from (:func:`source_line`).
 
 :func:`chart_axes` is how every chart starts: on the caller's axes (only the
 look of the axes is applied; the caller's figure keeps its layout) or on a
@@ -52,6 +53,16 @@ COMPONENT_LABELS = {
 }
 """Legend names of the trade components of ``components_mean_usd_bn``."""
 
+REPORTER_NAMES = {"UZ": "Uzbek Statistics Agency", "CN": "China's customs (GACC)"}
+"""Who publishes each reporter's figures, for source lines; other reporters are named by their code."""
+FORECAST_HORIZON_YEARS = 6
+"""Years after the base year up to which a fan chart reads as a forecast (2030 for a 2024 base).
+
+Beyond it the paths compound assumptions about a decade ahead: the fan shows
+where they lead, not what to expect, and the charts say so. A constant here
+rather than a scenario key, because the scenario schema is the lead's.
+"""
+
 FIGSIZE = (10.0, 5.625)
 """Inches, 16:9 like a slide."""
 DPI = 150
@@ -96,6 +107,63 @@ def pct(p: float) -> str:
     if 0 < p < 0.01:
         return f"{100 * p:.1f}%"
     return f"{100 * p:.0f}%"
+
+
+def reporter_words(reporter: str) -> str:
+    """``"UZ"`` -> ``"Uzbek Statistics Agency (UZ)"``; an unknown code as it is."""
+    name = REPORTER_NAMES.get(reporter)
+    return f"{name} ({reporter})" if name else reporter
+
+
+def source_line(study: str, paths: int, seed: int, reporters: Sequence[str] = (), scenario: str = "") -> str:
+    """The source line of a chart: who made the numbers, from how many paths and which seed, and whose history.
+
+    ``source_line("Monte Carlo simulation", 10000, 1, ["UZ"], "uz_cn_2025")`` ->
+    ``"Source: coopsim Monte Carlo simulation of uz_cn_2025, 10,000 paths, seed 1; history: Uzbek Statistics Agency (UZ) figures."``
+    """
+    of = f" of {scenario}" if scenario else ""
+    history = f"; history: {', '.join(reporter_words(r) for r in dict.fromkeys(reporters))} figures" if reporters else ""
+    return f"Source: coopsim {study}{of}, {paths:,} paths, seed {seed}{history}."
+
+
+def short_description(description: str) -> str:
+    """A scenario's description cut to its first clause, for legends: ``"Reference: Uzbek statistics basis, ..."`` -> ``"Reference"``."""
+    cut = min((i for i in (description.find(mark) for mark in (":", ";", ",", " (")) if i > 0), default=len(description))
+    return description[:cut].strip()
+
+
+def legend_label(text: str, width: int = 42) -> str:
+    """A legend entry wrapped onto lines of at most ``width`` characters, so long scenario descriptions keep the legend narrow."""
+    return "\n".join(textwrap.wrap(text, width=width)) or text
+
+
+def forecast_horizon(ax: Axes, base_year: int, last_year: float, note: str = "") -> int | None:
+    """Shade the years past :data:`FORECAST_HORIZON_YEARS` after the base year and say on the chart that they are no forecast.
+
+    The words go at the foot of the shaded years, with ``note`` (one more
+    sentence about them) after; returns the horizon year, or None when the
+    chart ends before it.
+    """
+    horizon = base_year + FORECAST_HORIZON_YEARS
+    if last_year <= horizon:
+        return None
+    ax.axvspan(horizon + 0.5, last_year + 0.5, color="#F2F2F2", linewidth=0, zorder=0, gid="beyond_horizon")
+    words = f"After {horizon}, {FORECAST_HORIZON_YEARS} years past {base_year}: where the assumptions lead, not a forecast. {note}"
+    ax.text(
+        horizon + 0.6,
+        0.02,
+        textwrap.fill(words.strip(), width=max(18, int(5.5 * (last_year - horizon)))),
+        transform=ax.get_xaxis_transform(),
+        ha="left",
+        va="bottom",
+        fontsize=NOTE_SIZE - 1.5,
+        color=MUTED,
+        linespacing=1.25,
+        bbox={"boxstyle": "round,pad=0.25", "facecolor": "#F2F2F2", "edgecolor": "none", "alpha": 0.9},
+        zorder=6,
+        gid="horizon_note",
+    )
+    return horizon
 
 
 def target_label(target: float) -> str:

@@ -7,24 +7,34 @@
   :class:`Sensitivity` (Sobol indices, tornado, scenario discovery).
 * :mod:`sim.studies.prim` -- PRIM boxes for scenario discovery.
 * :mod:`sim.studies.goal` -- :func:`goal` and the typed :class:`GoalResult`.
+* :mod:`sim.studies.attribute` -- :func:`attribute` and the typed :class:`Attribution`
+  (what each item of the portfolio adds, on counterfactuals keeping organic trade).
+* :mod:`sim.studies.prioritise` -- :func:`prioritise` and the typed :class:`Priorities`
+  (which awaiting projects to finance first within a budget).
 
 Each result has ``to_json()`` (its JSON file) and ``from_json()``; saving is :func:`sim.output.save`.
 """
 
+from .attribute import Attribution, attribute
 from .compare import Comparison, compare
 from .goal import GoalResult, goal
 from .levers import Lever, default_levers, lever, parse_range
+from .prioritise import Priorities, prioritise
 from .sensitivity import Sensitivity, sensitivity
 
 __all__ = [
+    "Attribution",
     "Comparison",
     "GoalResult",
     "Lever",
+    "Priorities",
     "Sensitivity",
+    "attribute",
     "compare",
     "default_levers",
     "goal",
     "lever",
     "parse_range",
+    "prioritise",
     "sensitivity",
 ]

@@ -386,7 +386,7 @@ def compare(
     Parameters
     ----------
     scenarios : sequence of Scenario
-        The baseline first; at least two.
+        The baseline first; at least two. A name given again is labelled ``NAME (2)``, ``NAME (3)``...
     paths, seed : int, optional
         Default: the baseline's ``[run]`` values.
     workers, dask
@@ -403,11 +403,11 @@ def compare(
     """
     if len(scenarios) < 2:
         raise ValueError("compare needs a baseline and at least one other scenario")
-    names = [s.name for s in scenarios]
-    if len(set(names)) != len(names):
-        raise ScenarioError(
-            scenarios[-1].source, [("name", f"two scenarios are named '{names[-1]}'; give each compared scenario its own name")]
-        )
+    # a scenario given twice is compared with itself (exact zeros): the second is labelled NAME (2)
+    names = []
+    for k, s in enumerate(scenarios):
+        repeat = [t.name for t in scenarios[:k]].count(s.name)
+        names.append(s.name if repeat == 0 else f"{s.name} ({repeat + 1})")
     base = scenarios[0]
     years = common_years(scenarios, allow_different_years)
     seed = base.run.seed if seed is None else seed
@@ -465,7 +465,7 @@ def compare(
     shifts: dict[str, int | None] = {}
     worst_half = 0.0
     for k, stats_k in enumerate(paired, start=1):
-        name = scenarios[k].name
+        name = names[k]
         reach = stats_k.reach()
         d, lo, hi = reach
         worst_half = max(worst_half, float(np.max(np.maximum(d - lo, hi - d))))

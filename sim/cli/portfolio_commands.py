@@ -1,0 +1,97 @@
+"""The commands on the portfolio: ``attribute`` and ``prioritise``, and their terminal tables.
+
+:func:`add_portfolio_parsers` registers both commands on the ``coopsim``
+parser (:func:`sim.cli.parser.build_parser` calls it with its shared study
+options); each command takes the parsed arguments and returns the exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from ..studies import Attribution, Priorities, attribute, prioritise
+from .common import destination, finish, load_scenario_arg, record_scenarios, save_with_options
+
+__all__ = ["attribute_command", "attribution_table", "prioritise_command", "priorities_table"]
+
+TOP_PER_USD_BN = 5
+"""Items listed as worth most per USD bn under the attribution table."""
+
+
+def attribution_table(result: Attribution) -> str:
+    """The terminal table of an attribution: each item's difference, ranked, and the items worth most per USD bn."""
+    lo, hi = result.baseline_ci95
+    width = max(len(str(r)) for r in result.rows["item"]) + 2
+    lines = [
+        f"{result.scenario}: P(target {result.target_usd_bn:g} USD bn reached by {result.year}) = {100 * result.baseline_p:.1f}% "
+        f"({100 * lo:.1f}% to {100 * hi:.1f}%), {result.paths:,} paths, seed {result.seed}",
+        "What each item adds: baseline less the counterfactual without it (common random numbers, organic trade kept).",
+        "",
+        f"  {'item':<{width}}{'kind':<11}{'capex':>8}{'points [95% interval]':>26}{'per USD bn':>12}{f'trade {result.year}':>12}",
+    ]
+    for r in result.rows.itertuples():
+        rate = "" if math.isnan(r.difference_per_usd_bn) else f"{100 * r.difference_per_usd_bn:+.2f}"
+        lines.append(
+            f"  {r.item:<{width}}{r.kind:<11}{r.capex_usd_bn:>8.2f}"
+            f"{f'{100 * r.difference:+.1f} [{100 * r.ci95_low:+.1f}, {100 * r.ci95_high:+.1f}]':>26}{rate:>12}{r.trade_difference_usd_bn:>+12.2f}"
+        )
+    top = result.per_usd_bn().head(TOP_PER_USD_BN)
+    lines += ["", f"  worth most per USD bn: {', '.join(f'{r.item} ({100 * r.difference_per_usd_bn:+.2f})' for r in top.itertuples())}"]
+    return "\n".join(lines)
+
+
+def priorities_table(result: Priorities) -> str:
+    """The terminal table of a prioritisation: the list found and what it does on fresh paths."""
+    lo, hi = result.difference_ci95
+    lines = [
+        f"{result.scenario}: finance first, within {result.budget_usd_bn:g} USD bn of capex, for P(target reached by {result.year}) "
+        f"({result.method} search, {result.evaluations} lists evaluated on {result.paths:,} paths, seed {result.seed})",
+        "",
+    ]
+    lines += [
+        f"  {int(r.order)}. {r.item} ({r.capex_usd_bn:.2f} USD bn): {100 * r.p_search:.1f}% on the search paths"
+        for r in result.chosen.itertuples()
+    ]
+    if not len(result.chosen):
+        lines.append(f"  nothing: no candidate within the budget raises P on the search paths ({100 * result.search_baseline_p:.1f}%)")
+    lines += [
+        "",
+        f"  on {result.paths:,} fresh paths: {100 * result.baseline_p:.1f}% -> {100 * result.prioritised_p:.1f}%, "
+        f"{100 * result.difference:+.1f} points [{100 * lo:+.1f}, {100 * hi:+.1f}]",
+    ]
+    return "\n".join(lines)
+
+
+def attribute_command(args: argparse.Namespace) -> int:
+    """``coopsim attribute``: what each item of the portfolio adds to P(target by the year)."""
+    scenario = load_scenario_arg(args.scenario, args)
+    out = destination(args, f"attribute_{scenario.name}")
+    result = attribute(
+        scenario, args.year, paths=args.paths, seed=args.seed, workers=args.workers, dask=args.dask, progress=False if args.quiet else None
+    )
+    record_scenarios(result.manifest, [args.scenario], args)
+    save_with_options(result, out, args)
+    finish(args, attribution_table(result), out)
+    return 0
+
+
+def prioritise_command(args: argparse.Namespace) -> int:
+    """``coopsim prioritise``: which awaiting projects to finance first, within a budget."""
+    scenario = load_scenario_arg(args.scenario, args)
+    out = destination(args, f"prioritise_{scenario.name}")
+    result = prioritise(
+        scenario,
+        args.year,
+        args.budget_usd_bn,
+        paths=args.paths,
+        seed=args.seed,
+        method=args.method,
+        workers=args.workers,
+        dask=args.dask,
+        progress=False if args.quiet else None,
+    )
+    record_scenarios(result.manifest, [args.scenario], args)
+    save_with_options(result, out, args)
+    finish(args, priorities_table(result), out)
+    return 0

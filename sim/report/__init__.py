@@ -1,0 +1,47 @@
+"""Reports and workbooks of results: a self-contained HTML report and an Excel workbook.
+
+* :mod:`~sim.report.pages` -- :func:`report_page`, the per-type hook: what a
+  report says about a run, a comparison, a sensitivity study or a goal search,
+  as a :class:`Page` of :class:`Section` s made of :class:`Table`,
+  :class:`Figure` and :class:`Text` blocks; :func:`headline_years`, the years
+  of every headline table.
+* :mod:`~sim.report.render` -- :func:`render_report`: the page, its charts
+  inline as SVG, the scenario's assumptions with their sources, the
+  limitations (:data:`LIMITATIONS`) and the provenance, as one HTML file (Jinja2, escaped).
+* :mod:`~sim.report.sources` -- the scenario files a manifest names, read
+  again: every key with its value and comment, the facts they cite, their descriptions.
+* :mod:`~sim.report.workbook` -- :func:`write_workbook`, ``results.xlsx``.
+* :mod:`~sim.report.experiments` -- every path's drawn inputs and outcomes (the workbook's ``paths`` sheet).
+
+Writing them into a results folder is :func:`sim.output.save` (``report=True``,
+``xlsx=True``); a folder's report afterwards is ``coopsim report``.
+
+A new result type gets a report by registering its page::
+
+    from sim.report import Figure, Page, Section, Table, report_page
+
+    @report_page.register
+    def _(result: MyResult, years=None) -> Page:
+        return Page(title=..., question=..., answer=..., sections=(Section("...", (Table(...), Figure("my_chart", "..."))),))
+
+with its charts in :func:`sim.output.figure_makers` under the same stems.
+"""
+
+from . import portfolio_pages as _portfolio_pages  # noqa: F401 (registers the pages of the portfolio studies)
+from .pages import Figure, Page, Section, Table, Text, headline_years, report_page, sobol_caveats
+from .render import LIMITATIONS, render_report
+from .workbook import write_workbook
+
+__all__ = [
+    "LIMITATIONS",
+    "Figure",
+    "Page",
+    "Section",
+    "Table",
+    "Text",
+    "headline_years",
+    "render_report",
+    "report_page",
+    "sobol_caveats",
+    "write_workbook",
+]

@@ -1,0 +1,462 @@
+"""Attribution: what P(target by year Y) and mean trade in Y lose without each item of the portfolio.
+
+Every item is removed in a **counterfactual** of the scenario, run on the same
+seed and paths as the baseline (common random numbers) through
+:func:`sim.engine.simulate_counterfactuals`: the counterfactual draws its own
+projects, finance and flows, but each path keeps the organic trade it has in
+the baseline (its organic turnover, exports share and, under the structural
+law, total trade and partner share). With the 2025 observation, removing a
+project that builds in the observed months therefore removes its flows
+without handing its observed share to organic growth. A transport link's
+uplift of trade goes with the project; shocks stay.
+
+The items (:func:`portfolio_items`):
+
+* each **named project** (``project``), removed from ``[[pipeline.projects]]``;
+  one awaiting finance frees its lender's capacity for the requests behind it;
+* each **measure** (``measure``), removed from ``[[measures]]``;
+* each **lender** (``lender``), its capacity set to zero: its projects wait
+  (or do what the finance model says of a lender that never lends);
+* the **generic pipeline** (``pipeline``): no launches and no backlog;
+* the whole **portfolio** (``portfolio``): every project, named and generic
+  (the measures stay).
+
+Flows are changes from the base year, whose trade already holds the flows of
+projects building or operating then. Removing a project, the pipeline (its
+warm-up launches included) or the portfolio removes all of those changes:
+without the whole portfolio, trade is the baseline's organic trade alone. A
+lender without capacity keeps the projects it financed before the start, whose
+construction imports end and are not renewed: removing a large lender can cost
+more than removing the whole portfolio.
+
+Differences are baseline less counterfactual: what the item adds. The
+difference in P is paired, with Newcombe's hybrid score interval (method 10,
+:func:`sim.studies.compare.newcombe_paired_interval`); the difference in mean
+trade has a normal interval from the per-path differences. Each item's capex
+is its mean per path over the paths run (see :func:`item_capex`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from ..engine import PathInputs, TradePaths, draw_path, simulate_counterfactuals
+from ..results import run_manifest, to_json_ready
+from ..results.results import number
+from ..run import (
+    DEFAULT_MAX_PATHS,
+    ProgressBar,
+    check_run_arguments,
+    chunk_ranges,
+    default_workers,
+    open_executor,
+    package_versions,
+    stream_chunks,
+)
+from ..run.statistics import wilson_interval
+from ..scenario import Scenario, ScenarioError
+from .compare import _Paired
+
+__all__ = ["Attribution", "Item", "Outcomes", "attribute", "check_year", "item_capex", "outcome_chunk", "portfolio_items", "variant"]
+
+KINDS = ("project", "measure", "lender", "pipeline", "portfolio")
+"""Kinds of attributed items, in the order :func:`portfolio_items` lists them."""
+ROW_COLUMNS = (
+    "item",
+    "kind",
+    "capex_usd_bn",
+    "p_without",
+    "difference",
+    "ci95_low",
+    "ci95_high",
+    "difference_per_usd_bn",
+    "trade_difference_usd_bn",
+    "trade_ci95_low",
+    "trade_ci95_high",
+)
+"""Columns of :attr:`Attribution.rows` and of ``attribution.csv``."""
+
+
+# ---------------------------------------------------------------- items and their counterfactuals
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item of the portfolio: its name, its kind, and how its capex is read from a path's draws.
+
+    ``index`` is the item's position among the scenario's named projects, its
+    lenders or its sectors (``backlog`` items of :mod:`sim.studies.prioritise`);
+    -1 where it has none.
+    """
+
+    name: str
+    kind: str
+    index: int = -1
+
+
+def check_year(scenario: Scenario, year: int) -> int:
+    """The index of ``year`` among the simulated years; a ScenarioError naming ``year`` if it is not one."""
+    if year not in scenario.years:
+        raise ScenarioError(
+            scenario.source, [("year", f"must be a simulated year, {scenario.years[0]} to {scenario.years[-1]} (got {year})")]
+        )
+    return scenario.years.index(year)
+
+
+def variant(scenario: Scenario, raw: Mapping[str, Any]) -> Scenario:
+    """The scenario with its ``pipeline``, ``portfolio`` and ``measures`` tables replaced by those of ``raw`` (a dict it may change).
+
+    A pipeline left with no launches, no backlog and no named project is
+    dropped (with the backlog table), as an organic-only scenario has none;
+    ``portfolio.priority`` keeps only the entries that still name something.
+    """
+    raw = {"pipeline": raw.get("pipeline"), "portfolio": raw.get("portfolio"), "measures": raw.get("measures", [])}
+    pipeline, portfolio = raw["pipeline"], raw["portfolio"]
+    backlog = (portfolio or {}).get("backlog") or {}
+    if pipeline is not None and pipeline["launches_per_year"] == 0 and not backlog.get("capex_usd_bn") and not pipeline.get("projects"):
+        raw["pipeline"] = pipeline = None
+    if pipeline is None and portfolio:
+        portfolio.pop("backlog", None)  # a backlog needs a pipeline to give its projects sizes and sectors
+    if portfolio and portfolio.get("priority"):
+        awaiting = {p["name"] for p in (pipeline or {}).get("projects", []) if p["stage"] == "awaiting_finance"}
+        sectors = {f"backlog.{name}" for name in (pipeline or {}).get("sectors", {})}
+        portfolio["priority"] = [entry for entry in portfolio["priority"] if entry in awaiting | sectors]
+    return scenario.replace(raw)
+
+
+def portfolio_items(scenario: Scenario) -> list[tuple[Item, Scenario]]:
+    """Each item of the scenario's portfolio with its counterfactual (the scenario without it), in :data:`KINDS` order."""
+    out: list[tuple[Item, Scenario]] = []
+    for j, project in enumerate(scenario.pipeline.projects if scenario.pipeline else []):
+        raw = scenario.to_dict()
+        raw["pipeline"]["projects"] = [p for p in raw["pipeline"]["projects"] if p["name"] != project.name]
+        out.append((Item(project.name, "project", j), variant(scenario, raw)))
+    for measure in scenario.measures:
+        raw = scenario.to_dict()
+        raw["measures"] = [m for m in raw["measures"] if m["name"] != measure.name]
+        out.append((Item(measure.name, "measure"), variant(scenario, raw)))
+    for k, name in enumerate(scenario.portfolio.financiers if scenario.portfolio else {}):
+        raw = scenario.to_dict()
+        raw["portfolio"]["financiers"][name]["capacity_usd_bn_per_year"] = 0.0
+        out.append((Item(name, "lender", k), variant(scenario, raw)))
+    if scenario.pipeline is None:
+        return out
+    backlog = scenario.portfolio.backlog if scenario.portfolio else None
+    if scenario.pipeline.launches_per_year > 0 or (backlog is not None and backlog.capex_usd_bn > 0):
+        raw = scenario.to_dict()
+        raw["pipeline"]["launches_per_year"] = 0
+        if backlog is not None:
+            raw["portfolio"]["backlog"]["capex_usd_bn"] = 0.0
+        out.append((Item("generic_pipeline", "pipeline"), variant(scenario, raw)))
+    raw = scenario.to_dict()
+    raw["pipeline"] = None
+    out.append((Item("whole_portfolio", "portfolio"), variant(scenario, raw)))
+    return out
+
+
+def item_capex(x: PathInputs, item: Item, until: float) -> float:
+    """An item's capex on one path, USD bn.
+
+    Parameters
+    ----------
+    x : PathInputs
+        The path's draws in the baseline.
+    item : Item
+    until : float
+        End of the year studied, years from the start.
+
+    Returns
+    -------
+    float
+        A named project's capex; for the generic pipeline, the capex of the
+        generic projects that ask for finance from the start to ``until``
+        (abandoned ones never ask); for the portfolio, both; for a lender, the
+        lending capacity it adds over those years (what removing it takes
+        away); for a ``backlog`` item (a sector's backlog), the capex of its
+        projects that ask for finance; 0 for a measure.
+    """
+    f, g = x.flagships, x.generic
+    asks = (g.request_time >= 0) & (g.request_time < until) & ~g.cancelled
+    if item.kind == "project":
+        return float(f.capex_usd_bn[item.index])
+    if item.kind == "pipeline":
+        return float(g.capex_usd_bn[asks].sum())
+    if item.kind == "portfolio":
+        return float(f.capex_usd_bn.sum() + g.capex_usd_bn[asks].sum())
+    if item.kind == "lender":
+        return float(x.capacity_usd_bn[item.index, : math.ceil(until)].sum())
+    if item.kind == "backlog":
+        return float(g.capex_usd_bn[g.backlog & (g.sector == item.index) & ~g.cancelled].sum())
+    return 0.0
+
+
+class Outcomes(NamedTuple):
+    """What a chunk of paths gives a study: per scenario (baseline first) and path, and per item and path.
+
+    ``reached``: target reached by the year, bool ``(scenarios, paths)``;
+    ``trade``: annual trade of the target's flow in the year, USD bn ``(scenarios, paths)``;
+    ``capex``: each item's capex on the path, USD bn ``(items, paths)``.
+    """
+
+    reached: np.ndarray
+    trade: np.ndarray
+    capex: np.ndarray
+
+
+def outcome_chunk(
+    baseline: Scenario, variants: Sequence[Scenario], items: Sequence[Item], year: int, seed: int, offset: int, start: int, stop: int
+) -> Outcomes:
+    """Paths ``offset + start`` to ``offset + stop - 1`` of the baseline and its counterfactuals, reduced to a study's outcomes.
+
+    Runs on a worker (:func:`sim.run.stream_chunks` appends ``start, stop``);
+    ``items`` are those whose capex is read from the baseline's draws (none: an empty ``capex``).
+    """
+    k = baseline.years.index(year)
+    target, flow = baseline.trade.target_usd_bn, baseline.trade.target_flow
+    runs: list[TradePaths] = simulate_counterfactuals(baseline, variants, seed, offset + start, offset + stop)
+    values = np.stack([run.flow(flow)[:, : k + 1] for run in runs])  # (scenarios, paths, years to Y)
+    capex = np.zeros((len(items), stop - start))
+    if items:
+        for p in range(stop - start):
+            x = draw_path(baseline, seed, offset + start + p)
+            capex[:, p] = [item_capex(x, item, k + 1.0) for item in items]
+    return Outcomes(np.any(values >= target, axis=2), values[:, :, -1], capex)
+
+
+# ---------------------------------------------------------------- the result
+
+
+def _row_frame(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=list(ROW_COLUMNS)).astype({c: float for c in ROW_COLUMNS[2:]})
+
+
+@dataclass(frozen=True, eq=False)
+class Attribution:
+    """What each item of the portfolio adds to P(target by ``year``) and to mean trade in ``year``.
+
+    Attributes
+    ----------
+    scenario : str
+    year : int
+        The year studied.
+    paths, seed : int
+        Paths per counterfactual (the same paths for all) and root seed.
+    target_usd_bn : float
+        The target, USD bn a year.
+    baseline_p : float
+        P(target reached by ``year``) in the baseline, with its 95% Wilson interval ``baseline_ci95``.
+    baseline_mean_trade_usd_bn : float
+        Mean annual trade in ``year``, USD bn.
+    rows : pandas.DataFrame
+        One row per item, ranked by ``difference`` (largest first), columns
+        :data:`ROW_COLUMNS`: ``kind`` (:data:`KINDS`); ``capex_usd_bn`` (mean per
+        path, :func:`item_capex`); ``p_without`` (P without the item);
+        ``difference`` = baseline less without, with its paired 95% interval
+        ``ci95_low``, ``ci95_high``; ``difference_per_usd_bn`` (NaN where capex
+        is 0); ``trade_difference_usd_bn`` (mean trade in ``year``, baseline
+        less without) with its 95% interval.
+    manifest : dict
+        Provenance (:func:`sim.results.run_manifest`).
+    """
+
+    scenario: str
+    year: int
+    paths: int
+    seed: int
+    target_usd_bn: float
+    baseline_p: float
+    baseline_ci95: tuple[float, float]
+    baseline_mean_trade_usd_bn: float
+    rows: pd.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def per_usd_bn(self) -> pd.DataFrame:
+        """The rows with a capex, ranked by ``difference_per_usd_bn`` (largest first)."""
+        return self.rows.dropna(subset=["difference_per_usd_bn"]).sort_values("difference_per_usd_bn", ascending=False, kind="stable")
+
+    def to_json(self) -> dict[str, Any]:
+        """``attribution.json`` as a JSON-ready dict (non-finite numbers as None)."""
+        return to_json_ready(
+            {
+                "scenario": self.scenario,
+                "year": self.year,
+                "paths": self.paths,
+                "seed": self.seed,
+                "target_usd_bn": self.target_usd_bn,
+                "baseline": {"p": self.baseline_p, "ci95": list(self.baseline_ci95), "mean_trade_usd_bn": self.baseline_mean_trade_usd_bn},
+                "rows": [
+                    {
+                        "item": r.item,
+                        "kind": r.kind,
+                        "capex_usd_bn": r.capex_usd_bn,
+                        "p_without": r.p_without,
+                        "difference": r.difference,
+                        "ci95": [r.ci95_low, r.ci95_high],
+                        "difference_per_usd_bn": r.difference_per_usd_bn,
+                        "trade_difference_usd_bn": r.trade_difference_usd_bn,
+                        "trade_ci95": [r.trade_ci95_low, r.trade_ci95_high],
+                    }
+                    for r in self.rows.itertuples()
+                ],
+            }
+        )
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """``attribution.json`` (:meth:`to_json`), read-only."""
+        return self.to_json()
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], manifest: Mapping[str, Any] | None = None) -> Attribution:
+        """An attribution from ``attribution.json``."""
+        rows = [
+            (
+                r["item"],
+                r["kind"],
+                number(r["capex_usd_bn"]),
+                number(r["p_without"]),
+                number(r["difference"]),
+                number(r["ci95"][0]),
+                number(r["ci95"][1]),
+                number(r["difference_per_usd_bn"]),
+                number(r["trade_difference_usd_bn"]),
+                number(r["trade_ci95"][0]),
+                number(r["trade_ci95"][1]),
+            )
+            for r in data["rows"]
+        ]
+        base = data["baseline"]
+        return cls(
+            scenario=data["scenario"],
+            year=int(data["year"]),
+            paths=int(data["paths"]),
+            seed=int(data["seed"]),
+            target_usd_bn=number(data["target_usd_bn"]),
+            baseline_p=number(base["p"]),
+            baseline_ci95=(number(base["ci95"][0]), number(base["ci95"][1])),
+            baseline_mean_trade_usd_bn=number(base["mean_trade_usd_bn"]),
+            rows=_row_frame(rows),
+            manifest=dict(manifest or {}),
+        )
+
+    def table_rows(self) -> list[dict[str, Any]]:
+        """The rows as records, for ``attribution.csv``."""
+        return self.rows.to_dict("records")
+
+    def _repr_html_(self) -> str:
+        """For notebooks: the baseline probability and each item's difference in points, ranked."""
+        lo, hi = self.baseline_ci95
+        cells = "".join(
+            f"<tr><td>{r.item}</td><td>{r.kind}</td><td>{r.capex_usd_bn:.2f}</td><td>{100 * r.difference:+.1f}</td>"
+            f"<td>{100 * r.ci95_low:+.1f} to {100 * r.ci95_high:+.1f}</td>"
+            f"<td>{'' if math.isnan(r.difference_per_usd_bn) else f'{100 * r.difference_per_usd_bn:+.2f}'}</td>"
+            f"<td>{r.trade_difference_usd_bn:+.2f}</td></tr>"
+            for r in self.rows.itertuples()
+        )
+        return (
+            f"<div><b>{self.scenario}</b>: P(target {self.target_usd_bn:g} USD bn reached by {self.year}) = {100 * self.baseline_p:.1f}% "
+            f"({100 * lo:.1f}% to {100 * hi:.1f}%), {self.paths:,} paths, seed {self.seed}; what each item adds (common random numbers, "
+            f"organic trade kept).</div><table><tr><th>item</th><th>kind</th><th>capex, USD bn</th><th>difference, points</th>"
+            f"<th>95% interval</th><th>points per USD bn</th><th>mean trade in {self.year}, USD bn</th></tr>{cells}</table>"
+        )
+
+
+# ---------------------------------------------------------------- the study
+
+
+def attribute(
+    scenario: Scenario,
+    year: int,
+    *,
+    paths: int = 4000,
+    seed: int | None = None,
+    workers: int | None = None,
+    dask: Any = None,
+    progress: bool | None = None,
+) -> Attribution:
+    """What P(target reached by ``year``) and mean trade in ``year`` lose without each item of the portfolio.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    year : int
+        A simulated year.
+    paths : int
+        Paths per counterfactual, the same for all (common random numbers).
+    seed : int, optional
+        Root seed; default ``scenario.run.seed``.
+    workers, dask
+        As in :func:`sim.simulate`; the result is the same for any executor.
+    progress : bool, optional
+        Show a progress bar; default: when someone can see it.
+
+    Returns
+    -------
+    Attribution
+    """
+    check_year(scenario, year)
+    n = check_run_arguments(scenario, paths, None, DEFAULT_MAX_PATHS)
+    assert n is not None  # a path count, not a precision target
+    seed = scenario.run.seed if seed is None else seed
+    workers = default_workers() if workers is None else workers
+    pairs = portfolio_items(scenario)
+    if not pairs:
+        raise ScenarioError(scenario.source, [("pipeline", "the scenario has no projects, measures or lenders to attribute")])
+    items = [item for item, _ in pairs]
+    paired = [_Paired(1) for _ in items]
+    reached = 0
+    trade_sum = 0.0
+    capex_sum = np.zeros(len(items))
+    bar = ProgressBar(n, progress, f"{scenario.name}: {len(items)} counterfactuals")
+
+    def on_chunk(start: int, stop: int, out: Outcomes) -> bool:
+        nonlocal reached, trade_sum
+        reached += int(out.reached[0].sum())
+        trade_sum += float(out.trade[0].sum())
+        capex_sum[:] += out.capex.sum(axis=1)
+        for i, stats in enumerate(paired, start=1):
+            # "base" is the counterfactual: the paired difference is baseline less without
+            stats.add(out.reached[i][:, None], out.reached[0][:, None], (out.trade[0] - out.trade[i])[:, None])
+        bar.update(stop - start)
+        return False
+
+    started = time.time()
+    try:
+        with open_executor(workers, dask) as (executor, slots):
+            args = (scenario, [cf for _, cf in pairs], items, year, seed, 0)
+            stream_chunks(executor, slots, outcome_chunk, args, chunk_ranges(n), on_chunk)
+    finally:
+        bar.close()
+    finished = time.time()
+
+    capex = capex_sum / n
+    rows = []
+    for item, cost, stats in zip(items, capex, paired, strict=True):
+        (diff,), (low,), (high,) = stats.reach()
+        (trade,), (t_low,), (t_high,) = stats.mean_interval()
+        p_without = (stats.counts[0, 0] + stats.counts[1, 0]) / n
+        rows.append((item.name, item.kind, cost, p_without, diff, low, high, diff / cost if cost > 0 else math.nan, trade, t_low, t_high))
+    frame = _row_frame(rows).sort_values("difference", ascending=False, kind="stable", ignore_index=True)
+    low, high = wilson_interval(reached, n)
+    return Attribution(
+        scenario=scenario.name,
+        year=year,
+        paths=n,
+        seed=seed,
+        target_usd_bn=scenario.trade.target_usd_bn,
+        baseline_p=reached / n,
+        baseline_ci95=(float(low), float(high)),
+        baseline_mean_trade_usd_bn=trade_sum / n,
+        rows=frame,
+        manifest=run_manifest(
+            [scenario], seed, n, workers=workers, dask=dask, versions=package_versions(), started=started, finished=finished
+        )
+        | {"study": "attribute", "year": year, "counterfactuals": len(items)},
+    )

@@ -1,0 +1,117 @@
+"""The README and docs/ run as written: their examples, their key reference, their links and the names they promise.
+
+Every ```python block of the README and of docs/*.md is executed (in a copy of the repository's
+scenarios and seeds); every ```console block whose first line is ``$ coopsim ...`` is run and its
+output compared line by line with the block, except the validation examples, which need their
+broken file written first (checked by their own test).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim.scenario import key_reference
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+PAGES = [README, *DOCS]
+
+
+def _text(page: Path) -> str:
+    return page.read_text(encoding="utf-8")
+
+
+def _blocks(page: Path, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", _text(page), flags=re.S)
+
+
+def _runnable(page: Path) -> list[str]:
+    return [b for b in _blocks(page, "console") if b.startswith("$ coopsim ") and not b.startswith("$ coopsim validate broken.toml")]
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """A folder laid out like the repository (scenarios and seeds), as the examples expect."""
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _coopsim(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "120"}
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, env=env)
+
+
+def test_the_front_door_is_short():
+    assert len(_text(README).splitlines()) <= 300
+
+
+def test_key_reference_is_in_step_with_the_schema():
+    page = _text(ROOT / "docs" / "scenario-format.md")
+    section = page.split("<!-- keys:start -->\n", 1)[1].split("\n<!-- keys:end -->", 1)[0]
+    assert section == key_reference()
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if _blocks(p, "python")], ids=lambda p: p.name)
+def test_python_examples_run(workspace, page: Path):
+    for block in _blocks(page, "python"):
+        exec(compile(block, str(page.name), "exec"), {})
+
+
+CONSOLE = [(p, i) for p in PAGES for i, _ in enumerate(_runnable(p))]
+
+
+@pytest.mark.parametrize(("page", "index"), CONSOLE, ids=[f"{p.name}-{i}" for p, i in CONSOLE])
+def test_console_examples_print_what_they_show(workspace, page: Path, index: int):
+    command, *expected = _runnable(page)[index].strip().splitlines()
+    done = _coopsim(*command.removeprefix("$ coopsim ").split())
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines() == expected
+
+
+def test_validation_examples_print_the_messages_shown(workspace):
+    examples = [b for p in PAGES for b in _blocks(p, "console") if b.startswith("$ coopsim validate broken.toml\n")]
+    assert len(examples) == 2
+    text = (workspace / "scenarios" / "uz_cn_2025.toml").read_text()
+    # the broken file of the examples: a misspelt key, a probability above 1, a misspelt financier
+    text = text.replace('financier = "cdb"  ', 'financier = "cbd"  ').replace("../seeds/", "seeds/")
+    broken = re.sub(r"mean = \{dist = \"normal\", mean = 0\.0788788, sd = 0\.036115\}", "meen = 0.07", text)
+    broken = broken.replace("probability_per_year = 0.08", "probability_per_year = 1.5")
+    assert broken != text
+    for content, example in ((broken, examples[0]), (text, examples[1])):
+        Path("broken.toml").write_text(content)
+        done = _coopsim("validate", "broken.toml")
+        assert done.returncode == 2
+        assert done.stderr.strip().splitlines() == example.strip().splitlines()[1:]
+
+
+def test_every_public_name_is_documented():
+    api = _text(ROOT / "docs" / "api.md")
+    for name in sim.__all__:
+        assert f"`{name}" in api, f"{name} is missing from docs/api.md"
+        obj = getattr(sim, name)
+        if callable(obj):
+            assert (obj.__doc__ or "").strip(), f"{name} has no docstring"
+
+
+def test_every_test_a_page_names_exists():
+    defined = set(re.findall(r"def (test_\w+)", "".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").glob("*.py"))))
+    for page in PAGES:
+        named = set(re.findall(r"`(test_\w+)`", _text(page)))
+        assert named - defined == set(), page.name
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_relative_link_leads_to_a_file(page: Path):
+    for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", _text(page)):
+        assert (page.parent / target).exists(), f"{page.name} links to {target}, which does not exist"
