@@ -479,8 +479,8 @@ def _capacity(s: Scenario, streams: PathStreams, shocks: ShockStrikes, n_years: 
     drawn = np.zeros((len(financiers), n_years))
     for k, (name, fin) in enumerate(financiers):
         drawn[k] = fin.capacity_usd_bn_per_year.ppf(streams(f"financier:{name}").random(n_years))
-    trend = np.array([[fin.capacity_trend] for _, fin in financiers])
-    sensitivity = np.array([[fin.shock_sensitivity] for _, fin in financiers])
+    trend = np.array([fin.capacity_trend for _, fin in financiers]).reshape(-1, 1)
+    sensitivity = np.array([fin.shock_sensitivity for _, fin in financiers]).reshape(-1, 1)
     year = np.arange(n_years, dtype=float)
     shocked = shock_log_multiplier(shocks.time, shocks.depth, shocks.recovery_years, year)
     return drawn * np.exp(trend * year + sensitivity * shocked)
