@@ -78,7 +78,7 @@ def test_removing_a_project_changes_no_draw_of_any_other_project_or_of_organic_g
             va, vb = getattr(a, field.name), getattr(b, field.name)
             if field.name == "flagships":
                 for ff in dataclasses.fields(va):
-                    assert np.array_equal(np.delete(getattr(va, ff.name), dropped), getattr(vb, ff.name), equal_nan=True), ff.name
+                    assert np.array_equal(np.delete(getattr(va, ff.name), dropped, axis=0), getattr(vb, ff.name), equal_nan=True), ff.name
             elif dataclasses.is_dataclass(va):
                 for ff in dataclasses.fields(va):
                     assert np.array_equal(getattr(va, ff.name), getattr(vb, ff.name), equal_nan=True), (field.name, ff.name)
