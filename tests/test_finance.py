@@ -324,3 +324,14 @@ def test_waits_in_the_reference_stay_bounded():
     assert overall.loc[2035, "wait_p90_years"] < 3.0
     assert (overall["wait_mean_years"].loc[2030:] < 1.5).all()
     assert (overall["funded_usd_bn"] > 0.6 * overall["requested_usd_bn"]).loc[2027:].all()
+
+
+def test_only_requests_made_before_the_horizon_are_in_the_finance_log():
+    """A backlog spread over five years in a run of three asks partly after it: those requests are not made."""
+    s = reference().replace({"run.horizon_year": 2027})
+    x = draw_path(s, 1, 0)
+    late = int(np.sum((x.generic.request_time >= 3) & ~x.generic.cancelled))
+    log = simulate_path(s, x).finance
+    assert late > 0 and log.asked.max() < 3
+    finance, _ = finance_tables([simulate_path(s, x)], len(s.years), len(s.portfolio.financiers))
+    assert finance.shape[:2] == (1, 3)

@@ -126,13 +126,15 @@ def priority_ranks(s: Scenario, x: PathInputs) -> tuple[np.ndarray, np.ndarray]:
 
 
 def finance_requests(x: PathInputs, ranks: tuple[np.ndarray, np.ndarray] | None = None) -> FinanceRequests:
-    """The queue of first finance requests of a path (named awaiting projects and generic projects from the start).
+    """The queue of first finance requests of a path (named awaiting projects and generic projects from the start),
+    made before the horizon (a backlog spread over more years than the run holds asks partly after it).
 
     ``ranks`` are :func:`priority_ranks` (default: none named, all rank 0).
     """
     f, g = x.flagships, x.generic
-    fl = np.flatnonzero((f.stage == _AWAITING) & ~f.cancelled)
-    ge = np.flatnonzero((g.request_time >= 0) & ~g.cancelled)
+    horizon = x.capacity_usd_bn.shape[1]
+    fl = np.flatnonzero((f.stage == _AWAITING) & ~f.cancelled & (f.request_time < horizon))
+    ge = np.flatnonzero((g.request_time >= 0) & (g.request_time < horizon) & ~g.cancelled)
     named_rank, generic_rank = ranks if ranks is not None else (np.zeros(f.stage.size, np.int64), np.zeros(g.sector.size, np.int64))
     time = np.concatenate([np.maximum(f.request_time[fl], 0.0), g.request_time[ge]])
     order = np.argsort(time, kind="stable")
