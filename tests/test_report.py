@@ -226,7 +226,16 @@ def test_the_paths_sheet_is_capped(reference_folder: Path, tmp_path: Path, monke
 
 def test_the_comparison_workbook(comparison_folder: Path) -> None:
     wb = openpyxl.load_workbook(comparison_folder / WORKBOOK)
-    assert wb.sheetnames == ["summary", "comparison", "annual_trade", "target_probability", "components", "annual_flows", "finance", "paths"]
+    assert wb.sheetnames == [
+        "summary",
+        "comparison",
+        "annual_trade",
+        "target_probability",
+        "components",
+        "annual_flows",
+        "finance",
+        "paths",
+    ]
     data = json.loads((comparison_folder / "comparison.json").read_text())
     comparison = wb["comparison"]
     names = [c.value for c in comparison[1]]
