@@ -18,7 +18,7 @@ from oracle_model import simulate_path_oracle
 
 from sim.engine import draw_path, simulate_path
 from sim.engine.finance_book import Outcome
-from sim.engine.model import finance_tables, wait_bins
+from sim.engine.model import finance_tables, wait_bin, wait_bins
 from sim.run import simulate
 
 SECTOR = {"construction_import_share": 0.5, "exports_per_capex_per_year": 0.1, "imports_per_capex_per_year": 0.0, "ramp_up_years": 1.0}
@@ -335,3 +335,11 @@ def test_only_requests_made_before_the_horizon_are_in_the_finance_log():
     assert late > 0 and log.asked.max() < 3
     finance, _ = finance_tables([simulate_path(s, x)], len(s.years), len(s.portfolio.financiers))
     assert finance.shape[:2] == (1, 3)
+
+
+def test_the_wait_bin_is_the_search_of_the_bin_edges():
+    for n in (3, 4, 11, 20):
+        edges = wait_bins(n)
+        near = np.concatenate([edges, np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf)])
+        waits = np.concatenate([near[near >= 0], np.random.default_rng(n).exponential(2.0, 5000), [n + 7.5]])
+        np.testing.assert_array_equal(wait_bin(waits, n), np.minimum(np.searchsorted(edges, waits, side="left"), edges.size - 1))

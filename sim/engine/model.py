@@ -47,7 +47,7 @@ from .finance_book import FinanceBook, FinanceLog, Outcome
 from .lenders import LATE, Lender, at
 from .sampling import STAGE_CODES, PathInputs
 
-__all__ = ["EventLog", "FINANCE_COLUMNS", "finance_requests", "finance_tables", "priority_ranks", "simulate_path", "wait_bins"]
+__all__ = ["EventLog", "FINANCE_COLUMNS", "finance_requests", "finance_tables", "priority_ranks", "simulate_path", "wait_bin", "wait_bins"]
 
 _AWAITING = STAGE_CODES["awaiting_finance"]
 
@@ -337,6 +337,15 @@ def wait_bins(n_years: int) -> np.ndarray:
     return np.concatenate([fine, np.arange(WAIT_FINE_YEARS + 1.0, max(n_years, WAIT_FINE_YEARS) + 0.5)])
 
 
+def wait_bin(waits: np.ndarray, n_years: int) -> np.ndarray:
+    """The bin of :func:`wait_bins` each wait (years, >= 0) falls in: the first whose upper edge it does not
+    pass, the last for longer waits (``searchsorted`` of the edges, by arithmetic: the width is a power of two,
+    so ``waits / WAIT_BIN_YEARS`` and ``waits - WAIT_FINE_YEARS`` are exact where it matters)."""
+    fine = int(WAIT_FINE_YEARS / WAIT_BIN_YEARS)
+    bins = np.where(waits <= WAIT_FINE_YEARS, np.ceil(waits / WAIT_BIN_YEARS), fine + np.ceil(waits - WAIT_FINE_YEARS))
+    return np.minimum(bins, wait_bins(n_years).size - 1).astype(np.int64)
+
+
 def finance_tables(logs: list[EventLog], n_years: int, n_lenders: int) -> tuple[np.ndarray, np.ndarray]:
     """Finance of several paths by year and lender, from their finance logs.
 
@@ -364,8 +373,8 @@ def finance_tables(logs: list[EventLog], n_years: int, n_lenders: int) -> tuple[
     """
     edges = wait_bins(n_years)
     n, slots = len(logs), n_lenders + 1
-    fields = ("stage", "lender", "asked", "first_asked", "capex_usd_bn", "decided", "outcome")
-    stage, lender, asked, first_asked, capex, decided, outcome = (np.concatenate([getattr(log.finance, f) for log in logs]) for f in fields)
+    fields = ("lender", "asked", "first_asked", "capex_usd_bn", "decided", "outcome")
+    lender, asked, first_asked, capex, decided, outcome = (np.concatenate([getattr(log.finance, f) for log in logs]) for f in fields)
     # every request's (path, year) of asking and of decision (year 0 while waiting: its weights below are 0)
     path_year = np.repeat(np.arange(n) * n_years, [log.finance.kind.size for log in logs])
     when_asked = path_year + asked.astype(np.int64)
@@ -385,7 +394,8 @@ def finance_tables(logs: list[EventLog], n_years: int, n_lenders: int) -> tuple[
 
     funded_capex = capex * funded
     columns = [
-        (at_lenders(at_lender_asked, capex), overall(when_asked, capex * (stage == 0))),
+        # a project's first request is the one made when it first asked (patience is positive: a second is later)
+        (at_lenders(at_lender_asked, capex), overall(when_asked, capex * (asked == first_asked))),
         (at_lenders(at_lender_decided, funded_capex), overall(when_decided, funded_capex)),
         (at_lenders(at_lender_decided, capex * (gave_up | (outcome == Outcome.TURNED))), overall(when_decided, capex * gave_up)),
         (at_lenders(at_lender_decided, wait_here), overall(when_decided, wait_all)),
@@ -393,6 +403,5 @@ def finance_tables(logs: list[EventLog], n_years: int, n_lenders: int) -> tuple[
     finance = np.stack([np.concatenate(pair, axis=2) for pair in columns], axis=-1)
     waits = np.zeros(n * n_years * slots * edges.size)
     for cell, wait in ((when_decided * slots + lender, wait_here), (when_decided * slots + n_lenders, wait_all)):
-        bins = np.minimum(np.searchsorted(edges, wait, side="left"), edges.size - 1)
-        waits += np.bincount(cell * edges.size + bins, funded, minlength=waits.size)
+        waits += np.bincount(cell * edges.size + wait_bin(wait, n_years), funded, minlength=waits.size)
     return finance, waits.reshape(n, n_years, slots, edges.size).astype(np.uint16)
