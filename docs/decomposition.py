@@ -1,8 +1,10 @@
-"""How the headline moved from step 7's 72% to the reference of step 8, one change at a time.
+"""How the headline moved from step 7's 72% to the reference, one change at a time.
 
 Runs the chain of scenarios below on the same seed and paths (10,000 by default) and prints a
 Markdown table of P($20 bn by 2026, 2028, 2030) at each step, first passage and "at or above
-in the year". The first row is step 7's published figure (commit 8633522), not re-run.
+in the year". The first row is step 7's published figure (commit 8633522), not re-run. Every
+row but the last has the finance of step 8 (:data:`STEP8_FINANCE`: four lenders of fixed yearly
+capacity, projects that wait for ever); the last is the reference, with step 10's finance.
 
     python docs/decomposition.py [--paths N]
 """
@@ -19,10 +21,40 @@ STEP7 = {"2026": (0.338, None), "2028": (0.724, None), "2030": (0.858, None)}
 """Step 7's reference (README of commit 8633522): first passage only."""
 
 
+STEP8_FINANCE = {
+    "financiers": {
+        "cdb": {"capacity_usd_bn_per_year": {"dist": "lognormal", "median": 1.0, "p90": 2.0}},
+        "eximbank": {"capacity_usd_bn_per_year": {"dist": "lognormal", "median": 0.6, "p90": 1.2}},
+        "silk_road_fund": {"capacity_usd_bn_per_year": {"dist": "lognormal", "median": 0.2, "p90": 0.5}},
+        "fdi_and_domestic": {"capacity_usd_bn_per_year": {"dist": "lognormal", "median": 9.0, "p90": 11.0}},
+    },
+    "financier_mix": {"cdb": 0.09, "eximbank": 0.06, "silk_road_fund": 0.02, "fdi_and_domestic": 0.83},
+    "projects": {"byd_phase3": "fdi_and_domestic", "china_energy_solar": "eximbank", "bostanlyk_hydro": "cdb"},
+}
+"""The reference's finance at step 8 (commit 2134933): lenders, the generic mix and the named projects' lenders."""
+
+
+def with_step8_finance(scenario):
+    """``scenario`` with the lenders of step 8 and no patience anywhere (step 10 added both)."""
+    raw = scenario.to_dict()
+    pipeline = raw["pipeline"]
+    pipeline["financier_mix"] = STEP8_FINANCE["financier_mix"]
+    for sector in pipeline["sectors"].values():
+        sector.pop("patience_years", None)
+    for project in pipeline["projects"]:
+        project.pop("patience_years", None)
+        if project["name"] in STEP8_FINANCE["projects"]:
+            project["financier"] = STEP8_FINANCE["projects"][project["name"]]
+    portfolio = {**raw["portfolio"], "financiers": STEP8_FINANCE["financiers"]}
+    portfolio.pop("priority", None)
+    return scenario.replace({"pipeline": pipeline, "portfolio": portfolio})
+
+
 def chain() -> list[tuple[str, object]]:
     """The scenarios from the random-walk law of step 7 to the reference, each one change further."""
-    walk = load_scenario(ROOT / "scenarios" / "uz_cn_random_walk.toml")
-    reference = load_scenario(ROOT / "scenarios" / "uz_cn_2025.toml")
+    walk = with_step8_finance(load_scenario(ROOT / "scenarios" / "uz_cn_random_walk.toml"))
+    final = load_scenario(ROOT / "scenarios" / "uz_cn_2025.toml")
+    reference = with_step8_finance(final)
     step7 = {"trade.growth.mean": {"dist": "normal", "mean": 0.111, "sd": 0.0497}, "trade.observed.revision_sd": 0.0}
     return [
         (
@@ -37,7 +69,12 @@ def chain() -> list[tuple[str, object]]:
             "structural law: Uzbekistan's total trade x China's share, the share's long run as fitted (0.186)",
             reference.replace({"trade.structural.share.long_run": {"dist": "logitnormal", "median": 0.185954, "p90": 0.192157}}),
         ),
-        ("+ the share's organic long run less what the modelled flows add (0.163): the reference `uz_cn_2025`", reference),
+        ("+ the share's organic long run less what the modelled flows add (0.164): the reference of step 8", reference),
+        (
+            "+ finance of step 10: lenders at their record (lumpy policy banks whose unused capacity lapses, "
+            "Chinese investment and Uzbek co-finance that grow and fall with shocks), patience: the reference `uz_cn_2025`",
+            final,
+        ),
     ]
 
 

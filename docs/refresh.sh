@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Re-run every command whose output or figure the README and docs/ show, and copy the figures into
 # docs/figures/. Prints the outputs to paste into them (their console blocks are checked
-# verbatim by tests/test_readme.py). About 20 minutes on two cores.
+# verbatim by tests/test_docs.py). About 30 minutes on two cores.
 #   bash docs/refresh.sh            (uses coopsim and python from the active environment)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ export COLUMNS=120
 
 echo "== coopsim run (reference)"
 coopsim run scenarios/uz_cn_2025.toml --out "$out/ref"
-for f in fan_chart composition reach_probability; do cp "$out/ref/$f.png" "$figures/uz_cn_2025_$f.png"; done
+for f in fan_chart composition reach_probability finance; do cp "$out/ref/$f.png" "$figures/uz_cn_2025_$f.png"; done
 python - "$out/ref/summary.json" <<'EOF'
 import json, sys
 s = json.load(open(sys.argv[1]))
@@ -20,6 +20,8 @@ for y in ("2025", "2026", "2028", "2030", "2035"):
     e, i, b = s["annual_exports_usd_bn"][y], s["annual_imports_usd_bn"][y], s["annual_balance_usd_bn"][y]
     print(f"| {y} | {a['p5']:.1f} / {a['p50']:.1f} / {a['p95']:.1f} | {t['p5']:.0f} / {t['p50']:.0f} / {t['p95']:.0f} | "
           f"{100 * sh['p5']:.1f}% / {100 * sh['p50']:.1f}% / {100 * sh['p95']:.1f}% | {e['mean']:.1f} | {i['mean']:.1f} | {b['mean']:.1f} |")
+f = s.get("finance", {})
+print("finance:", json.dumps(f)[:2500])
 c = s["components_by_direction_mean_usd_bn"]
 for y in ("2025", "2028", "2030"):
     print(y, {d: {k: round(v, 2) for k, v in c[y][d].items()} for d in c[y]})
@@ -52,6 +54,11 @@ python benchmarks/paired_gain.py
 echo "== goal"
 coopsim goal scenarios/uz_cn_2025.toml --lever trade.structural.total_growth.mean --year 2028 --probability 0.8 --range 0:0.2 --out "$out/goal"
 cp "$out/goal/goal.png" "$figures/uz_cn_2025_goal.png"
+
+echo "== attribution and what to finance first (about six minutes)"
+coopsim attribute scenarios/uz_cn_2025.toml --year 2028 --out "$out/att"
+cp "$out/att/attribution.png" "$figures/uz_cn_2025_attribution.png"
+coopsim prioritise scenarios/uz_cn_2025.toml --year 2028 --budget-usd-bn 5 --out "$out/prio"
 
 echo "== sensitivity (about four minutes)"
 coopsim sensitivity scenarios/uz_cn_2025.toml --year 2030 --out "$out/sens"

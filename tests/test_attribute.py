@@ -13,7 +13,7 @@ from matplotlib.patches import Rectangle
 
 from sim import Attribution, Results, attribute, save
 from sim.cli import main
-from sim.engine import simulate_chunk, simulate_counterfactuals
+from sim.engine import draw_path, simulate_chunk, simulate_counterfactuals
 from sim.plots import attribution_chart
 from sim.studies.attribute import portfolio_items
 
@@ -103,8 +103,8 @@ def test_items_without_flows_are_attributed_exactly_zero_and_a_mean_zero_measure
     assert list(result.rows["difference"]) == sorted(result.rows["difference"], reverse=True)
 
 
-def test_removing_the_whole_portfolio_with_organic_kept_leaves_the_baseline_organic_trade_alone():
-    s = reference().replace(SHORT)
+def test_removing_the_whole_portfolio_without_a_warm_up_leaves_the_baseline_organic_trade_alone():
+    s = reference().replace({**SHORT, "pipeline.warmup_years": 0})
     plain = s.replace(
         {
             "measures": [],
@@ -122,6 +122,34 @@ def test_removing_the_whole_portfolio_with_organic_kept_leaves_the_baseline_orga
     assert np.all(none.trade[:, :, 1:3] == 0.0)
     np.testing.assert_array_equal(none.trade[:, :, 3], base.trade[:, :, 3])
     np.testing.assert_array_equal(none.trade[:, :, 0], base.trade[:, :, 0])
+
+
+def test_the_pipeline_and_the_portfolio_are_removed_from_the_start_and_keep_the_warm_up_projects_path_by_path():
+    s = reference().replace(SHORT)
+    for name in ("generic_pipeline", "whole_portfolio"):
+        cf = _counterfactual(s, name)
+        assert cf.pipeline.last_launch_year == s.trade.base_year and cf.portfolio.backlog.capex_usd_bn == 0.0
+        for path in range(3):
+            base, without = draw_path(s, 5, path).generic, draw_path(cf, 5, path).generic
+            warm = (base.request_time < 0) & ~base.backlog
+            assert warm.sum() > 0 and np.all(without.request_time < 0) and not without.backlog.any()
+            for column in ("request_time", "capex_usd_bn", "sector", "financier", "build_years", "cancelled"):
+                np.testing.assert_array_equal(getattr(without, column), getattr(base, column)[warm])
+    assert _counterfactual(s, "whole_portfolio").pipeline.projects == []
+
+
+def test_the_whole_portfolio_adds_more_trade_than_any_one_lender():
+    # every counterfactual keeps the warm-up projects alike: removing a lender no longer lets their flows run off while
+    # removing the portfolio froze them (the largest lender used to add more than the whole portfolio). The named projects
+    # may add less than nothing by 2028 (construction imports end, localisation replaces imports, and they take finance
+    # from generic projects), so the pipeline alone can add more than the portfolio.
+    result = attribute(reference().replace(SHORT), 2028, paths=300, seed=4, workers=1, progress=False)
+    rows = result.rows.set_index("item")
+    whole = rows.loc["whole_portfolio", "trade_difference_usd_bn"]
+    lenders = rows[rows["kind"] == "lender"]["trade_difference_usd_bn"]
+    assert whole > lenders.max() > 0.0
+    named = rows[rows["kind"] == "project"]["trade_difference_usd_bn"]
+    assert rows.loc["generic_pipeline", "trade_difference_usd_bn"] + named.sum() == pytest.approx(whole, abs=1.0)
 
 
 def test_removing_a_project_that_builds_in_the_observed_months_does_not_hand_its_share_to_organic_trade():

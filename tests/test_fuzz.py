@@ -301,7 +301,7 @@ SCHEMA_KEYS = [
     "target_reporter", "reporter_gap",
     "persistence", "df", "year", "months", "rest_of_year_log_growth", "financiers", "backlog", "implementation",
     "capacity_usd_bn_per_year", "capex_usd_bn", "cancel_probability", "max_concurrent_builds", "launches_per_year",
-    "launch_trend", "warmup_years", "build_years", "delay_probability", "delay_years", "sector_mix", "financier_mix",
+    "launch_trend", "warmup_years", "last_launch_year", "build_years", "delay_probability", "delay_years", "sector_mix", "financier_mix",
     "sectors", "projects", "construction_import_share", "exports_per_capex_per_year", "imports_per_capex_per_year",
     "ramp_up_years", "sector", "base_exports_usd_bn", "target_flow", "structural", "total_base_usd_bn", "total_growth",
     "share", "long_run", "exports_share", "correlation", "file", "value_usd_bn", "yoy_growth", "revision_sd", "direction",

@@ -186,6 +186,7 @@ VALUE_CASES = [
     case("bool-for-number-or-distribution", {"trade.structural.total_growth.sd": True}, "not true/false"),
     case("bool-for-number", {"trade.base_usd_bn": True}, "number"),
     case("bool-for-probability", {"pipeline.delay_probability": False}, "number"),
+    case("fractional-last-launch-year", {"pipeline.last_launch_year": 2027.5}, "whole number", "2027.5"),
     case("bool-for-whole-number", {"run.paths": True}, "whole number"),
     case("bool-for-months", {"trade.observed.months": True}, "whole number"),
     # money, probabilities, distributions with a forbidden support

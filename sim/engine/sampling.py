@@ -312,7 +312,10 @@ def _generic_projects(s: Scenario, streams: PathStreams, n_years: int) -> Generi
     p = s.pipeline
     assert p is not None and s.portfolio is not None
     sectors, financiers = list(p.sectors), list(s.portfolio.financiers)
-    times, rows = _pipeline_arrival_times(p, float(n_years), streams("pipeline"))
+    horizon = float(n_years)
+    if p.last_launch_year is not None:  # launches end with that year; arrival k keeps its draws, so earlier ones are the same
+        horizon = min(horizon, max(float(p.last_launch_year - s.trade.base_year), -float(p.warmup_years)))
+    times, rows = _pipeline_arrival_times(p, horizon, streams("pipeline"))
     n_launches = times.size
 
     backlog_total = s.portfolio.backlog.capex_usd_bn if s.portfolio.backlog else 0.0

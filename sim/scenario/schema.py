@@ -409,6 +409,12 @@ class Pipeline(Table):
         le=50,
         description="Years of launches simulated before the start so the base year already holds the flows of projects in progress; components are measured against the base year.",
     )
+    last_launch_year: int | None = Field(
+        default=None,
+        ge=1900,
+        le=2300,
+        description="Last year generic projects are launched (none after it; the backlog is not affected). Default: launches go on to the horizon. The base year stops new launches while the warm-up projects run their course (what `coopsim attribute` removes as the pipeline).",
+    )
     capex_usd_bn: PositiveMoney = Field(description="Capex of one generic project, USD bn (drawn per project).")
     build_years: PositiveYears = Field(description="Construction years of one generic project (drawn per project).")
     delay_probability: Probability = Field(default=0.0, description="Probability a generic project is delayed.")

@@ -17,17 +17,20 @@ The items (:func:`portfolio_items`):
 * each **measure** (``measure``), removed from ``[[measures]]``;
 * each **lender** (``lender``), its capacity set to zero: its projects wait
   (or do what the finance model says of a lender that never lends);
-* the **generic pipeline** (``pipeline``): no launches and no backlog;
-* the whole **portfolio** (``portfolio``): every project, named and generic
+* the **generic pipeline** (``pipeline``): no launches after the base year and
+  no backlog;
+* the whole **portfolio** (``portfolio``): the pipeline and every named project
   (the measures stay).
 
 Flows are changes from the base year, whose trade already holds the flows of
-projects building or operating then. Removing a project, the pipeline (its
-warm-up launches included) or the portfolio removes all of those changes:
-without the whole portfolio, trade is the baseline's organic trade alone. A
-lender without capacity keeps the projects it financed before the start, whose
-construction imports end and are not renewed: removing a large lender can cost
-more than removing the whole portfolio.
+projects building or operating then (the warm-up launches). The pipeline and
+the portfolio are removed **from the start**: no generic launch after the base
+year (``pipeline.last_launch_year``) and no backlog; the warm-up projects stay
+and run their course, as they do when a lender is removed, so their
+construction imports end and are not renewed in every counterfactual alike.
+Without the whole portfolio, trade is the baseline's organic trade, the
+measures and the warm-up projects' changes; without a warm-up
+(``warmup_years = 0``) and measures it is organic trade alone.
 
 Differences are baseline less counterfactual: what the item adds. The
 difference in P is paired, with Newcombe's hybrid score interval (method 10,
@@ -150,15 +153,19 @@ def portfolio_items(scenario: Scenario) -> list[tuple[Item, Scenario]]:
         return out
     backlog = scenario.portfolio.backlog if scenario.portfolio else None
     if scenario.pipeline.launches_per_year > 0 or (backlog is not None and backlog.capex_usd_bn > 0):
-        raw = scenario.to_dict()
-        raw["pipeline"]["launches_per_year"] = 0
-        if backlog is not None:
-            raw["portfolio"]["backlog"]["capex_usd_bn"] = 0.0
-        out.append((Item("generic_pipeline", "pipeline"), variant(scenario, raw)))
-    raw = scenario.to_dict()
-    raw["pipeline"] = None
+        out.append((Item("generic_pipeline", "pipeline"), variant(scenario, _without_new_generic_projects(scenario.to_dict(), scenario))))
+    raw = _without_new_generic_projects(scenario.to_dict(), scenario)
+    raw["pipeline"]["projects"] = []
     out.append((Item("whole_portfolio", "portfolio"), variant(scenario, raw)))
     return out
+
+
+def _without_new_generic_projects(raw: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
+    """``raw`` with no generic launches after the base year and no backlog; the warm-up projects stay and run their course."""
+    raw["pipeline"]["last_launch_year"] = scenario.trade.base_year
+    if (raw.get("portfolio") or {}).get("backlog"):
+        raw["portfolio"]["backlog"]["capex_usd_bn"] = 0.0
+    return raw
 
 
 def item_capex(x: PathInputs, item: Item, until: float) -> float:
