@@ -3,7 +3,7 @@
 Runs the chain of scenarios below on the same seed and paths (10,000 by default) and prints a
 Markdown table of P($20 bn by 2026, 2028, 2030) at each step, first passage and "at or above
 in the year". The first row is step 7's published figure (commit 8633522), not re-run. Every
-row but the last has the finance of step 8 (:data:`STEP8_FINANCE`: four lenders of fixed yearly
+row but the last has the finance of step 8 (``benchmarks/step8_finance.py``: four lenders of fixed yearly
 capacity, projects that wait for ever); the last is the reference, with step 10's finance.
 
     python docs/decomposition.py [--paths N]
@@ -12,42 +12,17 @@ capacity, projects that wait for ever); the last is the reference, with step 10'
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from sim import load_scenario, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from step8_finance import with_step8_finance  # noqa: E402
+
 STEP7 = {"2026": (0.338, None), "2028": (0.724, None), "2030": (0.858, None)}
 """Step 7's reference (README of commit 8633522): first passage only."""
-
-
-STEP8_FINANCE = {
-    "financiers": {
-        "cdb": {"capacity_usd_bn_per_year": {"dist": "lognormal", "median": 1.0, "p90": 2.0}},
-        "eximbank": {"capacity_usd_bn_per_year": {"dist": "lognormal", "median": 0.6, "p90": 1.2}},
-        "silk_road_fund": {"capacity_usd_bn_per_year": {"dist": "lognormal", "median": 0.2, "p90": 0.5}},
-        "fdi_and_domestic": {"capacity_usd_bn_per_year": {"dist": "lognormal", "median": 9.0, "p90": 11.0}},
-    },
-    "financier_mix": {"cdb": 0.09, "eximbank": 0.06, "silk_road_fund": 0.02, "fdi_and_domestic": 0.83},
-    "projects": {"byd_phase3": "fdi_and_domestic", "china_energy_solar": "eximbank", "bostanlyk_hydro": "cdb"},
-}
-"""The reference's finance at step 8 (commit 2134933): lenders, the generic mix and the named projects' lenders."""
-
-
-def with_step8_finance(scenario):
-    """``scenario`` with the lenders of step 8 and no patience anywhere (step 10 added both)."""
-    raw = scenario.to_dict()
-    pipeline = raw["pipeline"]
-    pipeline["financier_mix"] = STEP8_FINANCE["financier_mix"]
-    for sector in pipeline["sectors"].values():
-        sector.pop("patience_years", None)
-    for project in pipeline["projects"]:
-        project.pop("patience_years", None)
-        if project["name"] in STEP8_FINANCE["projects"]:
-            project["financier"] = STEP8_FINANCE["projects"][project["name"]]
-    portfolio = {**raw["portfolio"], "financiers": STEP8_FINANCE["financiers"]}
-    portfolio.pop("priority", None)
-    return scenario.replace({"pipeline": pipeline, "portfolio": portfolio})
 
 
 def chain() -> list[tuple[str, object]]:
@@ -85,7 +60,11 @@ def main() -> None:
     years = ("2026", "2028", "2030")
     print("| step | " + " | ".join(f"by {y}" for y in years) + " | " + " | ".join(f"in {y}" for y in years) + " |")
     print("|---|" + "---|" * (2 * len(years)))
-    print("| step 7 reference (random walk, organic mean 0.111; observation as organic growth) | " + " | ".join(f"{STEP7[y][0]:.1%}" for y in years) + " | n/a | n/a | n/a |")
+    print(
+        "| step 7 reference (random walk, organic mean 0.111; observation as organic growth) | "
+        + " | ".join(f"{STEP7[y][0]:.1%}" for y in years)
+        + " | n/a | n/a | n/a |"
+    )
     for label, scenario in chain():
         s = simulate(scenario, paths=args.paths, seed=20250902, progress=False).summary
         first = " | ".join(f"{s['p_reach_by_year'][y]['p']:.1%}" for y in years)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..plots.sensitivity import box_words
+from ..plots.style import observed_months
 from ..report import headline_years
 from ..report.pages import pct as _pct
 from ..results import Results
@@ -25,7 +26,7 @@ def _observation_line(summary: dict) -> str:
     if not obs:
         return f"observed: nothing of {summary['years'][0]} (its whole year is simulated)"
     return (
-        f"observed: {obs['year']} January to month {obs['months']}, {obs['value_usd_bn']:g} USD bn ({obs['yoy_growth']:+.0%} on a year before), "
+        f"observed: {obs['year']} {observed_months(obs['months'])}, {obs['value_usd_bn']:g} USD bn ({obs['yoy_growth']:+.0%} on a year before), "
         f"all of trade; from {obs['source']}"
     )
 

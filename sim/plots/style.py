@@ -115,6 +115,12 @@ def reporter_words(reporter: str) -> str:
     return f"{name} ({reporter})" if name else reporter
 
 
+def observed_months(months: int) -> str:
+    """The months a partial-year figure covers: ``7`` -> ``"January to July"``, ``1`` -> ``"January"``."""
+    names = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+    return names[0] if months == 1 else f"{names[0]} to {names[months - 1]}"
+
+
 def source_line(study: str, paths: int, seed: int, reporters: Sequence[str] = (), scenario: str = "") -> str:
     """The source line of a chart: who made the numbers, from how many paths and which seed, and whose history.
 

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 from ..errors import InputError
 from ..plots.goal import lever_unit
 from ..plots.sensitivity import box_words
-from ..plots.style import FORECAST_HORIZON_YEARS, money, reporter_words
+from ..plots.style import FORECAST_HORIZON_YEARS, money, observed_months, reporter_words
 from ..results import Results
 from ..studies.compare import Comparison
 from ..studies.goal import GoalResult
@@ -204,7 +204,7 @@ def _(results: Results, years: Sequence[int] | None = None) -> Page:
         f"{pct(hit.share_never)} of paths not by {results.years[-1]}.",
     )
     observed = (
-        f"Observed: {results.observation['year']} January to month {results.observation['months']}, "
+        f"Observed: {results.observation['year']} {observed_months(results.observation['months'])}, "
         f"{results.observation['value_usd_bn']:g} USD bn ({results.observation['yoy_growth']:+.0%} on a year before), from "
         f"{results.observation['source']}; the rest of the year is simulated."
         if results.observation
