@@ -30,7 +30,7 @@ demo: $(VENV)/.installed
 
 # the suite runs on every core (pytest-xdist): about 40% less wall time on two cores
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --durations=15
 
 fuzz: $(VENV)/.installed-test
 	COOPSIM_FUZZ_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py -q
