@@ -393,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser(
         "report",
         help="write the HTML report of a results folder",
-        description="Write the report of a results folder (a run, a comparison, a sensitivity study or a goal search) as one "
+        description="Write the report of a results folder (a run, a comparison, a sensitivity study, a goal search, an attribution or priorities) as one "
         "self-contained HTML file: the answer, the tables, the charts inline, the scenario's assumptions and sources, versions and seed.",
     )
     rep.add_argument("results", type=Path, metavar="RESULTS_DIR", help="a results folder written by coopsim")
