@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -96,9 +97,15 @@ class _Session:
 def open_page(path: Path) -> Loaded:
     """Load ``path`` in a fresh headless Chromium and return what it saw."""
     binary = chromium()
+    # its own process group, so that the helpers it starts (renderer, crash handler) are stopped with it before its
+    # profile folder is removed: a helper still writing there made the removal fail ("Directory not empty")
     with tempfile.TemporaryDirectory(prefix="coopsim-chromium-") as profile:
         browser = subprocess.Popen(
-            [binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            [binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
         )
         try:
             port = _devtools_port(browser)
@@ -115,8 +122,7 @@ def open_page(path: Path) -> Loaded:
             pdf = page.call("Page.printToPDF", printBackground=True)["data"]
             page.ws.close()
         finally:
-            browser.kill()
-            browser.wait(timeout=TIMEOUT)
+            _stop_group(browser)
     loaded = Loaded(text=text, attributes=attributes, screenshot=base64.b64decode(shot), pdf=base64.b64decode(pdf))
     for event in page.events:
         method, params = event.get("method"), event.get("params", {})
@@ -129,6 +135,32 @@ def open_page(path: Path) -> Loaded:
         elif method == "Network.requestWillBeSent":
             loaded.requests.append(params["request"]["url"])
     return loaded
+
+
+def _stop_group(browser: subprocess.Popen) -> None:
+    """Kill Chromium and every process of its group, and wait until none is left."""
+    try:
+        os.killpg(browser.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    browser.wait(timeout=TIMEOUT)
+    deadline = time.monotonic() + TIMEOUT
+    while _group_alive(browser.pid):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"Chromium's helpers still running {TIMEOUT:.0f} s after it was killed")
+        time.sleep(0.05)
+
+
+def _group_alive(group: int) -> bool:
+    """Whether a process of ``group`` still runs (zombies, which write nothing, do not count; Linux's /proc)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it ended meanwhile
+        if int(fields[2]) == group and fields[0] != "Z":
+            return True
+    return False
 
 
 def _devtools_port(browser: subprocess.Popen) -> int:
