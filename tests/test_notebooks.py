@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,33 @@ pytest.importorskip("ipykernel")
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+
+
+class _PollingClient(nbclient.NotebookClient):
+    """nbclient, asking the kernel's shell channel for a reply once a second instead of once per cell timeout.
+
+    With ipywidgets in a cell (``interact`` in ``06_what_if``), nbclient's one long poll of the shell socket
+    sometimes misses the execute reply until the poll times out (jupyter/nbclient#312): the notebook then
+    took the whole cell timeout (600 s) in about one run in three. Short polls see the reply on the next one.
+    """
+
+    async def async_start_new_kernel_client(self):  # type: ignore[no-untyped-def]
+        client = await super().async_start_new_kernel_client()
+        channel = client.shell_channel
+        get_msg = channel.get_msg
+
+        async def polled(timeout: float | None = None) -> dict:
+            deadline = None if timeout is None else time.monotonic() + timeout
+            while True:
+                step = 1.0 if deadline is None else max(0.0, min(1.0, deadline - time.monotonic()))
+                try:
+                    return await get_msg(timeout=step)
+                except queue.Empty:
+                    if deadline is not None and time.monotonic() >= deadline:
+                        raise
+
+        channel.get_msg = polled
+        return client
 
 
 @pytest.fixture
@@ -59,7 +88,7 @@ def test_notebook_runs(path: Path, python3_kernel: str, monkeypatch: pytest.Monk
     monkeypatch.setenv("COOPSIM_PATHS", "200")  # the kernel inherits the environment
     nb = nbformat.read(path, as_version=4)
     # allow_errors: a failing cell is recorded in the outputs instead of raising, so that the assertions below judge the run
-    client = nbclient.NotebookClient(
+    client = _PollingClient(
         nb, timeout=600, kernel_name=python3_kernel, allow_errors=True, resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}
     )
     client.execute()
