@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -235,12 +235,12 @@ def cited_facts(sources: Sequence[ScenarioSource]) -> list[tuple[str, str]]:
 
 
 # -- the TOML text ---------------------------------------------------------------------
-def _code_and_comment(line: str) -> tuple[str, str]:
-    """A line split at its comment's ``#`` (one outside strings)."""
+def _outside_strings(text: str) -> Iterator[tuple[int, str]]:
+    """Each character of ``text`` outside TOML strings, with its index (a backslash escapes in basic strings only)."""
     quote = ""
     k = 0
-    while k < len(line):
-        ch = line[k]
+    while k < len(text):
+        ch = text[k]
         if quote:
             if ch == "\\" and quote == '"':
                 k += 1
@@ -248,30 +248,23 @@ def _code_and_comment(line: str) -> tuple[str, str]:
                 quote = ""
         elif ch in "\"'":
             quote = ch
-        elif ch == "#":
-            return line[:k].rstrip(), line[k + 1 :].strip()
+        else:
+            yield k, ch
         k += 1
+
+
+def _code_and_comment(line: str) -> tuple[str, str]:
+    """A line split at its comment's ``#`` (one outside strings)."""
+    for k, ch in _outside_strings(line):
+        if ch == "#":
+            return line[:k].rstrip(), line[k + 1 :].strip()
     return line.rstrip(), ""
 
 
 def _open_brackets(code: str) -> int:
     """Brackets and braces opened and not closed in ``code`` (outside strings): a value continued on the next line."""
-    depth, quote, k = 0, "", 0
-    while k < len(code):
-        ch = code[k]
-        if quote:
-            if ch == "\\" and quote == '"':
-                k += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch in "[{":
-            depth += 1
-        elif ch in "]}":
-            depth -= 1
-        k += 1
-    return depth
+    chars = [ch for _, ch in _outside_strings(code)]
+    return chars.count("[") + chars.count("{") - chars.count("]") - chars.count("}")
 
 
 def parse_scenario_text(text: str, path: str) -> SourceFile:
