@@ -153,16 +153,16 @@ def portfolio_items(scenario: Scenario) -> list[tuple[Item, Scenario]]:
         return out
     backlog = scenario.portfolio.backlog if scenario.portfolio else None
     if scenario.pipeline.launches_per_year > 0 or (backlog is not None and backlog.capex_usd_bn > 0):
-        out.append((Item("generic_pipeline", "pipeline"), variant(scenario, _without_new_generic_projects(scenario.to_dict(), scenario))))
-    raw = _without_new_generic_projects(scenario.to_dict(), scenario)
+        out.append((Item("generic_pipeline", "pipeline"), variant(scenario, _without_new_generic_projects(scenario.to_dict()))))
+    raw = _without_new_generic_projects(scenario.to_dict())
     raw["pipeline"]["projects"] = []
     out.append((Item("whole_portfolio", "portfolio"), variant(scenario, raw)))
     return out
 
 
-def _without_new_generic_projects(raw: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
+def _without_new_generic_projects(raw: dict[str, Any]) -> dict[str, Any]:
     """``raw`` with no generic launches after the base year and no backlog; the warm-up projects stay and run their course."""
-    raw["pipeline"]["last_launch_year"] = scenario.trade.base_year
+    raw["pipeline"]["last_launch_year"] = raw["trade"]["base_year"]
     if (raw.get("portfolio") or {}).get("backlog"):
         raw["portfolio"]["backlog"]["capex_usd_bn"] = 0.0
     return raw
