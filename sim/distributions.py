@@ -164,6 +164,8 @@ class Triangular(Distribution):
 
 BETA_TABLE_CELLS = 4096
 BETA_EXACT_TAIL = 0.01
+BETA_FEW = 16
+"""Up to this many values at once, beta quantiles are computed exactly (cheaper than the table's bookkeeping)."""
 
 
 @lru_cache(maxsize=256)
@@ -181,7 +183,7 @@ def _beta_ppf(a: float, b: float, u: np.ndarray) -> np.ndarray:
     ``scipy.special.betaincinv`` alone takes about 2 microseconds a value, and
     build durations are drawn for every project of every path.
     """
-    if u.size <= 16:  # a few values: exact is cheaper than the table's bookkeeping
+    if u.size <= BETA_FEW:
         return special.betaincinv(a, b, u)
     table = _beta_quantile_table(a, b)
     pos = u * BETA_TABLE_CELLS
@@ -219,6 +221,10 @@ class Pert(Distribution):
     def ppf(self, u: np.ndarray) -> np.ndarray:
         u = np.asarray(u, dtype=float)
         return self.min + (self.max - self.min) * _beta_ppf(*self._shapes(), u.reshape(-1)).reshape(u.shape)
+
+    def ppf_exact(self, u: np.ndarray) -> np.ndarray:
+        """The quantiles computed exactly, without the table: what :meth:`ppf` gives for up to :data:`BETA_FEW` values."""
+        return self.min + (self.max - self.min) * special.betaincinv(*self._shapes(), np.asarray(u, dtype=float))
 
     def to_scipy(self) -> Any:
         from scipy import stats

@@ -6,11 +6,12 @@ import dataclasses
 import json
 
 import numpy as np
+import pytest
 from helpers import reference
 
 from sim import save, simulate
 from sim.cli import main
-from sim.engine import draw_path
+from sim.engine import draw_path, draw_paths
 from sim.run import run_paths
 
 
@@ -56,6 +57,45 @@ def test_a_path_depends_only_on_its_index_not_on_the_path_count():
     s = reference()
     for a, b in zip(run_paths(s, 300, seed=4)[:40], run_paths(s, 40, seed=4), strict=True):
         assert np.array_equal(a, b, equal_nan=True)
+
+
+def _fields(x) -> dict[str, np.ndarray]:
+    """Every array and number of a path's inputs, by dotted name."""
+    if dataclasses.is_dataclass(x):
+        return {f"{f.name}.{k}".rstrip("."): v for f in dataclasses.fields(x) for k, v in _fields(getattr(x, f.name)).items()}
+    return {"": np.asarray(x)}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        # few generic projects a path, about as many paths below as above the count where PERT quantiles switch
+        # from exact to tabulated: batches mix both; the sectors' patience PERT, not uniform (the general branch)
+        {
+            "pipeline.launches_per_year": 1.6,
+            "pipeline.warmup_years": 0,
+            "portfolio.backlog.capex_usd_bn": 0.0,
+            **{f"pipeline.sectors.{k}.patience_years": {"dist": "pert", "min": 0.2, "mode": 1.0, "max": 3.0} for k in ("energy", "automotive")},
+            "portfolio.financiers.cdb.capacity_usd_bn_per_year": {"dist": "pert", "min": 0.1, "mode": 0.4, "max": 1.2},
+        },
+    ],
+    ids=["reference", "few-projects-pert"],
+)
+def test_a_paths_draws_are_the_same_whatever_paths_it_is_drawn_with(changes):
+    """Chunks differ with the worker count: a path's inputs must not depend on the batch it is drawn in, to the bit."""
+    s = reference().replace(changes) if changes else reference()
+    paths = [0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, 1597, 2584, 4181, 6765]
+    alone = {p: _fields(draw_path(s, 3, p)) for p in paths}
+    for batch in (paths, paths[::-1], paths[3:9], [paths[7]]):
+        for p, x in zip(batch, draw_paths(s, 3, batch), strict=True):
+            together = _fields(x)
+            assert together.keys() == alone[p].keys()
+            for name, value in together.items():
+                assert value.dtype == alone[p][name].dtype and value.tobytes() == alone[p][name].tobytes(), (p, name)
+    if changes:
+        sizes = [draw_path(s, 3, p).generic.capex_usd_bn.size for p in paths]
+        assert min(sizes) <= 16 < max(sizes), "the case should mix paths drawn exactly and from the table"
 
 
 def _project(name: str) -> dict:

@@ -1,7 +1,9 @@
 """The simulation engine: one path's random inputs, its events, and its annual trade.
 
 * :mod:`~sim.engine.sampling`: every random input of a path, drawn up front
-  from streams keyed by path and entity name (:func:`draw_path`);
+  from streams keyed by path and entity name (:func:`draw_path`; a batch at a time,
+  :func:`draw_paths`), the portfolio's in :mod:`~sim.engine.portfolio_draws`, the
+  streams and batched quantile functions in :mod:`~sim.engine.streams`;
 * :mod:`~sim.engine.model`: the discrete-event finance model of one path
   (SimPy), giving its :class:`EventLog` (:func:`simulate_path`);
 * :mod:`~sim.engine.lenders`: the lenders of a path, SimPy processes with
@@ -22,7 +24,7 @@ Running many paths on executors and reducing them is :mod:`sim.run`.
 
 from .chunk import simulate_chunk, simulate_counterfactuals
 from .model import EventLog, simulate_path
-from .sampling import PathInputs, draw_path
+from .sampling import PathInputs, draw_path, draw_paths, iter_paths
 from .trade import COMPONENTS, DIRECTIONS, TradePaths, assemble_chunk, assemble_with_organic
 
 __all__ = [
@@ -34,6 +36,8 @@ __all__ = [
     "assemble_chunk",
     "assemble_with_organic",
     "draw_path",
+    "draw_paths",
+    "iter_paths",
     "simulate_chunk",
     "simulate_counterfactuals",
     "simulate_path",

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from ..scenario import Scenario
 from .model import simulate_path
 from .organic import Organic
-from .sampling import draw_path
+from .sampling import draw_paths
 from .trade import TradePaths, assemble_with_organic
 
 __all__ = ["ASSEMBLY_PATHS", "simulate_chunk", "simulate_counterfactuals"]
@@ -29,7 +29,7 @@ ASSEMBLY_PATHS = 25
 
 def _assembled(scenario: Scenario, seed: int, paths: range, organic_from: Organic | None = None) -> tuple[TradePaths, Organic]:
     """Draw, simulate and assemble a few paths (on ``organic_from``'s organic trade when given)."""
-    inputs = [draw_path(scenario, seed, path) for path in paths]
+    inputs = draw_paths(scenario, seed, paths)
     return assemble_with_organic(scenario, inputs, [simulate_path(scenario, x) for x in inputs], organic_from)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ..engine import PathInputs, assemble_chunk, draw_path, simulate_path
+from ..engine import PathInputs, assemble_chunk, iter_paths, simulate_path
 from ..run import chunk_ranges, default_workers, open_executor, stream_chunks
 from ..scenario import Scenario
 
@@ -86,8 +86,7 @@ def path_experiments(s: Scenario, seed: int, years: Sequence[int], start: int, s
     flow = s.trade.target_flow
     columns = [s.years.index(y) for y in years]
     inputs, outcomes = [], []
-    for path in range(start, stop):
-        x = draw_path(s, seed, path)
+    for x in iter_paths(s, seed, range(start, stop)):
         log = simulate_path(s, x)
         trade = assemble_chunk(s, [x], [log]).flow(flow)[0]
         reached = np.flatnonzero(trade >= s.trade.target_usd_bn)

@@ -50,7 +50,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..engine import PathInputs, TradePaths, draw_path, simulate_counterfactuals
+from ..engine import PathInputs, TradePaths, iter_paths, simulate_counterfactuals
 from ..results import run_manifest, to_json_ready
 from ..results.results import number
 from ..run import (
@@ -231,8 +231,7 @@ def outcome_chunk(
     values = np.stack([run.flow(flow)[:, : k + 1] for run in runs])  # (scenarios, paths, years to Y)
     capex = np.zeros((len(items), stop - start))
     if items:
-        for p in range(stop - start):
-            x = draw_path(baseline, seed, offset + start + p)
+        for p, x in enumerate(iter_paths(baseline, seed, range(offset + start, offset + stop))):
             capex[:, p] = [item_capex(x, item, k + 1.0) for item in items]
     return Outcomes(np.any(values >= target, axis=2), values[:, :, -1], capex)
 

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..engine import assemble_chunk, draw_path, simulate_path
+from ..engine import assemble_chunk, draw_path, iter_paths, simulate_path
 from ..results import to_json_ready
 from ..results.results import number
 from ..run import ProgressBar, check_path_count, default_workers, open_executor, paths_on, stream_chunks, study_manifest
@@ -108,8 +108,7 @@ def discovery_features(s: Scenario, seed: int, year: int, start: int, stop: int)
     if s.shocks:
         names.append(f"shocks by {year}")
     rows = []
-    for path in range(start, stop):
-        x = draw_path(s, seed, path)
+    for x in iter_paths(s, seed, range(start, stop)):
         log = simulate_path(s, x)
         paths = assemble_chunk(s, [x], [log])
         organic = paths.by_component[0, k, 0]
