@@ -9,6 +9,7 @@ from oracle_model import simulate_path_oracle
 
 from sim.engine import draw_path, simulate_chunk
 from sim.engine.finance_book import FinanceLog, Outcome
+from sim.engine.flows import _generic_cumulative
 from sim.engine.model import EventLog, finance_requests, simulate_path
 
 SECTORS = ("energy", "mining_metals", "chemicals", "manufacturing", "agriculture_food", "infrastructure", "automotive")
@@ -198,6 +199,32 @@ def test_one_project_gives_hand_computed_construction_and_operating_flows():
     # organic trade keeps the base year's split: 2.05 of exports, 10.35 of imports
     np.testing.assert_allclose(exports[:, 0], 2.05, atol=1e-12)
     np.testing.assert_allclose(imports[:, 0], 10.35, atol=1e-12)
+
+
+def test_generic_flows_of_many_paths_equal_the_sum_project_by_project():
+    """The batched sums of hinges against the plain sum over projects, with corners on edges, before and after them,
+    zero ramps and a path without generic projects."""
+    rng = np.random.default_rng(3)
+    edges = np.arange(-1.0, 8.0)
+    count = np.array([40, 0, 1, 25])
+    path = np.repeat(np.arange(count.size), count)
+    start = np.round(rng.uniform(-3.0, 6.0, path.size), 0)  # on the edges, like projects funded at a refill
+    start[::3] += rng.uniform(0.0, 1.0, start[::3].size)
+    end = start + rng.choice([0.5, 1.0, 2.5], path.size)
+    capex, share = rng.uniform(0.05, 0.5, path.size), rng.uniform(0.2, 0.8, path.size)
+    coef = rng.uniform(0.0, 0.4, (path.size, 2))
+    ramp = rng.choice([0.0, 1.0, 1.5], path.size)
+    construction, operating = _generic_cumulative(edges, path, count.size, start, end, capex, share, coef, ramp)
+    t = edges[None, :]
+    for p in range(count.size):
+        mine = path == p
+        b, e, c, r = start[mine, None], end[mine, None], capex[mine, None], ramp[mine, None]
+        built = np.clip(t - b, 0.0, e - b) * c * share[mine, None] / (e - b)
+        x = np.maximum(t - e, 0.0)
+        ramped = np.where(r > 0, np.minimum(x, r) ** 2 / (2 * np.maximum(r, 1e-300)) + np.maximum(x - r, 0.0), x)  # (J, E)
+        np.testing.assert_allclose(construction[p], built.sum(axis=0), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(operating[p], (ramped[:, :, None] * (c * coef[mine])[:, None, :]).sum(axis=0), rtol=1e-12, atol=1e-12)
+    assert np.all(construction[1] == 0) and np.all(operating[1] == 0)
 
 
 def test_project_building_in_the_base_year_counts_only_changes_from_it():

@@ -14,9 +14,11 @@ their changes from the base year:
 
 All are integrated exactly. The hundreds of generic projects of a path are
 summed without a project-by-year table: each flow's integral is a sum of hinge
-functions ``max(t - corner, 0)**k``, which prefix sums over the sorted corners
-give at every year boundary at once (:func:`_hinge_sums`). The few named
-projects, whose flows a cancellation can stop, are integrated one by one.
+functions ``max(t - corner, 0)**k``, a polynomial in ``t`` whose coefficients
+are running totals, over the gaps between year boundaries, of the corners'
+moments (:func:`_hinge_sums`: one ``bincount`` for the projects of all the paths
+assembled together). The few named projects, whose flows a cancellation can
+stop, are integrated one by one.
 
 The **multiplier** of organic trade (shocks and transport links) has no
 closed-form yearly mean when shocks overlap: it is evaluated on a grid of
@@ -54,28 +56,38 @@ def _ramp_integral(t: np.ndarray, origin: np.ndarray, ramp: np.ndarray) -> np.nd
     return rising * rising / (2.0 * r) + (x - rising)
 
 
-def _hinge_sums(corner: np.ndarray, weight: np.ndarray, edges: np.ndarray, power: int) -> np.ndarray:
-    """``sum_j weight_j * max(t - corner_j, 0) ** power`` at every ``t`` in ``edges`` (power 1 or 2).
+def _hinge_sums(gap: np.ndarray, corner: np.ndarray, weight: np.ndarray, paths: int, edges: np.ndarray, power: int) -> np.ndarray:
+    """For each path ``p``: ``sum_j weight_j * max(t - corner_j, 0) ** power`` over its corners, at every ``t`` in ``edges``.
 
-    ``weight`` has shape ``(J,)`` or ``(J, d)``; the result ``(E,)`` or ``(E, d)``.
-    Sorting the corners once turns the sum into prefix sums of ``weight * corner**i``
-    read at each edge: O(J log J) instead of O(J x edges).
+    ``corner`` has shape ``(J,)``, ``weight`` ``(J, d)``, the result ``(paths, E, d)``; ``edges`` increasing;
+    power 1 or 2. ``gap`` is :func:`_gaps` of the corners and their paths. The sum is a polynomial in ``t`` whose coefficients are the moments
+    ``sum_j w_j * corner_j**i`` of the corners left of ``t``: running totals over the gaps between
+    edges, each gap's moments summed with one ``bincount`` for all paths. O(J), no sort.
     """
-    order = np.argsort(corner)
-    a, w = corner[order], weight[order]
-    k = np.searchsorted(a, edges, side="right")  # corners left of each edge
-    extra = (1,) * (w.ndim - 1)
-    a = a.reshape(-1, *extra)
-    t = edges.reshape(-1, *extra)
-    moments = [w, w * a] if power == 1 else [w, w * a, w * a * a]
-    prefix = [np.concatenate([np.zeros((1, *w.shape[1:])), np.cumsum(m, axis=0)])[k] for m in moments]
-    if power == 1:
-        return t * prefix[0] - prefix[1]
-    return t * t * prefix[0] - 2.0 * t * prefix[1] + prefix[2]
+    size = edges.size
+    if corner.size == 0:
+        return np.zeros((paths, size, weight.shape[1]))
+    moments = [weight, weight * corner[:, None]]
+    if power == 2:
+        moments.append(moments[1] * corner[:, None])
+    totals = []
+    for m in moments:
+        sums = np.stack([np.bincount(gap, weights=column, minlength=paths * (size + 1)) for column in m.T], axis=-1)
+        totals.append(np.cumsum(sums.reshape(paths, size + 1, -1), axis=1)[:, :size])
+    t = edges[None, :, None]
+    return t * totals[0] - totals[1] if power == 1 else t * t * totals[0] - 2.0 * t * totals[1] + totals[2]
+
+
+def _gaps(corner: np.ndarray, path: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Where each corner falls among ``edges``, by path: ``path * (E + 1)`` plus the first edge at or after it
+    (a corner at or right of an edge adds nothing there)."""
+    return path * (edges.size + 1) + np.searchsorted(edges, corner, side="left")
 
 
 def _generic_cumulative(
     edges: np.ndarray,
+    path: np.ndarray,
+    paths: int,
     start: np.ndarray,
     end: np.ndarray,
     capex: np.ndarray,
@@ -83,27 +95,30 @@ def _generic_cumulative(
     coef: np.ndarray,
     ramp: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Cumulative construction imports ``(E,)`` and operating flows ``(E, 2)`` of one path's generic projects, USD bn.
+    """Cumulative construction imports ``(paths, E)`` and operating flows ``(paths, E, 2)`` of generic projects, USD bn.
 
-    Construction imports accumulate at ``capex * share / (end - start)`` a year
-    between start and end: ``w * (max(t - start, 0) - max(t - end, 0))``. The
-    operating flows ``capex * coef`` (``coef`` of shape ``(J, 2)``: exports and
-    imports per USD of capex) ramp in linearly over ``ramp`` years from ``end``;
-    their integral is ``(max(t - end, 0)**2 - max(t - end - ramp, 0)**2) / (2 ramp)``
-    (a plain ``max(t - end, 0)`` when ``ramp`` is 0). All are sums of hinges.
+    One row per project, of the path ``path``. Construction imports accumulate at
+    ``capex * share / (end - start)`` a year between start and end:
+    ``w * (max(t - start, 0) - max(t - end, 0))``. The operating flows ``capex * coef``
+    (``coef`` of shape ``(J, 2)``: exports and imports per USD of capex) ramp in linearly
+    over ``ramp`` years from ``end``; their integral is
+    ``(max(t - end, 0)**2 - max(t - end - ramp, 0)**2) / (2 ramp)`` (a plain
+    ``max(t - end, 0)`` when ``ramp`` is 0). All are sums of hinges.
     """
-    rate = capex * share / (end - start)
-    construction = _hinge_sums(start, rate, edges, 1) - _hinge_sums(end, rate, edges, 1)
+    at_end = _gaps(end, path, edges)
+    rate = (capex * share / (end - start))[:, None]
+    construction = _hinge_sums(_gaps(start, path, edges), start, rate, paths, edges, 1) - _hinge_sums(at_end, end, rate, paths, edges, 1)
     flow = capex[:, None] * coef
     stepped = ramp <= 0
     curved = ~stepped
     half = flow[curved] / (2.0 * ramp[curved, None])
+    ramped = end[curved] + ramp[curved]
     operating = (
-        _hinge_sums(end[curved], half, edges, 2)
-        - _hinge_sums(end[curved] + ramp[curved], half, edges, 2)
-        + _hinge_sums(end[stepped], flow[stepped], edges, 1)
+        _hinge_sums(at_end[curved], end[curved], half, paths, edges, 2)
+        - _hinge_sums(_gaps(ramped, path[curved], edges), ramped, half, paths, edges, 2)
+        + _hinge_sums(at_end[stepped], end[stepped], flow[stepped], paths, edges, 1)
     )
-    return construction, operating
+    return construction[:, :, 0], operating
 
 
 def _dense_cumulative(
@@ -151,22 +166,33 @@ def project_cumulative(
     sector_ramp = np.array([sec.ramp_up_years for sec in s.pipeline.sectors.values()]) if s.pipeline else np.empty(0)
     construction = np.zeros((len(inputs), edges.size))
     operating = np.zeros((len(inputs), edges.size, 2))
+    columns: list[list[np.ndarray]] = [[] for _ in range(7)]  # path, start, end, capex, import share, (exports, imports) per capex, ramp
     for p, (x, log) in enumerate(zip(inputs, logs, strict=True)):
-        g, f = x.generic, x.flagships
+        g = x.generic
         ramp = sector_ramp[g.sector]
         # projects fully ramped up before the base year have the same flows in every year: no change to count
-        live = np.isfinite(log.generic_start) & (log.generic_end + ramp > -1.0)
-        if live.any():
-            sector = g.sector[live]
-            construction[p], operating[p] = _generic_cumulative(
-                edges,
+        live = np.flatnonzero(np.isfinite(log.generic_start) & (log.generic_end + ramp > -1.0))
+        sector = g.sector[live]
+        for out, value in zip(
+            columns,
+            (
+                np.full(live.size, p),
                 log.generic_start[live],
                 log.generic_end[live],
                 g.capex_usd_bn[live],
                 x.sector_import_share[sector],
                 np.stack([x.sector_exports_per_capex[sector], x.sector_imports_per_capex[sector]], axis=1),
                 ramp[live],
-            )
+            ),
+            strict=True,
+        ):
+            out.append(value)
+    if inputs:
+        construction, operating = _generic_cumulative(
+            edges, *(np.concatenate(c) for c in columns[:1]), len(inputs), *(np.concatenate(c) for c in columns[1:])
+        )
+    for p, (x, log) in enumerate(zip(inputs, logs, strict=True)):
+        f = x.flagships
         live_f = np.isfinite(log.flagship_start)
         if live_f.any():
             c, o = _dense_cumulative(
