@@ -2,7 +2,8 @@
 
     python benchmarks/bench_engine.py [SCENARIO] [--quick]
 
-Prints: milliseconds per path on one core; paths per second on all cores and
+Prints: milliseconds per path on one core, split into draws, finance model
+and assembly, and the finance model without each of its features; paths per second on all cores and
 the parallel efficiency; the wall time of a full 10,000-path `coopsim run`;
 the peak memory (all processes together) of runs of 10,000 and 100,000 paths;
 the time of `--precision 0.01`; and the straightforward SimPy model
@@ -30,7 +31,8 @@ from naive_model import simulate_path_naive  # noqa: E402
 from step8_finance import with_step8_finance  # noqa: E402
 
 from sim import load_scenario  # noqa: E402
-from sim.engine import simulate_chunk  # noqa: E402
+from sim.engine import assemble_with_organic, draw_paths, simulate_chunk, simulate_path  # noqa: E402
+from sim.engine.chunk import ASSEMBLY_PATHS  # noqa: E402
 from sim.run import default_workers, run_paths  # noqa: E402
 
 
@@ -73,6 +75,37 @@ def run_cli(args: list[str]) -> tuple[float, float]:
     return wall, peak / 1024
 
 
+FINANCE_FEATURES = {
+    "patience (and with it every turn to a fallback)": lambda s: {
+        **{f"pipeline.sectors.{k}.patience_years": None for k in s.pipeline.sectors},
+        **{f"pipeline.projects.{p.name}.patience_years": None for p in s.pipeline.projects},
+    },
+    "fallbacks": lambda s: {f"portfolio.financiers.{k}.fallback": None for k in s.portfolio.financiers},
+    "capacity lapse": lambda s: {f"portfolio.financiers.{k}.capacity_lapse_years": None for k in s.portfolio.financiers},
+}
+"""Features of the finance model, each as the scenario changes that remove it."""
+
+
+def where_the_time_goes(s, paths: int) -> None:
+    """One core, best of three: a path's draws, finance model and assembly; and the finance model without each feature."""
+    inputs = [x for first in range(0, paths, ASSEMBLY_PATHS) for x in draw_paths(s, 1, range(first, min(first + ASSEMBLY_PATHS, paths)))]
+    draw = best_of(3, lambda: [draw_paths(s, 1, range(a, min(a + ASSEMBLY_PATHS, paths))) for a in range(0, paths, ASSEMBLY_PATHS)])
+    model = best_of(3, lambda: [simulate_path(s, x) for x in inputs])
+    logs = [simulate_path(s, x) for x in inputs]
+    batches = range(0, paths, ASSEMBLY_PATHS)
+    assembly = best_of(
+        3, lambda: [assemble_with_organic(s, inputs[a : a + ASSEMBLY_PATHS], logs[a : a + ASSEMBLY_PATHS], None) for a in batches]
+    )
+    ms = 1e3 / paths
+    print(f"where a path's time goes: draws {draw * ms:.2f} ms, finance model (SimPy) {model * ms:.2f} ms, assembly {assembly * ms:.2f} ms")
+    without = []
+    for feature, changes in FINANCE_FEATURES.items():
+        v = s.replace(changes(s))
+        xs = [x for a in batches for x in draw_paths(v, 1, range(a, min(a + ASSEMBLY_PATHS, paths)))]
+        without.append(f"{feature} {best_of(3, lambda v=v, xs=xs: [simulate_path(v, x) for x in xs]) * ms:.2f} ms")
+    print("the finance model without " + "; without ".join(without))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", nargs="?", default=str(HERE.parent / "scenarios" / "uz_cn_2025.toml"))
@@ -87,6 +120,7 @@ def main() -> None:
     per_path = best_of(3, lambda: simulate_chunk(s, 1, 0, one_core_paths)) / one_core_paths
     print(f"scenario {s.name}, {cores} cores")
     print(f"one core: {per_path * 1e3:.2f} ms per path ({1 / per_path:,.0f} paths/s)")
+    where_the_time_goes(s, one_core_paths)
 
     n_parallel = 500 if quick else 10_000
     wall = best_of(1 if quick else 2, lambda: run_paths(s, n_parallel, 1, workers=cores))
