@@ -5,7 +5,7 @@
 Prints: milliseconds per path on one core, split into draws, finance model
 and assembly, and the finance model without each of its features; paths per second on all cores and
 the parallel efficiency; the wall time of a full 10,000-path `coopsim run`;
-the peak memory (all processes together) of runs of 10,000 and 100,000 paths;
+the peak memory (all processes together, RSS and PSS) of runs of 10,000 and 100,000 paths;
 the time of `--precision 0.01`; and the straightforward SimPy model
 (benchmarks/naive_model.py, which has step 8's finance) for the speed-up
 ratio, both on the reference with step 8's finance. Timings are the best of
@@ -45,34 +45,38 @@ def best_of(repeats: int, fn) -> float:
     return min(times)
 
 
-def tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants, kB."""
-    total, todo = 0, [pid]
+def tree_memory_kb(pid: int) -> tuple[int, int]:
+    """Memory of a process and all its descendants, kB: resident (RSS summed, pages a forked worker shares with
+    its parent counted in each) and proportional (PSS: each shared page split among the processes sharing it)."""
+    rss = pss = 0
+    todo = [pid]
     while todo:
         p = todo.pop()
         try:
-            with open(f"/proc/{p}/status") as fh:
-                total += next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                fields = {line.split(":")[0]: int(line.split()[1]) for line in fh if line.split(":")[0] in ("Rss", "Pss")}
+            rss, pss = rss + fields["Rss"], pss + fields["Pss"]
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as fh:
                     todo += [int(c) for c in fh.read().split()]
-        except (FileNotFoundError, ProcessLookupError, StopIteration):
+        except (FileNotFoundError, ProcessLookupError, KeyError, ValueError):
             continue
-    return total
+    return rss, pss
 
 
-def run_cli(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak total RSS (MB) of a `coopsim` command."""
+def run_cli(args: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, and peak total RSS and PSS (MB, all processes) of a `coopsim` command."""
     t = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "sim", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
+    rss = pss = 0
     while proc.poll() is None:
-        peak = max(peak, tree_rss_kb(proc.pid))
+        r, p = tree_memory_kb(proc.pid)
+        rss, pss = max(rss, r), max(pss, p)
         time.sleep(0.05)
     wall = time.perf_counter() - t
     if proc.returncode != 0:
         raise SystemExit(proc.stderr.read().decode())
-    return wall, peak / 1024
+    return wall, rss / 1024, pss / 1024
 
 
 FINANCE_FEATURES = {
@@ -131,11 +135,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sizes = [500] if quick else [10_000, 100_000]
         for n in sizes:
-            wall, peak = run_cli(["run", args.scenario, "--paths", str(n), "--out", f"{tmp}/r{n}", "--quiet"])
-            print(f"coopsim run --paths {n:,}: {wall:.1f} s wall, peak memory {peak:,.0f} MB (all processes)")
+            wall, rss, pss = run_cli(["run", args.scenario, "--paths", str(n), "--out", f"{tmp}/r{n}", "--quiet"])
+            print(f"coopsim run --paths {n:,}: {wall:.1f} s wall, peak memory {rss:,.0f} MB RSS, {pss:,.0f} MB PSS (all processes)")
         if not quick:
-            wall, peak = run_cli(["run", args.scenario, "--precision", "0.01", "--out", f"{tmp}/prec", "--quiet"])
-            print(f"coopsim run --precision 0.01: {wall:.1f} s wall, peak memory {peak:,.0f} MB")
+            wall, rss, pss = run_cli(["run", args.scenario, "--precision", "0.01", "--out", f"{tmp}/prec", "--quiet"])
+            print(f"coopsim run --precision 0.01: {wall:.1f} s wall, peak memory {rss:,.0f} MB RSS, {pss:,.0f} MB PSS")
 
     # the straightforward model has the finance of step 8 (no lapse, trend, shock sensitivity, fallback or patience):
     # both models run the reference with that finance, so the ratio and the sanity check compare like with like
