@@ -164,7 +164,22 @@ def _generic_rows(s: Scenario, streams: PathStreams, n_years: int) -> tuple[np.n
 
 
 def generic_draws(s: Scenario, streams: Sequence[PathStreams], n_years: int) -> list[GenericProjects]:
-    """The generic projects (backlog, then launches) of each path of a batch."""
+    """The generic projects (backlog, then launches) of each path of a batch.
+
+    Parameters
+    ----------
+    s : Scenario
+        With a pipeline and a portfolio.
+    streams : sequence of PathStreams
+        One per path, in batch order.
+    n_years : int
+        Simulated years (launches stop at the horizon, or after ``pipeline.last_launch_year``).
+
+    Returns
+    -------
+    list of GenericProjects
+        One per path; arrays of shape ``(m,)`` (``m`` varies by path), capex in USD bn, times in years from the start.
+    """
     p, portfolio = s.pipeline, s.portfolio
     assert p is not None and portfolio is not None
     drawn = [_generic_rows(s, st, n_years) for st in streams]
@@ -252,8 +267,22 @@ def _affine_patience(laws: tuple[Distribution | None, ...]) -> tuple[np.ndarray,
 
 
 def flagship_draws(s: Scenario, streams: Sequence[PathStreams], coefficients: np.ndarray) -> list[FlagshipInputs]:
-    """The named projects of each path of a batch; ``coefficients`` are the paths' sector draws, shape ``(paths, 3, n_sectors)``
-    (construction import share, exports and imports per USD of capex)."""
+    """The named projects of each path of a batch.
+
+    Parameters
+    ----------
+    s : Scenario
+    streams : sequence of PathStreams
+        One per path, in batch order.
+    coefficients : ndarray, shape (paths, 3, n_sectors)
+        The paths' sector draws (construction import share, exports and imports per USD of capex a year):
+        a project without its own value takes its sector's.
+
+    Returns
+    -------
+    list of FlagshipInputs
+        One per path, each array of shape ``(f,)`` in file order.
+    """
     p = s.pipeline
     projects = p.projects if p is not None else []
     n, f = len(streams), len(projects)
