@@ -20,7 +20,7 @@ from ..distributions import Distribution, Fixed, Uniform
 from ..scenario import Pipeline, Scenario
 from .streams import PathStreams, ppf_each
 
-__all__ = ["STAGE_CODES", "FlagshipInputs", "GenericProjects", "capacity_draws", "flagship_draws", "generic_draws"]
+__all__ = ["STAGE_CODES", "FlagshipInputs", "GenericProjects", "capacity_draws", "flagship_draws", "generic_draws", "sector_draws"]
 
 STAGE_CODES = {"operating": 0, "construction": 1, "awaiting_finance": 2}
 """Integer codes of the project stages in :class:`FlagshipInputs`."""
@@ -181,12 +181,15 @@ def generic_draws(s: Scenario, streams: Sequence[PathStreams], n_years: int) -> 
         One per path; arrays of shape ``(m,)`` (``m`` varies by path), capex in USD bn, times in years from the start.
     """
     p, portfolio = s.pipeline, s.portfolio
-    assert p is not None and portfolio is not None
+    if p is None or portfolio is None:
+        empty, no = np.empty(0), np.empty(0, dtype=bool)
+        none = np.empty(0, dtype=np.int64)
+        return [GenericProjects(empty, empty, none, none, empty, empty, no, no, np.empty((0, 2))) for _ in streams]
     drawn = [_generic_rows(s, st, n_years) for st in streams]
     sizes = np.array([times.size for times, _, _ in drawn])
     n_backlog = np.array([nb for _, _, nb in drawn])
     times = np.concatenate([t for t, _, _ in drawn])
-    rows = np.concatenate([r for _, r, _ in drawn]) if drawn else np.empty((0, len(_GENERIC_COLUMNS)))
+    rows = np.concatenate([r for _, r, _ in drawn])
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     backlog = np.arange(times.size) - np.repeat(offsets[:-1], sizes) < np.repeat(n_backlog, sizes)
 
@@ -264,6 +267,18 @@ def _affine_patience(laws: tuple[Distribution | None, ...]) -> tuple[np.ndarray,
     low = np.array([math.inf if law is None else law.min if isinstance(law, Uniform) else law.value for law in laws])  # type: ignore[union-attr]
     width = np.array([law.max - law.min if isinstance(law, Uniform) else 0.0 for law in laws])
     return low, width
+
+
+def sector_draws(s: Scenario, streams: Sequence[PathStreams]) -> np.ndarray:
+    """Each path's sector coefficients, shape ``(paths, 3, n_sectors)``: construction import share, and exports and imports
+    per USD of capex a year."""
+    sectors = s.pipeline.sectors if s.pipeline is not None else {}
+    out = np.zeros((len(streams), 3, len(sectors)))
+    for k, (name, sector) in enumerate(sectors.items()):
+        u = np.array([st(f"sector:{name}").random(3) for st in streams]).reshape(len(streams), 3)
+        for c, law in enumerate((sector.construction_import_share, sector.exports_per_capex_per_year, sector.imports_per_capex_per_year)):
+            out[:, c, k] = ppf_each(law, u[:, c])
+    return out
 
 
 def flagship_draws(s: Scenario, streams: Sequence[PathStreams], coefficients: np.ndarray) -> list[FlagshipInputs]:

@@ -23,9 +23,8 @@ import numpy as np
 from scipy import special
 
 from ..scenario import Scenario, ShareLaw
-from .portfolio_draws import STAGE_CODES, FlagshipInputs, GenericProjects, capacity_draws, flagship_draws, generic_draws
-from .streams import PathStreams, ppf_each
-from .streams import ppf_one as _ppf
+from .portfolio_draws import STAGE_CODES, FlagshipInputs, GenericProjects, capacity_draws, flagship_draws, generic_draws, sector_draws
+from .streams import PathStreams, ppf_one
 
 __all__ = [
     "CONSTANT_SHARE",
@@ -181,7 +180,7 @@ def _reporter_log_ratio(s: Scenario, streams: PathStreams, n_years: int) -> np.n
     if gap is None or s.trade.measured_by == s.trade.reporter:
         return np.zeros(n_years)
     u = streams("trade.reporter_gap").random(2 + n_years)
-    return _ppf(gap.mean, u[0]) + _ppf(gap.sd, u[1]) * special.ndtri(u[2:])
+    return ppf_one(gap.mean, u[0]) + ppf_one(gap.sd, u[1]) * special.ndtri(u[2:])
 
 
 def _share(law: ShareLaw | None, streams: PathStreams, entity: str, n_years: int) -> ShareInputs:
@@ -190,9 +189,9 @@ def _share(law: ShareLaw | None, streams: PathStreams, entity: str, n_years: int
         return CONSTANT_SHARE
     u = streams(entity).random(3 + n_years)
     return ShareInputs(
-        long_run_logit=float(special.logit(_ppf(law.long_run, u[0]))),
-        persistence=_ppf(law.persistence, u[1]),
-        sd=_ppf(law.sd, u[2]),
+        long_run_logit=float(special.logit(ppf_one(law.long_run, u[0]))),
+        persistence=ppf_one(law.persistence, u[1]),
+        sd=ppf_one(law.sd, u[2]),
         innovations=special.ndtri(u[3:]),
     )
 
@@ -222,24 +221,12 @@ def draw_paths(s: Scenario, seed: int, paths: Sequence[int]) -> list[PathInputs]
     paths : sequence of int
         Path indices (a few dozen: the quantile functions run once over them).
     """
+    if not paths:
+        return []
     n_years = len(s.years)
     streams = [PathStreams(seed, path) for path in paths]
-    p = s.pipeline
-    sectors = list(p.sectors.values()) if p is not None else []
-    coefficients = np.zeros((len(streams), 3, len(sectors)))  # construction import share, exports and imports per USD of capex
-    for k, name in enumerate(p.sectors if p is not None else []):
-        u = np.array([st(f"sector:{name}").random(3) for st in streams]).reshape(len(streams), 3)
-        sector = sectors[k]
-        for c, law in enumerate((sector.construction_import_share, sector.exports_per_capex_per_year, sector.imports_per_capex_per_year)):
-            coefficients[:, c, k] = ppf_each(law, u[:, c])
-    if p is not None:
-        generic = generic_draws(s, streams, n_years)
-    else:
-        empty = np.empty(0)
-        no = empty.astype(bool)
-        generic = [
-            GenericProjects(empty, empty, empty.astype(np.int64), empty.astype(np.int64), empty, empty, no, no, np.empty((0, 2)))
-        ] * len(streams)
+    coefficients = sector_draws(s, streams)
+    generic = generic_draws(s, streams, n_years)
     flagships = flagship_draws(s, streams, coefficients)
     capacity = capacity_draws(s, streams, n_years)
     return [
@@ -249,7 +236,8 @@ def draw_paths(s: Scenario, seed: int, paths: Sequence[int]) -> list[PathInputs]
 
 
 BATCH_PATHS = 25
-"""Paths drawn together by :func:`iter_paths`: enough to spread the quantile functions' overhead, few enough to stay in cache."""
+"""Paths drawn together (:func:`iter_paths`, and a chunk's batches): enough to spread the quantile functions' overhead
+and fill numpy's arrays, few enough to stay in cache."""
 
 
 def iter_paths(s: Scenario, seed: int, paths: Sequence[int]) -> Iterator[PathInputs]:
@@ -280,16 +268,16 @@ def _path_inputs(
         obs.revision_sd * float(special.ndtri(streams("trade.observed").random())) if obs is not None and obs.revision_sd > 0 else 0.0
     )
     shocks = _shocks(s, streams, n_years)
-    effects = np.array([_ppf(m.effect_usd_bn_per_year, streams(f"measure:{m.name}").random()) for m in s.measures])
+    effects = np.array([ppf_one(m.effect_usd_bn_per_year, streams(f"measure:{m.name}").random()) for m in s.measures])
     return PathInputs(
         path=path,
-        growth_mean=_ppf(g.mean, u[0]),
-        growth_sd=_ppf(g.sd, u[1]),
+        growth_mean=ppf_one(g.mean, u[0]),
+        growth_sd=ppf_one(g.sd, u[1]),
         innovations=_innovations(u[3:], g.df),
         partner_share=_share(structural.share if structural is not None else None, streams, "trade.structural.share", n_years),
         exports_share=_share(s.trade.exports_share, streams, "trade.exports_share", n_years),
         rest_of_year_z=float(special.ndtri(u[2])),
-        rest_of_year_log_growth=_ppf(rest_dist, u[2]) if rest_dist is not None else math.nan,
+        rest_of_year_log_growth=ppf_one(rest_dist, u[2]) if rest_dist is not None else math.nan,
         revision_log=revision,
         capacity_usd_bn=_capacity(s, capacity_drawn, shocks, n_years),
         sector_import_share=coefficients[0],

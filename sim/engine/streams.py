@@ -26,7 +26,7 @@ import numpy as np
 
 from ..distributions import BETA_FEW, Distribution, Pert
 
-__all__ = ["PathStreams", "ppf_each", "ppf_one", "ppf_one_or"]
+__all__ = ["PathStreams", "ppf_each", "ppf_one"]
 
 
 @lru_cache(maxsize=4096)
@@ -67,11 +67,6 @@ def ppf_one(d: Distribution, u: float) -> float:
     if d.is_fixed:
         return d.value  # type: ignore[attr-defined]
     return float(d.ppf(np.asarray(u)))
-
-
-def ppf_one_or(d: Distribution | None, u: float, default: float) -> float:
-    """A project's own value at ``u``, or ``default`` (its sector's drawn value) when the project gives none."""
-    return default if d is None else ppf_one(d, u)
 
 
 def ppf_each(d: Distribution, u: np.ndarray, sizes: np.ndarray | None = None) -> np.ndarray:
