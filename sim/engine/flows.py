@@ -60,9 +60,10 @@ def _hinge_sums(gap: np.ndarray, corner: np.ndarray, weight: np.ndarray, paths: 
     """For each path ``p``: ``sum_j weight_j * max(t - corner_j, 0) ** power`` over its corners, at every ``t`` in ``edges``.
 
     ``corner`` has shape ``(J,)``, ``weight`` ``(J, d)``, the result ``(paths, E, d)``; ``edges`` increasing;
-    power 1 or 2. ``gap`` is :func:`_gaps` of the corners and their paths. The sum is a polynomial in ``t`` whose coefficients are the moments
-    ``sum_j w_j * corner_j**i`` of the corners left of ``t``: running totals over the gaps between
-    edges, each gap's moments summed with one ``bincount`` for all paths. O(J), no sort.
+    power 1 or 2; ``gap`` is :func:`_gaps` of the corners and their paths. The sum is a polynomial in
+    ``t`` whose coefficients are the moments ``sum_j w_j * corner_j**i`` of the corners left of ``t``:
+    running totals over the gaps between edges, each gap's moments summed with one ``bincount`` for
+    all paths. O(J), no sort.
     """
     size = edges.size
     if corner.size == 0:
@@ -166,15 +167,14 @@ def project_cumulative(
     sector_ramp = np.array([sec.ramp_up_years for sec in s.pipeline.sectors.values()]) if s.pipeline else np.empty(0)
     construction = np.zeros((len(inputs), edges.size))
     operating = np.zeros((len(inputs), edges.size, 2))
-    columns: list[list[np.ndarray]] = [[] for _ in range(7)]  # path, start, end, capex, import share, (exports, imports) per capex, ramp
+    rows = []  # each path's live generic projects: path, start, end, capex, import share, (exports, imports) per capex, ramp
     for p, (x, log) in enumerate(zip(inputs, logs, strict=True)):
         g = x.generic
         ramp = sector_ramp[g.sector]
         # projects fully ramped up before the base year have the same flows in every year: no change to count
         live = np.flatnonzero(np.isfinite(log.generic_start) & (log.generic_end + ramp > -1.0))
         sector = g.sector[live]
-        for out, value in zip(
-            columns,
+        rows.append(
             (
                 np.full(live.size, p),
                 log.generic_start[live],
@@ -183,14 +183,11 @@ def project_cumulative(
                 x.sector_import_share[sector],
                 np.stack([x.sector_exports_per_capex[sector], x.sector_imports_per_capex[sector]], axis=1),
                 ramp[live],
-            ),
-            strict=True,
-        ):
-            out.append(value)
-    if inputs:
-        construction, operating = _generic_cumulative(
-            edges, *(np.concatenate(c) for c in columns[:1]), len(inputs), *(np.concatenate(c) for c in columns[1:])
+            )
         )
+    if rows:
+        path, *columns = (np.concatenate(column) for column in zip(*rows, strict=True))
+        construction, operating = _generic_cumulative(edges, path, len(inputs), *columns)
     for p, (x, log) in enumerate(zip(inputs, logs, strict=True)):
         f = x.flagships
         live_f = np.isfinite(log.flagship_start)
