@@ -31,7 +31,7 @@ from naive_model import simulate_path_naive  # noqa: E402
 from step8_finance import with_step8_finance  # noqa: E402
 
 from sim import load_scenario  # noqa: E402
-from sim.engine import assemble_with_organic, draw_paths, simulate_chunk, simulate_path  # noqa: E402
+from sim.engine import assemble_with_organic, iter_paths, simulate_chunk, simulate_path  # noqa: E402
 from sim.engine.chunk import ASSEMBLY_PATHS  # noqa: E402
 from sim.run import default_workers, run_paths  # noqa: E402
 
@@ -92,8 +92,8 @@ FINANCE_FEATURES = {
 
 def where_the_time_goes(s, paths: int) -> None:
     """One core, best of three: a path's draws, finance model and assembly; and the finance model without each feature."""
-    inputs = [x for first in range(0, paths, ASSEMBLY_PATHS) for x in draw_paths(s, 1, range(first, min(first + ASSEMBLY_PATHS, paths)))]
-    draw = best_of(3, lambda: [draw_paths(s, 1, range(a, min(a + ASSEMBLY_PATHS, paths))) for a in range(0, paths, ASSEMBLY_PATHS)])
+    inputs = list(iter_paths(s, 1, range(paths)))
+    draw = best_of(3, lambda: list(iter_paths(s, 1, range(paths))))
     model = best_of(3, lambda: [simulate_path(s, x) for x in inputs])
     logs = [simulate_path(s, x) for x in inputs]
     batches = range(0, paths, ASSEMBLY_PATHS)
@@ -105,7 +105,7 @@ def where_the_time_goes(s, paths: int) -> None:
     without = []
     for feature, changes in FINANCE_FEATURES.items():
         v = s.replace(changes(s))
-        xs = [x for a in batches for x in draw_paths(v, 1, range(a, min(a + ASSEMBLY_PATHS, paths)))]
+        xs = list(iter_paths(v, 1, range(paths)))
         without.append(f"{feature} {best_of(3, lambda v=v, xs=xs: [simulate_path(v, x) for x in xs]) * ms:.2f} ms")
     print("the finance model without " + "; without ".join(without))
 

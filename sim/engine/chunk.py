@@ -18,13 +18,13 @@ from collections.abc import Sequence
 from ..scenario import Scenario
 from .model import simulate_path
 from .organic import Organic
-from .sampling import draw_paths
+from .sampling import BATCH_PATHS, draw_paths
 from .trade import TradePaths, assemble_with_organic
 
 __all__ = ["ASSEMBLY_PATHS", "simulate_chunk", "simulate_counterfactuals"]
 
-ASSEMBLY_PATHS = 25
-"""Paths assembled together: enough to fill numpy's arrays, few enough to stay in cache."""
+ASSEMBLY_PATHS = BATCH_PATHS
+"""Paths drawn and assembled together (:data:`sim.engine.sampling.BATCH_PATHS`)."""
 
 
 def _assembled(scenario: Scenario, seed: int, paths: range, organic_from: Organic | None = None) -> tuple[TradePaths, Organic]:
