@@ -76,7 +76,10 @@ def _fields(x) -> dict[str, np.ndarray]:
             "pipeline.launches_per_year": 1.6,
             "pipeline.warmup_years": 0,
             "portfolio.backlog.capex_usd_bn": 0.0,
-            **{f"pipeline.sectors.{k}.patience_years": {"dist": "pert", "min": 0.2, "mode": 1.0, "max": 3.0} for k in ("energy", "automotive")},
+            **{
+                f"pipeline.sectors.{k}.patience_years": {"dist": "pert", "min": 0.2, "mode": 1.0, "max": 3.0}
+                for k in ("energy", "automotive")
+            },
             "portfolio.financiers.cdb.capacity_usd_bn_per_year": {"dist": "pert", "min": 0.1, "mode": 0.4, "max": 1.2},
         },
     ],
