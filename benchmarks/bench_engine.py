@@ -116,7 +116,6 @@ def run_cli(args: list[str]) -> tuple[float, float, float]:
 
 def wall_cli(args: list[str], out: str, repeats: int) -> float:
     """Wall seconds of a `coopsim` command writing to ``out`` (a fresh folder each time), best of ``repeats``, unobserved."""
-
     walls = []
     for k in range(repeats):
         start = time.perf_counter()
