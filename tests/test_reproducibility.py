@@ -11,7 +11,7 @@ from helpers import reference
 
 from sim import save, simulate
 from sim.cli import main
-from sim.engine import draw_path, draw_paths
+from sim.engine import draw_path, draw_paths, simulate_batches, simulate_chunk
 from sim.run import run_paths
 
 
@@ -99,6 +99,20 @@ def test_a_paths_draws_are_the_same_whatever_paths_it_is_drawn_with(changes):
     if changes:
         sizes = [draw_path(s, 3, p).generic.capex_usd_bn.size for p in paths]
         assert min(sizes) <= 16 < max(sizes), "the case should mix paths drawn exactly and from the table"
+
+
+def test_studies_reading_paths_batch_by_batch_see_the_runs_trade_inputs_and_events():
+    """What path experiments and scenario discovery read (:func:`simulate_batches`) is the run's trade to the bit, with each path's own draws."""
+    s = reference()
+    batches = list(simulate_batches(s, 4, 10, 70))
+    assert [len(xs) for xs, _, _ in batches] == [25, 25, 10]
+    trade = np.concatenate([b.by_component for _, _, b in batches])
+    assert trade.tobytes() == simulate_chunk(s, 4, 10, 70).by_component.tobytes()
+    for xs, logs, b in batches:
+        assert len(xs) == len(logs) == b.by_component.shape[0]
+    drawn, alone = _fields(batches[1][0][3]), _fields(draw_path(s, 4, 38))
+    assert drawn["path"] == 38 and drawn.keys() == alone.keys()
+    assert all(drawn[k].tobytes() == alone[k].tobytes() for k in drawn)
 
 
 def _project(name: str) -> dict:

@@ -13,24 +13,29 @@ the attribution and prioritisation studies.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from ..scenario import Scenario
-from .model import simulate_path
+from .model import EventLog, simulate_path
 from .organic import Organic
-from .sampling import BATCH_PATHS, draw_paths
+from .sampling import BATCH_PATHS, PathInputs, draw_paths
 from .trade import TradePaths, assemble_with_organic
 
-__all__ = ["ASSEMBLY_PATHS", "simulate_chunk", "simulate_counterfactuals"]
+__all__ = ["ASSEMBLY_PATHS", "simulate_batches", "simulate_chunk", "simulate_counterfactuals"]
 
 ASSEMBLY_PATHS = BATCH_PATHS
 """Paths drawn and assembled together (:data:`sim.engine.sampling.BATCH_PATHS`)."""
 
 
+def _simulated(scenario: Scenario, seed: int, paths: range) -> tuple[list[PathInputs], list[EventLog]]:
+    """Draw and simulate a few paths: their inputs and event logs."""
+    inputs = draw_paths(scenario, seed, paths)
+    return inputs, [simulate_path(scenario, x) for x in inputs]
+
+
 def _assembled(scenario: Scenario, seed: int, paths: range, organic_from: Organic | None = None) -> tuple[TradePaths, Organic]:
     """Draw, simulate and assemble a few paths (on ``organic_from``'s organic trade when given)."""
-    inputs = draw_paths(scenario, seed, paths)
-    return assemble_with_organic(scenario, inputs, [simulate_path(scenario, x) for x in inputs], organic_from)
+    return assemble_with_organic(scenario, *_simulated(scenario, seed, paths), organic_from)
 
 
 def _batches(start: int, stop: int) -> list[range]:
@@ -55,6 +60,22 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> Trad
         with the country's total trade and the partner's share (structural law).
     """
     return TradePaths.concat([_assembled(scenario, seed, batch)[0] for batch in _batches(start, stop)])
+
+
+def simulate_batches(scenario: Scenario, seed: int, start: int, stop: int) -> Iterator[tuple[list[PathInputs], list[EventLog], TradePaths]]:
+    """Paths ``start`` to ``stop - 1`` a batch at a time, for studies that read each path's inputs and events beside its trade.
+
+    Each batch of :data:`ASSEMBLY_PATHS` paths is drawn, simulated and assembled together, exactly as
+    :func:`simulate_chunk` does it (the same trade, to the bit).
+
+    Yields
+    ------
+    (inputs, logs, trade) : list of PathInputs, list of EventLog, TradePaths
+        The batch's paths in order; ``trade`` of shape ``(paths in the batch, n_years, 4, 2)``, USD bn.
+    """
+    for batch in _batches(start, stop):
+        inputs, logs = _simulated(scenario, seed, batch)
+        yield inputs, logs, assemble_with_organic(scenario, inputs, logs)[0]
 
 
 def simulate_counterfactuals(baseline: Scenario, variants: Sequence[Scenario], seed: int, start: int, stop: int) -> list[TradePaths]:

@@ -1,8 +1,8 @@
 """Every path's drawn inputs and outcomes, one row per path, in EMA Workbench's experiments/outcomes convention.
 
 The draws of path ``i`` depend only on the scenario, the root seed and ``i``
-(:mod:`sim.engine.sampling`), so they are drawn again here for the paths of a
-finished run with :func:`sim.engine.draw_path` and :func:`sim.engine.simulate_path`,
+(:mod:`sim.engine.sampling`), so they are drawn and simulated again here for the
+paths of a finished run, a batch at a time as the run did (:func:`sim.engine.simulate_batches`),
 as scenario discovery does (:func:`sim.studies.sensitivity.discovery_features`);
 the engine is not changed and the outcomes are those of the run. The
 *experiments* table holds what a path drew (its growth law, share laws,
@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ..engine import PathInputs, assemble_chunk, iter_paths, simulate_path
+from ..engine import PathInputs, simulate_batches
 from ..run import chunk_ranges, default_workers, open_executor, stream_chunks
 from ..scenario import Scenario
 
@@ -86,17 +86,16 @@ def path_experiments(s: Scenario, seed: int, years: Sequence[int], start: int, s
     flow = s.trade.target_flow
     columns = [s.years.index(y) for y in years]
     inputs, outcomes = [], []
-    for x in iter_paths(s, seed, range(start, stop)):
-        log = simulate_path(s, x)
-        trade = assemble_chunk(s, [x], [log]).flow(flow)[0]
-        reached = np.flatnonzero(trade >= s.trade.target_usd_bn)
-        inputs.append(_inputs_row(s, x, log))
-        outcomes.append(
-            {
-                **{f"{flow} {y} (USD bn)": float(trade[k]) for y, k in zip(years, columns, strict=True)},
-                "first year reached": s.years[reached[0]] if reached.size else None,
-            }
-        )
+    for xs, logs, batch in simulate_batches(s, seed, start, stop):
+        for x, log, trade in zip(xs, logs, batch.flow(flow), strict=True):
+            reached = np.flatnonzero(trade >= s.trade.target_usd_bn)
+            inputs.append(_inputs_row(s, x, log))
+            outcomes.append(
+                {
+                    **{f"{flow} {y} (USD bn)": float(trade[k]) for y, k in zip(years, columns, strict=True)},
+                    "first year reached": s.years[reached[0]] if reached.size else None,
+                }
+            )
     index = pd.RangeIndex(start, stop, name="path")
     return pd.DataFrame(inputs, index=index), pd.DataFrame(outcomes, index=index)
 

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..engine import assemble_chunk, draw_path, iter_paths, simulate_path
+from ..engine import assemble_chunk, draw_path, simulate_batches, simulate_path
 from ..results import to_json_ready
 from ..results.results import number
 from ..run import ProgressBar, check_path_count, default_workers, open_executor, paths_on, stream_chunks, study_manifest
@@ -108,19 +108,16 @@ def discovery_features(s: Scenario, seed: int, year: int, start: int, stop: int)
     if s.shocks:
         names.append(f"shocks by {year}")
     rows = []
-    for x in iter_paths(s, seed, range(start, stop)):
-        log = simulate_path(s, x)
-        paths = assemble_chunk(s, [x], [log])
-        organic = paths.by_component[0, k, 0]
-        total = paths.flow(s.trade.target_flow)[0]
-        row = [math.log(organic / s.trade.base_usd_bn) / (k + 1), float(x.capacity_usd_bn[:, : k + 1].sum()) / (k + 1)]
-        if mix.sum() > 0:
-            row.append(float(mix @ (x.sector_exports_per_capex + x.sector_imports_per_capex) / mix.sum()))
-        row += [min(float(log.flagship_end[j]), horizon) + s.start_year for j in links]
-        if s.shocks:
-            row.append(float(np.sum(log.shock_time < k + 1)))
-        row.append(float(not np.any(total[: k + 1] >= s.trade.target_usd_bn)))
-        rows.append(row)
+    for xs, logs, batch in simulate_batches(s, seed, start, stop):
+        for x, log, organic, total in zip(xs, logs, batch.by_component[:, k, 0], batch.flow(s.trade.target_flow), strict=True):
+            row = [math.log(organic / s.trade.base_usd_bn) / (k + 1), float(x.capacity_usd_bn[:, : k + 1].sum()) / (k + 1)]
+            if mix.sum() > 0:
+                row.append(float(mix @ (x.sector_exports_per_capex + x.sector_imports_per_capex) / mix.sum()))
+            row += [min(float(log.flagship_end[j]), horizon) + s.start_year for j in links]
+            if s.shocks:
+                row.append(float(np.sum(log.shock_time < k + 1)))
+            row.append(float(not np.any(total[: k + 1] >= s.trade.target_usd_bn)))
+            rows.append(row)
     return names, np.array(rows)
 
 
