@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import singledispatch
 from pathlib import Path
@@ -31,8 +30,8 @@ from .errors import InputError
 from .report import render_report, report_page, write_workbook
 from .report.sources import scenario_labels
 from .report.workbook import has_workbook
-from .results import Results, ResultsError, write_folder, write_json, write_table
-from .results.folder import read_manifest
+from .results import Results, ResultsError, write_folder, write_json, write_table, write_text_atomically
+from .results.manifest import MANIFEST, listed, parse_manifest, read_listed_json, read_manifest, reading
 from .results.results import PATH_FILES
 from .studies.attribute import Attribution
 from .studies.compare import Comparison
@@ -304,14 +303,25 @@ def write_figures(obj: Savable | Backtest, folder: Path, formats: Sequence[str] 
     return names
 
 
-def figure_svgs(obj: Savable, names: Sequence[str], folder: Path | None = None) -> dict[str, str]:
-    """SVG text of the charts ``names`` (file stems): read from ``folder`` where its ``.svg`` file is, else drawn now."""
+def figure_svgs(
+    obj: Savable, names: Sequence[str], folder: Path | None = None, listed_files: Collection[str] | None = None
+) -> dict[str, str]:
+    """SVG text of the charts ``names`` (file stems): read from ``folder`` where its ``.svg`` file is, else drawn now.
+
+    With ``listed_files`` (a results folder's manifest table, checked already), a
+    file is read only if it is listed: an SVG the user dropped into the folder is
+    not shown as coopsim's chart. A file that holds no ``<svg`` element is drawn again.
+    """
     makers = figure_makers(obj)
     out = {}
     for name in names:
         saved = folder / f"{name}.svg" if folder is not None else None
-        if saved is not None and saved.is_file():
-            out[name] = saved.read_text(encoding="utf-8")
+        text = None
+        if saved is not None and (listed_files is None or saved.name in listed_files) and saved.is_file():
+            with reading(folder, saved.name):
+                text = saved.read_text(encoding="utf-8")
+        if text is not None and "<svg" in text:
+            out[name] = text
         elif name in makers:
             buffer = io.StringIO()
             _write_figure(makers[name](), buffer, "svg")
@@ -319,40 +329,64 @@ def figure_svgs(obj: Savable, names: Sequence[str], folder: Path | None = None) 
     return out
 
 
-def write_report(obj: Savable, path: Path, years: Sequence[int] | None = None, figures_in: Path | None = None) -> Path:
-    """Write ``obj``'s HTML report (:func:`sim.report.render_report`) to ``path``, its charts from the SVG files in ``figures_in`` when there."""
-    figures = figure_svgs(obj, report_page(obj, years).figure_names(), figures_in)
-    path.write_text(render_report(obj, figures, years), encoding="utf-8")
+def write_report(
+    obj: Savable,
+    path: Path,
+    years: Sequence[int] | None = None,
+    figures_in: Path | None = None,
+    listed_files: Collection[str] | None = None,
+) -> Path:
+    """Write ``obj``'s HTML report (:func:`sim.report.render_report`) to ``path`` atomically, its charts from the SVG files in ``figures_in`` when there (and listed in ``listed_files``, if given)."""
+    figures = figure_svgs(obj, report_page(obj, years).figure_names(), figures_in, listed_files)
+    write_text_atomically(path, render_report(obj, figures, years))
     return path
 
 
 # -- reading a folder back ------------------------------------------------------------------
-def _load_json(folder: Path, name: str) -> dict[str, Any]:
-    return json.loads((folder / name).read_text(encoding="utf-8"))
+def _study_loader(cls: Any, name: str) -> Callable[[Path], Savable]:
+    """The loader of a study's folder: its manifest and checksums checked, ``name`` read only if listed, a wrong shape refused."""
+
+    def load_study(folder: Path) -> Savable:
+        folder = Path(folder)
+        manifest = read_manifest(folder)
+        data = read_listed_json(folder, name, manifest)
+        with reading(folder, name):
+            if not isinstance(data, dict):
+                raise TypeError(f"a JSON {type(data).__name__}, not an object")
+            return cls.from_json(data, manifest=manifest)
+
+    return load_study
 
 
 LOADERS: dict[str, Callable[[Path], Savable]] = {
     "summary.json": Results.load,
-    "comparison.json": lambda folder: Comparison.from_json(_load_json(folder, "comparison.json"), manifest=read_manifest(folder)),
-    "sensitivity.json": lambda folder: Sensitivity.from_json(_load_json(folder, "sensitivity.json"), manifest=read_manifest(folder)),
-    "goal.json": lambda folder: GoalResult.from_json(_load_json(folder, "goal.json"), manifest=read_manifest(folder)),
-    "attribution.json": lambda folder: Attribution.from_json(_load_json(folder, "attribution.json"), manifest=read_manifest(folder)),
-    "priorities.json": lambda folder: Priorities.from_json(_load_json(folder, "priorities.json"), manifest=read_manifest(folder)),
+    "comparison.json": _study_loader(Comparison, "comparison.json"),
+    "sensitivity.json": _study_loader(Sensitivity, "sensitivity.json"),
+    "goal.json": _study_loader(GoalResult, "goal.json"),
+    "attribution.json": _study_loader(Attribution, "attribution.json"),
+    "priorities.json": _study_loader(Priorities, "priorities.json"),
 }
-"""How to read each kind of results folder back, by the data file that marks it; a new kind adds its entry."""
+"""How to read each kind of results folder back, by the data file that marks it (and that its manifest must list); a new kind adds its entry."""
 
 
 def load(folder: str | Path) -> Savable:
     """The typed result of a results folder (a run, comparison, sensitivity study, goal search, attribution or priorities), its files checked against the manifest.
 
+    The kind of folder is told by the data file its manifest lists (a file
+    present but not listed does not count), and only listed files are read.
+
     Raises
     ------
     ResultsError
-        A folder of no kind :data:`LOADERS` knows, or whose files do not match their checksums.
+        A folder of no kind :data:`LOADERS` knows, a manifest of the wrong shape, files that do not match their
+        checksums, or a data file that is not what coopsim writes (one line naming the file; exit status 2 on the command line).
     """
     folder = Path(folder)
+    manifest = parse_manifest(folder)  # the kind first; the loader checks every file's checksum
     for marker, loader in LOADERS.items():
-        if (folder / marker).is_file():
+        if listed(manifest, marker):
             return loader(folder)
     known = ", ".join(LOADERS)
-    raise ResultsError(f"{folder}: not a results folder coopsim can read back (none of {known}; a backtest's folder has no report)")
+    raise ResultsError(
+        f"{folder}: not a results folder coopsim can read back (its {MANIFEST} lists none of {known}; a backtest's folder has no report)"
+    )

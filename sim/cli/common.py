@@ -43,7 +43,13 @@ def load_scenario_arg(path: Path, args: argparse.Namespace) -> Scenario:
 
 
 def destination(args: argparse.Namespace, default_name: str) -> Path:
-    """The results folder (``--out``, else ``results/<default_name>``), refused now if writing it would lose files."""
+    """The results folder (``--out``, else ``results/<default_name>``), refused now, before any simulation, if it cannot be written or writing it would lose files.
+
+    Refused: a symbolic link (dangling or not), a path under a regular file or
+    a dangling link, a folder that cannot be created or written, an existing
+    file, and a non-empty folder unless ``--force`` and it is coopsim's own
+    with nothing in it the manifest does not list (:func:`sim.results.destination.check_replaceable`).
+    """
     out = args.out if args.out is not None else Path("results") / default_name
     check_destination(out, args.force)
     return out

@@ -26,7 +26,7 @@ from ..calibration import (
 )
 from ..errors import InputError
 from ..history import HistoryError, load_history, other_reporters
-from ..results import OutputError, check_destination
+from ..results import check_destination, check_file_target, write_text_atomically
 from .tables import backtest_table
 
 __all__ = ["backtest_command", "calibrate_command"]
@@ -48,6 +48,8 @@ def _series(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
 
 def calibrate_command(args: argparse.Namespace) -> int:
     """``coopsim calibrate``: fit the organic growth law and the reporter gap (and the structural law with ``--context``)."""
+    if args.out is not None:  # before any fitting; never over the history or context file it reads
+        check_file_target(args.out, args.force, protected=[p for p in (args.history, args.context) if p is not None])
     years, values = _series(args)
     fit = fit_growth(years, values, source=_history_source(args))
     block = fit.growth_block() + "".join("\n" + gap.block() for gap in _gap_fits(args))
@@ -55,9 +57,9 @@ def calibrate_command(args: argparse.Namespace) -> int:
         block += "".join("\n" + b for b in _context_blocks(args, years, values))
     print(block)
     if args.out is not None:
-        if args.out.exists() and not args.force:
-            raise OutputError(f"{args.out}: exists; choose another --out or add --force")
-        args.out.write_text(block + "\n", encoding="utf-8")
+        write_text_atomically(
+            check_file_target(args.out, args.force, protected=[p for p in (args.history, args.context) if p is not None]), block + "\n"
+        )
         print(f"\n# written to {args.out}")
     return 0
 

@@ -17,8 +17,9 @@ from typing import Any
 from ..errors import InputError
 from ..output import REPORT, load, write_report
 from ..report import headline_years, sobol_caveats
-from ..results import OutputError
-from ..results.folder import MANIFEST, read_manifest
+from ..results import OutputError, check_file_target
+from ..results.destination import real_destination
+from ..results.manifest import MANIFEST
 from ..run import simulate
 from ..scenario import ScenarioError, key_reference
 from ..studies import compare, goal, lever, parse_range, sensitivity
@@ -146,14 +147,24 @@ def goal_command(args: argparse.Namespace) -> int:
 
 
 def report_command(args: argparse.Namespace) -> int:
-    """``coopsim report``: the HTML report of a results folder, by default ``RESULTS_DIR/report.html``."""
+    """``coopsim report``: the HTML report of a results folder, by default ``RESULTS_DIR/report.html``.
+
+    The folder is checked against its manifest first. The report is never
+    written through a symbolic link, never onto the manifest or a file it
+    lists, nor onto a scenario file the report reads (compared after resolving
+    links, by inode); missing parent folders of ``--out`` are created, and the
+    page is written to a temporary file renamed into place.
+    """
     obj = load(args.results)  # checks the folder against its manifest first
+    manifest = obj.manifest
     out = args.out if args.out is not None else args.results / REPORT
-    if out.resolve().parent == args.results.resolve() and (out.name in read_manifest(args.results)["files"] or out.name == MANIFEST):
+    real = real_destination(out)
+    if real.parent == args.results.resolve() and (real.name in manifest["files"] or real.name == MANIFEST):
         raise OutputError(f"{out}: is part of the results (listed in {MANIFEST}); write the report elsewhere with --out")
-    if out.exists() and not args.force:
-        raise OutputError(f"{out}: exists; choose another --out or add --force to replace it")
-    write_report(obj, out, args.years, figures_in=args.results)
+    results = [args.results / MANIFEST, *(args.results / name for name in manifest["files"])]
+    scenarios = manifest.get("scenario_files") or ([manifest["scenario_file"]] if "scenario_file" in manifest else [])
+    check_file_target(out, args.force, protected=[*results, *scenarios])
+    write_report(obj, real, args.years, figures_in=args.results, listed_files=manifest["files"])
     print(f"report written to {out}")
     return 0
 

@@ -4,13 +4,19 @@
   indexed by year, :class:`HitYear`, :class:`Precision`), built from the
   aggregator's statistics or from ``summary.json``; ``to_json()`` for the edge.
 * :mod:`sim.results.folder` -- the atomic folder writer with its manifest of
-  SHA-256 checksums, their check on loading, and the JSON and CSV writers.
+  SHA-256 checksums, and the JSON and CSV writers;
+* :mod:`sim.results.manifest` -- the manifest's schema, the checksums' check on
+  loading, and reading only the files the manifest lists;
+* :mod:`sim.results.destination` -- every output path checked before any work,
+  what ``--force`` may replace, and single files written atomically.
 * :mod:`sim.results.provenance` -- :func:`run_manifest`, the manifest of a run or a comparison.
 
 Nothing here draws: :mod:`sim.plots` and :mod:`sim.output` sit above.
 """
 
-from .folder import OutputError, ResultsError, check_destination, to_json_ready, write_folder, write_json, write_table
+from .destination import OutputError, check_destination, check_file_target, write_text_atomically
+from .folder import to_json_ready, write_folder, write_json, write_table
+from .manifest import ResultsError
 from .provenance import run_manifest
 from .results import ALL_LENDERS, FINANCE_STATISTICS, HitYear, Precision, Results
 
@@ -23,9 +29,11 @@ __all__ = [
     "Results",
     "ResultsError",
     "check_destination",
+    "check_file_target",
     "run_manifest",
     "to_json_ready",
     "write_folder",
     "write_json",
+    "write_text_atomically",
     "write_table",
 ]

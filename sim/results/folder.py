@@ -2,20 +2,22 @@
 
 This is the edge where typed results meet files: JSON and CSV writers that
 turn numpy numbers into Python ones and non-finite floats into ``null`` or
-empty cells, the atomic folder writer, and the check that every file a
-folder's ``manifest.json`` lists is there and unchanged.
+empty cells, and the atomic folder writer. The manifest's schema and checksums
+are :mod:`sim.results.manifest`; where a folder may be written and what
+``--force`` may replace, :mod:`sim.results.destination`.
 
 A run's files are written into a hidden temporary folder next to the
 destination and renamed into place at the end, so an interrupted run leaves
 no folder that looks complete. An existing destination is replaced only with
-``force=True`` and only if it is empty or an earlier coopsim results folder
-(it has a ``manifest.json``); other folders are never deleted.
+``force=True`` and only if it is empty or coopsim's own results folder, every
+file in it listed in its manifest with a matching checksum
+(:func:`~sim.results.destination.check_replaceable`); a file coopsim did not
+write, or one edited since, is never deleted.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import math
 import os
@@ -27,13 +29,17 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from .destination import OutputError, check_destination, check_replaceable
+from .manifest import MANIFEST, MANIFEST_MARK, MANIFEST_VERSION, ResultsError, file_sha256, read_manifest
 
 __all__ = [
     "MANIFEST",
+    "MANIFEST_MARK",
+    "MANIFEST_VERSION",
     "OutputError",
     "ResultsError",
     "check_destination",
+    "check_replaceable",
     "file_sha256",
     "read_manifest",
     "to_json_ready",
@@ -41,16 +47,6 @@ __all__ = [
     "write_json",
     "write_table",
 ]
-
-MANIFEST = "manifest.json"
-
-
-class OutputError(InputError):
-    """The results folder cannot be written (the message says why and what to do)."""
-
-
-class ResultsError(InputError, ValueError):
-    """A results folder that cannot be trusted: missing, truncated or edited files."""
 
 
 def to_json_ready(value: Any) -> Any:
@@ -80,81 +76,73 @@ def write_table(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
         writer.writerows(to_json_ready(list(rows)))
 
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest of a results folder, after checking every file it lists against its SHA-256.
-
-    Raises
-    ------
-    ResultsError
-        Naming the folder and the file that is missing or does not match.
-    """
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        files = manifest["files"]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise ResultsError(f"{folder}: not a complete coopsim results folder (no readable {MANIFEST} listing its files)") from None
-    for name, digest in files.items():
-        path = folder / name
-        if not path.is_file():
-            raise ResultsError(f"{folder}: {name} is missing")
-        if file_sha256(path) != digest:
-            raise ResultsError(f"{folder}: {name} does not match its checksum in {MANIFEST} (truncated or edited); rerun to recreate it")
-    return manifest
-
-
-def check_destination(out: Path, force: bool) -> None:
-    """Refuse, before any work, a destination that would lose the user's files."""
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out}: exists and is not a folder; choose another --out")
-    if out.is_dir() and any(out.iterdir()):
-        if not force:
-            raise OutputError(f"{out}: folder exists and is not empty; choose another --out or add --force to replace earlier results")
-        if not (out / MANIFEST).is_file():
-            raise OutputError(f"{out}: is not a coopsim results folder (no {MANIFEST}); coopsim will not replace it even with --force")
-
-
 def write_folder(out: str | Path, write: Callable[[Path], list[str]], manifest: dict[str, Any], force: bool = False) -> Path:
     """Write a results folder atomically.
 
     Parameters
     ----------
     out : path
-        Destination folder.
+        Destination folder; never a symbolic link (:func:`~sim.results.destination.check_destination`).
     write : callable
         Writes the files into the folder it is given and returns their names.
     manifest : dict
-        Written as ``manifest.json`` with a ``files`` entry of SHA-256 checksums added.
+        Written as ``manifest.json`` with coopsim's marker and a ``files`` entry of SHA-256 checksums added.
     force : bool
-        Replace an earlier results folder at ``out``.
+        Replace an earlier coopsim results folder at ``out`` (only if nothing in it would be lost).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out`` as given.
     """
-    out = Path(out)
-    check_destination(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    shown = Path(out)
+    real = check_destination(shown, force)
+    try:
+        real.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{real.name}.partial-", dir=real.parent))
+    except OSError as exc:
+        raise OutputError(f"{shown}: cannot be written ({exc.strerror}); choose another --out") from None
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; results are ordinary folders
     try:
         names = write(tmp)
-        manifest = {**manifest, "files": {n: file_sha256(tmp / n) for n in names}}
-        write_json(tmp / MANIFEST, manifest)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.rename(out, old / out.name)
-            os.rename(tmp, out)
-            shutil.rmtree(old)
+        marked = {**manifest, MANIFEST_MARK: {"manifest_version": MANIFEST_VERSION}}
+        write_json(tmp / MANIFEST, {**marked, "files": {n: file_sha256(tmp / n) for n in names}})
+        if os.path.lexists(real):
+            _replace(real, tmp, force, shown)
         else:
-            os.rename(tmp, out)
-    except BaseException:
+            os.rename(tmp, real)
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise OutputError(f"{shown}: cannot be written ({exc.strerror or exc}); nothing was written there") from None
         raise
-    return out
+    return shown
+
+
+def _replace(real: Path, tmp: Path, force: bool, shown: Path) -> None:
+    """Put the complete folder ``tmp`` in place of the existing ``real``, checked once more after it is moved aside.
+
+    The destination was checked before the work began; moving it into a private
+    folder first and checking it there closes the gap in which the user could
+    have added a file, so nothing coopsim did not write is ever deleted.
+    """
+    old = Path(tempfile.mkdtemp(prefix=f".{real.name}.old-", dir=real.parent))
+    aside = old / real.name
+    os.rename(real, aside)
+    try:
+        if os.path.islink(aside) or not aside.is_dir():
+            raise OutputError(f"{shown}: became a link or a file while coopsim worked; nothing replaced")
+        if any(aside.iterdir()):
+            if not force:
+                raise OutputError(
+                    f"{shown}: folder exists and is not empty; choose another --out or add --force to replace earlier results"
+                )
+            check_replaceable(aside, shown)
+    except BaseException:
+        os.rename(aside, real)
+        os.rmdir(old)
+        raise
+    os.rename(tmp, real)
+    shutil.rmtree(old)

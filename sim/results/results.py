@@ -10,7 +10,6 @@ Saving is :func:`sim.output.save`; nothing here draws or writes figures.
 from __future__ import annotations
 
 import csv
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from ..engine import COMPONENTS, DIRECTIONS, TradePaths
-from .folder import read_manifest, to_json_ready
+from .folder import to_json_ready
+from .manifest import listed, read_listed_json, read_manifest, reading
 
 __all__ = [
     "ALL_LENDERS",
@@ -419,22 +419,28 @@ class Results:
     def load(cls, folder: str | Path) -> Results:
         """Read a results folder written by :func:`sim.output.save` or ``coopsim run`` (no pickle involved).
 
-        Every file listed in ``manifest.json`` is checked against its SHA-256
-        first, so a truncated or edited folder is refused with a clear error.
+        The manifest is checked against its schema and every file it lists
+        against its SHA-256 first, so a truncated or edited folder is refused
+        with a clear error; only files the manifest lists are read (a
+        ``history.csv`` or ``summary.json`` it does not list is never shown).
 
         Raises
         ------
         ResultsError
-            Naming the folder and the file that is missing or does not match.
+            Naming the folder and the file that is missing, does not match, is not listed or is not what coopsim writes.
         """
         folder = Path(folder)
         manifest = read_manifest(folder)
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        summary = read_listed_json(folder, "summary.json", manifest)
         history: list[tuple[int, float]] = []
-        if (folder / "history.csv").exists():
-            with open(folder / "history.csv", newline="", encoding="utf-8") as fh:
+        if listed(manifest, "history.csv"):
+            with reading(folder, "history.csv"), open(folder / "history.csv", newline="", encoding="utf-8") as fh:
                 history = [(int(r["year"]), float(r["value_usd_bn"])) for r in csv.DictReader(fh)]
         paths = None
-        if all((folder / name).exists() for name in PATH_FILES.values()):
-            paths = TradePaths(*(np.load(folder / PATH_FILES[name], mmap_mode="r", allow_pickle=False) for name in TradePaths._fields))
-        return cls(summary=summary, history=history, paths=paths, manifest=manifest)
+        if all(listed(manifest, name) for name in PATH_FILES.values()):
+            with reading(folder, PATH_FILES["trade"]):
+                paths = TradePaths(*(np.load(folder / PATH_FILES[name], mmap_mode="r", allow_pickle=False) for name in TradePaths._fields))
+        with reading(folder, "summary.json"):
+            if not isinstance(summary, dict):
+                raise TypeError(f"a JSON {type(summary).__name__}, not an object")
+            return cls(summary=summary, history=history, paths=paths, manifest=manifest)
