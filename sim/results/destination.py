@@ -93,7 +93,8 @@ def check_replaceable(folder: Path, shown: Path | None = None) -> None:
     try:
         manifest = parse_manifest(folder)
     except ResultsError as exc:
-        raise OutputError(f"{shown}: is not a coopsim results folder ({exc}); coopsim will not replace it even with --force") from None
+        reason = str(exc).split("; ")[0]  # what is wrong, without the advice to rerun (this folder is not coopsim's to replace)
+        raise OutputError(f"{shown}: is not a coopsim results folder ({reason}); coopsim will not replace it even with --force") from None
     files = manifest["files"]
     if not files:
         raise OutputError(f"{shown}: its {MANIFEST} lists no files, so it is not a coopsim results folder; coopsim will not replace it")
