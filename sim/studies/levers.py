@@ -26,6 +26,7 @@ from pydantic import TypeAdapter
 
 from ..distributions import Distribution, Uncertain
 from ..scenario import Scenario, ScenarioError
+from ..scenario.messages import quote
 
 __all__ = ["Lever", "lever", "default_levers", "parse_range"]
 
@@ -261,4 +262,4 @@ def parse_range(text: str) -> tuple[str, float | None, float | None]:
     try:
         return key, float(lo), float(hi)
     except ValueError:
-        raise ValueError(f"{text!r}: a range is written KEY=LOW:HIGH, e.g. trade.growth.mean=0.02:0.12") from None
+        raise ValueError(f"{quote(text)}: a range is written KEY=LOW:HIGH, e.g. trade.growth.mean=0.02:0.12") from None
