@@ -164,3 +164,17 @@ def test_every_test_a_page_names_exists():
 def test_every_relative_link_leads_to_a_file(page: Path):
     for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", _text(page)):
         assert (page.parent / target).exists(), f"{page.name} links to {target}, which does not exist"
+
+
+def test_every_file_the_seeds_readme_cites_is_in_the_repository_or_said_to_be_outside():
+    readme = ROOT / "seeds" / "README.md"
+    outside = "not part of this repository"
+    cited = 0
+    for paragraph in re.split(r"\n\s*\n", _text(readme)):
+        for name in re.findall(r"`([^`\s]+\.(?:csv|md|txt|toml))`", paragraph):
+            cited += 1
+            here = (readme.parent / name).exists() or (ROOT / name).exists()
+            assert here or outside in " ".join(paragraph.split()), (
+                f"seeds/README.md cites {name}, neither in the repository nor said to be outside it"
+            )
+    assert cited >= 4
