@@ -20,6 +20,7 @@ import math
 import re
 import sys
 import tomllib
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -106,11 +107,26 @@ def _setting(text: str) -> tuple[str, Any]:
 
 
 def _years(text: str) -> tuple[int, ...]:
-    """An argparse type: comma-separated calendar years, e.g. 2026,2028,2030,2035."""
+    """An argparse type: comma-separated calendar years, each once, e.g. 2026,2028,2030,2035.
+
+    An empty item (``2026,,2028``, a comma at an end) and a year given twice
+    are refused: each is a slip that would otherwise print a row twice or
+    silently drop what was meant.
+    """
+    items = [item.strip() for item in text.split(",")]
+    if any(not item for item in items):
+        raise argparse.ArgumentTypeError(
+            f"has an empty item (two commas in a row, or a comma at an end); write years separated by single commas, "
+            f"e.g. 2026,2028,2030,2035 (got {quote(text)})"
+        )
     try:
-        years = tuple(int(y) for y in text.split(","))
+        years = tuple(int(y) for y in items)
     except ValueError:
         raise argparse.ArgumentTypeError(f"is a comma-separated list of years, e.g. 2026,2028,2030,2035 (got {quote(text)})") from None
+    repeated = sorted(year for year, count in Counter(years).items() if count > 1)
+    if repeated:
+        named = clip(", ".join(str(y) for y in repeated))
+        raise argparse.ArgumentTypeError(f"names {named} more than once; give each year once (got {quote(text)})")
     return years
 
 
