@@ -24,7 +24,7 @@ from ..output import FIGURE_FORMATS, save
 from ..results import OutputError, check_destination, to_json_ready
 from ..scenario import Scenario, load_scenario
 from ..scenario.messages import clip
-from ..scenario.variants import uncertainty_removed, variant
+from ..scenario.variants import MAX_VARIANT_NAME, uncertainty_removed, variant
 
 __all__ = [
     "destination",
@@ -122,7 +122,7 @@ def refuse_replacing_another_scenario(out: Path, names: Sequence[str], overrides
     same_names = not isinstance(old_names, list) or [str(n) for n in old_names] == list(names)
     if same_changes and same_names:
         return
-    held = ", ".join(clip(str(n)) for n in old_names) if isinstance(old_names, list) and old_names else "another scenario"
+    held = ", ".join(clip(str(n), MAX_VARIANT_NAME) for n in old_names) if isinstance(old_names, list) and old_names else "another scenario"
     what = "with --set values" if old_overrides else "without --set values"
     raise OutputError(
         f"{out}: holds the results of {held} ({what}), not of {', '.join(names)}; --force replaces results only by a new run "
