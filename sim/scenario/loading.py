@@ -142,7 +142,9 @@ class Scenario(ScenarioFile):
             if isinstance(node, list) or not isinstance(node, dict):
                 raise ScenarioError(self._source, [(path, "does not name a key of a table")])
             node[parts[-1]] = value
-        label = f"{self._source} (with {clip(', '.join(changes), 30)})" if changes else self._source
+        keys = ", ".join(changes)
+        # the keys changed, unless so long that they would crowd out the problem (which names its key anyway)
+        label = f"{self._source} (with {keys if len(keys) <= 100 else f'{len(changes)} changes'})" if changes else self._source
         return scenario_from_dict(raw, source=label, base_dir=self._base_dir)
 
 
