@@ -122,8 +122,8 @@ def refuse_replacing_another_scenario(out: Path, names: Sequence[str], overrides
     same_names = not isinstance(old_names, list) or [str(n) for n in old_names] == list(names)
     if same_changes and same_names:
         return
-    held = ", ".join(clip(str(n), MAX_VARIANT_NAME) for n in old_names) if isinstance(old_names, list) and old_names else "another scenario"
-    what = "with --set values" if old_overrides else "without --set values"
+    held = ", ".join(clip(str(n), MAX_VARIANT_NAME) for n in old_names) if isinstance(old_names, list) and old_names else "a scenario"
+    what = ("with other --set values" if overrides else "with --set values") if old_overrides else "without --set values"
     raise OutputError(
         f"{out}: holds the results of {held} ({what}), not of {', '.join(names)}; --force replaces results only by a new run "
         "of the same scenario with the same --set values: choose another --out"
