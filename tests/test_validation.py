@@ -204,7 +204,7 @@ VALUE_CASES = [
     ),
     case("probability-above-one", {"shocks.trade_shock.probability_per_year": 1.5}, "must be <= 1", "1.5"),
     case("probability-below-zero", {"pipeline.delay_probability": -0.1}, "must be >= 0", "-0.1"),
-    case("share-distribution-above-one", {"shocks.trade_shock.depth": {"dist": "uniform", "min": 0.5, "max": 1.5}}, "<= 1 for every value"),
+    case("share-distribution-above-one", {"shocks.trade_shock.depth": {"dist": "uniform", "min": 0.5, "max": 1.5}}, "< 1 for every value"),
     # NaN and infinity
     case("nan-base-trade", {"trade.base_usd_bn": NAN}, "must be a finite number", "nan"),
     case("inf-sector-weight", {"pipeline.sector_mix.energy": INF}, "must be a finite number", "inf"),

@@ -1,9 +1,12 @@
 """What every command on a scenario does the same way with the shared options of :mod:`sim.cli.parser`.
 
-* :func:`load_scenario_arg`: a scenario file with the ``--set`` values applied;
+* :func:`load_scenario_arg`: a scenario file with the ``--set`` values applied: a variant, named as one
+  (:func:`sim.scenario.variants.variant_name`), with a warning for each distribution replaced by a number;
 * :func:`destination`: the results folder, refused before any work if writing it would lose files;
-* :func:`record_scenarios`: the manifest names the files as given and the ``--set`` values
-  (so a report reads the right file and re-applies them);
+* :func:`refuse_replacing_another_scenario`: ``--force`` replaces a folder's results only with a new run
+  of the same scenario (a variant never takes the place of its reference);
+* :func:`record_scenarios`: the manifest names the files as given, the scenarios as run and the ``--set``
+  values (so a report reads the right file and re-applies them);
 * :func:`save_with_options`: :func:`sim.output.save` with ``--pdf``, ``--report``, ``--xlsx`` and the headline years;
 * :func:`finish`: the table (or ``--json``) and where the results are.
 """
@@ -18,10 +21,23 @@ from pathlib import Path
 from typing import Any
 
 from ..output import FIGURE_FORMATS, save
-from ..results import check_destination, to_json_ready
+from ..results import OutputError, check_destination, to_json_ready
 from ..scenario import Scenario, load_scenario
+from ..scenario.messages import clip
+from ..scenario.variants import MAX_VARIANT_NAME, uncertainty_removed, variant
 
-__all__ = ["destination", "finish", "load_scenario_arg", "record_scenarios", "save_with_options", "settings"]
+__all__ = [
+    "destination",
+    "finish",
+    "load_scenario_arg",
+    "record_scenarios",
+    "refuse_replacing_another_scenario",
+    "save_with_options",
+    "settings",
+]
+
+MANIFEST = "manifest.json"
+"""The file of a results folder that says what it holds (read here, never written)."""
 
 
 def settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -32,6 +48,13 @@ def settings(args: argparse.Namespace) -> dict[str, Any]:
 def load_scenario_arg(path: Path, args: argparse.Namespace) -> Scenario:
     """The scenario file at ``path`` with the ``--set`` values applied, validated like a file.
 
+    With ``--set`` it is a variant, and named as one
+    (``uz_cn_2025+trade.target_usd_bn=25``): it is printed and saved under
+    that name, in its own folder by default, never under the reference's. A
+    ``--set`` that replaces a distribution by a number removes that input's
+    uncertainty: a warning on stderr says so, and ``args.uncertainty_removed``
+    keeps the keys for the manifest (:func:`record_scenarios`).
+
     Raises
     ------
     ScenarioError
@@ -39,7 +62,19 @@ def load_scenario_arg(path: Path, args: argparse.Namespace) -> Scenario:
     """
     scenario = load_scenario(path)
     changes = settings(args)
-    return scenario.replace(changes) if changes else scenario
+    if not changes:
+        return scenario
+    removed = uncertainty_removed(scenario, changes)
+    done = set(getattr(args, "uncertainty_removed", None) or [])
+    for key in removed:
+        if key not in done:  # once per key, also when compare applies --set to several files
+            print(
+                f"coopsim: warning: --set {clip(key)}: a number in place of a distribution; the uncertainty of this input is removed "
+                "(every path uses the one value). Set a distribution table to keep it.",
+                file=sys.stderr,
+            )
+    args.uncertainty_removed = sorted(done | set(removed))
+    return variant(scenario, changes)
 
 
 def destination(args: argparse.Namespace, default_name: str) -> Path:
@@ -55,17 +90,77 @@ def destination(args: argparse.Namespace, default_name: str) -> Path:
     return out
 
 
-def record_scenarios(manifest: dict[str, Any], paths: Sequence[Path], args: argparse.Namespace) -> None:
-    """Name in ``manifest`` the scenario files as given on the command line and the ``--set`` values applied to them.
+def refuse_replacing_another_scenario(out: Path, names: Sequence[str], overrides: Mapping[str, Any]) -> None:
+    """Refuse, before any work, to replace (``--force``) the results of another scenario than the one about to run.
+
+    A folder holds one scenario's results under its name; ``--force`` may
+    replace them by a new run of that scenario (its file edited, other paths or
+    seed), never by a variant's (``--set``), nor a reference's by a variant's
+    or the other way round, nor by another scenario's. Compared: the
+    ``--set`` values and the scenarios' names as the manifest records them
+    (``scenario_names``; a folder written before the names were recorded is
+    compared by its ``--set`` values alone). A folder without a readable
+    ``manifest.json`` is left to :func:`destination`'s checks.
+
+    Parameters
+    ----------
+    out : Path
+        The results folder about to be written.
+    names : sequence of str
+        The names of the scenarios about to run, as :func:`load_scenario_arg` gives them.
+    overrides : mapping
+        The ``--set`` values (:func:`settings`).
+
+    Raises
+    ------
+    OutputError
+        Saying whose results the folder holds (exit status 2).
+    """
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(manifest, dict):
+        return
+    old_overrides = manifest.get("overrides") or {}
+    old_names = manifest.get("scenario_names")
+    same_changes = _canonical(old_overrides) == _canonical(dict(overrides))
+    same_names = not isinstance(old_names, list) or [str(n) for n in old_names] == list(names)
+    if same_changes and same_names:
+        return
+    held = ", ".join(clip(str(n), MAX_VARIANT_NAME) for n in old_names) if isinstance(old_names, list) and old_names else "a scenario"
+    what = ("with other --set values" if overrides else "with --set values") if old_overrides else "without --set values"
+    raise OutputError(
+        f"{out}: holds the results of {held} ({what}), not of {', '.join(names)}; --force replaces results only by a new run "
+        "of the same scenario with the same --set values: choose another --out"
+    )
+
+
+def _canonical(value: Any) -> str:
+    """A value as canonical JSON, to compare what a manifest recorded with what is about to be recorded."""
+    return json.dumps(to_json_ready(value), sort_keys=True, default=str)
+
+
+def record_scenarios(manifest: dict[str, Any], paths: Sequence[Path], args: argparse.Namespace, names: Sequence[str] | None = None) -> None:
+    """Name in ``manifest`` the scenario files as given on the command line, the scenarios as run and the ``--set`` values applied to them.
 
     A scenario changed by ``--set`` carries a label, not its file, as its
-    source; the manifest keeps the file and the changes apart.
+    source; the manifest keeps the file and the changes apart, and names the
+    variant (``scenario_names``), so ``--force`` never puts a variant's results
+    in the place of its reference's (:func:`refuse_replacing_another_scenario`).
+    The keys whose distribution ``--set`` replaced by a number are listed
+    under ``uncertainty_removed``.
     """
     key = "scenario_files" if "scenario_files" in manifest else "scenario_file"
     manifest[key] = [str(p) for p in paths] if key == "scenario_files" else str(paths[0])
+    if names is not None:
+        manifest["scenario_names"] = list(names)
     changes = settings(args)
     if changes:
         manifest["overrides"] = changes
+    removed = getattr(args, "uncertainty_removed", None)
+    if removed:
+        manifest["uncertainty_removed"] = list(removed)
 
 
 def save_with_options(obj: Any, out: Path, args: argparse.Namespace, years: Sequence[int] | None = None) -> Path:

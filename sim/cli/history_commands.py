@@ -27,6 +27,7 @@ from ..calibration import (
 from ..errors import InputError
 from ..history import HistoryError, load_history, other_reporters
 from ..results import check_destination, check_file_target, write_text_atomically
+from ..scenario.messages import quote
 from .tables import backtest_table
 
 __all__ = ["backtest_command", "calibrate_command"]
@@ -110,9 +111,9 @@ def backtest_command(args: argparse.Namespace) -> int:
     try:
         horizons = tuple(int(h) for h in args.horizons.split(","))
     except ValueError:
-        raise InputError(f"--horizons: a comma-separated list of whole years, e.g. 1,2,3 (got {args.horizons!r})") from None
+        raise InputError(f"--horizons: a comma-separated list of whole years, e.g. 1,2,3 (got {quote(args.horizons)})") from None
     if not horizons or min(horizons) < 1:
-        raise InputError(f"--horizons: years ahead must be at least 1 (got {args.horizons!r})")
+        raise InputError(f"--horizons: years ahead must be at least 1 (got {quote(args.horizons)})")
     laws = _backtest_laws(args)
     out = args.out if args.out is not None else Path("results") / f"backtest_{args.reporter}"
     check_destination(out, args.force)

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 import tomllib
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from .. import __version__
 from ..errors import InputError
 from ..run import DEFAULT_MAX_PATHS
 from ..scenario import LIMITS
+from ..scenario.messages import MAX_SHOWN_CHARACTERS, clip, clip_key, one_line, quote
 from ..studies.prioritise import METHODS
 
 __all__ = [
@@ -45,7 +48,9 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        self.exit(InputError.exit_status, f"coopsim: error: {message}\n")
+        # argparse quotes what was typed ("invalid choice: '...'", "unrecognized arguments: ..."): long words are clipped
+        message = re.sub(rf"[^\s']{{{MAX_SHOWN_CHARACTERS + 21},}}", lambda m: clip(m.group()), message)
+        self.exit(InputError.exit_status, f"coopsim: error: {one_line(message)}\n")
 
 
 def _positive_int(limit: int) -> Callable[[str], int]:
@@ -55,7 +60,7 @@ def _positive_int(limit: int) -> Callable[[str], int]:
         try:
             value = int(text.replace("_", ""))
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+            raise argparse.ArgumentTypeError(f"must be a whole number (got {quote(text)})") from None
         if not 1 <= value <= limit:
             raise argparse.ArgumentTypeError(f"must be between 1 and {limit:,} (got {value:,})")
         return value
@@ -68,7 +73,7 @@ def _seed(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+        raise argparse.ArgumentTypeError(f"must be a whole number (got {quote(text)})") from None
     if not 0 <= value < 2**63:
         raise argparse.ArgumentTypeError(f"must be between 0 and 2**63 - 1 (got {value})")
     return value
@@ -79,7 +84,7 @@ def _precision(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number such as 0.01 (got {text!r})") from None
+        raise argparse.ArgumentTypeError(f"must be a number such as 0.01 (got {quote(text)})") from None
     if not 0 < value < 0.5:
         raise argparse.ArgumentTypeError(f"must be between 0 and 0.5, e.g. 0.01 for +/-1 point (got {text})")
     return value
@@ -90,34 +95,53 @@ def _setting(text: str) -> tuple[str, Any]:
     key, sep, value = text.partition("=")
     key = key.strip()
     if not sep or not key or any(not part for part in key.split(".")):
-        raise argparse.ArgumentTypeError(f"is written KEY=VALUE with a dotted scenario key, e.g. trade.target_usd_bn=25 (got {text!r})")
+        raise argparse.ArgumentTypeError(
+            f"is written KEY=VALUE with a dotted scenario key, e.g. trade.target_usd_bn=25 (got {quote(text)})"
+        )
     try:
         return key, tomllib.loads(f"value = {value.strip()}")["value"]
     except tomllib.TOMLDecodeError as exc:
         raise argparse.ArgumentTypeError(
-            f'{key}: the value must be TOML, as in a scenario file (a number, "text" in quotes, {{key = value}}): {exc}'
+            f'{clip_key(key)}: the value must be TOML, as in a scenario file (a number, "text" in quotes, {{key = value}}): {exc}'
         ) from None
 
 
 def _years(text: str) -> tuple[int, ...]:
-    """An argparse type: comma-separated calendar years, e.g. 2026,2028,2030,2035."""
+    """An argparse type: comma-separated calendar years, each once, e.g. 2026,2028,2030,2035.
+
+    An empty item (``2026,,2028``, a comma at an end) and a year given twice
+    are refused: each is a slip that would otherwise print a row twice or
+    silently drop what was meant.
+    """
+    items = [item.strip() for item in text.split(",")]
+    if any(not item for item in items):
+        raise argparse.ArgumentTypeError(
+            f"has an empty item (two commas in a row, or a comma at an end); write years separated by single commas, "
+            f"e.g. 2026,2028,2030,2035 (got {quote(text)})"
+        )
     try:
-        years = tuple(int(y) for y in text.split(","))
+        years = tuple(int(y) for y in items)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"is a comma-separated list of years, e.g. 2026,2028,2030,2035 (got {text!r})") from None
+        raise argparse.ArgumentTypeError(f"is a comma-separated list of years, e.g. 2026,2028,2030,2035 (got {quote(text)})") from None
+    repeated = sorted(year for year, count in Counter(years).items() if count > 1)
+    if repeated:
+        named = clip(", ".join(str(y) for y in repeated))
+        raise argparse.ArgumentTypeError(f"names {named} more than once; give each year once (got {quote(text)})")
     return years
 
 
 def add_scenario_options(cmd: argparse.ArgumentParser) -> None:
-    """``--set KEY=VALUE`` (repeatable): change the scenario's value at a dotted key, validated like the file."""
+    """``--set KEY=VALUE`` (repeatable): change the scenario's value at a dotted key, validated like the file (a variant, named as one)."""
     cmd.add_argument(
         "--set",
         type=_setting,
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="change a scenario value, by dotted key, the value in TOML (e.g. trade.structural.total_growth.mean=0.06 or "
-        "'pipeline.sector_mix={energy = 0.5, mining_metals = 0.5}'); repeat for several; checked like the file",
+        help="change a scenario value, by dotted key, the value in TOML (e.g. trade.target_usd_bn=25 or "
+        "'trade.structural.total_growth.mean={dist = \"normal\", mean = 0.06, sd = 0.036}'); repeat for several; checked like "
+        "the file. A plain number in place of a distribution removes that input's uncertainty (a warning says so). The run is "
+        "a variant: named after the scenario and the keys set (e.g. uz_cn_2025+trade.target_usd_bn=25), in its own results folder",
     )
 
 
@@ -196,7 +220,7 @@ def _budget(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an amount in USD bn such as 5 (got {text!r})") from None
+        raise argparse.ArgumentTypeError(f"must be an amount in USD bn such as 5 (got {quote(text)})") from None
     if not (math.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a positive amount in USD bn, e.g. 5 (got {text})")
     return value

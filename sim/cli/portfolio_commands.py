@@ -11,7 +11,7 @@ import argparse
 import math
 
 from ..studies import Attribution, Priorities, attribute, prioritise
-from .common import destination, finish, load_scenario_arg, record_scenarios, save_with_options
+from .common import destination, finish, load_scenario_arg, record_scenarios, refuse_replacing_another_scenario, save_with_options, settings
 
 __all__ = ["attribute_command", "attribution_table", "prioritise_command", "priorities_table"]
 
@@ -67,10 +67,11 @@ def attribute_command(args: argparse.Namespace) -> int:
     """``coopsim attribute``: what each item of the portfolio adds to P(target by the year)."""
     scenario = load_scenario_arg(args.scenario, args)
     out = destination(args, f"attribute_{scenario.name}")
+    refuse_replacing_another_scenario(out, [scenario.name], settings(args))
     result = attribute(
         scenario, args.year, paths=args.paths, seed=args.seed, workers=args.workers, dask=args.dask, progress=False if args.quiet else None
     )
-    record_scenarios(result.manifest, [args.scenario], args)
+    record_scenarios(result.manifest, [args.scenario], args, [scenario.name])
     save_with_options(result, out, args)
     finish(args, attribution_table(result), out)
     return 0
@@ -80,6 +81,7 @@ def prioritise_command(args: argparse.Namespace) -> int:
     """``coopsim prioritise``: which awaiting projects to finance first, within a budget."""
     scenario = load_scenario_arg(args.scenario, args)
     out = destination(args, f"prioritise_{scenario.name}")
+    refuse_replacing_another_scenario(out, [scenario.name], settings(args))
     result = prioritise(
         scenario,
         args.year,
@@ -91,7 +93,7 @@ def prioritise_command(args: argparse.Namespace) -> int:
         dask=args.dask,
         progress=False if args.quiet else None,
     )
-    record_scenarios(result.manifest, [args.scenario], args)
+    record_scenarios(result.manifest, [args.scenario], args, [scenario.name])
     save_with_options(result, out, args)
     finish(args, priorities_table(result), out)
     return 0

@@ -22,8 +22,9 @@ from ..results.destination import real_destination
 from ..results.manifest import MANIFEST
 from ..run import simulate
 from ..scenario import ScenarioError, key_reference
+from ..scenario.messages import quote
 from ..studies import compare, goal, lever, parse_range, sensitivity
-from .common import destination, finish, load_scenario_arg, record_scenarios, save_with_options
+from .common import destination, finish, load_scenario_arg, record_scenarios, refuse_replacing_another_scenario, save_with_options, settings
 from .tables import comparison_table, headline, sensitivity_table
 
 __all__ = [
@@ -53,11 +54,12 @@ def run_command(args: argparse.Namespace) -> int:
     """``coopsim run``: simulate a scenario and write its results folder."""
     scenario = load_scenario_arg(args.scenario, args)
     out = destination(args, scenario.name)
+    refuse_replacing_another_scenario(out, [scenario.name], settings(args))
     years = headline_years(scenario.years, args.years)
     results = simulate(
         scenario, paths=args.paths, seed=args.seed, keep_paths=args.keep_paths, checkpoint=args.checkpoint, **_engine_options(args)
     )
-    record_scenarios(results.manifest, [args.scenario], args)
+    record_scenarios(results.manifest, [args.scenario], args, [scenario.name])
     save_with_options(results, out, args, years)
     finish(args, headline(results, years), out, results.to_json())
     return 0
@@ -69,9 +71,10 @@ def compare_command(args: argparse.Namespace) -> int:
         raise InputError("compare needs a baseline and at least one other scenario")
     scenarios = [load_scenario_arg(p, args) for p in args.scenarios]
     out = destination(args, f"compare_{scenarios[0].name}")
+    refuse_replacing_another_scenario(out, [s.name for s in scenarios], settings(args))
     comparison = compare(scenarios, paths=args.paths, seed=args.seed, allow_different_years=args.common_years, **_engine_options(args))
     years = headline_years(comparison.years, args.years)
-    record_scenarios(comparison.manifest, args.scenarios, args)
+    record_scenarios(comparison.manifest, args.scenarios, args, [s.name for s in scenarios])
     save_with_options(comparison, out, args, years)
     finish(args, comparison_table(comparison, years), out, comparison.to_json())
     return 0
@@ -89,6 +92,7 @@ def sensitivity_command(args: argparse.Namespace) -> int:
     """``coopsim sensitivity``: Sobol indices, tornado chart and scenario discovery; a warning when the Sobol sample is too small."""
     scenario = load_scenario_arg(args.scenario, args)
     out = destination(args, f"sensitivity_{scenario.name}")
+    refuse_replacing_another_scenario(out, [scenario.name], settings(args))
     levers = None
     if args.input:
         try:
@@ -112,7 +116,7 @@ def sensitivity_command(args: argparse.Namespace) -> int:
     )
     for caveat in sobol_caveats(study):
         print(f"coopsim: warning: {caveat}", file=sys.stderr)
-    record_scenarios(study.manifest, [args.scenario], args)
+    record_scenarios(study.manifest, [args.scenario], args, [scenario.name])
     save_with_options(study, out, args)
     finish(args, sensitivity_table(study), out)
     return 0
@@ -122,12 +126,15 @@ def goal_command(args: argparse.Namespace) -> int:
     """``coopsim goal``: the value of one input at which the target is reached with a wanted probability."""
     scenario = load_scenario_arg(args.scenario, args)
     out = destination(args, f"goal_{scenario.name}")
+    refuse_replacing_another_scenario(out, [scenario.name], settings(args))
     low = high = None
     if args.range:
         try:
             _, low, high = parse_range(f"x={args.range}")
         except ValueError:
-            raise ScenarioError(str(args.scenario), [("--range", f"is written LOW:HIGH, e.g. 0.02:0.15 (got {args.range!r})")]) from None
+            raise ScenarioError(
+                str(args.scenario), [("--range", f"is written LOW:HIGH, e.g. 0.02:0.15 (got {quote(args.range)})")]
+            ) from None
     result = goal(
         scenario,
         args.lever,
@@ -140,7 +147,7 @@ def goal_command(args: argparse.Namespace) -> int:
         workers=args.workers,
         dask=args.dask,
     )
-    record_scenarios(result.manifest, [args.scenario], args)
+    record_scenarios(result.manifest, [args.scenario], args, [scenario.name])
     save_with_options(result, out, args)
     finish(args, result.data["message"], out)
     return 0

@@ -25,6 +25,7 @@ from typing import Any
 from ..errors import CoopsimError
 from ..plots.style import short_description
 from ..scenario import Scenario, load_scenario
+from ..scenario.variants import variant
 
 __all__ = [
     "KeyEntry",
@@ -109,7 +110,8 @@ class ScenarioSource:
     Attributes
     ----------
     file : str
-        The scenario file as the manifest names it (relative to the folder the run was made in).
+        The scenario file as the report shows it (:func:`shown_path`: as the manifest names it, relative to the folder
+        the run was made in; an absolute path by its bare name).
     sha256 : str
         The scenario's SHA-256 in the manifest.
     overrides : mapping
@@ -147,26 +149,48 @@ class ScenarioSource:
 
     @classmethod
     def read(cls, file: str, sha256: str, overrides: Mapping[str, Any] | None = None) -> ScenarioSource:
-        """Load ``file`` with ``overrides`` and parse it and the files it extends; a file that cannot be read gives ``problem``."""
+        """Load ``file`` with ``overrides`` and parse it and the files it extends; a file that cannot be read gives ``problem``.
+
+        ``file`` is read as the manifest names it; the source names it as a
+        shareable report may (:func:`shown_path`), never by an absolute path of
+        the machine the run was made on.
+        """
         overrides = dict(overrides or {})
         path = Path(file)
+        shown = shown_path(file)
         if not path.is_file():
             return cls(
-                file, sha256, overrides, problem=f"{file}: no such file from {Path.cwd()} (the scenario was built in code, or moved)"
+                shown,
+                sha256,
+                overrides,
+                problem=f"{shown}: no such file from the folder the report was made in (the scenario was built in code, or moved)",
             )
         try:
-            scenario = load_scenario(path)
-            if overrides:
-                scenario = scenario.replace(overrides)
+            scenario = variant(load_scenario(path), overrides)  # named as the run named it: a variant says so
         except CoopsimError as exc:
-            return cls(file, sha256, overrides, problem=f"cannot be loaded any more: {exc}")
+            return cls(shown, sha256, overrides, problem=f"cannot be loaded any more: {exc}")
         files = tuple(_source_chain(path))
         history = scenario.history_path()
         facts = history.parent / "facts.md" if history is not None and (history.parent / "facts.md").is_file() else None
         if scenario.sha256 != sha256:
-            changed = f"{file} has changed since the run (its SHA-256 differs): shown as it is now"
-            return cls(file, sha256, overrides, problem=changed, files=files, facts_file=facts)
-        return cls(file, sha256, overrides, scenario=scenario, files=files, facts_file=facts)
+            changed = f"{shown} has changed since the run (its SHA-256 differs): shown as it is now"
+            return cls(shown, sha256, overrides, problem=changed, files=files, facts_file=facts)
+        return cls(shown, sha256, overrides, scenario=scenario, files=files, facts_file=facts)
+
+
+def shown_path(file: str | Path) -> str:
+    """A scenario file as a report shows it: as given when relative, else relative to the working folder, else its bare name.
+
+    A report is shared: the folders of the analyst's machine (``/home/ana/...``)
+    are no part of it. The file is still read from where the manifest says.
+    """
+    path = Path(file)
+    if not path.is_absolute():
+        return str(file)
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return path.name
 
 
 def _source_chain(path: Path) -> list[SourceFile]:
@@ -176,7 +200,7 @@ def _source_chain(path: Path) -> list[SourceFile]:
     while path.resolve() not in seen and path.is_file():
         seen.add(path.resolve())
         text = path.read_text(encoding="utf-8")
-        chain.append(parse_scenario_text(text, str(path)))
+        chain.append(parse_scenario_text(text, shown_path(path)))
         parent = tomllib.loads(text).get("extends")
         if not isinstance(parent, str):
             break

@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from .messages import suggest
+from .messages import quote, suggest
 from .schema import LIMITS, ScenarioFile
 
 
@@ -93,13 +93,13 @@ def check_consistency(s: ScenarioFile) -> list[tuple[str, str]]:
         seen.add(proj.name)
         if proj.sector not in sectors:
             problems.append(
-                (f"{k}.sector", f"'{proj.sector}' is not a sector of [pipeline.sectors]{suggest(proj.sector, sorted(sectors))}")
+                (f"{k}.sector", f"{quote(proj.sector)} is not a sector of [pipeline.sectors]{suggest(proj.sector, sorted(sectors))}")
             )
         if proj.financier is not None and proj.financier not in financiers:
             problems.append(
                 (
                     f"{k}.financier",
-                    f"'{proj.financier}' is not a financier of [portfolio.financiers]{suggest(proj.financier, sorted(financiers))}",
+                    f"{quote(proj.financier)} is not a financier of [portfolio.financiers]{suggest(proj.financier, sorted(financiers))}",
                 )
             )
         if proj.stage == "awaiting_finance":
@@ -164,7 +164,7 @@ def _fallback_problems(s: ScenarioFile) -> list[tuple[str, str]]:
             continue
         if lender.fallback not in lenders:
             problems.append(
-                (key, f"'{lender.fallback}' is not a financier of [portfolio.financiers]{suggest(lender.fallback, sorted(lenders))}")
+                (key, f"{quote(lender.fallback)} is not a financier of [portfolio.financiers]{suggest(lender.fallback, sorted(lenders))}")
             )
             continue
         chain, after = [name], lender.fallback
@@ -190,10 +190,13 @@ def _priority_problems(s: ScenarioFile) -> list[tuple[str, str]]:
     for k, entry in enumerate(s.portfolio.priority):
         if entry not in known:
             problems.append(
-                (f"portfolio.priority[{k}]", f"'{entry}' is not a named project awaiting finance nor backlog.SECTOR{suggest(entry, known)}")
+                (
+                    f"portfolio.priority[{k}]",
+                    f"{quote(entry)} is not a named project awaiting finance nor backlog.SECTOR{suggest(entry, known)}",
+                )
             )
         elif entry in s.portfolio.priority[:k]:
-            problems.append((f"portfolio.priority[{k}]", f"'{entry}' is listed twice"))
+            problems.append((f"portfolio.priority[{k}]", f"{quote(entry)} is listed twice"))
     return problems
 
 

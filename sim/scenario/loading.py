@@ -30,7 +30,7 @@ from pydantic import PrivateAttr, ValidationError
 
 from ..history import HistoryError, load_history, load_partial_year
 from .checks import check_consistency
-from .messages import ScenarioError, describe_error, one_line, show, suggest
+from .messages import ScenarioError, clip, describe_error, one_line, quote, show, suggest
 from .schema import ScenarioFile
 
 
@@ -142,7 +142,9 @@ class Scenario(ScenarioFile):
             if isinstance(node, list) or not isinstance(node, dict):
                 raise ScenarioError(self._source, [(path, "does not name a key of a table")])
             node[parts[-1]] = value
-        label = f"{self._source} (with {', '.join(changes)})" if changes else self._source
+        keys = ", ".join(changes)
+        # the keys changed, unless so long that they would crowd out the problem (which names its key anyway)
+        label = f"{self._source} (with {keys if len(keys) <= 100 else f'{len(changes)} changes'})" if changes else self._source
         return scenario_from_dict(raw, source=label, base_dir=self._base_dir)
 
 
@@ -150,14 +152,14 @@ def _child(node: Any, part: str, path: str, source: str) -> Any:
     """The entry ``part`` of a table (by key) or of an array of tables (by ``name``), for the dotted ``path``."""
     if isinstance(node, dict):
         if part not in node:
-            raise ScenarioError(source, [(path, f"no key '{part}' here{suggest(part, list(node))}")])
+            raise ScenarioError(source, [(path, f"no key {quote(part)} here{suggest(part, list(node))}")])
         return node[part]
     if isinstance(node, list):
         for entry in node:
             if isinstance(entry, dict) and entry.get("name") == part:
                 return entry
         names = [e.get("name") for e in node if isinstance(e, dict)]
-        raise ScenarioError(source, [(path, f"no entry named '{part}'{suggest(part, [n for n in names if isinstance(n, str)])}")])
+        raise ScenarioError(source, [(path, f"no entry named {quote(part)}{suggest(part, [n for n in names if isinstance(n, str)])}")])
     raise ScenarioError(source, [(path, "goes below a value that is not a table")])
 
 
@@ -247,10 +249,10 @@ def _read_with_extends(p: Path, label: str, digest: Any, chain: tuple[Path, ...]
         target.stat()
     except (ValueError, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
-            raise ScenarioError(label, [("extends", f"file not found: {parent}")]) from None
+            raise ScenarioError(label, [("extends", f"file not found: {clip(parent)}")]) from None
         raise ScenarioError(label, [("extends", f"not a usable file path ({exc.__class__.__name__})")]) from None
     if target in chain or target == p.resolve():
-        raise ScenarioError(label, [("extends", f"'{parent}' extends itself through a cycle")])
+        raise ScenarioError(label, [("extends", f"{quote(parent)} extends itself through a cycle")])
     if len(chain) >= MAX_EXTENDS_DEPTH:
         raise ScenarioError(label, [("extends", f"at most {MAX_EXTENDS_DEPTH} levels of extends")])
     base = _read_with_extends(target, f"{label} -> {parent}", digest, chain + (p.resolve(),))
@@ -295,7 +297,7 @@ def _remove(raw: dict[str, Any], path: str, label: str) -> None:
     elif isinstance(node, list) and any(isinstance(e, dict) and e.get("name") == last for e in node):
         node[:] = [e for e in node if not (isinstance(e, dict) and e.get("name") == last)]
     else:
-        raise ScenarioError(label, [("remove", f"'{path}' names nothing in the extended scenario")])
+        raise ScenarioError(label, [("remove", f"{quote(path)} names nothing in the extended scenario")])
 
 
 def scenario_from_dict(raw: Mapping[str, Any], *, source: str = "<scenario>", base_dir: Path | None = None) -> Scenario:

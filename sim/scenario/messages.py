@@ -30,6 +30,15 @@ from .schema import NAME_PATTERN, ScenarioFile, Table
 MAX_PROBLEMS_SHOWN = 8
 """Problems printed one a line; the rest are counted."""
 
+MAX_SHOWN_CHARACTERS = 60
+"""Characters of a user's value (a name, a key, an option) a message quotes; the rest are counted, not echoed."""
+
+SUGGEST_MARGIN = 8
+"""A word longer than the longest option by more than this gets no "did you mean": it cannot be a typo of one."""
+
+MAX_OPTIONS_SHOWN = 8
+"""Options an "allowed: ..." list names, and parts a dotted key shows; the rest are counted."""
+
 RENAMED = {
     "trade_per_capex_per_year": "replaced by exports_per_capex_per_year and imports_per_capex_per_year: every operating flow has a direction",
     "observed.growth": "renamed yoy_growth; give it with value_usd_bn (the published level of the observed months) and months, or use file",
@@ -55,7 +64,7 @@ class ScenarioError(InputError, ValueError):
 
     def _format(self) -> str:
         lines = [
-            f"{self.source}: {one_line(key)}: {one_line(msg)}" if key else f"{self.source}: {one_line(msg)}"
+            f"{self.source}: {clip_key(key)}: {one_line(msg)}" if key else f"{self.source}: {one_line(msg)}"
             for key, msg in self.problems[:MAX_PROBLEMS_SHOWN]
         ]
         if len(self.problems) > MAX_PROBLEMS_SHOWN:
@@ -68,13 +77,47 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
 
+def clip(text: Any, limit: int = MAX_SHOWN_CHARACTERS) -> str:
+    """A user's value as a message shows it: on one line, at most its first ``limit`` characters, then how long it is.
+
+    Every message that quotes what a user typed or wrote goes through here, so
+    a 1 MB name is refused in one short line, not echoed whole:
+    ``clip("a" * 10**6)`` is ``"aaa...a... (1,000,000 characters)"``.
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return one_line(text)
+    return f"{one_line(text[:limit])}... ({len(text):,} characters)"
+
+
+def quote(value: Any) -> str:
+    """A user's value in quotes, clipped (:func:`clip`): ``'cbd'``."""
+    return f"'{clip(value)}'"
+
+
+def clip_key(key: str) -> str:
+    """A dotted key as a message shows it: each part clipped (a table's key may be a user's long name), at most 12 parts."""
+    parts = str(key).split(".")
+    shown = [clip(part, 40) for part in parts[:MAX_OPTIONS_SHOWN]]
+    if len(parts) > MAX_OPTIONS_SHOWN:
+        shown.append(f"... ({len(parts)} parts)")
+    return ".".join(shown)
+
+
 def suggest(word: str, options: list[str]) -> str:
-    """``"; did you mean 'x'?"`` for the closest of ``options``, else the list of them ("" when there are none)."""
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    """``"; did you mean 'x'?"`` for the closest of ``options``, else the list of them ("" when there are none).
+
+    A word much longer than every option is no typo of one: it gets the list,
+    without the closeness search (which costs time and memory in the word's length).
+    """
+    longest = max((len(o) for o in options), default=0)
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6) if len(word) <= longest + SUGGEST_MARGIN else []
     if close:
-        return f"; did you mean '{close[0]}'?"
+        return f"; did you mean {quote(close[0])}?"
     if options:
-        return f"; allowed: {', '.join(sorted(options))}"
+        names = sorted(options)
+        more = f" and {len(names) - MAX_OPTIONS_SHOWN} more" if len(names) > MAX_OPTIONS_SHOWN else ""
+        return f"; allowed: {', '.join(clip(n) for n in names[:MAX_OPTIONS_SHOWN])}{more}"
     return ""
 
 
@@ -176,7 +219,7 @@ def describe_error(err: Mapping[str, Any], raw: Any) -> tuple[str, str]:
     if kind == "literal_error":
         return key, f"must be one of {ctx.get('expected')} (got {got})"
     if kind == "union_tag_invalid":
-        return key, f"unknown distribution {ctx.get('tag')!r}; allowed: {', '.join(DISTRIBUTION_NAMES)}"
+        return key, f"unknown distribution {quote(ctx.get('tag'))}; allowed: {', '.join(DISTRIBUTION_NAMES)}"
     if kind == "union_tag_not_found":
         return key, f"a distribution table needs a 'dist' key, one of: {', '.join(DISTRIBUTION_NAMES)}"
     if kind == "value_error":
@@ -186,13 +229,13 @@ def describe_error(err: Mapping[str, Any], raw: Any) -> tuple[str, str]:
 
 
 def show(value: Any) -> str:
-    """A value as the file wrote it, short: ``a table``, ``an array``, a string cut at 40 characters, ``true``."""
+    """A value as the file wrote it, short: ``a table``, ``an array``, a string clipped (:func:`quote`), ``true``."""
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
         return "an array"
     if isinstance(value, str):
-        return repr(value[:40] + ("..." if len(value) > 40 else ""))
+        return quote(value)
     if isinstance(value, bool):
         return str(value).lower()
-    return repr(value)
+    return clip(repr(value))

@@ -82,6 +82,11 @@ def _plausible(lo: float, hi: float, what: str = "") -> Any:
 Money = Annotated[Uncertain, _within(0.0, math.inf, what=" (USD bn)", cap=MAX_MONEY_USD_BN)]
 PositiveMoney = Annotated[Uncertain, _within(0.0, math.inf, lo_open=True, what=" (USD bn)", cap=MAX_MONEY_USD_BN)]
 Share = Annotated[Uncertain, _within(0.0, 1.0)]
+ShockDepth = Annotated[
+    Uncertain,
+    _within(0.0, 1.0, hi_open=True, what=": a fall of 1 (-100%) would end all trade, which the model's log scale cannot carry"),
+]
+"""A shock's fall: a share below 1 (the model multiplies trade by ``1 - depth`` on a log scale, so 1 is log of zero)."""
 OpenShare = Annotated[Uncertain, _within(0.0, 1.0, lo_open=True, hi_open=True)]
 FlowPerCapex = Annotated[Uncertain, _plausible(-10.0, 10.0)]
 Years = Annotated[Uncertain, _within(0.0, math.inf)]
@@ -452,7 +457,9 @@ class Shock(Table):
 
     name: Name = Field(description="Identifier; keys the shock's random stream.")
     probability_per_year: Probability = Field(description="Chance the shock strikes in a given year (at most once a year).")
-    depth: Share = Field(description="Fall of organic trade when it strikes (0.1 = -10%).")
+    depth: ShockDepth = Field(
+        description="Fall of organic trade when it strikes (0.1 = -10%); below 1, as a fall of 1 would end all trade."
+    )
     recovery_years: Years = Field(description="Years for the fall to fade linearly; 0 for a fall lasting only the rest of that year.")
 
 

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from ..distributions import Distribution, Uncertain
 from ..scenario import Scenario, ScenarioError
+from ..scenario.messages import quote
 
-__all__ = ["Lever", "lever", "default_levers", "parse_range"]
+__all__ = ["Lever", "default_levers", "lever", "parse_range", "value_at"]
 
 _PARSE = TypeAdapter(Uncertain).validate_python
 
@@ -75,13 +76,52 @@ class Lever:
     def change(self, scenario: Scenario, setting: float) -> Any:
         """The raw value to put at ``path`` for a setting."""
         if self.mode == "value":
-            raw = scenario.get(self.path)
+            raw = value_at(scenario, self.path)
             return (
                 int(round(setting))
                 if isinstance(raw, int) and not isinstance(raw, bool) and float(setting).is_integer()
                 else float(setting)
             )
-        return _with_median(_PARSE(scenario.get(self.path)), setting)
+        return _with_median(_PARSE(value_at(scenario, self.path)), setting)
+
+
+def value_at(scenario: Scenario, path: str) -> Any:
+    """The raw value at a dotted path: as the file wrote it, else the schema's default the scenario runs with.
+
+    A key the file leaves out (``portfolio.financiers.cdb.shock_sensitivity``)
+    is still an input of the scenario, at its default: a lever starts from it,
+    and :meth:`Scenario.replace` writes the setting into the file's table.
+
+    Raises
+    ------
+    ScenarioError
+        The file's own message, when the path names no key of the schema either.
+    """
+    try:
+        return scenario.get(path)
+    except ScenarioError:
+        default = _default_at(scenario, path)
+        if default is _MISSING:
+            raise
+        return default
+
+
+_MISSING = object()
+
+
+def _default_at(scenario: Scenario, path: str) -> Any:
+    """The validated value at ``path`` (a default for a key the file leaves out), as a raw value; ``_MISSING`` if none."""
+    node: Any = scenario
+    for part in path.split("."):
+        if isinstance(node, BaseModel) and part in type(node).model_fields:
+            node = getattr(node, part)
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, (list, tuple)) and any(getattr(e, "name", None) == part for e in node):
+            node = next(e for e in node if getattr(e, "name", None) == part)
+        else:
+            return _MISSING
+    return node.model_dump() if isinstance(node, Distribution) else node
 
 
 def _with_median(d: Distribution, median: float) -> dict[str, Any]:
@@ -167,7 +207,7 @@ def lever(scenario: Scenario, path: str, low: float | None = None, high: float |
     ScenarioError
         If the path names no number or distribution of the scenario.
     """
-    raw = scenario.get(path)
+    raw = value_at(scenario, path)
     if isinstance(raw, bool) or not isinstance(raw, (int, float, dict)):
         raise ScenarioError(scenario.source, [(path, "is not a number or a distribution, so it cannot be moved")])
     if isinstance(raw, dict):
@@ -261,4 +301,4 @@ def parse_range(text: str) -> tuple[str, float | None, float | None]:
     try:
         return key, float(lo), float(hi)
     except ValueError:
-        raise ValueError(f"{text!r}: a range is written KEY=LOW:HIGH, e.g. trade.growth.mean=0.02:0.12") from None
+        raise ValueError(f"{quote(text)}: a range is written KEY=LOW:HIGH, e.g. trade.growth.mean=0.02:0.12") from None

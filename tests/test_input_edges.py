@@ -1,0 +1,77 @@
+"""Inputs at the edge of what is allowed: a year given twice, a shock that would end all trade, a lever left at its default."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from helpers import ROOT, reference
+
+from sim import simulate
+from sim.cli import main
+from sim.scenario import ScenarioError
+from sim.studies import lever
+from sim.studies.levers import value_at
+
+
+@pytest.mark.parametrize(
+    ("years", "words"),
+    [
+        ("2026,2026", "names 2026 more than once"),
+        ("2028,2026,2028", "names 2028 more than once"),
+        ("2026,,2028", "has an empty item"),
+        ("2026,", "has an empty item"),
+    ],
+)
+def test_years_given_twice_or_an_empty_item_are_refused(monkeypatch, capsys, years, words):
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(SystemExit) as info:
+        main(["run", "scenarios/uz_cn_2025.toml", "--years", years])
+    assert info.value.code == 2
+    assert words in capsys.readouterr().err
+
+
+def test_a_year_outside_the_simulated_ones_is_refused_before_any_work(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(ROOT)
+    assert main(["run", "scenarios/uz_cn_2025.toml", "--years", "2099", "--out", str(tmp_path / "r")]) == 2
+    assert "2099 not simulated" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("depth", [1.0, {"dist": "uniform", "min": 0.5, "max": 1.0}], ids=["number", "distribution"])
+def test_a_shock_depth_of_one_would_end_all_trade_and_is_refused(depth):
+    s = reference()
+    shock = {"name": "end", "probability_per_year": 0.5, "depth": depth, "recovery_years": 0.0}
+    with pytest.raises(ScenarioError, match=r"shocks\.end\.depth: must be >= 0 and < 1.*would end all trade"):
+        s.replace({"shocks": [shock]})
+
+
+def test_a_shock_just_short_of_ending_trade_runs_without_a_numpy_warning():
+    shock = {"name": "near_end", "probability_per_year": 1.0, "depth": 0.9999, "recovery_years": 0.0}
+    s = reference().replace({"shocks": [shock]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning (log of zero) fails the test
+        r = simulate(s, paths=50, seed=1, workers=1, progress=False)
+    assert r.n_paths == 50
+
+
+def test_a_lever_on_a_key_left_at_its_default_starts_from_the_default():
+    s = reference()
+    key = "portfolio.financiers.cdb.shock_sensitivity"
+    assert value_at(s, key) == 0.0  # not in the file: the schema's default
+    lev = lever(s, key)
+    assert lev.current == 0.0 and lev.low < 0 < lev.high
+    moved = s.replace({key: lev.change(s, 0.5)})
+    assert moved.portfolio.financiers["cdb"].shock_sensitivity == 0.5
+
+
+def test_a_lever_on_a_key_the_schema_does_not_know_is_still_refused():
+    with pytest.raises(ScenarioError, match="no key 'shock_sensitivty' here"):
+        lever(reference(), "portfolio.financiers.cdb.shock_sensitivty")
+
+
+def test_sensitivity_input_on_a_key_left_at_its_default_runs(monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(ROOT)
+    command = ["sensitivity", "scenarios/uz_cn_2025.toml", "--paths", "80", "--workers", "1", "--quiet", "--out", str(tmp_path / "s")]
+    assert main([*command, "--input", "portfolio.financiers.cdb.shock_sensitivity=0:1"]) == 0
+    assert (tmp_path / "s" / "sensitivity.json").is_file()
