@@ -144,7 +144,7 @@ class Column:
             return f"one of {', '.join(self.choices)}"
         if self.kind == "code":
             return f"a code of 1 to {self.max_length} printable characters without spaces around it"
-        return "text, not empty"
+        return "text, not empty, without control characters (line breaks and tabs allowed)"
 
     def parse(self, cell: str) -> int | float | str:
         """The cell's value; a ValueError saying what is allowed if it is not one."""
@@ -168,7 +168,7 @@ class Column:
                 raise ValueError(self.allowed())
             return cell
         if not cell.strip() or any(not c.isprintable() and c not in "\n\r\t" for c in cell):
-            raise ValueError("text, not empty, without control characters")
+            raise ValueError(self.allowed())
         return cell
 
 
