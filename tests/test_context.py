@@ -40,9 +40,9 @@ def test_several_figures_for_a_year_are_combined_by_their_median_and_since_drops
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ("20x0,total_turnover,1.0,UZ,confirmed,a", "line 3: needs year, series, value_usd_bn"),
-        ("2020,total_turnover,-1.0,UZ,confirmed,a", "line 3: value_usd_bn must be a positive number"),
-        ("2020,,1.0,UZ,confirmed,a", "line 3: the series name is empty"),
+        ("20x0,total_turnover,1.0,UZ,confirmed,a", "line 3: year: must be a whole number from 1900 to 2100"),
+        ("2020,total_turnover,-1.0,UZ,confirmed,a", "line 3: value_usd_bn: must be a finite number above 0"),
+        ("2020,,1.0,UZ,confirmed,a", "line 3: series: must be a code of 1 to 64"),
     ],
 )
 def test_a_bad_row_is_an_error_naming_the_file_and_line(tmp_path, row, message):

@@ -172,7 +172,10 @@ def test_a_partial_year_file_with_a_bad_row_is_one_clear_message(tmp_path: Path,
     path = _workspace(tmp_path, "2025,seven,9.0,0.2,UZ,confirmed,x\n")
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "trade.observed.file" in err and "line 3" in err and "whole numbers for year and months" in err
+    assert (
+        "trade.observed.file: ../seeds/uz_cn_trade_partial_2025.csv: line 3: months: must be a whole number from 1 to 12 (got 'seven')"
+        in err
+    )
     assert "Traceback" not in err
 
 

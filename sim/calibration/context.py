@@ -15,12 +15,11 @@ bilateral turnover into exports and imports (:mod:`sim.calibration.split`).
 Where to make a change
 ----------------------
 * A new series of the context file: its name here and its field of :class:`TradeContext`.
-* How the CSV itself is read: :func:`sim.history.read_rows`.
+* How the CSV itself is read and checked: :func:`sim.history.read_data_file` and :data:`sim.history.CONTEXT_FILE`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ from statistics import median
 
 import numpy as np
 
-from ..history import STATISTICAL_STATUSES, HistoryError, load_history, read_rows
+from ..history import CONTEXT_FILE, STATISTICAL_STATUSES, HistoryError, load_history, read_data_file
 
 __all__ = ["YearlySeries", "TradeContext", "load_context", "load_trade_context", "china_share", "exports_share"]
 
@@ -78,8 +77,8 @@ def load_context(path: str | Path, statuses: tuple[str, ...] = STATISTICAL_STATU
     ----------
     path : str or Path
         CSV with the columns ``year, series, value_usd_bn, reporter, status``
-        (``seeds/uz_trade_context.csv``). Every row must have a whole year and
-        a positive number, whatever its status.
+        (``seeds/uz_trade_context.csv``). Every row is checked against
+        :data:`sim.history.CONTEXT_FILE`, whatever its status.
     statuses : tuple of str
         Statuses kept (default: confirmed and derived figures; claims and
         uncertain figures are left out).
@@ -97,24 +96,14 @@ def load_context(path: str | Path, statuses: tuple[str, ...] = STATISTICAL_STATU
     Raises
     ------
     HistoryError
-        The file cannot be read, or a row lacks a column, a whole year or a
-        positive number (the message names the file and line).
+        The file cannot be read, or a row breaks the schema (every problem,
+        each naming the line and the column; :func:`sim.history.read_data_file`).
     """
-    p = Path(path)
     figures: dict[str, dict[int, list[float]]] = {}
-    for line, row in enumerate(read_rows(p), start=2):
-        try:
-            name, year, value, status = row["series"], int(row["year"]), float(row["value_usd_bn"]), row["status"]
-        except (KeyError, TypeError, ValueError):
-            raise HistoryError(
-                f"{p}: line {line}: needs year, series, value_usd_bn, reporter and status columns with a whole year and a number"
-            ) from None
-        if not name:
-            raise HistoryError(f"{p}: line {line}: the series name is empty")
-        if not (math.isfinite(value) and value > 0):
-            raise HistoryError(f"{p}: line {line}: value_usd_bn must be a positive number (got {row['value_usd_bn']!r})")
-        if status in statuses and (since is None or year >= since):
-            figures.setdefault(name, {}).setdefault(year, []).append(value)
+    for row in read_data_file(path, CONTEXT_FILE):
+        name, year = row["series"], row["year"]
+        if row["status"] in statuses and (since is None or year >= since):
+            figures.setdefault(name, {}).setdefault(year, []).append(row["value_usd_bn"])
     return {name: _series(name, {y: median(v) for y, v in by_year.items()}) for name, by_year in figures.items()}
 
 

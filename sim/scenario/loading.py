@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -342,25 +341,19 @@ def _resolve_observation(scenario: Scenario, source: str) -> Observation | None:
         key = "trade.observed.value_usd_bn"
     else:
         key = "trade.observed.file"
-        path = scenario._relative(obs.file)
+        path = _data_file(scenario, source, key, obs.file)
         try:
-            if path is None or not path.is_file():
-                raise ScenarioError(source, [(key, f"file not found: {path} (paths are relative to the scenario file)")])
             row = load_partial_year(path, scenario.start_year, trade.reporter)
-        except (ValueError, OSError) as exc:
-            if isinstance(exc, ScenarioError):
-                raise
-            reason = str(exc).split(": ", 1)[-1] if isinstance(exc, HistoryError) else f"not a usable file path ({exc.__class__.__name__})"
-            raise ScenarioError(source, [(key, one_line(reason))]) from None
+        except HistoryError as exc:
+            raise ScenarioError(source, _data_problems(key, obs.file, exc)) from None
         if row is None:
             return None
         where = f"{path.name}, line {row.line}"
+        # the file allows 1 to 12 months (a file may hold whole years); an observation is of a partial year
         if not 1 <= row.months <= 11:
             raise ScenarioError(
                 source, [(key, f"{where}: months must be 1 to 11 (got {row.months}); a whole year belongs in the base year")]
             )
-        if not (row.value_usd_bn > 0 and row.yoy_growth > -1 and math.isfinite(row.value_usd_bn) and math.isfinite(row.yoy_growth)):
-            raise ScenarioError(source, [(key, f"{where}: needs a positive value and a growth above -1")])
         found = Observation(row.year, row.months, row.value_usd_bn, row.yoy_growth, where)
     if found.base_same_months_usd_bn >= trade.base_usd_bn:
         raise ScenarioError(
@@ -377,21 +370,34 @@ def _resolve_observation(scenario: Scenario, source: str) -> Observation | None:
 
 
 def _check_history(scenario: Scenario, source: str) -> None:
-    """The history file exists and reads as a history CSV (checked before any work)."""
+    """The history file exists and every row of it satisfies the history schema (checked before any work)."""
+    name = scenario.trade.history
+    if name is None:
+        return
+    history = _data_file(scenario, source, "trade.history", name)
     try:
-        history = scenario.history_path()
-        if history is None:
-            return
-        if not history.is_file():
-            raise ScenarioError(source, [("trade.history", f"file not found: {history} (paths are relative to the scenario file)")])
         load_history(history, scenario.trade.measured_by)
+    except HistoryError as exc:
+        raise ScenarioError(source, _data_problems("trade.history", name, exc)) from None
+
+
+def _data_file(scenario: Scenario, source: str, key: str, name: str) -> Path:
+    """The data file named at ``key``, resolved against the scenario file; a ScenarioError if it is not a file."""
+    try:
+        path = scenario._relative(name)
+        if path is None or not path.is_file():
+            raise ScenarioError(source, [(key, f"file not found: {path} (paths are relative to the scenario file)")])
     except (ValueError, OSError) as exc:
         if isinstance(exc, ScenarioError):
             raise
-        reason = (
-            str(exc).split(": ", 1)[-1] if isinstance(exc, HistoryError) else f"not a usable file path ({exc.__class__.__name__}: {exc})"
-        )
-        raise ScenarioError(source, [("trade.history", one_line(reason))]) from None
+        raise ScenarioError(source, [(key, f"not a usable file path ({exc.__class__.__name__})")]) from None
+    return path
+
+
+def _data_problems(key: str, name: str, exc: HistoryError) -> list[tuple[str, str]]:
+    """Every problem of a data file as ``(key, "file: line N: column: what is allowed")``, one line each."""
+    problems = exc.problems or [str(exc).split(": ", 1)[-1]]
+    return [(key, f"{one_line(name)}: {one_line(problem)}") for problem in problems]
 
 
 def _flatten(node: Any, prefix: str = "") -> list[tuple[str, str]]:
