@@ -75,3 +75,39 @@ def test_sensitivity_input_on_a_key_left_at_its_default_runs(monkeypatch, tmp_pa
     command = ["sensitivity", "scenarios/uz_cn_2025.toml", "--paths", "80", "--workers", "1", "--quiet", "--out", str(tmp_path / "s")]
     assert main([*command, "--input", "portfolio.financiers.cdb.shock_sensitivity=0:1"]) == 0
     assert (tmp_path / "s" / "sensitivity.json").is_file()
+
+
+def _reference_copy(tmp_path, extra: str = "", **replace: str):
+    """The reference scenario written into ``tmp_path`` (its data files named by absolute path), changed as asked."""
+    text = (ROOT / "scenarios" / "uz_cn_2025.toml").read_text(encoding="utf-8").replace('"../seeds/', f'"{ROOT}/seeds/')
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    path = tmp_path / "s.toml"
+    path.write_text(text + extra, encoding="utf-8")
+    return path
+
+
+def test_a_scenario_nested_deeper_than_any_key_is_refused_in_one_line(tmp_path, capsys):
+    # tomllib builds a long dotted key as nested tables without recursing; copying the tree recursed past Python's limit
+    path = _reference_copy(tmp_path, "\n" + ".".join(["a"] * 3000) + " = 1\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "levels deep" in err[0] and len(err[0]) < 300
+
+
+def test_a_set_value_nested_too_deeply_is_refused_by_the_parser(capsys):
+    deep = "{a = " * 3000 + "1" + "}" * 3000
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(ROOT / "scenarios" / "uz_cn_2025.toml"), "--set", f"a={deep}"])
+    assert info.value.code == 2
+    assert "nested too deeply" in capsys.readouterr().err
+
+
+def test_an_impossible_horizon_is_quoted_clipped_and_no_count_is_derived_from_it(tmp_path, capsys):
+    huge = "1" + "0" * 300
+    path = _reference_copy(tmp_path, **{"horizon_year = 2035": f"horizon_year = {huge}"})
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err  # the pipeline's project count over 10**300 years is not computed, nor printed
+    assert "run.horizon_year" in err[0] and "(301 characters)" in err[0] and len(err[0]) < 300

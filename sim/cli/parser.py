@@ -104,6 +104,8 @@ def _setting(text: str) -> tuple[str, Any]:
         raise argparse.ArgumentTypeError(
             f'{clip_key(key)}: the value must be TOML, as in a scenario file (a number, "text" in quotes, {{key = value}}): {exc}'
         ) from None
+    except RecursionError:
+        raise argparse.ArgumentTypeError(f"{clip_key(key)}: the value is nested too deeply to be a scenario value") from None
 
 
 def _years(text: str) -> tuple[int, ...]:

@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from .messages import quote, suggest
+from .messages import clip, quote, suggest
 from .schema import LIMITS, ScenarioFile
 
 
@@ -30,10 +30,13 @@ def check_consistency(s: ScenarioFile) -> list[tuple[str, str]]:
     """Rules that span several keys: references, orderings, requirements."""
     problems: list[tuple[str, str]] = []
     base, horizon = s.trade.base_year, s.run.horizon_year
+    horizon_ok = base < horizon <= base + LIMITS["max_horizon_years"]
     if horizon <= base:
-        problems.append(("run.horizon_year", f"must be after trade.base_year = {base} (got {horizon})"))
-    elif horizon - base > LIMITS["max_horizon_years"]:
-        problems.append(("run.horizon_year", f"at most {LIMITS['max_horizon_years']} years after trade.base_year = {base} (got {horizon})"))
+        problems.append(("run.horizon_year", f"must be after trade.base_year = {base} (got {clip(horizon)})"))
+    elif not horizon_ok:
+        problems.append(
+            ("run.horizon_year", f"at most {LIMITS['max_horizon_years']} years after trade.base_year = {base} (got {clip(horizon)})")
+        )
     if s.trade.target_usd_bn <= 0:
         problems.append(("trade.target_usd_bn", "must be > 0"))
     gap, target = s.trade.reporter_gap, s.trade.target_reporter
@@ -67,7 +70,8 @@ def check_consistency(s: ScenarioFile) -> list[tuple[str, str]]:
     p = s.pipeline
     if s.portfolio is None:
         problems.append(("portfolio", "required when there is a [pipeline]: projects need financiers"))
-    problems += _project_count_problems(s)
+    if horizon_ok:  # the count over an impossible horizon would be a number no one can read
+        problems += _project_count_problems(s)
     sectors = set(p.sectors)
     generic = p.launches_per_year > 0 or (
         s.portfolio is not None and s.portfolio.backlog is not None and s.portfolio.backlog.capex_usd_bn > 0

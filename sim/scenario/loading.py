@@ -212,11 +212,33 @@ def _read_toml(p: Path, label: str) -> tuple[dict[str, Any], bytes]:
     except UnicodeDecodeError as exc:
         raise ScenarioError(label, [("", f"is not UTF-8 text (byte {exc.start}); save it as UTF-8")]) from None
     try:
-        return tomllib.loads(text), data
+        tree = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(label, [("", f"is not valid TOML: {exc}")]) from None
     except RecursionError:
         raise ScenarioError(label, [("", "is not valid TOML: nested too deeply")]) from None
+    if _nesting_depth(tree) > MAX_NESTING:
+        # tomllib builds a long dotted key (a.a.a...) as tables without recursing; everything after it would
+        raise ScenarioError(label, [("", f"nests tables or arrays more than {MAX_NESTING} levels deep; a scenario needs far fewer")])
+    return tree, data
+
+
+MAX_NESTING = 32
+"""Deepest nesting of tables and arrays a scenario file may have (the schema's deepest key is far shallower)."""
+
+
+def _nesting_depth(tree: Any) -> int:
+    """How many tables and arrays deep ``tree`` goes (its top table is level 1), found without recursion; walked to one level past :data:`MAX_NESTING` at most."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if level <= MAX_NESTING:  # deeper than the limit is already an error: no need to walk it all
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _read_with_extends(p: Path, label: str, digest: Any, chain: tuple[Path, ...]) -> dict[str, Any]:
