@@ -151,8 +151,9 @@ def test_coopsim_report_writes_a_folders_report_and_keeps_its_files(reference_fo
     html = out.read_text()
     assert '<th scope="row">2027</th>' in html and '<th scope="row">2029</th>' in html and '<th scope="row">2026</th>' not in html
     assert main(["report", str(reference_folder), "--out", str(out)]) == 2  # exists
-    assert main(["report", str(reference_folder)]) == 2  # the folder's own report.html is one of its results
-    assert "listed in manifest.json" in capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["report", str(reference_folder)]) == 2  # the folder's own report.html is replaced only with --force
+    assert "report.html: exists; choose another --out or add --force" in capsys.readouterr().err
     assert main(["report", str(tmp_path)]) == 2
 
 

@@ -187,6 +187,23 @@ def test_an_interrupted_report_leaves_the_previous_page_whole(folder: Path, tmp_
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
+def test_a_report_written_into_its_folder_joins_the_manifest_so_force_still_replaces_the_folder(folder: Path, capsys) -> None:
+    assert "report.html" not in _manifest(folder)["files"]
+    assert main(["report", str(folder)]) == 0
+    assert _manifest(folder)["files"]["report.html"] == hashlib.sha256((folder / "report.html").read_bytes()).hexdigest()
+    load(folder)  # the folder still verifies
+    assert main(["report", str(folder), "--years", "2026,2030", "--force"]) == 0  # the folder's own page may be redone
+    load(folder)
+    assert main(["run", REFERENCE, *QUICK, "--out", str(folder), "--force", "--seed", "7"]) == 0
+    assert not (folder / "report.html").exists()  # it was coopsim's: replaced with the rest
+
+
+def test_report_into_its_folder_never_replaces_a_data_file(folder: Path, capsys) -> None:
+    before = (folder / "annual_trade.csv").read_bytes()
+    err = _one_line_exit_2(["report", str(folder), "--out", str(folder / "annual_trade.csv"), "--force"], capsys)
+    assert "is part of the results" in err and (folder / "annual_trade.csv").read_bytes() == before
+
+
 # -- 3. loading reads only what the manifest vouches for, and a wrong shape is one line ---------------------------
 def test_a_summary_json_dropped_from_the_manifest_is_not_read(folder: Path, capsys) -> None:
     manifest = _manifest(folder)

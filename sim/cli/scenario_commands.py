@@ -19,6 +19,7 @@ from ..output import REPORT, load, write_report
 from ..report import headline_years, sobol_caveats
 from ..results import OutputError, check_file_target
 from ..results.destination import real_destination
+from ..results.folder import add_to_manifest
 from ..results.manifest import MANIFEST
 from ..run import simulate
 from ..scenario import ScenarioError, key_reference
@@ -157,21 +158,29 @@ def report_command(args: argparse.Namespace) -> int:
     """``coopsim report``: the HTML report of a results folder, by default ``RESULTS_DIR/report.html``.
 
     The folder is checked against its manifest first. The report is never
-    written through a symbolic link, never onto the manifest or a file it
+    written through a symbolic link, never onto the manifest or a data file it
     lists, nor onto a scenario file the report reads (compared after resolving
     links, by inode); missing parent folders of ``--out`` are created, and the
-    page is written to a temporary file renamed into place.
+    page is written to a temporary file renamed into place. A report written
+    into the folder it reads joins that folder's manifest (so ``--force`` may
+    later replace the folder whole); with ``--force`` it may replace the
+    folder's earlier ``report.html``.
     """
     obj = load(args.results)  # checks the folder against its manifest first
     manifest = obj.manifest
     out = args.out if args.out is not None else args.results / REPORT
     real = real_destination(out)
-    if real.parent == args.results.resolve() and (real.name in manifest["files"] or real.name == MANIFEST):
+    into_folder = real.parent == args.results.resolve()
+    own_page = into_folder and real.name == REPORT
+    if into_folder and not own_page and (real.name in manifest["files"] or real.name == MANIFEST):
         raise OutputError(f"{out}: is part of the results (listed in {MANIFEST}); write the report elsewhere with --out")
-    results = [args.results / MANIFEST, *(args.results / name for name in manifest["files"])]
+    kept = [name for name in manifest["files"] if not (own_page and name == REPORT)]
+    results = [args.results / MANIFEST, *(args.results / name for name in kept)]
     scenarios = manifest.get("scenario_files") or ([manifest["scenario_file"]] if "scenario_file" in manifest else [])
     check_file_target(out, args.force, protected=[*results, *scenarios])
     write_report(obj, real, args.years, figures_in=args.results, listed_files=manifest["files"])
+    if into_folder:
+        add_to_manifest(args.results, real.name)
     print(f"report written to {out}")
     return 0
 

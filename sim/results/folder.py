@@ -29,14 +29,15 @@ from typing import Any
 
 import numpy as np
 
-from .destination import OutputError, check_destination, check_replaceable
-from .manifest import MANIFEST, MANIFEST_MARK, MANIFEST_VERSION, ResultsError, file_sha256, read_manifest
+from .destination import OutputError, check_destination, check_replaceable, write_text_atomically
+from .manifest import MANIFEST, MANIFEST_MARK, MANIFEST_VERSION, ResultsError, file_sha256, parse_manifest, read_manifest, verify_files
 
 __all__ = [
     "MANIFEST",
     "MANIFEST_MARK",
     "MANIFEST_VERSION",
     "OutputError",
+    "add_to_manifest",
     "ResultsError",
     "check_destination",
     "check_replaceable",
@@ -146,3 +147,15 @@ def _replace(real: Path, tmp: Path, force: bool, shown: Path) -> None:
         raise
     os.rename(tmp, real)
     shutil.rmtree(old)
+
+
+def add_to_manifest(folder: Path, name: str) -> None:
+    """List ``name``, a file coopsim has just written into the results ``folder``, in its manifest with its SHA-256.
+
+    The manifest is checked first and rewritten atomically, so the folder stays
+    one that ``--force`` may replace (nothing unlisted) and its loaders verify.
+    """
+    manifest = parse_manifest(folder)
+    verify_files(folder, {**manifest, "files": {n: d for n, d in manifest["files"].items() if n != name}})  # name was just rewritten
+    manifest["files"][name] = file_sha256(folder / name)
+    write_text_atomically(folder / MANIFEST, json.dumps(to_json_ready(manifest), indent=2) + "\n")

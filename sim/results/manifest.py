@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..scenario.messages import clip
 
 __all__ = [
     "MANIFEST",
@@ -62,12 +63,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    """``repr(value)`` on one line, cut to ``limit`` characters (a hostile manifest's values can be anything)."""
-    text = repr(value).replace("\n", " ")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _is_int(v: Any) -> bool:
@@ -115,12 +110,12 @@ def check_manifest(manifest: Any, where: Path | str) -> dict[str, Any]:
         raise bad('"files" is not a table of file names and SHA-256 checksums')
     for name, digest in files.items():
         if not _NAME.fullmatch(name) or ".." in name or name == MANIFEST:
-            raise bad(f'"files" lists {_short(name)}, not a plain file name of the folder')
+            raise bad(f'"files" lists {clip(repr(name))}, not a plain file name of the folder')
         if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
-            raise bad(f'"files" gives {name} the checksum {_short(digest)}, not 64 hex digits')
+            raise bad(f'"files" gives {name} the checksum {clip(repr(digest))}, not 64 hex digits')
     for key, (ok, what) in _TYPED_KEYS.items():
         if key in manifest and not ok(manifest[key]):
-            raise bad(f'"{key}" is {_short(manifest[key])}, not {what}')
+            raise bad(f'"{key}" is {clip(repr(manifest[key]))}, not {what}')
     if "scenario_files" in manifest:
         hashes = manifest.get("scenario_sha256")
         if not isinstance(hashes, list) or len(hashes) != len(manifest["scenario_files"]):
@@ -141,7 +136,7 @@ def _decode_json(data: bytes, where: Path | str) -> Any:
     except UnicodeDecodeError:
         raise ResultsError(f"{where}: not UTF-8 text; not a file coopsim wrote (rerun to recreate the folder)") from None
     except (ValueError, RecursionError) as exc:
-        raise ResultsError(f"{where}: not valid JSON ({_short(str(exc), 80)}); rerun to recreate the folder") from None
+        raise ResultsError(f"{where}: not valid JSON ({clip(str(exc), 80)}); rerun to recreate the folder") from None
 
 
 def parse_manifest(folder: Path) -> dict[str, Any]:
@@ -226,5 +221,5 @@ def reading(folder: Path, name: str) -> Iterator[None]:
     except ResultsError:
         raise
     except (OSError, KeyError, TypeError, ValueError, IndexError, AttributeError, EOFError, RecursionError) as exc:
-        detail = f"{type(exc).__name__}: {_short(str(exc), 80)}" if str(exc) else type(exc).__name__
+        detail = f"{type(exc).__name__}: {clip(str(exc), 80)}" if str(exc) else type(exc).__name__
         raise ResultsError(f"{folder}: {name} is not what coopsim writes there ({detail}); rerun to recreate the folder") from None
