@@ -203,6 +203,13 @@ class FileSchema:
         """The column names, comma-separated."""
         return ",".join(c.name for c in self.columns)
 
+    def column(self, name: str) -> Column:
+        """The column called ``name`` (a KeyError if the file kind has none)."""
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
 
 _YEAR = Column("year", "whole", 1900, 2100)
 _VALUE = Column("value_usd_bn", "number", 0.0, above=True)

@@ -111,3 +111,12 @@ def test_an_impossible_horizon_is_quoted_clipped_and_no_count_is_derived_from_it
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err  # the pipeline's project count over 10**300 years is not computed, nor printed
     assert "run.horizon_year" in err[0] and "(301 characters)" in err[0] and len(err[0]) < 300
+
+
+@pytest.mark.parametrize("command", ["calibrate", "backtest"])
+def test_a_reporter_code_on_the_command_line_follows_the_data_files_rule_and_is_echoed_clipped(command, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([command, str(ROOT / "seeds" / "uz_cn_trade_history.csv"), "--reporter", "R" * 100_000])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "a code of 1 to 32 printable characters" in err and "(100,000 characters)" in err and len(err) < 400

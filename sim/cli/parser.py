@@ -27,6 +27,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import InputError
+from ..history import HISTORY_FILE
 from ..run import DEFAULT_MAX_PATHS
 from ..scenario import LIMITS
 from ..scenario.messages import MAX_SHOWN_CHARACTERS, clip, clip_key, one_line, quote
@@ -106,6 +107,14 @@ def _setting(text: str) -> tuple[str, Any]:
         ) from None
     except RecursionError:
         raise argparse.ArgumentTypeError(f"{clip_key(key)}: the value is nested too deeply to be a scenario value") from None
+
+
+def _reporter(text: str) -> str:
+    """An argparse type: a reporter code, as the data files' ``reporter`` column allows it (:data:`sim.history.HISTORY_FILE`)."""
+    try:
+        return str(HISTORY_FILE.column("reporter").parse(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"must be {exc} (got {quote(text)})") from None
 
 
 def _years(text: str) -> tuple[int, ...]:
@@ -372,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     cal.add_argument("history", type=Path, help="history CSV (year,value_usd_bn,reporter,status,...)")
-    cal.add_argument("--reporter", default="UZ", help="reporter whose figures are fitted (default %(default)s)")
+    cal.add_argument("--reporter", type=_reporter, default="UZ", help="reporter whose figures are fitted (default %(default)s)")
     cal.add_argument("--since", type=int, help="first year used")
     cal.add_argument(
         "--gap-to",
@@ -398,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     bt.add_argument("history", type=Path, help="history CSV (year,value_usd_bn,reporter,status,...)")
-    bt.add_argument("--reporter", default="UZ", help="reporter whose figures are used (default %(default)s)")
+    bt.add_argument("--reporter", type=_reporter, default="UZ", help="reporter whose figures are used (default %(default)s)")
     bt.add_argument("--since", type=int, help="first year used")
     bt.add_argument("--horizons", default="1,2,3", help="forecast horizons in years, comma-separated (default %(default)s)")
     bt.add_argument(
