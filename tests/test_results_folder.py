@@ -384,3 +384,16 @@ def test_calibrate_never_overwrites_the_history_file_it_reads(tmp_path: Path, ca
     before = history.read_bytes()
     err = _one_line_exit_2(["calibrate", str(history), "--out", str(history), "--force"], capsys)
     assert "which this command reads" in err and history.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", ["run", "report"])
+def test_an_output_name_too_long_for_any_file_system_is_one_short_line_before_any_work(
+    command: str, folder: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    import sim.cli.scenario_commands as commands
+
+    monkeypatch.setattr(commands, "simulate", lambda *a, **k: pytest.fail("simulated before checking --out"))
+    out = str(tmp_path / ("n" * 300) / "x")
+    argv = ["run", REFERENCE, *QUICK, "--out", out] if command == "run" else ["report", str(folder), "--out", out + ".html"]
+    err = _one_line_exit_2(argv, capsys)
+    assert "longer than 255 bytes" in err and len(err) < 400

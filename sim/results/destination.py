@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import InputError
+from ..scenario.messages import clip
 from .manifest import MANIFEST, ResultsError, file_sha256, is_marked, parse_manifest
 
 __all__ = [
@@ -41,6 +42,10 @@ __all__ = [
     "write_text_atomically",
 ]
 
+NAME_MAX = 255
+"""Longest file or folder name, in bytes, the file systems coopsim writes to allow (Linux, macOS, Windows)."""
+PATH_MAX = 4096
+"""Length in bytes from which Linux refuses a path."""
 SHOWN_NAMES = 5
 """Unlisted files named in a refusal; the rest are counted."""
 
@@ -64,13 +69,20 @@ def _refuse_link(out: Path, option: str) -> None:
 def real_destination(out: str | Path, option: str = "--out") -> Path:
     """``out`` as an absolute path whose parent folders are resolved (links followed); the last component itself must not be a link."""
     path = Path(os.path.abspath(out))
+    if any(len(os.fsencode(part)) > NAME_MAX for part in path.parts) or len(os.fsencode(path)) >= PATH_MAX:
+        raise OutputError(
+            f"{clip(str(out))}: a name longer than {NAME_MAX} bytes or a path of {PATH_MAX} bytes or more cannot be created; choose another {option}"
+        )
     if not path.name:
         raise OutputError(f"{out}: is the root folder; choose another {option}")
     _refuse_link(path, option)
     for ancestor in path.parents:  # before resolving, which would follow a dangling link to wherever it points
         if os.path.islink(ancestor) and not ancestor.exists():
             raise OutputError(f"{ancestor}: is a dangling symbolic link, so {out} cannot be created; choose another {option}")
-    return path.parent.resolve() / path.name
+    try:
+        return path.parent.resolve() / path.name
+    except OSError as exc:  # a loop of links among the parents, say
+        raise OutputError(f"{out}: its folders cannot be resolved ({exc.strerror or exc}); choose another {option}") from None
 
 
 def _check_creatable(out: Path, option: str) -> None:
