@@ -79,3 +79,15 @@ def test_a_missing_dask_is_an_input_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # makes `import distributed` fail
     with pytest.raises(InputError, match="Dask is not installed"), open_executor(2, "local"):
         pass
+
+
+def test_a_standard_output_that_cannot_be_written_is_one_line_and_exit_3_not_a_traceback(tmp_path):
+    import subprocess
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "sim", "keys"], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == RunFailed.exit_status
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "coopsim: standard output cannot be written (No space left on device); a results folder the command writes is complete before it prints"
+    ]

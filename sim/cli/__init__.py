@@ -9,8 +9,8 @@ A thin layer over the Python API: the parser and its shared options
 
 Exit statuses are decided here, in one place: 0 on success; the
 ``exit_status`` of a :class:`~sim.errors.CoopsimError` (2 for bad input, 3
-for a run that failed), after one readable message on stderr and no
-traceback; 130 after Ctrl-C and 143 after SIGTERM, once the workers are
+for a run that failed, and 3 when standard output cannot take the output, a
+full disk), after one readable message on stderr and no traceback; 130 after Ctrl-C and 143 after SIGTERM, once the workers are
 stopped. Any other exception is a bug and surfaces as a traceback. A reader
 that closes the pipe early (``coopsim run ... | head -1``) ends the output
 quietly: the results are written by then, and the exit status is 0.
@@ -19,13 +19,14 @@ quietly: the results are written by then, and the exit status is 0.
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
 
-from ..errors import CoopsimError
+from ..errors import CoopsimError, RunFailed
 from ..run import STOP
 from ..scenario import ScenarioError
 from .history_commands import backtest_command, calibrate_command
@@ -43,6 +44,8 @@ from .scenario_commands import (
 
 __all__ = ["main"]
 
+STDOUT_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EIO)
+"""Errors of a device that cannot take the output (``coopsim keys > /dev/full``): one line and exit status 3, no traceback."""
 EXIT_INTERRUPTED = 130
 """Exit status after Ctrl-C (128 + SIGINT), as shells report it."""
 EXIT_TERMINATED = 143
@@ -101,6 +104,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the reader has gone (| head): further output, the interpreter's last flush included, goes nowhere
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        if exc.errno not in STDOUT_FULL:
+            raise
+        # only standard output is left unwrapped (results folders turn an OSError into an OutputError): a full disk or pipe device
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(
+            f"coopsim: standard output cannot be written ({exc.strerror}); a results folder the command writes is complete before it prints",
+            file=sys.stderr,
+        )
+        return RunFailed.exit_status
     except CoopsimError as exc:
         # a scenario's problems are one a line, each starting with its file (like a compiler's); other messages name the program
         print(exc if isinstance(exc, ScenarioError) else f"coopsim: {exc}", file=sys.stderr)
