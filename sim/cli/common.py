@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from ..output import FIGURE_FORMATS, save
-from ..results import OutputError, check_destination, to_json_ready
+from ..results import OutputError, ResultsError, check_destination, to_json_ready
+from ..results.manifest import parse_manifest
 from ..scenario import Scenario, load_scenario
 from ..scenario.messages import clip
 from ..scenario.variants import MAX_VARIANT_NAME, uncertainty_removed, variant
@@ -35,10 +36,6 @@ __all__ = [
     "save_with_options",
     "settings",
 ]
-
-MANIFEST = "manifest.json"
-"""The file of a results folder that says what it holds (read here, never written)."""
-
 
 def settings(args: argparse.Namespace) -> dict[str, Any]:
     """The ``--set`` values by dotted key (a later one for the same key wins)."""
@@ -99,8 +96,8 @@ def refuse_replacing_another_scenario(out: Path, names: Sequence[str], overrides
     or the other way round, nor by another scenario's. Compared: the
     ``--set`` values and the scenarios' names as the manifest records them
     (``scenario_names``; a folder written before the names were recorded is
-    compared by its ``--set`` values alone). A folder without a readable
-    ``manifest.json`` is left to :func:`destination`'s checks.
+    compared by its ``--set`` values alone). A folder without a manifest of
+    coopsim's schema is left to :func:`destination`'s checks.
 
     Parameters
     ----------
@@ -117,10 +114,8 @@ def refuse_replacing_another_scenario(out: Path, names: Sequence[str], overrides
         Saying whose results the folder holds (exit status 2).
     """
     try:
-        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    if not isinstance(manifest, dict):
+        manifest = parse_manifest(out)
+    except ResultsError:
         return
     old_overrides = manifest.get("overrides") or {}
     old_names = manifest.get("scenario_names")
