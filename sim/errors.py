@@ -13,13 +13,21 @@ line prints its message and ends with its ``exit_status``, in one place
   died); nothing was written.
 
 The subclasses named in brackets live next to the code that raises them.
+
+Every message that quotes what a user typed or wrote shows it through
+:func:`clip` or :func:`quote` (at most :data:`MAX_SHOWN_CHARACTERS`
+characters, on one line, then its length): a 1 MB name is refused in one
+short line, not echoed whole.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
-__all__ = ["CoopsimError", "InputError", "RunFailed"]
+__all__ = ["MAX_SHOWN_CHARACTERS", "CoopsimError", "InputError", "RunFailed", "clip", "one_line", "quote"]
+
+MAX_SHOWN_CHARACTERS = 60
+"""Characters of a user's value (a name, a key, an option, a cell) a message quotes; the rest are counted, not echoed."""
 
 
 class CoopsimError(Exception):
@@ -44,3 +52,27 @@ class RunFailed(CoopsimError):
     """A run that could not finish (a worker died); nothing was written."""
 
     exit_status: ClassVar[int] = 3
+
+
+# -- how a message shows what a user typed or wrote ----------------------------------------
+def one_line(text: str) -> str:
+    """Text echoed from a file on one line: control characters shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
+def clip(text: Any, limit: int = MAX_SHOWN_CHARACTERS) -> str:
+    """A user's value as a message shows it: on one line, at most its first ``limit`` characters, then how long it is.
+
+    Every message that quotes what a user typed or wrote goes through here, so
+    a 1 MB name is refused in one short line, not echoed whole:
+    ``clip("a" * 10**6)`` is ``"aaa...a... (1,000,000 characters)"``.
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return one_line(text)
+    return f"{one_line(text[:limit])}... ({len(text):,} characters)"
+
+
+def quote(value: Any) -> str:
+    """A user's value in quotes, clipped (:func:`clip`): ``'cbd'``."""
+    return f"'{clip(value)}'"

@@ -28,7 +28,7 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from .errors import InputError
+from .errors import InputError, one_line
 
 __all__ = [
     "CONTEXT_FILE",
@@ -73,7 +73,7 @@ class HistoryError(InputError, ValueError):
         self.path = path
         self.problems = list(problems)
         if self.problems:
-            lines = [f"{path}: {_one_line(p)}" for p in self.problems[:MAX_PROBLEMS_LISTED]]
+            lines = [f"{path}: {one_line(p)}" for p in self.problems[:MAX_PROBLEMS_LISTED]]
             if len(self.problems) > MAX_PROBLEMS_LISTED:
                 lines.append(f"{path}: ... and {len(self.problems) - MAX_PROBLEMS_LISTED} more problems")
             message = "\n".join(lines)
@@ -87,11 +87,6 @@ _NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _WHOLE = re.compile(r"[+-]?[0-9]+")
 
 
-def _one_line(text: str) -> str:
-    """Text echoed from a file on one line: control characters (line breaks among them) shown escaped."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
 def _echo(text: str, longest: int = 40) -> str:
     """A cell as the file wrote it, quoted, on one line and cut at ``longest`` characters."""
     return repr(text[:longest] + ("..." if len(text) > longest else ""))
@@ -100,7 +95,7 @@ def _echo(text: str, longest: int = 40) -> str:
 def _names(header: list[str]) -> str:
     """The header's column names for a message, cut at 100 characters."""
     text = ",".join(header)
-    return _one_line(text[:100] + ("..." if len(text) > 100 else ""))
+    return one_line(text[:100] + ("..." if len(text) > 100 else ""))
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ __all__ = [
     "settings",
 ]
 
+
 def settings(args: argparse.Namespace) -> dict[str, Any]:
     """The ``--set`` values by dotted key (a later one for the same key wins)."""
     return dict(getattr(args, "set", None) or [])

@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..errors import InputError
+from ..errors import MAX_SHOWN_CHARACTERS, InputError, clip, one_line, quote
 from ..history import HISTORY_FILE
 from ..run import DEFAULT_MAX_PATHS
 from ..scenario import LIMITS
-from ..scenario.messages import MAX_SHOWN_CHARACTERS, clip, clip_key, one_line, quote
+from ..scenario.messages import clip_key
 from ..studies.prioritise import METHODS
 
 __all__ = [

@@ -29,8 +29,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..errors import InputError
-from ..scenario.messages import clip
+from ..errors import InputError, clip
 from .manifest import MANIFEST, ResultsError, file_sha256, is_marked, parse_manifest
 
 __all__ = [

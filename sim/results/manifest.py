@@ -22,8 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
-from ..scenario.messages import clip
+from ..errors import InputError, clip
 
 __all__ = [
     "MANIFEST",

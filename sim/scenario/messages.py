@@ -24,14 +24,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..distributions import DISTRIBUTION_NAMES, DISTRIBUTIONS
-from ..errors import InputError
+from ..errors import InputError, clip, one_line, quote
 from .schema import NAME_PATTERN, ScenarioFile, Table
 
 MAX_PROBLEMS_SHOWN = 8
 """Problems printed one a line; the rest are counted."""
-
-MAX_SHOWN_CHARACTERS = 60
-"""Characters of a user's value (a name, a key, an option) a message quotes; the rest are counted, not echoed."""
 
 SUGGEST_MARGIN = 8
 """A word longer than the longest option by more than this gets no "did you mean": it cannot be a typo of one."""
@@ -70,29 +67,6 @@ class ScenarioError(InputError, ValueError):
         if len(self.problems) > MAX_PROBLEMS_SHOWN:
             lines.append(f"{self.source}: ... and {len(self.problems) - MAX_PROBLEMS_SHOWN} more problems")
         return "\n".join(lines)
-
-
-def one_line(text: str) -> str:
-    """Text echoed from a file on one line: control characters shown escaped."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
-
-
-def clip(text: Any, limit: int = MAX_SHOWN_CHARACTERS) -> str:
-    """A user's value as a message shows it: on one line, at most its first ``limit`` characters, then how long it is.
-
-    Every message that quotes what a user typed or wrote goes through here, so
-    a 1 MB name is refused in one short line, not echoed whole:
-    ``clip("a" * 10**6)`` is ``"aaa...a... (1,000,000 characters)"``.
-    """
-    text = str(text)
-    if len(text) <= limit:
-        return one_line(text)
-    return f"{one_line(text[:limit])}... ({len(text):,} characters)"
-
-
-def quote(value: Any) -> str:
-    """A user's value in quotes, clipped (:func:`clip`): ``'cbd'``."""
-    return f"'{clip(value)}'"
 
 
 def clip_key(key: str) -> str:
