@@ -2,7 +2,7 @@
 #   make demo   create .venv, install coopsim, run the reference scenario into results/uz_cn_2025/ (with report.html)
 #   make test   create .venv with the test extras and run the whole test suite
 #   make bench  the engine benchmark (a few minutes)
-#   make fuzz   the long property-based fuzzing run (about 5 minutes, 15,000 inputs)
+#   make fuzz   the long property-based fuzzing run: hostile scenario files, results folders and data-file rows
 #   make notebook  JupyterLab on notebooks/
 #   make report-figures  screenshots of a run's and a comparison's reports into docs/figures/ (needs chromium)
 
@@ -33,7 +33,7 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n auto --durations=15
 
 fuzz: $(VENV)/.installed-test
-	COOPSIM_FUZZ_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py -q
+	COOPSIM_FUZZ_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py tests/test_fuzz_results.py tests/test_fuzz_data.py -q
 
 notebook: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet -e '.[notebook]'

@@ -120,3 +120,13 @@ def test_a_reporter_code_on_the_command_line_follows_the_data_files_rule_and_is_
     assert info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "a code of 1 to 32 printable characters" in err and "(100,000 characters)" in err and len(err) < 400
+
+
+def test_a_checkpoint_folder_that_cannot_be_created_is_one_line_before_any_work(tmp_path, capsys):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    argv = ["run", str(ROOT / "scenarios" / "uz_cn_2025.toml"), "--paths", "20", "--workers", "1", "--quiet"]
+    assert main([*argv, "--checkpoint", str(a_file / "ck"), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot be created (Not a directory); choose another --checkpoint" in err[0]
+    assert a_file.read_text() == "mine" and not (tmp_path / "r").exists()

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engine import TradePaths, simulate_chunk
+from ..errors import clip
 from ..results.folder import OutputError
 from ..scenario import Scenario
 from .executors import CHUNK_PATHS
@@ -44,8 +45,11 @@ def open_checkpoint(folder: str | os.PathLike, scenario: Scenario, seed: int) ->
     elif path.is_dir() and any(path.iterdir()):
         raise OutputError(f"{path}: folder exists, is not empty and is not a coopsim checkpoint; choose another --checkpoint")
     else:
-        path.mkdir(parents=True, exist_ok=True)
-        marker.write_text(json.dumps(identity) + "\n", encoding="utf-8")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            marker.write_text(json.dumps(identity) + "\n", encoding="utf-8")
+        except OSError as exc:  # under a file, in a folder that cannot be created, a name too long
+            raise OutputError(f"{clip(str(path))}: cannot be created ({exc.strerror or exc}); choose another --checkpoint") from None
     return path
 
 
