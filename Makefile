@@ -3,6 +3,7 @@
 #   make test   create .venv with the test extras and run the whole test suite
 #   make bench  the engine benchmark (a few minutes)
 #   make fuzz   the long property-based fuzzing run: hostile scenario files, results folders and data-file rows
+#   make hostile  the hostile-user cases of the command line (tools/hostile.py: about 270 cases, 10 minutes)
 #   make notebook  JupyterLab on notebooks/
 #   make report-figures  screenshots of a run's and a comparison's reports into docs/figures/ (needs chromium)
 
@@ -10,7 +11,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench fuzz notebook report-figures lint clean
+.PHONY: demo test bench fuzz hostile notebook report-figures lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +36,9 @@ test: $(VENV)/.installed-test
 fuzz: $(VENV)/.installed-test
 	COOPSIM_FUZZ_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py tests/test_fuzz_results.py tests/test_fuzz_data.py -q
 
+hostile: $(VENV)/.installed-test
+	$(BIN)/python tools/hostile.py --code-root . --python $(BIN)/python
+
 notebook: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet -e '.[notebook]'
 	$(BIN)/jupyter lab notebooks/
@@ -47,8 +51,8 @@ bench: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet ruff
-	$(BIN)/ruff check sim tests benchmarks
-	$(BIN)/ruff format --check sim tests benchmarks
+	$(BIN)/ruff check sim tests benchmarks tools
+	$(BIN)/ruff format --check sim tests benchmarks tools
 
 clean:
 	rm -rf $(VENV) results .pytest_cache
