@@ -397,3 +397,14 @@ def test_an_output_name_too_long_for_any_file_system_is_one_short_line_before_an
     argv = ["run", REFERENCE, *QUICK, "--out", out] if command == "run" else ["report", str(folder), "--out", out + ".html"]
     err = _one_line_exit_2(argv, capsys)
     assert "longer than 255 bytes" in err and len(err) < 400
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where permission bits say writable but nothing can be created"
+)
+def test_a_folder_where_nothing_can_be_created_is_refused_before_any_work_whatever_its_permission_bits(monkeypatch, capsys) -> None:
+    import sim.cli.scenario_commands as commands
+
+    monkeypatch.setattr(commands, "simulate", lambda *a, **k: pytest.fail("simulated before checking --out"))
+    err = _one_line_exit_2(["run", REFERENCE, *QUICK, "--out", "/proc/coopsim-no-such-folder/r"], capsys)
+    assert "/proc: nothing can be created there" in err

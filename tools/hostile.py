@@ -1718,9 +1718,9 @@ def _(ctx):
     )
 
 
-@case("run_json_stdout_devfull", "extra", "run --json with stdout on /dev/full: an error status 2, no traceback, no 0")
+@case("run_json_stdout_devfull", "extra", "run --json with stdout on /dev/full: exit 3 (output failed, not bad input), no traceback, no 0")
 def _(ctx):
-    return Spec(["run", ctx.scn, *TINY, "--json", "--out", ctx.out], expect=(2,), stdout_mode="devfull")
+    return Spec(["run", ctx.scn, *TINY, "--json", "--out", ctx.out], expect=(3,), stdout_mode="devfull")
 
 
 @case("keys_ok", "extra", "keys (control: success, output)")
@@ -1733,9 +1733,9 @@ def _(ctx):
     return Spec(["keys"], expect=(0,), stdout_mode="close_early")
 
 
-@case("keys_stdout_devfull", "extra", "keys > /dev/full: exit 2 (cannot write), no traceback")
+@case("keys_stdout_devfull", "extra", "keys > /dev/full: exit 3 (output failed, not bad input), no traceback")
 def _(ctx):
-    return Spec(["keys"], expect=(2,), stdout_mode="devfull")
+    return Spec(["keys"], expect=(3,), stdout_mode="devfull")
 
 
 @case("keys_extra_arg", "extra", "keys with a stray argument")

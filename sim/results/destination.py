@@ -93,6 +93,12 @@ def _check_creatable(out: Path, option: str) -> None:
         raise OutputError(f"{ancestor}: is a file, not a folder, so {out} cannot be created under it; choose another {option}")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise OutputError(f"{ancestor}: not writable (permission denied), so {out} cannot be written; choose another {option}")
+    try:  # the permission bits do not tell everything (root, /proc, a read-only file system): make a folder there and remove it
+        os.rmdir(tempfile.mkdtemp(prefix=".coopsim-probe-", dir=ancestor))
+    except OSError as exc:
+        raise OutputError(
+            f"{ancestor}: nothing can be created there ({exc.strerror or exc}), so {out} cannot be written; choose another {option}"
+        ) from None
 
 
 def check_replaceable(folder: Path, shown: Path | None = None) -> None:

@@ -217,6 +217,8 @@ def _read_toml(p: Path, label: str) -> tuple[dict[str, Any], bytes]:
         raise ScenarioError(label, [("", f"is not valid TOML: {exc}")]) from None
     except RecursionError:
         raise ScenarioError(label, [("", "is not valid TOML: nested too deeply")]) from None
+    except MemoryError:  # tomllib's work on a dotted key grows with the square of its parts
+        raise ScenarioError(label, [("", "cannot be read: its keys are nested too deeply or it is too large to hold in memory")]) from None
     if _nesting_depth(tree) > MAX_NESTING:
         # tomllib builds a long dotted key (a.a.a...) as tables without recursing; everything after it would
         raise ScenarioError(label, [("", f"nests tables or arrays more than {MAX_NESTING} levels deep; a scenario needs far fewer")])
