@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,3 +20,12 @@ def reference_scenario_path() -> Path:
 def reference_text(reference_scenario_path: Path) -> str:
     """The TOML text of the reference scenario."""
     return reference_scenario_path.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder laid out like the repository (scenarios and seeds), the working folder of the commands, as the examples expect."""
+    shutil.copytree(REPO_ROOT / "scenarios", tmp_path / "scenarios")
+    shutil.copytree(REPO_ROOT / "seeds", tmp_path / "seeds")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -49,15 +48,6 @@ def _blocks(page: Path, language: str) -> list[str]:
 
 def _runnable(page: Path) -> list[str]:
     return [b for b in _blocks(page, "console") if b.startswith("$ coopsim ") and not b.startswith("$ coopsim validate broken.toml")]
-
-
-@pytest.fixture
-def workspace(tmp_path, monkeypatch):
-    """A folder laid out like the repository (scenarios and seeds), as the examples expect."""
-    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
-    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def _coopsim(*args: str) -> subprocess.CompletedProcess:

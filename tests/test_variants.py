@@ -7,11 +7,10 @@ without the folders of the machine it was made on.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, reference
+from helpers import reference
 
 from sim.cli import main
 from sim.cli.common import refuse_replacing_another_scenario
@@ -21,15 +20,6 @@ from sim.scenario.variants import MAX_VARIANT_NAME, uncertainty_removed, variant
 RUN = ["run", "scenarios/uz_cn_2025.toml", "--paths", "100", "--workers", "1", "--quiet"]
 TARGET = "trade.target_usd_bn=25"
 VARIANT = "uz_cn_2025+trade.target_usd_bn=25"
-
-
-@pytest.fixture
-def workspace(tmp_path, monkeypatch):
-    """A folder laid out like the repository (scenarios and seeds), the working folder of the commands."""
-    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
-    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def _summary(folder: Path) -> dict:
