@@ -2039,8 +2039,9 @@ def main(argv=None) -> int:
     code_root = Path(a.code_root).resolve()
     scratch = Path(a.scratch)
     scratch.mkdir(parents=True, exist_ok=True)
-    h = Harness(code_root, a.python, scratch, a.keep)
-    print(f"# coopsim hostile harness: {len(cases)} cases, code root {code_root}, python {a.python}")
+    python = os.path.abspath(a.python) if os.sep in a.python else a.python  # the cases run in other folders
+    h = Harness(code_root, python, scratch, a.keep)
+    print(f"# coopsim hostile harness: {len(cases)} cases, code root {code_root}, python {python}")
     try:
         rev = subprocess.run(["git", "-C", str(code_root), "log", "-1", "--format=%h %s"], capture_output=True, text=True).stdout.strip()
         print(f"# commit: {rev[:100]}")
