@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from statistics import median
 from typing import Any
@@ -32,6 +33,7 @@ from .errors import InputError, one_line
 
 __all__ = [
     "CONTEXT_FILE",
+    "DATE_RANGE",
     "HISTORY_FILE",
     "PARTIAL_YEAR_FILE",
     "STATISTICAL_STATUSES",
@@ -85,6 +87,9 @@ class HistoryError(InputError, ValueError):
 # ASCII digits only: Python's int() and float() would also read other scripts' digits and "1_000"
 _NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _WHOLE = re.compile(r"[+-]?[0-9]+")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATE_RANGE = (dt.date(1990, 1, 1), dt.date(2100, 12, 31))
+"""First and last date a ``"date"`` column allows (a publication date of these statistics)."""
 
 
 def _echo(text: str, longest: int = 40) -> str:
@@ -109,7 +114,8 @@ class Column:
     kind : str
         ``"whole"`` (a whole number), ``"number"`` (a finite decimal number),
         ``"code"`` (short text compared exactly: no spaces around it, printable),
-        ``"choice"`` (one of ``choices``) or ``"text"`` (free text, not empty).
+        ``"choice"`` (one of ``choices``), ``"date"`` (an ISO date ``YYYY-MM-DD`` within
+        :data:`DATE_RANGE`) or ``"text"`` (free text, not empty).
     low, high : float
         Range of a whole number or a number (``high`` included).
     above : bool
@@ -118,6 +124,8 @@ class Column:
         The values of a ``"choice"`` column.
     max_length : int
         Longest ``"code"``, in characters.
+    optional : bool
+        True if the cell may be empty (its value is then None); a cell of spaces is not empty.
     """
 
     name: str
@@ -127,9 +135,12 @@ class Column:
     above: bool = False
     choices: tuple[str, ...] = ()
     max_length: int = 32
+    optional: bool = False
 
     def allowed(self) -> str:
         """What the column allows, in words (the end of a message ``"must be ..."``)."""
+        if self.optional:
+            return f"empty or {replace(self, optional=False).allowed()}"
         if self.kind in ("whole", "number"):
             what = "a whole number" if self.kind == "whole" else "a finite number"
             if self.high < math.inf:
@@ -139,10 +150,14 @@ class Column:
             return f"one of {', '.join(self.choices)}"
         if self.kind == "code":
             return f"a code of 1 to {self.max_length} printable characters without spaces around it"
+        if self.kind == "date":
+            return f"a date YYYY-MM-DD from {DATE_RANGE[0]} to {DATE_RANGE[1]}"
         return "text, not empty, without control characters (line breaks and tabs allowed)"
 
-    def parse(self, cell: str) -> int | float | str:
-        """The cell's value; a ValueError saying what is allowed if it is not one."""
+    def parse(self, cell: str) -> int | float | str | dt.date | None:
+        """The cell's value (None for an empty optional cell); a ValueError saying what is allowed if it is not one."""
+        if self.optional and cell == "":
+            return None
         if self.kind in ("whole", "number"):
             text = cell.strip()  # spaces around a number change nothing
             if not (_WHOLE if self.kind == "whole" else _NUMBER).fullmatch(text):
@@ -154,6 +169,14 @@ class Column:
             if not (math.isfinite(value) and low_ok and value <= self.high):
                 raise ValueError(self.allowed())
             return value
+        if self.kind == "date":
+            try:  # the pattern first: fromisoformat would also take "20190701" and "2019-W27-1"
+                day = dt.date.fromisoformat(cell) if _DATE.fullmatch(cell) else None
+            except ValueError:
+                day = None  # "2019-02-30"
+            if day is None or not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
+                raise ValueError(self.allowed())
+            return day
         if self.kind == "choice":
             if cell not in self.choices:
                 raise ValueError(self.allowed())
