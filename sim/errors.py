@@ -73,6 +73,6 @@ def clip(text: Any, limit: int = MAX_SHOWN_CHARACTERS) -> str:
     return f"{one_line(text[:limit])}... ({len(text):,} characters)"
 
 
-def quote(value: Any) -> str:
-    """A user's value in quotes, clipped (:func:`clip`): ``'cbd'``."""
-    return f"'{clip(value)}'"
+def quote(value: Any, limit: int = MAX_SHOWN_CHARACTERS) -> str:
+    """A user's value in quotes, clipped to ``limit`` characters (:func:`clip`): ``'cbd'``."""
+    return f"'{clip(value, limit)}'"

@@ -29,7 +29,7 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from .errors import InputError, one_line
+from .errors import InputError, clip, one_line, quote
 
 __all__ = [
     "CONTEXT_FILE",
@@ -92,15 +92,9 @@ DATE_RANGE = (dt.date(1990, 1, 1), dt.date(2100, 12, 31))
 """First and last date a ``"date"`` column allows (a publication date of these statistics)."""
 
 
-def _echo(text: str, longest: int = 40) -> str:
-    """A cell as the file wrote it, quoted, on one line and cut at ``longest`` characters."""
-    return repr(text[:longest] + ("..." if len(text) > longest else ""))
-
-
 def _names(header: list[str]) -> str:
-    """The header's column names for a message, cut at 100 characters."""
-    text = ",".join(header)
-    return one_line(text[:100] + ("..." if len(text) > 100 else ""))
+    """The header's column names for a message, clipped at 100 characters."""
+    return clip(",".join(header), 100)
 
 
 @dataclass(frozen=True)
@@ -351,7 +345,7 @@ def _header_problems(header: list[str], line: int, schema: FileSchema) -> list[s
         )
     twice = sorted(name for name, n in Counter(header).items() if n > 1)
     if twice:
-        problems.append(f"line {line}: the column {', '.join(_echo(h) for h in twice[:5])} is named twice in the header")
+        problems.append(f"line {line}: the column {', '.join(quote(h, 40) for h in twice[:5])} is named twice in the header")
     if any(not h.strip() for h in header):
         problems.append(f"line {line}: column {[h.strip() for h in header].index('') + 1} of the header has no name")
     return problems
@@ -372,7 +366,7 @@ def _row(fields: list[str], header: list[str], line: int, schema: FileSchema, pr
         try:
             values[column.name] = column.parse(cells[column.name])
         except ValueError as exc:
-            problems.append(f"line {line}: {column.name}: must be {exc} (got {_echo(cells[column.name])})")
+            problems.append(f"line {line}: {column.name}: must be {exc} (got {quote(cells[column.name], 40)})")
             bad = True
     if bad:
         return None

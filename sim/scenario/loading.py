@@ -410,7 +410,7 @@ def _data_file(scenario: Scenario, source: str, key: str, name: str) -> Path:
     try:
         path = scenario._relative(name)
         if path is None or not path.is_file():
-            raise ScenarioError(source, [(key, f"file not found: {path} (paths are relative to the scenario file)")])
+            raise ScenarioError(source, [(key, f"file not found: {clip(path, 240)} (paths are relative to the scenario file)")])
     except (ValueError, OSError) as exc:
         if isinstance(exc, ScenarioError):
             raise
