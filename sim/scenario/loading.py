@@ -272,7 +272,7 @@ def _read_with_extends(p: Path, label: str, digest: Any, chain: tuple[Path, ...]
         target.stat()
     except (ValueError, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
-            raise ScenarioError(label, [("extends", f"file not found: {clip(parent)}")]) from None
+            raise ScenarioError(label, [("extends", f"file not found: {clip(parent, 240)}")]) from None
         raise ScenarioError(label, [("extends", f"not a usable file path ({exc.__class__.__name__})")]) from None
     if target in chain or target == p.resolve():
         raise ScenarioError(label, [("extends", f"{quote(parent)} extends itself through a cycle")])
