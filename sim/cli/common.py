@@ -2,7 +2,7 @@
 
 * :func:`load_scenario_arg`: a scenario file with the ``--set`` values applied: a variant, named as one
   (:func:`sim.scenario.variants.variant_name`), with a warning for each distribution replaced by a number;
-* :func:`destination`: the results folder, refused before any work if writing it would lose files;
+* :func:`destination`: the results folder, refused before any work if writing it would lose files or put one scenario's results in place of another's;
 * :func:`refuse_replacing_another_scenario`: ``--force`` replaces a folder's results only with a new run
   of the same scenario (a variant never takes the place of its reference);
 * :func:`record_scenarios`: the manifest names the files as given, the scenarios as run and the ``--set``
@@ -75,16 +75,19 @@ def load_scenario_arg(path: Path, args: argparse.Namespace) -> Scenario:
     return variant(scenario, changes)
 
 
-def destination(args: argparse.Namespace, default_name: str) -> Path:
+def destination(args: argparse.Namespace, default_name: str, names: Sequence[str]) -> Path:
     """The results folder (``--out``, else ``results/<default_name>``), refused now, before any simulation, if it cannot be written or writing it would lose files.
 
     Refused: a symbolic link (dangling or not), a path under a regular file or
     a dangling link, a folder that cannot be created or written, an existing
-    file, and a non-empty folder unless ``--force`` and it is coopsim's own
-    with nothing in it the manifest does not list (:func:`sim.results.destination.check_replaceable`).
+    file, a non-empty folder unless ``--force`` and it is coopsim's own
+    with nothing in it the manifest does not list (:func:`sim.results.destination.check_replaceable`),
+    and one that holds another scenario's results than ``names``, the scenarios
+    about to run (:func:`refuse_replacing_another_scenario`).
     """
     out = args.out if args.out is not None else Path("results") / default_name
     check_destination(out, args.force)
+    refuse_replacing_another_scenario(out, names, settings(args))
     return out
 
 

@@ -11,7 +11,7 @@ import argparse
 import math
 
 from ..studies import Attribution, Priorities, attribute, prioritise
-from .common import destination, finish, load_scenario_arg, record_scenarios, refuse_replacing_another_scenario, save_with_options, settings
+from .common import destination, finish, load_scenario_arg, record_scenarios, save_with_options
 
 __all__ = ["attribute_command", "attribution_table", "prioritise_command", "priorities_table"]
 
@@ -66,8 +66,7 @@ def priorities_table(result: Priorities) -> str:
 def attribute_command(args: argparse.Namespace) -> int:
     """``coopsim attribute``: what each item of the portfolio adds to P(target by the year)."""
     scenario = load_scenario_arg(args.scenario, args)
-    out = destination(args, f"attribute_{scenario.name}")
-    refuse_replacing_another_scenario(out, [scenario.name], settings(args))
+    out = destination(args, f"attribute_{scenario.name}", [scenario.name])
     result = attribute(
         scenario, args.year, paths=args.paths, seed=args.seed, workers=args.workers, dask=args.dask, progress=False if args.quiet else None
     )
@@ -80,8 +79,7 @@ def attribute_command(args: argparse.Namespace) -> int:
 def prioritise_command(args: argparse.Namespace) -> int:
     """``coopsim prioritise``: which awaiting projects to finance first, within a budget."""
     scenario = load_scenario_arg(args.scenario, args)
-    out = destination(args, f"prioritise_{scenario.name}")
-    refuse_replacing_another_scenario(out, [scenario.name], settings(args))
+    out = destination(args, f"prioritise_{scenario.name}", [scenario.name])
     result = prioritise(
         scenario,
         args.year,

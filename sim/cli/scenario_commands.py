@@ -25,7 +25,7 @@ from ..run import simulate
 from ..scenario import ScenarioError, key_reference
 from ..scenario.messages import quote
 from ..studies import compare, goal, lever, parse_range, sensitivity
-from .common import destination, finish, load_scenario_arg, record_scenarios, refuse_replacing_another_scenario, save_with_options, settings
+from .common import destination, finish, load_scenario_arg, record_scenarios, save_with_options
 from .tables import comparison_table, headline, sensitivity_table
 
 __all__ = [
@@ -54,8 +54,7 @@ def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
 def run_command(args: argparse.Namespace) -> int:
     """``coopsim run``: simulate a scenario and write its results folder."""
     scenario = load_scenario_arg(args.scenario, args)
-    out = destination(args, scenario.name)
-    refuse_replacing_another_scenario(out, [scenario.name], settings(args))
+    out = destination(args, scenario.name, [scenario.name])
     years = headline_years(scenario.years, args.years)
     results = simulate(
         scenario, paths=args.paths, seed=args.seed, keep_paths=args.keep_paths, checkpoint=args.checkpoint, **_engine_options(args)
@@ -71,8 +70,7 @@ def compare_command(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise InputError("compare needs a baseline and at least one other scenario")
     scenarios = [load_scenario_arg(p, args) for p in args.scenarios]
-    out = destination(args, f"compare_{scenarios[0].name}")
-    refuse_replacing_another_scenario(out, [s.name for s in scenarios], settings(args))
+    out = destination(args, f"compare_{scenarios[0].name}", [s.name for s in scenarios])
     comparison = compare(scenarios, paths=args.paths, seed=args.seed, allow_different_years=args.common_years, **_engine_options(args))
     years = headline_years(comparison.years, args.years)
     record_scenarios(comparison.manifest, args.scenarios, args, [s.name for s in scenarios])
@@ -92,8 +90,7 @@ def study_budget(paths: int) -> tuple[int, int, int]:
 def sensitivity_command(args: argparse.Namespace) -> int:
     """``coopsim sensitivity``: Sobol indices, tornado chart and scenario discovery; a warning when the Sobol sample is too small."""
     scenario = load_scenario_arg(args.scenario, args)
-    out = destination(args, f"sensitivity_{scenario.name}")
-    refuse_replacing_another_scenario(out, [scenario.name], settings(args))
+    out = destination(args, f"sensitivity_{scenario.name}", [scenario.name])
     levers = None
     if args.input:
         try:
@@ -126,8 +123,7 @@ def sensitivity_command(args: argparse.Namespace) -> int:
 def goal_command(args: argparse.Namespace) -> int:
     """``coopsim goal``: the value of one input at which the target is reached with a wanted probability."""
     scenario = load_scenario_arg(args.scenario, args)
-    out = destination(args, f"goal_{scenario.name}")
-    refuse_replacing_another_scenario(out, [scenario.name], settings(args))
+    out = destination(args, f"goal_{scenario.name}", [scenario.name])
     low = high = None
     if args.range:
         try:
