@@ -26,11 +26,20 @@ def _write(tmp_path: Path, *rows: str) -> Path:
     return path
 
 
-def test_the_shipped_releases_file_passes_its_schema_and_covers_2017_to_2026() -> None:
+def test_the_shipped_releases_file_passes_its_schema_and_covers_2010_2011_2013_and_2015_to_2026() -> None:
     releases = load_releases(SHIPPED)
-    assert {r.year for r in releases} == set(range(2017, 2027))
+    assert {r.year for r in releases} == {2010, 2011, 2013} | set(range(2015, 2027))
     assert {r.flow for r in releases} <= set(FLOWS) and {r.source_kind for r in releases} <= set(SOURCE_KINDS)
     assert all(r.published >= first_day_after(r.year, r.months) for r in releases)
+
+
+def test_the_shipped_releases_file_has_every_full_year_the_growth_laws_and_the_base_year_split_need() -> None:
+    full_year = {(r.year, r.partner, r.flow, r.reporter) for r in load_releases(SHIPPED) if r.months == 12}
+    for year in (2010, *range(2017, 2026)):
+        assert {(year, "world", flow, "UZ") for flow in FLOWS} <= full_year, year
+        assert (year, "CN", "turnover", "UZ") in full_year, year
+    for year in (2010, 2017, 2020, 2022, 2023, 2024):
+        assert {(year, "CN", "exports", "UZ"), (year, "CN", "imports", "UZ")} <= full_year, year
 
 
 def test_the_shipped_releases_file_is_sorted_and_quotes_every_source_as_seeds_readme_says() -> None:
