@@ -19,6 +19,44 @@ def reference() -> Scenario:
     return load_scenario(REFERENCE)
 
 
+def stated_tables(s: Scenario) -> dict[str, Any]:
+    """A view's tables with its base year stated and no record (so no observed first year): ``trade.releases``,
+    ``as_of``, ``partner`` and ``[trade.nowcast]`` dropped, the base keys the view took from the record written in."""
+    raw = s.to_dict()
+    trade = raw["trade"]
+    for key in ("releases", "as_of", "partner", "nowcast"):
+        trade.pop(key, None)
+    trade.update(base_year=s.trade.base_year, base_usd_bn=s.trade.base_usd_bn, base_exports_usd_bn=s.trade.base_exports_usd_bn)
+    if s.trade.structural is not None:
+        trade["structural"]["total_base_usd_bn"] = s.trade.structural.total_base_usd_bn
+    return raw
+
+
+def stated_reference_text(text: str | None = None) -> str:
+    """The reference in the form without a dated record: its base year and partly observed first year stated in the file.
+
+    The values are the ones its view as of 10 September 2025 takes from ``seeds/uz_cn_releases.csv``
+    (2024: 12.4, exports 2.05, Uzbekistan's total 65.9; January-July 2025 from
+    ``seeds/uz_cn_trade_partial_2025.csv``), so the tests of ``[trade.observed]`` and of the stated
+    keys keep a scenario to work on.
+    """
+    text = REFERENCE.read_text(encoding="utf-8") if text is None else text
+    start, end = text.index("[trade.nowcast]\n"), text.index("[trade.structural]\n")
+    text = text[:start] + text[end:]
+    text = re.sub(r"^releases = .*\n", "", text, flags=re.M)
+    text = re.sub(r"^as_of = .*\n", "", text, flags=re.M)
+    text = re.sub(r"^partner = .*\n", "", text, flags=re.M)
+    text = text.replace(
+        'reporter = "UZ"\n',
+        'reporter = "UZ"\nbase_year = 2024\nbase_usd_bn = 12.4                # [T-2024-UZ]\nbase_exports_usd_bn = 2.05        # [T-2024-SPLIT]\n',
+        1,
+    )
+    text = text.replace("[trade.structural]\n", "[trade.structural]\ntotal_base_usd_bn = 65.9          # [UZ-TOTAL-2024]\n", 1)
+    observed = '[trade.observed]\nfile = "../seeds/uz_cn_trade_partial_2025.csv"   # [T-2025-JANJUL]\nrevision_sd = 0.02\n\n'
+    finance = "# ---------------------------------------------------------------- finance"
+    return text.replace(finance, observed + finance, 1)
+
+
 def organic_only(mean: Any = 0.08, sd: Any = 0.15, persistence: float = 0.0, horizon: int = 2030, **growth: Any) -> dict[str, Any]:
     """A scenario dict with organic trade only: base 12.4 in 2024, target 20."""
     return {

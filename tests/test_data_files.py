@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers import stated_reference_text
 
 from sim.calibration.context import load_context
 from sim.cli import main
@@ -30,10 +31,12 @@ BOM = b"\xef\xbb\xbf"
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    """A copy of the reference scenario and its seeds; returns the scenario's path."""
+    """A copy of the reference scenario in its stated form (reading the history and partial-year files) and its seeds; returns the scenario's path."""
     (tmp_path / "scenarios").mkdir()
     shutil.copytree(SEEDS, tmp_path / "seeds", ignore=shutil.ignore_patterns("*.md"))
-    return Path(shutil.copy(REPO / "scenarios" / "uz_cn_2025.toml", tmp_path / "scenarios"))
+    path = tmp_path / "scenarios" / "uz_cn_2025.toml"
+    path.write_text(stated_reference_text(), encoding="utf-8")
+    return path
 
 
 def seed(scenario: Path, name: str) -> Path:

@@ -68,7 +68,7 @@ def test_a_twenty_megabyte_name_gets_no_did_you_mean_search(no_closeness_search)
     raw = reference().to_dict()
     raw["portfolio"]["financiers"]["cdb"]["fallback"] = "c" * 20_000_000
     with pytest.raises(ScenarioError) as info:
-        scenario_from_dict(raw, source="big.toml")
+        scenario_from_dict(raw, source="big.toml", base_dir=REFERENCE.parent)
     line = _one_short_line(str(info.value))
     assert "(20,000,000 characters)" in line and "did you mean" not in line
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import REFERENCE, build, dump_toml, organic_only
+from helpers import REFERENCE, build, dump_toml, organic_only, stated_reference_text
 
 from sim.cli import main
 from sim.engine import simulate_chunk
@@ -147,12 +147,12 @@ def _workspace(tmp_path: Path, extra_rows: str = "") -> Path:
     with open(tmp_path / "seeds" / "uz_cn_trade_partial_2025.csv", "a", encoding="utf-8") as fh:
         fh.write(extra_rows)
     target = tmp_path / "scenarios" / "uz_cn_2025.toml"
-    shutil.copy(REFERENCE, target)
+    target.write_text(stated_reference_text(), encoding="utf-8")
     return target
 
 
-def test_the_shipped_observation_is_the_published_january_to_july_figure():
-    obs = load_scenario(REFERENCE).observation
+def test_the_shipped_observation_is_the_published_january_to_july_figure(tmp_path: Path):
+    obs = load_scenario(_workspace(tmp_path)).observation
     assert (obs.year, obs.months, obs.value_usd_bn, obs.yoy_growth) == (2025, 7, 8.78, 0.23)
     assert obs.source == "uz_cn_trade_partial_2025.csv, line 2"
 
@@ -193,11 +193,12 @@ def test_no_row_for_the_first_simulated_year_means_no_observation():
 
 
 def test_an_inline_observation_written_back_as_toml_gives_the_same_paths(tmp_path: Path):
-    raw = load_scenario(REFERENCE).to_dict()
+    stated = _workspace(tmp_path / "stated")
+    raw = load_scenario(stated).to_dict()
     raw["trade"]["observed"] = {"months": MONTHS, "value_usd_bn": V, "yoy_growth": G, "revision_sd": 0.02}
     raw["trade"]["history"] = str(REFERENCE.parents[1] / "seeds" / "uz_cn_trade_history.csv")
     inline = tmp_path / "inline.toml"
     inline.write_text(dump_toml(raw), encoding="utf-8")
-    a = simulate_chunk(load_scenario(REFERENCE), 2, 0, 30)
+    a = simulate_chunk(load_scenario(stated), 2, 0, 30)
     b = simulate_chunk(load_scenario(inline), 2, 0, 30)
     np.testing.assert_array_equal(a.trade, b.trade)

@@ -87,11 +87,11 @@ def test_the_report_lists_every_key_with_its_value_and_comment(reference_folder:
     assert len(keys) > 100
     for key in keys:
         assert f"<code>{key.key}</code>" in html
-    base = next(k for k in keys if k.key == "base_usd_bn")
-    assert (base.value, base.comment, base.citations) == ("12.4", "[T-2024-UZ]", ["T-2024-UZ"])
-    assert '<span class="cite">[T-2024-UZ]</span>' in html
+    target = next(k for k in keys if k.key == "target_usd_bn")
+    assert (target.value, target.comment, target.citations) == ("20.0", "[TARGET-20BN]", ["TARGET-20BN"])
+    assert '<span class="cite">[TARGET-20BN]</span>' in html
     assert html.count('class="assumption"') == sum(k.assumption for k in keys)
-    assert "[T-2024-UZ]</dt><dd>12.4 (preliminary)" in html  # its fact, from seeds/facts.md
+    assert "[TARGET-20BN]</dt><dd>Bilateral trade target 20" in html  # its fact, from seeds/facts.md
 
 
 def test_scenario_comments_are_parsed_as_written() -> None:

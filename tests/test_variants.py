@@ -163,4 +163,4 @@ def test_a_report_names_its_scenario_file_without_the_folders_of_the_machine(wor
         html = page.read_text()
         assert str(workspace) not in html and str(workspace.resolve()) not in html
         assert "<h3>uz_cn_2025.toml</h3>" in html  # named, and still read: its keys and comments are there
-        assert "base_usd_bn" in html and "no such file" not in html
+        assert "target_usd_bn" in html and "no such file" not in html

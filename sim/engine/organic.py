@@ -129,9 +129,9 @@ def organic_turnover(s: Scenario, inputs: Sequence[PathInputs], first_year: np.n
         z_mean = _share_step(math.log(base / (structural.total_base_usd_bn - base)), zbar, rho, 0.0, 0.0)
         slope = 1.0 - special.expit(z_mean)  # d ln(share) / d logit(share) at the prior mean
         spread = np.sqrt(sd * sd + (slope * sd_z) ** 2)  # sd of ln(organic) in the first year, linearised
-        a = log_w0 + mu + sd * eps[:, 0]
+        a, prior_mean, prior_sd = _first_total(s, log_w0 + mu, sd, eps[:, 0], first_year is not None)
         z = np.clip(z_mean + sd_z * eta[:, 0], -_LOGIT_LIMIT, _LOGIT_LIMIT)
-        centre = log_w0 + mu + np.log(special.expit(z_mean))
+        centre = prior_mean + np.log(special.expit(z_mean))
         if first_year is None:
             w = np.exp(a)
             u[:, 0] = np.divide(a - log_w0 - mu + slope * (z - z_mean), spread, out=np.zeros(paths), where=spread > 0)
@@ -143,9 +143,9 @@ def organic_turnover(s: Scenario, inputs: Sequence[PathInputs], first_year: np.n
             around = np.broadcast_to(z_mean, (paths,)).astype(float)
             for _ in range(_RELINEARISE):
                 slope = 1.0 - special.expit(around)
-                variance = sd * sd + (slope * sd_z) ** 2
+                variance = prior_sd * prior_sd + (slope * sd_z) ** 2
                 gain = np.divide(slope * sd_z * sd_z, variance, out=np.zeros(paths), where=variance > 0)
-                expected = log_w0 + mu + np.log(special.expit(around)) + slope * (z_mean - around)
+                expected = prior_mean + np.log(special.expit(around)) + slope * (z_mean - around)
                 around = z_mean + gain * (y_obs - expected)
             spread = np.sqrt(variance)
             surprise = y_obs - (a + np.log(special.expit(around)) + slope * (z - around))
@@ -188,6 +188,28 @@ def organic_turnover(s: Scenario, inputs: Sequence[PathInputs], first_year: np.n
     return Organic(level, exports_share, total, share)
 
 
+def _first_total(
+    s: Scenario, mean: np.ndarray, sd: np.ndarray, eps: np.ndarray, observed: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The first year's log total trade per path, with the mean and sd of its law, each ``(paths,)``.
+
+    From the total growth law, unless the first year is observed and the view holds the country's
+    total over some of its months: then from that figure and its seasonal law (the path's draw
+    ``eps`` mapped to the law's Student-t), with the law's linearised log sd.
+    """
+    total = s.observation.total if observed and s.observation is not None else None
+    if total is None:
+        return mean + sd * eps, mean, sd
+    log_value = math.log(total.value_usd_bn)
+    if total.months >= 12:
+        known = np.full_like(eps, log_value)
+        return known, known, np.zeros_like(eps)
+    law = total.seasonal
+    centre = log_value - math.log(special.expit(special.logit(total.months / 12.0) + law.offset))
+    drawn = log_value - np.log(special.expit(law.logit_share(total.months, eps)))
+    return drawn, np.full_like(eps, centre), np.full_like(eps, law.full_year_log_sd(total.months))
+
+
 def observed_first_year(s: Scenario, inputs: Sequence[PathInputs], flows_observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The first year's organic level and its observed part, each ``(paths,)`` USD bn.
 
@@ -201,6 +223,12 @@ def observed_first_year(s: Scenario, inputs: Sequence[PathInputs], flows_observe
     # a scenario whose flows alone exceed its observation contradicts it)
     total = obs.value_usd_bn * revision
     observed_part = np.maximum(total - flows_observed, 0.01 * total)
+    if obs.seasonal is not None:
+        # a view from the record: the year's organic level is the observed months' over the drawn seasonal share
+        if obs.months >= 12:
+            return observed_part, observed_part
+        logit_share = obs.seasonal.logit_share(obs.months, _stack(inputs, lambda x: x.rest_of_year_z))
+        return observed_part * (1.0 + np.exp(-logit_share)), observed_part
     same_months = obs.base_same_months_usd_bn
     given = _stack(inputs, lambda x: x.rest_of_year_log_growth)
     z = _stack(inputs, lambda x: x.rest_of_year_z)

@@ -262,8 +262,8 @@ def _path_inputs(
     g = structural.total_growth if structural is not None else s.trade.growth
     assert g is not None
     u = streams("trade.structural.total_growth" if structural is not None else "trade.growth").random(3 + n_years)
-    obs = s.trade.observed
-    rest_dist = obs.rest_of_year_log_growth if obs is not None else None
+    obs = s.observation
+    rest_dist = s.trade.observed.rest_of_year_log_growth if s.trade.observed is not None else None
     revision = (
         obs.revision_sd * float(special.ndtri(streams("trade.observed").random())) if obs is not None and obs.revision_sd > 0 else 0.0
     )

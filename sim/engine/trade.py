@@ -206,10 +206,12 @@ def assemble_with_organic(
     shocks = shocks.reshape(paths, n + 1, GRID_PER_YEAR)
     ratio = full[:, 1:].mean(axis=2) / full[:, 0].mean(axis=1)[:, None]
     turnover = organic.level * ratio
-    if obs is not None:
+    if obs is not None and obs.months < 12:
         first = int(round(observed_until * GRID_PER_YEAR))
         rest_ratio = full[:, 1, first:].mean(axis=1) / full[:, 0].mean(axis=1)
         turnover[:, 0] = organic.observed + (organic.level[:, 0] - organic.observed) * rest_ratio
+    elif obs is not None:
+        turnover[:, 0] = organic.observed  # the whole first year is observed: shocks and links are in the figure
     out[:, :, 0, 0] = turnover * organic.exports_share
     out[:, :, 0, 1] = turnover * (1.0 - organic.exports_share)
     _bound_substitution(out)

@@ -22,14 +22,19 @@ import math
 
 import numpy as np
 
+from ..releases import SOURCE_KINDS
 from .messages import clip, quote, suggest
 from .schema import LIMITS, ScenarioFile
 
 
 def check_consistency(s: ScenarioFile) -> list[tuple[str, str]]:
     """Rules that span several keys: references, orderings, requirements."""
-    problems: list[tuple[str, str]] = []
+    # with trade.releases, the base keys were checked before they were taken from the record (loading.py)
+    problems = base_problems(s) if s.trade.releases is None else []
+    if problems:
+        return problems  # every rule below measures from the base year
     base, horizon = s.trade.base_year, s.run.horizon_year
+    assert base is not None
     horizon_ok = base < horizon <= base + LIMITS["max_horizon_years"]
     if horizon <= base:
         problems.append(("run.horizon_year", f"must be after trade.base_year = {base} (got {clip(horizon)})"))
@@ -153,6 +158,50 @@ def check_consistency(s: ScenarioFile) -> list[tuple[str, str]]:
             if e.name in names:
                 problems.append((f"{group}.{e.name}", "name used twice"))
             names.add(e.name)
+    return problems
+
+
+DERIVED_FROM_RELEASES = (
+    "trade.base_year",
+    "trade.base_usd_bn",
+    "trade.base_exports_usd_bn",
+    "trade.structural.total_base_usd_bn",
+    "trade.observed",
+)
+"""Keys a scenario with ``trade.releases`` takes from the record as of ``trade.as_of`` instead of stating them."""
+
+
+def base_problems(s: ScenarioFile) -> list[tuple[str, str]]:
+    """The base year's keys: each given, or (with ``trade.releases``) none given and ``as_of`` and ``partner`` stated."""
+    t = s.trade
+    given = {
+        "trade.base_year": t.base_year,
+        "trade.base_usd_bn": t.base_usd_bn,
+        "trade.base_exports_usd_bn": t.base_exports_usd_bn,
+        "trade.structural.total_base_usd_bn": t.structural.total_base_usd_bn if t.structural is not None else 0.0,
+    }
+    if t.releases is None:
+        problems = [
+            (key, "required key is missing (or give trade.releases, the dated record, to take it from there)")
+            for key, v in given.items()
+            if v is None
+        ]
+        for key in ("as_of", "partner", "nowcast"):
+            if getattr(t, key) is not None:
+                problems.append((f"trade.{key}", "only with trade.releases (the dated record it reads)"))
+        return problems
+    problems = []
+    for key in DERIVED_FROM_RELEASES:
+        value = t.observed if key == "trade.observed" else given[key]
+        if value is not None and not (key == "trade.structural.total_base_usd_bn" and t.structural is None):
+            problems.append((key, "is taken from trade.releases as of trade.as_of; remove it (or remove trade.releases)"))
+    for key in ("as_of", "partner"):
+        if getattr(t, key) is None:
+            problems.append((f"trade.{key}", "required key is missing (trade.releases needs it)"))
+    if t.nowcast is not None:
+        for kind in t.nowcast.revision_sd:
+            if kind not in SOURCE_KINDS:
+                problems.append((f"trade.nowcast.revision_sd.{kind}", f"is not a kind of source; one of {', '.join(SOURCE_KINDS)}"))
     return problems
 
 

@@ -21,6 +21,7 @@ from .schema import (
     Growth,
     Implementation,
     Measure,
+    Nowcast,
     Observed,
     Pipeline,
     Portfolio,
@@ -51,6 +52,7 @@ def key_reference() -> str:
         ("[trade.structural.share]", ShareLaw),
         ("[trade.exports_share]", ExportsShare),
         ("[trade.observed]", Observed),
+        ("[trade.nowcast]", Nowcast),
         ("[trade.reporter_gap]", ReporterGap),
         ("[portfolio]", Portfolio),
         ("[portfolio.financiers.NAME]", Financier),
@@ -88,6 +90,7 @@ def _type_text(annotation: Any) -> str:
     if "Literal" in text:
         return "one of " + ", ".join(f"`{a}`" for a in getattr(annotation, "__args__", ()))
     for word, label in (
+        ("datetime.date", "date"),
         ("dict[", "table of tables" if "sim." in text else "table of numbers"),
         ("list[", "array of tables"),
         ("int", "integer"),

@@ -21,54 +21,18 @@ import copy
 import hashlib
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import PrivateAttr, ValidationError
 
 from ..history import HistoryError, load_history, load_partial_year
-from .checks import check_consistency
+from ..releases import load_releases
+from .checks import base_problems, check_consistency
 from .messages import ScenarioError, clip, describe_error, one_line, quote, show, suggest
+from .observation import Observation
 from .schema import ScenarioFile
-
-
-@dataclass(frozen=True)
-class Observation:
-    """A partly observed first year, resolved from ``[trade.observed]``.
-
-    Attributes
-    ----------
-    year, months : int
-        The first simulated year and the months observed from January.
-    value_usd_bn : float
-        Trade turnover over those months, all components, in the scenario reporter's figures.
-    yoy_growth : float
-        Growth over the same months of the base year (0.23 = +23%).
-    source : str
-        Where it comes from: ``"file.csv, line N"`` or ``"inline"``.
-    """
-
-    year: int
-    months: int
-    value_usd_bn: float
-    yoy_growth: float
-    source: str
-
-    @property
-    def base_same_months_usd_bn(self) -> float:
-        """Turnover in the same months of the base year implied by the published pair, ``value / (1 + yoy_growth)``."""
-        return self.value_usd_bn / (1.0 + self.yoy_growth)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain dict of the fields."""
-        return {
-            "year": self.year,
-            "months": self.months,
-            "value_usd_bn": self.value_usd_bn,
-            "yoy_growth": self.yoy_growth,
-            "source": self.source,
-        }
+from .view import View, derive_view
 
 
 class Scenario(ScenarioFile):
@@ -83,6 +47,7 @@ class Scenario(ScenarioFile):
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
     _base_dir: Path | None = PrivateAttr(default=None)
     _observation: Observation | None = PrivateAttr(default=None)
+    _view: View | None = PrivateAttr(default=None)
 
     # -- identity -------------------------------------------------------
     @property
@@ -99,6 +64,11 @@ class Scenario(ScenarioFile):
     def observation(self) -> Observation | None:
         """The partly observed first year, resolved from ``[trade.observed]`` (None if there is none)."""
         return self._observation
+
+    @property
+    def view(self) -> View | None:
+        """What a scenario with ``trade.releases`` took from the record as of ``trade.as_of`` (None without a record)."""
+        return self._view
 
     def history_path(self) -> Path | None:
         """The history CSV resolved relative to the scenario file (None if not set)."""
@@ -190,6 +160,9 @@ def load_scenario(path: str | Path) -> Scenario:
     observed = scenario._relative(scenario.trade.observed.file) if scenario.trade.observed else None
     if observed is not None:
         digest.update(observed.read_bytes())  # the observation changes the results: it is part of the scenario's identity
+    if scenario.view is not None:
+        # what the view took from the record, not the record's bytes: rows published after as_of change nothing
+        digest.update(repr((scenario.view, scenario.observation)).encode())
     scenario._sha256 = digest.hexdigest()
     return scenario
 
@@ -254,7 +227,7 @@ def _read_with_extends(p: Path, label: str, digest: Any, chain: tuple[Path, ...]
     trade = raw.get("trade")
     if isinstance(trade, dict) and chain:
         # a file path is relative to the file that names it, also when that file is extended
-        for table, key in ((trade, "history"), (trade.get("observed"), "file")):
+        for table, key in ((trade, "history"), (trade, "releases"), (trade.get("observed"), "file")):
             if isinstance(table, dict) and isinstance(table.get(key), str):
                 table[key] = str((p.resolve().parent / table[key]).resolve())
     parent = raw.pop("extends", None)
@@ -336,12 +309,22 @@ def scenario_from_dict(raw: Mapping[str, Any], *, source: str = "<scenario>", ba
         Folder that relative paths in the scenario are resolved against.
     """
     raw = copy.deepcopy(dict(raw))
-    try:
-        scenario = Scenario.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(source, [describe_error(e, raw) for e in exc.errors(include_url=False)]) from None
-    except RecursionError:
-        raise ScenarioError(source, [("", "nested too deeply")]) from None
+    scenario = _validated(raw, source)
+    view = observation = None
+    if scenario.trade.releases is not None:
+        # a view: the base keys come from the record as of trade.as_of (sim.scenario.view), then the whole is validated
+        problems = base_problems(scenario)
+        if problems:
+            raise ScenarioError(source, problems)
+        scenario._base_dir = base_dir
+        name = scenario.trade.releases
+        path = _data_file(scenario, source, "trade.releases", name)
+        try:
+            record = load_releases(path)
+        except HistoryError as exc:
+            raise ScenarioError(source, _data_problems("trade.releases", name, exc)) from None
+        derived, view, observation = derive_view(scenario, source, record)
+        scenario = _validated(_merge(copy.deepcopy(raw), derived), source)
     problems = check_consistency(scenario)
     if problems:
         raise ScenarioError(source, problems)
@@ -349,10 +332,21 @@ def scenario_from_dict(raw: Mapping[str, Any], *, source: str = "<scenario>", ba
     scenario._raw = raw
     scenario._base_dir = base_dir
     _check_history(scenario, source)
-    scenario._observation = _resolve_observation(scenario, source)
-    identity = repr(sorted(_flatten(raw))) + repr(scenario._observation)
+    scenario._view = view
+    scenario._observation = observation if view is not None else _resolve_observation(scenario, source)
+    identity = repr(sorted(_flatten(raw))) + repr(scenario._observation) + repr(view)
     scenario._sha256 = hashlib.sha256(identity.encode()).hexdigest()
     return scenario
+
+
+def _validated(raw: dict[str, Any], source: str) -> Scenario:
+    """The dict validated against the schema; a ScenarioError naming every problem."""
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(source, [describe_error(e, raw) for e in exc.errors(include_url=False)]) from None
+    except RecursionError:
+        raise ScenarioError(source, [("", "nested too deeply")]) from None
 
 
 def _resolve_observation(scenario: Scenario, source: str) -> Observation | None:
@@ -361,7 +355,7 @@ def _resolve_observation(scenario: Scenario, source: str) -> Observation | None:
     if obs is None:
         return None
     if obs.file is None:
-        found = Observation(scenario.start_year, obs.months, obs.value_usd_bn, obs.yoy_growth, "inline")  # type: ignore[arg-type]
+        found = Observation(scenario.start_year, obs.months, obs.value_usd_bn, obs.yoy_growth, "inline", obs.revision_sd)  # type: ignore[arg-type]
         key = "trade.observed.value_usd_bn"
     else:
         key = "trade.observed.file"
@@ -378,7 +372,7 @@ def _resolve_observation(scenario: Scenario, source: str) -> Observation | None:
             raise ScenarioError(
                 source, [(key, f"{where}: months must be 1 to 11 (got {row.months}); a whole year belongs in the base year")]
             )
-        found = Observation(row.year, row.months, row.value_usd_bn, row.yoy_growth, where)
+        found = Observation(row.year, row.months, row.value_usd_bn, row.yoy_growth, where, obs.revision_sd)
     if found.base_same_months_usd_bn >= trade.base_usd_bn:
         raise ScenarioError(
             source,

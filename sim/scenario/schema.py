@@ -16,6 +16,7 @@ Where to make a change
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Annotated, Any, Literal
 
@@ -162,8 +163,11 @@ class ExportsShare(ShareLaw):
 class Structural(Table):
     """``[trade.structural]``: organic turnover as the country's trade with all partners times the partner's share of it."""
 
-    total_base_usd_bn: float = Field(
-        gt=0.0, le=1e6, description="The country's trade turnover with all partners in the base year, USD bn (the reporter's statistics)."
+    total_base_usd_bn: float | None = Field(
+        default=None,
+        gt=0.0,
+        le=1e6,
+        description="The country's trade turnover with all partners in the base year, USD bn (the reporter's statistics). Required unless `trade.releases` gives it.",
     )
     total_growth: Growth = Field(description="The growth law of the country's total trade (the keys of `[trade.growth]`).")
     share: ShareLaw = Field(description="The partner's share of the country's total trade; starts from `base_usd_bn / total_base_usd_bn`.")
@@ -197,6 +201,34 @@ class Observed(Table):
     )
 
 
+class Nowcast(Table):
+    """``[trade.nowcast]``: what the nowcast of a partly observed first year assumes before the record of releases speaks (:mod:`sim.nowcast`)."""
+
+    prior_offset: float = Field(
+        default=0.0,
+        ge=-3.0,
+        le=3.0,
+        description="Prior mean of the seasonal offset: logit(share of the year in January-k) - logit(k / 12).",
+    )
+    prior_offset_years: float = Field(default=1.0, gt=0.0, le=1000.0, description="What the prior offset is worth, in years of record.")
+    prior_spread: float = Field(
+        default=0.25, gt=0.0, le=3.0, description="Prior sd of a year's seasonal offset around the mean (logit scale)."
+    )
+    prior_spread_years: float = Field(
+        default=4.0,
+        ge=3.0,
+        le=1000.0,
+        description="What the prior spread is worth, in degrees of freedom (at least 3, so the predictive law has a variance).",
+    )
+    revision_sd: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]] = Field(
+        default_factory=dict,
+        description="Prior sd of the log revision of a preliminary figure, by kind of source (`statistics_release`, `customs_release`, `analysis`, `ministry_statement`, `news_report`); a kind not listed: 0.",
+    )
+    revision_prior_weight: float = Field(
+        default=2.0, ge=0.0, le=1000.0, description="What each prior revision sd is worth, in revisions of the record."
+    )
+
+
 class ReporterGap(Table):
     """``[trade.reporter_gap]``: how another reporter's figure differs from the scenario's reporter."""
 
@@ -222,12 +254,39 @@ class Trade(Table):
         max_length=40,
         description="Whose statistics the base and target are measured in (e.g. `UZ` for the Uzbek Statistics Agency, `CN` for China's customs).",
     )
-    base_year: int = Field(ge=1950, le=2200, description="Last complete year of data; simulated years start the year after.")
-    base_usd_bn: float = Field(gt=0.0, le=1e6, description="Trade turnover in the base year, USD bn.")
-    base_exports_usd_bn: float = Field(
+    base_year: int | None = Field(
+        default=None,
+        ge=1950,
+        le=2200,
+        description="Last complete year of data; simulated years start the year after. Required unless `trade.releases` gives it.",
+    )
+    base_usd_bn: float | None = Field(
+        default=None, gt=0.0, le=1e6, description="Trade turnover in the base year, USD bn. Required unless `trade.releases` gives it."
+    )
+    base_exports_usd_bn: float | None = Field(
+        default=None,
         gt=0.0,
         le=1e6,
-        description="The country's exports to the partner in the base year, USD bn; imports are `base_usd_bn` less this.",
+        description="The country's exports to the partner in the base year, USD bn; imports are `base_usd_bn` less this. Required unless `trade.releases` gives it.",
+    )
+    releases: str | None = Field(
+        default=None,
+        max_length=500,
+        description='The dated record of releases (`seeds/uz_cn_releases.csv`), relative to the scenario file. With it, the base year, its values, the country\'s total trade and the partly observed first year are the figures in force on `as_of` (docs/calibration.md, "Views as of a date"), and must not be given.',
+    )
+    as_of: dt.date | None = Field(
+        default=None,
+        description="The day of the view (a TOML date, `2025-09-10`): only releases published by then are used. Required with `releases`.",
+    )
+    partner: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="The partner's code in the `partner` column of `releases` (e.g. `CN`). Required with `releases`.",
+    )
+    nowcast: Nowcast | None = Field(
+        default=None,
+        description="Priors of the nowcast of a partly observed first year learnt from `releases`; the defaults of `[trade.nowcast]` without it.",
     )
     target_usd_bn: float = Field(gt=0.0, le=1e6, description="Annual trade to reach, USD bn (of `target_flow`).")
     target_flow: Literal["turnover", "exports", "imports"] = Field(

@@ -153,16 +153,17 @@ def portfolio_items(scenario: Scenario) -> list[tuple[Item, Scenario]]:
         return out
     backlog = scenario.portfolio.backlog if scenario.portfolio else None
     if scenario.pipeline.launches_per_year > 0 or (backlog is not None and backlog.capex_usd_bn > 0):
-        out.append((Item("generic_pipeline", "pipeline"), variant(scenario, _without_new_generic_projects(scenario.to_dict()))))
-    raw = _without_new_generic_projects(scenario.to_dict())
+        out.append((Item("generic_pipeline", "pipeline"), variant(scenario, _without_new_generic_projects(scenario))))
+    raw = _without_new_generic_projects(scenario)
     raw["pipeline"]["projects"] = []
     out.append((Item("whole_portfolio", "portfolio"), variant(scenario, raw)))
     return out
 
 
-def _without_new_generic_projects(raw: dict[str, Any]) -> dict[str, Any]:
-    """``raw`` with no generic launches after the base year and no backlog; the warm-up projects stay and run their course."""
-    raw["pipeline"]["last_launch_year"] = raw["trade"]["base_year"]
+def _without_new_generic_projects(scenario: Scenario) -> dict[str, Any]:
+    """The scenario's tables with no generic launches after the base year and no backlog; the warm-up projects stay and run their course."""
+    raw = scenario.to_dict()
+    raw["pipeline"]["last_launch_year"] = scenario.trade.base_year
     if (raw.get("portfolio") or {}).get("backlog"):
         raw["portfolio"]["backlog"]["capex_usd_bn"] = 0.0
     return raw
