@@ -1,0 +1,304 @@
+"""The track record: a view re-run at every release date of its record, each knowing only what was published by
+then, and every view's forecasts scored against the outcomes published later.
+
+For each day a row of the record was published (from ``since`` on), :func:`track` builds the view as of
+that day (:func:`sim.calibration.views.view_at`: the figures in force, the organic law refitted on them,
+the projects restated), simulates it, and keeps
+
+* the probability of the target by each year of ``years`` (with its Monte Carlo interval): how the
+  answer moved as releases came out;
+* for every simulated year whose full-year figure the record holds, published after the view, the
+  forecast's PIT (the share of paths below the outcome), CRPS (USD bn) and whether the central 50% and
+  90% ranges held the outcome; the same for a no-drift random walk of the pair's yearly turnover
+  (log-sd the root mean square of the yearly log changes in force), the benchmark a forecaster must beat.
+
+Scores are grouped by horizon: the years after the view's base year, ``1`` being the first simulated
+year, which a view may have partly observed (a nowcast; ``months_known`` says how much).
+
+Views that take the same figures and laws from the record as the view before them (a release of
+another reporter, say) give the same answer: they are simulated once (``same_as``).
+
+The outcome of a year is its full-year figure in force on the last day of the record (``final``); a year
+whose figure is not out is not scored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import special
+
+from ..calibration import crps_lognormal, crps_samples
+from ..calibration.views import view_at
+from ..nowcast import full_years, published_by
+from ..releases import load_releases
+from ..run import simulate
+from ..scenario import Scenario, ScenarioError
+
+__all__ = ["DEFAULT_TRACK_PATHS", "Track", "TrackScore", "TrackView", "track"]
+
+DEFAULT_TRACK_PATHS = 1000
+"""Paths of each view (about 1.5 points of Monte Carlo error on a probability near one half)."""
+_RANGES = ((0.5, 0.25, 0.75), (0.9, 0.05, 0.95))
+
+
+@dataclass(frozen=True)
+class TrackView:
+    """One view of the track: its day, what it knew and what it said.
+
+    ``p_reach`` maps a year to (probability of the target by then, 95% interval low, high);
+    ``median`` maps each simulated year to the median turnover (USD bn); ``same_as`` is the earlier
+    day whose view took the same from the record (its numbers are that view's).
+    """
+
+    as_of: dt.date
+    base_year: int
+    base_usd_bn: float
+    observed: str
+    p_reach: dict[int, tuple[float, float, float]]
+    median: dict[int, float]
+    law_years: tuple[int, ...]
+    same_as: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class TrackScore:
+    """One forecast of one view scored against the year's outcome (USD bn), and the random walk's."""
+
+    as_of: dt.date
+    year: int
+    horizon: int
+    months_known: int
+    outcome: float
+    pit: float
+    crps: float
+    in50: bool
+    in90: bool
+    rw_pit: float
+    rw_crps: float
+    rw_in50: bool
+    rw_in90: bool
+
+
+@dataclass
+class Track:
+    """The views and scores of :func:`track` (``track.json``)."""
+
+    scenario: str
+    target_usd_bn: float
+    paths: int
+    seed: int
+    final: dt.date
+    years: list[int]
+    views: list[TrackView]
+    scores: list[TrackScore]
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def by_horizon(self) -> list[dict[str, Any]]:
+        """Scores summarised by horizon (a partly observed first year apart), then over all: count, mean PIT, coverage of the
+        50% and 90% ranges, mean CRPS of the model and of the random walk, and their ratio."""
+        groups: dict[str, list[TrackScore]] = {}
+        for s in self.scores:
+            label = f"{s.horizon} (nowcast)" if s.horizon == 1 and s.months_known > 0 else str(s.horizon)
+            groups.setdefault(label, []).append(s)
+        rows = [_summary(label, group) for label, group in sorted(groups.items())]
+        if self.scores:
+            rows.append(_summary("all", self.scores))
+        return rows
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON (dates as ISO strings, years as string keys)."""
+        return {
+            "scenario": self.scenario,
+            "target_usd_bn": self.target_usd_bn,
+            "paths": self.paths,
+            "seed": self.seed,
+            "final": self.final.isoformat(),
+            "years": self.years,
+            "views": [
+                {
+                    **{k: v for k, v in asdict(view).items() if k not in ("as_of", "same_as", "p_reach", "median", "law_years")},
+                    "as_of": view.as_of.isoformat(),
+                    "same_as": view.same_as.isoformat() if view.same_as else None,
+                    "p_reach": {str(y): list(v) for y, v in view.p_reach.items()},
+                    "median": {str(y): v for y, v in view.median.items()},
+                    "law_years": list(view.law_years),
+                }
+                for view in self.views
+            ],
+            "scores": [{**asdict(s), "as_of": s.as_of.isoformat()} for s in self.scores],
+            "by_horizon": self.by_horizon(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], manifest: Mapping[str, Any] | None = None) -> Track:
+        """A track from ``track.json``."""
+        views = [
+            TrackView(
+                as_of=dt.date.fromisoformat(v["as_of"]),
+                base_year=int(v["base_year"]),
+                base_usd_bn=float(v["base_usd_bn"]),
+                observed=str(v["observed"]),
+                p_reach={int(y): (float(p[0]), float(p[1]), float(p[2])) for y, p in v["p_reach"].items()},
+                median={int(y): float(m) for y, m in v["median"].items()},
+                law_years=tuple(int(y) for y in v["law_years"]),
+                same_as=dt.date.fromisoformat(v["same_as"]) if v.get("same_as") else None,
+            )
+            for v in data["views"]
+        ]
+        scores = [TrackScore(**{**s, "as_of": dt.date.fromisoformat(s["as_of"])}) for s in data["scores"]]
+        return cls(
+            scenario=str(data["scenario"]),
+            target_usd_bn=float(data["target_usd_bn"]),
+            paths=int(data["paths"]),
+            seed=int(data["seed"]),
+            final=dt.date.fromisoformat(data["final"]),
+            years=[int(y) for y in data["years"]],
+            views=views,
+            scores=scores,
+            manifest=dict(manifest or {}),
+        )
+
+
+def _summary(label: str, group: Sequence[TrackScore]) -> dict[str, Any]:
+    crps = float(np.mean([s.crps for s in group]))
+    rw = float(np.mean([s.rw_crps for s in group]))
+    return {
+        "horizon": label,
+        "n": len(group),
+        "mean_pit": float(np.mean([s.pit for s in group])),
+        "coverage50": float(np.mean([s.in50 for s in group])),
+        "coverage90": float(np.mean([s.in90 for s in group])),
+        "crps": crps,
+        "rw_coverage50": float(np.mean([s.rw_in50 for s in group])),
+        "rw_coverage90": float(np.mean([s.rw_in90 for s in group])),
+        "rw_crps": rw,
+        "crps_ratio": crps / rw if rw > 0 else math.nan,
+    }
+
+
+def _pit(samples: np.ndarray, y: float) -> float:
+    """The forecast's probability of a value below the outcome (ties counted half)."""
+    return float(np.mean(samples < y) + 0.5 * np.mean(samples == y))
+
+
+def _inside(samples: np.ndarray, y: float, low: float, high: float) -> bool:
+    lo, hi = np.quantile(samples, [low, high])
+    return bool(lo <= y <= hi)
+
+
+def _random_walk(history: Mapping[int, float], base_year: int, year: int, y: float) -> tuple[float, float, bool, bool]:
+    """PIT, CRPS and range hits of a no-drift random walk in logs from the base year, log-sd ``sqrt(h)`` times the RMS yearly log change."""
+    changes = [math.log(history[a + 1] / history[a]) for a in sorted(history) if a + 1 in history]
+    sigma = math.sqrt(float(np.mean(np.square(changes)))) * math.sqrt(year - base_year)
+    mu = math.log(history[base_year])
+    z = (math.log(y) - mu) / sigma
+    hits = [abs(z) <= float(special.ndtri(high)) for _, _, high in _RANGES]
+    return float(special.ndtr(z)), crps_lognormal(mu, sigma, y), hits[0], hits[1]
+
+
+def _observed_words(view: Scenario) -> str:
+    obs = view.observation
+    if obs is None:
+        return ""
+    months = "full year" if obs.months == 12 else f"January-{obs.months}"
+    return f"{obs.year} {months}: {obs.value_usd_bn:g}"
+
+
+def track(
+    scenario: Scenario,
+    *,
+    paths: int = DEFAULT_TRACK_PATHS,
+    seed: int | None = None,
+    since: dt.date = dt.date(2023, 1, 1),
+    years: Sequence[int] = (2026, 2028, 2030),
+    workers: int | None = None,
+) -> Track:
+    """The view of ``scenario`` at every release date of its record from ``since`` on, and the scores of its forecasts.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A scenario with a dated record (``trade.releases``).
+    paths, seed, workers
+        Of each view's run (the seed defaults to the scenario's; every view uses the same).
+    since : datetime.date
+        The first release date to take a view on.
+    years : sequence of int
+        The years whose probability of the target is followed.
+
+    Raises
+    ------
+    ScenarioError
+        The scenario has no record, or a view cannot be built (too little published by its day).
+    """
+    t = scenario.trade
+    if t.releases is None or t.partner is None:
+        raise ScenarioError(scenario.source, [("trade.releases", "coopsim track needs a scenario with a dated record (trade.releases)")])
+    path = scenario._relative(t.releases)
+    assert path is not None
+    record = load_releases(path)
+    seed = scenario.run.seed if seed is None else seed
+    final = max(r.published for r in record)
+    outcomes = full_years(published_by(record, final), t.partner, "turnover", t.reporter)
+    days = sorted({r.published for r in record if r.published >= since})
+    views: list[TrackView] = []
+    scores: list[TrackScore] = []
+    done: dict[str, tuple[dt.date, TrackView, list[TrackScore]]] = {}
+    for day in days:
+        view, fit = view_at(scenario, day)
+        known = full_years(published_by(record, day), t.partner, "turnover", t.reporter, until=view.trade.base_year)
+        history = {y: r.value_usd_bn for y, r in known.items()}
+        if view.sha256 in done:
+            first, earlier, earlier_scores = done[view.sha256]
+            views.append(TrackView(**{**asdict(earlier), "as_of": day, "same_as": first}))
+            scores.extend(TrackScore(**{**asdict(s), "as_of": day}) for s in earlier_scores)
+            continue
+        results = simulate(view, paths=paths, seed=seed, workers=workers, keep_paths=True, progress=False)
+        turnover = results.paths.turnover
+        sim_years = list(view.years)
+        p_reach = {y: tuple(float(v) for v in results.p_reach(y)) for y in years if y in sim_years}
+        entry = TrackView(
+            as_of=day,
+            base_year=view.trade.base_year,  # type: ignore[arg-type]
+            base_usd_bn=view.trade.base_usd_bn,  # type: ignore[arg-type]
+            observed=_observed_words(view),
+            p_reach=p_reach,  # type: ignore[arg-type]
+            median={y: float(np.median(turnover[:, k])) for k, y in enumerate(sim_years)},
+            law_years=fit.years,
+        )
+        own: list[TrackScore] = []
+        obs = view.observation
+        for k, year in enumerate(sim_years):
+            outcome = outcomes.get(year)
+            if outcome is None or outcome.published <= day:
+                continue  # not out yet, or known to the view (a fully observed first year): nothing to forecast
+            y = outcome.value_usd_bn
+            samples = turnover[:, k]
+            rw = _random_walk(history, view.trade.base_year, year, y)  # type: ignore[arg-type]
+            own.append(
+                TrackScore(
+                    as_of=day,
+                    year=year,
+                    horizon=year - view.trade.base_year,  # type: ignore[operator]
+                    months_known=obs.months if obs is not None and obs.year == year else 0,
+                    outcome=y,
+                    pit=_pit(samples, y),
+                    crps=crps_samples(samples, y),
+                    in50=_inside(samples, y, 0.25, 0.75),
+                    in90=_inside(samples, y, 0.05, 0.95),
+                    rw_pit=rw[0],
+                    rw_crps=rw[1],
+                    rw_in50=rw[2],
+                    rw_in90=rw[3],
+                )
+            )
+        done[view.sha256] = (day, entry, own)
+        views.append(entry)
+        scores.extend(own)
+    return Track(scenario.name, float(t.target_usd_bn), paths, seed, final, list(years), views, scores)
