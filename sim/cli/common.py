@@ -20,12 +20,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..calibration.views import view_at
 from ..output import FIGURE_FORMATS, save
 from ..results import OutputError, ResultsError, check_destination, to_json_ready
 from ..results.manifest import parse_manifest
 from ..scenario import Scenario, load_scenario
 from ..scenario.messages import clip
-from ..scenario.variants import MAX_VARIANT_NAME, uncertainty_removed, variant
+from ..scenario.variants import MAX_VARIANT_NAME, uncertainty_removed, variant, variant_name
 
 __all__ = [
     "destination",
@@ -58,7 +59,7 @@ def load_scenario_arg(path: Path, args: argparse.Namespace) -> Scenario:
     ScenarioError
         Naming the file and the key whose value cannot be used (exit status 2).
     """
-    scenario = load_scenario(path)
+    scenario = _as_of(load_scenario(path), args)
     changes = settings(args)
     if not changes:
         return scenario
@@ -73,6 +74,17 @@ def load_scenario_arg(path: Path, args: argparse.Namespace) -> Scenario:
             )
     args.uncertainty_removed = sorted(done | set(removed))
     return variant(scenario, changes)
+
+
+def _as_of(scenario: Scenario, args: argparse.Namespace) -> Scenario:
+    """The scenario as seen on ``--as-of`` (:func:`sim.calibration.views.view_at`), named as a variant; itself without it."""
+    as_of = getattr(args, "as_of", None)
+    if as_of is None:
+        return scenario
+    view, fit = view_at(scenario, as_of)
+    if not getattr(args, "quiet", False):
+        print(f"coopsim: {scenario.name} as of {as_of.isoformat()}: {fit.describe()}", file=sys.stderr)
+    return view.model_copy(update={"name": variant_name(scenario.name, {"trade.as_of": as_of.isoformat()})})
 
 
 def destination(args: argparse.Namespace, default_name: str, names: Sequence[str]) -> Path:
@@ -148,7 +160,7 @@ def record_scenarios(manifest: dict[str, Any], paths: Sequence[Path], args: argp
     variant (``scenario_names``), so ``--force`` never puts a variant's results
     in the place of its reference's (:func:`refuse_replacing_another_scenario`).
     The keys whose distribution ``--set`` replaced by a number are listed
-    under ``uncertainty_removed``.
+    under ``uncertainty_removed``; the day of ``--as-of``, under ``as_of``.
     """
     key = "scenario_files" if "scenario_files" in manifest else "scenario_file"
     manifest[key] = [str(p) for p in paths] if key == "scenario_files" else str(paths[0])
@@ -157,6 +169,8 @@ def record_scenarios(manifest: dict[str, Any], paths: Sequence[Path], args: argp
     changes = settings(args)
     if changes:
         manifest["overrides"] = changes
+    if getattr(args, "as_of", None) is not None:
+        manifest["as_of"] = args.as_of.isoformat()  # the view was moved to this day (its laws refitted)
     removed = getattr(args, "uncertainty_removed", None)
     if removed:
         manifest["uncertainty_removed"] = list(removed)

@@ -16,6 +16,7 @@ executor, ``--quiet``). :mod:`sim.cli.common` reads them back.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import math
 import re
 import sys
@@ -141,8 +142,26 @@ def _years(text: str) -> tuple[int, ...]:
     return years
 
 
+def as_of_date(text: str) -> dt.date:
+    """A day given on the command line, ``YYYY-MM-DD``."""
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else dt.date.fromisoformat("x")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a date YYYY-MM-DD, e.g. 2025-09-10 (got {quote(text)})") from None
+
+
 def add_scenario_options(cmd: argparse.ArgumentParser) -> None:
-    """``--set KEY=VALUE`` (repeatable): change the scenario's value at a dotted key, validated like the file (a variant, named as one)."""
+    """``--set KEY=VALUE`` (repeatable): change the scenario's value at a dotted key, validated like the file (a variant, named as one);
+    ``--as-of DATE``: the scenario as seen that day (a scenario with a dated record)."""
+    cmd.add_argument(
+        "--as-of",
+        type=as_of_date,
+        default=None,
+        metavar="DATE",
+        help="the view as of DATE (YYYY-MM-DD) of a scenario with a dated record (trade.releases): only releases published by "
+        "then, the organic law refitted on them, projects restated at the view's start (docs/calibration.md). A variant, "
+        "named as one (e.g. uz_cn_2025+trade.as_of=2026-01-04)",
+    )
     cmd.add_argument(
         "--set",
         type=_setting,

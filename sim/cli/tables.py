@@ -23,12 +23,24 @@ def _flow_words(summary: dict) -> str:
 def _observation_line(summary: dict) -> str:
     """What the run took as observed, in one line (or that nothing was)."""
     obs = summary.get("observation")
+    view = summary.get("view")
+    day = f" as of {view['as_of']}" if view else ""
     if not obs:
-        return f"observed: nothing of {summary['years'][0]} (its whole year is simulated)"
-    return (
-        f"observed: {obs['year']} {observed_months(obs['months'])}, {obs['value_usd_bn']:g} USD bn ({obs['yoy_growth']:+.0%} on a year before), "
-        f"all of trade; from {obs['source']}"
-    )
+        return f"observed{day}: nothing of {summary['years'][0]} (its whole year is simulated)"
+    growth = f" ({obs['yoy_growth']:+.0%} on a year before)" if obs.get("yoy_growth") is not None else ""
+    return f"observed{day}: {obs['year']} {observed_months(obs['months'])}, {obs['value_usd_bn']:g} USD bn{growth}, all of trade; from {obs['source']}"
+
+
+def view_lines(summary: dict) -> list[str]:
+    """The figures a view took from the record, one line each (none for a stated scenario)."""
+    view = summary.get("view")
+    if not view:
+        return []
+    lines = [f"the view as of {view['as_of']} used, of {view['rows_known']} rows of {view['releases']} published by then:"]
+    for u in view["used"]:
+        months = "the full year" if u["months"] == 12 else observed_months(u["months"])
+        lines.append(f"  {u['what']}: {u['value_usd_bn']:g} USD bn ({months} {u['year']}, published {u['published']}, line {u['line']})")
+    return lines
 
 
 def headline(results: Results, years: Sequence[int] | None = None) -> str:
@@ -40,6 +52,7 @@ def headline(results: Results, years: Sequence[int] | None = None) -> str:
         f"{s['scenario']}: {s['paths']:,} paths, seed {s['seed']}; target {s['target_usd_bn']:g} USD bn a year of "
         f"{_flow_words(s)} ({s['reporter']} statistics)",
         f"organic law: {law.get(s.get('organic_law', 'random_walk'))}; {_observation_line(s)}",
+        *view_lines(s),
         "",
         f"  {'year':<8}{'reached by the year':>22}{'95% interval':>18}{'at or above in the year':>27}{'95% interval':>18}",
     ]

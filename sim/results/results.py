@@ -58,7 +58,13 @@ FINANCE_STATISTICS = ("requested_usd_bn", "funded_usd_bn", "withdrawn_usd_bn", "
 """Columns of :attr:`Results.finance`: mean capex requested, funded and withdrawn (USD bn), mean and 90th-percentile wait (years)."""
 ALL_LENDERS = "all lenders"
 """The ``lender`` of :attr:`Results.finance` rows for all lenders together (a project counted once)."""
-_IDENTITY_DEFAULTS = {"target_flow": "turnover", "organic_law": "random_walk", "base_exports_usd_bn": None, "observation": None}
+_IDENTITY_DEFAULTS = {
+    "target_flow": "turnover",
+    "organic_law": "random_walk",
+    "base_exports_usd_bn": None,
+    "observation": None,
+    "view": None,
+}
 """Identity keys that summaries of earlier versions may lack, and what they meant then."""
 
 
@@ -216,6 +222,9 @@ class Results:
         The last observed year; ``base_usd_bn`` and ``base_exports_usd_bn`` (or None) its values, USD bn.
     observation : mapping or None
         What the run took as observed of its first simulated year.
+    view : mapping or None
+        A view from the dated record: its day, the figures it used (each with its row and publication date)
+        and the seasonal laws it learnt (:meth:`sim.scenario.view.View.to_dict`); None for a stated scenario.
     years : tuple of int
         Simulated calendar years.
     p_reach_by_year, p_above_in_year : pandas.DataFrame
@@ -262,6 +271,7 @@ class Results:
         self.base_usd_bn: float = float(s["base_usd_bn"])
         self.base_exports_usd_bn: float | None = s["base_exports_usd_bn"]
         self.observation: Mapping[str, Any] | None = s["observation"]
+        self.view: Mapping[str, Any] | None = s["view"]
         self.years: tuple[int, ...] = years
         self.p_reach_by_year = probability_frame(s["p_reach_by_year"], years)
         self.p_above_in_year = probability_frame(s["p_above_in_year"], years)
@@ -309,6 +319,7 @@ class Results:
             "base_usd_bn": self.base_usd_bn,
             "base_exports_usd_bn": self.base_exports_usd_bn,
             "observation": self.observation,
+            "view": self.view,
             "years": [str(y) for y in self.years],
             "p_reach_by_year": _probability_json(self.p_reach_by_year),
             "p_above_in_year": _probability_json(self.p_above_in_year),

@@ -236,6 +236,7 @@ def run_summary(scenario: Scenario, agg: Aggregator, seed: int) -> dict[str, Any
         "base_usd_bn": scenario.trade.base_usd_bn,
         "base_exports_usd_bn": scenario.trade.base_exports_usd_bn,
         "observation": scenario.observation.to_dict() if scenario.observation else None,
+        "view": scenario.view.to_dict() if scenario.view else None,
         "years": [str(y) for y in scenario.years],
         **agg.summary(list(scenario.portfolio.financiers) if scenario.portfolio else []),
     }
