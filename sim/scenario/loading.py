@@ -32,7 +32,7 @@ from .checks import base_problems, check_consistency
 from .messages import ScenarioError, clip, describe_error, one_line, quote, show, suggest
 from .observation import Observation
 from .schema import ScenarioFile
-from .view import View, derive_view
+from .view import View, derive_view, view_identity
 
 
 class Scenario(ScenarioFile):
@@ -162,7 +162,7 @@ def load_scenario(path: str | Path) -> Scenario:
         digest.update(observed.read_bytes())  # the observation changes the results: it is part of the scenario's identity
     if scenario.view is not None:
         # what the view took from the record, not the record's bytes: rows published after as_of change nothing
-        digest.update(repr((scenario.view, scenario.observation)).encode())
+        digest.update(view_identity(scenario.view, scenario.observation).encode())
     scenario._sha256 = digest.hexdigest()
     return scenario
 
@@ -334,7 +334,9 @@ def scenario_from_dict(raw: Mapping[str, Any], *, source: str = "<scenario>", ba
     _check_history(scenario, source)
     scenario._view = view
     scenario._observation = observation if view is not None else _resolve_observation(scenario, source)
-    identity = repr(sorted(_flatten(raw))) + repr(scenario._observation) + repr(view)
+    identity = repr(sorted(_flatten(raw))) + (
+        view_identity(view, observation) if view is not None else repr(scenario._observation) + repr(view)
+    )
     scenario._sha256 = hashlib.sha256(identity.encode()).hexdigest()
     return scenario
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ from .messages import ScenarioError, one_line
 from .observation import Observation, PartialTotal
 from .schema import Nowcast, ScenarioFile
 
-__all__ = ["WORLD", "Used", "View", "derive_view"]
+__all__ = ["WORLD", "Used", "View", "derive_view", "view_identity"]
 
 WORLD = "world"
 """The ``partner`` code of the country's trade with all partners in a releases file."""
@@ -141,6 +141,18 @@ def _split(known: list[Release], base_year: int, partner: str, reporter: str) ->
                 share = exports.value_usd_bn / (exports.value_usd_bn + imports.value_usd_bn)
                 return share, [Used("the split: exports", exports), Used("the split: imports", imports)]
     raise ValueError("no split")
+
+
+def view_identity(view: View, observation: Observation | None) -> str:
+    """What a view took from the record, as text for the scenario's identity (``sha256``).
+
+    Each figure counts by its content (key, value, day, kind and source), not by its line: a row
+    published after ``as_of`` and filed before the rows used (the record is sorted by year, not by
+    day) moves their lines but changes nothing the view took.
+    """
+    used = tuple(Used(u.what, replace(u.release, line=0)) for u in view.used)
+    unlined = replace(observation, source=view.releases) if observation is not None else None
+    return repr((replace(view, used=used), unlined))
 
 
 def derive_view(s: ScenarioFile, source: str, record: list[Release]) -> tuple[dict[str, Any], View, Observation | None]:
