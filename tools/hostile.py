@@ -72,6 +72,13 @@ class Ctx:
         shutil.copytree(h.code_root / "scenarios", tmp / "scenarios")
         shutil.copytree(h.code_root / "seeds", tmp / "seeds")
         self.scn = tmp / "scenarios" / REF
+        self.view = tmp / "scenarios" / "view.toml"  # the shipped reference: a view of the dated record
+        shutil.copy(self.scn, self.view)
+        # the cases mutate the reference's stated form (base year and observation written in the file)
+        sys.path.insert(0, str(h.code_root / "tests"))
+        from helpers import stated_reference_text
+
+        self.scn.write_text(stated_reference_text(self.view.read_text(encoding="utf-8")), encoding="utf-8")
         self.seeds = tmp / "seeds"
         self.hist = self.seeds / "uz_cn_trade_history.csv"
         self.partial = self.seeds / "uz_cn_trade_partial_2025.csv"
@@ -697,6 +704,53 @@ scn_case(
     lambda c: c.mut('file = "../seeds/uz_cn_trade_partial_2025.csv"', 'file = "../seeds/missing.csv"'),
 )
 scn_case("scn_seed_negative", "run.seed = -1", lambda c: c.mut("seed = 20250902", "seed = -1"))
+
+# views of the dated record (the shipped reference as it is: trade.releases, as_of, partner)
+scn_case("view_ok", "the shipped view runs", lambda c: c.view, expect=(0,))
+scn_case(
+    "view_releases_missing",
+    "the record file does not exist",
+    lambda c: c.mut('releases = "../seeds/uz_cn_releases.csv"', 'releases = "../seeds/missing.csv"', base=c.view),
+)
+scn_case("view_as_of_text", "as_of as a string", lambda c: c.mut("as_of = 2025-09-10", 'as_of = "yesterday"', base=c.view))
+scn_case(
+    "view_as_of_datetime", "as_of with a time of day", lambda c: c.mut("as_of = 2025-09-10", "as_of = 2025-09-10T10:00:00", base=c.view)
+)
+scn_case("view_as_of_before_record", "as_of before any full year", lambda c: c.mut("as_of = 2025-09-10", "as_of = 1999-01-01", base=c.view))
+scn_case("view_as_of_far_future", "as_of in 9999", lambda c: c.mut("as_of = 2025-09-10", "as_of = 9999-12-31", base=c.view), expect=(0, 2))
+scn_case(
+    "view_base_also_given", "base_year beside releases", lambda c: c.mut('partner = "CN"', 'partner = "CN"\nbase_year = 2024', base=c.view)
+)
+scn_case("view_partner_unknown", "a partner the record does not hold", lambda c: c.mut('partner = "CN"', 'partner = "XX"', base=c.view))
+scn_case(
+    "view_revision_kind_unknown",
+    "an unknown kind of source in revision_sd",
+    lambda c: c.mut("ministry_statement = 0.05", "ministry_statment = 0.05", base=c.view),
+)
+
+
+@case("view_record_bad_row", "scenario", "a row of the record published before its months ended")
+def _(ctx):
+    with open(ctx.seeds / "uz_cn_releases.csv", "a", encoding="utf-8") as fh:
+        fh.write('2025,10,CN,turnover,12.0,,UZ,confirmed,2025-10-15,statistics_release,"x"\n')
+    return run_tiny(ctx, ctx.view)
+
+
+@case("view_as_of_option_garbage", "scenario", "--as-of that is not a date")
+def _(ctx):
+    return run_tiny(ctx, ctx.view, "--as-of", "2025-02-30")
+
+
+@case("view_as_of_option_on_stated", "scenario", "--as-of on a scenario without a record")
+def _(ctx):
+    return run_tiny(ctx, ctx.scn, "--as-of", "2025-01-30")
+
+
+@case("view_as_of_option_early", "scenario", "--as-of before the record can refit a law")
+def _(ctx):
+    return run_tiny(ctx, ctx.view, "--as-of", "2011-03-01")
+
+
 scn_case(
     "scn_name_nul",
     "name with a NUL (default results folder name)",
