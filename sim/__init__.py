@@ -9,7 +9,7 @@ The public API::
     save(results, "results/demo")           # summary.json, CSV tables, figures, manifest.json
     load("results/demo")                    # back (any kind of results folder), checked against the manifest's checksums
 
-Also ``compare``, ``sensitivity``, ``goal``, ``attribute``, ``prioritise`` (mirroring the commands of the same
+Also ``compare``, ``sensitivity``, ``goal``, ``attribute``, ``prioritise``, ``track`` (mirroring the commands of the same
 names, each result saved with ``save``), ``load_history``, ``fit_growth``, ``load_series``, ``backtest``,
 ``whole_trade_law`` and ``fit_reporter_gap`` (history and calibration);
 ``load_context`` and ``load_trade_context`` (Uzbekistan's trade with all
@@ -43,7 +43,20 @@ from .history import HistoryError, load_history
 from .results import OutputError, Results, ResultsError
 from .run import simulate
 from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
-from .studies import Attribution, Comparison, GoalResult, Priorities, Sensitivity, attribute, compare, goal, prioritise, sensitivity
+from .studies import (
+    Attribution,
+    Comparison,
+    GoalResult,
+    Priorities,
+    Sensitivity,
+    Track,
+    attribute,
+    compare,
+    goal,
+    prioritise,
+    sensitivity,
+    track,
+)
 
 __all__ = [
     "Attribution",
@@ -84,6 +97,8 @@ __all__ = [
     "save",
     "scenario_from_dict",
     "simulate",
+    "Track",
+    "track",
     "whole_trade_law",
 ]
 __version__ = "0.1.0"

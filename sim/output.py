@@ -1,4 +1,4 @@
-"""One way to save: every results folder (a run, a comparison, a sensitivity study, a goal search, an attribution, priorities, a backtest).
+"""One way to save: every results folder (a run, a comparison, a sensitivity study, a goal search, an attribution, priorities, a backtest, a track record).
 
 :func:`save` writes the data files (JSON, CSV tables, kept paths), the figures
 (PNG at :data:`sim.plots.style.DPI` and SVG, PDF on request), on request the
@@ -29,6 +29,7 @@ from .calibration import BacktestResult, LawsBacktest
 from .errors import InputError
 from .report import render_report, report_page, write_workbook
 from .report.sources import scenario_labels
+from .report.track_page import track_score_rows, track_view_rows
 from .report.workbook import has_workbook
 from .results import Results, ResultsError, write_folder, write_json, write_table, write_text_atomically
 from .results.manifest import MANIFEST, listed, parse_manifest, read_listed_json, read_manifest, reading
@@ -38,6 +39,7 @@ from .studies.compare import Comparison
 from .studies.goal import GoalResult
 from .studies.prioritise import Priorities
 from .studies.sensitivity import Sensitivity
+from .studies.track import Track
 
 __all__ = [
     "FIGURE_FORMATS",
@@ -54,7 +56,7 @@ __all__ = [
     "write_report",
 ]
 
-Savable = Results | Comparison | Sensitivity | GoalResult | Attribution | Priorities
+Savable = Results | Comparison | Sensitivity | GoalResult | Attribution | Priorities | Track
 
 FIGURE_FORMATS = ("png", "svg")
 """Files of every chart in a results folder: PNG for slides, SVG for the web and the report; ``"pdf"`` is added on request (``--pdf``)."""
@@ -99,7 +101,7 @@ def save(
 
     Parameters
     ----------
-    obj : Results, Comparison, Sensitivity, GoalResult, Attribution, Priorities or Backtest
+    obj : Results, Comparison, Sensitivity, GoalResult, Attribution, Priorities, Track or Backtest
         What to save.
     folder : path
         Destination; an existing non-empty folder is refused unless ``force``
@@ -111,7 +113,7 @@ def save(
     formats : sequence of str
         Figure formats (matplotlib's names): default PNG and SVG; add ``"pdf"`` for print.
     report : bool
-        Also write ``report.html`` (:func:`write_report`): a run, a comparison, a sensitivity study or a goal search.
+        Also write ``report.html`` (:func:`write_report`): any result but a backtest.
     xlsx : bool
         Also write ``results.xlsx`` (:func:`sim.report.write_workbook`): a run or a comparison.
     years : sequence of int, optional
@@ -122,7 +124,7 @@ def save(
     pathlib.Path
         The folder written.
     """
-    if not isinstance(obj, (Results, Comparison, Sensitivity, GoalResult, Attribution, Priorities, Backtest)):
+    if not isinstance(obj, (Results, Comparison, Sensitivity, GoalResult, Attribution, Priorities, Track, Backtest)):
         _refuse(obj)  # before the destination is touched
     if report:
         report_page(obj, years)  # a result without a report, or headline years it does not have, fail before any work
@@ -145,7 +147,7 @@ def save(
 # -- data files ----------------------------------------------------------------------
 def _refuse(obj: Any) -> NoReturn:
     raise TypeError(
-        f"coopsim cannot save a {type(obj).__name__}; save takes Results, Comparison, Sensitivity, GoalResult, Attribution, Priorities or Backtest"
+        f"coopsim cannot save a {type(obj).__name__}; save takes Results, Comparison, Sensitivity, GoalResult, Attribution, Priorities, Track or Backtest"
     )
 
 
@@ -215,6 +217,18 @@ def _(priorities: Priorities, folder: Path) -> list[str]:
 
 
 @write_data.register
+def _(result: Track, folder: Path) -> list[str]:
+    """``track.json``, and the views, the scores and the scores by horizon as CSV tables."""
+    write_json(folder / "track.json", result.to_json())
+    names = ["track.json"]
+    for stem, rows in (("views", track_view_rows(result)), ("scores", track_score_rows(result)), ("track_by_horizon", result.by_horizon())):
+        if rows:
+            write_table(folder / f"{stem}.csv", rows)
+            names.append(f"{stem}.csv")
+    return names
+
+
+@write_data.register
 def _(backtest: Backtest, folder: Path) -> list[str]:
     write_json(folder / "backtest.json", backtest.result.to_dict())
     write_table(folder / "backtest.csv", backtest.result.rows())
@@ -278,6 +292,15 @@ def _(attribution: Attribution) -> dict[str, Callable[[], Figure]]:
 @figure_makers.register
 def _(priorities: Priorities) -> dict[str, Callable[[], Figure]]:
     return {"priorities": lambda: plots.priorities_chart(priorities)}
+
+
+@figure_makers.register
+def _(result: Track) -> dict[str, Callable[[], Figure]]:
+    return {
+        "track_probability": lambda: plots.track_probability(result),
+        "track_pit": lambda: plots.track_pit(result),
+        "track_coverage": lambda: plots.track_coverage(result),
+    }
 
 
 @figure_makers.register
@@ -365,12 +388,13 @@ LOADERS: dict[str, Callable[[Path], Savable]] = {
     "goal.json": _study_loader(GoalResult, "goal.json"),
     "attribution.json": _study_loader(Attribution, "attribution.json"),
     "priorities.json": _study_loader(Priorities, "priorities.json"),
+    "track.json": _study_loader(Track, "track.json"),
 }
 """How to read each kind of results folder back, by the data file that marks it (and that its manifest must list); a new kind adds its entry."""
 
 
 def load(folder: str | Path) -> Savable:
-    """The typed result of a results folder (a run, comparison, sensitivity study, goal search, attribution or priorities), its files checked against the manifest.
+    """The typed result of a results folder (a run, comparison, sensitivity study, goal search, attribution, priorities or track record), its files checked against the manifest.
 
     The kind of folder is told by the data file its manifest lists (a file
     present but not listed does not count), and only listed files are read.

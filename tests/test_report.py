@@ -11,6 +11,7 @@ with ``report=True, xlsx=True``. The browser tests need the Debian package
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -27,7 +28,7 @@ from sim.output import REPORT, WORKBOOK, load, save
 from sim.report import LIMITATIONS, headline_years, render_report, sobol_caveats, workbook
 from sim.report.pages import pct
 from sim.report.sources import parse_scenario_text
-from sim.studies import sensitivity
+from sim.studies import sensitivity, track
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -53,6 +54,13 @@ def comparison_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     scenarios = [load_scenario(_scenario_path(name)) for name in COMPARED]
     comparison = compare(scenarios, paths=PATHS, workers=2, progress=False)
     return save(comparison, tmp_path_factory.mktemp("report") / "comparison", report=True, xlsx=True)
+
+
+@pytest.fixture(scope="session")
+def track_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reference's track record over the releases from October 2025 on (few views, few paths), with its report."""
+    result = track(load_scenario(_scenario_path("uz_cn_2025")), paths=60, since=dt.date(2025, 10, 1), workers=1)
+    return save(result, tmp_path_factory.mktemp("report") / "track", report=True)
 
 
 def _summary(folder: Path) -> dict:
@@ -168,6 +176,20 @@ def test_a_sensitivity_report_warns_about_a_small_sobol_sample(tmp_path: Path) -
     assert "too few to mean anything" in html and "Tornado" in html and "Sobol indices" in html
 
 
+def test_the_track_report_answers_with_the_latest_view_and_shows_its_tables_and_charts(track_folder: Path) -> None:
+    html = (track_folder / REPORT).read_text()
+    data = json.loads((track_folder / "track.json").read_text())
+    last = data["views"][-1]
+    answer = ", ".join(f"{pct(last['p_reach'][str(y)][0])} by {y}" for y in data["years"])
+    assert f"As of {last['as_of']} (base year {last['base_year']}) the target is reached with {answer}; since the first view" in html
+    assert html.count("<svg ") == 3  # the probability, the PIT histogram, the coverage by horizon
+    assert "The 90% ranges held the outcome in" in html and "times the random walk" in html
+    for view in data["views"]:
+        assert f'<th scope="row">{view["as_of"]}</th>' in html
+    for row in data["by_horizon"]:
+        assert f'<th scope="row">{row["horizon"]}</th>' in html
+
+
 def test_headline_years_default_and_requested() -> None:
     assert headline_years(range(2025, 2036)) == [2026, 2028, 2030, 2035]
     assert headline_years(range(2025, 2030)) == [2026, 2028, 2029]
@@ -258,6 +280,17 @@ def _screenshot(png: bytes, name: str, tmp_path: Path) -> None:
     (tmp_path / name).write_bytes(png)
     if os.environ.get("COOPSIM_SCREENSHOTS"):
         shutil.copy(tmp_path / name, Path(os.environ["COOPSIM_SCREENSHOTS"]) / name)
+
+
+def test_the_track_report_in_headless_chromium(track_folder: Path, tmp_path: Path) -> None:
+    data = json.loads((track_folder / "track.json").read_text())
+    page = open_page(track_folder / REPORT)
+    assert page.errors == []
+    assert all(url.startswith(("file:", "data:")) for url in page.requests), page.requests
+    assert f"{pct(data['views'][-1]['p_reach']['2030'][0])} by 2030; since the first view" in page.text
+    assert "How the forecasts fared" in page.text and "The views" in page.text and "random walk CRPS" in page.text
+    assert page.pdf.startswith(b"%PDF")
+    _screenshot(page.screenshot, "report_track.png", tmp_path)
 
 
 @pytest.mark.parametrize("kind", ["reference", "comparison"])

@@ -1,10 +1,10 @@
-"""The command line: ``coopsim run | compare | sensitivity | goal | attribute | prioritise | report | calibrate | backtest | validate | keys``.
+"""The command line: ``coopsim run | compare | sensitivity | goal | attribute | prioritise | track | report | calibrate | backtest | validate | keys``.
 
 A thin layer over the Python API: the parser and its shared options
 (:mod:`~sim.cli.parser`), what commands do with those options
 (:mod:`~sim.cli.common`), the commands on scenario files and results folders
 (:mod:`~sim.cli.scenario_commands`) and on history files
-(:mod:`~sim.cli.history_commands`), and the tables they print
+(:mod:`~sim.cli.history_commands`), the track record (:mod:`~sim.cli.track_command`), and the tables they print
 (:mod:`~sim.cli.tables`).
 
 Exit statuses are decided here, in one place: 0 on success; the
@@ -41,6 +41,7 @@ from .scenario_commands import (
     sensitivity_command,
     validate_command,
 )
+from .track_command import track_command
 
 __all__ = ["main"]
 
@@ -58,6 +59,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "goal": goal_command,
     "attribute": attribute_command,
     "prioritise": prioritise_command,
+    "track": track_command,
     "report": report_command,
     "calibrate": calibrate_command,
     "backtest": backtest_command,

@@ -33,6 +33,7 @@ from ..run import DEFAULT_MAX_PATHS
 from ..scenario import LIMITS
 from ..scenario.messages import clip_key
 from ..studies.prioritise import METHODS
+from ..studies.track import DEFAULT_TRACK_PATHS
 
 __all__ = [
     "add_json_option",
@@ -143,11 +144,13 @@ def _years(text: str) -> tuple[int, ...]:
 
 
 def as_of_date(text: str) -> dt.date:
-    """A day given on the command line, ``YYYY-MM-DD``."""
+    """An argparse type: a calendar date written YYYY-MM-DD (``--as-of``, ``--since``)."""
     try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else dt.date.fromisoformat("x")
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a date YYYY-MM-DD, e.g. 2025-09-10 (got {quote(text)})") from None
+        raise argparse.ArgumentTypeError(f"must be a date written YYYY-MM-DD, e.g. 2025-09-10 (got {quote(text)})") from None
 
 
 def add_scenario_options(cmd: argparse.ArgumentParser) -> None:
@@ -288,6 +291,41 @@ def _add_portfolio_parsers(sub: argparse._SubParsersAction) -> None:
     add_study_options(pri, "prioritise")
 
 
+def _add_track_parser(sub: argparse._SubParsersAction) -> None:
+    """``track``: the view at every release date of the dated record, and its forecasts scored."""
+    trk = sub.add_parser(
+        "track",
+        help="the view at every release date of the record: how P(target) moved and how its forecasts fared",
+        description=(
+            "Re-run the scenario's view as of every release date of its dated record (trade.releases) from --since on, each knowing "
+            "only what was published by then (its organic law refitted), and score every view's forecasts against the full-year "
+            "outcomes published later: PIT, CRPS and the coverage of the 50% and 90% ranges by horizon, beside a no-drift random walk."
+        ),
+    )
+    trk.add_argument("scenario", type=Path, help="scenario file (TOML) with a dated record (trade.releases)")
+    add_paths_option(trk, DEFAULT_TRACK_PATHS, "paths of each view (default %(default)s)")
+    trk.add_argument(
+        "--since",
+        type=as_of_date,
+        default=dt.date(2023, 1, 1),
+        metavar="YYYY-MM-DD",
+        help="the first release date to take a view on (default %(default)s)",
+    )
+    trk.add_argument(
+        "--years",
+        type=_years,
+        nargs="+",
+        metavar="YEAR",
+        help="the years whose P(target by then) is followed, e.g. 2026 2028 2030 (or 2026,2028,2030; default 2026 2028 2030)",
+    )
+    # a study's options but --dask: each view runs in turn on local workers
+    add_scenario_options(trk)
+    trk.add_argument("--seed", type=_seed, help="root seed (default: the scenario's run.seed); every view uses it")
+    add_output_options(trk, "results/track_<scenario>")
+    trk.add_argument("--workers", type=_positive_int(4096), default=None, help="worker processes (default: all cores; 1 runs in-process)")
+    trk.add_argument("--quiet", action="store_true", help="no table; errors only")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``coopsim`` parser; ``args.command`` names the command chosen."""
     parser = _Parser(
@@ -388,6 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_paths_option(gl, 4000, "paths per evaluation, the same paths for every setting (default %(default)s)")
     add_study_options(gl, "goal")
     _add_portfolio_parsers(sub)
+    _add_track_parser(sub)
 
     cal = sub.add_parser(
         "calibrate",
@@ -447,7 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser(
         "report",
         help="write the HTML report of a results folder",
-        description="Write the report of a results folder (a run, a comparison, a sensitivity study, a goal search, an attribution or priorities) as one "
+        description="Write the report of a results folder (a run, a comparison, a sensitivity study, a goal search, an attribution, priorities or a track record) as one "
         "self-contained HTML file: the answer, the tables, the charts inline, the scenario's assumptions and sources, versions and seed.",
     )
     rep.add_argument("results", type=Path, metavar="RESULTS_DIR", help="a results folder written by coopsim")

@@ -33,6 +33,9 @@ legend name), ``sim.plots.sensitivity.box_words`` (a PRIM box),
 ``sim.plots.goal.lever_unit`` (the unit of an input).
 
 Calibration (:mod:`sim.plots.backtest`): :func:`backtest_chart` of a backtest result and the observed series.
+
+The track record (:mod:`sim.plots.track`, from a :class:`~sim.studies.track.Track`): :func:`track_probability`,
+:func:`track_pit`, :func:`track_coverage`.
 """
 
 from .backtest import backtest_chart
@@ -43,6 +46,7 @@ from .portfolio import attribution_chart, priorities_chart
 from .run import composition, fan_chart, hit_year_distribution, reach_probability
 from .sensitivity import discovery_chart, sobol_chart, tornado_chart
 from .style import COMPONENT_LABELS, DPI
+from .track import track_coverage, track_pit, track_probability
 
 __all__ = [
     "COMPONENT_LABELS",
@@ -63,4 +67,7 @@ __all__ = [
     "reach_probability",
     "sobol_chart",
     "tornado_chart",
+    "track_coverage",
+    "track_pit",
+    "track_probability",
 ]

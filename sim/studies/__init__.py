@@ -11,6 +11,8 @@
   (what each item of the portfolio adds, on counterfactuals keeping organic trade).
 * :mod:`sim.studies.prioritise` -- :func:`prioritise` and the typed :class:`Priorities`
   (which awaiting projects to finance first within a budget).
+* :mod:`sim.studies.track` -- :func:`track` and the typed :class:`Track`
+  (the view at every release date of the dated record, its forecasts scored against later outcomes).
 
 Each result has ``to_json()`` (its JSON file) and ``from_json()``; saving is :func:`sim.output.save`.
 """
@@ -21,6 +23,7 @@ from .goal import GoalResult, goal
 from .levers import Lever, default_levers, lever, parse_range
 from .prioritise import Priorities, prioritise
 from .sensitivity import Sensitivity, sensitivity
+from .track import Track, track
 
 __all__ = [
     "Attribution",
@@ -29,6 +32,7 @@ __all__ = [
     "Lever",
     "Priorities",
     "Sensitivity",
+    "Track",
     "attribute",
     "compare",
     "default_levers",
@@ -37,4 +41,5 @@ __all__ = [
     "parse_range",
     "prioritise",
     "sensitivity",
+    "track",
 ]

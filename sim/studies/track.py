@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -37,7 +38,7 @@ from ..calibration import crps_lognormal, crps_samples
 from ..calibration.views import view_at
 from ..nowcast import full_years, published_by
 from ..releases import load_releases
-from ..run import simulate
+from ..run import simulate, study_manifest
 from ..scenario import Scenario, ScenarioError
 
 __all__ = ["DEFAULT_TRACK_PATHS", "Track", "TrackScore", "TrackView", "track"]
@@ -106,7 +107,8 @@ class Track:
         for s in self.scores:
             label = f"{s.horizon} (nowcast)" if s.horizon == 1 and s.months_known > 0 else str(s.horizon)
             groups.setdefault(label, []).append(s)
-        rows = [_summary(label, group) for label, group in sorted(groups.items())]
+        # by horizon as a number (10 after 9, not after 1), the nowcast beside its plain first year
+        rows = [_summary(label, groups[label]) for label in sorted(groups, key=lambda g: (int(g.split()[0]), g))]
         if self.scores:
             rows.append(_summary("all", self.scores))
         return rows
@@ -202,6 +204,25 @@ def _random_walk(history: Mapping[int, float], base_year: int, year: int, y: flo
     return float(special.ndtr(z)), crps_lognormal(mu, sigma, y), hits[0], hits[1]
 
 
+def _view_key(view: Scenario) -> str:
+    """What a view took from the record and the file, its day left out: two views with the same key simulate the same paths.
+
+    The scenario's own identity (``sha256``) holds ``trade.as_of`` and the count of rows known, so it
+    differs from one release date to the next even when nothing the simulation reads has changed.
+    """
+    raw = view.to_dict()
+    raw["trade"].pop("as_of", None)
+    seen = view.view
+    taken = (seen.used, seen.seasonal, seen.total_seasonal, seen.revisions_used) if seen is not None else None
+    return repr(sorted(_flatten(raw))) + repr(view.observation) + repr(taken)
+
+
+def _flatten(node: Any, prefix: str = "") -> list[tuple[str, str]]:
+    if isinstance(node, Mapping):
+        return [item for k, v in node.items() for item in _flatten(v, f"{prefix}.{k}" if prefix else str(k))]
+    return [(prefix, repr(node))]
+
+
 def _observed_words(view: Scenario) -> str:
     obs = view.observation
     if obs is None:
@@ -244,9 +265,20 @@ def track(
     assert path is not None
     record = load_releases(path)
     seed = scenario.run.seed if seed is None else seed
+    started = time.time()
     final = max(r.published for r in record)
     outcomes = full_years(published_by(record, final), t.partner, "turnover", t.reporter)
     days = sorted({r.published for r in record if r.published >= since})
+    if not days:
+        raise ScenarioError(
+            scenario.source,
+            [
+                (
+                    "trade.releases",
+                    f"no release of {t.releases} was published on or after {since.isoformat()} (the last on {final.isoformat()})",
+                )
+            ],
+        )
     views: list[TrackView] = []
     scores: list[TrackScore] = []
     done: dict[str, tuple[dt.date, TrackView, list[TrackScore]]] = {}
@@ -254,10 +286,12 @@ def track(
         view, fit = view_at(scenario, day)
         known = full_years(published_by(record, day), t.partner, "turnover", t.reporter, until=view.trade.base_year)
         history = {y: r.value_usd_bn for y, r in known.items()}
-        if view.sha256 in done:
-            first, earlier, earlier_scores = done[view.sha256]
+        key = _view_key(view)
+        if key in done:
+            first, earlier, earlier_scores = done[key]
             views.append(TrackView(**{**asdict(earlier), "as_of": day, "same_as": first}))
-            scores.extend(TrackScore(**{**asdict(s), "as_of": day}) for s in earlier_scores)
+            # only outcomes still to come on this view's day are forecasts of it
+            scores.extend(TrackScore(**{**asdict(s), "as_of": day}) for s in earlier_scores if outcomes[s.year].published > day)
             continue
         results = simulate(view, paths=paths, seed=seed, workers=workers, keep_paths=True, progress=False)
         turnover = results.paths.turnover
@@ -298,7 +332,14 @@ def track(
                     rw_in90=rw[3],
                 )
             )
-        done[view.sha256] = (day, entry, own)
+        done[key] = (day, entry, own)
         views.append(entry)
         scores.extend(own)
-    return Track(scenario.name, float(t.target_usd_bn), paths, seed, final, list(years), views, scores)
+    manifest = {
+        **study_manifest(scenario, seed, started, time.time()),
+        "releases_file": str(t.releases),
+        "paths": paths,
+        "since": since.isoformat(),
+        "years": list(years),
+    }
+    return Track(scenario.name, float(t.target_usd_bn), paths, seed, final, list(years), views, scores, manifest)
