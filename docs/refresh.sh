@@ -27,6 +27,16 @@ for y in ("2025", "2028", "2030"):
     print(y, {d: {k: round(v, 2) for k, v in c[y][d].items()} for d in c[y]})
 EOF
 
+echo "== coopsim run (the latest view)"
+coopsim run scenarios/uz_cn_latest.toml --out "$out/latest"
+python -c "
+import json; s = json.load(open('$out/latest/summary.json'))
+print({y: s['p_reach_by_year'][y] for y in ('2026', '2027', '2028', '2030')}, s['annual_trade_usd_bn']['2026'])"
+
+echo "== coopsim track (the reference's view at every release date since 2023)"
+time coopsim track scenarios/uz_cn_2025.toml --out "$out/track"
+for f in track_probability track_pit track_coverage; do cp "$out/track/$f.png" "$figures/uz_cn_2025_$f.png"; done
+
 echo "== coopsim compare"
 coopsim compare scenarios/uz_cn_2025.toml scenarios/uz_cn_railway_late.toml scenarios/uz_cn_finance_squeeze.toml \
     scenarios/uz_cn_trade_shock.toml scenarios/uz_cn_localisation_push.toml --out "$out/cmp"

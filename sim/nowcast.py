@@ -8,7 +8,9 @@ As of a day, the figure in force is, among the record's rows published by then w
 status (:data:`sim.history.STATISTICAL_STATUSES`), the one from the most authoritative kind of source
 (:data:`SOURCE_RANK`), the latest published among those (a later release of the same kind is a revision).
 A release's comparison with the same months a year before (``same_months_year_before_usd_bn``) is a
-figure for the year before, published that day by the same source (:func:`expanded`).
+figure for the year before, published that day by the same source (:func:`expanded`); it is used where
+no published level of that kind is in force (it is derived from a rounded growth rate, so a level a
+year old is the better figure of the two).
 
 The seasonal law
 ----------------
@@ -95,7 +97,7 @@ def expanded(releases: Iterable[Release]) -> list[Release]:
                     year=r.year - 1,
                     value_usd_bn=r.same_months_year_before_usd_bn,
                     same_months_year_before_usd_bn=None,
-                    source=f"the same months a year before, in: {r.source}",
+                    source=f"{_COMPARISON}{r.source}",
                 )
             )
     return out
@@ -106,11 +108,18 @@ def published_by(releases: Iterable[Release], as_of: dt.date, statuses: Sequence
     return [r for r in expanded(releases) if r.published <= as_of and r.status in statuses]
 
 
+_COMPARISON = "the same months a year before, in: "
+
+
 def _better(a: Release, b: Release) -> bool:
-    """True when ``a`` is in force over ``b``: a more authoritative kind of source, else published later (else later in the file)."""
+    """True when ``a`` is in force over ``b``: a more authoritative kind of source; else a published level over a
+    comparison derived from a growth rate (rounded, and of another vintage); else published later (else later in the file)."""
     ka, kb = SOURCE_RANK[a.source_kind], SOURCE_RANK[b.source_kind]
     if ka != kb:
         return ka < kb
+    ca, cb = a.source.startswith(_COMPARISON), b.source.startswith(_COMPARISON)
+    if ca != cb:
+        return cb
     return (a.published, a.line) > (b.published, b.line)
 
 
@@ -307,7 +316,7 @@ def revisions(known: Sequence[Release]) -> list[Revision]:
     Only the record's own rows count (not the same-months comparisons, which restate a figure
     under a later release's definitions and are counted where they differ by their own row).
     """
-    rows = [r for r in known if not r.source.startswith("the same months a year before")]
+    rows = [r for r in known if not r.source.startswith(_COMPARISON)]
     by_key: dict[tuple[int, int, str, str, str], list[Release]] = {}
     for r in rows:
         by_key.setdefault((r.year, r.months, r.partner, r.flow, r.reporter), []).append(r)

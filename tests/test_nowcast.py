@@ -219,9 +219,13 @@ def test_a_same_months_comparison_is_a_figure_for_the_year_before_published_that
     assert before.same_months_year_before_usd_bn is None and before.source.startswith("the same months a year before")
     assert _in_force([row], D(2025, 9, 9), 2024, 7) is None
     assert _in_force([row], D(2025, 9, 10), 2024, 7) == 7.14
-    # a later same-kind release's comparison revises the earlier figure of that year
+    # a comparison, derived from a rounded growth rate, does not replace a published level of the same kind ...
     rows = [_row(2024, 12, 65.9, D(2025, 1, 21), partner="world"), _row(2025, 12, 81.2, D(2026, 1, 22), partner="world", same=67.27)]
-    assert figure(published_by(rows, D(2026, 1, 22)), 2024, 12, "world", "turnover", "UZ").value_usd_bn == 67.27
+    assert figure(published_by(rows, D(2026, 1, 22)), 2024, 12, "world", "turnover", "UZ").value_usd_bn == 65.9
+    # ... but stands where there is none, or where the level comes from a less authoritative kind of source
+    assert figure(published_by(rows[1:], D(2026, 1, 22)), 2024, 12, "world", "turnover", "UZ").value_usd_bn == 67.27
+    weaker = [_row(2024, 12, 66.0, D(2025, 1, 21), "ministry_statement", partner="world"), rows[1]]
+    assert figure(published_by(weaker, D(2026, 1, 22)), 2024, 12, "world", "turnover", "UZ").value_usd_bn == 67.27
 
 
 # ---------------------------------------------------------------- revisions

@@ -19,7 +19,9 @@ Views that take the same figures and laws from the record as the view before the
 another reporter, say) give the same answer: they are simulated once (``same_as``).
 
 The outcome of a year is its full-year figure in force on the last day of the record (``final``); a year
-whose figure is not out is not scored.
+whose figure is not out is not scored, nor a year of which a view already had a full-year figure (its
+first year fully observed, or a figure that a later restatement replaced: the restatement is not news
+of the year's level).
 """
 
 from __future__ import annotations
@@ -101,8 +103,9 @@ class Track:
     manifest: dict[str, Any] = field(default_factory=dict)
 
     def by_horizon(self) -> list[dict[str, Any]]:
-        """Scores summarised by horizon (a partly observed first year apart), then over all: count, mean PIT, coverage of the
-        50% and 90% ranges, mean CRPS of the model and of the random walk, and their ratio."""
+        """Scores summarised by horizon (a partly observed first year apart), then over all, then over the views that
+        repeat no earlier one (a repeated view's scores count once): count, mean PIT, coverage of the 50% and 90%
+        ranges, mean CRPS of the model and of the random walk, and their ratio."""
         groups: dict[str, list[TrackScore]] = {}
         for s in self.scores:
             label = f"{s.horizon} (nowcast)" if s.horizon == 1 and s.months_known > 0 else str(s.horizon)
@@ -111,6 +114,10 @@ class Track:
         rows = [_summary(label, groups[label]) for label in sorted(groups, key=lambda g: (int(g.split()[0]), g))]
         if self.scores:
             rows.append(_summary("all", self.scores))
+            repeated = {v.as_of for v in self.views if v.same_as is not None}
+            distinct = [s for s in self.scores if s.as_of not in repeated]
+            if distinct and len(distinct) < len(self.scores):
+                rows.append(_summary("all, distinct views", distinct))
         return rows
 
     def to_json(self) -> dict[str, Any]:
@@ -284,14 +291,14 @@ def track(
     done: dict[str, tuple[dt.date, TrackView, list[TrackScore]]] = {}
     for day in days:
         view, fit = view_at(scenario, day)
-        known = full_years(published_by(record, day), t.partner, "turnover", t.reporter, until=view.trade.base_year)
-        history = {y: r.value_usd_bn for y, r in known.items()}
+        in_force = full_years(published_by(record, day), t.partner, "turnover", t.reporter)
+        history = {y: r.value_usd_bn for y, r in in_force.items() if y <= view.trade.base_year}  # type: ignore[operator]
         key = _view_key(view)
         if key in done:
             first, earlier, earlier_scores = done[key]
             views.append(TrackView(**{**asdict(earlier), "as_of": day, "same_as": first}))
             # only outcomes still to come on this view's day are forecasts of it
-            scores.extend(TrackScore(**{**asdict(s), "as_of": day}) for s in earlier_scores if outcomes[s.year].published > day)
+            scores.extend(TrackScore(**{**asdict(s), "as_of": day}) for s in earlier_scores if s.year not in in_force)
             continue
         results = simulate(view, paths=paths, seed=seed, workers=workers, keep_paths=True, progress=False)
         turnover = results.paths.turnover
@@ -310,8 +317,10 @@ def track(
         obs = view.observation
         for k, year in enumerate(sim_years):
             outcome = outcomes.get(year)
-            if outcome is None or outcome.published <= day:
-                continue  # not out yet, or known to the view (a fully observed first year): nothing to forecast
+            if outcome is None or year in in_force:
+                # not out yet; or a figure of the whole year was out on the view's day (a fully observed first year,
+                # or a figure the outcome's later restatement replaced): nothing to forecast
+                continue
             y = outcome.value_usd_bn
             samples = turnover[:, k]
             rw = _random_walk(history, view.trade.base_year, year, y)  # type: ignore[arg-type]
