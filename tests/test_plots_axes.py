@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 
@@ -18,6 +19,27 @@ from sim import Attribution, Priorities, Results, plots, save
 from sim.studies.compare import Comparison
 from sim.studies.goal import GoalResult
 from sim.studies.sensitivity import Sensitivity
+from sim.studies.track import Track, TrackScore, TrackView
+
+
+def fake_track() -> Track:
+    """Three views (the second repeating the first) and their scores, made by hand."""
+    day = [dt.date(2025, 1, 21), dt.date(2025, 2, 15), dt.date(2025, 9, 10)]
+    views = [
+        TrackView(day[0], 2024, 12.4, "", {2026: (0.06, 0.05, 0.07), 2028: (0.27, 0.25, 0.29)}, {2025: 13.0, 2026: 13.6}, (2010, 2024)),
+        TrackView(
+            day[1], 2024, 12.4, "", {2026: (0.06, 0.05, 0.07), 2028: (0.27, 0.25, 0.29)}, {2025: 13.0, 2026: 13.6}, (2010, 2024), day[0]
+        ),
+        TrackView(
+            day[2], 2024, 12.4, "2025 January-7: 8.78", {2026: (0.15, 0.13, 0.17), 2028: (0.48, 0.45, 0.51)}, {2025: 16.0}, (2010, 2024)
+        ),
+    ]
+    scores = [
+        TrackScore(day[0], 2025, 1, 0, 17.2, 0.99, 3.1, False, False, 0.9, 2.5, False, True),
+        TrackScore(day[1], 2025, 1, 0, 17.2, 0.99, 3.1, False, False, 0.9, 2.5, False, True),
+        TrackScore(day[2], 2025, 1, 7, 17.2, 0.72, 0.8, True, True, 0.9, 2.5, False, True),
+    ]
+    return Track("fake", 20.0, 100, 1, day[2], [2026, 2028], views, scores)
 
 
 def _charts() -> dict[str, tuple]:
@@ -39,6 +61,9 @@ def _charts() -> dict[str, tuple]:
         "goal_chart": (plots.goal_chart, GoalResult.from_json(fake_goal())),
         "attribution_chart": (plots.attribution_chart, Attribution.from_json(fake_attribution())),
         "priorities_chart": (plots.priorities_chart, Priorities.from_json(fake_priorities())),
+        "track_probability": (plots.track_probability, fake_track()),
+        "track_pit": (plots.track_pit, fake_track()),
+        "track_coverage": (plots.track_coverage, fake_track()),
     }
 
 
