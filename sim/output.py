@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
+import multiprocessing
+import os
+import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import singledispatch
 from pathlib import Path
@@ -315,14 +319,42 @@ def _write_figure(fig: Figure, target: Path | io.StringIO, fmt: str) -> None:
         fig.savefig(target, format=fmt, dpi=plots.DPI, facecolor="white", **options)
 
 
+_DRAWING: list[tuple[Callable[[], Figure], Path, tuple[str, ...]]] = []
+"""The charts :func:`write_figures` is drawing: read by the forked processes that draw them (a closure cannot be pickled)."""
+
+
+def _draw(index: int) -> None:
+    """Draw chart ``index`` of :data:`_DRAWING` and write it in each of its formats."""
+    make, stem, formats = _DRAWING[index]
+    fig = make()
+    for fmt in formats:
+        _write_figure(fig, stem.with_name(f"{stem.name}.{fmt}"), fmt)
+
+
 def write_figures(obj: Savable | Backtest, folder: Path, formats: Sequence[str] = ("png",)) -> list[str]:
-    """Draw ``obj``'s figures and write each in every format of ``formats`` into the existing ``folder``; the names, in order."""
-    names: list[str] = []
-    for stem, make in figure_makers(obj).items():
-        fig = make()
-        for fmt in formats:
-            _write_figure(fig, Path(folder) / f"{stem}.{fmt}", fmt)
-            names.append(f"{stem}.{fmt}")
+    """Draw ``obj``'s figures and write each in every format of ``formats`` into the existing ``folder``; the names, in order.
+
+    Several charts are drawn in two forked processes at once (drawing is most of a small run's time;
+    the files are the same byte for byte); in one process where forking is not safe: another thread
+    running (a notebook's or a Dask client's), or no ``fork`` on the system.
+    """
+    global _DRAWING
+    makers = list(figure_makers(obj).items())
+    names = [f"{stem}.{fmt}" for stem, _ in makers for fmt in formats]
+    jobs = [(make, Path(folder) / stem, tuple(formats)) for stem, make in makers]
+    workers = min(2, len(jobs), os.cpu_count() or 1)
+    if workers > 1 and threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        _DRAWING = jobs
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                list(pool.map(_draw, range(len(jobs))))
+        finally:
+            _DRAWING = []
+    else:
+        for make, stem, fmts in jobs:
+            fig = make()
+            for fmt in fmts:
+                _write_figure(fig, stem.with_name(f"{stem.name}.{fmt}"), fmt)
     return names
 
 

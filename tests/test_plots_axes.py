@@ -152,3 +152,20 @@ def test_html_tables_of_the_studies() -> None:
     goal = GoalResult.from_json(fake_goal())
     html = goal._repr_html_()
     assert "<table>" in html and "trade.growth.mean" in html and "reaches 90%" in html and len(goal.curve) == html.count("<tr>") - 1
+
+
+def test_charts_drawn_in_forked_processes_are_the_same_files_as_drawn_in_one(tmp_path, monkeypatch) -> None:
+    from sim import output
+
+    results = fake_results()
+    together = tmp_path / "forked"
+    together.mkdir()
+    monkeypatch.setattr(output.threading, "active_count", lambda: 1)
+    names = output.write_figures(results, together, ("png", "svg"))
+    alone = tmp_path / "one_process"
+    alone.mkdir()
+    monkeypatch.setattr(output.threading, "active_count", lambda: 2)  # another thread: drawn in this process
+    assert output.write_figures(results, alone, ("png", "svg")) == names
+    assert len(names) >= 8
+    for name in names:
+        assert (together / name).read_bytes() == (alone / name).read_bytes(), name
