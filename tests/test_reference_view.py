@@ -84,3 +84,11 @@ def test_a_view_moved_to_another_day_restates_the_projects_at_its_start(septembe
     late, _ = view_at(september, dt.date(2026, 2, 20))  # start 2026: a wind farm due from late 2025 completes after it
     wind = next(p for p in late.pipeline.projects if p.name == "sany_wind")
     assert wind.completion_year.support()[0] == 2026.0
+
+
+def test_a_views_charts_draw_only_the_years_it_knew(september):
+    from sim.run import known_history
+
+    early, _ = view_at(september, dt.date(2023, 8, 24))
+    assert [y for y, _ in known_history(early)][-1] == 2022  # 2023 and 2024 were not out yet
+    assert dict(known_history(september))[2024] == 12.4

@@ -21,6 +21,8 @@ import numpy as np
 
 from ..engine import TradePaths, simulate_chunk
 from ..history import load_history
+from ..nowcast import full_years, published_by
+from ..releases import load_releases
 from ..results import Results, run_manifest
 from ..scenario import LIMITS, Scenario, ScenarioError
 from .checkpoint import checkpointed_chunk, open_checkpoint
@@ -32,6 +34,7 @@ __all__ = [
     "DEFAULT_MAX_PATHS",
     "check_path_count",
     "check_run_arguments",
+    "known_history",
     "package_versions",
     "paths_on",
     "run_paths",
@@ -179,10 +182,24 @@ def simulate(
     manifest = run_manifest(
         [scenario], seed, agg.paths, workers=workers, dask=dask, versions=package_versions(), started=started, finished=finished
     )
-    history_file = scenario.history_path()
-    history = load_history(history_file, scenario.trade.measured_by) if history_file is not None else []
     kept = store.result(agg.paths) if store is not None else None
-    return Results(summary=summary, history=history, paths=kept, manifest=manifest)
+    return Results(summary=summary, history=known_history(scenario), paths=kept, manifest=manifest)
+
+
+def known_history(scenario: Scenario) -> list[tuple[int, float]]:
+    """The yearly figures the run's charts draw, in the target reporter's statistics, as ``(year, USD bn)``.
+
+    A view draws what it knew: the full years of its record in force on its day (nothing published
+    later); a stated scenario, its history file (``trade.history``); none without either.
+    """
+    t = scenario.trade
+    if scenario.view is not None and t.releases is not None and t.as_of is not None and t.partner is not None:
+        path = scenario._relative(t.releases)
+        assert path is not None
+        known = published_by(load_releases(path), t.as_of)
+        return [(year, r.value_usd_bn) for year, r in sorted(full_years(known, t.partner, "turnover", t.measured_by).items())]
+    history_file = scenario.history_path()
+    return load_history(history_file, t.measured_by) if history_file is not None else []
 
 
 def run_paths(scenario: Scenario, paths: int, seed: int, workers: int = 1, dask: Any = None) -> TradePaths:

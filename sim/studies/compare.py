@@ -35,7 +35,6 @@ import pandas as pd
 from scipy import stats
 
 from ..engine import TradePaths, simulate_chunk
-from ..history import load_history
 from ..results import Results, run_manifest, to_json_ready
 from ..results.results import number
 from ..run import (
@@ -44,6 +43,7 @@ from ..run import (
     check_run_arguments,
     chunk_ranges,
     default_workers,
+    known_history,
     open_executor,
     package_versions,
     run_summary,
@@ -457,8 +457,7 @@ def compare(
     results = []
     for s, agg in zip(scenarios, aggregators, strict=True):
         summary = run_summary(s, agg, seed)
-        history_file = s.history_path()
-        results.append(Results(summary=summary, history=load_history(history_file, s.trade.measured_by) if history_file else []))
+        results.append(Results(summary=summary, history=known_history(s)))
 
     rows: list[tuple[str, str, int, float, float, float]] = []
     counts: list[tuple[str, int, int, int]] = []
