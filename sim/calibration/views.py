@@ -34,7 +34,7 @@ from ..history import HistoryError
 from ..nowcast import full_years, published_by
 from ..releases import load_releases
 from ..scenario import Scenario, ScenarioError
-from ..scenario.view import WORLD
+from ..scenario.view import WORLD, base_year_as_of
 from .growth import fit_growth
 from .shares import fit_share_law
 
@@ -162,34 +162,19 @@ def view_at(s: Scenario, as_of: dt.date) -> tuple[Scenario, LawFit]:
     ScenarioError
         ``s`` has no record, or the record as of ``as_of`` holds too little for a view or a fit.
     """
-    if s.trade.releases is None or s.trade.as_of is None:
+    t = s.trade
+    if t.releases is None or t.as_of is None or t.partner is None:
         raise ScenarioError(s.source, [("trade.releases", "--as-of needs a scenario with a dated record (trade.releases and trade.as_of)")])
-    moved = s.replace({"trade.as_of": as_of}) if _restating_needed(s, as_of) is None else None
-    base_year = moved.trade.base_year if moved is not None else _restating_needed(s, as_of)
-    assert base_year is not None
+    base_year = base_year_as_of(published_by(_record(s), as_of), t.partner, t.reporter, t.structural is not None)
+    if base_year is None:
+        s.replace({"trade.as_of": as_of})  # refused: the view says what the record lacks, naming it
+        raise AssertionError(f"a view as of {as_of} without a base year was accepted")
     fit = fitted_laws(s, as_of, base_year)
     changes: dict[str, Any] = {"trade.as_of": as_of, **fit.changes}
-    if s.trade.structural is not None:
-        own = fitted_laws(s, s.trade.as_of, s.trade.base_year)  # type: ignore[arg-type]
+    if t.structural is not None:
+        own = fitted_laws(s, t.as_of, s.trade.base_year)  # type: ignore[arg-type]
         changes["trade.structural.share"] = {**fit.changes["trade.structural.share"], "long_run": _long_run(fit, own, s)}
     raw = s.to_dict()
-    if s.pipeline is not None and raw.get("pipeline", {}).get("projects"):
+    if raw.get("pipeline", {}).get("projects"):
         changes["pipeline.projects"] = _restated(raw["pipeline"]["projects"], base_year + 1)
     return s.replace(changes), fit
-
-
-def _restating_needed(s: Scenario, as_of: dt.date) -> int | None:
-    """The base year of the view as of ``as_of`` (None when the view loads with the file's projects as they are)."""
-    try:
-        s.replace({"trade.as_of": as_of})
-    except ScenarioError:
-        known = published_by(_record(s), as_of)
-        t = s.trade
-        assert t.partner is not None
-        pair = full_years(known, t.partner, "turnover", t.reporter)
-        world = full_years(known, WORLD, "turnover", t.reporter) if t.structural is not None else pair
-        years = [y for y in pair if y in world]
-        if not years:
-            raise
-        return max(years)
-    return None

@@ -46,7 +46,7 @@ from .messages import ScenarioError, one_line
 from .observation import Observation, PartialTotal
 from .schema import Nowcast, ScenarioFile
 
-__all__ = ["WORLD", "Used", "View", "derive_view", "view_identity"]
+__all__ = ["WORLD", "Used", "View", "base_year_as_of", "derive_view", "view_identity"]
 
 WORLD = "world"
 """The ``partner`` code of the country's trade with all partners in a releases file."""
@@ -155,6 +155,18 @@ def view_identity(view: View, observation: Observation | None) -> str:
     return repr((replace(view, used=used), unlined))
 
 
+def _base_year(pair: dict[int, Release], world: dict[int, Release], structural: bool) -> int | None:
+    """The latest year of ``pair`` (and, under the structural law, of ``world`` too); None if there is none."""
+    years = [y for y in pair if not structural or y in world]
+    return max(years) if years else None
+
+
+def base_year_as_of(known: list[Release], partner: str, reporter: str, structural: bool) -> int | None:
+    """The base year of a view whose rows in force are ``known`` (module docstring); None if the record holds none yet."""
+    pair = full_years(known, partner, "turnover", reporter)
+    return _base_year(pair, full_years(known, WORLD, "turnover", reporter) if structural else {}, structural)
+
+
 def derive_view(s: ScenarioFile, source: str, record: list[Release]) -> tuple[dict[str, Any], View, Observation | None]:
     """The keys a scenario with ``trade.releases`` takes from the record, its :class:`View` and its observation (or None).
 
@@ -170,13 +182,12 @@ def derive_view(s: ScenarioFile, source: str, record: list[Release]) -> tuple[di
     name = Path(t.releases).name
     pair = full_years(known, partner, "turnover", reporter)
     world = full_years(known, WORLD, "turnover", reporter) if structural else {}
-    years = [y for y in pair if not structural or y in world]
-    if not years:
+    base_year = _base_year(pair, world, structural)
+    if base_year is None:
         what = f"turnover with {partner} by {reporter}" + (" and of the country's total (partner 'world')" if structural else "")
         raise ScenarioError(
             source, [("trade.as_of", f"{t.as_of.isoformat()}: no full year of {what} was published by then in {one_line(name)}")]
         )
-    base_year = max(years)
     used = [Used(f"base year {base_year}, turnover", pair[base_year])]
     derived: dict[str, Any] = {"base_year": base_year, "base_usd_bn": pair[base_year].value_usd_bn}
     if structural:
