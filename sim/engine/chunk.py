@@ -15,27 +15,94 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+import numpy as np
+
 from ..scenario import Scenario
 from .model import EventLog, simulate_path
 from .organic import Organic
 from .sampling import BATCH_PATHS, PathInputs, draw_paths
+from .streams import PathStreams
 from .trade import TradePaths, assemble_with_organic
 
-__all__ = ["ASSEMBLY_PATHS", "simulate_batches", "simulate_chunk", "simulate_counterfactuals"]
+__all__ = ["ASSEMBLY_PATHS", "law_of_paths", "simulate_batches", "simulate_chunk", "simulate_counterfactuals"]
 
 ASSEMBLY_PATHS = BATCH_PATHS
 """Paths drawn and assembled together (:data:`sim.engine.sampling.BATCH_PATHS`)."""
 
 
-def _simulated(scenario: Scenario, seed: int, paths: range) -> tuple[list[PathInputs], list[EventLog]]:
+def law_of_paths(scenario: Scenario, seed: int, paths: Sequence[int]) -> np.ndarray:
+    """The organic law each path follows: its index in ``scenario.laws``, shape ``(len(paths),)``, int8.
+
+    One uniform a path from its own stream ``trade.law``, against the laws' cumulative weights (in
+    the order of the file): a path's law depends on the seed, its index and the weights alone. A
+    scenario of one law (or none) draws nothing: every path is law 0.
+    """
+    laws = scenario.laws
+    if len(laws) <= 1:
+        return np.zeros(len(paths), dtype=np.int8)
+    edges = np.cumsum([law.weight for law in laws])
+    u = np.array([PathStreams(seed, path)("trade.law").random() for path in paths]) * edges[-1]
+    return np.minimum(np.searchsorted(edges, u, side="right"), len(laws) - 1).astype(np.int8)
+
+
+def _simulated(scenario: Scenario, seed: int, paths: Sequence[int]) -> tuple[list[PathInputs], list[EventLog]]:
     """Draw and simulate a few paths: their inputs and event logs."""
     inputs = draw_paths(scenario, seed, paths)
     return inputs, [simulate_path(scenario, x) for x in inputs]
 
 
-def _assembled(scenario: Scenario, seed: int, paths: range, organic_from: Organic | None = None) -> tuple[TradePaths, Organic]:
-    """Draw, simulate and assemble a few paths (on ``organic_from``'s organic trade when given)."""
-    return assemble_with_organic(scenario, *_simulated(scenario, seed, paths), organic_from)
+def _by_law(scenario: Scenario, seed: int, paths: Sequence[int]) -> list[tuple[int, Scenario, np.ndarray]]:
+    """The paths of each law of ``scenario``: (law index, the law's scenario, positions in ``paths``); the scenario itself without laws."""
+    if not scenario.laws:
+        return [(0, scenario, np.arange(len(paths)))]
+    codes = law_of_paths(scenario, seed, paths)
+    groups = [(k, law.scenario, np.flatnonzero(codes == k)) for k, law in enumerate(scenario.laws)]
+    return [g for g in groups if g[2].size]
+
+
+def _pick(organic: Organic, rows: np.ndarray) -> Organic:
+    return Organic(*(None if f is None else f[rows] for f in organic))
+
+
+def _merge(n: int, parts: list[tuple[np.ndarray, TradePaths, Organic]]) -> tuple[TradePaths, Organic]:
+    """Rows of each law's paths put back in path order."""
+    if len(parts) == 1 and parts[0][0].size == n:
+        return parts[0][1], parts[0][2]
+    trade = [np.empty((n, *f.shape[1:]), dtype=f.dtype) for f in parts[0][1]]
+    organic = [None if f is None else np.empty((n, *f.shape[1:]), dtype=f.dtype) for f in parts[0][2]]
+    for rows, paths, own in parts:
+        for out, f in zip(trade, paths, strict=True):
+            out[rows] = f
+        for out, f in zip(organic, own, strict=True):
+            if out is not None and f is not None:
+                out[rows] = f
+    return TradePaths(*trade), Organic(*organic)
+
+
+def _run(
+    scenario: Scenario, seed: int, paths: Sequence[int], organic_from: Organic | None = None
+) -> tuple[list[PathInputs], list[EventLog], TradePaths, Organic]:
+    """Draw, simulate and assemble a few paths (on ``organic_from``'s organic trade when given): inputs, logs, trade, organic.
+
+    Under a mixture of organic laws, each path is simulated as its law's scenario simulates it
+    (:func:`law_of_paths`): the same path, bit for bit, as a run of that law alone.
+    """
+    parts = []
+    inputs: list[PathInputs | None] = [None] * len(paths)
+    logs: list[EventLog | None] = [None] * len(paths)
+    for k, own, rows in _by_law(scenario, seed, paths):
+        got, events = _simulated(own, seed, [paths[i] for i in rows])
+        trade, organic = assemble_with_organic(own, got, events, None if organic_from is None else _pick(organic_from, rows))
+        parts.append((rows, trade._replace(law=np.full(rows.size, k, dtype=np.int8)), organic))
+        for i, x, log in zip(rows, got, events, strict=True):
+            inputs[i], logs[i] = x, log
+    trade, organic = _merge(len(paths), parts)
+    return inputs, logs, trade, organic  # type: ignore[return-value]
+
+
+def _assembled(scenario: Scenario, seed: int, paths: Sequence[int], organic_from: Organic | None = None) -> tuple[TradePaths, Organic]:
+    """:func:`_run`'s trade and organic trade."""
+    return _run(scenario, seed, paths, organic_from)[2:]
 
 
 def _batches(start: int, stop: int) -> list[range]:
@@ -74,8 +141,7 @@ def simulate_batches(scenario: Scenario, seed: int, start: int, stop: int) -> It
         The batch's paths in order; ``trade`` of shape ``(paths in the batch, n_years, 4, 2)``, USD bn.
     """
     for batch in _batches(start, stop):
-        inputs, logs = _simulated(scenario, seed, batch)
-        yield inputs, logs, assemble_with_organic(scenario, inputs, logs)[0]
+        yield _run(scenario, seed, batch)[:3]
 
 
 def simulate_counterfactuals(baseline: Scenario, variants: Sequence[Scenario], seed: int, start: int, stop: int) -> list[TradePaths]:

@@ -68,13 +68,18 @@ def _stack(inputs: Sequence[PathInputs], pick: Callable[[PathInputs], float]) ->
     return np.array([pick(x) for x in inputs], dtype=float)
 
 
-def _share_step(z: np.ndarray, long_run: np.ndarray, persistence: np.ndarray, sd: np.ndarray, innovation: np.ndarray) -> np.ndarray:
-    """One year of a logit share law: ``zbar + persistence (z - zbar) + sd e``.
+def _share_step(
+    z: np.ndarray, long_run: np.ndarray, persistence: np.ndarray, sd: np.ndarray, innovation: np.ndarray, drift: np.ndarray | float = 0.0
+) -> np.ndarray:
+    """One year of a logit share law: ``zbar + persistence (z - zbar) + drift + sd e``.
 
     The logit is kept within +/-30 (a share within 1e-13 of 0 or 1), so that the
     share stays strictly inside (0, 1) in floating point, however wide the law.
     """
-    return np.clip(long_run + persistence * (z - long_run) + sd * innovation, -_LOGIT_LIMIT, _LOGIT_LIMIT)
+    step = long_run + persistence * (z - long_run) + sd * innovation
+    if np.any(drift):  # a law without drift adds nothing, to the bit
+        step = step + drift
+    return np.clip(step, -_LOGIT_LIMIT, _LOGIT_LIMIT)
 
 
 def organic_turnover(s: Scenario, inputs: Sequence[PathInputs], first_year: np.ndarray | None = None) -> Organic:
@@ -124,9 +129,10 @@ def organic_turnover(s: Scenario, inputs: Sequence[PathInputs], first_year: np.n
         zbar = _stack(inputs, lambda x: x.partner_share.long_run_logit)
         rho = _stack(inputs, lambda x: x.partner_share.persistence)
         sd_z = _stack(inputs, lambda x: x.partner_share.sd)
+        drift = _stack(inputs, lambda x: x.partner_share.drift)
         eta = np.stack([x.partner_share.innovations for x in inputs])
         log_w0 = math.log(structural.total_base_usd_bn)
-        z_mean = _share_step(math.log(base / (structural.total_base_usd_bn - base)), zbar, rho, 0.0, 0.0)
+        z_mean = _share_step(math.log(base / (structural.total_base_usd_bn - base)), zbar, rho, 0.0, 0.0, drift)
         slope = 1.0 - special.expit(z_mean)  # d ln(share) / d logit(share) at the prior mean
         spread = np.sqrt(sd * sd + (slope * sd_z) ** 2)  # sd of ln(organic) in the first year, linearised
         a, prior_mean, prior_sd = _first_total(s, log_w0 + mu, sd, eps[:, 0], first_year is not None)
@@ -160,7 +166,7 @@ def organic_turnover(s: Scenario, inputs: Sequence[PathInputs], first_year: np.n
                 dev = phi * dev + scale * eps[:, k]
                 log_w = log_w + mu + dev
                 previous = special.expit(z)
-                z = _share_step(z, zbar, rho, sd_z, eta[:, k])
+                z = _share_step(z, zbar, rho, sd_z, eta[:, k], drift)
                 step_sd = np.sqrt(scale * scale + ((1.0 - previous) * sd_z) ** 2)
                 u[:, k] = np.divide(
                     scale * eps[:, k] + (1.0 - previous) * sd_z * eta[:, k], step_sd, out=np.zeros(paths), where=step_sd > 0
@@ -175,6 +181,7 @@ def organic_turnover(s: Scenario, inputs: Sequence[PathInputs], first_year: np.n
     ze_bar = _stack(inputs, lambda x: x.exports_share.long_run_logit)
     ze_rho = _stack(inputs, lambda x: x.exports_share.persistence)
     ze_sd = _stack(inputs, lambda x: x.exports_share.sd)
+    ze_drift = _stack(inputs, lambda x: x.exports_share.drift)
     ze = np.full(paths, float(special.logit(s.trade.base_exports_usd_bn / base)))
     exports_share = np.empty((paths, n))
     if law is None:
@@ -183,7 +190,7 @@ def organic_turnover(s: Scenario, inputs: Sequence[PathInputs], first_year: np.n
     own = np.stack([x.exports_share.innovations for x in inputs])
     mixed = correlation * np.clip(u, -_U_CLIP, _U_CLIP) + math.sqrt(1.0 - correlation * correlation) * own
     for k in range(n):
-        ze = _share_step(ze, ze_bar, ze_rho, ze_sd, mixed[:, k])
+        ze = _share_step(ze, ze_bar, ze_rho, ze_sd, mixed[:, k], ze_drift)
         exports_share[:, k] = special.expit(ze)
     return Organic(level, exports_share, total, share)
 

@@ -81,15 +81,17 @@ def shock_log_multiplier(time: np.ndarray, depth: np.ndarray, recovery_years: np
 
 @dataclass(frozen=True)
 class ShareInputs:
-    """A share law's draws on one path (logit scale): long-run level, persistence, innovation sd, unit innovations ``(n_years,)``.
+    """A share law's draws on one path (logit scale): long-run level, persistence, innovation sd, unit innovations ``(n_years,)``, drift.
 
     A scenario without the law has ``sd = 0`` and ``persistence = 1``: the share stays where it starts.
+    ``drift`` is 0 unless the law gives one (a trend).
     """
 
     long_run_logit: float
     persistence: float
     sd: float
     innovations: np.ndarray
+    drift: float = 0.0
 
 
 CONSTANT_SHARE = ShareInputs(0.0, 1.0, 0.0, np.zeros(0))
@@ -184,7 +186,10 @@ def _reporter_log_ratio(s: Scenario, streams: PathStreams, n_years: int) -> np.n
 
 
 def _share(law: ShareLaw | None, streams: PathStreams, entity: str, n_years: int) -> ShareInputs:
-    """A share law's per-path parameters and yearly unit innovations (layout: long run, persistence, sd, innovations)."""
+    """A share law's per-path parameters and yearly unit innovations (layout: long run, persistence, sd, innovations).
+
+    A drift is drawn from a stream of its own (``ENTITY.drift``), so that a law without one draws exactly as before.
+    """
     if law is None:
         return CONSTANT_SHARE
     u = streams(entity).random(3 + n_years)
@@ -193,6 +198,7 @@ def _share(law: ShareLaw | None, streams: PathStreams, entity: str, n_years: int
         persistence=ppf_one(law.persistence, u[1]),
         sd=ppf_one(law.sd, u[2]),
         innovations=special.ndtri(u[3:]),
+        drift=ppf_one(law.drift, streams(f"{entity}.drift").random()) if law.drift is not None else 0.0,
     )
 
 

@@ -78,6 +78,8 @@ class TradePaths(NamedTuple):
         (:func:`~sim.engine.model.finance_tables`).
     wait_counts : ndarray, shape (paths, n_years, n_financiers + 1, n_bins)
         Requests funded in the year by the bin of their wait (:func:`~sim.engine.model.wait_bins`).
+    law : ndarray, shape (paths,), int8
+        The organic law each path followed: its index in :attr:`sim.scenario.Scenario.laws` (0 without a mixture).
     """
 
     trade: np.ndarray
@@ -85,6 +87,7 @@ class TradePaths(NamedTuple):
     partner_share: np.ndarray
     finance: np.ndarray
     wait_counts: np.ndarray
+    law: np.ndarray
 
     @property
     def turnover(self) -> np.ndarray:
@@ -224,4 +227,4 @@ def assemble_with_organic(
         # the target reporter's figure: every component scaled by the year's reporter ratio
         out *= np.exp(np.stack([x.reporter_log_ratio for x in inputs]))[:, :, None, None]
     finance = finance_tables(list(logs), n, len(s.portfolio.financiers) if s.portfolio else 0)
-    return TradePaths(out, country_total, partner_share, *finance), organic
+    return TradePaths(out, country_total, partner_share, *finance, np.zeros(paths, dtype=np.int8)), organic

@@ -52,6 +52,7 @@ PATH_FILES = {
     "partner_share": "paths_partner_share.npy",
     "finance": "paths_finance.npy",
     "wait_counts": "paths_wait_counts.npy",
+    "law": "paths_law.npy",
 }
 """Files of kept paths, by field of :class:`sim.engine.TradePaths`."""
 FINANCE_STATISTICS = ("requested_usd_bn", "funded_usd_bn", "withdrawn_usd_bn", "wait_mean_years", "wait_p90_years")

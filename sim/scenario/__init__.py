@@ -26,12 +26,14 @@ Modules, and where to make a change
 """
 
 from .keys import key_reference
-from .loading import Observation, Scenario, load_scenario, scenario_from_dict
+from .loading import Law, Observation, Scenario, load_scenario, scenario_from_dict
 from .messages import ScenarioError
-from .schema import LIMITS, Pipeline, ShareLaw
+from .schema import LAW_KINDS, LIMITS, Pipeline, ShareLaw
 
 __all__ = [
+    "LAW_KINDS",
     "LIMITS",
+    "Law",
     "Observation",
     "Pipeline",
     "Scenario",

@@ -19,12 +19,13 @@ Where to make a change
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
 from ..releases import SOURCE_KINDS
 from .messages import clip, quote, suggest
-from .schema import LIMITS, ScenarioFile
+from .schema import LIMITS, NAME_PATTERN, ScenarioFile, ShareLaw
 
 
 def check_consistency(s: ScenarioFile) -> list[tuple[str, str]]:
@@ -63,6 +64,7 @@ def check_consistency(s: ScenarioFile) -> list[tuple[str, str]]:
                 )
             )
     problems += _trade_law_problems(s)
+    problems += _mixture_problems(s)
 
     financiers = set(s.portfolio.financiers) if s.portfolio else set()
     problems += _fallback_problems(s)
@@ -300,6 +302,67 @@ def _trade_law_problems(s: ScenarioFile) -> list[tuple[str, str]]:
             problems.append(
                 ("trade.observed.year", f"must be the first simulated year, trade.base_year + 1 = {s.start_year} (got {obs.year})")
             )
+    return problems
+
+
+def _walks(law: ShareLaw) -> bool:
+    """True when the share's logit is a random walk: persistence fixed at 1."""
+    return isinstance(law.persistence, (int, float)) and float(law.persistence) == 1.0
+
+
+def _share_problems(key: str, law: ShareLaw, kind: str | None = None) -> list[tuple[str, str]]:
+    """A share law's drift only with a walking logit; a candidate law's share as its kind says."""
+    problems = []
+    walks = _walks(law)
+    if law.drift is not None and not walks:
+        problems.append(
+            (f"{key}.drift", "only with persistence = 1 (a random walk of the logit with drift); a reverting share has no drift")
+        )
+    if kind == "reverting" and walks:
+        problems.append((f"{key}.persistence", 'a reverting law needs persistence below 1 (kind = "local_level" or "trend" for a walk)'))
+    if kind in ("local_level", "trend") and not walks:
+        problems.append((f"{key}.persistence", f"must be 1 for kind = {quote(kind)} (the share's logit is a random walk)"))
+    if kind == "local_level" and law.drift is not None:
+        problems.append((f"{key}.drift", 'a local level has no drift (kind = "trend" for a walk with drift)'))
+    if kind == "trend" and law.drift is None:
+        problems.append((f"{key}.drift", 'required for kind = "trend": the yearly drift of the share\'s logit'))
+    return problems
+
+
+WEIGHT_TOLERANCE = 1e-6
+"""How far the weights of ``[trade.laws]`` may sum from 1 (rounding of written decimals)."""
+
+
+def _mixture_problems(s: ScenarioFile) -> list[tuple[str, str]]:
+    """Candidate organic laws: on the structural law, well named, weights summing to 1, each share as its kind says."""
+    t = s.trade
+    problems: list[tuple[str, str]] = []
+    if t.structural is not None:
+        problems += _share_problems("trade.structural.share", t.structural.share)
+    if t.exports_share is not None:
+        problems += _share_problems("trade.exports_share", t.exports_share)
+    if t.laws is None:
+        if t.law is not None:
+            problems.append(("trade.law", "names a law of [trade.laws], which the scenario does not have"))
+        return problems
+    if t.structural is None:
+        return problems + [("trade.laws", "candidate laws replace tables of [trade.structural], which the scenario does not have")]
+    if not t.laws:
+        return problems + [("trade.laws", "is empty; give at least one law, or remove the table")]
+    for name, law in t.laws.items():
+        key = f"trade.laws.{name}"
+        if not re.fullmatch(NAME_PATTERN, name):
+            problems.append((key, "a law's name is lower case letters, digits and underscores, starting with a letter"))
+        problems += _share_problems(
+            f"{key}.share" if law.share is not None else "trade.structural.share", law.share or t.structural.share, law.kind
+        )
+    if t.law is not None and t.law not in t.laws:
+        problems.append(
+            ("trade.law", f"{quote(t.law)} is not a law of [trade.laws]{suggest(t.law, list(t.laws))}; allowed: {', '.join(t.laws)}")
+        )
+    total = sum(law.weight for law in t.laws.values())
+    if t.law is None and abs(total - 1.0) > WEIGHT_TOLERANCE:
+        problems.append(("trade.laws", f"the weights must sum to 1 (got {total:.6g}); or name one law with trade.law"))
     return problems
 
 

@@ -21,6 +21,7 @@ import copy
 import hashlib
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ class Scenario(ScenarioFile):
     _base_dir: Path | None = PrivateAttr(default=None)
     _observation: Observation | None = PrivateAttr(default=None)
     _view: View | None = PrivateAttr(default=None)
+    _laws: tuple[Law, ...] = PrivateAttr(default=())
 
     # -- identity -------------------------------------------------------
     @property
@@ -69,6 +71,14 @@ class Scenario(ScenarioFile):
     def view(self) -> View | None:
         """What a scenario with ``trade.releases`` took from the record as of ``trade.as_of`` (None without a record)."""
         return self._view
+
+    @property
+    def laws(self) -> tuple[Law, ...]:
+        """The candidate organic laws its paths are drawn from (``[trade.laws]``), each as a scenario of its own; empty without a mixture.
+
+        With ``trade.law`` only that law, of weight 1.
+        """
+        return self._laws
 
     def history_path(self) -> Path | None:
         """The history CSV resolved relative to the scenario file (None if not set)."""
@@ -338,7 +348,43 @@ def scenario_from_dict(raw: Mapping[str, Any], *, source: str = "<scenario>", ba
         view_identity(view, observation) if view is not None else repr(scenario._observation) + repr(view)
     )
     scenario._sha256 = hashlib.sha256(identity.encode()).hexdigest()
+    scenario._laws = _laws(scenario, raw, source, base_dir)
     return scenario
+
+
+@dataclass(frozen=True)
+class Law:
+    """One candidate organic law of a mixture: its name, kind, weight and the scenario its paths follow.
+
+    ``scenario`` is the scenario with the law's tables in ``[trade.structural]`` and no ``[trade.laws]``:
+    a path drawn to this law is exactly that scenario's path of the same index (bit for bit).
+    """
+
+    name: str
+    kind: str
+    weight: float
+    scenario: Scenario
+
+
+def _laws(scenario: Scenario, raw: dict[str, Any], source: str, base_dir: Path | None) -> tuple[Law, ...]:
+    """The laws of ``[trade.laws]`` in use, each loaded as the scenario with its tables."""
+    t = scenario.trade
+    if t.laws is None:
+        return ()
+    out = []
+    for name, law in t.laws.items():
+        if t.law is not None and name != t.law:
+            continue
+        own = copy.deepcopy(raw)
+        trade = own["trade"]
+        given = trade.pop("laws")[name]
+        trade.pop("law", None)
+        for key in ("total_growth", "share"):
+            if key in given:
+                trade["structural"][key] = given[key]
+        weight = 1.0 if t.law is not None else law.weight
+        out.append(Law(name, law.kind, weight, scenario_from_dict(own, source=f"{source} [trade.laws.{name}]", base_dir=base_dir)))
+    return tuple(out)
 
 
 def _validated(raw: dict[str, Any], source: str) -> Scenario:

@@ -130,19 +130,27 @@ class Growth(Table):
 
 
 class ShareLaw(Table):
-    """``[trade.structural.share]``: a share in (0, 1) that reverts to a long-run level on the logit scale.
+    """``[trade.structural.share]``: a share in (0, 1) whose logit reverts to a long-run level, or walks.
 
-    With ``z = ln(share / (1 - share))``: ``z(y) = zbar + persistence * (z(y - 1) - zbar) + sd * e(y)``,
-    ``zbar`` the logit of ``long_run``, ``e`` independent standard normal.
+    With ``z = ln(share / (1 - share))``: ``z(y) = zbar + persistence * (z(y - 1) - zbar) + drift + sd * e(y)``,
+    ``zbar`` the logit of ``long_run``, ``e`` independent standard normal. ``persistence = 1`` makes the logit a
+    random walk (a *local level*: every surprise persists, the long run is not used), with ``drift`` a
+    random walk with drift (a *trend*: the share keeps moving as it has).
     """
 
-    long_run: OpenShare = Field(description="Long-run level of the share, in (0, 1). A distribution is drawn once per path.")
-    persistence: Annotated[Uncertain, _within(0.0, 0.99)] = Field(
+    long_run: OpenShare = Field(
+        description="Long-run level of the share, in (0, 1); not used when `persistence` is 1. A distribution is drawn once per path."
+    )
+    persistence: Annotated[Uncertain, _within(0.0, 1.0)] = Field(
         default=0.0,
-        description="Share of last year's deviation from the long run (on the logit scale) that remains a year later, in [0, 0.99]; 0 reverts at once. A distribution is drawn once per path.",
+        description="Share of last year's deviation from the long run (on the logit scale) that remains a year later, in [0, 1]; 0 reverts at once, 1 never (a random walk of the logit). A distribution is drawn once per path.",
     )
     sd: Annotated[Uncertain, _within(0.0, 5.0)] = Field(
         description="Standard deviation of the yearly innovation of the share's logit. A distribution is drawn once per path."
+    )
+    drift: Annotated[Uncertain, _plausible(-1.0, 1.0)] | None = Field(
+        default=None,
+        description="Yearly drift of the share's logit (a trend); only with `persistence = 1`. A distribution is drawn once per path.",
     )
 
 
@@ -171,6 +179,29 @@ class Structural(Table):
     )
     total_growth: Growth = Field(description="The growth law of the country's total trade (the keys of `[trade.growth]`).")
     share: ShareLaw = Field(description="The partner's share of the country's total trade; starts from `base_usd_bn / total_base_usd_bn`.")
+
+
+LAW_KINDS = ("reverting", "local_level", "trend")
+"""Kinds of candidate organic law (``[trade.laws.NAME]``): the partner's share reverting to a long run, a local
+level (a random walk of its logit) and a trend (a random walk with drift); each is refitted its own way on a view's
+record (:func:`sim.calibration.views.view_at`)."""
+
+
+class OrganicLaw(Table):
+    """``[trade.laws.NAME]``: one candidate law of organic trade in a mixture, drawn per path with its weight.
+
+    A law is the scenario's ``[trade.structural]`` with the tables it gives (``total_growth``, ``share``)
+    put in their place; every other key of the scenario is shared by all laws.
+    """
+
+    kind: Literal["reverting", "local_level", "trend"] = Field(
+        description="What the law says of the partner's share: `reverting` (to a long run, persistence below 1), `local_level` (its logit a random walk: persistence 1, no drift) or `trend` (a random walk with drift)."
+    )
+    weight: float = Field(ge=0.0, le=1.0, description="Probability that a path follows this law; the weights of `[trade.laws]` sum to 1.")
+    total_growth: Growth | None = Field(
+        default=None, description="The growth law of the country's total trade; default `[trade.structural.total_growth]`."
+    )
+    share: ShareLaw | None = Field(default=None, description="The law of the partner's share; default `[trade.structural.share]`.")
 
 
 class Observed(Table):
@@ -307,6 +338,15 @@ class Trade(Table):
     )
     structural: Structural | None = Field(
         default=None, description="Organic law 2, the country's total trade times the partner's share of it; give this or `growth`."
+    )
+    laws: dict[str, OrganicLaw] | None = Field(
+        default=None,
+        description="Candidate organic laws, each drawn per path with its weight (a mixture: model uncertainty); each law's tables replace those of `[trade.structural]` for its paths. Needs `[trade.structural]`.",
+    )
+    law: str | None = Field(
+        default=None,
+        max_length=80,
+        description="The one law of `[trade.laws]` every path follows (its weight taken as 1, the others' as 0): a run of that law alone.",
     )
     exports_share: ExportsShare | None = Field(
         default=None, description="The law of the exports share of organic turnover; omit to keep the base year's share."
