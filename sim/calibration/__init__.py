@@ -38,9 +38,12 @@ from .series import MIN_OBSERVATIONS, load_series
 from .shares import ShareFit, fit_share_law
 from .split import TurnoverSplitFit, fit_turnover_split
 from .structural import StructuralFit, fit_structural
+from .walks import WalkFit, fit_share_walk
 from .whole_trade import WholeTradeLaw, whole_trade_law
 
 __all__ = [
+    "WalkFit",
+    "fit_share_walk",
     "LAWS",
     "MIN_OBSERVATIONS",
     "MODELS",

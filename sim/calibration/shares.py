@@ -426,9 +426,9 @@ def fit_share_law(years: ArrayLike, shares: ArrayLike, *, source: str = "given s
 def simulate_shares(law: dict[str, Any], start_share: float, years: int, paths: int, rng: np.random.Generator) -> np.ndarray:
     """Paths of a share under a share law, as the engine draws them (vectorised).
 
-    Per path, ``long_run``, ``persistence`` and ``sd`` are drawn once by
+    Per path, ``long_run``, ``persistence``, ``sd`` (and ``drift``, when the law has one) are drawn once by
     inversion of their distributions; then
-    ``z_t = zbar + phi (z_{t-1} - zbar) + sd * eps_t`` from ``z_0 = logit(start_share)``.
+    ``z_t = zbar + phi (z_{t-1} - zbar) + drift + sd * eps_t`` from ``z_0 = logit(start_share)``.
 
     Parameters
     ----------
@@ -452,9 +452,10 @@ def simulate_shares(law: dict[str, Any], start_share: float, years: int, paths: 
     phi = as_distribution(law["persistence"]).ppf(u[:, 1])
     sd = as_distribution(law["sd"]).ppf(u[:, 2])
     eps = special.ndtri(u[:, 3:])
+    drift = as_distribution(law["drift"]).ppf(rng.random(paths)) if law.get("drift") is not None else 0.0
     z = np.full(paths, float(special.logit(start_share)))
     out = np.empty((paths, years))
     for t in range(years):
-        z = zbar + phi * (z - zbar) + sd * eps[:, t]
+        z = zbar + phi * (z - zbar) + drift + sd * eps[:, t]
         out[:, t] = special.expit(z)
     return out

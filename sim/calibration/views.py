@@ -24,7 +24,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,10 +33,11 @@ from scipy import special
 from ..history import HistoryError
 from ..nowcast import full_years, published_by
 from ..releases import load_releases
-from ..scenario import Scenario, ScenarioError
+from ..scenario import Scenario, ScenarioError, ShareLaw
 from ..scenario.view import WORLD, base_year_as_of
 from .growth import fit_growth
 from .shares import fit_share_law
+from .walks import WalkFit, fit_share_walk
 
 __all__ = ["LawFit", "fitted_laws", "view_at"]
 
@@ -51,6 +52,7 @@ class LawFit:
     changes: dict[str, Any]
     years: tuple[int, ...]
     share_logit: float | None
+    walks: dict[str, WalkFit] = field(default_factory=dict)
 
     def describe(self) -> str:
         """One line: which law, on which years."""
@@ -93,19 +95,45 @@ def fitted_laws(s: Scenario, as_of: dt.date, base_year: int) -> LawFit:
         raise ScenarioError(
             s.source, [("trade.as_of", f"{as_of.isoformat()}: too few full years in the record to refit the organic law ({exc})")]
         ) from None
-    law = share.law()
-    return LawFit(
-        as_of,
-        {"trade.structural.total_growth": total.growth_law(), "trade.structural.share": law},
-        tuple(sorted(set(total_years) | set(share_years))),
-        share.zbar,
-    )
+    changes: dict[str, Any] = {"trade.structural.total_growth": total.growth_law(), "trade.structural.share": share.law()}
+    walks: dict[str, WalkFit] = {}
+    for name, law in (t.laws or {}).items():
+        # each candidate law refitted its own way on the same years (its own tables only; the others are the structural ones)
+        if law.total_growth is not None:
+            changes[f"trade.laws.{name}.total_growth"] = total.growth_law()
+        if law.kind == "reverting":
+            if law.share is not None:
+                changes[f"trade.laws.{name}.share"] = share.law()
+            continue
+        shares = [pair[y] / world[y] for y in share_years]
+        walks[name] = fit_share_walk(share_years, shares, law.kind, source=f"{t.releases} as of {as_of}")  # type: ignore[arg-type]
+        changes[f"trade.laws.{name}.share"] = walks[name].law()
+    return LawFit(as_of, changes, tuple(sorted(set(total_years) | set(share_years))), share.zbar, walks)
 
 
-def _long_run(fit: LawFit, own: LawFit, s: Scenario) -> dict[str, Any]:
+def _walk_allowance(table: dict[str, Any], fit: WalkFit, own: WalkFit, given: ShareLaw, raw_drift: Any) -> dict[str, Any]:
+    """A walk's refitted share law with the file's allowance for the modelled flows kept.
+
+    A local level keeps the file's drift (not fitted: the allowance itself); a trend's drift is the new
+    fit's, moved by the file's offset from its own fit (the mean of its drift less the fit at the file's
+    ``as_of``), its standard error the new fit's.
+    """
+    out = dict(table)
+    if fit.kind == "local_level":
+        if given.drift is not None:
+            out["drift"] = raw_drift
+        return out
+    assert given.drift is not None
+    offset = float(given.drift.ppf(np.array([0.5]))[0]) - own.drift
+    out["drift"] = {**table["drift"], "mean": float(table["drift"]["mean"]) + offset}
+    return out
+
+
+def _long_run(fit: LawFit, own: LawFit, s: Scenario, given: ShareLaw | None = None) -> dict[str, Any]:
     """The new fit's long run moved by the file's offset from its own fit (logit scale), its spread kept."""
     assert s.trade.structural is not None and fit.share_logit is not None and own.share_logit is not None
-    median = float(s.trade.structural.share.long_run.ppf(np.array([0.5]))[0])
+    law = given if given is not None else s.trade.structural.share
+    median = float(law.long_run.ppf(np.array([0.5]))[0])
     offset = float(special.logit(median)) - own.share_logit
     law = copy.deepcopy(fit.changes["trade.structural.share"]["long_run"])
     if isinstance(law, dict):
@@ -174,6 +202,15 @@ def view_at(s: Scenario, as_of: dt.date) -> tuple[Scenario, LawFit]:
     if t.structural is not None:
         own = fitted_laws(s, t.as_of, s.trade.base_year)  # type: ignore[arg-type]
         changes["trade.structural.share"] = {**fit.changes["trade.structural.share"], "long_run": _long_run(fit, own, s)}
+        for name, law in (t.laws or {}).items():
+            key = f"trade.laws.{name}.share"
+            if law.kind == "reverting" and law.share is not None:
+                changes[key] = {**fit.changes[key], "long_run": _long_run(fit, own, s, law.share)}
+            elif law.kind != "reverting":
+                given = law.share or t.structural.share
+                raw_trade = s.to_dict()["trade"]
+                raw_share = raw_trade["laws"][name].get("share") or raw_trade["structural"]["share"]
+                changes[key] = _walk_allowance(fit.changes[key], fit.walks[name], own.walks[name], given, raw_share.get("drift"))
     raw = s.to_dict()
     if raw.get("pipeline", {}).get("projects"):
         changes["pipeline.projects"] = _restated(raw["pipeline"]["projects"], base_year + 1)

@@ -23,6 +23,7 @@ import re
 
 import numpy as np
 
+from ..distributions import Fixed
 from ..releases import SOURCE_KINDS
 from .messages import clip, quote, suggest
 from .schema import LIMITS, NAME_PATTERN, ScenarioFile, ShareLaw
@@ -307,7 +308,7 @@ def _trade_law_problems(s: ScenarioFile) -> list[tuple[str, str]]:
 
 def _walks(law: ShareLaw) -> bool:
     """True when the share's logit is a random walk: persistence fixed at 1."""
-    return isinstance(law.persistence, (int, float)) and float(law.persistence) == 1.0
+    return isinstance(law.persistence, Fixed) and law.persistence.value == 1.0
 
 
 def _share_problems(key: str, law: ShareLaw, kind: str | None = None) -> list[tuple[str, str]]:
@@ -322,8 +323,8 @@ def _share_problems(key: str, law: ShareLaw, kind: str | None = None) -> list[tu
         problems.append((f"{key}.persistence", 'a reverting law needs persistence below 1 (kind = "local_level" or "trend" for a walk)'))
     if kind in ("local_level", "trend") and not walks:
         problems.append((f"{key}.persistence", f"must be 1 for kind = {quote(kind)} (the share's logit is a random walk)"))
-    if kind == "local_level" and law.drift is not None:
-        problems.append((f"{key}.drift", 'a local level has no drift (kind = "trend" for a walk with drift)'))
+    if kind == "local_level" and law.drift is not None and not isinstance(law.drift, Fixed):
+        problems.append((f"{key}.drift", 'a local level\'s drift is a number (the allowance for modelled flows), not drawn; kind = "trend" for a fitted drift'))
     if kind == "trend" and law.drift is None:
         problems.append((f"{key}.drift", 'required for kind = "trend": the yearly drift of the share\'s logit'))
     return problems
