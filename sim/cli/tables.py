@@ -43,11 +43,47 @@ def view_lines(summary: dict) -> list[str]:
     return lines
 
 
+def quote_line(results: Results) -> str:
+    """The figure to quote: the probability by the headline year, its Monte Carlo interval and, under a mixture, the range across laws."""
+    year = results.headline_year
+    p, lo, hi = results.p_reach(year)
+    why = (
+        "the target's year, trade.target_year"
+        if results.target_year is not None
+        else "six years after the base year; the scenario gives the target no year"
+    )
+    text = f"  to quote: {_pct(p)} by {year} (95% Monte Carlo interval {_pct(lo)} to {_pct(hi)}"
+    if results.by_law:
+        low, high = results.law_spread(year)
+        text += f"; {_pct(low)} to {_pct(high)} across the organic laws"
+    return text + f"); {year}: {why}"
+
+
+def law_lines(results: Results, years: Sequence[int] | None = None) -> list[str]:
+    """Each candidate organic law's probability of the target on its own paths, beside the combined one (none without a mixture)."""
+    if not results.by_law:
+        return []
+    shown = headline_years(results.years, years)
+    head = f"  {'organic law':<16}{'weight':>8}{'paths':>9}" + "".join(f"{'by ' + str(y):>22}" for y in shown)
+    lines = ["", "  model uncertainty: each path follows one organic law, drawn with its weight; by law, on its own paths:", head]
+
+    def cell(p: float, lo: float, hi: float) -> str:
+        return f"{_pct(p)} [{_pct(lo)}, {_pct(hi)}]"
+
+    for name, law in results.by_law.items():
+        lines.append(f"  {name:<16}{law.weight:>8.3g}{law.paths:>9,}" + "".join(f"{cell(*law.p_reach(y)):>22}" for y in shown))
+    lines.append(f"  {'combined':<16}{'':>8}{results.n_paths:>9,}" + "".join(f"{cell(*results.p_reach(y)):>22}" for y in shown))
+    lines.append("  [ ]: 95% Monte Carlo interval; the laws' spread is model uncertainty, which more paths do not shrink")
+    return lines
+
+
 def headline(results: Results, years: Sequence[int] | None = None) -> str:
     """The terminal table: both readings of reaching the target in the headline ``years`` (default :func:`sim.report.headline_years`), and the hit year."""
     s = results.summary
     last = s["years"][-1]
     law = {"structural": "structural (the country's total trade x the partner's share)", "random_walk": "random walk with drift"}
+    if results.by_law:
+        law = {"structural": f"structural, the partner's share by {len(results.by_law)} candidate laws (below)"}
     lines = [
         f"{s['scenario']}: {s['paths']:,} paths, seed {s['seed']}; target {s['target_usd_bn']:g} USD bn a year of "
         f"{_flow_words(s)} ({s['reporter']} statistics)",
@@ -63,6 +99,7 @@ def headline(results: Results, years: Sequence[int] | None = None) -> str:
             f"  {year:<8}{_pct(p):>22}{_pct(lo) + ' to ' + _pct(hi):>18}{_pct(above['p']):>27}"
             f"{_pct(above['ci95'][0]) + ' to ' + _pct(above['ci95'][1]):>18}"
         )
+    lines += law_lines(results, years)
     hy = s["hit_year"]
 
     def year_or_later(v: int | None) -> str:
@@ -75,6 +112,8 @@ def headline(results: Results, years: Sequence[int] | None = None) -> str:
         f"  median year first reached   {year_or_later(hy['p50'])}",
         f"  10% of paths reach it by {year_or_later(hy['p10'])}; 90% by {year_or_later(hy['p90'])}",
         f"  not reached by {last}: {_pct(hy['share_never'])} of paths",
+        "",
+        quote_line(results),
     ]
     return "\n".join(lines)
 

@@ -24,6 +24,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator, PercentFormatter, StrMethodFormatter
 
+from ..results.results import FORECAST_HORIZON_YEARS
+
 # -- look ---------------------------------------------------------------------
 # Okabe & Ito colour-blind-safe palette.
 BLUE = "#0072B2"
@@ -55,13 +57,9 @@ COMPONENT_LABELS = {
 
 REPORTER_NAMES = {"UZ": "Uzbek Statistics Agency", "CN": "China's customs (GACC)"}
 """Who publishes each reporter's figures, for source lines; other reporters are named by their code."""
-FORECAST_HORIZON_YEARS = 6
-"""Years after the base year up to which a fan chart reads as a forecast (2030 for a 2024 base).
-
-Beyond it the paths compound assumptions about a decade ahead: the fan shows
-where they lead, not what to expect, and the charts say so. A constant here
-rather than a scenario key, because the scenario schema is the lead's.
-"""
+# FORECAST_HORIZON_YEARS: years after the base year up to which a fan chart reads as a forecast (2030 for a 2024
+# base); beyond it the paths compound assumptions about a decade ahead, and the charts say so. Defined with the
+# results (the default headline year), imported here.
 
 FIGSIZE = (10.0, 5.625)
 """Inches, 16:9 like a slide."""

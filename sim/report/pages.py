@@ -180,7 +180,7 @@ def _hit_words(results: Results) -> str:
 @report_page.register
 def _(results: Results, years: Sequence[int] | None = None) -> Page:
     shown = headline_years(results.years, years)
-    year = answer_year(results.base_year, results.years)
+    year = results.headline_year
     p, low, high = results.p_reach(year)
     target = money(results.target_usd_bn)
     question = (
@@ -292,7 +292,7 @@ def _(results: Results, years: Sequence[int] | None = None) -> Page:
 def _(comparison: Comparison, years: Sequence[int] | None = None) -> Page:
     base = comparison.results[0]
     shown = headline_years(comparison.years, years)
-    year = answer_year(base.base_year, comparison.years)
+    year = base.headline_year if base.headline_year in comparison.years else answer_year(base.base_year, comparison.years)
     labels = scenario_labels(comparison.scenarios, comparison.manifest)
     named = dict(zip(comparison.scenarios, labels, strict=True))
     target = money(base.target_usd_bn)

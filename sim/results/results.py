@@ -30,6 +30,7 @@ __all__ = [
     "PATH_FILES",
     "QUANTILE_COLUMNS",
     "HitYear",
+    "LawOutcome",
     "Precision",
     "Results",
     "number",
@@ -59,12 +60,16 @@ FINANCE_STATISTICS = ("requested_usd_bn", "funded_usd_bn", "withdrawn_usd_bn", "
 """Columns of :attr:`Results.finance`: mean capex requested, funded and withdrawn (USD bn), mean and 90th-percentile wait (years)."""
 ALL_LENDERS = "all lenders"
 """The ``lender`` of :attr:`Results.finance` rows for all lenders together (a project counted once)."""
+FORECAST_HORIZON_YEARS = 6
+"""Years after the base year up to which a fan chart reads as a forecast (2030 for a 2024 base): the default headline year."""
+
 _IDENTITY_DEFAULTS = {
     "target_flow": "turnover",
     "organic_law": "random_walk",
     "base_exports_usd_bn": None,
     "observation": None,
     "view": None,
+    "target_year": None,
 }
 """Identity keys that summaries of earlier versions may lack, and what they meant then."""
 
@@ -143,6 +148,21 @@ class HitYear:
     p50: int | None
     p90: int | None
     share_never: float
+
+
+@dataclass(frozen=True)
+class LawOutcome:
+    """One candidate organic law's answer within a run: its kind, weight, paths and ``p_reach_by_year`` (as :attr:`Results.p_reach_by_year`)."""
+
+    kind: str
+    weight: float
+    paths: int
+    p_reach_by_year: pd.DataFrame
+
+    def p_reach(self, year: int) -> tuple[float, float, float]:
+        """Probability of the target by ``year`` on this law's paths, with its 95% interval ``(p, low, high)``."""
+        row = self.p_reach_by_year.loc[int(year)]
+        return float(row.p), float(row.ci95_low), float(row.ci95_high)
 
 
 @dataclass(frozen=True)
@@ -298,6 +318,12 @@ class Results:
         )
         self.finance = _finance_frame(s.get("finance") or {}, years)
         self.precision = Precision.from_json(s["precision"]) if "precision" in s else None
+        self.target_year: int | None = None if s["target_year"] is None else int(s["target_year"])
+        laws = (s.get("by_law") or {}).get("laws", {})
+        self.by_law: dict[str, LawOutcome] = {
+            name: LawOutcome(law["kind"], float(law["weight"]), int(law["paths"]), probability_frame(law["p_reach_by_year"], years))
+            for name, law in laws.items()
+        }
         self.history: list[tuple[int, float]] = list(history)
         self.paths = paths
         self.manifest: dict[str, Any] = dict(manifest or {})
@@ -339,7 +365,34 @@ class Results:
             out["finance"] = _finance_json(self.finance)
         if self.precision is not None:
             out["precision"] = self.precision.to_json()
+        out["target_year"] = self.target_year
+        if self.by_law:
+            out["by_law"] = {
+                "laws": {
+                    name: {
+                        "kind": law.kind,
+                        "weight": law.weight,
+                        "paths": law.paths,
+                        "p_reach_by_year": _probability_json(law.p_reach_by_year),
+                    }
+                    for name, law in self.by_law.items()
+                },
+                "spread": {str(y): list(self.law_spread(y)) for y in self.years},
+            }
         return to_json_ready(out)
+
+    @property
+    def headline_year(self) -> int:
+        """The year every headline leads with: the target's year where a source gives one (``trade.target_year``), else six
+        years after the base year (the last a fan chart reads as a forecast), or the horizon if earlier."""
+        if self.target_year is not None:
+            return self.target_year
+        return min(self.base_year + FORECAST_HORIZON_YEARS, self.years[-1])
+
+    def law_spread(self, year: int) -> tuple[float, float]:
+        """The lowest and highest probability of the target by ``year`` among the laws with paths (NaN, NaN without a mixture)."""
+        ps = [law.p_reach(year)[0] for law in self.by_law.values() if law.paths]
+        return (min(ps), max(ps)) if ps else (math.nan, math.nan)
 
     @property
     def summary(self) -> dict[str, Any]:

@@ -144,7 +144,12 @@ def simulate(
     workers = default_workers() if workers is None else workers
 
     cap = total or max_paths
-    agg = Aggregator(scenario.years, scenario.trade.target_usd_bn, scenario.trade.target_flow)
+    agg = Aggregator(
+        scenario.years,
+        scenario.trade.target_usd_bn,
+        scenario.trade.target_flow,
+        [(law.name, law.kind, law.weight) for law in scenario.laws],
+    )
     store = _PathStore(cap) if keep_paths else None
     bar = ProgressBar(total, progress, scenario.name)
 
@@ -255,6 +260,7 @@ def run_summary(scenario: Scenario, agg: Aggregator, seed: int) -> dict[str, Any
         "observation": scenario.observation.to_dict() if scenario.observation else None,
         "view": scenario.view.to_dict() if scenario.view else None,
         "years": [str(y) for y in scenario.years],
+        "target_year": scenario.trade.target_year,
         **agg.summary(list(scenario.portfolio.financiers) if scenario.portfolio else []),
     }
 

@@ -285,10 +285,14 @@ class Aggregator:
         The trade target.
     target_flow : {"turnover", "exports", "imports"}
         The flow the target is on.
+    laws : sequence of (name, kind, weight)
+        The scenario's candidate organic laws (:attr:`sim.scenario.Scenario.laws`), in order; empty without a mixture.
     """
 
-    def __init__(self, years: list[int], target_usd_bn: float, target_flow: str = "turnover"):
+    def __init__(self, years: list[int], target_usd_bn: float, target_flow: str = "turnover", laws: Sequence[tuple[str, str, float]] = ()):
         n = len(years)
+        self.laws = list(laws)
+        self.law_first_hit = np.zeros((len(self.laws), n + 1), dtype=np.int64)
         self.years = years
         self.target_usd_bn = target_usd_bn
         self.target_flow = target_flow
@@ -311,6 +315,8 @@ class Aggregator:
         reached = chunk.flow(self.target_flow) >= self.target_usd_bn
         hit = np.where(reached.any(axis=1), reached.argmax(axis=1), len(self.years))
         self.first_hit += np.bincount(hit, minlength=len(self.years) + 1)
+        for k in range(len(self.laws)):
+            self.law_first_hit[k] += np.bincount(hit[chunk.law == k], minlength=len(self.years) + 1)
         self.above += reached.sum(axis=0)
         self.component_sum += chunk.trade.sum(axis=0)
         self.turnover.add(turnover)
@@ -365,7 +371,33 @@ class Aggregator:
             out["country_total_usd_bn"] = self.economy["country_total"].summary(years, n)
             out["partner_share"] = self.economy["partner_share"].summary(years, n)
         out["finance"] = self.finance.summary(years, n, lenders)
+        if self.laws:
+            out["by_law"] = self.by_law()
         return out
+
+    def by_law(self) -> dict[str, Any]:
+        """Each law's probability of the target by each year, from its own paths, with the spread across laws.
+
+        ``laws``: per law, its kind, weight, paths and ``p_reach_by_year`` (``p`` and Wilson ``ci95``);
+        ``spread``: per year, the lowest and highest of the laws' probabilities (laws with paths).
+        """
+        years = [str(y) for y in self.years]
+        laws: dict[str, Any] = {}
+        for (name, kind, weight), first in zip(self.laws, self.law_first_hit, strict=True):
+            m = int(first.sum())
+            reach = np.cumsum(first[:-1])
+            lo, hi = wilson_interval(reach, m) if m else (np.full(len(years), np.nan), np.full(len(years), np.nan))
+            laws[name] = {
+                "kind": kind,
+                "weight": weight,
+                "paths": m,
+                "p_reach_by_year": {y: {"p": reach[k] / m if m else math.nan, "ci95": [lo[k], hi[k]]} for k, y in enumerate(years)},
+            }
+        spread = {}
+        for y in years:
+            ps = [law["p_reach_by_year"][y]["p"] for law in laws.values() if law["paths"]]
+            spread[y] = [min(ps), max(ps)] if ps else [math.nan, math.nan]
+        return {"laws": laws, "spread": spread}
 
 
 def _hit_quantiles(years: list[int], share: np.ndarray) -> dict[str, int | None]:

@@ -66,6 +66,8 @@ def check_consistency(s: ScenarioFile) -> list[tuple[str, str]]:
             )
     problems += _trade_law_problems(s)
     problems += _mixture_problems(s)
+    if s.trade.target_year is not None and horizon_ok and s.trade.target_year not in s.years:
+        problems.append(("trade.target_year", f"must be a simulated year, {s.start_year} to {horizon} (got {s.trade.target_year})"))
 
     financiers = set(s.portfolio.financiers) if s.portfolio else set()
     problems += _fallback_problems(s)
@@ -324,7 +326,12 @@ def _share_problems(key: str, law: ShareLaw, kind: str | None = None) -> list[tu
     if kind in ("local_level", "trend") and not walks:
         problems.append((f"{key}.persistence", f"must be 1 for kind = {quote(kind)} (the share's logit is a random walk)"))
     if kind == "local_level" and law.drift is not None and not isinstance(law.drift, Fixed):
-        problems.append((f"{key}.drift", 'a local level\'s drift is a number (the allowance for modelled flows), not drawn; kind = "trend" for a fitted drift'))
+        problems.append(
+            (
+                f"{key}.drift",
+                'a local level\'s drift is a number (the allowance for modelled flows), not drawn; kind = "trend" for a fitted drift',
+            )
+        )
     if kind == "trend" and law.drift is None:
         problems.append((f"{key}.drift", 'required for kind = "trend": the yearly drift of the share\'s logit'))
     return problems

@@ -320,6 +320,12 @@ class Trade(Table):
         description="Priors of the nowcast of a partly observed first year learnt from `releases`; the defaults of `[trade.nowcast]` without it.",
     )
     target_usd_bn: float = Field(gt=0.0, le=1e6, description="Annual trade to reach, USD bn (of `target_flow`).")
+    target_year: int | None = Field(
+        default=None,
+        ge=1951,
+        le=2300,
+        description="The year the target is for, where a source gives one: the year every headline leads with (terminal, report, workbook). Default: the report's answer year (six years after the base year, or the horizon).",
+    )
     target_flow: Literal["turnover", "exports", "imports"] = Field(
         default="turnover", description="Which flow the target is on: `turnover` (exports plus imports), `exports` or `imports`."
     )
