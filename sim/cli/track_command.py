@@ -95,7 +95,64 @@ def track_tables(result: Track) -> str:
         lines.append(f"  ({TERMINAL_WORDS})")
     else:
         lines.append("  (none: no full-year outcome was published after a view's day)")
+    lines += law_tables(result)
     return "\n".join(lines)
+
+
+def law_tables(result: Track) -> list[str]:
+    """Each candidate law's scores on its own paths over the distinct views, and the stacking weights (none without a mixture)."""
+    rows = result.by_law()
+    if not rows:
+        return []
+    lines = ["", "Each organic law scored on its own paths of the same views (distinct views only):", ""]
+    header = ["law", "weight", "forecasts", "n", "mean PIT", "50% held", "90% held", "CRPS", "log score", "ratio to RW"]
+    lines += _table(
+        header,
+        [
+            [
+                r["law"],
+                "" if r["law"] == "combined" else f"{r['weight']:.3g}",
+                r["horizon"],
+                str(r["n"]),
+                f"{r['mean_pit']:.2f}",
+                f"{r['coverage50']:.0%}",
+                f"{r['coverage90']:.0%}",
+                f"{r['crps']:.2f}",
+                f"{r['log_score']:.2f}",
+                f"{r['crps_ratio']:.2f}",
+            ]
+            for r in rows
+        ],
+    )
+    lines.append(
+        "  (log score: mean log density of the outcome's log, nats, higher is better; the random walk's over all: "
+        f"{next(r['rw_log_score'] for r in rows if r['horizon'] == 'all'):.2f})"
+    )
+    stack = result.stacking()
+    if stack:
+        laws = list(result.weights)
+        lines += [
+            "",
+            f"Weights from the record: {stack['forecasts']} forecasts of the outcome years {', '.join(map(str, stack['outcome_years']))}, "
+            "each year counting once:",
+            "",
+        ]
+        header = ["fitted on", *laws]
+        body = [["stacking, all years", *(f"{stack['weights'][law]:.2f}" for law in laws)]]
+        body += [[f"stacking, without {y}", *(f"{w[law]:.2f}" for law in laws)] for y, w in stack["without_year"].items()]
+        boot = stack["bootstrap"]
+        body.append(["Bayesian bootstrap", *(f"{boot['weights'][law]:.2f} ± {boot['sd'][law]:.2f}" for law in laws)])
+        body.append(["the scenario's", *(f"{result.weights[law]:.2f}" for law in laws)])
+        lines += _table(header, body)
+        rt = stack["real_time"]
+        if rt:
+            scored = ", ".join(f"{law} {rt[law]:.2f}" for law in laws)
+            lines.append(
+                f"  real time (each view weighted as its own day's record allowed): mean log score {rt['real_time_weights']:.2f}; "
+                f"equal weights {rt['equal']:.2f}; {scored}"
+            )
+        lines.append("  (weights that swing when one outcome year is left out, or a wide bootstrap: the record cannot tell the laws apart)")
+    return lines
 
 
 def track_command(args: argparse.Namespace) -> int:

@@ -30,13 +30,15 @@ import datetime as dt
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from scipy import special
 
 from ..calibration import crps_lognormal, crps_samples
+from ..calibration.scores import log_density_lognormal, log_density_samples
+from ..calibration.stacking import bootstrap_stacking, group_weights, leave_one_group_out, mixture_log_score, stacking_weights
 from ..calibration.views import view_at
 from ..nowcast import full_years, published_by
 from ..releases import load_releases
@@ -45,9 +47,14 @@ from ..scenario import Scenario, ScenarioError
 
 __all__ = ["DEFAULT_TRACK_PATHS", "Track", "TrackScore", "TrackView", "track"]
 
-DEFAULT_TRACK_PATHS = 1000
-"""Paths of each view (about 1.5 points of Monte Carlo error on a probability near one half)."""
+DEFAULT_TRACK_PATHS = 3000
+"""Paths of each view: about 1,000 for each law of a mixture of three, whose forecasts are scored on their own paths
+(1.6 points of Monte Carlo error on a law's probability near one half, 0.9 on the mixture's)."""
 _RANGES = ((0.5, 0.25, 0.75), (0.9, 0.05, 0.95))
+STACKING_DRAWS = 400
+"""Bayesian-bootstrap draws of the stacking weights (their Monte Carlo error is below 0.01 a weight)."""
+REAL_TIME_DRAWS = 100
+"""Draws of the weights each view of the real-time test would have fitted (one fit per set of outcomes known)."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,8 @@ class TrackView:
 
     ``p_reach`` maps a year to (probability of the target by then, 95% interval low, high);
     ``median`` maps each simulated year to the median turnover (USD bn); ``same_as`` is the earlier
-    day whose view took the same from the record (its numbers are that view's).
+    day whose view took the same from the record (its numbers are that view's); ``p_reach_by_law`` the
+    same as ``p_reach`` on each candidate law's own paths (empty without a mixture).
     """
 
     as_of: dt.date
@@ -67,11 +75,17 @@ class TrackView:
     median: dict[int, float]
     law_years: tuple[int, ...]
     same_as: dt.date | None = None
+    p_reach_by_law: dict[str, dict[int, tuple[float, float, float]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class TrackScore:
-    """One forecast of one view scored against the year's outcome (USD bn), and the random walk's."""
+    """One forecast of one view scored against the year's outcome (USD bn), and the random walk's.
+
+    ``log_score`` is the log predictive density of the outcome's log (nats, higher is better;
+    :func:`sim.calibration.log_density_samples`); ``law`` names the candidate organic law whose paths
+    were scored (empty: all the view's paths, the scenario's mixture).
+    """
 
     as_of: dt.date
     year: int
@@ -86,6 +100,9 @@ class TrackScore:
     rw_crps: float
     rw_in50: bool
     rw_in90: bool
+    log_score: float = math.nan
+    rw_log_score: float = math.nan
+    law: str = ""
 
 
 @dataclass
@@ -101,24 +118,119 @@ class Track:
     views: list[TrackView]
     scores: list[TrackScore]
     manifest: dict[str, Any] = field(default_factory=dict)
+    law_scores: list[TrackScore] = field(default_factory=list)
+    weights: dict[str, float] = field(default_factory=dict)
+    published: dict[int, dt.date] = field(default_factory=dict)
 
-    def by_horizon(self) -> list[dict[str, Any]]:
-        """Scores summarised by horizon (a partly observed first year apart), then over all, then over the views that
-        repeat no earlier one (a repeated view's scores count once): count, mean PIT, coverage of the 50% and 90%
-        ranges, mean CRPS of the model and of the random walk, and their ratio."""
-        groups: dict[str, list[TrackScore]] = {}
-        for s in self.scores:
-            label = f"{s.horizon} (nowcast)" if s.horizon == 1 and s.months_known > 0 else str(s.horizon)
-            groups.setdefault(label, []).append(s)
-        # by horizon as a number (10 after 9, not after 1), the nowcast beside its plain first year
-        rows = [_summary(label, groups[label]) for label in sorted(groups, key=lambda g: (int(g.split()[0]), g))]
-        if self.scores:
-            rows.append(_summary("all", self.scores))
-            repeated = {v.as_of for v in self.views if v.same_as is not None}
-            distinct = [s for s in self.scores if s.as_of not in repeated]
-            if distinct and len(distinct) < len(self.scores):
-                rows.append(_summary("all, distinct views", distinct))
+    def _distinct(self, scores: Sequence[TrackScore]) -> list[TrackScore]:
+        repeated = {v.as_of for v in self.views if v.same_as is not None}
+        return [s for s in scores if s.as_of not in repeated]
+
+    def by_law(self) -> list[dict[str, Any]]:
+        """Each candidate law's scores and the mixture's, over the views that repeat no earlier one: all forecasts, the
+        nowcasts, and the full years ahead (``law`` empty: the scenario's mixture); nothing without a mixture."""
+        if not self.weights:
+            return []
+        rows = []
+        for law in ["", *self.weights]:
+            own = self._distinct(self.scores if law == "" else [s for s in self.law_scores if s.law == law])
+            for label, group in (
+                ("all", own),
+                ("nowcasts", [s for s in own if s.months_known > 0]),
+                ("years ahead", [s for s in own if s.months_known == 0]),
+            ):
+                if group:
+                    rows.append({"law": law or "combined", "weight": self.weights.get(law, math.nan), **_summary(label, group)})
         return rows
+
+    def log_densities(self, as_of: dt.date | None = None) -> tuple[np.ndarray, list[int]]:
+        """The log scores of every distinct view's forecasts under each law, shape ``(forecasts, laws)``, and each forecast's
+        outcome year; with ``as_of``, only outcomes published by then (what a forecaster on that day could score)."""
+        laws = list(self.weights)
+        table: dict[tuple[dt.date, int], dict[str, float]] = {}
+        for s in self._distinct(self.law_scores):
+            if as_of is not None and not (s.year in self.published and self.published[s.year] <= as_of):
+                continue
+            table.setdefault((s.as_of, s.year), {})[s.law] = s.log_score
+        keys = [k for k, row in table.items() if all(law in row and math.isfinite(row[law]) for law in laws)]
+        return np.array([[table[k][law] for law in laws] for k in keys]).reshape(len(keys), len(laws)), [k[1] for k in keys]
+
+    def weights_as_of(self, as_of: dt.date | None = None, draws: int = STACKING_DRAWS) -> dict[str, Any]:
+        """The laws' weights a forecaster on ``as_of`` (default: the record's last day) would fit from the scores of outcomes
+        published by then: stacking averaged over a Bayesian bootstrap of the outcome years
+        (:func:`sim.calibration.stacking.bootstrap_stacking`), each year counting once; equal weights before any outcome."""
+        laws = list(self.weights)
+        lp, years = self.log_densities(as_of)
+        if lp.shape[0] == 0:
+            return {
+                "weights": {law: 1.0 / len(laws) for law in laws},
+                "sd": {law: 0.0 for law in laws},
+                "outcome_years": [],
+                "forecasts": 0,
+            }
+        mean, sd = bootstrap_stacking(lp, years, draws)
+        return {
+            "weights": dict(zip(laws, mean.tolist(), strict=True)),
+            "sd": dict(zip(laws, sd.tolist(), strict=True)),
+            "outcome_years": sorted(set(years)),
+            "forecasts": int(lp.shape[0]),
+        }
+
+    def stacking(self) -> dict[str, Any]:
+        """How the laws' weights follow from the record (empty without a mixture): plain stacking on every distinct forecast,
+        each outcome year counting once, and again leaving out each outcome year; the bootstrap weights as of the record's
+        last day; each law's mean log score by outcome year; and the real-time test of the weighting itself: each view's
+        forecast scored under the weights fitted on the outcomes published before its day, beside equal weights and each law."""
+        if len(self.weights) < 2:
+            return {}
+        lp, years = self.log_densities()
+        if lp.shape[0] == 0:
+            return {}
+        laws = list(self.weights)
+        counts = group_weights(years)  # each outcome year counts once: the views forecasting one year share its one surprise
+        weights = stacking_weights(lp, counts)
+        by_year = {
+            str(y): {law: float(np.mean(lp[[i for i, a in enumerate(years) if a == y], k])) for k, law in enumerate(laws)}
+            for y in sorted(set(years))
+        }
+        return {
+            "forecasts": int(lp.shape[0]),
+            "outcome_years": sorted(set(years)),
+            "weights": dict(zip(laws, weights.tolist(), strict=True)),
+            "without_year": {str(y): dict(zip(laws, w.tolist(), strict=True)) for y, w in leave_one_group_out(lp, years).items()},
+            "bootstrap": self.weights_as_of(None),
+            "mean_log_score_by_outcome_year": by_year,
+            "real_time": self._real_time(),
+        }
+
+    def _real_time(self) -> dict[str, float]:
+        """Mean log score (each outcome year counting once) of each view's forecasts under the weights fitted on outcomes
+        published before the view's day (equal weights before any), beside equal weights and each law alone."""
+        laws = list(self.weights)
+        rows: list[tuple[int, float, np.ndarray]] = []
+        cache: dict[tuple[int, ...], np.ndarray] = {}
+        table: dict[tuple[dt.date, int], dict[str, float]] = {}
+        for s in self._distinct(self.law_scores):
+            table.setdefault((s.as_of, s.year), {})[s.law] = s.log_score
+        for (day, year), row in sorted(table.items()):
+            if not all(law in row and math.isfinite(row[law]) for law in laws):
+                continue
+            known = tuple(sorted(y for y, published in self.published.items() if published < day))
+            if known not in cache:
+                fitted = self.weights_as_of(day - dt.timedelta(days=1), draws=REAL_TIME_DRAWS)["weights"]
+                cache[known] = np.array([fitted[law] for law in laws])
+            rows.append((year, 0.0, np.array([row[law] for law in laws])))
+            rows[-1] = (year, float(special.logsumexp(rows[-1][2] + np.log(cache[known]))), rows[-1][2])
+        if not rows:
+            return {}
+        counts = group_weights([r[0] for r in rows])
+        lp = np.array([r[2] for r in rows])
+        equal = np.full(len(laws), 1.0 / len(laws))
+        return {
+            "real_time_weights": float(np.sum(counts * np.array([r[1] for r in rows]))),
+            "equal": mixture_log_score(lp, equal, counts),
+            **{law: mixture_log_score(lp[:, [k]], [1.0], counts) for k, law in enumerate(laws)},
+        }
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON (dates as ISO strings, years as string keys)."""
@@ -137,11 +249,17 @@ class Track:
                     "p_reach": {str(y): list(v) for y, v in view.p_reach.items()},
                     "median": {str(y): v for y, v in view.median.items()},
                     "law_years": list(view.law_years),
+                    "p_reach_by_law": {law: {str(y): list(v) for y, v in ps.items()} for law, ps in view.p_reach_by_law.items()},
                 }
                 for view in self.views
             ],
             "scores": [{**asdict(s), "as_of": s.as_of.isoformat()} for s in self.scores],
             "by_horizon": self.by_horizon(),
+            "weights": self.weights,
+            "published": {str(y): d.isoformat() for y, d in self.published.items()},
+            "law_scores": [{**asdict(s), "as_of": s.as_of.isoformat()} for s in self.law_scores],
+            "by_law": self.by_law(),
+            "stacking": self.stacking(),
         }
 
     @classmethod
@@ -157,10 +275,15 @@ class Track:
                 median={int(y): float(m) for y, m in v["median"].items()},
                 law_years=tuple(int(y) for y in v["law_years"]),
                 same_as=dt.date.fromisoformat(v["same_as"]) if v.get("same_as") else None,
+                p_reach_by_law={
+                    law: {int(y): (float(p[0]), float(p[1]), float(p[2])) for y, p in ps.items()}
+                    for law, ps in (v.get("p_reach_by_law") or {}).items()
+                },
             )
             for v in data["views"]
         ]
         scores = [TrackScore(**{**s, "as_of": dt.date.fromisoformat(s["as_of"])}) for s in data["scores"]]
+        law_scores = [TrackScore(**{**s, "as_of": dt.date.fromisoformat(s["as_of"])}) for s in data.get("law_scores", [])]
         return cls(
             scenario=str(data["scenario"]),
             target_usd_bn=float(data["target_usd_bn"]),
@@ -171,12 +294,16 @@ class Track:
             views=views,
             scores=scores,
             manifest=dict(manifest or {}),
+            law_scores=law_scores,
+            weights={str(k): float(v) for k, v in (data.get("weights") or {}).items()},
+            published={int(k): dt.date.fromisoformat(v) for k, v in (data.get("published") or {}).items()},
         )
 
 
 def _summary(label: str, group: Sequence[TrackScore]) -> dict[str, Any]:
     crps = float(np.mean([s.crps for s in group]))
     rw = float(np.mean([s.rw_crps for s in group]))
+    logs = [s.log_score for s in group if math.isfinite(s.log_score)]
     return {
         "horizon": label,
         "n": len(group),
@@ -188,6 +315,8 @@ def _summary(label: str, group: Sequence[TrackScore]) -> dict[str, Any]:
         "rw_coverage90": float(np.mean([s.rw_in90 for s in group])),
         "rw_crps": rw,
         "crps_ratio": crps / rw if rw > 0 else math.nan,
+        "log_score": float(np.mean(logs)) if len(logs) == len(group) else math.nan,
+        "rw_log_score": float(np.mean([s.rw_log_score for s in group])),
     }
 
 
@@ -201,14 +330,14 @@ def _inside(samples: np.ndarray, y: float, low: float, high: float) -> bool:
     return bool(lo <= y <= hi)
 
 
-def _random_walk(history: Mapping[int, float], base_year: int, year: int, y: float) -> tuple[float, float, bool, bool]:
-    """PIT, CRPS and range hits of a no-drift random walk in logs from the base year, log-sd ``sqrt(h)`` times the RMS yearly log change."""
+def _random_walk(history: Mapping[int, float], base_year: int, year: int, y: float) -> tuple[float, float, bool, bool, float]:
+    """PIT, CRPS, range hits and log score of a no-drift random walk in logs from the base year, log-sd ``sqrt(h)`` times the RMS yearly log change."""
     changes = [math.log(history[a + 1] / history[a]) for a in sorted(history) if a + 1 in history]
     sigma = math.sqrt(float(np.mean(np.square(changes)))) * math.sqrt(year - base_year)
     mu = math.log(history[base_year])
     z = (math.log(y) - mu) / sigma
     hits = [abs(z) <= float(special.ndtri(high)) for _, _, high in _RANGES]
-    return float(special.ndtr(z)), crps_lognormal(mu, sigma, y), hits[0], hits[1]
+    return float(special.ndtr(z)), crps_lognormal(mu, sigma, y), hits[0], hits[1], log_density_lognormal(mu, sigma, y)
 
 
 def _view_key(view: Scenario) -> str:
@@ -288,20 +417,23 @@ def track(
         )
     views: list[TrackView] = []
     scores: list[TrackScore] = []
-    done: dict[str, tuple[dt.date, TrackView, list[TrackScore]]] = {}
+    law_scores: list[TrackScore] = []
+    done: dict[str, tuple[dt.date, TrackView, list[TrackScore], list[TrackScore]]] = {}
     for day in days:
         view, fit = view_at(scenario, day)
         in_force = full_years(published_by(record, day), t.partner, "turnover", t.reporter)
         history = {y: r.value_usd_bn for y, r in in_force.items() if y <= view.trade.base_year}  # type: ignore[operator]
         key = _view_key(view)
         if key in done:
-            first, earlier, earlier_scores = done[key]
-            views.append(TrackView(**{**asdict(earlier), "as_of": day, "same_as": first}))
+            first, earlier, earlier_scores, earlier_laws = done[key]
+            views.append(replace(earlier, as_of=day, same_as=first))
             # only outcomes still to come on this view's day are forecasts of it
-            scores.extend(TrackScore(**{**asdict(s), "as_of": day}) for s in earlier_scores if s.year not in in_force)
+            scores.extend(replace(s, as_of=day) for s in earlier_scores if s.year not in in_force)
+            law_scores.extend(replace(s, as_of=day) for s in earlier_laws if s.year not in in_force)
             continue
         results = simulate(view, paths=paths, seed=seed, workers=workers, keep_paths=True, progress=False)
         turnover = results.paths.turnover
+        codes = np.asarray(results.paths.law)
         sim_years = list(view.years)
         p_reach = {y: tuple(float(v) for v in results.p_reach(y)) for y in years if y in sim_years}
         entry = TrackView(
@@ -312,8 +444,10 @@ def track(
             p_reach=p_reach,  # type: ignore[arg-type]
             median={y: float(np.median(turnover[:, k])) for k, y in enumerate(sim_years)},
             law_years=fit.years,
+            p_reach_by_law={name: {y: law.p_reach(y) for y in years if y in sim_years} for name, law in results.by_law.items()},
         )
         own: list[TrackScore] = []
+        own_laws: list[TrackScore] = []
         obs = view.observation
         for k, year in enumerate(sim_years):
             outcome = outcomes.get(year)
@@ -322,28 +456,18 @@ def track(
                 # or a figure the outcome's later restatement replaced): nothing to forecast
                 continue
             y = outcome.value_usd_bn
-            samples = turnover[:, k]
             rw = _random_walk(history, view.trade.base_year, year, y)  # type: ignore[arg-type]
-            own.append(
-                TrackScore(
-                    as_of=day,
-                    year=year,
-                    horizon=year - view.trade.base_year,  # type: ignore[operator]
-                    months_known=obs.months if obs is not None and obs.year == year else 0,
-                    outcome=y,
-                    pit=_pit(samples, y),
-                    crps=crps_samples(samples, y),
-                    in50=_inside(samples, y, 0.25, 0.75),
-                    in90=_inside(samples, y, 0.05, 0.95),
-                    rw_pit=rw[0],
-                    rw_crps=rw[1],
-                    rw_in50=rw[2],
-                    rw_in90=rw[3],
-                )
-            )
-        done[key] = (day, entry, own)
+            known = obs.months if obs is not None and obs.year == year else 0
+            horizon = year - view.trade.base_year  # type: ignore[operator]
+            own.append(_scored(day, year, horizon, known, y, turnover[:, k], rw, ""))
+            for code, name in enumerate(results.by_law if len(view.laws) > 1 else ()):
+                samples = turnover[codes == code, k]
+                if samples.size >= 2:
+                    own_laws.append(_scored(day, year, horizon, known, y, samples, rw, name))
+        done[key] = (day, entry, own, own_laws)
         views.append(entry)
         scores.extend(own)
+        law_scores.extend(own_laws)
     manifest = {
         **study_manifest(scenario, seed, started, time.time()),
         "releases_file": str(t.releases),
@@ -351,4 +475,35 @@ def track(
         "since": since.isoformat(),
         "years": list(years),
     }
-    return Track(scenario.name, float(t.target_usd_bn), paths, seed, final, list(years), views, scores, manifest)
+    weights = {law.name: law.weight for law in scenario.laws} if len(scenario.laws) > 1 else {}
+    published: dict[int, dt.date] = {}  # the day each outcome year's first full-year figure came out
+    for day in sorted({r.published for r in record}):
+        for y in full_years(published_by(record, day), t.partner, "turnover", t.reporter):
+            published.setdefault(y, day)
+    return Track(
+        scenario.name, float(t.target_usd_bn), paths, seed, final, list(years), views, scores, manifest, law_scores, weights, published
+    )
+
+
+def _scored(
+    day: dt.date, year: int, horizon: int, known: int, y: float, samples: np.ndarray, rw: tuple[float, float, bool, bool, float], law: str
+) -> TrackScore:
+    """One forecast (``samples`` of the year's turnover, USD bn) scored against the outcome ``y``, beside the random walk's ``rw``."""
+    return TrackScore(
+        as_of=day,
+        year=year,
+        horizon=horizon,
+        months_known=known,
+        outcome=y,
+        pit=_pit(samples, y),
+        crps=crps_samples(samples, y),
+        in50=_inside(samples, y, 0.25, 0.75),
+        in90=_inside(samples, y, 0.05, 0.95),
+        rw_pit=rw[0],
+        rw_crps=rw[1],
+        rw_in50=rw[2],
+        rw_in90=rw[3],
+        log_score=log_density_samples(samples, y),
+        rw_log_score=rw[4],
+        law=law,
+    )
