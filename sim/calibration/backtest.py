@@ -41,6 +41,7 @@ from numpy.typing import ArrayLike
 from ..run import run_paths
 from ..scenario import scenario_from_dict
 from .context import TradeContext
+from .directions import DirectionData, DirectionsFit, direction_origins, forecast_directions
 from .growth import GrowthFit, fit_growth, simulate_organic
 from .growth_likelihood import MODELS
 from .scores import crps_lognormal, crps_samples
@@ -58,8 +59,9 @@ __all__ = [
     "simulate_with_runner",
 ]
 
-LAWS: tuple[str, ...] = ("random_walk", "structural")
-"""Organic laws a backtest can forecast with: the random walk on bilateral turnover, and the structural law (sim.calibration.structural)."""
+LAWS: tuple[str, ...] = ("random_walk", "structural", "by_direction")
+"""Organic laws a backtest can forecast with: the random walk on bilateral turnover, the structural law (sim.calibration.structural)
+and the law by direction (sim.calibration.directions)."""
 
 
 def simulate_with_runner(law: dict[str, Any], origin: int, base_usd_bn: float, years: int, paths: int, seed: int) -> np.ndarray:
@@ -175,7 +177,7 @@ class BacktestResult:
     """
 
     forecasts: tuple[ForecastRow, ...]
-    fits: tuple[GrowthFit | StructuralFit, ...]
+    fits: tuple[GrowthFit | StructuralFit | DirectionsFit, ...]
     horizons: tuple[int, ...]
     paths: int
     seed: int
@@ -220,12 +222,14 @@ def _backtest_horizons(horizons: Sequence[int]) -> tuple[int, ...]:
     return hs
 
 
-def _law_name(law: str, context: TradeContext | None) -> str:
-    """``law`` if it is one of :data:`LAWS` and has the data it needs (the structural law needs ``context``)."""
+def _law_name(law: str, context: TradeContext | None, directions: DirectionData | None = None) -> str:
+    """``law`` if it is one of :data:`LAWS` and has the data it needs (the structural law ``context``, the law by direction ``directions``)."""
     if law not in LAWS:
         raise ValueError(f"unknown organic law {law!r}; allowed: {', '.join(LAWS)}")
     if law == "structural" and context is None:
         raise ValueError("the structural law needs the trade context (total trade with all partners): pass context=")
+    if law == "by_direction" and directions is None:
+        raise ValueError("the law by direction needs imports, exports, gold exports and China's flows: pass directions=")
     return law
 
 
@@ -236,6 +240,7 @@ def backtest_origins(
     min_fit_points: int = MIN_OBSERVATIONS,
     law: str = "random_walk",
     context: TradeContext | None = None,
+    directions: DirectionData | None = None,
 ) -> list[int]:
     """Years from which a law can be fitted and at least one horizon checked against an observed value.
 
@@ -252,6 +257,8 @@ def backtest_origins(
     law : {"random_walk", "structural"}
     context : sim.calibration.context.TradeContext, optional
         Needed for the structural law (its ``total`` series).
+    directions : sim.calibration.directions.DirectionData, optional
+        Needed for the law by direction (:func:`sim.calibration.directions.direction_origins`).
 
     Returns
     -------
@@ -260,10 +267,13 @@ def backtest_origins(
     """
     y, v = check_series(years, values)
     hs = _backtest_horizons(horizons)
-    if _law_name(law, context) == "random_walk":
+    name = _law_name(law, context, directions)
+    if name == "random_walk":
         fittable = [int(a) for a in y[min_fit_points:]]
-    else:
+    elif name == "structural":
         fittable = structural_origins(y, v, context.total, min_fit_points)
+    else:
+        fittable = direction_origins(directions, min_fit_points)
     observed = set(y.tolist())
     return [o for o in fittable if any(o + h in observed for h in hs)]
 
@@ -279,9 +289,10 @@ def backtest(
     *,
     engine: Literal["numpy", "runner"] = "numpy",
     source: str = "given series",
-    law: Literal["random_walk", "structural"] = "random_walk",
+    law: Literal["random_walk", "structural", "by_direction"] = "random_walk",
     context: TradeContext | None = None,
     origins: Sequence[int] | None = None,
+    directions: DirectionData | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest of the fitted organic law, with parameter uncertainty.
 
@@ -331,6 +342,11 @@ def backtest(
     origins : sequence of int, optional
         Origin years to use, each one :func:`backtest_origins` allows
         (default: all of them); :func:`backtest_laws` passes the origins common to several laws.
+    directions : sim.calibration.directions.DirectionData, optional
+        Imports, non-gold exports and China's shares of each; needed for
+        ``law="by_direction"``, which at each origin fits
+        :func:`sim.calibration.directions.fit_directions` to the data up to it
+        and forecasts ``s_m M + s_x X`` from that year's observed flows.
 
     Returns
     -------
@@ -349,9 +365,9 @@ def backtest(
         raise ValueError(f"paths must be at least 2 (got {paths})")
     if engine not in ("numpy", "runner"):
         raise ValueError(f"engine must be 'numpy' or 'runner' (got {engine!r})")
-    if _law_name(law, context) == "structural" and engine != "numpy":
-        raise ValueError("the structural law is backtested with engine='numpy' only")
-    allowed = backtest_origins(y, v, hs, min_fit_points, law, context)
+    if _law_name(law, context, directions) != "random_walk" and engine != "numpy":
+        raise ValueError(f"the {law} law is backtested with engine='numpy' only")
+    allowed = backtest_origins(y, v, hs, min_fit_points, law, context, directions)
     chosen = allowed if origins is None else sorted({int(o) for o in origins})
     if set(chosen) - set(allowed):
         bad = ", ".join(map(str, sorted(set(chosen) - set(allowed))))
@@ -365,12 +381,14 @@ def backtest(
     position = {int(a): i for i, a in enumerate(y)}
     children = np.random.SeedSequence(seed).spawn(len(chosen))
     rows: list[ForecastRow] = []
-    fits: list[GrowthFit | StructuralFit] = []
+    fits: list[GrowthFit | StructuralFit | DirectionsFit] = []
     for origin, child in zip(chosen, children, strict=True):
         i = position[origin]
         span = max(h for h in hs if origin + h in value_at)
         if law == "structural":
             fit, sims = forecast_structural(y, v, context.total, origin, span, paths, np.random.default_rng(child), models, source)
+        elif law == "by_direction":
+            fit, sims = forecast_directions(directions, origin, span, paths, np.random.default_rng(child), models, source)
         else:
             fit = fit_growth(y[: i + 1], v[: i + 1], models, source=source)
             if engine == "numpy":
@@ -471,8 +489,8 @@ class LawsBacktest:
 def backtest_laws(
     years: ArrayLike,
     values: ArrayLike,
-    context: TradeContext,
-    laws: Sequence[str] = LAWS,
+    context: TradeContext | None,
+    laws: Sequence[str] = ("random_walk", "structural"),
     horizons: Sequence[int] = (1, 2, 3),
     min_fit_points: int = MIN_OBSERVATIONS,
     paths: int = 4000,
@@ -480,6 +498,7 @@ def backtest_laws(
     models: Sequence[str] = MODELS,
     *,
     source: str = "given series",
+    directions: DirectionData | None = None,
 ) -> LawsBacktest:
     """Backtest several organic laws on exactly the same forecasts: the origins where every law can be fitted.
 
@@ -490,9 +509,11 @@ def backtest_laws(
     context : sim.calibration.context.TradeContext
         Total trade with all partners (for the structural law).
     laws : sequence of str
-        Among ``"random_walk"`` and ``"structural"``.
+        Among :data:`LAWS`.
     horizons, min_fit_points, paths, seed, models, source
         As for :func:`backtest`; every law uses the same seed.
+    directions : sim.calibration.directions.DirectionData, optional
+        For the law by direction.
 
     Returns
     -------
@@ -503,14 +524,29 @@ def backtest_laws(
     ValueError
         No origin common to every law, or bad arguments.
     """
-    names = [_law_name(law, context) for law in laws]
+    names = [_law_name(law, context, directions) for law in laws]
     if not names or len(set(names)) != len(names):
         raise ValueError(f"laws must name each law once (got {list(laws)})")
-    common = sorted(set.intersection(*(set(backtest_origins(years, values, horizons, min_fit_points, law, context)) for law in names)))
+    common = sorted(
+        set.intersection(*(set(backtest_origins(years, values, horizons, min_fit_points, law, context, directions)) for law in names))
+    )
     if not common:
         raise ValueError(f"no origin year from which every law ({', '.join(names)}) can be fitted and checked")
     results = tuple(
-        backtest(years, values, horizons, min_fit_points, paths, seed, models, source=source, law=law, context=context, origins=common)
+        backtest(
+            years,
+            values,
+            horizons,
+            min_fit_points,
+            paths,
+            seed,
+            models,
+            source=source,
+            law=law,
+            context=context,
+            origins=common,
+            directions=directions,
+        )
         for law in names
     )
     return LawsBacktest(results=results, origins=tuple(common))

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..calibration import (
+    LAWS,
     ReporterGapFit,
     TradeContext,
     backtest,
@@ -24,6 +25,7 @@ from ..calibration import (
     load_series,
     load_trade_context,
 )
+from ..calibration.directions import load_directions
 from ..errors import InputError
 from ..history import HistoryError, load_history, other_reporters
 from ..results import check_destination, check_file_target, write_text_atomically
@@ -97,7 +99,16 @@ def _gap_fits(args: argparse.Namespace) -> list[ReporterGapFit]:
 
 
 def _backtest_laws(args: argparse.Namespace) -> list[str]:
-    """The laws ``backtest`` scores: ``--law``, or by default the random walk, and both laws with ``--context``."""
+    """The laws ``backtest`` scores: ``--laws``, else ``--law``, or by default the random walk, and both laws with ``--context``."""
+    if getattr(args, "laws", None) is not None:
+        names = [n.strip() for n in args.laws.split(",")]
+        if not names or any(n not in LAWS for n in names) or len(set(names)) != len(names):
+            raise InputError(f"--laws: a comma-separated list of distinct laws among {', '.join(LAWS)} (got {quote(args.laws)})")
+        if "structural" in names and args.context is None:
+            raise InputError("--laws structural: the structural law needs --context FILE (total trade with all partners)")
+        if "by_direction" in names and getattr(args, "directions", None) is None:
+            raise InputError("--laws by_direction: the law by direction needs --directions FILE (seeds/uz_direction_history.csv)")
+        return names
     law = args.law or ("both" if args.context is not None else "random_walk")
     if law != "random_walk" and args.context is None:
         raise InputError(f"--law {law}: the structural law needs --context FILE (total trade with all partners)")
@@ -119,22 +130,36 @@ def backtest_command(args: argparse.Namespace) -> int:
     check_destination(out, args.force)
     years, values = _series(args)
     context = _trade_context(args) if args.context is not None else None
+    directions = load_directions(args.directions) if "by_direction" in laws else None
     source = _history_source(args) + (f"; total trade from {args.context}" if context is not None else "")
+    source += f"; trade by direction from {args.directions}" if directions is not None else ""
     try:
         if len(laws) > 1:
-            result = backtest_laws(years, values, context, laws, horizons=horizons, paths=args.paths, seed=args.seed, source=source)
+            result = backtest_laws(
+                years, values, context, laws, horizons=horizons, paths=args.paths, seed=args.seed, source=source, directions=directions
+            )
         else:
             result = backtest(
-                years, values, horizons=horizons, paths=args.paths, seed=args.seed, source=source, law=laws[0], context=context
+                years,
+                values,
+                horizons=horizons,
+                paths=args.paths,
+                seed=args.seed,
+                source=source,
+                law=laws[0],
+                context=context,
+                directions=directions,
             )
     except HistoryError:
         raise
     except ValueError as exc:
-        raise HistoryError(f"{args.context or args.history}: {exc}") from None
+        raise HistoryError(f"{args.context or args.directions or args.history}: {exc}") from None
     summary = result.to_dict()
     manifest = {"history_file": str(args.history), "reporter": args.reporter, "seed": args.seed, "paths": args.paths}
     if context is not None:
         manifest.update(context_file=str(args.context), laws=laws)
+    if directions is not None:
+        manifest.update(directions_file=str(args.directions), laws=laws)
     save(Backtest(result, load_history(args.history, args.reporter), manifest), out, force=args.force)
     if not args.quiet:
         if len(laws) > 1:

@@ -476,6 +476,17 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("random_walk", "structural", "both"),
         help="organic law(s) to backtest; both: scored on the same origins (default: random_walk, or both with --context)",
     )
+    bt.add_argument(
+        "--laws",
+        metavar="LIST",
+        help="comma-separated organic laws scored on the same origins, among random_walk, structural, by_direction (overrides --law)",
+    )
+    bt.add_argument(
+        "--directions",
+        type=Path,
+        metavar="FILE",
+        help="trade by direction CSV (seeds/uz_direction_history.csv: imports, exports, gold exports, China's flows): enables by_direction",
+    )
     bt.add_argument("--paths", type=_positive_int(1_000_000), default=4000, help="paths per forecast (default %(default)s)")
     bt.add_argument("--seed", type=_seed, default=0, help="root seed (default %(default)s)")
     bt.add_argument("--out", type=Path, help="results folder (default: results/backtest_<reporter>)")
