@@ -15,7 +15,7 @@ from sim.calibration.shares import fit_share_law
 from sim.calibration.stacking import bootstrap_stacking, group_weights, leave_one_group_out, mixture_log_score, stacking_weights
 from sim.calibration.walks import fit_share_walk
 from sim.engine import simulate_chunk
-from sim.engine.chunk import law_of_paths
+from sim.engine.sampling import law_of_paths
 from sim.scenario import ScenarioError, scenario_from_dict
 
 PATHS = 20_000

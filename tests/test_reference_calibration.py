@@ -16,7 +16,9 @@ from sim.calibration.context import load_trade_context
 from sim.calibration.reporters import fit_reporter_gap
 from sim.calibration.shares import fit_share_law
 from sim.calibration.split import fit_turnover_split
+from sim.calibration.views import fitted_laws
 from sim.engine import simulate_chunk
+from sim.releases import load_releases
 from sim.scenario import load_scenario
 
 HISTORY = ROOT / "seeds" / "uz_cn_trade_history.csv"
@@ -82,7 +84,7 @@ def test_the_reference_share_law_is_the_fit_less_what_the_modelled_flows_add(con
 def test_the_reference_as_a_whole_keeps_chinas_share_at_its_fitted_long_run(context):
     share = fit_share_law(context.china_share.years, context.china_share.values)
     # the railway's uplift aside (a route the record does not contain), 2026-2035
-    s = reference().replace({"pipeline.projects.cku_railway.trade_level_uplift": 0.0})
+    s = reference().replace({"pipeline.projects.cku_railway.trade_level_uplift": 0.0, "trade.law": "reverting"})
     paths = simulate_chunk(s, 0, 0, 3000)
     whole = paths.partner_share[:, 1:].mean()
     assert whole == pytest.approx(special.expit(share.zbar), abs=0.004)
@@ -90,6 +92,21 @@ def test_the_reference_as_a_whole_keeps_chinas_share_at_its_fitted_long_run(cont
     organic = paths.by_component[:, 1:, 0]
     flows_share = (paths.turnover[:, 1:] - organic) / paths.country_total[:, 1:]
     assert 0.01 < flows_share.mean() < 0.05
+
+
+@pytest.mark.parametrize(("law", "kind"), [("local_level", "local_level"), ("trend", "trend")])
+def test_under_a_walk_the_reference_as_a_whole_moves_chinas_share_as_the_fitted_walk_does(law: str, kind: str):
+    """The allowance for the modelled flows (0.0199 logit a year off the organic drift) gives the whole share the fitted walk's
+    drift over 2026-2035: none for the local level, the record's for the trend (the railway's uplift aside)."""
+    s = reference().replace({"pipeline.projects.cku_railway.trade_level_uplift": 0.0, "trade.law": law})
+    record = load_releases(ROOT / "seeds" / "uz_cn_releases.csv")
+    fit = fitted_laws(s, s.trade.as_of, 2024).walks[law]
+    paths = simulate_chunk(s, 0, 0, 3000)
+    z = special.logit(paths.partner_share[:, 1:11]).mean(axis=0)
+    slope = np.polyfit(np.arange(10), z, 1)[0]
+    assert record and fit.kind == kind
+    # the mean logit's slope has a Monte Carlo error of about 0.002 a year with 3,000 paths
+    assert slope == pytest.approx(fit.drift, abs=0.006), (slope, fit.drift)
 
 
 def test_the_reference_exports_share_law_is_the_joint_fit_with_turnover(context):

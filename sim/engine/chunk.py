@@ -20,29 +20,13 @@ import numpy as np
 from ..scenario import Scenario
 from .model import EventLog, simulate_path
 from .organic import Organic
-from .sampling import BATCH_PATHS, PathInputs, draw_paths
-from .streams import PathStreams
+from .sampling import BATCH_PATHS, PathInputs, draw_paths, law_of_paths
 from .trade import TradePaths, assemble_with_organic
 
-__all__ = ["ASSEMBLY_PATHS", "law_of_paths", "simulate_batches", "simulate_chunk", "simulate_counterfactuals"]
+__all__ = ["ASSEMBLY_PATHS", "simulate_batches", "simulate_chunk", "simulate_counterfactuals"]
 
 ASSEMBLY_PATHS = BATCH_PATHS
 """Paths drawn and assembled together (:data:`sim.engine.sampling.BATCH_PATHS`)."""
-
-
-def law_of_paths(scenario: Scenario, seed: int, paths: Sequence[int]) -> np.ndarray:
-    """The organic law each path follows: its index in ``scenario.laws``, shape ``(len(paths),)``, int8.
-
-    One uniform a path from its own stream ``trade.law``, against the laws' cumulative weights (in
-    the order of the file): a path's law depends on the seed, its index and the weights alone. A
-    scenario of one law (or none) draws nothing: every path is law 0.
-    """
-    laws = scenario.laws
-    if len(laws) <= 1:
-        return np.zeros(len(paths), dtype=np.int8)
-    edges = np.cumsum([law.weight for law in laws])
-    u = np.array([PathStreams(seed, path)("trade.law").random() for path in paths]) * edges[-1]
-    return np.minimum(np.searchsorted(edges, u, side="right"), len(laws) - 1).astype(np.int8)
 
 
 def _simulated(scenario: Scenario, seed: int, paths: Sequence[int]) -> tuple[list[PathInputs], list[EventLog]]:
@@ -85,7 +69,7 @@ def _run(
     """Draw, simulate and assemble a few paths (on ``organic_from``'s organic trade when given): inputs, logs, trade, organic.
 
     Under a mixture of organic laws, each path is simulated as its law's scenario simulates it
-    (:func:`law_of_paths`): the same path, bit for bit, as a run of that law alone.
+    (:func:`sim.engine.sampling.law_of_paths`): the same path, bit for bit, as a run of that law alone.
     """
     parts = []
     inputs: list[PathInputs | None] = [None] * len(paths)

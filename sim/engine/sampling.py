@@ -38,6 +38,7 @@ __all__ = [
     "draw_path",
     "draw_paths",
     "iter_paths",
+    "law_of_paths",
     "shock_log_multiplier",
 ]
 
@@ -202,6 +203,21 @@ def _share(law: ShareLaw | None, streams: PathStreams, entity: str, n_years: int
     )
 
 
+def law_of_paths(scenario: Scenario, seed: int, paths: Sequence[int]) -> np.ndarray:
+    """The organic law each path follows: its index in ``scenario.laws``, shape ``(len(paths),)``, int8.
+
+    One uniform a path from its own stream ``trade.law``, against the laws' cumulative weights (in
+    the order of the file): a path's law depends on the seed, its index and the weights alone. A
+    scenario of one law (or none) draws nothing: every path is law 0.
+    """
+    laws = scenario.laws
+    if len(laws) <= 1:
+        return np.zeros(len(paths), dtype=np.int8)
+    edges = np.cumsum([law.weight for law in laws])
+    u = np.array([PathStreams(seed, path)("trade.law").random() for path in paths]) * edges[-1]
+    return np.minimum(np.searchsorted(edges, u, side="right"), len(laws) - 1).astype(np.int8)
+
+
 def draw_path(s: Scenario, seed: int, path: int) -> PathInputs:
     """Draw every random input of one path.
 
@@ -229,6 +245,15 @@ def draw_paths(s: Scenario, seed: int, paths: Sequence[int]) -> list[PathInputs]
     """
     if not paths:
         return []
+    if s.laws:
+        # a mixture: each path drawn as its law's scenario draws it (the laws differ in their organic tables alone)
+        codes = law_of_paths(s, seed, paths)
+        out: list[PathInputs | None] = [None] * len(paths)
+        for k, law in enumerate(s.laws):
+            rows = np.flatnonzero(codes == k)
+            for i, x in zip(rows, draw_paths(law.scenario, seed, [paths[i] for i in rows]), strict=True):
+                out[i] = x
+        return out  # type: ignore[return-value]
     n_years = len(s.years)
     streams = [PathStreams(seed, path) for path in paths]
     coefficients = sector_draws(s, streams)

@@ -232,6 +232,23 @@ class Track:
             **{law: mixture_log_score(lp[:, [k]], [1.0], counts) for k, law in enumerate(laws)},
         }
 
+    def by_horizon(self) -> list[dict[str, Any]]:
+        """Scores summarised by horizon (a partly observed first year apart), then over all, then over the views that
+        repeat no earlier one (a repeated view's scores count once): count, mean PIT, coverage of the 50% and 90%
+        ranges, mean CRPS of the model and of the random walk, and their ratio."""
+        groups: dict[str, list[TrackScore]] = {}
+        for s in self.scores:
+            label = f"{s.horizon} (nowcast)" if s.horizon == 1 and s.months_known > 0 else str(s.horizon)
+            groups.setdefault(label, []).append(s)
+        # by horizon as a number (10 after 9, not after 1), the nowcast beside its plain first year
+        rows = [_summary(label, groups[label]) for label in sorted(groups, key=lambda g: (int(g.split()[0]), g))]
+        if self.scores:
+            rows.append(_summary("all", self.scores))
+            distinct = self._distinct(self.scores)
+            if distinct and len(distinct) < len(self.scores):
+                rows.append(_summary("all, distinct views", distinct))
+        return rows
+
     def to_json(self) -> dict[str, Any]:
         """Plain JSON (dates as ISO strings, years as string keys)."""
         return {
