@@ -59,7 +59,9 @@ __all__ = [
     "simulate_with_runner",
 ]
 
-LAWS: tuple[str, ...] = ("random_walk", "structural", "by_direction")
+LAWS: tuple[str, ...] = ("random_walk", "structural", "local_level", "trend", "by_direction")
+SHARE_LAWS = ("structural", "local_level", "trend")
+"""Laws of China's share of total trade: reverting (the structural law), a local level and a trend (:mod:`sim.calibration.walks`)."""
 """Organic laws a backtest can forecast with: the random walk on bilateral turnover, the structural law (sim.calibration.structural)
 and the law by direction (sim.calibration.directions)."""
 
@@ -226,8 +228,8 @@ def _law_name(law: str, context: TradeContext | None, directions: DirectionData 
     """``law`` if it is one of :data:`LAWS` and has the data it needs (the structural law ``context``, the law by direction ``directions``)."""
     if law not in LAWS:
         raise ValueError(f"unknown organic law {law!r}; allowed: {', '.join(LAWS)}")
-    if law == "structural" and context is None:
-        raise ValueError("the structural law needs the trade context (total trade with all partners): pass context=")
+    if law in SHARE_LAWS and context is None:
+        raise ValueError(f"the {law} law needs the trade context (total trade with all partners): pass context=")
     if law == "by_direction" and directions is None:
         raise ValueError("the law by direction needs imports, exports, gold exports and China's flows: pass directions=")
     return law
@@ -270,7 +272,7 @@ def backtest_origins(
     name = _law_name(law, context, directions)
     if name == "random_walk":
         fittable = [int(a) for a in y[min_fit_points:]]
-    elif name == "structural":
+    elif name in SHARE_LAWS:
         fittable = structural_origins(y, v, context.total, min_fit_points)
     else:
         fittable = direction_origins(directions, min_fit_points)
@@ -289,7 +291,7 @@ def backtest(
     *,
     engine: Literal["numpy", "runner"] = "numpy",
     source: str = "given series",
-    law: Literal["random_walk", "structural", "by_direction"] = "random_walk",
+    law: Literal["random_walk", "structural", "local_level", "trend", "by_direction"] = "random_walk",
     context: TradeContext | None = None,
     origins: Sequence[int] | None = None,
     directions: DirectionData | None = None,
@@ -375,7 +377,7 @@ def backtest(
     if not chosen:
         raise ValueError(
             f"no origin year has {min_fit_points} log changes before it and an observed value {', '.join(map(str, hs))} year(s) later"
-            + (" (with total trade and China's share observed)" if law == "structural" else "")
+            + (" (with total trade and China's share observed)" if law in SHARE_LAWS else "")
         )
     value_at = {int(a): float(b) for a, b in zip(y, v, strict=True)}
     position = {int(a): i for i, a in enumerate(y)}
@@ -385,8 +387,11 @@ def backtest(
     for origin, child in zip(chosen, children, strict=True):
         i = position[origin]
         span = max(h for h in hs if origin + h in value_at)
-        if law == "structural":
-            fit, sims = forecast_structural(y, v, context.total, origin, span, paths, np.random.default_rng(child), models, source)
+        if law in SHARE_LAWS:
+            kind = "reverting" if law == "structural" else law
+            fit, sims = forecast_structural(
+                y, v, context.total, origin, span, paths, np.random.default_rng(child), models, source, share_kind=kind
+            )
         elif law == "by_direction":
             fit, sims = forecast_directions(directions, origin, span, paths, np.random.default_rng(child), models, source)
         else:

@@ -36,6 +36,7 @@ from .context import YearlySeries, china_share
 from .growth import GrowthFit, fit_growth, simulate_organic
 from .growth_likelihood import MODELS
 from .shares import ShareFit, fit_share_law, simulate_shares
+from .walks import WalkFit, fit_share_walk
 
 __all__ = ["StructuralFit", "fit_structural", "simulate_structural", "structural_origins", "forecast_structural"]
 
@@ -57,13 +58,15 @@ class StructuralFit:
     """
 
     total: GrowthFit
-    share: ShareFit
+    share: ShareFit | WalkFit
     base_year: int
     total_base_usd_bn: float
 
     @property
     def model(self) -> str:
         """Short description for backtest rows: the total-trade law and the share law."""
+        if isinstance(self.share, WalkFit):
+            return f"total {self.total.model} x share logit {self.share.kind.replace('_', ' ')}"
         return f"total {self.total.model} x share logit AR(1)"
 
     def law(self) -> dict[str, Any]:
@@ -109,6 +112,7 @@ def fit_structural(
     models: Sequence[str] = MODELS,
     *,
     source: str = "given series",
+    share_kind: str = "reverting",
 ) -> StructuralFit:
     """Fit the growth law of total trade and the law of China's share of it.
 
@@ -123,6 +127,9 @@ def fit_structural(
         Candidate growth laws of total trade (chosen by AICc).
     source : str
         Description of the data for the blocks' comments.
+    share_kind : {"reverting", "local_level", "trend"}
+        The law of the share: a logit AR(1) (:func:`sim.calibration.shares.fit_share_law`) or a walk of its logit
+        (:func:`sim.calibration.walks.fit_share_walk`).
 
     Returns
     -------
@@ -134,7 +141,11 @@ def fit_structural(
         Too few observations for either fit.
     """
     fit_total = fit_growth(total_years, total, models, source=f"{source}; series total_turnover")
-    fit_share = fit_share_law(share_years, shares, source=f"{source}; China's share = bilateral / total_turnover")
+    share_source = f"{source}; China's share = bilateral / total_turnover"
+    if share_kind == "reverting":
+        fit_share: ShareFit | WalkFit = fit_share_law(share_years, shares, source=share_source)
+    else:
+        fit_share = fit_share_walk(share_years, shares, share_kind, source=share_source)  # type: ignore[arg-type]
     return StructuralFit(
         total=fit_total, share=fit_share, base_year=int(np.asarray(total_years)[-1]), total_base_usd_bn=float(np.asarray(total)[-1])
     )
@@ -207,6 +218,7 @@ def forecast_structural(
     rng: np.random.Generator,
     models: Sequence[str] = MODELS,
     source: str = "given series",
+    share_kind: str = "reverting",
 ) -> tuple[StructuralFit, np.ndarray]:
     """Fit the structural law on the data up to ``origin`` and simulate bilateral turnover after it.
 
@@ -226,6 +238,8 @@ def forecast_structural(
         Candidate growth laws of total trade.
     source : str
         Description of the data.
+    share_kind : {"reverting", "local_level", "trend"}
+        The law of China's share (:func:`fit_structural`).
 
     Returns
     -------
@@ -239,5 +253,5 @@ def forecast_structural(
     share = china_share(bilateral, known_total)
     if share.years.size == 0 or share.years[-1] != origin or known_total.years[-1] != origin:
         raise ValueError(f"the structural law starts from a year with both bilateral and total trade; {origin} lacks one")
-    fit = fit_structural(known_total.years, known_total.values, share.years, share.values, models, source=source)
+    fit = fit_structural(known_total.years, known_total.values, share.years, share.values, models, source=source, share_kind=share_kind)
     return fit, simulate_structural(fit.law(), float(share.values[-1]), horizon, paths, rng)

@@ -36,21 +36,19 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-from ..calibration import crps_lognormal, crps_samples
-from ..calibration.scores import log_density_lognormal, log_density_samples
 from ..calibration.stacking import bootstrap_stacking, group_weights, leave_one_group_out, mixture_log_score, stacking_weights
 from ..calibration.views import view_at
 from ..nowcast import full_years, published_by
 from ..releases import load_releases
 from ..run import simulate, study_manifest
 from ..scenario import Scenario, ScenarioError
+from .track_scores import TrackScore, path_weights, random_walk_score, score, summary, weighted_quantile, weighted_reach
 
 __all__ = ["DEFAULT_TRACK_PATHS", "Track", "TrackScore", "TrackView", "track"]
 
 DEFAULT_TRACK_PATHS = 3000
 """Paths of each view: about 1,000 for each law of a mixture of three, whose forecasts are scored on their own paths
 (1.6 points of Monte Carlo error on a law's probability near one half, 0.9 on the mixture's)."""
-_RANGES = ((0.5, 0.25, 0.75), (0.9, 0.05, 0.95))
 STACKING_DRAWS = 400
 """Bayesian-bootstrap draws of the stacking weights (their Monte Carlo error is below 0.01 a weight)."""
 REAL_TIME_DRAWS = 100
@@ -76,33 +74,6 @@ class TrackView:
     law_years: tuple[int, ...]
     same_as: dt.date | None = None
     p_reach_by_law: dict[str, dict[int, tuple[float, float, float]]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class TrackScore:
-    """One forecast of one view scored against the year's outcome (USD bn), and the random walk's.
-
-    ``log_score`` is the log predictive density of the outcome's log (nats, higher is better;
-    :func:`sim.calibration.log_density_samples`); ``law`` names the candidate organic law whose paths
-    were scored (empty: all the view's paths, the scenario's mixture).
-    """
-
-    as_of: dt.date
-    year: int
-    horizon: int
-    months_known: int
-    outcome: float
-    pit: float
-    crps: float
-    in50: bool
-    in90: bool
-    rw_pit: float
-    rw_crps: float
-    rw_in50: bool
-    rw_in90: bool
-    log_score: float = math.nan
-    rw_log_score: float = math.nan
-    law: str = ""
 
 
 @dataclass
@@ -140,7 +111,7 @@ class Track:
                 ("years ahead", [s for s in own if s.months_known == 0]),
             ):
                 if group:
-                    rows.append({"law": law or "combined", "weight": self.weights.get(law, math.nan), **_summary(label, group)})
+                    rows.append({"law": law or "combined", "weight": self.weights.get(law, math.nan), **summary(label, group)})
         return rows
 
     def log_densities(self, as_of: dt.date | None = None) -> tuple[np.ndarray, list[int]]:
@@ -241,12 +212,12 @@ class Track:
             label = f"{s.horizon} (nowcast)" if s.horizon == 1 and s.months_known > 0 else str(s.horizon)
             groups.setdefault(label, []).append(s)
         # by horizon as a number (10 after 9, not after 1), the nowcast beside its plain first year
-        rows = [_summary(label, groups[label]) for label in sorted(groups, key=lambda g: (int(g.split()[0]), g))]
+        rows = [summary(label, groups[label]) for label in sorted(groups, key=lambda g: (int(g.split()[0]), g))]
         if self.scores:
-            rows.append(_summary("all", self.scores))
+            rows.append(summary("all", self.scores))
             distinct = self._distinct(self.scores)
             if distinct and len(distinct) < len(self.scores):
-                rows.append(_summary("all, distinct views", distinct))
+                rows.append(summary("all, distinct views", distinct))
         return rows
 
     def to_json(self) -> dict[str, Any]:
@@ -315,46 +286,6 @@ class Track:
             weights={str(k): float(v) for k, v in (data.get("weights") or {}).items()},
             published={int(k): dt.date.fromisoformat(v) for k, v in (data.get("published") or {}).items()},
         )
-
-
-def _summary(label: str, group: Sequence[TrackScore]) -> dict[str, Any]:
-    crps = float(np.mean([s.crps for s in group]))
-    rw = float(np.mean([s.rw_crps for s in group]))
-    logs = [s.log_score for s in group if math.isfinite(s.log_score)]
-    return {
-        "horizon": label,
-        "n": len(group),
-        "mean_pit": float(np.mean([s.pit for s in group])),
-        "coverage50": float(np.mean([s.in50 for s in group])),
-        "coverage90": float(np.mean([s.in90 for s in group])),
-        "crps": crps,
-        "rw_coverage50": float(np.mean([s.rw_in50 for s in group])),
-        "rw_coverage90": float(np.mean([s.rw_in90 for s in group])),
-        "rw_crps": rw,
-        "crps_ratio": crps / rw if rw > 0 else math.nan,
-        "log_score": float(np.mean(logs)) if len(logs) == len(group) else math.nan,
-        "rw_log_score": float(np.mean([s.rw_log_score for s in group])),
-    }
-
-
-def _pit(samples: np.ndarray, y: float) -> float:
-    """The forecast's probability of a value below the outcome (ties counted half)."""
-    return float(np.mean(samples < y) + 0.5 * np.mean(samples == y))
-
-
-def _inside(samples: np.ndarray, y: float, low: float, high: float) -> bool:
-    lo, hi = np.quantile(samples, [low, high])
-    return bool(lo <= y <= hi)
-
-
-def _random_walk(history: Mapping[int, float], base_year: int, year: int, y: float) -> tuple[float, float, bool, bool, float]:
-    """PIT, CRPS, range hits and log score of a no-drift random walk in logs from the base year, log-sd ``sqrt(h)`` times the RMS yearly log change."""
-    changes = [math.log(history[a + 1] / history[a]) for a in sorted(history) if a + 1 in history]
-    sigma = math.sqrt(float(np.mean(np.square(changes)))) * math.sqrt(year - base_year)
-    mu = math.log(history[base_year])
-    z = (math.log(y) - mu) / sigma
-    hits = [abs(z) <= float(special.ndtri(high)) for _, _, high in _RANGES]
-    return float(special.ndtr(z)), crps_lognormal(mu, sigma, y), hits[0], hits[1], log_density_lognormal(mu, sigma, y)
 
 
 def _view_key(view: Scenario) -> str:
@@ -448,18 +379,27 @@ def track(
             scores.extend(replace(s, as_of=day) for s in earlier_scores if s.year not in in_force)
             law_scores.extend(replace(s, as_of=day) for s in earlier_laws if s.year not in in_force)
             continue
-        results = simulate(view, paths=paths, seed=seed, workers=workers, keep_paths=True, progress=False)
+        results = simulate(_equal_footing(view), paths=paths, seed=seed, workers=workers, keep_paths=True, progress=False)
         turnover = results.paths.turnover
         codes = np.asarray(results.paths.law)
         sim_years = list(view.years)
-        p_reach = {y: tuple(float(v) for v in results.p_reach(y)) for y in years if y in sim_years}
+        # each path counts for its law's weight in the scenario over its share of the paths (1 without a mixture)
+        weight = path_weights(codes, [law.weight for law in view.laws]) if len(view.laws) > 1 else np.full(len(codes), 1.0 / len(codes))
+        reached = np.maximum.accumulate(results.paths.flow(view.trade.target_flow) >= view.trade.target_usd_bn, axis=1)
+        p_reach = {
+            y: weighted_reach(reached, codes, [law.weight for law in view.laws], sim_years.index(y))
+            if len(view.laws) > 1
+            else tuple(float(v) for v in results.p_reach(y))
+            for y in years
+            if y in sim_years
+        }
         entry = TrackView(
             as_of=day,
             base_year=view.trade.base_year,  # type: ignore[arg-type]
             base_usd_bn=view.trade.base_usd_bn,  # type: ignore[arg-type]
             observed=_observed_words(view),
             p_reach=p_reach,  # type: ignore[arg-type]
-            median={y: float(np.median(turnover[:, k])) for k, y in enumerate(sim_years)},
+            median={y: weighted_quantile(turnover[:, k], weight, 0.5) for k, y in enumerate(sim_years)},
             law_years=fit.years,
             p_reach_by_law={name: {y: law.p_reach(y) for y in years if y in sim_years} for name, law in results.by_law.items()},
         )
@@ -473,14 +413,14 @@ def track(
                 # or a figure the outcome's later restatement replaced): nothing to forecast
                 continue
             y = outcome.value_usd_bn
-            rw = _random_walk(history, view.trade.base_year, year, y)  # type: ignore[arg-type]
+            rw = random_walk_score(history, view.trade.base_year, year, y)  # type: ignore[arg-type]
             known = obs.months if obs is not None and obs.year == year else 0
             horizon = year - view.trade.base_year  # type: ignore[operator]
-            own.append(_scored(day, year, horizon, known, y, turnover[:, k], rw, ""))
+            own.append(score(day, year, horizon, known, y, turnover[:, k], rw, "", weight, codes, [law.weight for law in view.laws]))
             for code, name in enumerate(results.by_law if len(view.laws) > 1 else ()):
                 samples = turnover[codes == code, k]
                 if samples.size >= 2:
-                    own_laws.append(_scored(day, year, horizon, known, y, samples, rw, name))
+                    own_laws.append(score(day, year, horizon, known, y, samples, rw, name))
         done[key] = (day, entry, own, own_laws)
         views.append(entry)
         scores.extend(own)
@@ -502,25 +442,9 @@ def track(
     )
 
 
-def _scored(
-    day: dt.date, year: int, horizon: int, known: int, y: float, samples: np.ndarray, rw: tuple[float, float, bool, bool, float], law: str
-) -> TrackScore:
-    """One forecast (``samples`` of the year's turnover, USD bn) scored against the outcome ``y``, beside the random walk's ``rw``."""
-    return TrackScore(
-        as_of=day,
-        year=year,
-        horizon=horizon,
-        months_known=known,
-        outcome=y,
-        pit=_pit(samples, y),
-        crps=crps_samples(samples, y),
-        in50=_inside(samples, y, 0.25, 0.75),
-        in90=_inside(samples, y, 0.05, 0.95),
-        rw_pit=rw[0],
-        rw_crps=rw[1],
-        rw_in50=rw[2],
-        rw_in90=rw[3],
-        log_score=log_density_samples(samples, y),
-        rw_log_score=rw[4],
-        law=law,
-    )
+def _equal_footing(view: Scenario) -> Scenario:
+    """A mixture's view with its laws drawn with equal weights: each law's forecast scored on as many paths (the scenario's own
+    weights then weigh the paths, :func:`_path_weights`)."""
+    if len(view.laws) <= 1:
+        return view
+    return view.replace({f"trade.laws.{law.name}.weight": 1.0 / len(view.laws) for law in view.laws})
