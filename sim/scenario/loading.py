@@ -321,6 +321,7 @@ def scenario_from_dict(raw: Mapping[str, Any], *, source: str = "<scenario>", ba
     raw = copy.deepcopy(dict(raw))
     scenario = _validated(raw, source)
     view = observation = None
+    derived: dict[str, Any] = {}
     if scenario.trade.releases is not None:
         # a view: the base keys come from the record as of trade.as_of (sim.scenario.view), then the whole is validated
         problems = base_problems(scenario)
@@ -348,7 +349,7 @@ def scenario_from_dict(raw: Mapping[str, Any], *, source: str = "<scenario>", ba
         view_identity(view, observation) if view is not None else repr(scenario._observation) + repr(view)
     )
     scenario._sha256 = hashlib.sha256(identity.encode()).hexdigest()
-    scenario._laws = _laws(scenario, raw, source, base_dir)
+    scenario._laws = _laws(scenario, raw, derived, source)
     return scenario
 
 
@@ -366,8 +367,12 @@ class Law:
     scenario: Scenario
 
 
-def _laws(scenario: Scenario, raw: dict[str, Any], source: str, base_dir: Path | None) -> tuple[Law, ...]:
-    """The laws of ``[trade.laws]`` in use, each loaded as the scenario with its tables."""
+def _laws(scenario: Scenario, raw: dict[str, Any], derived: dict[str, Any], source: str) -> tuple[Law, ...]:
+    """The laws of ``[trade.laws]`` in use, each the scenario with its tables in ``[trade.structural]``.
+
+    A law differs from its scenario in organic tables alone, so it shares the scenario's view of the record
+    and observation (taken, not derived again) and its identity.
+    """
     t = scenario.trade
     if t.laws is None:
         return ()
@@ -382,8 +387,15 @@ def _laws(scenario: Scenario, raw: dict[str, Any], source: str, base_dir: Path |
         for key in ("total_growth", "share"):
             if key in given:
                 trade["structural"][key] = given[key]
+        label = f"{source} [trade.laws.{name}]"
+        one = _validated(_merge(copy.deepcopy(own), derived), label)
+        problems = check_consistency(one)
+        if problems:
+            raise ScenarioError(label, problems)
+        one._source, one._raw, one._base_dir = label, own, scenario._base_dir
+        one._view, one._observation, one._sha256 = scenario._view, scenario._observation, scenario._sha256
         weight = 1.0 if t.law is not None else law.weight
-        out.append(Law(name, law.kind, weight, scenario_from_dict(own, source=f"{source} [trade.laws.{name}]", base_dir=base_dir)))
+        out.append(Law(name, law.kind, weight, one))
     return tuple(out)
 
 
