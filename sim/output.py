@@ -19,7 +19,7 @@ import os
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import singledispatch
 from pathlib import Path
 from typing import Any, NoReturn
@@ -222,10 +222,17 @@ def _(priorities: Priorities, folder: Path) -> list[str]:
 
 @write_data.register
 def _(result: Track, folder: Path) -> list[str]:
-    """``track.json``, and the views, the scores and the scores by horizon as CSV tables."""
+    """``track.json``, and the views, the scores, the scores by horizon and (a mixture) each law's scores as CSV tables."""
     write_json(folder / "track.json", result.to_json())
     names = ["track.json"]
-    for stem, rows in (("views", track_view_rows(result)), ("scores", track_score_rows(result)), ("track_by_horizon", result.by_horizon())):
+    law_rows = [{**asdict(s), "as_of": s.as_of.isoformat()} for s in result.law_scores]
+    for stem, rows in (
+        ("views", track_view_rows(result)),
+        ("scores", track_score_rows(result)),
+        ("track_by_horizon", result.by_horizon()),
+        ("law_scores", law_rows),
+        ("track_by_law", result.by_law()),
+    ):
         if rows:
             write_table(folder / f"{stem}.csv", rows)
             names.append(f"{stem}.csv")

@@ -177,6 +177,38 @@ def _hit_words(results: Results) -> str:
     return f"half of the paths reach it by {hit.p50}"
 
 
+def _law_section(results: Results, shown: Sequence[int]) -> tuple[Section, ...]:
+    """Model uncertainty: each candidate organic law's probability on its own paths beside the combined one (none without a mixture)."""
+    if not results.by_law:
+        return ()
+    rows = [
+        (name, f"{law.weight:.3g}", f"{law.paths:,}", *(f"{pct(law.p_reach(y)[0])} ({_interval(*law.p_reach(y)[1:])})" for y in shown))
+        for name, law in results.by_law.items()
+    ]
+    rows.append(
+        ("combined", "", f"{results.n_paths:,}", *(f"{pct(results.p_reach(y)[0])} ({_interval(*results.p_reach(y)[1:])})" for y in shown))
+    )
+    return (
+        Section(
+            "Model uncertainty: the organic laws",
+            (
+                Table(
+                    ("organic law", "weight", "paths", *(f"reached by {y}" for y in shown)),
+                    tuple(rows),
+                    "Each path follows one law of the partner's share of the country's trade, drawn with its weight; by law, the share of its "
+                    "own paths that reach the target (Wilson 95% interval).",
+                ),
+                Text(
+                    (
+                        "The laws fit the record about as well and answer differently: their spread is model uncertainty, which more "
+                        "paths do not shrink. Quote the combined probability with its Monte Carlo interval and the range across laws.",
+                    )
+                ),
+            ),
+        ),
+    )
+
+
 @report_page.register
 def _(results: Results, years: Sequence[int] | None = None) -> Page:
     shown = headline_years(results.years, years)
@@ -187,9 +219,18 @@ def _(results: Results, years: Sequence[int] | None = None) -> Page:
         f"How likely is annual {_flow_words(results)}, in {reporter_words(results.reporter)} figures, "
         f"to reach the target of {target} a year, and by when?"
     )
+    spread = ""
+    if results.by_law:
+        lo_law, hi_law = results.law_spread(year)
+        spread = f"; the organic laws alone give {pct(lo_law)} to {pct(hi_law)}"
+    why = (
+        f" ({year}: the year the target is for)"
+        if results.target_year is not None
+        else f" ({year}: six years on; the scenario gives the target no year)"
+    )
     answer = (
-        f"By {year} the target is reached in {pct(p)} of the {results.n_paths:,} simulated paths (Wilson 95% interval "
-        f"{_interval(low, high)}); {_hit_words(results)}."
+        f"By {year}{why} the target is reached in {pct(p)} of the {results.n_paths:,} simulated paths (Wilson 95% interval "
+        f"{_interval(low, high)}{spread}); {_hit_words(results)}."
     )
     rows = []
     for y in shown:
@@ -249,6 +290,7 @@ def _(results: Results, years: Sequence[int] | None = None) -> Page:
                     Text((*readings, observed)),
                 ),
             ),
+            *_law_section(results, shown),
             Section(
                 "Annual trade",
                 (

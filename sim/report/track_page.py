@@ -74,6 +74,60 @@ def score_reading(track: Track) -> str:
     )
 
 
+def _law_sections(track: Track) -> tuple[Section, ...]:
+    """Each organic law's scores on its own paths and the weights the record gives them (none without a mixture)."""
+    rows = track.by_law()
+    if not rows:
+        return ()
+    laws = list(track.weights)
+    score_rows = tuple(
+        (
+            r["law"],
+            r["horizon"],
+            str(r["n"]),
+            f"{r['mean_pit']:.2f}",
+            pct(r["coverage50"]),
+            pct(r["coverage90"]),
+            f"{r['crps']:.2f}",
+            f"{r['log_score']:.2f}",
+            f"{r['crps_ratio']:.2f}",
+        )
+        for r in rows
+    )
+    blocks: list[Any] = [
+        Table(
+            ("law", "forecasts", "n", "mean PIT", "50% held", "90% held", "CRPS", "log score", "CRPS / random walk"),
+            score_rows,
+            "Distinct views only. Each law on its own paths of the same views; combined: the paths weighed by the scenario's "
+            "weights. Log score: mean log density of the outcome's log, nats, higher is better.",
+        )
+    ]
+    stack = track.stacking()
+    if stack:
+        boot = stack["bootstrap"]
+        weight_rows = [("stacking, every outcome year once", *(f"{stack['weights'][law]:.2f}" for law in laws))]
+        weight_rows += [(f"stacking, without {y}", *(f"{w[law]:.2f}" for law in laws)) for y, w in stack["without_year"].items()]
+        weight_rows.append(("Bayesian bootstrap of the years", *(f"{boot['weights'][law]:.2f} ± {boot['sd'][law]:.2f}" for law in laws)))
+        weight_rows.append(("the scenario's", *(f"{track.weights[law]:.2f}" for law in laws)))
+        rt = stack["real_time"]
+        blocks += [
+            Table(
+                ("weights fitted on", *laws),
+                tuple(weight_rows),
+                f"{stack['forecasts']} forecasts of the outcome years {', '.join(map(str, stack['outcome_years']))}; "
+                "weights that maximise the mixture's log score (stacking).",
+            ),
+            Text(
+                (
+                    f"In real time (each view weighted as the outcomes published before its day allowed, equal weights before any): "
+                    f"mean log score {rt.get('real_time_weights', float('nan')):.2f}, against {rt.get('equal', float('nan')):.2f} "
+                    "with equal weights and " + ", ".join(f"{rt.get(law, float('nan')):.2f} for {law} alone" for law in laws) + ".",
+                )
+            ),
+        ]
+    return (Section("The organic laws on the record", tuple(blocks)),)
+
+
 @report_page.register
 def _(track: Track, years: Sequence[int] | None = None) -> Page:
     views = track.views
@@ -132,6 +186,7 @@ def _(track: Track, years: Sequence[int] | None = None) -> Page:
                     ),
                 ),
             ),
+            *_law_sections(track),
             Section(
                 "The views",
                 (

@@ -92,6 +92,7 @@ class Track:
     law_scores: list[TrackScore] = field(default_factory=list)
     weights: dict[str, float] = field(default_factory=dict)
     published: dict[int, dt.date] = field(default_factory=dict)
+    _stack: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def _distinct(self, scores: Sequence[TrackScore]) -> list[TrackScore]:
         repeated = {v.as_of for v in self.views if v.same_as is not None}
@@ -152,6 +153,11 @@ class Track:
         each outcome year counting once, and again leaving out each outcome year; the bootstrap weights as of the record's
         last day; each law's mean log score by outcome year; and the real-time test of the weighting itself: each view's
         forecast scored under the weights fitted on the outcomes published before its day, beside equal weights and each law."""
+        if self._stack is None:
+            self._stack = self._stacking()
+        return self._stack
+
+    def _stacking(self) -> dict[str, Any]:
         if len(self.weights) < 2:
             return {}
         lp, years = self.log_densities()
@@ -285,6 +291,7 @@ class Track:
             law_scores=law_scores,
             weights={str(k): float(v) for k, v in (data.get("weights") or {}).items()},
             published={int(k): dt.date.fromisoformat(v) for k, v in (data.get("published") or {}).items()},
+            _stack=data.get("stacking"),  # as computed when the track ran (bootstrap draws are costly)
         )
 
 
