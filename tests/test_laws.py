@@ -141,7 +141,7 @@ def test_each_laws_answer_is_the_share_of_its_own_paths_and_the_whole_is_their_w
     results = simulate(build(mixture()), paths=3000, seed=9, keep_paths=True)
     reached = np.maximum.accumulate(results.paths.turnover >= 20.0, axis=1)
     total = 0.0
-    for k, (name, law) in enumerate(results.by_law.items()):
+    for k, law in enumerate(results.by_law.values()):
         rows = results.paths.law == k
         assert law.paths == int(rows.sum())
         assert law.p_reach(2030)[0] == pytest.approx(float(reached[rows, -1].mean()), abs=1e-12)

@@ -77,7 +77,9 @@ def test_the_report_is_part_of_the_results_folder(reference_folder: Path) -> Non
 def test_the_run_report_answers_with_the_numbers_of_summary_json(reference_folder: Path) -> None:
     html = (reference_folder / REPORT).read_text()
     summary = _summary(reference_folder)
-    assert f"By 2030 the target is reached in {pct(summary['p_reach_by_year']['2030']['p'])} of the {PATHS} simulated paths" in html
+    # the headline year is the target's (trade.target_year = 2028 [TARGET-YEAR-2028])
+    assert f"By 2028 the target is reached in {pct(summary['p_reach_by_year']['2028']['p'])} of the {PATHS} simulated paths" in html
+    assert "2028 is the year the target is for" in html
     for year in ("2026", "2028", "2030", "2035"):  # both readings, with their intervals
         reach, above = summary["p_reach_by_year"][year], summary["p_above_in_year"][year]
         row = re.search(rf"<th scope=\"row\">{year}</th>(.*?)</tr>", html).group(1)
@@ -302,7 +304,7 @@ def test_the_report_in_headless_chromium(kind: str, reference_folder: Path, comp
     assert all(url.startswith(("file:", "data:")) for url in page.requests), page.requests
     assert not [a for a in page.attributes if re.match(r"\s*(https?:)?//", a)]
     assert (
-        f"By 2030 the {'target is reached in' if kind == 'reference' else 'baseline reaches the target in'} {pct(summary['p_reach_by_year']['2030']['p'])}"
+        f"By 2028 the {'target is reached in' if kind == 'reference' else 'baseline reaches the target in'} {pct(summary['p_reach_by_year']['2028']['p'])}"
         in page.text
     )
     assert page.pdf.startswith(b"%PDF") and len(page.pdf) > 100_000  # it prints

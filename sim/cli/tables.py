@@ -8,6 +8,7 @@ from ..plots.sensitivity import box_words
 from ..plots.style import observed_months
 from ..report import headline_years
 from ..report.pages import pct as _pct
+from ..report.pages import year_words
 from ..results import Results
 from ..studies import Comparison, Sensitivity
 
@@ -47,16 +48,11 @@ def quote_line(results: Results) -> str:
     """The figure to quote: the probability by the headline year, its Monte Carlo interval and, under a mixture, the range across laws."""
     year = results.headline_year
     p, lo, hi = results.p_reach(year)
-    why = (
-        "the target's year, trade.target_year"
-        if results.target_year is not None
-        else "six years after the base year; the scenario gives the target no year"
-    )
     text = f"  to quote: {_pct(p)} by {year} (95% Monte Carlo interval {_pct(lo)} to {_pct(hi)}"
     if results.by_law:
         low, high = results.law_spread(year)
         text += f"; {_pct(low)} to {_pct(high)} across the organic laws"
-    return text + f"); {year}: {why}"
+    return text + f"). {year_words(results)}"
 
 
 def law_lines(results: Results, years: Sequence[int] | None = None) -> list[str]:

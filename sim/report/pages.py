@@ -177,6 +177,16 @@ def _hit_words(results: Results) -> str:
     return f"half of the paths reach it by {hit.p50}"
 
 
+def year_words(results: Results) -> str:
+    """Why the headline leads with its year, in one sentence."""
+    year = results.headline_year
+    if results.target_year is None:
+        return f"{year}: six years after the base year; the scenario gives the target no year."
+    if results.target_year == year:
+        return f"{year} is the year the target is for (trade.target_year)."
+    return f"The target is for {results.target_year}, which this run does not simulate; {year} is its last year shown as a forecast."
+
+
 def _law_section(results: Results, shown: Sequence[int]) -> tuple[Section, ...]:
     """Model uncertainty: each candidate organic law's probability on its own paths beside the combined one (none without a mixture)."""
     if not results.by_law:
@@ -223,14 +233,9 @@ def _(results: Results, years: Sequence[int] | None = None) -> Page:
     if results.by_law:
         lo_law, hi_law = results.law_spread(year)
         spread = f"; the organic laws alone give {pct(lo_law)} to {pct(hi_law)}"
-    why = (
-        f" ({year}: the year the target is for)"
-        if results.target_year is not None
-        else f" ({year}: six years on; the scenario gives the target no year)"
-    )
     answer = (
-        f"By {year}{why} the target is reached in {pct(p)} of the {results.n_paths:,} simulated paths (Wilson 95% interval "
-        f"{_interval(low, high)}{spread}); {_hit_words(results)}."
+        f"By {year} the target is reached in {pct(p)} of the {results.n_paths:,} simulated paths (Wilson 95% interval "
+        f"{_interval(low, high)}{spread}); {_hit_words(results)}. {year_words(results)}"
     )
     rows = []
     for y in shown:

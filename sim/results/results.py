@@ -383,9 +383,10 @@ class Results:
 
     @property
     def headline_year(self) -> int:
-        """The year every headline leads with: the target's year where a source gives one (``trade.target_year``), else six
-        years after the base year (the last a fan chart reads as a forecast), or the horizon if earlier."""
-        if self.target_year is not None:
+        """The year every headline leads with: the target's year where a source gives one (``trade.target_year``) and the run
+        simulates it, else six years after the base year (the last a fan chart reads as a forecast), or the horizon if earlier
+        (:func:`sim.report.pages.year_words` says which)."""
+        if self.target_year is not None and self.target_year in self.years:
             return self.target_year
         return min(self.base_year + FORECAST_HORIZON_YEARS, self.years[-1])
 

@@ -66,8 +66,8 @@ def check_consistency(s: ScenarioFile) -> list[tuple[str, str]]:
             )
     problems += _trade_law_problems(s)
     problems += _mixture_problems(s)
-    if s.trade.target_year is not None and horizon_ok and s.trade.target_year not in s.years:
-        problems.append(("trade.target_year", f"must be a simulated year, {s.start_year} to {horizon} (got {s.trade.target_year})"))
+    if s.trade.target_year is not None and s.trade.target_year < s.start_year:
+        problems.append(("trade.target_year", f"must not be before the first simulated year, {s.start_year} (got {s.trade.target_year})"))
 
     financiers = set(s.portfolio.financiers) if s.portfolio else set()
     problems += _fallback_problems(s)
