@@ -63,14 +63,34 @@ def _merge(n: int, parts: list[tuple[np.ndarray, TradePaths, Organic]]) -> tuple
     return TradePaths(*trade), Organic(*organic)
 
 
+def one_assembly(scenario: Scenario) -> bool:
+    """True when a mixture's paths can be assembled together: its laws differ only in what each path's drawn inputs carry
+    (the share's long run, persistence, sd and drift; total trade's mean and sd), not in what assembly reads from the
+    scenario (total trade's AR(1) persistence and Student-t innovations)."""
+    base = scenario.trade.structural
+    return base is not None and all(
+        law.scenario.trade.structural is not None
+        and law.scenario.trade.structural.total_growth.persistence == base.total_growth.persistence
+        and law.scenario.trade.structural.total_growth.df == base.total_growth.df
+        for law in scenario.laws
+    )
+
+
 def _run(
     scenario: Scenario, seed: int, paths: Sequence[int], organic_from: Organic | None = None
 ) -> tuple[list[PathInputs], list[EventLog], TradePaths, Organic]:
     """Draw, simulate and assemble a few paths (on ``organic_from``'s organic trade when given): inputs, logs, trade, organic.
 
     Under a mixture of organic laws, each path is simulated as its law's scenario simulates it
-    (:func:`sim.engine.sampling.law_of_paths`): the same path, bit for bit, as a run of that law alone.
+    (:func:`sim.engine.sampling.law_of_paths`): the same path, bit for bit, as a run of that law alone. Laws that
+    differ only in drawn inputs (:func:`one_assembly`) are assembled together, the others law by law.
     """
+    if not scenario.laws or one_assembly(scenario):
+        inputs, logs = _simulated(scenario, seed, paths)
+        trade, organic = assemble_with_organic(scenario, inputs, logs, organic_from)
+        if scenario.laws:
+            trade = trade._replace(law=np.array([x.law for x in inputs], dtype=np.int8))
+        return inputs, logs, trade, organic
     parts = []
     inputs: list[PathInputs | None] = [None] * len(paths)
     logs: list[EventLog | None] = [None] * len(paths)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import special
@@ -133,6 +133,8 @@ class PathInputs:
     reporter_log_ratio : ndarray, shape (n_years,)
         ln(target reporter's figure / simulated reporter's figure) in each
         simulated year; zeros when the target is the scenario's own reporter.
+    law : int
+        The organic law the path follows: its index in the scenario's laws (0 without a mixture).
     """
 
     path: int
@@ -153,6 +155,7 @@ class PathInputs:
     measure_effect_usd_bn: np.ndarray
     shocks: ShockStrikes
     reporter_log_ratio: np.ndarray
+    law: int = 0
 
 
 def _shocks(s: Scenario, streams: PathStreams, n_years: int) -> ShockStrikes:
@@ -203,7 +206,7 @@ def _share(law: ShareLaw | None, streams: PathStreams, entity: str, n_years: int
     )
 
 
-def law_of_paths(scenario: Scenario, seed: int, paths: Sequence[int]) -> np.ndarray:
+def law_of_paths(scenario: Scenario, seed: int, paths: Sequence[int], streams: Sequence[PathStreams] | None = None) -> np.ndarray:
     """The organic law each path follows: its index in ``scenario.laws``, shape ``(len(paths),)``, int8.
 
     One uniform a path from its own stream ``trade.law``, against the laws' cumulative weights (in
@@ -214,7 +217,8 @@ def law_of_paths(scenario: Scenario, seed: int, paths: Sequence[int]) -> np.ndar
     if len(laws) <= 1:
         return np.zeros(len(paths), dtype=np.int8)
     edges = np.cumsum([law.weight for law in laws])
-    u = np.array([PathStreams(seed, path)("trade.law").random() for path in paths]) * edges[-1]
+    made = streams if streams is not None else [PathStreams(seed, path) for path in paths]
+    u = np.array([st("trade.law").random() for st in made]) * edges[-1]
     return np.minimum(np.searchsorted(edges, u, side="right"), len(laws) - 1).astype(np.int8)
 
 
@@ -245,23 +249,20 @@ def draw_paths(s: Scenario, seed: int, paths: Sequence[int]) -> list[PathInputs]
     """
     if not paths:
         return []
-    if s.laws:
-        # a mixture: each path drawn as its law's scenario draws it (the laws differ in their organic tables alone)
-        codes = law_of_paths(s, seed, paths)
-        out: list[PathInputs | None] = [None] * len(paths)
-        for k, law in enumerate(s.laws):
-            rows = np.flatnonzero(codes == k)
-            for i, x in zip(rows, draw_paths(law.scenario, seed, [paths[i] for i in rows]), strict=True):
-                out[i] = x
-        return out  # type: ignore[return-value]
     n_years = len(s.years)
     streams = [PathStreams(seed, path) for path in paths]
+    # the portfolio's draws, once for the batch: a mixture's laws differ in their organic tables alone
     coefficients = sector_draws(s, streams)
     generic = generic_draws(s, streams, n_years)
     flagships = flagship_draws(s, streams, coefficients)
     capacity = capacity_draws(s, streams, n_years)
+    # a mixture: each path's trade law drawn as its law's scenario draws it (each entity has its own stream: the same numbers)
+    codes = law_of_paths(s, seed, paths, streams)
+    own = [s.laws[k].scenario for k in codes] if s.laws else [s] * len(paths)
     return [
-        _path_inputs(s, path, st, capacity[i], coefficients[i], generic[i], flagships[i])
+        replace(_path_inputs(own[i], path, st, capacity[i], coefficients[i], generic[i], flagships[i]), law=int(codes[i]))
+        if s.laws
+        else _path_inputs(s, path, st, capacity[i], coefficients[i], generic[i], flagships[i])
         for i, (path, st) in enumerate(zip(paths, streams, strict=True))
     ]
 

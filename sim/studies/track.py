@@ -201,6 +201,7 @@ class Track:
         if not rows:
             return {}
         counts = group_weights([r[0] for r in rows])
+        counts = counts / counts.sum()
         lp = np.array([r[2] for r in rows])
         equal = np.full(len(laws), 1.0 / len(laws))
         return {
