@@ -16,7 +16,8 @@ Scores are grouped by horizon: the years after the view's base year, ``1`` being
 year, which a view may have partly observed (a nowcast; ``months_known`` says how much).
 
 Views that take the same figures and laws from the record as the view before them (a release of
-another reporter, say) give the same answer: they are simulated once (``same_as``).
+another reporter, say) give the same answer: they are simulated once (``same_as``); so is a view whose
+paths come out bit for bit those of an earlier view (it took something new the simulation does not read).
 
 The outcome of a year is its full-year figure in force on the last day of the record (``final``); a year
 whose figure is not out is not scored, nor a year of which a view already had a full-year figure (its
@@ -27,6 +28,7 @@ of the year's level).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -51,6 +53,10 @@ DEFAULT_TRACK_PATHS = 3000
 (1.6 points of Monte Carlo error on a law's probability near one half, 0.9 on the mixture's)."""
 STACKING_DRAWS = 400
 """Bayesian-bootstrap draws of the stacking weights (their Monte Carlo error is below 0.01 a weight)."""
+INFORMATIVE_MONTHS = 9
+"""Forecasts with this many months of their year known are left out of the laws' weights (their outcome is all but known)."""
+MIN_OUTCOME_YEARS = 2
+"""Outcome years a weighting needs; with fewer, the weights are equal."""
 REAL_TIME_DRAWS = 100
 """Draws of the weights each view of the real-time test would have fitted (one fit per set of outcomes known)."""
 
@@ -116,11 +122,16 @@ class Track:
         return rows
 
     def log_densities(self, as_of: dt.date | None = None) -> tuple[np.ndarray, list[int]]:
-        """The log scores of every distinct view's forecasts under each law, shape ``(forecasts, laws)``, and each forecast's
-        outcome year; with ``as_of``, only outcomes published by then (what a forecaster on that day could score)."""
+        """The log scores of the distinct views' informative forecasts under each law, shape ``(forecasts, laws)``, and each
+        forecast's outcome year; with ``as_of``, only outcomes published by then (what a forecaster on that day could score).
+
+        Informative: fewer than :data:`INFORMATIVE_MONTHS` months of the year known. A nowcast from eleven months says
+        nothing about how a share moves from year to year, and would count as a whole outcome year in the weights."""
         laws = list(self.weights)
         table: dict[tuple[dt.date, int], dict[str, float]] = {}
         for s in self._distinct(self.law_scores):
+            if s.months_known >= INFORMATIVE_MONTHS:
+                continue
             if as_of is not None and not (s.year in self.published and self.published[s.year] <= as_of):
                 continue
             table.setdefault((s.as_of, s.year), {})[s.law] = s.log_score
@@ -130,10 +141,11 @@ class Track:
     def weights_as_of(self, as_of: dt.date | None = None, draws: int = STACKING_DRAWS) -> dict[str, Any]:
         """The laws' weights a forecaster on ``as_of`` (default: the record's last day) would fit from the scores of outcomes
         published by then: stacking averaged over a Bayesian bootstrap of the outcome years
-        (:func:`sim.calibration.stacking.bootstrap_stacking`), each year counting once; equal weights before any outcome."""
+        (:func:`sim.calibration.stacking.bootstrap_stacking`), each year counting once; equal weights before
+        :data:`MIN_OUTCOME_YEARS` outcome years are known (stacking on one year bets everything on one surprise)."""
         laws = list(self.weights)
         lp, years = self.log_densities(as_of)
-        if lp.shape[0] == 0:
+        if len(set(years)) < MIN_OUTCOME_YEARS:
             return {
                 "weights": {law: 1.0 / len(laws) for law in laws},
                 "sd": {law: 0.0 for law in laws},
@@ -188,7 +200,8 @@ class Track:
         cache: dict[tuple[int, ...], np.ndarray] = {}
         table: dict[tuple[dt.date, int], dict[str, float]] = {}
         for s in self._distinct(self.law_scores):
-            table.setdefault((s.as_of, s.year), {})[s.law] = s.log_score
+            if s.months_known < INFORMATIVE_MONTHS:
+                table.setdefault((s.as_of, s.year), {})[s.law] = s.log_score
         for (day, year), row in sorted(table.items()):
             if not all(law in row and math.isfinite(row[law]) for law in laws):
                 continue
@@ -375,11 +388,24 @@ def track(
     scores: list[TrackScore] = []
     law_scores: list[TrackScore] = []
     done: dict[str, tuple[dt.date, TrackView, list[TrackScore], list[TrackScore]]] = {}
+    simulated: dict[str, str] = {}  # digest of a view's paths -> its key
     for day in days:
         view, fit = view_at(scenario, day)
         in_force = full_years(published_by(record, day), t.partner, "turnover", t.reporter)
         history = {y: r.value_usd_bn for y, r in in_force.items() if y <= view.trade.base_year}  # type: ignore[operator]
         key = _view_key(view)
+        results = None
+        if key not in done:
+            results = simulate(_equal_footing(view), paths=paths, seed=seed, workers=workers, keep_paths=True, progress=False)
+            # a view that took something new from the record that the simulation does not read (a figure it overrides, a
+            # row of another kind) simulates the very paths of an earlier one: it repeats that view, as a same key does
+            digest = hashlib.sha256(
+                np.ascontiguousarray(results.paths.trade).tobytes() + np.asarray(results.paths.law).tobytes()
+            ).hexdigest()
+            if digest in simulated:
+                done[key] = done[simulated[digest]]
+            else:
+                simulated[digest] = key
         if key in done:
             first, earlier, earlier_scores, earlier_laws = done[key]
             views.append(replace(earlier, as_of=day, same_as=first))
@@ -387,7 +413,7 @@ def track(
             scores.extend(replace(s, as_of=day) for s in earlier_scores if s.year not in in_force)
             law_scores.extend(replace(s, as_of=day) for s in earlier_laws if s.year not in in_force)
             continue
-        results = simulate(_equal_footing(view), paths=paths, seed=seed, workers=workers, keep_paths=True, progress=False)
+        assert results is not None
         turnover = results.paths.turnover
         codes = np.asarray(results.paths.law)
         sim_years = list(view.years)
