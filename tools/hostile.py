@@ -1842,7 +1842,10 @@ def _(ctx):
 
 @case("validate_all_shipped", "validate", "validate every shipped scenario: exit 0")
 def _(ctx):
-    return Spec(["validate", *sorted((ctx.tmp / "scenarios").glob("*.toml"))], expect=(0,))
+    # the shipped files as shipped (the case folder's reference is rewritten in its stated form, which the views extending it refuse)
+    shipped = ctx.tmp / "shipped"
+    shutil.copytree(ctx.code_root / "scenarios", shipped)
+    return Spec(["validate", *sorted(shipped.glob("*.toml"))], expect=(0,))
 
 
 # =========================================================================== cases: destinations refused before the simulation
