@@ -147,39 +147,30 @@ def score(
             (w, log_density_samples(samples[codes == k], y)) for k, w in enumerate(law_weights) if w > 0 and np.sum(codes == k) >= 2
         ]
         total = sum(w for w, _ in densities)
-        return TrackScore(
-            as_of=day,
-            year=year,
-            horizon=horizon,
-            months_known=known,
-            outcome=y,
-            pit=float(np.sum(weight * (samples < y)) + 0.5 * np.sum(weight * (samples == y))),
-            crps=weighted_crps(samples, weight, y),
-            in50=weighted_quantile(samples, weight, 0.25) <= y <= weighted_quantile(samples, weight, 0.75),
-            in90=weighted_quantile(samples, weight, 0.05) <= y <= weighted_quantile(samples, weight, 0.95),
-            rw_pit=rw[0],
-            rw_crps=rw[1],
-            rw_in50=rw[2],
-            rw_in90=rw[3],
-            log_score=float(special.logsumexp([d for _, d in densities], b=[w / total for w, _ in densities])),
-            rw_log_score=rw[4],
-            law=law,
-        )
+        pit = float(np.sum(weight * (samples < y)) + 0.5 * np.sum(weight * (samples == y)))
+        crps = weighted_crps(samples, weight, y)
+        in50 = weighted_quantile(samples, weight, 0.25) <= y <= weighted_quantile(samples, weight, 0.75)
+        in90 = weighted_quantile(samples, weight, 0.05) <= y <= weighted_quantile(samples, weight, 0.95)
+        log_score = float(special.logsumexp([d for _, d in densities], b=[w / total for w, _ in densities]))
+    else:
+        pit, crps = _pit(samples, y), crps_samples(samples, y)
+        in50, in90 = _inside(samples, y, 0.25, 0.75), _inside(samples, y, 0.05, 0.95)
+        log_score = log_density_samples(samples, y)
     return TrackScore(
         as_of=day,
         year=year,
         horizon=horizon,
         months_known=known,
         outcome=y,
-        pit=_pit(samples, y),
-        crps=crps_samples(samples, y),
-        in50=_inside(samples, y, 0.25, 0.75),
-        in90=_inside(samples, y, 0.05, 0.95),
+        pit=pit,
+        crps=crps,
+        in50=bool(in50),
+        in90=bool(in90),
         rw_pit=rw[0],
         rw_crps=rw[1],
         rw_in50=rw[2],
         rw_in90=rw[3],
-        log_score=log_density_samples(samples, y),
+        log_score=log_score,
         rw_log_score=rw[4],
         law=law,
     )
