@@ -121,12 +121,9 @@ class Track:
                     rows.append({"law": law or "combined", "weight": self.weights.get(law, math.nan), **summary(label, group)})
         return rows
 
-    def log_densities(self, as_of: dt.date | None = None) -> tuple[np.ndarray, list[int]]:
-        """The log scores of the distinct views' informative forecasts under each law, shape ``(forecasts, laws)``, and each
-        forecast's outcome year; with ``as_of``, only outcomes published by then (what a forecaster on that day could score).
-
-        Informative: fewer than :data:`INFORMATIVE_MONTHS` months of the year known. A nowcast from eleven months says
-        nothing about how a share moves from year to year, and would count as a whole outcome year in the weights."""
+    def _informative(self, as_of: dt.date | None = None) -> tuple[list[tuple[dt.date, int]], np.ndarray]:
+        """(view day, outcome year) of the distinct views' informative forecasts scored under every law, and their log
+        scores, shape ``(forecasts, laws)``; with ``as_of``, only outcomes published by then."""
         laws = list(self.weights)
         table: dict[tuple[dt.date, int], dict[str, float]] = {}
         for s in self._distinct(self.law_scores):
@@ -136,7 +133,16 @@ class Track:
                 continue
             table.setdefault((s.as_of, s.year), {})[s.law] = s.log_score
         keys = [k for k, row in table.items() if all(law in row and math.isfinite(row[law]) for law in laws)]
-        return np.array([[table[k][law] for law in laws] for k in keys]).reshape(len(keys), len(laws)), [k[1] for k in keys]
+        return keys, np.array([[table[k][law] for law in laws] for k in keys]).reshape(len(keys), len(laws))
+
+    def log_densities(self, as_of: dt.date | None = None) -> tuple[np.ndarray, list[int]]:
+        """The log scores of the distinct views' informative forecasts under each law, shape ``(forecasts, laws)``, and each
+        forecast's outcome year; with ``as_of``, only outcomes published by then (what a forecaster on that day could score).
+
+        Informative: fewer than :data:`INFORMATIVE_MONTHS` months of the year known. A nowcast from eleven months says
+        nothing about how a share moves from year to year, and would count as a whole outcome year in the weights."""
+        keys, lp = self._informative(as_of)
+        return lp, [year for _, year in keys]
 
     def weights_as_of(self, as_of: dt.date | None = None, draws: int = STACKING_DRAWS) -> dict[str, Any]:
         """The laws' weights a forecaster on ``as_of`` (default: the record's last day) would fit from the scores of outcomes
@@ -196,29 +202,23 @@ class Track:
         """Mean log score (each outcome year counting once) of each view's forecasts under the weights fitted on outcomes
         published before the view's day (equal weights before any), beside equal weights and each law alone."""
         laws = list(self.weights)
-        rows: list[tuple[int, float, np.ndarray]] = []
-        cache: dict[tuple[int, ...], np.ndarray] = {}
-        table: dict[tuple[dt.date, int], dict[str, float]] = {}
-        for s in self._distinct(self.law_scores):
-            if s.months_known < INFORMATIVE_MONTHS:
-                table.setdefault((s.as_of, s.year), {})[s.law] = s.log_score
-        for (day, year), row in sorted(table.items()):
-            if not all(law in row and math.isfinite(row[law]) for law in laws):
-                continue
-            known = tuple(sorted(y for y, published in self.published.items() if published < day))
-            if known not in cache:
-                fitted = self.weights_as_of(day - dt.timedelta(days=1), draws=REAL_TIME_DRAWS)["weights"]
-                cache[known] = np.array([fitted[law] for law in laws])
-            rows.append((year, 0.0, np.array([row[law] for law in laws])))
-            rows[-1] = (year, float(special.logsumexp(rows[-1][2] + np.log(cache[known]))), rows[-1][2])
-        if not rows:
+        keys, lp = self._informative()
+        if not keys:
             return {}
-        counts = group_weights([r[0] for r in rows])
-        counts = counts / counts.sum()
-        lp = np.array([r[2] for r in rows])
+        fitted: dict[tuple[int, ...], np.ndarray] = {}  # one fit for each set of outcome years known
+        rows = []
+        for day, _ in keys:
+            known = tuple(sorted(y for y, published in self.published.items() if published < day))
+            if known not in fitted:
+                weights = self.weights_as_of(day - dt.timedelta(days=1), draws=REAL_TIME_DRAWS)["weights"]
+                fitted[known] = np.array([weights[law] for law in laws])
+            rows.append(fitted[known])
+        counts = group_weights([year for _, year in keys])
+        with np.errstate(divide="ignore"):
+            real_time = special.logsumexp(lp + np.log(np.array(rows)), axis=1)
         equal = np.full(len(laws), 1.0 / len(laws))
         return {
-            "real_time_weights": float(np.sum(counts * np.array([r[1] for r in rows]))),
+            "real_time_weights": float(np.sum(counts * real_time) / counts.sum()),
             "equal": mixture_log_score(lp, equal, counts),
             **{law: mixture_log_score(lp[:, [k]], [1.0], counts) for k, law in enumerate(laws)},
         }
