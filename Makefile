@@ -2,6 +2,7 @@
 #   make demo   create .venv, install coopsim, run the reference scenario into results/uz_cn_2025/ (with report.html)
 #   make test   create .venv with the test extras and run the whole test suite
 #   make bench  the engine benchmark (a few minutes)
+#   make docs   the documentation site with its API reference, into site/ (mkdocs, strict: a broken link fails)
 #   make fuzz   the long property-based fuzzing run: hostile scenario files, results folders and data-file rows
 #   make hostile  the hostile-user cases of the command line (tools/hostile.py: about 270 cases, 10 minutes)
 #   make notebook  JupyterLab on notebooks/
@@ -11,7 +12,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test bench fuzz hostile notebook report-figures lint clean
+.PHONY: demo test docs bench fuzz hostile notebook report-figures lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +33,13 @@ demo: $(VENV)/.installed
 # the suite runs on every core (pytest-xdist): about 40% less wall time on two cores
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n auto --durations=15
+
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	touch $(VENV)/.installed $@
+
+docs: $(VENV)/.installed-docs
+	$(BIN)/mkdocs build --strict
 
 fuzz: $(VENV)/.installed-test
 	COOPSIM_FUZZ_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py tests/test_fuzz_results.py tests/test_fuzz_data.py -q
@@ -55,4 +63,4 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check sim tests benchmarks tools
 
 clean:
-	rm -rf $(VENV) results .pytest_cache
+	rm -rf $(VENV) results site .pytest_cache
