@@ -119,6 +119,33 @@ def test_a_path_of_the_mixture_is_that_path_of_its_law_alone_bit_for_bit():
             assert np.array_equal(getattr(together, field)[rows], getattr(alone, field)[rows], equal_nan=True), (name, field)
 
 
+def test_laws_that_differ_in_what_assembly_reads_are_assembled_apart_and_each_path_is_still_its_law_alone():
+    # The trend law's total trade follows its own AR(1) persistence: assembly reads that from the scenario, so the
+    # mixture cannot be assembled in one go (sim.engine.chunk.one_assembly is False) and each law's paths are
+    # assembled with their own scenario, then put back in path order.
+    from sim.engine.chunk import one_assembly
+
+    raw = mixture()
+    raw["trade"]["laws"]["trend"]["total_growth"] = {"mean": 0.06, "sd": 0.1, "persistence": 0.6}
+    s = build(raw)
+    assert not one_assembly(s)
+    together = simulate_chunk(s, 8, 0, 300)
+    for k, name in enumerate(("reverting", "level", "trend")):
+        law = copy.deepcopy(raw)
+        law["trade"]["law"] = name
+        alone = simulate_chunk(build(law), 8, 0, 300)
+        rows = together.law == k
+        assert rows.any()
+        for field in ("trade", "country_total", "partner_share", "finance", "wait_counts"):
+            assert np.array_equal(getattr(together, field)[rows], getattr(alone, field)[rows], equal_nan=True), (name, field)
+    # and the trend law's own persistence is the one its paths were assembled with: not the reverting law's
+    reverting = copy.deepcopy(raw)
+    reverting["trade"]["laws"]["trend"].pop("total_growth")
+    other = simulate_chunk(build(reverting), 8, 0, 300)
+    trend = together.law == 2
+    assert not np.array_equal(together.country_total[trend], other.country_total[trend])
+
+
 def test_a_scenario_that_names_one_law_reproduces_that_law_written_alone_bit_for_bit():
     named = simulate(build(mixture(law="trend")), paths=400, seed=5, keep_paths=True)
     alone = simulate(build(structural(TREND, {"mean": 0.06, "sd": 0.1})), paths=400, seed=5, keep_paths=True)
