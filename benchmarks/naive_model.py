@@ -9,6 +9,9 @@ its random numbers are drawn differently, so its results agree with
 ``sim.simulate`` only in distribution (the benchmark prints both). Organic
 trade (either law, with the partial-year observation fixing the observed
 months' total) is computed after the run from the recorded monthly flows.
+It has no nowcast of a view's partly observed year (step 13): the rest of an
+observed year grows as the observed months did, so it agrees with coopsim on a
+view before the first year's first release (the benchmark's sanity check).
 """
 
 from __future__ import annotations
@@ -100,10 +103,15 @@ def simulate_path_naive(s: Scenario, seed: int, path: int) -> np.ndarray:
         yield env.timeout(warmup)
         total = 0.0
         cancel = pf.backlog.cancel_probability if pf.backlog.cancel_probability is not None else p.cancel_probability
+        asks = pf.backlog.request_years
         while total < pf.backlog.capex_usd_bn:
             capex = _draw(p.capex_usd_bn, rng)
-            env.process(generic(cancel, capex))
+            env.process(later(0.0 if asks is None else _draw(asks, rng), cancel, capex))
             total += capex
+
+    def later(wait: float, cancel: float, capex: float):
+        yield env.timeout(wait)  # a backlog project asks for finance when its drawn request year comes
+        yield from generic(cancel, capex)
 
     def flagship(proj_spec):
         sector = p.sectors[proj_spec.sector]
