@@ -187,3 +187,24 @@ def test_the_shipped_china_target_converts_each_direction_with_its_own_gap():
     r = draw_path(s, 1, 0).reporter_log_ratio
     assert r.shape == (len(s.years), 2)
     assert r[:, 0].mean() < -0.1  # Uzbekistan's exports to China are well below them in China's figures
+
+
+def test_the_shipped_imports_gap_is_the_implied_fit_and_the_exports_mean_the_one_year_both_split():
+    from sim.scenario import load_scenario
+
+    gap = load_scenario(ROOT / "scenarios" / "cn_customs_target.toml").trade.reporter_gap
+    fits = fit_gap_by_direction(BY_DIRECTION, "UZ", "CN")
+    gx = fits["exports"].log_ratios[0]
+    implied = implied_direction_gap(BY_DIRECTION, "imports", "UZ", "CN", gx, since=2023)
+    assert implied.years == (2023, 2024, 2025)
+    law = implied.fit.gap_law()
+    u = np.array([0.1, 0.5, 0.9])
+    assert np.allclose(gap.imports.mean.ppf(u), build_law(law["mean"]).ppf(u), rtol=1e-5)
+    assert np.allclose(gap.imports.sd.ppf(u), build_law(law["sd"]).ppf(u), rtol=1e-5)
+    assert gap.exports.mean.ppf(np.array([0.5]))[0] == pytest.approx(gx, abs=1e-4)
+
+
+def build_law(table: dict):
+    from sim.distributions import as_distribution
+
+    return as_distribution(table)
