@@ -32,7 +32,7 @@ from .context import TradeContext, YearlySeries, china_share, exports_share, loa
 from .estimation import numerical_hessian
 from .growth import PERSISTENCE_CLIP, GrowthFit, ModelScore, fit_growth, simulate_organic
 from .growth_likelihood import MODELS, ar1_sum_variance, growth_loglik
-from .reporters import ReporterGapFit, fit_reporter_gap, gap_from_values
+from .reporters import DirectionGapFit, ReporterGapFit, fit_gap_by_direction, fit_reporter_gap, gap_from_values, implied_direction_gap
 from .scores import crps_lognormal, crps_normal, crps_samples
 from .series import MIN_OBSERVATIONS, load_series
 from .shares import ShareFit, fit_share_law
@@ -54,6 +54,7 @@ __all__ = [
     "GrowthFit",
     "LawsBacktest",
     "ModelScore",
+    "DirectionGapFit",
     "ReporterGapFit",
     "ShareFit",
     "StructuralFit",
@@ -71,7 +72,9 @@ __all__ = [
     "crps_samples",
     "exports_share",
     "fit_growth",
+    "fit_gap_by_direction",
     "fit_reporter_gap",
+    "implied_direction_gap",
     "fit_share_law",
     "fit_structural",
     "fit_turnover_split",

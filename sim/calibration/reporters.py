@@ -18,6 +18,19 @@ Where to make a change
 ----------------------
 * The estimates or the block: here. The simulation draws the gap of each path
   in :mod:`sim.engine.sampling`.
+
+By direction
+------------
+The two reporters' figures differ for different reasons in each direction
+(Uzbekistan's exports to China against China's imports from it; its imports
+against China's exports), so :func:`fit_gap_by_direction` fits one gap per
+direction from a file of both reporters' figures by direction
+(``year,months,direction,reporter,value_usd_bn,status,source``), on the full
+years both publish. A direction with fewer than :data:`MIN_COMMON_YEARS` such
+years is not fitted: its :class:`DirectionGapFit` says why and holds the years
+there are. :func:`implied_direction_gap` is the explicit fallback for one
+direction: its gap implied, year by year, by the other reporter's turnover less
+the other direction held at its fitted mean.
 """
 
 from __future__ import annotations
@@ -30,10 +43,20 @@ from typing import Any
 
 import numpy as np
 
-from ..history import STATISTICAL_STATUSES, HistoryError, load_history
+from ..history import STATISTICAL_STATUSES, Column, FileSchema, HistoryError, load_history, read_data_file
 from .blocks import lognormal_as_pert, significant, significant_table, toml_block, year_ranges
 
-__all__ = ["ReporterGapFit", "fit_reporter_gap", "gap_from_values"]
+__all__ = [
+    "DIRECTION_FILE",
+    "DirectionGapFit",
+    "ReporterGapFit",
+    "direction_gaps_block",
+    "fit_gap_by_direction",
+    "fit_reporter_gap",
+    "gap_from_values",
+    "implied_direction_gap",
+    "load_by_direction",
+]
 
 MIN_COMMON_YEARS = 3
 """Fewest years both reporters must cover for a gap to be fitted."""
@@ -201,3 +224,212 @@ def fit_reporter_gap(
         )
     source = f"{path}, {other} vs {reporter}, confirmed/derived figures (duplicates by median)" + (f", since {since}" if since else "")
     return gap_from_values(common, [mine[y] for y in common], [theirs[y] for y in common], reporter, other, source)
+
+
+# ---------------------------------------------------------------- by direction
+
+DIRECTIONS = ("exports", "imports")
+"""The scenario reporter's exports to the partner and its imports from it (the engine's order)."""
+
+DIRECTION_FILE = FileSchema(
+    "reporters by direction",
+    (
+        Column("year", "whole", 1900, 2100),
+        Column("months", "whole", 1, 12),
+        Column("direction", "choice", choices=(*DIRECTIONS, "turnover")),
+        Column("reporter", "code"),
+        Column("value_usd_bn", "number", 0.0, above=True),
+        Column("status", "choice", choices=("confirmed", "derived", "uncertain", "claim")),
+        Column("source", "text"),
+    ),
+    key=("year", "months", "direction", "reporter", "status", "source"),
+)
+"""``year,months,direction,reporter,value_usd_bn,status,source``: one reporter's published figure of one direction
+(``exports`` / ``imports`` as the scenario's reporter sees them, or ``turnover``) over the first ``months`` of a year."""
+
+
+def load_by_direction(
+    path: str | Path, direction: str, reporter: str, statuses: tuple[str, ...] = STATISTICAL_STATUSES
+) -> dict[int, float]:
+    """Full-year figures (``months = 12``) of one direction and reporter, by year (several by their median)."""
+    by_year: dict[int, list[float]] = {}
+    for row in read_data_file(path, DIRECTION_FILE):
+        if row["months"] == 12 and row["direction"] == direction and row["reporter"] == reporter and row["status"] in statuses:
+            by_year.setdefault(row["year"], []).append(row["value_usd_bn"])
+    return {y: float(np.median(v)) for y, v in sorted(by_year.items())}
+
+
+@dataclass(frozen=True)
+class DirectionGapFit:
+    """The gap of one direction: fitted, or not, with the reason.
+
+    Attributes
+    ----------
+    direction : str
+        ``exports`` or ``imports`` (the scenario reporter's).
+    fit : ReporterGapFit or None
+        The estimates; None when fewer than :data:`MIN_COMMON_YEARS` years are known.
+    method : str
+        ``"direct"`` (both reporters publish the direction), ``"implied"`` (:func:`implied_direction_gap`)
+        or ``"too few years"``.
+    years, log_ratios : tuple
+        The years there are and ln(other / reporter) in each (also when too few to fit).
+    note : str
+        Why there is no fit, or how the implied years were made.
+    """
+
+    direction: str
+    fit: ReporterGapFit | None
+    method: str
+    years: tuple[int, ...]
+    log_ratios: tuple[float, ...]
+    note: str = ""
+
+
+def fit_gap_by_direction(
+    path: str | Path,
+    reporter: str,
+    other: str,
+    since: int | None = None,
+    statuses: tuple[str, ...] = STATISTICAL_STATUSES,
+) -> dict[str, DirectionGapFit]:
+    """Fit ln(other / reporter) of each direction on the full years both report it.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file of figures by direction (:data:`DIRECTION_FILE`).
+    reporter, other : str
+        The scenario's reporter and the other one.
+    since : int, optional
+        First year used.
+    statuses : tuple of str
+        Statuses treated as statistics.
+
+    Returns
+    -------
+    dict
+        ``{"exports": DirectionGapFit, "imports": DirectionGapFit}``; a direction with fewer than
+        :data:`MIN_COMMON_YEARS` common years has ``fit = None`` and says so (nothing is filled in silently).
+    """
+    if reporter == other:
+        raise HistoryError(f"{path}: the reporter gap needs two different reporters (got {reporter} twice)")
+    out = {}
+    for d in DIRECTIONS:
+        mine = load_by_direction(path, d, reporter, statuses)
+        theirs = load_by_direction(path, d, other, statuses)
+        common = sorted(y for y in mine.keys() & theirs.keys() if since is None or y >= since)
+        ratios = tuple(math.log(theirs[y] / mine[y]) for y in common)
+        if len(common) < MIN_COMMON_YEARS:
+            note = (
+                f"only {len(common)} full year{'' if len(common) == 1 else 's'} with both a {reporter} and a {other} figure of the {d}"
+                f" ({', '.join(map(str, common)) or 'none'}); the gap needs at least {MIN_COMMON_YEARS}"
+            )
+            out[d] = DirectionGapFit(d, None, "too few years", tuple(common), ratios, note)
+            continue
+        source = f"{path}, {d}, {other} vs {reporter}" + (f", since {since}" if since else "")
+        fit = gap_from_values(common, [mine[y] for y in common], [theirs[y] for y in common], reporter, other, source)
+        out[d] = DirectionGapFit(d, fit, "direct", fit.years, fit.log_ratios)
+    return out
+
+
+def implied_direction_gap(
+    path: str | Path,
+    direction: str,
+    reporter: str,
+    other: str,
+    other_direction_gap: float,
+    since: int | None = None,
+    statuses: tuple[str, ...] = STATISTICAL_STATUSES,
+    split_statuses: tuple[str, ...] = ("confirmed", "derived", "uncertain"),
+) -> DirectionGapFit:
+    """The fallback for a direction both reporters rarely split: its gap implied by the other reporter's turnover.
+
+    In a year where the other reporter publishes only its turnover ``T`` and the scenario's reporter its split
+    (``x`` this direction, ``z`` the other), holding the other direction's gap at ``g_z``::
+
+        g(y) = ln((T - z * exp(g_z)) / x)
+
+    Years where both reporters publish this direction keep their direct ratio. A year where ``T - z exp(g_z)``
+    is not positive says the held gap cannot be right that year: it is left out, and the note says so.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file of figures by direction (:data:`DIRECTION_FILE`).
+    direction : str
+        ``exports`` or ``imports``: the direction implied.
+    reporter, other : str
+        The scenario's reporter and the other one.
+    other_direction_gap : float
+        The other direction's gap, held every year (e.g. its fitted or observed mean).
+    since : int, optional
+        First year used.
+    statuses : tuple of str
+        Statuses of the other reporter's figures and of direct figures.
+    split_statuses : tuple of str
+        Statuses of the scenario reporter's split accepted (uncertain splits by default: few are confirmed).
+
+    Returns
+    -------
+    DirectionGapFit
+        ``method = "implied"`` with a fit when at least :data:`MIN_COMMON_YEARS` years result, else ``"too few years"``.
+    """
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)} (got {direction!r})")
+    z_dir = DIRECTIONS[1 - DIRECTIONS.index(direction)]
+    direct_mine = load_by_direction(path, direction, reporter, statuses)
+    direct_theirs = load_by_direction(path, direction, other, statuses)
+    x_all = load_by_direction(path, direction, reporter, split_statuses)
+    z_all = load_by_direction(path, z_dir, reporter, split_statuses)
+    turnover = load_by_direction(path, "turnover", other, statuses)
+    years, mine, theirs, dropped = [], [], [], []
+    for y in sorted(set(x_all) | set(direct_mine)):
+        if since is not None and y < since:
+            continue
+        if y in direct_mine and y in direct_theirs:
+            years.append(y)
+            mine.append(direct_mine[y])
+            theirs.append(direct_theirs[y])
+        elif y in turnover and y in z_all and y in x_all:
+            rest = turnover[y] - z_all[y] * math.exp(other_direction_gap)
+            if rest <= 0:
+                dropped.append(y)
+                continue
+            years.append(y)
+            mine.append(x_all[y])
+            theirs.append(rest)
+    note = f"{direction} implied by {other}'s turnover less the {z_dir} at gap {other_direction_gap:+.4f}" + (
+        f"; left out (the held gap leaves nothing): {', '.join(map(str, dropped))}" if dropped else ""
+    )
+    ratios = tuple(math.log(b / a) for a, b in zip(mine, theirs, strict=True))
+    if len(years) < MIN_COMMON_YEARS:
+        return DirectionGapFit(
+            direction, None, "too few years", tuple(years), ratios, note + f"; {len(years)} years, fewer than {MIN_COMMON_YEARS}"
+        )
+    fit = gap_from_values(years, mine, theirs, reporter, other, f"{path}, {note}")
+    return DirectionGapFit(direction, fit, "implied", fit.years, fit.log_ratios, note)
+
+
+def direction_gaps_block(fits: dict[str, DirectionGapFit]) -> str:
+    """The ``[trade.reporter_gap.exports]`` and ``[trade.reporter_gap.imports]`` tables of the fitted directions.
+
+    Raises
+    ------
+    ValueError
+        A direction has no fit: the caller must choose its fallback (:func:`implied_direction_gap`, or the
+        turnover's gap by leaving the direction out) rather than have one chosen here.
+    """
+    blocks = []
+    for d in DIRECTIONS:
+        f = fits[d]
+        if f.fit is None:
+            raise ValueError(f"the {d} have no fitted gap: {f.note}")
+        law = f.fit.gap_law()
+        pairs = ", ".join(f"{y}: {r:+.3f}" for y, r in zip(f.years, f.log_ratios, strict=True))
+        lines = [
+            f"# {d}: ln({f.fit.other} / {f.fit.reporter}) by sim.calibration.fit_gap_by_direction ({f.method}); {pairs}.",
+            f"# Estimates (standard error): mean {f.fit.mean:.4f} ({f.fit.mean_se:.4f}), year-to-year sd {f.fit.sd:.4f}.",
+        ] + ([f"# {f.note}."] if f.note else [])
+        blocks.append(toml_block(lines, f"trade.reporter_gap.{d}", {"mean": law["mean"], "sd": law["sd"]}))
+    return "\n".join(blocks)

@@ -22,9 +22,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import special
 
+from ..distributions import Distribution
 from ..scenario import Scenario, ShareLaw
 from .portfolio_draws import STAGE_CODES, FlagshipInputs, GenericProjects, capacity_draws, flagship_draws, generic_draws, sector_draws
-from .streams import PathStreams, ppf_one
+from .streams import REPORTER_GAP_STREAMS, PathStreams, ppf_one
 
 __all__ = [
     "CONSTANT_SHARE",
@@ -130,9 +131,10 @@ class PathInputs:
     flagships : FlagshipInputs
     measure_effect_usd_bn : ndarray, shape (n_measures,)
     shocks : ShockStrikes
-    reporter_log_ratio : ndarray, shape (n_years,)
+    reporter_log_ratio : ndarray, shape (n_years,) or (n_years, 2)
         ln(target reporter's figure / simulated reporter's figure) in each
-        simulated year; zeros when the target is the scenario's own reporter.
+        simulated year (by direction, exports then imports, when the scenario
+        gives a gap by direction); zeros when the target is the scenario's own reporter.
     law : int
         The organic law the path follows: its index in the scenario's laws (0 without a mixture).
     """
@@ -181,12 +183,29 @@ def _innovations(u: np.ndarray, df: float | None) -> np.ndarray:
 
 
 def _reporter_log_ratio(s: Scenario, streams: PathStreams, n_years: int) -> np.ndarray:
-    """Yearly ln(target reporter's figure / simulated figure): the path's mean plus independent yearly noise."""
+    """Yearly ln(target reporter's figure / simulated figure): the path's mean plus independent yearly noise.
+
+    Shape ``(n_years,)`` (one ratio for every flow), or ``(n_years, 2)`` (exports, imports) when the scenario gives
+    a gap by direction: each given direction from its own stream, one not given from the turnover's law.
+    """
     gap = s.trade.reporter_gap
     if gap is None or s.trade.measured_by == s.trade.reporter:
         return np.zeros(n_years)
-    u = streams("trade.reporter_gap").random(2 + n_years)
-    return ppf_one(gap.mean, u[0]) + ppf_one(gap.sd, u[1]) * special.ndtri(u[2:])
+    if gap.exports is None and gap.imports is None:
+        return _log_ratio(gap.mean, gap.sd, streams("trade.reporter_gap").random(2 + n_years))
+    columns = []
+    for direction in ("exports", "imports"):
+        law = getattr(gap, direction)
+        if law is None:
+            columns.append(_log_ratio(gap.mean, gap.sd, streams("trade.reporter_gap").random(2 + n_years)))
+        else:
+            columns.append(_log_ratio(law.mean, law.sd, streams(REPORTER_GAP_STREAMS[direction]).random(2 + n_years)))
+    return np.stack(columns, axis=1)
+
+
+def _log_ratio(mean: Distribution, sd: Distribution | None, u: np.ndarray) -> np.ndarray:
+    """The path's mean (``u[0]``) plus its sd (``u[1]``) times standard normal years (``u[2:]``); no sd is 0."""
+    return ppf_one(mean, u[0]) + (ppf_one(sd, u[1]) if sd is not None else 0.0) * special.ndtri(u[2:])
 
 
 def _share(law: ShareLaw | None, streams: PathStreams, entity: str, n_years: int) -> ShareInputs:

@@ -26,7 +26,11 @@ import numpy as np
 
 from ..distributions import BETA_FEW, Distribution, Pert
 
-__all__ = ["PathStreams", "ppf_each", "ppf_one"]
+__all__ = ["REPORTER_GAP_STREAMS", "PathStreams", "ppf_each", "ppf_one"]
+
+REPORTER_GAP_STREAMS = {"exports": "trade.reporter_gap.exports", "imports": "trade.reporter_gap.imports"}
+"""The streams of the gap by direction (``[trade.reporter_gap.exports]`` / ``.imports``): names of their own, so a
+scenario without them draws the turnover's gap (stream ``trade.reporter_gap``) exactly as before they existed."""
 
 
 @lru_cache(maxsize=4096)

@@ -225,6 +225,8 @@ def assemble_with_organic(
     partner_share = bilateral / country_total
     if s.trade.measured_by != s.trade.reporter:
         # the target reporter's figure: every component scaled by the year's reporter ratio
-        out *= np.exp(np.stack([x.reporter_log_ratio for x in inputs]))[:, :, None, None]
+        # (a gap by direction: each direction's flows by its own ratio)
+        ratio = np.exp(np.stack([x.reporter_log_ratio for x in inputs]))
+        out *= ratio[:, :, None, None] if ratio.ndim == 2 else ratio[:, :, None, :]
     finance = finance_tables(list(logs), n, len(s.portfolio.financiers) if s.portfolio else 0)
     return TradePaths(out, country_total, partner_share, *finance, np.zeros(paths, dtype=np.int8)), organic

@@ -49,6 +49,20 @@ def check_consistency(s: ScenarioFile) -> list[tuple[str, str]]:
     gap, target = s.trade.reporter_gap, s.trade.target_reporter
     if gap is not None and gap.reporter == s.trade.reporter:
         problems.append(("trade.reporter_gap.reporter", f"must be another reporter than trade.reporter = '{s.trade.reporter}'"))
+    if gap is not None:
+        both = gap.exports is not None and gap.imports is not None
+        if gap.mean is None and not both:
+            problems.append(
+                ("trade.reporter_gap.mean", "required unless both [trade.reporter_gap.exports] and [trade.reporter_gap.imports] are given")
+            )
+        for key in ("mean", "sd"):
+            if both and getattr(gap, key) is not None:
+                problems.append(
+                    (
+                        f"trade.reporter_gap.{key}",
+                        "not used when both [trade.reporter_gap.exports] and [trade.reporter_gap.imports] are given: remove it",
+                    )
+                )
     if target is not None and target != s.trade.reporter:
         if gap is None:
             problems.append(

@@ -16,6 +16,7 @@ from typing import Any
 
 from .schema import (
     Backlog,
+    DirectionGap,
     ExportsShare,
     Financier,
     Growth,
@@ -56,6 +57,7 @@ def key_reference() -> str:
         ("[trade.observed]", Observed),
         ("[trade.nowcast]", Nowcast),
         ("[trade.reporter_gap]", ReporterGap),
+        ("[trade.reporter_gap.exports] and [trade.reporter_gap.imports]", DirectionGap),
         ("[portfolio]", Portfolio),
         ("[portfolio.financiers.NAME]", Financier),
         ("[portfolio.backlog]", Backlog),

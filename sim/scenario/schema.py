@@ -260,6 +260,18 @@ class Nowcast(Table):
     )
 
 
+class DirectionGap(Table):
+    """``[trade.reporter_gap.exports]`` / ``[trade.reporter_gap.imports]``: the gap of one direction's figures."""
+
+    mean: Annotated[Uncertain, _plausible(-1.0, 1.0)] = Field(
+        description="Mean of ln(other reporter's figure / this reporter's figure) of this direction's trade in a year. A distribution is drawn once per path."
+    )
+    sd: Annotated[Uncertain, _within(0.0, 1.0)] = Field(
+        default=0.0,
+        description="Year-to-year standard deviation of that log ratio around the path's mean (independent years). A distribution is drawn once per path.",
+    )
+
+
 class ReporterGap(Table):
     """``[trade.reporter_gap]``: how another reporter's figure differs from the scenario's reporter."""
 
@@ -268,12 +280,21 @@ class ReporterGap(Table):
         max_length=40,
         description="The other reporter (e.g. `CN` when `trade.reporter` is `UZ`).",
     )
-    mean: Annotated[Uncertain, _plausible(-1.0, 1.0)] = Field(
-        description="Mean of ln(other reporter's figure / this reporter's figure) in a year (0.04 = the other reports about 4% more). A distribution is drawn once per path."
+    mean: Annotated[Uncertain, _plausible(-1.0, 1.0)] | None = Field(
+        default=None,
+        description="Mean of ln(other reporter's figure / this reporter's figure) of the turnover in a year (0.04 = the other reports about 4% more). A distribution is drawn once per path. Required unless both `exports` and `imports` are given (then not allowed).",
     )
-    sd: Annotated[Uncertain, _within(0.0, 1.0)] = Field(
-        default=0.0,
-        description="Year-to-year standard deviation of that log ratio around the path's mean (independent years). A distribution is drawn once per path.",
+    sd: Annotated[Uncertain, _within(0.0, 1.0)] | None = Field(
+        default=None,
+        description="Year-to-year standard deviation of that log ratio around the path's mean (independent years); none = 0. A distribution is drawn once per path. Not allowed when both `exports` and `imports` are given.",
+    )
+    exports: DirectionGap | None = Field(
+        default=None,
+        description="The gap of the exports' figures alone (this reporter's exports to the partner against the other's imports from it), drawn from a stream of its own; without it the exports are converted with `mean` and `sd`.",
+    )
+    imports: DirectionGap | None = Field(
+        default=None,
+        description="The gap of the imports' figures alone (this reporter's imports from the partner against the other's exports to it), drawn from a stream of its own; without it the imports are converted with `mean` and `sd`.",
     )
 
 
