@@ -16,6 +16,7 @@ from scipy import special
 from sim import simulate
 from sim.calibration.views import view_at
 from sim.cli import main
+from sim.cli.parser import _setting
 from sim.engine import simulate_chunk
 from sim.engine.directions import SHARE_CAP, direction_base, direction_turnover
 from sim.engine.sampling import draw_paths, law_of_paths
@@ -238,3 +239,7 @@ def test_a_law_by_direction_without_its_tables_or_with_a_share_is_refused():
     raw["trade"]["laws"]["reverting"]["directions"] = directions()
     with pytest.raises(ScenarioError, match=r"trade\.laws\.reverting\.directions"):
         build(raw)
+
+
+def test_a_law_is_named_on_the_command_line_with_or_without_quotes():
+    assert _setting("trade.law=by_direction") == _setting('trade.law="by_direction"') == ("trade.law", "by_direction")

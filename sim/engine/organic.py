@@ -9,6 +9,9 @@ Organic turnover ``O`` (:func:`organic_turnover`) follows one of two laws:
   ``s`` of it, which reverts to a long-run level on the logit scale
   (``[trade.structural.share]``). ``O = s W`` can never exceed ``W``.
 
+A third law, by direction (``[trade.directions]``, a candidate law of kind ``by_direction``), is
+:mod:`sim.engine.directions`; it reuses this module's share step and observed first year.
+
 Its exports share ``x`` (``[trade.exports_share]``) is a share law whose
 innovations may correlate with organic growth; constant without it.
 
