@@ -19,6 +19,7 @@ from sim.cli import main
 from sim.cli.parser import _setting
 from sim.engine import simulate_chunk
 from sim.engine.directions import SHARE_CAP, direction_base, direction_turnover
+from sim.engine.organic import _first_total
 from sim.engine.sampling import draw_paths, law_of_paths
 from sim.scenario import ScenarioError, scenario_from_dict
 
@@ -243,3 +244,14 @@ def test_a_law_by_direction_without_its_tables_or_with_a_share_is_refused():
 
 def test_a_law_is_named_on_the_command_line_with_or_without_quotes():
     assert _setting("trade.law=by_direction") == _setting('trade.law="by_direction"') == ("trade.law", "by_direction")
+
+
+def test_a_view_that_observes_the_countrys_total_scales_the_three_totals_to_the_year_it_implies():
+    view, _ = view_at(reference(), dt.date(2024, 6, 1))
+    s = view.replace({"trade.law": "by_direction"}).laws[0].scenario
+    assert s.observation is not None and s.observation.total is not None
+    inputs = draw_paths(s, 9, list(range(30)))
+    o = direction_turnover(s, inputs, np.full(30, 14.0))
+    eps = np.array([x.innovations[0] for x in inputs])
+    implied, _, _ = _first_total(s, np.zeros(30), np.zeros(30), eps, True)
+    assert np.allclose(o.total[:, 0], np.exp(implied), rtol=1e-12) and np.array_equal(o.level[:, 0], np.full(30, 14.0))
