@@ -15,7 +15,7 @@ from sim.calibration.shares import fit_share_law
 from sim.calibration.stacking import bootstrap_stacking, group_weights, leave_one_group_out, mixture_log_score, stacking_weights
 from sim.calibration.walks import fit_share_walk
 from sim.engine import simulate_chunk
-from sim.engine.sampling import law_of_paths
+from sim.engine.sampling import PathStreams, law_of_paths
 from sim.scenario import ScenarioError, scenario_from_dict
 
 PATHS = 20_000
@@ -105,7 +105,13 @@ def test_the_mixture_draws_each_law_with_its_weight():
 
 def test_a_law_of_weight_zero_draws_no_path():
     s = build(mixture((0.6, 0.0, 0.4)))
-    assert not np.any(law_of_paths(s, 3, range(5000)) == 1)
+    # outside the mixture (step 15): not one of its laws, and the others' paths are the laws' of before
+    assert [law.name for law in s.laws] == ["reverting", "trend"]
+    codes = law_of_paths(s, 3, range(5000))
+    edges = np.cumsum([0.6, 0.0, 0.4])
+    u = np.array([PathStreams(3, p)("trade.law").random() for p in range(5000)])
+    before = np.minimum(np.searchsorted(edges, u * edges[-1], side="right"), 2)
+    assert not np.any(before == 1) and np.array_equal(np.where(before == 2, 1, 0), codes)
 
 
 def test_a_path_of_the_mixture_is_that_path_of_its_law_alone_bit_for_bit():

@@ -16,7 +16,10 @@ its file. :func:`view_at` moves the view to another day and refits what the reco
   a fixed completion before the start makes it operating).
 
 The exports-share law, the portfolio's numbers and every other assumption stay as in the file: the
-record cannot refit them (``docs/calibration.md`` says why).
+record cannot refit them (``docs/calibration.md`` says why). So does a candidate law of kind
+``by_direction``: the record of releases holds no split of the country's trade by direction nor gold
+(its data, ``seeds/uz_direction_history.csv``, start 2017 with gaps), so its tables stay the file's;
+its base-year shares follow the view's base split and total trade (:mod:`sim.engine.directions`).
 """
 
 from __future__ import annotations
@@ -99,6 +102,8 @@ def fitted_laws(s: Scenario, as_of: dt.date, base_year: int) -> LawFit:
     walks: dict[str, WalkFit] = {}
     for name, law in (t.laws or {}).items():
         # each candidate law refitted its own way on the same years (its own tables only; the others are the structural ones)
+        if law.kind == "by_direction":
+            continue  # kept as the file gives it: the record of releases holds no directions (its base moves with the view)
         if law.total_growth is not None:
             changes[f"trade.laws.{name}.total_growth"] = total.growth_law()
         if law.kind == "reverting":
@@ -206,7 +211,7 @@ def view_at(s: Scenario, as_of: dt.date) -> tuple[Scenario, LawFit]:
             key = f"trade.laws.{name}.share"
             if law.kind == "reverting" and law.share is not None:
                 changes[key] = {**fit.changes[key], "long_run": _long_run(fit, own, s, law.share)}
-            elif law.kind != "reverting":
+            elif law.kind in ("local_level", "trend"):
                 given = law.share or t.structural.share
                 raw_trade = s.to_dict()["trade"]
                 raw_share = raw_trade["laws"][name].get("share") or raw_trade["structural"]["share"]

@@ -93,6 +93,10 @@ def _precision(text: str) -> float:
     return value
 
 
+NAME_KEYS = ("trade.law",)
+"""Keys of ``--set`` whose value is a name (a string): a bare name is taken as that text, quoted or not."""
+
+
 def _setting(text: str) -> tuple[str, Any]:
     """An argparse type: ``KEY=VALUE``, a dotted scenario key and a TOML value (``0.06``, ``"UZ"``, ``{energy = 0.5}``)."""
     key, sep, value = text.partition("=")
@@ -101,6 +105,8 @@ def _setting(text: str) -> tuple[str, Any]:
         raise argparse.ArgumentTypeError(
             f"is written KEY=VALUE with a dotted scenario key, e.g. trade.target_usd_bn=25 (got {quote(text)})"
         )
+    if key in NAME_KEYS and re.fullmatch(r"[a-z][a-z0-9_]{0,63}", value.strip()):
+        return key, value.strip()  # a law's name, as the docs write it (--set trade.law=trend): quotes optional
     try:
         return key, tomllib.loads(f"value = {value.strip()}")["value"]
     except tomllib.TOMLDecodeError as exc:

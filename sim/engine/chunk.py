@@ -66,10 +66,11 @@ def _merge(n: int, parts: list[tuple[np.ndarray, TradePaths, Organic]]) -> tuple
 def one_assembly(scenario: Scenario) -> bool:
     """True when a mixture's paths can be assembled together: its laws differ only in what each path's drawn inputs carry
     (the share's long run, persistence, sd and drift; total trade's mean and sd), not in what assembly reads from the
-    scenario (total trade's AR(1) persistence and Student-t innovations)."""
+    scenario (total trade's AR(1) persistence and Student-t innovations; the law by direction's tables)."""
     base = scenario.trade.structural
     return base is not None and all(
         law.scenario.trade.structural is not None
+        and law.scenario.trade.directions is None
         and law.scenario.trade.structural.total_growth.persistence == base.total_growth.persistence
         and law.scenario.trade.structural.total_growth.df == base.total_growth.df
         for law in scenario.laws

@@ -9,6 +9,9 @@ Organic turnover ``O`` (:func:`organic_turnover`) follows one of two laws:
   ``s`` of it, which reverts to a long-run level on the logit scale
   (``[trade.structural.share]``). ``O = s W`` can never exceed ``W``.
 
+A third law, by direction (``[trade.directions]``, a candidate law of kind ``by_direction``), is
+:mod:`sim.engine.directions`; it reuses this module's share step and observed first year.
+
 Its exports share ``x`` (``[trade.exports_share]``) is a share law whose
 innovations may correlate with organic growth; constant without it.
 
@@ -217,11 +220,14 @@ def _first_total(
     return drawn, np.full_like(eps, centre), np.full_like(eps, law.full_year_log_sd(total.months))
 
 
-def observed_first_year(s: Scenario, inputs: Sequence[PathInputs], flows_observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def observed_first_year(
+    s: Scenario, inputs: Sequence[PathInputs], flows_observed: np.ndarray, organic_sd: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The first year's organic level and its observed part, each ``(paths,)`` USD bn.
 
     ``flows_observed`` is the change of all modelled flows (projects and measures,
-    both directions) over the observed months, per path.
+    both directions) over the observed months, per path; ``organic_sd`` the yearly sd of
+    organic log-growth when the law gives its own (by direction), else the growth law's.
     """
     obs = s.observation
     assert obs is not None
@@ -240,7 +246,9 @@ def observed_first_year(s: Scenario, inputs: Sequence[PathInputs], flows_observe
     given = _stack(inputs, lambda x: x.rest_of_year_log_growth)
     z = _stack(inputs, lambda x: x.rest_of_year_z)
     sd = _stack(inputs, lambda x: x.growth_sd)
-    if s.trade.structural is not None:
+    if organic_sd is not None:
+        sd = organic_sd
+    elif s.trade.structural is not None:
         base_share = s.trade.base_usd_bn / s.trade.structural.total_base_usd_bn
         sd = np.sqrt(sd * sd + ((1.0 - base_share) * _stack(inputs, lambda x: x.partner_share.sd)) ** 2)
     rest_growth = np.where(np.isnan(given), np.log(observed_part / same_months) + sd * z, given)

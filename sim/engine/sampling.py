@@ -23,12 +23,14 @@ import numpy as np
 from scipy import special
 
 from ..distributions import Distribution
-from ..scenario import Scenario, ShareLaw
+from ..scenario import Growth, Scenario, ShareLaw
 from .portfolio_draws import STAGE_CODES, FlagshipInputs, GenericProjects, capacity_draws, flagship_draws, generic_draws, sector_draws
 from .streams import REPORTER_GAP_STREAMS, PathStreams, ppf_one
 
 __all__ = [
     "CONSTANT_SHARE",
+    "DirectionInputs",
+    "GrowthInputs",
     "STAGE_CODES",
     "FlagshipInputs",
     "GenericProjects",
@@ -101,6 +103,26 @@ CONSTANT_SHARE = ShareInputs(0.0, 1.0, 0.0, np.zeros(0))
 
 
 @dataclass(frozen=True)
+class GrowthInputs:
+    """A growth law's draws on one path: mean and sd of yearly log-growth, unit innovations ``(n_years,)``."""
+
+    mean: float
+    sd: float
+    innovations: np.ndarray
+
+
+@dataclass(frozen=True)
+class DirectionInputs:
+    """The law by direction's draws on one path (``[trade.directions]``): three totals' growth, the partner's two shares."""
+
+    imports: GrowthInputs
+    exports: GrowthInputs
+    gold: GrowthInputs
+    imports_share: ShareInputs
+    exports_share: ShareInputs
+
+
+@dataclass(frozen=True)
 class PathInputs:
     """Every random input of one path.
 
@@ -137,6 +159,8 @@ class PathInputs:
         gives a gap by direction); zeros when the target is the scenario's own reporter.
     law : int
         The organic law the path follows: its index in the scenario's laws (0 without a mixture).
+    directions : DirectionInputs or None
+        The law by direction's draws (None unless the path's scenario has ``[trade.directions]``).
     """
 
     path: int
@@ -158,6 +182,7 @@ class PathInputs:
     shocks: ShockStrikes
     reporter_log_ratio: np.ndarray
     law: int = 0
+    directions: DirectionInputs | None = None
 
 
 def _shocks(s: Scenario, streams: PathStreams, n_years: int) -> ShockStrikes:
@@ -222,6 +247,27 @@ def _share(law: ShareLaw | None, streams: PathStreams, entity: str, n_years: int
         sd=ppf_one(law.sd, u[2]),
         innovations=special.ndtri(u[3:]),
         drift=ppf_one(law.drift, streams(f"{entity}.drift").random()) if law.drift is not None else 0.0,
+    )
+
+
+def _growth(law: Growth, streams: PathStreams, entity: str, n_years: int) -> GrowthInputs:
+    """A growth law's per-path mean and sd and its yearly unit innovations (layout: mean, sd, innovations)."""
+    u = streams(entity).random(2 + n_years)
+    return GrowthInputs(ppf_one(law.mean, u[0]), ppf_one(law.sd, u[1]), _innovations(u[2:], law.df))
+
+
+def _directions(s: Scenario, streams: PathStreams, n_years: int) -> DirectionInputs | None:
+    """The law by direction's draws, each table from its own stream ``trade.directions.TABLE`` (None without the law)."""
+    d = s.trade.directions
+    if d is None:
+        return None
+    return DirectionInputs(
+        *(
+            _growth(g, streams, f"trade.directions.{k}", n_years)
+            for k, g in (("imports_growth", d.imports_growth), ("exports_growth", d.exports_growth), ("gold_growth", d.gold_growth))
+        ),
+        _share(d.imports_share, streams, "trade.directions.imports_share", n_years),
+        _share(d.exports_share, streams, "trade.directions.exports_share", n_years),
     )
 
 
@@ -339,6 +385,7 @@ def _path_inputs(
         measure_effect_usd_bn=effects.reshape(len(s.measures)),
         shocks=shocks,
         reporter_log_ratio=_reporter_log_ratio(s, streams, n_years),
+        directions=_directions(s, streams, n_years),
     )
 
 

@@ -47,6 +47,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..scenario import Scenario
+from .directions import direction_organic_sd, direction_turnover
 from .flows import DIRECTIONS, GRID_PER_YEAR, measure_cumulative, multipliers, project_cumulative
 from .model import EventLog, finance_tables
 from .organic import Organic, observed_first_year, organic_turnover
@@ -152,6 +153,13 @@ def assemble_chunk(s: Scenario, inputs: Sequence[PathInputs], logs: Sequence[Eve
     return assemble_with_organic(s, inputs, logs)[0]
 
 
+def _organic(s: Scenario, inputs: Sequence[PathInputs], first_year: np.ndarray | None = None) -> Organic:
+    """Organic trade under the scenario's law: by direction when it has ``[trade.directions]``."""
+    if s.trade.directions is not None:
+        return direction_turnover(s, inputs, first_year)
+    return organic_turnover(s, inputs, first_year)
+
+
 def assemble_with_organic(
     s: Scenario, inputs: Sequence[PathInputs], logs: Sequence[EventLog], organic_from: Organic | None = None
 ) -> tuple[TradePaths, Organic]:
@@ -199,10 +207,11 @@ def assemble_with_organic(
         observed_edge = int(np.searchsorted(edges, observed_until))
         window = cumulative[:, observed_edge] - cumulative[:, year_edge[1]]
         change = (window - observed_until * per_year[:, 0]).sum(axis=(1, 2))
-        first_year, observed_part = observed_first_year(s, inputs, change)
-        organic = organic_turnover(s, inputs, first_year)._replace(observed=observed_part)
+        by_direction = direction_organic_sd(s, inputs) if s.trade.directions is not None else None
+        first_year, observed_part = observed_first_year(s, inputs, change, by_direction)
+        organic = _organic(s, inputs, first_year)._replace(observed=observed_part)
     else:
-        organic = organic_turnover(s, inputs)
+        organic = _organic(s, inputs)
 
     full, shocks = multipliers(inputs, logs, n)
     full = full.reshape(paths, n + 1, GRID_PER_YEAR)

@@ -28,9 +28,10 @@ Modules, and where to make a change
 from .keys import key_reference
 from .loading import Law, Observation, Scenario, load_scenario, scenario_from_dict
 from .messages import ScenarioError
-from .schema import LAW_KINDS, LIMITS, Pipeline, ShareLaw
+from .schema import LAW_KINDS, LIMITS, Growth, Pipeline, ShareLaw
 
 __all__ = [
+    "Growth",
     "LAW_KINDS",
     "LIMITS",
     "Law",

@@ -26,7 +26,7 @@ import numpy as np
 from ..distributions import Fixed
 from ..releases import SOURCE_KINDS
 from .messages import clip, quote, suggest
-from .schema import LIMITS, NAME_PATTERN, ScenarioFile, ShareLaw
+from .schema import LIMITS, NAME_PATTERN, Directions, ScenarioFile, ShareLaw
 
 
 def check_consistency(s: ScenarioFile) -> list[tuple[str, str]]:
@@ -363,6 +363,10 @@ def _mixture_problems(s: ScenarioFile) -> list[tuple[str, str]]:
         problems += _share_problems("trade.structural.share", t.structural.share)
     if t.exports_share is not None:
         problems += _share_problems("trade.exports_share", t.exports_share)
+    if t.directions is not None:
+        problems += _direction_problems("trade.directions", s)
+        if t.laws is not None:
+            problems.append(("trade.directions", "give the law by direction as a [trade.laws.NAME] of kind by_direction"))
     if t.laws is None:
         if t.law is not None:
             problems.append(("trade.law", "names a law of [trade.laws], which the scenario does not have"))
@@ -375,6 +379,16 @@ def _mixture_problems(s: ScenarioFile) -> list[tuple[str, str]]:
         key = f"trade.laws.{name}"
         if not re.fullmatch(NAME_PATTERN, name):
             problems.append((key, "a law's name is lower case letters, digits and underscores, starting with a letter"))
+        if (law.kind == "by_direction") != (law.directions is not None):
+            problems.append((f"{key}.directions", 'required for, and only with, kind = "by_direction"'))
+        if law.kind == "by_direction":
+            problems += [
+                (f"{key}.{k}", 'is not used by kind = "by_direction" (its tables are in directions)')
+                for k in ("share", "total_growth")
+                if getattr(law, k) is not None
+            ]
+            problems += _direction_problems(f"{key}.directions", s, law.directions)
+            continue
         problems += _share_problems(
             f"{key}.share" if law.share is not None else "trade.structural.share", law.share or t.structural.share, law.kind
         )
@@ -385,6 +399,34 @@ def _mixture_problems(s: ScenarioFile) -> list[tuple[str, str]]:
     total = sum(law.weight for law in t.laws.values())
     if t.law is None and abs(total - 1.0) > WEIGHT_TOLERANCE:
         problems.append(("trade.laws", f"the weights must sum to 1 (got {total:.6g}); or name one law with trade.law"))
+    return problems
+
+
+def _direction_problems(key: str, s: ScenarioFile, given: Directions | None = None) -> list[tuple[str, str]]:
+    """The law by direction: on the structural law's base; the base split leaves each partner's share inside (0, 1)."""
+    t = s.trade
+    d = given if given is not None else t.directions
+    if d is None:
+        return []
+    problems = _share_problems(f"{key}.imports_share", d.imports_share) + _share_problems(f"{key}.exports_share", d.exports_share)
+    if t.structural is None:
+        return problems + [(key, "needs [trade.structural] (the country's total trade in the base year)")]
+    total, base, exports = t.structural.total_base_usd_bn, t.base_usd_bn, t.base_exports_usd_bn
+    if total is None or base is None or exports is None:
+        return problems  # the base keys' own rules name what is missing
+    imports_total = d.imports_fraction * total
+    nongold = (1.0 - d.imports_fraction) * total * (1.0 - d.gold_fraction)
+    for what, part, whole, name in (
+        ("imports", base - exports, imports_total, "imports_fraction"),
+        ("exports less gold", exports, nongold, "gold_fraction"),
+    ):
+        if not 0.0 < part < whole:
+            problems.append(
+                (
+                    f"{key}.{name}",
+                    f"gives the country's base-year {what} as {whole:.4g} USD bn; the partner's {part:.4g} must lie strictly between 0 and that",
+                )
+            )
     return problems
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from .schema import (
     Backlog,
     DirectionGap,
+    Directions,
     ExportsShare,
     Financier,
     Growth,
@@ -53,6 +54,7 @@ def key_reference() -> str:
         ("[trade.structural]", Structural),
         ("[trade.structural.share]", ShareLaw),
         ("[trade.laws.NAME]", OrganicLaw),
+        ("[trade.laws.NAME.directions]", Directions),
         ("[trade.exports_share]", ExportsShare),
         ("[trade.observed]", Observed),
         ("[trade.nowcast]", Nowcast),

@@ -368,7 +368,9 @@ class Law:
 
 
 def _laws(scenario: Scenario, raw: dict[str, Any], derived: dict[str, Any], source: str) -> tuple[Law, ...]:
-    """The laws of ``[trade.laws]`` in use, each the scenario with its tables in ``[trade.structural]``.
+    """The laws of ``[trade.laws]`` in use, each the scenario with its tables in ``[trade.structural]`` (by direction: ``[trade.directions]``).
+
+    A law of weight 0 is in use only when ``trade.law`` names it.
 
     A law differs from its scenario in organic tables alone, so it shares the scenario's view of the record
     and observation (taken, not derived again) and its identity.
@@ -387,6 +389,8 @@ def _laws(scenario: Scenario, raw: dict[str, Any], derived: dict[str, Any], sour
         for key in ("total_growth", "share"):
             if key in given:
                 trade["structural"][key] = given[key]
+        if "directions" in given:
+            trade["directions"] = given["directions"]
         label = f"{source} [trade.laws.{name}]"
         one = _validated(_merge(copy.deepcopy(own), derived), label)
         problems = check_consistency(one)
@@ -394,6 +398,8 @@ def _laws(scenario: Scenario, raw: dict[str, Any], derived: dict[str, Any], sour
             raise ScenarioError(label, problems)
         one._source, one._raw, one._base_dir = label, own, scenario._base_dir
         one._view, one._observation, one._sha256 = scenario._view, scenario._observation, scenario._sha256
+        if t.law is None and law.weight == 0.0:
+            continue  # a candidate outside the mixture (checked all the same): the mixture's laws, and its paths, are as without it
         weight = 1.0 if t.law is not None else law.weight
         out.append(Law(name, law.kind, weight, one))
     return tuple(out)

@@ -181,10 +181,26 @@ class Structural(Table):
     share: ShareLaw = Field(description="The partner's share of the country's total trade; starts from `base_usd_bn / total_base_usd_bn`.")
 
 
-LAW_KINDS = ("reverting", "local_level", "trend")
+class Directions(Table):
+    """``[trade.laws.NAME.directions]``: the law by direction: the country's imports, its exports less gold and gold, each with its growth law, and the partner's share of its imports and of its non-gold exports.
+
+    ``O = s_imp * W_imp + s_exp * (W_exp - gold)``; base year: ``W_imp = imports_fraction * total_base_usd_bn``,
+    gold ``gold_fraction`` of the rest, the shares what the base split of ``base_usd_bn`` leaves.
+    """
+
+    imports_fraction: float = Field(gt=0.0, lt=1.0, description="The country's imports over its total trade in the base year.")
+    gold_fraction: float = Field(ge=0.0, lt=1.0, description="Gold over the country's exports in the base year.")
+    imports_growth: Growth = Field(description="The growth law of the country's imports (the keys of `[trade.growth]`).")
+    exports_growth: Growth = Field(description="The growth law of the country's exports less gold.")
+    gold_growth: Growth = Field(description="The growth law of the country's gold exports.")
+    imports_share: ShareLaw = Field(description="The partner's share of the country's imports (a share law).")
+    exports_share: ShareLaw = Field(description="The partner's share of the country's exports less gold (a share law).")
+
+
+LAW_KINDS = ("reverting", "local_level", "trend", "by_direction")
 """Kinds of candidate organic law (``[trade.laws.NAME]``): the partner's share reverting to a long run, a local
-level (a random walk of its logit) and a trend (a random walk with drift); each is refitted its own way on a view's
-record (:func:`sim.calibration.views.view_at`)."""
+level (a random walk of its logit) and a trend (a random walk with drift), each refitted its own way on a view's
+record (:func:`sim.calibration.views.view_at`); and the law by direction (``directions``), kept as given by views."""
 
 
 class OrganicLaw(Table):
@@ -194,14 +210,21 @@ class OrganicLaw(Table):
     put in their place; every other key of the scenario is shared by all laws.
     """
 
-    kind: Literal["reverting", "local_level", "trend"] = Field(
-        description="What the law says of the partner's share: `reverting` (to a long run, persistence below 1), `local_level` (its logit a random walk: persistence 1, no drift) or `trend` (a random walk with drift)."
+    kind: Literal["reverting", "local_level", "trend", "by_direction"] = Field(
+        description="What the law says of the partner's share: `reverting` (to a long run, persistence below 1), `local_level` (its logit a random walk: persistence 1, no drift), `trend` (a random walk with drift) or `by_direction` (its shares of imports and of non-gold exports, `directions`)."
     )
-    weight: float = Field(ge=0.0, le=1.0, description="Probability that a path follows this law; the weights of `[trade.laws]` sum to 1.")
+    weight: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="Probability that a path follows this law; the weights of `[trade.laws]` sum to 1. 0: a candidate outside the mixture, run alone with `trade.law`.",
+    )
     total_growth: Growth | None = Field(
         default=None, description="The growth law of the country's total trade; default `[trade.structural.total_growth]`."
     )
     share: ShareLaw | None = Field(default=None, description="The law of the partner's share; default `[trade.structural.share]`.")
+    directions: Directions | None = Field(
+        default=None, description="The law by direction; required for, and only with, kind `by_direction`."
+    )
 
 
 class Observed(Table):
@@ -377,6 +400,9 @@ class Trade(Table):
     )
     exports_share: ExportsShare | None = Field(
         default=None, description="The law of the exports share of organic turnover; omit to keep the base year's share."
+    )
+    directions: Directions | None = Field(
+        default=None, description="The law by direction in place of `[trade.structural]`'s organic trade; given in a `[trade.laws.NAME]`."
     )
     observed: Observed | None = Field(default=None, description="A partly observed first year, if any.")
     reporter_gap: ReporterGap | None = Field(
