@@ -56,6 +56,13 @@ def new_money_table(result: NewMoney) -> str:
                 else f"  (same first use: {'yes' if r.same_first else 'no'}; same plan: {'yes' if r.same_plan else 'no'})"
             )
             lines.append(f"    {r.paths:,} paths, seed {r.seed}: {r.plan}{same}")
+        if not result.stability["same_plan"].all():
+            lines.append(
+                "    not stable: other paths choose other uses, which differ by less than the noise; read the plan as one of "
+                "several about equally good, and its gain on fresh paths as what such a plan adds"
+            )
+        else:
+            lines.append("    stable: the same plan on twice the paths and on a second seed")
     return "\n".join(lines)
 
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -269,6 +269,35 @@ class NewMoney:
                 "search_paths": [0, self.paths],
                 "evaluation_paths": [self.paths, 2 * self.paths],
             }
+        )
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], manifest: Mapping[str, Any] | None = None) -> NewMoney:
+        """A new-money study from ``new_money.json``."""
+
+        def frame(records: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
+            return pd.DataFrame([[r[c] for c in columns] for r in records], columns=list(columns))
+
+        return cls(
+            scenario=data["scenario"],
+            year=int(data["year"]),
+            budget_usd_bn=float(data["budget_usd_bn"]),
+            tranche_usd_bn=float(data["tranche_usd_bn"]),
+            delta_usd_bn=float(data["delta_usd_bn"]),
+            money_years=[int(y) for y in data["money_years"]],
+            paths=int(data["paths"]),
+            seed=int(data["seed"]),
+            target_usd_bn=float(data["target_usd_bn"]),
+            reorder=list(data["reorder"]),
+            options=frame(data["options"], ["option", "kind", "cost_usd_bn", "p_search", "gain_search", "gain_per_usd_bn"]),
+            plan=frame(data["plan"]["steps"], ["step", "option", "kind", "cost_usd_bn", "p_search"]),
+            plan_words=data["plan"]["words"],
+            comparisons=frame(data["comparisons"], ["comparison", "p", "p_against", "difference", "ci95_low", "ci95_high", "verdict"]),
+            shadow_prices=frame(data["shadow_prices"], ["lender", "per_usd_bn", "ci95_low", "ci95_high", "verdict"]),
+            stability=frame(data["stability"], ["paths", "seed", "first", "plan", "same_first", "same_plan"]),
+            search_baseline_p=float(data["baseline"]["search_p"]),
+            baseline_p=float(data["baseline"]["p"]),
+            manifest=dict(manifest or {}),
         )
 
 
