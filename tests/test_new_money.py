@@ -7,13 +7,16 @@ import json
 import numpy as np
 import pytest
 from helpers import build, reference
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from test_prioritise import _three_lenders
 
 from sim.cli import main
 from sim.engine import simulate_counterfactuals
+from sim.plots.new_money import new_money_chart
 from sim.scenario import ScenarioError
 from sim.studies.money_plans import MoneyPlan, facility_scenario, money_chunk
-from sim.studies.new_money import new_money, verdict
+from sim.studies.new_money import NewMoney, new_money, verdict
 
 
 def _with_idle_lender(raw: dict) -> dict:
@@ -43,6 +46,15 @@ def test_the_facility_lender_with_no_money_leaves_every_path_as_it_was_to_the_bi
     np.testing.assert_array_equal(reached[0], reached[1])
 
 
+def test_plans_sharing_a_scenario_draw_once_and_get_what_each_drawing_its_own_gets():
+    s = reference()
+    plans = [MoneyPlan().plus("lender", 3, 3.0), MoneyPlan().plus("backlog", 0, 3.0).plus("project", 6, 0.0)]
+    shared = facility_scenario(s)
+    once = money_chunk(s, [(shared, p) for p in plans], 2028, 7, 0, 0, 24)
+    apart = money_chunk(s, [(facility_scenario(s), p) for p in plans], 2028, 7, 0, 0, 24)
+    np.testing.assert_array_equal(once, apart)
+
+
 def test_new_money_to_a_lender_whose_queue_never_binds_is_worth_zero_within_its_interval():
     s = build(_never_binding())
     result = new_money(s, 2026, 2.0, paths=200, seed=4, reorder=False, stability=False, workers=1, progress=False)
@@ -67,6 +79,12 @@ def test_new_money_is_never_worth_less_than_reordering_alone():
     first = result.options["p_search"] - result.options["gain_search"]  # P with the reordering alone, search paths
     assert (result.plan["p_search"] >= first.iloc[0]).all()
     assert rows.loc["plan_vs_reorder", "ci95_high"] >= 0 and rows.loc["plan", "difference"] >= rows.loc["reorder", "ci95_low"]
+    back = NewMoney.from_json(json.loads(json.dumps(result.to_json())))
+    assert back.to_json() == result.to_json()
+    ax = Figure().add_subplot()
+    assert new_money_chart(back, ax=ax) is ax.figure
+    steps = [p.get_width() for p in ax.patches if isinstance(p, Rectangle) and p.get_gid() == "step"]
+    assert steps == pytest.approx(100 * np.diff([first.iloc[0], *result.plan["p_search"]]))
 
 
 def test_shadow_prices_are_non_negative_within_their_interval_and_zero_for_a_lender_no_one_asks():
@@ -89,7 +107,9 @@ def test_the_command_writes_its_folder_with_stability_and_refuses_bad_arguments_
     assert main([*command, "--no-reorder", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "fresh paths" in text and "shadow prices" in text and "stability of the choice" in text
-    assert {"new_money.json", "options.csv", "shadow_prices.csv", "manifest.json"} <= {p.name for p in out.iterdir()}
+    assert {"new_money.json", "options.csv", "shadow_prices.csv", "new_money.png", "new_money.svg", "manifest.json"} <= {
+        p.name for p in out.iterdir()
+    }
     data = json.loads((out / "new_money.json").read_text())
     assert [r["paths"] for r in data["stability"]] == [12, 24, 12] and data["money_years"] == [2026]
     assert {r["comparison"] for r in data["comparisons"]} == {"reorder", "plan", "plan_vs_reorder"}

@@ -2,7 +2,8 @@
 
 The folder (written whole or not at all, :func:`sim.results.write_folder`):
 ``new_money.json`` (everything), ``options.csv`` (each use's first step),
-``plan.csv`` (the greedy steps), ``shadow_prices.csv`` and ``manifest.json``.
+``plan.csv`` (the greedy steps), ``shadow_prices.csv``, the chart ``new_money.png`` and
+``.svg`` (:func:`sim.plots.new_money.new_money_chart`) and ``manifest.json``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import matplotlib
+
+from ..plots import DPI
+from ..plots.new_money import new_money_chart
 from ..results import write_folder, write_json
 from ..results.folder import write_table
 from ..studies.new_money import NewMoney, new_money
@@ -76,7 +81,11 @@ def write_new_money(result: NewMoney, out: Path, force: bool = False) -> Path:
             if len(frame):
                 write_table(folder / name, frame.to_dict("records"))
                 names.append(name)
-        return names
+        fig = new_money_chart(result)
+        with matplotlib.rc_context({"svg.hashsalt": "coopsim"}):  # reproducible SVG ids, as sim.output writes its charts
+            fig.savefig(folder / "new_money.png", format="png", dpi=DPI, facecolor="white")
+            fig.savefig(folder / "new_money.svg", format="svg", facecolor="white", metadata={"Date": None})
+        return [*names, "new_money.png", "new_money.svg"]
 
     return write_folder(out, write, result.manifest, force=force)
 

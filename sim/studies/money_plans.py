@@ -182,8 +182,13 @@ def money_chunk(
         inputs = draw_paths(baseline, seed, batch)
         trade, organic = assemble_with_organic(baseline, inputs, [simulate_path(baseline, x) for x in inputs])
         reached[0, rows] = np.any(trade.flow(flow)[:, : k + 1] >= target, axis=1)
+        draws: dict[
+            int, list[PathInputs]
+        ] = {}  # variants of one scenario draw the same inputs: drawn once (apply_plan copies what it changes)
         for i, (scenario, plan) in enumerate(variants, start=1):
-            drawn = [apply_plan(plan, x, years) for x in draw_paths(scenario, seed, batch)]
+            if id(scenario) not in draws:
+                draws[id(scenario)] = draw_paths(scenario, seed, batch)
+            drawn = [apply_plan(plan, x, years) for x in draws[id(scenario)]]
             own, _ = assemble_with_organic(scenario, drawn, [simulate_path(scenario, x) for x in drawn], organic)
             reached[i, rows] = np.any(own.flow(flow)[:, : k + 1] >= target, axis=1)
     return reached

@@ -129,10 +129,14 @@ class _Search:
         )
         self.facility = facility_scenario(scenario)
         self.cache: dict[MoneyPlan, float] = {}
+        self.ordered: dict[tuple[str, ...], Scenario] = {}  # one scenario object per priority list: its draws are made once per batch
         self.baseline = math.nan
 
     def run(self, plans: Sequence[MoneyPlan], offset: int, on_chunk: Any) -> None:
-        variants = [(with_priority(self.facility, plan.priority), plan) for plan in plans]
+        for plan in plans:
+            if plan.priority not in self.ordered:
+                self.ordered[plan.priority] = with_priority(self.facility, plan.priority)
+        variants = [(self.ordered[plan.priority], plan) for plan in plans]
         args = (self.scenario, variants, self.year, self.seed, offset)
         stream_chunks(self.executor, self.slots, money_chunk, args, chunk_ranges(self.paths), on_chunk)
 
