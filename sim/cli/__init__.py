@@ -30,6 +30,7 @@ from ..errors import CoopsimError, RunFailed
 from ..run import STOP
 from ..scenario import ScenarioError
 from .history_commands import backtest_command, calibrate_command
+from .new_money_command import new_money_command
 from .parser import build_parser
 from .portfolio_commands import attribute_command, prioritise_command
 from .scenario_commands import (
@@ -59,6 +60,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "goal": goal_command,
     "attribute": attribute_command,
     "prioritise": prioritise_command,
+    "new-money": new_money_command,
     "track": track_command,
     "report": report_command,
     "calibrate": calibrate_command,

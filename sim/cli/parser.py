@@ -296,6 +296,31 @@ def _add_portfolio_parsers(sub: argparse._SubParsersAction) -> None:
     pri.add_argument("--method", choices=METHODS, default="greedy", help="greedy by gain per USD bn, or every subset (default %(default)s)")
     add_study_options(pri, "prioritise")
 
+    new = sub.add_parser(
+        "new-money",
+        help="where B USD bn of additional finance adds most to P(target by year): a lender, a backlog, a named project",
+        description=(
+            "Give BUDGET USD bn of new money, a tranche at a time, to the use that raises P(target reached by YEAR) most per USD bn "
+            "(a lender's capacity, a facility for a sector's backlog, a named project financed outright), on top of the best "
+            "reordering of the queues (prioritise); the plan is evaluated on fresh paths, beside each lender's shadow price and "
+            "the choice rerun on twice the paths and a second seed."
+        ),
+    )
+    new.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    new.add_argument("--budget", type=_budget, default=5.0, metavar="B", help="new money, USD bn (default %(default)s)")
+    new.add_argument("--year", type=int, default=None, help="target year (default: the scenario's trade.target_year)")
+    new.add_argument("--tranche", type=_budget, default=1.0, metavar="T", help="step of the allocation, USD bn (default %(default)s)")
+    add_paths_option(new, 400, "search paths, and as many fresh ones to evaluate (default %(default)s)")
+    new.add_argument("--no-reorder", action="store_true", help="do not build on the best reordering of the queues")
+    new.add_argument("--no-stability", action="store_true", help="do not rerun the choice on 2N paths and a second seed")
+    add_scenario_options(new)
+    new.add_argument("--seed", type=_seed, help="root seed (default: the scenario's run.seed)")
+    new.add_argument("--out", type=Path, help="results folder (default: results/new_money_<scenario>)")
+    new.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
+    new.add_argument("--workers", type=_positive_int(4096), default=None, help="worker processes (default: all cores)")
+    new.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster")
+    new.add_argument("--quiet", action="store_true", help="no progress bar and no table; errors only")
+
 
 def _add_track_parser(sub: argparse._SubParsersAction) -> None:
     """``track``: the view at every release date of the dated record, and its forecasts scored."""
