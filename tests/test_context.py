@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from helpers import ROOT
 
-from sim.calibration.context import YearlySeries, china_share, exports_share, load_context, load_trade_context
+from sim.calibration.context import YearlySeries, exports_share, load_context, load_trade_context, partner_share
 from sim.history import HistoryError
 
 CONTEXT = ROOT / "seeds" / "uz_trade_context.csv"
@@ -56,15 +56,17 @@ def test_a_bad_row_is_an_error_naming_the_file_and_line(tmp_path, row, message):
 def test_a_context_without_the_needed_series_names_what_is_missing(tmp_path):
     csv = tmp_path / "ctx.csv"
     csv.write_text(HEADER + "2019,total_turnover,42.2,UZ,confirmed,a\n", encoding="utf-8")
-    with pytest.raises(HistoryError, match="no confirmed or derived figures of cn_exports_from_uz, cn_imports_to_uz"):
+    with pytest.raises(
+        HistoryError, match="no confirmed or derived figures of <partner>_exports_from_<country>, <partner>_imports_to_<country>"
+    ):
         load_trade_context(csv, HISTORY)
     with pytest.raises(HistoryError, match="cannot be read"):
         load_trade_context(tmp_path / "missing.csv", HISTORY)
 
 
-def test_china_share_is_bilateral_over_total_and_close_to_the_published_percentages():
+def test_partner_share_is_bilateral_over_total_and_close_to_the_published_percentages():
     ctx = load_trade_context(CONTEXT, HISTORY)
-    share = ctx.china_share
+    share = ctx.partner_share
     assert share.years.tolist() == [2010, *range(2017, 2025)]
     totals, bilateral = ctx.total.as_dict(), ctx.bilateral.as_dict()
     for y, s in share.as_dict().items():
@@ -89,4 +91,4 @@ def test_a_bilateral_value_above_the_total_is_refused():
     bilateral = YearlySeries("b", np.array([2020]), np.array([50.0]))
     total = YearlySeries("t", np.array([2020]), np.array([40.0]))
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
-        china_share(bilateral, total)
+        partner_share(bilateral, total)

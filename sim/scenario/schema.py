@@ -315,10 +315,15 @@ class Trade(Table):
         max_length=40,
         description="The partner's code in the `partner` column of `releases`. Required with `releases`.",
     )
-    country_name: str | None = Field(default=None, max_length=80, description="The country's name for reports and tables (default: the reporter code).")
-    partner_name: str | None = Field(default=None, max_length=80, description="The partner's name for reports and tables (default: `partner`).")
+    country_name: str | None = Field(
+        default=None, max_length=80, description="The country's name for reports and tables (default: the reporter code)."
+    )
+    partner_name: str | None = Field(
+        default=None, max_length=80, description="The partner's name for reports and tables (default: `partner`)."
+    )
     reporter_labels: dict[str, str] = Field(
-        default_factory=dict, description="What to call each reporter code in charts and reports, e.g. a statistics office's name (default: the code)."
+        default_factory=dict,
+        description="What to call each reporter code in charts and reports, e.g. a statistics office's name (default: the code).",
     )
     nowcast: Nowcast | None = Field(
         default=None,
@@ -585,7 +590,8 @@ class Report(Table):
     """``[report]``: what a report says of this case beyond the model's own limitations."""
 
     limitations: list[str] = Field(
-        default_factory=list, description="The case's own limitations (its data, reporters, assumptions), printed after the model's in every report."
+        default_factory=list,
+        description="The case's own limitations (its data, reporters, assumptions), printed after the model's in every report.",
     )
 
 
