@@ -390,6 +390,12 @@ class Results:
         return dict(self.names.get("reporter_labels") or {})
 
     @property
+    def pair_words(self) -> str:
+        """``" between COUNTRY and PARTNER"`` from the scenario's ``trade.country_name`` and ``partner_name``; empty without both."""
+        country, partner = self.names.get("country"), self.names.get("partner")
+        return f" between {country} and {partner}" if country and partner else ""
+
+    @property
     def headline_year(self) -> int:
         """The year every headline leads with: the target's year where a source gives one (``trade.target_year``) and the run
         simulates it, else six years after the base year (the last a fan chart reads as a forecast), or the horizon if earlier
