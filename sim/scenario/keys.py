@@ -27,6 +27,7 @@ from .schema import (
     Pipeline,
     Portfolio,
     Project,
+    Report,
     ReporterGap,
     Run,
     ScenarioFile,
@@ -66,6 +67,7 @@ def key_reference() -> str:
         ("[[measures]]", Measure),
         ("[[shocks]]", Shock),
         ("[run]", Run),
+        ("[report]", Report),
     ):
         doc = (model.__doc__ or "").strip().splitlines()[0]
         out.append(f"**`{title}`** {doc.split(':', 1)[-1].strip() if title != 'top level' else ''}\n")
