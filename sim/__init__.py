@@ -12,7 +12,7 @@ The public API::
 Also ``compare``, ``sensitivity``, ``goal``, ``attribute``, ``prioritise``, ``track`` (mirroring the commands of the same
 names, each result saved with ``save``), ``load_history``, ``fit_growth``, ``load_series``, ``backtest``,
 ``whole_trade_law`` and ``fit_reporter_gap`` (history and calibration);
-``load_context`` and ``load_trade_context`` (Uzbekistan's trade with all
+``load_context`` and ``load_trade_context`` (the country's trade with all
 partners), ``fit_share_law``, ``fit_structural``, ``fit_turnover_split`` and
 ``backtest_laws`` (the structural law, the exports split, and both laws
 backtested on the same forecasts); and the figures in :mod:`sim.plots`, each a

@@ -45,6 +45,7 @@ __all__ = [
     "PartialYear",
     "load_history",
     "load_partial_year",
+    "main_reporter",
     "other_reporters",
     "read_data_file",
 ]
@@ -414,6 +415,25 @@ def load_history(path: str | Path, reporter: str, statuses: tuple[str, ...] = ST
         if row["reporter"] == reporter and row["status"] in statuses:
             by_year.setdefault(row["year"], []).append(row["value_usd_bn"])
     return [(y, median(v)) for y, v in sorted(by_year.items())]
+
+
+def main_reporter(path: str | Path, statuses: tuple[str, ...] = STATISTICAL_STATUSES) -> str:
+    """The reporter with statistical figures in the most years of a history file: the one a command fits when none is named.
+
+    A file of one pair holds the country's own statistics for most years and the partner's for some; a tie
+    (or a file with no statistical figures) cannot say which is meant, and is a HistoryError asking for one.
+    """
+    years: dict[str, set[int]] = {}
+    for row in read_data_file(path, HISTORY_FILE):
+        if row["status"] in statuses:
+            years.setdefault(row["reporter"], set()).add(row["year"])
+    ranked = sorted(years.items(), key=lambda item: (-len(item[1]), item[0]))
+    if not ranked:
+        raise HistoryError(f"{path}: no confirmed or derived figures of any reporter")
+    if len(ranked) > 1 and len(ranked[0][1]) == len(ranked[1][1]):
+        tied = ", ".join(r for r, y in ranked if len(y) == len(ranked[0][1]))
+        raise HistoryError(f"{path}: reporters {tied} have figures in as many years each; name one with --reporter")
+    return ranked[0][0]
 
 
 def other_reporters(path: str | Path, reporter: str, statuses: tuple[str, ...] = STATISTICAL_STATUSES) -> list[str]:

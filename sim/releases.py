@@ -24,10 +24,10 @@ from .history import STATUSES, Column, FileSchema, read_data_file
 __all__ = ["FLOWS", "RELEASES_FILE", "SOURCE_KINDS", "Release", "first_day_after", "load_releases"]
 
 FLOWS = ("turnover", "exports", "imports")
-"""The flows a release gives: both directions together, or Uzbekistan's exports or imports."""
+"""The flows a release gives: both directions together, or the country's exports or imports."""
 SOURCE_KINDS = ("statistics_release", "customs_release", "ministry_statement", "analysis", "news_report")
 """Where a figure comes from (``seeds/README.md`` says what each means): a statistics office's release,
-China's customs (or MOFCOM), a ministry or government office's statement (a forum figure is one, not a
+the partner's customs, a ministry or government office's statement (a forum figure is one, not a
 statistics release), a later analysis or compilation of published statistics, a news report that names
 no release."""
 

@@ -1,4 +1,4 @@
-"""Uzbekistan's trade context: reading the file, China's share of Uzbek turnover, the exports share (sim.calibration.context)."""
+"""The trade context: reading the file, the partner's share of the country's turnover, the exports share (sim.calibration.context)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from helpers import ROOT
 
-from sim.calibration.context import YearlySeries, china_share, exports_share, load_context, load_trade_context
+from sim.calibration.context import YearlySeries, exports_share, load_context, load_trade_context, partner_share
 from sim.history import HistoryError
 
 CONTEXT = ROOT / "seeds" / "uz_trade_context.csv"
@@ -56,15 +56,17 @@ def test_a_bad_row_is_an_error_naming_the_file_and_line(tmp_path, row, message):
 def test_a_context_without_the_needed_series_names_what_is_missing(tmp_path):
     csv = tmp_path / "ctx.csv"
     csv.write_text(HEADER + "2019,total_turnover,42.2,UZ,confirmed,a\n", encoding="utf-8")
-    with pytest.raises(HistoryError, match="no confirmed or derived figures of cn_exports_from_uz, cn_imports_to_uz"):
+    with pytest.raises(
+        HistoryError, match="no confirmed or derived figures of <partner>_exports_from_<country>, <partner>_imports_to_<country>"
+    ):
         load_trade_context(csv, HISTORY)
     with pytest.raises(HistoryError, match="cannot be read"):
         load_trade_context(tmp_path / "missing.csv", HISTORY)
 
 
-def test_china_share_is_bilateral_over_total_and_close_to_the_published_percentages():
+def test_partner_share_is_bilateral_over_total_and_close_to_the_published_percentages():
     ctx = load_trade_context(CONTEXT, HISTORY)
-    share = ctx.china_share
+    share = ctx.partner_share
     assert share.years.tolist() == [2010, *range(2017, 2025)]
     totals, bilateral = ctx.total.as_dict(), ctx.bilateral.as_dict()
     for y, s in share.as_dict().items():
@@ -89,4 +91,31 @@ def test_a_bilateral_value_above_the_total_is_refused():
     bilateral = YearlySeries("b", np.array([2020]), np.array([50.0]))
     total = YearlySeries("t", np.array([2020]), np.array([40.0]))
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
-        china_share(bilateral, total)
+        partner_share(bilateral, total)
+
+
+def test_a_context_with_the_split_of_several_partners_takes_the_one_named_and_asks_which_otherwise(tmp_path):
+    csv = tmp_path / "ctx.csv"
+    rows = [f"{y},total_turnover,{40 + y - 2017},UZ,confirmed,a" for y in range(2017, 2025)]
+    rows += [f"{y},cn_exports_from_uz,2,UZ,confirmed,a\n{y},cn_imports_to_uz,6,UZ,confirmed,a" for y in (2020, 2022)]
+    rows += [f"{y},kz_exports_from_uz,1,UZ,confirmed,a\n{y},kz_imports_to_uz,3,UZ,confirmed,a" for y in (2021, 2023)]
+    csv.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(HistoryError, match="several partners \\(cn, kz\\): name one with --partner"):
+        load_trade_context(csv, HISTORY)
+    assert load_trade_context(csv, HISTORY, partner="KZ").exports_share.years.tolist() == [2021, 2023]
+    assert load_trade_context(csv, HISTORY, partner="CN").exports_share.years.tolist() == [2020, 2022]
+    with pytest.raises(HistoryError, match="no confirmed or derived figures of xx_exports_from_<country>"):
+        load_trade_context(csv, HISTORY, partner="XX")
+
+
+def test_without_a_reporter_the_history_with_most_years_decides_and_a_tie_asks_for_one(tmp_path):
+    from sim.history import main_reporter
+
+    assert main_reporter(HISTORY) == "UZ"  # 13 statistical years against China's customs' 6
+    tied = tmp_path / "tied.csv"
+    tied.write_text(
+        "year,value_usd_bn,reporter,status,source\n2020,1,AA,confirmed,a\n2021,1,AA,confirmed,a\n2020,1,BB,confirmed,b\n2021,1,BB,confirmed,b\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(HistoryError, match="reporters AA, BB have figures in as many years each; name one with --reporter"):
+        main_reporter(tied)

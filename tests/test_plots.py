@@ -72,6 +72,7 @@ def fake_results(
         "scenario_sha256": "0" * 64,
         "paths": paths,
         "seed": seed,
+        "names": {"reporter_labels": {"UZ": "Uzbek Statistics Agency"}},
         "target_usd_bn": target,
         "base_year": first_year - 1,
         "base_usd_bn": base,

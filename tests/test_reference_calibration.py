@@ -72,7 +72,7 @@ def test_the_reference_total_trade_law_is_the_fit_of_uzbekistans_total_trade(con
 
 def test_the_reference_share_law_is_the_fit_less_what_the_modelled_flows_add(context):
     # [SHARE-FIT]: persistence and sd as fitted; the long run lowered by the flows' share (next test)
-    share = fit_share_law(context.china_share.years, context.china_share.values)
+    share = fit_share_law(context.partner_share.years, context.partner_share.values)
     assert special.expit(share.zbar) == pytest.approx(0.186, abs=5e-4)
     law = reference().trade.structural.share
     long_run_logit = special.logit(law.long_run.ppf(U))
@@ -82,7 +82,7 @@ def test_the_reference_share_law_is_the_fit_less_what_the_modelled_flows_add(con
 
 
 def test_the_reference_as_a_whole_keeps_chinas_share_at_its_fitted_long_run(context):
-    share = fit_share_law(context.china_share.years, context.china_share.values)
+    share = fit_share_law(context.partner_share.years, context.partner_share.values)
     # the railway's uplift aside (a route the record does not contain), 2026-2035
     s = reference().replace({"pipeline.projects.cku_railway.trade_level_uplift": 0.0, "trade.law": "reverting"})
     paths = simulate_chunk(s, 0, 0, 3000)

@@ -58,7 +58,7 @@ def test_a_share_without_noise_scales_the_total_trade_paths_exactly():
 
 def test_structural_fit_on_the_uzbek_data_writes_the_three_tables():
     ctx = _context()
-    fit = fit_structural(ctx.total.years, ctx.total.values, ctx.china_share.years, ctx.china_share.values, source="ctx")
+    fit = fit_structural(ctx.total.years, ctx.total.values, ctx.partner_share.years, ctx.partner_share.values, source="ctx")
     parsed = tomllib.loads(fit.block())["trade"]["structural"]
     assert parsed["total_base_usd_bn"] == 65.9 and fit.base_year == 2024
     assert {"mean", "sd", "persistence"} <= set(parsed["total_growth"]) <= {"mean", "sd", "persistence", "df"}

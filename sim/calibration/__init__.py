@@ -6,7 +6,7 @@ scores their forecasts.
 Modules, and where to make a change
 -----------------------------------
 * :mod:`~sim.calibration.series`: a reporter's yearly series (:func:`load_series`), its checks and log changes.
-* :mod:`~sim.calibration.context`: Uzbekistan's trade with all partners and the split with China
+* :mod:`~sim.calibration.context`: the country's trade with all partners and its split with the partner
   (:func:`load_trade_context`), and the shares derived from them.
 * :mod:`~sim.calibration.growth_likelihood`: the growth law (random walk with AR(1), normal or t deviations)
   and its exact likelihood with gaps (:func:`growth_loglik`).
@@ -14,7 +14,7 @@ Modules, and where to make a change
   the ``[trade.growth]`` block, and its simulation (:func:`simulate_organic`).
 * :mod:`~sim.calibration.shares`: the logit AR(1) law of a share (:func:`fit_share_law`).
 * :mod:`~sim.calibration.split`: turnover and its exports share fitted jointly (:func:`fit_turnover_split`).
-* :mod:`~sim.calibration.structural`: bilateral trade as China's share of total trade (:func:`fit_structural`).
+* :mod:`~sim.calibration.structural`: bilateral trade as the partner's share of total trade (:func:`fit_structural`).
 * :mod:`~sim.calibration.reporters`: the gap between two reporters' figures (:func:`fit_reporter_gap`).
 * :mod:`~sim.calibration.estimation`: maximum likelihood in transformed coordinates and Hessian standard errors,
   shared by the fits.
@@ -28,7 +28,7 @@ scenario loader uses too.
 
 from .backtest import LAWS, BacktestResult, ForecastRow, LawsBacktest, backtest, backtest_laws, backtest_origins
 from .blocks import SD_MAX, lognormal_as_pert
-from .context import TradeContext, YearlySeries, china_share, exports_share, load_context, load_trade_context
+from .context import TradeContext, YearlySeries, exports_share, load_context, load_trade_context, partner_share
 from .estimation import numerical_hessian
 from .growth import PERSISTENCE_CLIP, GrowthFit, ModelScore, fit_growth, simulate_organic
 from .growth_likelihood import MODELS, ar1_sum_variance, growth_loglik
@@ -66,7 +66,7 @@ __all__ = [
     "backtest",
     "backtest_laws",
     "backtest_origins",
-    "china_share",
+    "partner_share",
     "crps_lognormal",
     "crps_normal",
     "crps_samples",

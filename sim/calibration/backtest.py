@@ -16,7 +16,7 @@ each ``k``-year change divided by ``sqrt(k)``), whose lognormal CRPS is
 computed in closed form.
 
 ``backtest(..., law="structural", context=...)`` forecasts with the structural
-law instead (China's share of Uzbekistan's total trade,
+law instead (the partner's share of the country's total trade,
 :mod:`sim.calibration.structural`), fitted at each origin to the total-trade
 and share data up to it; :func:`backtest_laws` scores several laws on exactly
 the same origins and forecast years (those where every law can be fitted).
@@ -61,7 +61,7 @@ __all__ = [
 
 LAWS: tuple[str, ...] = ("random_walk", "structural", "local_level", "trend", "by_direction")
 SHARE_LAWS = ("structural", "local_level", "trend")
-"""Laws of China's share of total trade: reverting (the structural law), a local level and a trend (:mod:`sim.calibration.walks`)."""
+"""Laws of the partner's share of total trade: reverting (the structural law), a local level and a trend (:mod:`sim.calibration.walks`)."""
 """Organic laws a backtest can forecast with: the random walk on bilateral turnover, the structural law (sim.calibration.structural)
 and the law by direction (sim.calibration.directions)."""
 
@@ -231,7 +231,7 @@ def _law_name(law: str, context: TradeContext | None, directions: DirectionData 
     if law in SHARE_LAWS and context is None:
         raise ValueError(f"the {law} law needs the trade context (total trade with all partners): pass context=")
     if law == "by_direction" and directions is None:
-        raise ValueError("the law by direction needs imports, exports, gold exports and China's flows: pass directions=")
+        raise ValueError("the law by direction needs imports, exports, gold exports and the partner's flows: pass directions=")
     return law
 
 
@@ -255,7 +255,7 @@ def backtest_origins(
     min_fit_points : int
         Random walk: fewest log changes of the series up to an origin.
         Structural law: fewest log changes of total trade and transitions of
-        China's share up to an origin (:func:`sim.calibration.structural.structural_origins`).
+        The partner's share up to an origin (:func:`sim.calibration.structural.structural_origins`).
     law : {"random_walk", "structural"}
     context : sim.calibration.context.TradeContext, optional
         Needed for the structural law (its ``total`` series).
@@ -310,7 +310,7 @@ def backtest(
 
     With ``law="structural"`` the forecast is the structural law instead
     (:mod:`sim.calibration.structural`): at each origin ``Y`` the growth law of total
-    trade and the law of China's share are fitted to the data up to ``Y``
+    trade and the law of the partner's share are fitted to the data up to ``Y``
     only, ``W`` and the share are simulated from the observed ``W_Y`` and
     ``s_Y = V_Y / W_Y`` with parameter uncertainty, and the forecast is
     ``share * W``, scored exactly as above (same benchmark). Origins are the
@@ -345,7 +345,7 @@ def backtest(
         Origin years to use, each one :func:`backtest_origins` allows
         (default: all of them); :func:`backtest_laws` passes the origins common to several laws.
     directions : sim.calibration.directions.DirectionData, optional
-        Imports, non-gold exports and China's shares of each; needed for
+        Imports, non-gold exports and the partner's shares of each; needed for
         ``law="by_direction"``, which at each origin fits
         :func:`sim.calibration.directions.fit_directions` to the data up to it
         and forecasts ``s_m M + s_x X`` from that year's observed flows.
@@ -377,7 +377,7 @@ def backtest(
     if not chosen:
         raise ValueError(
             f"no origin year has {min_fit_points} log changes before it and an observed value {', '.join(map(str, hs))} year(s) later"
-            + (" (with total trade and China's share observed)" if law in SHARE_LAWS else "")
+            + (" (with total trade and the partner's share observed)" if law in SHARE_LAWS else "")
         )
     value_at = {int(a): float(b) for a, b in zip(y, v, strict=True)}
     position = {int(a): i for i, a in enumerate(y)}

@@ -1,14 +1,15 @@
-"""Uzbekistan's trade with all partners and its split with China (``seeds/uz_trade_context.csv``).
+"""The country's trade with all partners and its split with the partner (a context file, e.g. ``seeds/uz_trade_context.csv``).
 
 The context file has the columns ``year, series, value_usd_bn, reporter,
 status, source``; one row is one published figure of one series in one year.
 The series used here:
 
-* ``total_turnover``: Uzbekistan's trade with all partners, USD bn;
-* ``cn_exports_from_uz`` and ``cn_imports_to_uz``: Uzbek exports to China and
-  Uzbek imports from China, USD bn.
+* ``total_turnover``: the country's trade with all partners, USD bn;
+* ``<pp>_exports_from_<cc>`` and ``<pp>_imports_to_<cc>``: the country's exports to the partner and its
+  imports from the partner, USD bn (``pp`` the partner's code, ``cc`` the country's, in lower case).
+  A file may hold the split with several partners; the partner is then named (:func:`split_series`).
 
-Two shares are derived from them (:func:`china_share`, :func:`exports_share`)
+Two shares are derived from them (:func:`partner_share`, :func:`exports_share`)
 for the structural organic law (:mod:`sim.calibration.structural`) and the split of
 bilateral turnover into exports and imports (:mod:`sim.calibration.split`).
 
@@ -20,6 +21,7 @@ Where to make a change
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +29,13 @@ from statistics import median
 
 import numpy as np
 
-from ..history import CONTEXT_FILE, STATISTICAL_STATUSES, HistoryError, load_history, read_data_file
+from ..history import CONTEXT_FILE, STATISTICAL_STATUSES, HistoryError, load_history, main_reporter, read_data_file
 
-__all__ = ["YearlySeries", "TradeContext", "load_context", "load_trade_context", "china_share", "exports_share"]
+__all__ = ["YearlySeries", "TradeContext", "load_context", "load_trade_context", "partner_share", "exports_share", "split_series"]
 
 TOTAL_TURNOVER = "total_turnover"
-EXPORTS_TO_CHINA = "cn_exports_from_uz"
-IMPORTS_FROM_CHINA = "cn_imports_to_uz"
+_EXPORTS = re.compile(r"^([a-z0-9]+)_exports_from_([a-z0-9]+)$")
+"""A series of the country's exports to one partner: ``<partner>_exports_from_<country>``."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def load_context(path: str | Path, statuses: tuple[str, ...] = STATISTICAL_STATU
         By ``series`` name, each with the years that have a kept figure;
         several figures for one year (releases, sources, reporters) are
         combined by their median. Values in the file's unit (USD bn; percent
-        for ``cn_share_pct``).
+        for a ``..._pct`` series).
 
     Raises
     ------
@@ -107,10 +109,29 @@ def load_context(path: str | Path, statuses: tuple[str, ...] = STATISTICAL_STATU
     return {name: _series(name, {y: median(v) for y, v in by_year.items()}) for name, by_year in figures.items()}
 
 
-def china_share(bilateral: YearlySeries, total: YearlySeries) -> YearlySeries:
-    """China's share of Uzbekistan's turnover, ``bilateral / total``, in the years both have a value.
+def split_series(names: Iterable[str], partner: str | None = None) -> tuple[str, str] | None:
+    """The names of the series of the country's exports to and imports from the partner, or None if the file has none.
 
-    The published share (``cn_share_pct``) is not used: the ratio keeps
+    ``names`` are the series of a context file; ``partner`` a code (any case). Without ``partner``, the
+    file's only partner with an exports series; several are a ValueError naming them.
+    """
+    pairs = sorted({m.groups() for m in map(_EXPORTS.match, names) if m})
+    if partner is not None:
+        pairs = [p for p in pairs if p[0] == partner.lower()]
+        if not pairs:
+            return (f"{partner.lower()}_exports_from_<country>", f"{partner.lower()}_imports_to_<country>")
+    if len(pairs) > 1:
+        raise ValueError(f"the split with several partners ({', '.join(p for p, _ in pairs)}): name one with --partner")
+    if not pairs:
+        return None
+    p, c = pairs[0]
+    return f"{p}_exports_from_{c}", f"{p}_imports_to_{c}"
+
+
+def partner_share(bilateral: YearlySeries, total: YearlySeries) -> YearlySeries:
+    """The partner's share of the country's turnover, ``bilateral / total``, in the years both have a value.
+
+    A published share (a ``..._pct`` series) is not used: the ratio keeps
     ``bilateral = share * total`` exact in every year, which the structural
     law (:mod:`sim.calibration.structural`) relies on when it starts a forecast from the
     observed bilateral and total values. On the shipped data the two differ by
@@ -127,7 +148,7 @@ def china_share(bilateral: YearlySeries, total: YearlySeries) -> YearlySeries:
     Returns
     -------
     YearlySeries
-        Shares in (0, 1), named ``"china_share"``.
+        Shares in (0, 1), named ``"partner_share"``.
 
     Raises
     ------
@@ -136,8 +157,8 @@ def china_share(bilateral: YearlySeries, total: YearlySeries) -> YearlySeries:
     """
     totals = total.as_dict()
     ratio = {y: v / totals[y] for y, v in bilateral.as_dict().items() if y in totals}
-    _check_fractions("china_share", ratio)
-    return _series("china_share", ratio)
+    _check_fractions("partner_share", ratio)
+    return _series("partner_share", ratio)
 
 
 def exports_share(exports: YearlySeries, imports: YearlySeries) -> YearlySeries:
@@ -146,7 +167,7 @@ def exports_share(exports: YearlySeries, imports: YearlySeries) -> YearlySeries:
     Parameters
     ----------
     exports, imports : YearlySeries
-        Uzbek exports to China and imports from China, USD bn.
+        The country's exports to the partner and its imports from the partner, USD bn.
 
     Returns
     -------
@@ -174,11 +195,11 @@ class TradeContext:
     bilateral : YearlySeries
         Bilateral turnover of the reporter, USD bn (the history CSV).
     total : YearlySeries
-        Uzbekistan's turnover with all partners, USD bn (``total_turnover``).
-    china_share : YearlySeries
-        ``bilateral / total`` in the years both exist (:func:`china_share`).
+        The country's turnover with all partners, USD bn (``total_turnover``).
+    partner_share : YearlySeries
+        ``bilateral / total`` in the years both exist (:func:`partner_share`).
     exports_share : YearlySeries
-        Uzbek exports to China over bilateral exports plus imports, where both
+        The country's exports to the partner over bilateral exports plus imports, where both
         are published (:func:`exports_share`).
     source : str
         The two files, reporter and statuses, for the blocks' comments.
@@ -186,7 +207,7 @@ class TradeContext:
 
     bilateral: YearlySeries
     total: YearlySeries
-    china_share: YearlySeries
+    partner_share: YearlySeries
     exports_share: YearlySeries
     source: str
 
@@ -203,25 +224,28 @@ def _required(series: dict[str, YearlySeries], names: Iterable[str], path: Path)
 def load_trade_context(
     context_path: str | Path,
     history_path: str | Path,
-    reporter: str = "UZ",
+    reporter: str | None = None,
     since: int | None = None,
     statuses: tuple[str, ...] = STATISTICAL_STATUSES,
+    partner: str | None = None,
 ) -> TradeContext:
-    """Read the context CSV and the bilateral history, and derive China's share and the exports share.
+    """Read the context CSV and the bilateral history, and derive the partner's share and the exports share.
 
     Parameters
     ----------
     context_path : str or Path
-        Context CSV (:func:`load_context`); needs the ``total_turnover``,
-        ``cn_exports_from_uz`` and ``cn_imports_to_uz`` series.
+        Context CSV (:func:`load_context`); needs the ``total_turnover`` series and the
+        split with the partner (:func:`split_series`).
     history_path : str or Path
         Bilateral history CSV (:func:`sim.history.load_history`).
-    reporter : str
-        Reporter of the bilateral figures.
+    reporter : str, optional
+        Reporter of the bilateral figures; default: the history's main reporter (:func:`sim.history.main_reporter`).
     since : int, optional
         First calendar year used in every series.
     statuses : tuple of str
         Statuses kept in both files.
+    partner : str, optional
+        The partner's code, to choose its split where the file holds several (:func:`split_series`).
 
     Returns
     -------
@@ -233,13 +257,20 @@ def load_trade_context(
         A file cannot be read, a series is missing, or a share falls outside (0, 1).
     """
     p = Path(context_path)
-    total, exports, imports = _required(load_context(p, statuses, since), (TOTAL_TURNOVER, EXPORTS_TO_CHINA, IMPORTS_FROM_CHINA), p)
+    reporter = reporter if reporter is not None else main_reporter(history_path, statuses)
+    series = load_context(p, statuses, since)
+    try:
+        split = split_series(series, partner)
+    except ValueError as exc:
+        raise HistoryError(f"{p}: {exc}") from None
+    names = split or ("<partner>_exports_from_<country>", "<partner>_imports_to_<country>")
+    total, exports, imports = _required(series, (TOTAL_TURNOVER, *names), p)
     history = {y: v for y, v in load_history(history_path, reporter, statuses) if since is None or y >= since}
     bilateral = _series(f"bilateral ({reporter})", history)
     try:
-        share = china_share(bilateral, total)
+        share = partner_share(bilateral, total)
     except ValueError as exc:
         raise HistoryError(f"{p} and {history_path}: {exc}") from None
     kept = "/".join(statuses)
     source = f"{p} ({kept} figures, duplicates by median) with {history_path}, reporter {reporter}" + (f", since {since}" if since else "")
-    return TradeContext(bilateral=bilateral, total=total, china_share=share, exports_share=exports_share(exports, imports), source=source)
+    return TradeContext(bilateral=bilateral, total=total, partner_share=share, exports_share=exports_share(exports, imports), source=source)

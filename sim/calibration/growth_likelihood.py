@@ -5,7 +5,7 @@ log-growth of trade is ``g_t = mean + e_t``, where the deviations ``e_t``
 follow a stationary AR(1) process with standard deviation ``sd`` and
 coefficient ``persistence``, driven by normal or unit-variance Student-t
 innovations with ``df`` degrees of freedom. The same law describes
-Uzbekistan's total trade in the structural law (:mod:`sim.calibration.structural`).
+the country's total trade in the structural law (:mod:`sim.calibration.structural`).
 
 * **Observations.** Between consecutive available years ``y_j < y_{j+1}``
   (a gap of ``k = y_{j+1} - y_j`` years) the observation is the ``k``-year log

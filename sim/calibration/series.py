@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..history import STATISTICAL_STATUSES, load_history
+from ..history import STATISTICAL_STATUSES, load_history, main_reporter
 
 __all__ = ["MIN_OBSERVATIONS", "LogChanges", "load_series", "check_years", "check_series", "log_changes"]
 
@@ -31,7 +31,7 @@ MIN_OBSERVATIONS = 5
 
 
 def load_series(
-    path: str | Path, reporter: str = "UZ", since: int | None = None, statuses: tuple[str, ...] = STATISTICAL_STATUSES
+    path: str | Path, reporter: str | None = None, since: int | None = None, statuses: tuple[str, ...] = STATISTICAL_STATUSES
 ) -> tuple[np.ndarray, np.ndarray]:
     """Yearly values of one reporter from a history CSV.
 
@@ -40,8 +40,8 @@ def load_series(
     path : str or Path
         CSV with ``year, value_usd_bn, reporter, status`` columns
         (``seeds/uz_cn_trade_history.csv``).
-    reporter : str
-        Reporter code to keep (``UZ``, ``CN``).
+    reporter : str, optional
+        Reporter code to keep; default: the file's main reporter (:func:`sim.history.main_reporter`).
     since : int, optional
         First calendar year kept.
     statuses : tuple of str
@@ -55,6 +55,7 @@ def load_series(
         USD bn; several figures for one year are combined by their median
         (:func:`sim.history.load_history`).
     """
+    reporter = reporter if reporter is not None else main_reporter(path, statuses)
     rows = [(y, v) for y, v in load_history(path, reporter, statuses) if since is None or y >= since]
     years = np.array([y for y, _ in rows], dtype=np.int64)
     values = np.array([v for _, v in rows], dtype=float)

@@ -1,6 +1,6 @@
 """Shares that revert to a long run: the logit AR(1) share law, its likelihood, its fit and its simulation.
 
-A share ``s_t`` in (0, 1) (China's share of Uzbekistan's turnover, exports'
+A share ``s_t`` in (0, 1) (the partner's share of the country's turnover, exports'
 share of bilateral turnover) is modelled on the logit scale, ``z_t = logit(s_t)``,
 as a mean-reverting AR(1)::
 
@@ -18,7 +18,7 @@ moves by ``k`` steps of the AR(1), so given ``z_t`` it is normal with mean
 ``zbar + phi**k (z_t - zbar)`` and variance ``sd**2 (1 - phi**(2k)) / (1 - phi**2)``.
 The likelihood is the product of these transition densities, **conditional on
 the first observation**: the first year of the shipped series (2010) comes
-from before Uzbekistan opened up in 2017, when China's share was about half
+from before the country opened up in 2017 (the shipped first case), when the partner's share was about half
 its later level; a stationary start would treat it as a draw from the
 long-run law and drag the long run down. The likelihood is that of the
 logits (the share's own density differs by the Jacobian ``-sum ln(s (1 - s))``,

@@ -1,12 +1,12 @@
-"""The structural organic law: bilateral turnover as China's share of Uzbekistan's total trade.
+"""The structural organic law: bilateral turnover as the partner's share of the country's total trade.
 
 The random-walk law (``[trade.growth]`` on bilateral turnover) compounds
-without bound. The structural law ties bilateral turnover to Uzbekistan's
+without bound. The structural law ties bilateral turnover to the country's
 trade with all partners::
 
     O_k = expit(z_k) * W_k
     log W_k = log W_{k-1} + mu_W + dev_k       the [trade.growth] law, fitted to total trade
-    z_k = zbar + phi (z_{k-1} - zbar) + sd eps_k   the share law of China's share (sim.calibration.shares)
+    z_k = zbar + phi (z_{k-1} - zbar) + sd eps_k   the share law of the partner's share (sim.calibration.shares)
 
 ``mu_W`` and ``sd_W`` (and ``zbar``, ``phi``, ``sd``) are drawn once per path
 from their distributions; ``dev`` is the stationary AR(1) deviation of
@@ -18,7 +18,7 @@ observed share at the origin. A scenario carries the law as
 Where to make a change
 ----------------------
 * The two laws it combines: :mod:`sim.calibration.growth` (total trade) and
-  :mod:`sim.calibration.shares` (China's share); their combination, its fit at an
+  :mod:`sim.calibration.shares` (the partner's share); their combination, its fit at an
   origin and its forecast: here.
 """
 
@@ -32,7 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .blocks import significant
-from .context import YearlySeries, china_share
+from .context import YearlySeries, partner_share
 from .growth import GrowthFit, fit_growth, simulate_organic
 from .growth_likelihood import MODELS
 from .shares import ShareFit, fit_share_law, simulate_shares
@@ -48,9 +48,9 @@ class StructuralFit:
     Attributes
     ----------
     total : GrowthFit
-        Growth law of Uzbekistan's total trade (:func:`sim.calibration.fit_growth`).
+        Growth law of the country's total trade (:func:`sim.calibration.fit_growth`).
     share : ShareFit
-        Law of China's share of that trade (:func:`sim.calibration.shares.fit_share_law`).
+        Law of the partner's share of that trade (:func:`sim.calibration.shares.fit_share_law`).
     base_year : int
         Last year of the total-trade series.
     total_base_usd_bn : float
@@ -80,10 +80,10 @@ class StructuralFit:
     def block(self) -> str:
         """TOML ``[trade.structural]``, ``[trade.structural.total_growth]`` and ``[trade.structural.share]`` blocks with comments."""
         head = [
-            "# Structural organic law: bilateral turnover = China's share of Uzbekistan's turnover x Uzbekistan's turnover with all",
+            "# Structural organic law: bilateral turnover = the partner's share of the country's turnover x the country's turnover with all",
             "# partners (sim.calibration.structural). The share starts from base_usd_bn / total_base_usd_bn in the base year.",
             "[trade.structural]",
-            f"total_base_usd_bn = {significant(self.total_base_usd_bn)!r}  # Uzbekistan's trade with all partners in {self.base_year}, USD bn"
+            f"total_base_usd_bn = {significant(self.total_base_usd_bn)!r}  # the country's trade with all partners in {self.base_year}, USD bn"
             " (the last value of the series; set it for the scenario's base year)",
         ]
         return (
@@ -114,15 +114,15 @@ def fit_structural(
     source: str = "given series",
     share_kind: str = "reverting",
 ) -> StructuralFit:
-    """Fit the growth law of total trade and the law of China's share of it.
+    """Fit the growth law of total trade and the law of the partner's share of it.
 
     Parameters
     ----------
     total_years, total : array-like, shape (n,)
-        Years and Uzbekistan's trade with all partners, USD bn (gaps allowed).
+        Years and the country's trade with all partners, USD bn (gaps allowed).
     share_years, shares : array-like, shape (m,)
-        Years and China's share of that trade, in (0, 1)
-        (:func:`sim.calibration.context.china_share`).
+        Years and the partner's share of that trade, in (0, 1)
+        (:func:`sim.calibration.context.partner_share`).
     models : sequence of str
         Candidate growth laws of total trade (chosen by AICc).
     source : str
@@ -141,7 +141,7 @@ def fit_structural(
         Too few observations for either fit.
     """
     fit_total = fit_growth(total_years, total, models, source=f"{source}; series total_turnover")
-    share_source = f"{source}; China's share = bilateral / total_turnover"
+    share_source = f"{source}; the partner's share = bilateral / total_turnover"
     if share_kind == "reverting":
         fit_share: ShareFit | WalkFit = fit_share_law(share_years, shares, source=share_source)
     else:
@@ -164,7 +164,7 @@ def simulate_structural(law: dict[str, Any], start_share: float, years: int, pat
     law : dict
         A ``[trade.structural]`` table (:meth:`StructuralFit.law`).
     start_share : float
-        China's share of total trade at the origin, in (0, 1).
+        The partner's share of total trade at the origin, in (0, 1).
     years : int
         Simulated years after the origin.
     paths : int
@@ -202,7 +202,7 @@ def structural_origins(years: ArrayLike, values: ArrayLike, total: YearlySeries,
     list of int
         Qualifying years, increasing.
     """
-    share = china_share(YearlySeries("bilateral", np.asarray(years, dtype=np.int64), np.asarray(values, dtype=float)), total)
+    share = partner_share(YearlySeries("bilateral", np.asarray(years, dtype=np.int64), np.asarray(values, dtype=float)), total)
     return [
         int(y) for y in share.years if np.sum(total.years <= y) - 1 >= min_fit_points and np.sum(share.years <= y) - 1 >= min_fit_points
     ]
@@ -239,7 +239,7 @@ def forecast_structural(
     source : str
         Description of the data.
     share_kind : {"reverting", "local_level", "trend"}
-        The law of China's share (:func:`fit_structural`).
+        The law of the partner's share (:func:`fit_structural`).
 
     Returns
     -------
@@ -250,7 +250,7 @@ def forecast_structural(
     """
     bilateral = YearlySeries("bilateral", np.asarray(years, dtype=np.int64), np.asarray(values, dtype=float)).until(origin)
     known_total = total.until(origin)
-    share = china_share(bilateral, known_total)
+    share = partner_share(bilateral, known_total)
     if share.years.size == 0 or share.years[-1] != origin or known_total.years[-1] != origin:
         raise ValueError(f"the structural law starts from a year with both bilateral and total trade; {origin} lacks one")
     fit = fit_structural(known_total.years, known_total.values, share.years, share.values, models, source=source, share_kind=share_kind)

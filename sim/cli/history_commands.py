@@ -27,7 +27,7 @@ from ..calibration import (
 )
 from ..calibration.directions import load_directions
 from ..errors import InputError
-from ..history import HistoryError, load_history, other_reporters
+from ..history import HistoryError, load_history, main_reporter, other_reporters
 from ..results import check_destination, check_file_target, write_text_atomically
 from ..scenario.messages import quote
 from .tables import backtest_table
@@ -39,6 +39,12 @@ def _history_source(args: argparse.Namespace) -> str:
     """Where the fitted figures come from, for the printed blocks and the backtest's source."""
     since = f", since {args.since}" if args.since else ""
     return f"{args.history}, reporter {args.reporter}, confirmed/derived figures (duplicates by median){since}"
+
+
+def _choose_reporter(args: argparse.Namespace) -> None:
+    """``--reporter``, or the history's main reporter when none is named (a tie needs one: :func:`sim.history.main_reporter`)."""
+    if args.reporter is None:
+        args.reporter = main_reporter(args.history)
 
 
 def _series(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
@@ -53,6 +59,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
     """``coopsim calibrate``: fit the organic growth law and the reporter gap (and the structural law with ``--context``)."""
     if args.out is not None:  # before any fitting; never over the history or context file it reads
         check_file_target(args.out, args.force, protected=[p for p in (args.history, args.context) if p is not None])
+    _choose_reporter(args)
     years, values = _series(args)
     fit = fit_growth(years, values, source=_history_source(args))
     block = fit.growth_block() + "".join("\n" + gap.block() for gap in _gap_fits(args))
@@ -69,14 +76,14 @@ def calibrate_command(args: argparse.Namespace) -> int:
 
 def _trade_context(args: argparse.Namespace) -> TradeContext:
     """The country's trade with all partners and its split with the partner (``--context``)."""
-    return load_trade_context(args.context, args.history, reporter=args.reporter, since=args.since)
+    return load_trade_context(args.context, args.history, reporter=args.reporter, since=args.since, partner=args.partner)
 
 
 def _context_blocks(args: argparse.Namespace, years: np.ndarray, values: np.ndarray) -> list[str]:
     """The structural law and the exports share fitted with ``--context``; a fit the data cannot support is a :class:`HistoryError`."""
     ctx = _trade_context(args)
     try:
-        structural = fit_structural(ctx.total.years, ctx.total.values, ctx.china_share.years, ctx.china_share.values, source=ctx.source)
+        structural = fit_structural(ctx.total.years, ctx.total.values, ctx.partner_share.years, ctx.partner_share.values, source=ctx.source)
         split = fit_turnover_split(years, values, ctx.exports_share.years, ctx.exports_share.values, source=ctx.source)
     except HistoryError:
         raise
@@ -126,6 +133,7 @@ def backtest_command(args: argparse.Namespace) -> int:
     if not horizons or min(horizons) < 1:
         raise InputError(f"--horizons: years ahead must be at least 1 (got {quote(args.horizons)})")
     laws = _backtest_laws(args)
+    _choose_reporter(args)
     out = args.out if args.out is not None else Path("results") / f"backtest_{args.reporter}"
     check_destination(out, args.force)
     years, values = _series(args)

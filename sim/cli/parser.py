@@ -98,7 +98,7 @@ NAME_KEYS = ("trade.law",)
 
 
 def _setting(text: str) -> tuple[str, Any]:
-    """An argparse type: ``KEY=VALUE``, a dotted scenario key and a TOML value (``0.06``, ``"UZ"``, ``{energy = 0.5}``)."""
+    """An argparse type: ``KEY=VALUE``, a dotted scenario key and a TOML value (``0.06``, ``"text"``, ``{energy = 0.5}``)."""
     key, sep, value = text.partition("=")
     key = key.strip()
     if not sep or not key or any(not part for part in key.split(".")):
@@ -470,7 +470,14 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     cal.add_argument("history", type=Path, help="history CSV (year,value_usd_bn,reporter,status,...)")
-    cal.add_argument("--reporter", type=_reporter, default="UZ", help="reporter whose figures are fitted (default %(default)s)")
+    cal.add_argument(
+        "--reporter",
+        type=_reporter,
+        help="reporter whose figures are fitted (default: the one with figures in the most years of the history)",
+    )
+    cal.add_argument(
+        "--partner", type=_reporter, help="with --context: the partner whose split the context file gives (default: its only one)"
+    )
     cal.add_argument("--since", type=int, help="first year used")
     cal.add_argument(
         "--gap-to",
@@ -481,7 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--context",
         type=Path,
         metavar="FILE",
-        help="Uzbekistan's trade with all partners and the split with China (year,series,value_usd_bn,reporter,status,...): "
+        help="the country's trade with all partners and its split with the partner (year,series,value_usd_bn,reporter,status,...): "
         "also fit the structural law and the exports share",
     )
     cal.add_argument("--out", type=Path, help="also write the printed blocks to this .toml file (refused if it exists, unless --force)")
@@ -492,11 +499,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="rolling-origin backtest of the organic growth law",
         description=(
             "Fit on data up to each year, forecast the next years with the organic model, and score the forecasts. With --context, "
-            "the structural law (China's share of Uzbekistan's total trade) too, on the same origins."
+            "the structural law (the partner's share of the country's total trade) too, on the same origins."
         ),
     )
     bt.add_argument("history", type=Path, help="history CSV (year,value_usd_bn,reporter,status,...)")
-    bt.add_argument("--reporter", type=_reporter, default="UZ", help="reporter whose figures are used (default %(default)s)")
+    bt.add_argument(
+        "--reporter",
+        type=_reporter,
+        help="reporter whose figures are used (default: the one with figures in the most years of the history)",
+    )
+    bt.add_argument(
+        "--partner", type=_reporter, help="with --context: the partner whose split the context file gives (default: its only one)"
+    )
     bt.add_argument("--since", type=int, help="first year used")
     bt.add_argument("--horizons", default="1,2,3", help="forecast horizons in years, comma-separated (default %(default)s)")
     bt.add_argument(
@@ -516,7 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--directions",
         type=Path,
         metavar="FILE",
-        help="trade by direction CSV (seeds/uz_direction_history.csv: imports, exports, gold exports, China's flows): enables by_direction",
+        help="trade by direction CSV (the country's imports, exports, gold exports and its flows with the partner): enables by_direction",
     )
     bt.add_argument("--paths", type=_positive_int(1_000_000), default=4000, help="paths per forecast (default %(default)s)")
     bt.add_argument("--seed", type=_seed, default=0, help="root seed (default %(default)s)")

@@ -82,7 +82,7 @@ def headline(results: Results, years: Sequence[int] | None = None) -> str:
         law = {"structural": f"structural, the partner's share by {len(results.by_law)} candidate laws (below)"}
     lines = [
         f"{s['scenario']}: {s['paths']:,} paths, seed {s['seed']}; target {s['target_usd_bn']:g} USD bn a year of "
-        f"{_flow_words(s)} ({s['reporter']} statistics)",
+        f"{_flow_words(s)}{results.pair_words} ({s['reporter']} statistics)",
         f"organic law: {law.get(s.get('organic_law', 'random_walk'))}; {_observation_line(s)}",
         *view_lines(s),
         "",

@@ -52,15 +52,25 @@ from .style import (
 __all__ = ["overlay_fan_charts", "overlay_reach_probability", "hit_year_comparison", "paired_difference"]
 
 
+def _labels(results_list: Sequence[Results]) -> dict[str, str]:
+    """The reporter labels of every scenario overlaid (``trade.reporter_labels``), the first one's where they differ."""
+    labels: dict[str, str] = {}
+    for r in reversed(results_list):
+        labels.update(r.reporter_labels)
+    return labels
+
+
 def _caption_many(results_list: Sequence[Results], labels: Sequence[str]) -> str:
     """The source line of an overlay: the scenarios, their paths and seed (once when shared) and whose history is drawn."""
     reporters = [r.reporter for r in results_list if r.history]
     if len({(r.n_paths, r.seed) for r in results_list}) == 1:
         first = results_list[0]
         names = ", ".join(r.scenario for r in results_list)
-        return source_line("Monte Carlo simulation", first.n_paths, first.seed, reporters, names)
+        return source_line("Monte Carlo simulation", first.n_paths, first.seed, reporters, names, _labels(results_list))
     parts = "; ".join(run_identity(r) for r in results_list)
-    history = f"; history: {', '.join(reporter_words(r) for r in dict.fromkeys(reporters))} figures" if reporters else ""
+    history = (
+        f"; history: {', '.join(reporter_words(r, _labels(results_list)) for r in dict.fromkeys(reporters))} figures" if reporters else ""
+    )
     return f"Source: coopsim Monte Carlo simulation of {parts}{history}."
 
 

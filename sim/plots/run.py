@@ -97,7 +97,12 @@ def run_identity(results: Results) -> str:
 def _caption(results: Results) -> str:
     """The source line of a run's charts: scenario, paths, seed and, when the chart shows history, whose figures it is."""
     return source_line(
-        "Monte Carlo simulation", results.n_paths, results.seed, [results.reporter] if results.history else [], results.scenario
+        "Monte Carlo simulation",
+        results.n_paths,
+        results.seed,
+        [results.reporter] if results.history else [],
+        results.scenario,
+        results.reporter_labels,
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from matplotlib.axes import Axes
@@ -55,8 +55,6 @@ COMPONENT_LABELS = {
 }
 """Legend names of the trade components of ``components_mean_usd_bn``."""
 
-REPORTER_NAMES = {"UZ": "Uzbek Statistics Agency", "CN": "China's customs (GACC)"}
-"""Who publishes each reporter's figures, for source lines; other reporters are named by their code."""
 # FORECAST_HORIZON_YEARS: years after the base year up to which a fan chart reads as a forecast (2030 for a 2024
 # base); beyond it the paths compound assumptions about a decade ahead, and the charts say so. Defined with the
 # results (the default headline year), imported here.
@@ -107,9 +105,12 @@ def pct(p: float) -> str:
     return f"{100 * p:.0f}%"
 
 
-def reporter_words(reporter: str) -> str:
-    """``"UZ"`` -> ``"Uzbek Statistics Agency (UZ)"``; an unknown code as it is."""
-    name = REPORTER_NAMES.get(reporter)
+def reporter_words(reporter: str, labels: Mapping[str, str] | None = None) -> str:
+    """A reporter code with who publishes its figures, from the scenario's ``trade.reporter_labels``.
+
+    ``reporter_words("XX", {"XX": "Statistics Office"})`` -> ``"Statistics Office (XX)"``; a code without a label as it is.
+    """
+    name = (labels or {}).get(reporter)
     return f"{name} ({reporter})" if name else reporter
 
 
@@ -119,19 +120,21 @@ def observed_months(months: int) -> str:
     return names[0] if months == 1 else f"{names[0]} to {names[months - 1]}"
 
 
-def source_line(study: str, paths: int, seed: int, reporters: Sequence[str] = (), scenario: str = "") -> str:
+def source_line(
+    study: str, paths: int, seed: int, reporters: Sequence[str] = (), scenario: str = "", labels: Mapping[str, str] | None = None
+) -> str:
     """The source line of a chart: who made the numbers, from how many paths and which seed, and whose history.
 
-    ``source_line("Monte Carlo simulation", 10000, 1, ["UZ"], "uz_cn_2025")`` ->
-    ``"Source: coopsim Monte Carlo simulation of uz_cn_2025, 10,000 paths, seed 1; history: Uzbek Statistics Agency (UZ) figures."``
+    ``source_line("Monte Carlo simulation", 10000, 1, ["XX"], "xx_yy", {"XX": "Statistics Office"})`` ->
+    ``"Source: coopsim Monte Carlo simulation of xx_yy, 10,000 paths, seed 1; history: Statistics Office (XX) figures."``
     """
     of = f" of {scenario}" if scenario else ""
-    history = f"; history: {', '.join(reporter_words(r) for r in dict.fromkeys(reporters))} figures" if reporters else ""
+    history = f"; history: {', '.join(reporter_words(r, labels) for r in dict.fromkeys(reporters))} figures" if reporters else ""
     return f"Source: coopsim {study}{of}, {paths:,} paths, seed {seed}{history}."
 
 
 def short_description(description: str) -> str:
-    """A scenario's description cut to its first clause, for legends: ``"Reference: Uzbek statistics basis, ..."`` -> ``"Reference"``."""
+    """A scenario's description cut to its first clause, for legends: ``"Reference: statistics basis, ..."`` -> ``"Reference"``."""
     cut = min((i for i in (description.find(mark) for mark in (":", ";", ",", " (")) if i > 0), default=len(description))
     return description[:cut].strip()
 

@@ -226,7 +226,7 @@ def _(results: Results, years: Sequence[int] | None = None) -> Page:
     p, low, high = results.p_reach(year)
     target = money(results.target_usd_bn)
     question = (
-        f"How likely is annual {_flow_words(results)}, in {reporter_words(results.reporter)} figures, "
+        f"How likely is annual {_flow_words(results)}{results.pair_words}, in {reporter_words(results.reporter, results.reporter_labels)} figures, "
         f"to reach the target of {target} a year, and by when?"
     )
     spread = ""

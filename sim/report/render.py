@@ -34,12 +34,19 @@ LIMITATIONS = (
     "judgement where no published figure exists, and the fits to the trade record rest on about fifteen yearly observations.",
     f"More than {FORECAST_HORIZON_YEARS} years after the base year the paths compound a decade of assumptions about growth, "
     "finance and projects: the charts show where those assumptions lead, not a forecast.",
-    "Trade statistics differ by reporter (the Uzbek and Chinese figures for the same trade differ by a few percent) and "
+    "Trade statistics differ by reporter (the country's and the partner's figures for the same trade differ) and "
     "preliminary figures are revised; the target is measured in the reporter's figures named in the question.",
     "The model has no prices, exchange rates or policy responses beyond the shocks it draws, and no projects beyond the named "
     "ones and those its pipeline law generates.",
 )
-"""The report's fixed limitations, the same for every result."""
+"""The model's limitations, the same for every result; a case adds its own (``[report] limitations`` of its scenario)."""
+
+
+def case_limitations(sources: Sequence[ScenarioSource]) -> list[str]:
+    """The limitations the result's scenarios state of their case (``[report] limitations``), each once, in order."""
+    found = [text for s in sources if s.scenario is not None and s.scenario.report is not None for text in s.scenario.report.limitations]
+    return list(dict.fromkeys(found))
+
 
 _ID = re.compile(r'\bid="([^"]+)"')
 _REFERENCE = re.compile(r'((?:xlink:)?href="#|url\(#)([^")]+)')
@@ -108,7 +115,7 @@ def render_report(obj: Any, figures: Mapping[str, str], years: Sequence[int] | N
             figures=shown,
             scenarios=sources,
             facts=cited_facts(sources),
-            limitations=LIMITATIONS,
+            limitations=[*LIMITATIONS, *case_limitations(sources)],
             provenance=_provenance(manifest, sources),
             version=__version__,
         )

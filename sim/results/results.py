@@ -70,6 +70,7 @@ _IDENTITY_DEFAULTS = {
     "observation": None,
     "view": None,
     "target_year": None,
+    "names": None,
 }
 """Identity keys that summaries of earlier versions may lack, and what they meant then."""
 
@@ -285,6 +286,7 @@ class Results:
         self.seed: int = int(s["seed"])
         self.reporter: str = s["reporter"]
         self.simulated_reporter: str = s.get("simulated_reporter", s["reporter"])
+        self.names: Mapping[str, Any] = s["names"] or {}
         self.target_usd_bn: float = float(s["target_usd_bn"])
         self.target_flow: str = s["target_flow"]
         self.organic_law: str = s["organic_law"]
@@ -339,6 +341,7 @@ class Results:
             "seed": self.seed,
             "reporter": self.reporter,
             "simulated_reporter": self.simulated_reporter,
+            "names": dict(self.names) or None,
             "target_usd_bn": self.target_usd_bn,
             "target_flow": self.target_flow,
             "organic_law": self.organic_law,
@@ -380,6 +383,17 @@ class Results:
                 "spread": {str(y): list(self.law_spread(y)) for y in self.years},
             }
         return to_json_ready(out)
+
+    @property
+    def reporter_labels(self) -> dict[str, str]:
+        """What the scenario calls each reporter code (``trade.reporter_labels``); empty when it names none."""
+        return dict(self.names.get("reporter_labels") or {})
+
+    @property
+    def pair_words(self) -> str:
+        """``" between COUNTRY and PARTNER"`` from the scenario's ``trade.country_name`` and ``partner_name``; empty without both."""
+        country, partner = self.names.get("country"), self.names.get("partner")
+        return f" between {country} and {partner}" if country and partner else ""
 
     @property
     def headline_year(self) -> int:

@@ -242,6 +242,15 @@ def paths_on(executor: Executor, slots: int, scenario: Scenario, paths: int, see
     return TradePaths.concat(parts)
 
 
+def case_names(scenario: Scenario) -> dict[str, Any] | None:
+    """The case's names for outputs: the country's and partner's names and the reporters' labels, as the scenario gives them."""
+    t = scenario.trade
+    names: dict[str, Any] = {k: v for k, v in (("country", t.country_name), ("partner", t.partner_name)) if v}
+    if t.reporter_labels:
+        names["reporter_labels"] = dict(t.reporter_labels)
+    return names or None
+
+
 def run_summary(scenario: Scenario, agg: Aggregator, seed: int) -> dict[str, Any]:
     """``summary.json`` of a run: the scenario's identity and the aggregated statistics."""
     return {
@@ -251,6 +260,7 @@ def run_summary(scenario: Scenario, agg: Aggregator, seed: int) -> dict[str, Any
         "seed": seed,
         "reporter": scenario.trade.measured_by,
         "simulated_reporter": scenario.trade.reporter,
+        "names": case_names(scenario),
         "target_usd_bn": scenario.trade.target_usd_bn,
         "target_flow": scenario.trade.target_flow,
         "organic_law": scenario.organic_law,

@@ -29,6 +29,7 @@ from .schema import (
     Pipeline,
     Portfolio,
     Project,
+    Report,
     ReporterGap,
     Run,
     ScenarioFile,
@@ -70,6 +71,7 @@ def key_reference() -> str:
         ("[[measures]]", Measure),
         ("[[shocks]]", Shock),
         ("[run]", Run),
+        ("[report]", Report),
     ):
         doc = (model.__doc__ or "").strip().splitlines()[0]
         out.append(f"**`{title}`** {doc.split(':', 1)[-1].strip() if title != 'top level' else ''}\n")

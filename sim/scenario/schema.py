@@ -327,7 +327,7 @@ class Trade(Table):
     reporter: str = Field(
         min_length=1,
         max_length=40,
-        description="Whose statistics the base and target are measured in (e.g. `UZ` for the Uzbek Statistics Agency, `CN` for China's customs).",
+        description="Whose statistics the base and target are measured in: a reporter code of the data files (the country's statistics office or the partner's customs; `trade.reporter_labels` names it).",
     )
     base_year: int | None = Field(
         default=None,
@@ -357,7 +357,17 @@ class Trade(Table):
         default=None,
         min_length=1,
         max_length=40,
-        description="The partner's code in the `partner` column of `releases` (e.g. `CN`). Required with `releases`.",
+        description="The partner's code in the `partner` column of `releases`. Required with `releases`.",
+    )
+    country_name: str | None = Field(
+        default=None, max_length=80, description="The country's name for reports and tables (default: the reporter code)."
+    )
+    partner_name: str | None = Field(
+        default=None, max_length=80, description="The partner's name for reports and tables (default: `partner`)."
+    )
+    reporter_labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="What to call each reporter code in charts and reports, e.g. a statistics office's name (default: the code).",
     )
     nowcast: Nowcast | None = Field(
         default=None,
@@ -623,6 +633,15 @@ class Run(Table):
     horizon_year: int = Field(ge=1951, description="Last simulated year; at most 100 years after the base year.")
 
 
+class Report(Table):
+    """``[report]``: what a report says of this case beyond the model's own limitations."""
+
+    limitations: list[str] = Field(
+        default_factory=list,
+        description="The case's own limitations (its data, reporters, assumptions), printed after the model's in every report.",
+    )
+
+
 class ScenarioFile(Table):
     """The top level of a scenario file: its tables, and the years they imply.
 
@@ -638,6 +657,7 @@ class ScenarioFile(Table):
     measures: list[Measure] = Field(default_factory=list, description="Agreements.")
     shocks: list[Shock] = Field(default_factory=list, description="Shocks.")
     run: Run = Field(description="Run defaults: paths, seed, horizon.")
+    report: Report | None = Field(default=None, description="The case's own limitations for its reports.")
 
     @property
     def start_year(self) -> int:

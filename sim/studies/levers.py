@@ -268,7 +268,8 @@ def default_levers(scenario: Scenario) -> list[Lever]:
         paths.append(f"portfolio.financiers.{name}.capacity_usd_bn_per_year")
     p = raw.get("pipeline")
     if p:
-        paths += ["pipeline.launches_per_year", "pipeline.build_years", "pipeline.delay_probability"]
+        # a key the scenario leaves at its default is not in the file, so a variant cannot set it: only those given
+        paths += [f"pipeline.{k}" for k in ("launches_per_year", "build_years", "delay_probability") if k in p]
         for name in p.get("sectors", {}):
             paths += [
                 f"pipeline.sectors.{name}.{key}"
