@@ -32,6 +32,7 @@ from ..scenario import ScenarioError
 from .history_commands import backtest_command, calibrate_command
 from .parser import build_parser
 from .portfolio_commands import attribute_command, prioritise_command
+from .replay_command import replay_command
 from .scenario_commands import (
     compare_command,
     goal_command,
@@ -60,6 +61,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "attribute": attribute_command,
     "prioritise": prioritise_command,
     "track": track_command,
+    "replay": replay_command,
     "report": report_command,
     "calibrate": calibrate_command,
     "backtest": backtest_command,

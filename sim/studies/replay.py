@@ -59,9 +59,9 @@ from scipy import optimize, special, stats
 from ..engine.flows import project_cumulative
 from ..engine.model import simulate_path
 from ..engine.sampling import iter_paths
-from ..history import CONTEXT_FILE, read_data_file
+from ..history import CONTEXT_FILE, HistoryError, read_data_file
 from ..run import study_manifest
-from ..scenario import Scenario, scenario_from_dict
+from ..scenario import Scenario, ScenarioError, scenario_from_dict
 
 __all__ = [
     "COMPONENTS",
@@ -90,13 +90,19 @@ def replay_scenario(s: Scenario, first: int = 2017, last: int = 2025) -> Scenari
 
     Raises
     ------
+    ScenarioError
+        ``s`` has no pipeline or portfolio, or its base year is not after ``first`` (exit status 2).
     ValueError
-        ``s`` has no pipeline, or the years are not ``first <= last``.
+        The years are not ``first <= last``.
     """
     if s.pipeline is None or s.portfolio is None:
-        raise ValueError(f"{s.source}: the replay needs [pipeline] and [portfolio]")
+        raise ScenarioError(s.source, [("pipeline", "the replay needs [pipeline] and [portfolio]: a scenario with projects")])
     if last < first:
         raise ValueError(f"the replay's years must run forward (got {first} to {last})")
+    if s.trade.base_year is None or s.trade.base_year < first:
+        raise ScenarioError(
+            s.source, [("trade.base_year", f"the replay starts in {first}: the scenario's base year must not be before it")]
+        )
     raw = s.to_dict()
     base = s.trade.base_year
     assert base is not None
@@ -332,6 +338,7 @@ def replay(
     seed: int | None = None,
     first: int = 2017,
     last: int = 2025,
+    record_source: str = "the record",
 ) -> ReplayResult:
     """Replay ``s``'s portfolio over ``first``-``last`` and fit the scales of its exports and construction imports to ``record``.
 
@@ -343,6 +350,13 @@ def replay(
     paths : int
     seed : int, optional
         Default: the scenario's ``run.seed`` (the coefficients of a run on it).
+    record_source : str
+        The record's file, for messages.
+
+    Raises
+    ------
+    HistoryError
+        The record has too few years with both directions' figures for a fit (exit status 2).
     """
     started = time.time()
     seed = s.run.seed if seed is None else seed
@@ -355,17 +369,17 @@ def replay(
     by_year = {c: dict(zip(years, mean[c].tolist(), strict=True)) for c in COMPONENTS}
     rec = {k: dict(v) for k, v in record.items()}
     exports, gold = rec.get("total_exports", {}), rec.get("gold_exports", {})
-    nongold = {y: v - gold[y] for y, v in exports.items() if y in gold and y >= first}
-    imports_less_operating = {y: v - by_year["operating_imports"][y] for y, v in rec.get("cn_imports_to_uz", {}).items() if y >= first}
-    exports_fit = fit_scale(
-        "operating exports",
-        {y: v for y, v in rec.get("cn_exports_from_uz", {}).items() if y >= first},
-        nongold,
-        by_year["operating_exports"],
-    )
-    construction_fit = fit_scale(
-        "construction imports", imports_less_operating, rec.get("total_imports", {}), by_year["construction_imports"]
-    )
+    inside = set(years[1:])  # the replay's simulated years
+    nongold = {y: v - gold[y] for y, v in exports.items() if y in gold and y in inside}
+    imports_less_operating = {y: v - by_year["operating_imports"][y] for y, v in rec.get("cn_imports_to_uz", {}).items() if y in inside}
+    exports_to = {y: v for y, v in rec.get("cn_exports_from_uz", {}).items() if y in inside}
+    try:
+        exports_fit = fit_scale("operating exports", exports_to, nongold, by_year["operating_exports"])
+        construction_fit = fit_scale(
+            "construction imports", imports_less_operating, rec.get("total_imports", {}), by_year["construction_imports"]
+        )
+    except ValueError as exc:
+        raise HistoryError(f"{record_source}: {exc} (series {', '.join(RECORD_SERIES)}, {first}-{last})") from None
     manifest = study_manifest(s, seed, started, time.time())
     assert r.pipeline is not None
     return ReplayResult(
