@@ -53,7 +53,11 @@ def replay_chart(result: ReplayResult, ax: Axes | None = None) -> Figure:
             ax.plot(xs, ys, color=color, linestyle="none", marker="o", markersize=7, label=label)
     year_axis(ax, years[0], years[-1])
     ax.set_ylabel("USD bn a year", fontsize=LABEL_SIZE, color=INK)
-    ax.set_ylim(bottom=0.0)
+    recorded = [result.recorded(s, y) for s in ("cn_exports_from_uz", "cn_imports_to_uz") for y in result.years]
+    highest = max(
+        [v for v in recorded if not math.isnan(v)] + [float(np.max(result.high[c])) for c in ("operating_exports", "construction_imports")]
+    )
+    ax.set_ylim(0.0, 1.3 * highest)  # room for the legend above the points
     add_legend(ax, ncol=2)
     if own:
         subtitle_room(fig, 2)
