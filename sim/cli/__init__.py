@@ -1,4 +1,4 @@
-"""The command line: ``coopsim run | compare | sensitivity | goal | attribute | prioritise | track | report | calibrate | backtest | validate | keys``.
+"""The command line: ``coopsim run | compare | sensitivity | goal | attribute | prioritise | track | replay | report | calibrate | backtest | validate | keys``.
 
 A thin layer over the Python API: the parser and its shared options
 (:mod:`~sim.cli.parser`), what commands do with those options
