@@ -350,7 +350,9 @@ def _add_replay_parser(sub: argparse._SubParsersAction) -> None:
     rp.add_argument("--last", type=int, default=2025, metavar="YEAR", help="last year replayed (default %(default)s)")
     add_scenario_options(rp)
     rp.add_argument("--seed", type=_seed, help="root seed (default: the scenario's run.seed)")
-    add_output_options(rp, "results/replay_<scenario>")
+    rp.add_argument("--out", type=Path, help="results folder (default: results/replay_<scenario>)")
+    rp.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
+    rp.add_argument("--pdf", action="store_true", help="also write the chart as PDF (PNG and SVG are always written)")
     rp.add_argument("--quiet", action="store_true", help="no table; errors only")
 
 

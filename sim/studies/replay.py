@@ -59,6 +59,7 @@ from scipy import optimize, special, stats
 from ..engine.flows import project_cumulative
 from ..engine.model import simulate_path
 from ..engine.sampling import iter_paths
+from ..errors import InputError
 from ..history import CONTEXT_FILE, HistoryError, read_data_file
 from ..run import study_manifest
 from ..scenario import Scenario, ScenarioError, scenario_from_dict
@@ -92,13 +93,17 @@ def replay_scenario(s: Scenario, first: int = 2017, last: int = 2025) -> Scenari
     ------
     ScenarioError
         ``s`` has no pipeline or portfolio, or its base year is not after ``first`` (exit status 2).
-    ValueError
-        The years are not ``first <= last``.
+    InputError
+        The years are not ``first <= last`` (exit status 2).
     """
     if s.pipeline is None or s.portfolio is None:
         raise ScenarioError(s.source, [("pipeline", "the replay needs [pipeline] and [portfolio]: a scenario with projects")])
     if last < first:
-        raise ValueError(f"the replay's years must run forward (got {first} to {last})")
+        raise InputError(f"the replay's years must run forward: --first {first} is after --last {last}")
+    if s.trade.base_year is not None and last > s.trade.base_year + 1:
+        raise InputError(
+            f"--last {last}: the replay covers the record's years, at most the scenario's first year ({s.trade.base_year + 1})"
+        )
     if s.trade.base_year is None or s.trade.base_year < first:
         raise ScenarioError(
             s.source, [("trade.base_year", f"the replay starts in {first}: the scenario's base year must not be before it")]
