@@ -182,3 +182,19 @@ def test_coopsim_replay_of_a_scenario_without_projects_exits_2_naming_the_key(tm
     err = capsys.readouterr().err
     assert code == 2 and f"{scenario}: pipeline: the replay needs [pipeline]" in err
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--first", "2020", "--last", "2018"], "--first 2020 is after --last 2018"),
+        (["--last", "2030"], "--last 2030: the replay covers the record's years, at most the scenario's first year (2025)"),
+    ],
+)
+def test_coopsim_replay_refuses_years_outside_the_record_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], fragment: str
+):
+    code = main(["replay", str(ROOT / "scenarios" / "uz_cn_2025.toml"), "--paths", "10", "--out", str(tmp_path / "o"), *args])
+    err = capsys.readouterr().err
+    assert code == 2 and fragment in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
