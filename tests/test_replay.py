@@ -198,3 +198,16 @@ def test_coopsim_replay_refuses_years_outside_the_record_with_exit_2(
     err = capsys.readouterr().err
     assert code == 2 and fragment in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
+
+
+def test_the_replay_chart_draws_into_the_axes_it_is_given():
+    from matplotlib.figure import Figure
+
+    from sim.plots import replay_chart
+
+    result = replay(reference(), load_direction_record(RECORD), paths=30, last=2024)
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert replay_chart(result, ax=ax) is fig
+    assert len(ax.lines) == 4  # two modelled flows, two recorded series
+    assert replay_chart(result) is not fig  # without axes: a slide of its own
