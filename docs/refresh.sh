@@ -83,6 +83,9 @@ cp "$out/sens/discovery.png" "$figures/uz_cn_2025_discovery.png"
 
 echo "== calibration and backtest"
 coopsim calibrate seeds/uz_cn_trade_history.csv --context seeds/uz_trade_context.csv
+echo "== coopsim replay (projects on the record: [REPLAY-FIT], [REPLAY-FIT-2025])"
+coopsim replay scenarios/uz_cn_2025.toml --paths 2000 --last 2024 --out "$out/replay" --force
+coopsim replay scenarios/uz_cn_latest.toml --paths 2000 --out "$out/replay_latest" --force
 coopsim backtest seeds/uz_cn_trade_history.csv --out "$out/bt"
 cp "$out/bt/backtest.png" "$figures/backtest_uz.png"
 coopsim backtest seeds/uz_cn_trade_history.csv --context seeds/uz_trade_context.csv --law both --out "$out/bt_both"

@@ -88,15 +88,16 @@ def test_the_reference_as_a_whole_keeps_chinas_share_at_its_fitted_long_run(cont
     paths = simulate_chunk(s, 0, 0, 3000)
     whole = paths.partner_share[:, 1:].mean()
     assert whole == pytest.approx(special.expit(share.zbar), abs=0.004)
-    # and the flows are what lifts it above the organic share
+    # and the flows are what lifts it above the organic share: about half a point of Uzbekistan's trade since
+    # [pipeline.flow_scale] scales them as the record allows ([REPLAY-FIT]; 2.5 points with the coefficients as first assumed)
     organic = paths.by_component[:, 1:, 0]
     flows_share = (paths.turnover[:, 1:] - organic) / paths.country_total[:, 1:]
-    assert 0.01 < flows_share.mean() < 0.05
+    assert 0.002 < flows_share.mean() < 0.01
 
 
 @pytest.mark.parametrize(("law", "kind"), [("local_level", "local_level"), ("trend", "trend")])
 def test_under_a_walk_the_reference_as_a_whole_moves_chinas_share_as_the_fitted_walk_does(law: str, kind: str):
-    """The allowance for the modelled flows (0.0199 logit a year off the organic drift) gives the whole share the fitted walk's
+    """The allowance for the modelled flows (0.0035 logit a year off the organic drift, the flows scaled as [REPLAY-FIT] allows) gives the whole share the fitted walk's
     drift over 2026-2035: none for the local level, the record's for the trend (the railway's uplift aside)."""
     s = reference().replace({"pipeline.projects.cku_railway.trade_level_uplift": 0.0, "trade.law": law})
     record = load_releases(ROOT / "seeds" / "uz_cn_releases.csv")

@@ -378,6 +378,14 @@ VALUE_CASES = [
         "is listed twice",
         key="portfolio.priority[2]",
     ),
+    # the projects' scale factors ([pipeline.flow_scale], coopsim replay): 0 to 10 for every value a law can take
+    case("flow-scale-negative", {"pipeline.flow_scale.exports": -0.5}, "must be >= 0 and <= 10", "-0.5"),
+    case(
+        "flow-scale-unbounded-law",
+        {"pipeline.flow_scale.construction_imports": {"dist": "lognormal", "median": 0.3, "p90": 1.0}},
+        "must be >= 0 and <= 10 for every value the distribution can take",
+    ),
+    case("flow-scale-unknown-key", {"pipeline.flow_scale.export": 0.5}, "unknown key", "did you mean 'exports'"),
     # a pipeline with nothing in it
     case(
         "empty-pipeline",

@@ -1,4 +1,4 @@
-"""The command line: ``coopsim run | compare | sensitivity | goal | attribute | prioritise | track | report | calibrate | backtest | validate | keys``.
+"""The command line: ``coopsim run | compare | sensitivity | goal | attribute | prioritise | track | replay | report | calibrate | backtest | validate | keys``.
 
 A thin layer over the Python API: the parser and its shared options
 (:mod:`~sim.cli.parser`), what commands do with those options
@@ -33,6 +33,7 @@ from .history_commands import backtest_command, calibrate_command
 from .new_money_command import new_money_command
 from .parser import build_parser
 from .portfolio_commands import attribute_command, prioritise_command
+from .replay_command import replay_command
 from .scenario_commands import (
     compare_command,
     goal_command,
@@ -62,6 +63,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "prioritise": prioritise_command,
     "new-money": new_money_command,
     "track": track_command,
+    "replay": replay_command,
     "report": report_command,
     "calibrate": calibrate_command,
     "backtest": backtest_command,

@@ -357,6 +357,36 @@ def _add_track_parser(sub: argparse._SubParsersAction) -> None:
     trk.add_argument("--quiet", action="store_true", help="no table; errors only")
 
 
+def _add_replay_parser(sub: argparse._SubParsersAction) -> None:
+    """``replay``: the portfolio over the record's years against the record by direction, and its scales fitted."""
+    rp = sub.add_parser(
+        "replay",
+        help="replay the portfolio over 2017-2025 against the recorded exports and imports, and fit its flows' scales",
+        description=(
+            "Replay the scenario's portfolio over the years the record covers (launches at the rate its facts state, run back "
+            "along its launch trend; named projects at their real dates; sector coefficients as drawn), compare its project flows "
+            "with the recorded exports to and imports from the partner, and fit a scale factor on the projects' exports and on "
+            "their construction imports (docs/calibration.md, 'Projects on the record')."
+        ),
+    )
+    rp.add_argument("scenario", type=Path, help="scenario file (TOML) with [pipeline] and [portfolio]")
+    add_paths_option(rp, 2000, "paths of the replay (default %(default)s)")
+    rp.add_argument(
+        "--record",
+        type=Path,
+        metavar="FILE",
+        help="the record by direction (default: uz_direction_history.csv beside the scenario's trade.history)",
+    )
+    rp.add_argument("--first", type=int, default=2017, metavar="YEAR", help="first year replayed (default %(default)s)")
+    rp.add_argument("--last", type=int, default=2025, metavar="YEAR", help="last year replayed (default %(default)s)")
+    add_scenario_options(rp)
+    rp.add_argument("--seed", type=_seed, help="root seed (default: the scenario's run.seed)")
+    rp.add_argument("--out", type=Path, help="results folder (default: results/replay_<scenario>)")
+    rp.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
+    rp.add_argument("--pdf", action="store_true", help="also write the chart as PDF (PNG and SVG are always written)")
+    rp.add_argument("--quiet", action="store_true", help="no table; errors only")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``coopsim`` parser; ``args.command`` names the command chosen."""
     parser = _Parser(
@@ -458,6 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_study_options(gl, "goal")
     _add_portfolio_parsers(sub)
     _add_track_parser(sub)
+    _add_replay_parser(sub)
 
     cal = sub.add_parser(
         "calibrate",

@@ -20,7 +20,16 @@ from ..distributions import Distribution, Fixed, Uniform
 from ..scenario import Pipeline, Scenario
 from .streams import PathStreams, ppf_each
 
-__all__ = ["STAGE_CODES", "FlagshipInputs", "GenericProjects", "capacity_draws", "flagship_draws", "generic_draws", "sector_draws"]
+__all__ = [
+    "STAGE_CODES",
+    "FlagshipInputs",
+    "GenericProjects",
+    "capacity_draws",
+    "flagship_draws",
+    "flow_scale_draws",
+    "generic_draws",
+    "sector_draws",
+]
 
 STAGE_CODES = {"operating": 0, "construction": 1, "awaiting_finance": 2}
 """Integer codes of the project stages in :class:`FlagshipInputs`."""
@@ -281,7 +290,33 @@ def sector_draws(s: Scenario, streams: Sequence[PathStreams]) -> np.ndarray:
     return out
 
 
-def flagship_draws(s: Scenario, streams: Sequence[PathStreams], coefficients: np.ndarray) -> list[FlagshipInputs]:
+def flow_scale_draws(s: Scenario, streams: Sequence[PathStreams]) -> np.ndarray | None:
+    """Each path's scale factors on the projects' coefficients, shape ``(paths, 3)`` in the order of :func:`sector_draws`
+    (construction import share, exports, imports per USD of capex); None without ``[pipeline.flow_scale]``.
+
+    Three uniforms a path from a stream of their own (``pipeline.flow_scale``): a scenario without the table
+    draws nothing from it, and every other draw is the same with or without it.
+    """
+    fs = s.pipeline.flow_scale if s.pipeline is not None else None
+    if fs is None:
+        return None
+    u = np.array([st("pipeline.flow_scale").random(3) for st in streams]).reshape(len(streams), 3)
+    laws = (fs.construction_imports, fs.exports, fs.imports)
+    return np.stack([ppf_each(law, u[:, c]) for c, law in enumerate(laws)], axis=1)
+
+
+def scaled(coefficients: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
+    """Coefficients ``(paths, 3, k)`` times each path's scale factors ``(paths, 3)``; a construction share capped at 1."""
+    if scale is None:
+        return coefficients
+    out = coefficients * scale[:, :, None]
+    out[:, 0] = np.minimum(out[:, 0], 1.0)
+    return out
+
+
+def flagship_draws(
+    s: Scenario, streams: Sequence[PathStreams], coefficients: np.ndarray, scale: np.ndarray | None = None
+) -> list[FlagshipInputs]:
     """The named projects of each path of a batch.
 
     Parameters
@@ -290,8 +325,10 @@ def flagship_draws(s: Scenario, streams: Sequence[PathStreams], coefficients: np
     streams : sequence of PathStreams
         One per path, in batch order.
     coefficients : ndarray, shape (paths, 3, n_sectors)
-        The paths' sector draws (construction import share, exports and imports per USD of capex a year):
-        a project without its own value takes its sector's.
+        The paths' sector draws (construction import share, exports and imports per USD of capex a year),
+        already scaled: a project without its own value takes its sector's.
+    scale : ndarray, shape (paths, 3), optional
+        The paths' :func:`flow_scale_draws`, applied to a project's own values.
 
     Returns
     -------
@@ -343,6 +380,17 @@ def flagship_draws(s: Scenario, streams: Sequence[PathStreams], coefficients: np
         out["share"][:, j] = own_or(proj.construction_import_share, u[:, 5], coefficients[:, 0, sec])
         out["exports"][:, j] = own_or(proj.exports_per_capex_per_year, u[:, 6], coefficients[:, 1, sec])
         out["imports"][:, j] = own_or(proj.imports_per_capex_per_year, u[:, 9], coefficients[:, 2, sec])
+        if scale is not None:  # a project's own values take the path's factors too (the sector's have them already)
+            for c, (key, own) in enumerate(
+                (
+                    ("share", proj.construction_import_share),
+                    ("exports", proj.exports_per_capex_per_year),
+                    ("imports", proj.imports_per_capex_per_year),
+                )
+            ):
+                if own is not None:
+                    out[key][:, j] *= scale[:, c]
+            out["share"][:, j] = np.minimum(out["share"][:, j], 1.0)
         out["ramp"][:, j] = proj.ramp_up_years if proj.ramp_up_years is not None else sector.ramp_up_years
         out["level"][:, j] = value(proj.trade_level_uplift, u[:, 7])
         out["growth"][:, j] = value(proj.trade_growth_uplift, u[:, 8])

@@ -24,7 +24,17 @@ from scipy import special
 
 from ..distributions import Distribution
 from ..scenario import Growth, Scenario, ShareLaw
-from .portfolio_draws import STAGE_CODES, FlagshipInputs, GenericProjects, capacity_draws, flagship_draws, generic_draws, sector_draws
+from .portfolio_draws import (
+    STAGE_CODES,
+    FlagshipInputs,
+    GenericProjects,
+    capacity_draws,
+    flagship_draws,
+    flow_scale_draws,
+    generic_draws,
+    scaled,
+    sector_draws,
+)
 from .streams import REPORTER_GAP_STREAMS, PathStreams, ppf_one
 
 __all__ = [
@@ -317,9 +327,10 @@ def draw_paths(s: Scenario, seed: int, paths: Sequence[int]) -> list[PathInputs]
     n_years = len(s.years)
     streams = [PathStreams(seed, path) for path in paths]
     # the portfolio's draws, once for the batch: a mixture's laws differ in their organic tables alone
-    coefficients = sector_draws(s, streams)
+    scale = flow_scale_draws(s, streams)  # None without [pipeline.flow_scale]: nothing drawn, nothing changed
+    coefficients = scaled(sector_draws(s, streams), scale)
     generic = generic_draws(s, streams, n_years)
-    flagships = flagship_draws(s, streams, coefficients)
+    flagships = flagship_draws(s, streams, coefficients, scale)
     capacity = capacity_draws(s, streams, n_years)
     # a mixture: each path's trade law drawn as its law's scenario draws it (each entity has its own stream: the same numbers)
     codes = law_of_paths(s, seed, paths, streams)

@@ -34,6 +34,8 @@ legend name), ``sim.plots.sensitivity.box_words`` (a PRIM box),
 
 Calibration (:mod:`sim.plots.backtest`): :func:`backtest_chart` of a backtest result and the observed series.
 
+Projects on the record (:mod:`sim.plots.replay`): :func:`replay_chart` of a :class:`~sim.studies.replay.ReplayResult`.
+
 The track record (:mod:`sim.plots.track`, from a :class:`~sim.studies.track.Track`): :func:`track_probability`,
 :func:`track_pit`, :func:`track_coverage`.
 """
@@ -43,6 +45,7 @@ from .compare import hit_year_comparison, overlay_fan_charts, overlay_reach_prob
 from .finance import finance_chart
 from .goal import goal_chart
 from .portfolio import attribution_chart, priorities_chart
+from .replay import replay_chart
 from .run import composition, fan_chart, hit_year_distribution, reach_probability
 from .sensitivity import discovery_chart, sobol_chart, tornado_chart
 from .style import COMPONENT_LABELS, DPI
@@ -64,6 +67,7 @@ __all__ = [
     "overlay_reach_probability",
     "paired_difference",
     "priorities_chart",
+    "replay_chart",
     "reach_probability",
     "sobol_chart",
     "tornado_chart",

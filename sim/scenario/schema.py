@@ -91,6 +91,7 @@ ShockDepth = Annotated[
 OpenShare = Annotated[Uncertain, _within(0.0, 1.0, lo_open=True, hi_open=True)]
 FlowPerCapex = Annotated[Uncertain, _plausible(-10.0, 10.0)]
 Years = Annotated[Uncertain, _within(0.0, math.inf)]
+Scale = Annotated[Uncertain, _within(0.0, 10.0)]
 PositiveYears = Annotated[Uncertain, _within(0.0, math.inf, lo_open=True)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
@@ -563,6 +564,20 @@ class Project(Table):
     )
 
 
+class FlowScale(Table):
+    """``[pipeline.flow_scale]``: factors on every project's trade coefficients, fitted to the record (`coopsim replay`)."""
+
+    exports: Scale = Field(
+        default=1.0,
+        description="Multiplies every project's exports per USD of capex (sectors' and named projects' own). Drawn once per path.",
+    )
+    imports: Scale = Field(default=1.0, description="Multiplies every project's operating imports per USD of capex. Drawn once per path.")
+    construction_imports: Scale = Field(
+        default=1.0,
+        description="Multiplies every project's construction import share (a share above 1 is taken as 1). Drawn once per path.",
+    )
+
+
 class Pipeline(Table):
     """``[pipeline]``: the generator of generic projects and the sector coefficients."""
 
@@ -595,6 +610,10 @@ class Pipeline(Table):
     )
     sectors: dict[Name, Sector] = Field(min_length=1, description="Sector coefficients by name.")
     projects: list[Project] = Field(default_factory=list, description="Named flagship projects.")
+    flow_scale: FlowScale | None = Field(
+        default=None,
+        description="Scale factors on the projects' trade coefficients, drawn once per path from a stream of their own (`pipeline.flow_scale`); omit for none (every path as without the table, bit for bit).",
+    )
 
 
 # ---------------------------------------------------------------- measures, shocks, run
