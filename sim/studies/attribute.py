@@ -50,7 +50,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..engine import PathInputs, TradePaths, iter_paths, simulate_counterfactuals
+from ..engine import PathInputs, counterfactual_batches
 from ..results import run_manifest, to_json_ready
 from ..results.results import number
 from ..run import (
@@ -66,8 +66,21 @@ from ..run import (
 from ..run.statistics import wilson_interval
 from ..scenario import Scenario, ScenarioError
 from .compare import _Paired
+from .item_flows import gross_flows
 
-__all__ = ["Attribution", "Item", "Outcomes", "attribute", "check_year", "item_capex", "outcome_chunk", "portfolio_items", "variant"]
+__all__ = [
+    "Attribution",
+    "Item",
+    "Outcomes",
+    "WHY_PARTS_EXCEED_WHOLE",
+    "attribute",
+    "check_year",
+    "item_capex",
+    "outcome_chunk",
+    "portfolio_items",
+    "told_from_zero",
+    "variant",
+]
 
 KINDS = ("project", "measure", "lender", "pipeline", "portfolio")
 """Kinds of attributed items, in the order :func:`portfolio_items` lists them."""
@@ -83,8 +96,17 @@ ROW_COLUMNS = (
     "trade_difference_usd_bn",
     "trade_ci95_low",
     "trade_ci95_high",
+    "gross_usd_bn",
+    "gross_ci95_low",
+    "gross_ci95_high",
+    "difference_laws_low",
+    "difference_laws_high",
+    "trade_laws_low",
+    "trade_laws_high",
 )
 """Columns of :attr:`Attribution.rows` and of ``attribution.csv``."""
+LAW_COLUMNS = ("law", "paths", "item", "difference", "trade_difference_usd_bn", "gross_usd_bn")
+"""Columns of :attr:`Attribution.by_law`: each item's effects on the paths of each organic law."""
 
 
 # ---------------------------------------------------------------- items and their counterfactuals
@@ -153,17 +175,23 @@ def portfolio_items(scenario: Scenario) -> list[tuple[Item, Scenario]]:
         return out
     backlog = scenario.portfolio.backlog if scenario.portfolio else None
     if scenario.pipeline.launches_per_year > 0 or (backlog is not None and backlog.capex_usd_bn > 0):
-        out.append((Item("generic_pipeline", "pipeline"), variant(scenario, _without_new_generic_projects(scenario))))
-    raw = _without_new_generic_projects(scenario)
+        out.append((Item("generic_pipeline", "pipeline"), variant(scenario, _without_generic_projects(scenario))))
+    raw = _without_generic_projects(scenario)
     raw["pipeline"]["projects"] = []
     out.append((Item("whole_portfolio", "portfolio"), variant(scenario, raw)))
     return out
 
 
-def _without_new_generic_projects(scenario: Scenario) -> dict[str, Any]:
-    """The scenario's tables with no generic launches after the base year and no backlog; the warm-up projects stay and run their course."""
+def _without_generic_projects(scenario: Scenario) -> dict[str, Any]:
+    """The scenario's tables with no generic project ever: no warm-up launches, none after the base year, no backlog.
+
+    On levels the world without the pipeline never had it: the warm-up projects building or ramping up in the base
+    year go too, and with them their base-year flows (the counterfactual is measured against the baseline's base year).
+    """
     raw = scenario.to_dict()
-    raw["pipeline"]["last_launch_year"] = scenario.trade.base_year
+    raw["pipeline"]["launches_per_year"] = 0.0
+    raw["pipeline"]["warmup_years"] = 0
+    raw["pipeline"].pop("last_launch_year", None)
     if (raw.get("portfolio") or {}).get("backlog"):
         raw["portfolio"]["backlog"]["capex_usd_bn"] = 0.0
     return raw
@@ -210,12 +238,17 @@ class Outcomes(NamedTuple):
 
     ``reached``: target reached by the year, bool ``(scenarios, paths)``;
     ``trade``: annual trade of the target's flow in the year, USD bn ``(scenarios, paths)``;
-    ``capex``: each item's capex on the path, USD bn ``(items, paths)``.
+    ``capex``: each item's capex on the path, USD bn ``(items, paths)``;
+    ``gross``: each item's own flows in the year in the baseline, on levels, USD bn ``(items, paths)``
+    (:func:`sim.studies.item_flows.gross_flows`);
+    ``law``: the organic law each path followed ``(paths,)``.
     """
 
     reached: np.ndarray
     trade: np.ndarray
     capex: np.ndarray
+    gross: np.ndarray
+    law: np.ndarray
 
 
 def outcome_chunk(
@@ -228,13 +261,22 @@ def outcome_chunk(
     """
     k = baseline.years.index(year)
     target, flow = baseline.trade.target_usd_bn, baseline.trade.target_flow
-    runs: list[TradePaths] = simulate_counterfactuals(baseline, variants, seed, offset + start, offset + stop)
-    values = np.stack([run.flow(flow)[:, : k + 1] for run in runs])  # (scenarios, paths, years to Y)
-    capex = np.zeros((len(items), stop - start))
-    if items:
-        for p, x in enumerate(iter_paths(baseline, seed, range(offset + start, offset + stop))):
-            capex[:, p] = [item_capex(x, item, k + 1.0) for item in items]
-    return Outcomes(np.any(values >= target, axis=2), values[:, :, -1], capex)
+    values, capex, gross, law = [], [], [], []
+    keys = [(item.kind, item.index, item.name) for item in items]
+    # the baseline is drawn and simulated once: its draws and events give the items' capex and gross flows
+    for inputs, logs, runs in counterfactual_batches(baseline, variants, seed, offset + start, offset + stop):
+        values.append(np.stack([run.flow(flow)[:, : k + 1] for run in runs]))  # (scenarios, paths, years to Y)
+        capex.append(np.array([[item_capex(x, item, k + 1.0) for x in inputs] for item in items]).reshape(len(items), len(inputs)))
+        gross.append(gross_flows(baseline, inputs, logs, keys, k) if items else np.zeros((0, len(inputs))))
+        law.append(runs[0].law)
+    joined = np.concatenate(values, axis=1)
+    return Outcomes(
+        np.any(joined >= target, axis=2),
+        joined[:, :, -1],
+        np.concatenate(capex, axis=1),
+        np.concatenate(gross, axis=1),
+        np.concatenate(law),
+    )
 
 
 # ---------------------------------------------------------------- the result
@@ -242,6 +284,35 @@ def outcome_chunk(
 
 def _row_frame(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=list(ROW_COLUMNS)).astype({c: float for c in ROW_COLUMNS[2:]})
+
+
+def _law_frame(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=list(LAW_COLUMNS)).astype({"paths": int, **{c: float for c in LAW_COLUMNS[3:]}})
+
+
+def _includes_zero(low: float, high: float) -> bool:
+    return not (math.isnan(low) or math.isnan(high)) and low <= 0.0 <= high
+
+
+def told_from_zero(row: Any, which: str = "trade") -> str:
+    """Words for an effect and its 95% interval: ``"cannot be told from zero"`` when the interval includes zero.
+
+    ``which`` is ``"trade"`` (net, USD bn), ``"gross"`` or ``"p"`` (points).
+    """
+    low, high = {"trade": (row.trade_ci95_low, row.trade_ci95_high), "gross": (row.gross_ci95_low, row.gross_ci95_high)}.get(
+        which, (row.ci95_low, row.ci95_high)
+    )
+    return "cannot be told from zero" if _includes_zero(low, high) else ""
+
+
+WHY_PARTS_EXCEED_WHOLE = (
+    "Parts need not add to the whole: items interact (a project funded takes capacity another would have used, so removing "
+    "either one lets the other take its place and each looks small, or removing one frees finance others use and it looks "
+    "negative: crowding out), and P(target) moves only where a path crosses the threshold, so points are not additive "
+    "even where USD bn are. Gross is an item's own flows in the year (on levels); net is baseline less the world without "
+    "it, its flows less what its absence gives others."
+)
+"""The caveat printed with every attribution table and report."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -268,7 +339,16 @@ class Attribution:
         ``difference`` = baseline less without, with its paired 95% interval
         ``ci95_low``, ``ci95_high``; ``difference_per_usd_bn`` (NaN where capex
         is 0); ``trade_difference_usd_bn`` (mean trade in ``year``, baseline
-        less without) with its 95% interval.
+        less without: the **net** effect, on levels) with its 95% interval;
+        ``gross_usd_bn`` (the item's own flows in ``year`` in the baseline, on
+        levels, :mod:`sim.studies.item_flows`) with its 95% interval; the
+        lowest and highest of ``difference`` and of the net trade difference
+        over the organic laws of a mixture (``*_laws_low``, ``*_laws_high``;
+        NaN without one).
+    by_law : pandas.DataFrame
+        Under a mixture of organic laws, each item's ``difference``, net trade
+        difference and gross flows on the paths of each law, columns
+        :data:`LAW_COLUMNS` (empty without a mixture).
     manifest : dict
         Provenance (:func:`sim.results.run_manifest`).
     """
@@ -282,7 +362,12 @@ class Attribution:
     baseline_ci95: tuple[float, float]
     baseline_mean_trade_usd_bn: float
     rows: pd.DataFrame
+    by_law: pd.DataFrame = field(default_factory=lambda: _law_frame([]))
     manifest: dict[str, Any] = field(default_factory=dict)
+
+    def by_net_trade(self) -> pd.DataFrame:
+        """The rows ranked by the net trade difference in USD bn (largest first): one scale, no points."""
+        return self.rows.sort_values("trade_difference_usd_bn", ascending=False, kind="stable", ignore_index=True)
 
     def per_usd_bn(self) -> pd.DataFrame:
         """The rows with a capex, ranked by ``difference_per_usd_bn`` (largest first)."""
@@ -309,9 +394,15 @@ class Attribution:
                         "difference_per_usd_bn": r.difference_per_usd_bn,
                         "trade_difference_usd_bn": r.trade_difference_usd_bn,
                         "trade_ci95": [r.trade_ci95_low, r.trade_ci95_high],
+                        "gross_usd_bn": r.gross_usd_bn,
+                        "gross_ci95": [r.gross_ci95_low, r.gross_ci95_high],
+                        "difference_laws_range": [r.difference_laws_low, r.difference_laws_high],
+                        "trade_laws_range": [r.trade_laws_low, r.trade_laws_high],
                     }
                     for r in self.rows.itertuples()
                 ],
+                "by_law": self.by_law.to_dict("records"),
+                "note": WHY_PARTS_EXCEED_WHOLE,
             }
         )
 
@@ -336,8 +427,17 @@ class Attribution:
                 number(r["trade_difference_usd_bn"]),
                 number(r["trade_ci95"][0]),
                 number(r["trade_ci95"][1]),
+                # attributions saved before gross, net and laws (step 15) have none: NaN
+                number(r.get("gross_usd_bn")),
+                *(number(v) for v in r.get("gross_ci95", [None, None])),
+                *(number(v) for v in r.get("difference_laws_range", [None, None])),
+                *(number(v) for v in r.get("trade_laws_range", [None, None])),
             )
             for r in data["rows"]
+        ]
+        laws = [
+            (r["law"], r["paths"], r["item"], number(r["difference"]), number(r["trade_difference_usd_bn"]), number(r["gross_usd_bn"]))
+            for r in data.get("by_law", [])
         ]
         base = data["baseline"]
         return cls(
@@ -350,6 +450,7 @@ class Attribution:
             baseline_ci95=(number(base["ci95"][0]), number(base["ci95"][1])),
             baseline_mean_trade_usd_bn=number(base["mean_trade_usd_bn"]),
             rows=_row_frame(rows),
+            by_law=_law_frame(laws),
             manifest=dict(manifest or {}),
         )
 
@@ -418,9 +519,14 @@ def attribute(
         raise ScenarioError(scenario.source, [("pipeline", "the scenario has no projects, measures or lenders to attribute")])
     items = [item for item, _ in pairs]
     paired = [_Paired(1) for _ in items]
+    gross = [_Paired(1) for _ in items]  # only its running mean and interval are read
     reached = 0
     trade_sum = 0.0
     capex_sum = np.zeros(len(items))
+    laws = max(len(scenario.laws), 1)
+    # by law: paths, then per item the sums of the difference in reaching, of the net trade difference and of gross flows
+    law_paths = np.zeros(laws, dtype=np.int64)
+    law_sums = np.zeros((laws, 3, len(items)))
     bar = ProgressBar(n, progress, f"{scenario.name}: {len(items)} counterfactuals")
 
     def on_chunk(start: int, stop: int, out: Outcomes) -> bool:
@@ -428,9 +534,16 @@ def attribute(
         reached += int(out.reached[0].sum())
         trade_sum += float(out.trade[0].sum())
         capex_sum[:] += out.capex.sum(axis=1)
+        net = out.trade[0] - out.trade[1:]  # (items, paths)
+        reach = out.reached[0].astype(float) - out.reached[1:]
         for i, stats in enumerate(paired, start=1):
             # "base" is the counterfactual: the paired difference is baseline less without
-            stats.add(out.reached[i][:, None], out.reached[0][:, None], (out.trade[0] - out.trade[i])[:, None])
+            stats.add(out.reached[i][:, None], out.reached[0][:, None], net[i - 1][:, None])
+            gross[i - 1].add(out.reached[0][:, None], out.reached[0][:, None], out.gross[i - 1][:, None])
+        for k in range(laws):
+            mine = out.law == k
+            law_paths[k] += int(mine.sum())
+            law_sums[k] += [reach[:, mine].sum(axis=1), net[:, mine].sum(axis=1), out.gross[:, mine].sum(axis=1)]
         bar.update(stop - start)
         return False
 
@@ -444,13 +557,34 @@ def attribute(
     finished = time.time()
 
     capex = capex_sum / n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        law_means = law_sums / law_paths[:, None, None]  # (laws, 3, items); NaN for a law no path drew
+    mixture = len(scenario.laws) > 0
     rows = []
-    for item, cost, stats in zip(items, capex, paired, strict=True):
+    for i, (item, cost, stats) in enumerate(zip(items, capex, paired, strict=True)):
         (diff,), (low,), (high,) = stats.reach()
         (trade,), (t_low,), (t_high,) = stats.mean_interval()
+        (own,), (g_low,), (g_high,) = gross[i].mean_interval()
         p_without = (stats.counts[0, 0] + stats.counts[1, 0]) / n
-        rows.append((item.name, item.kind, cost, p_without, diff, low, high, diff / cost if cost > 0 else math.nan, trade, t_low, t_high))
+        spread = [math.nan] * 4
+        if mixture and np.isfinite(law_means[:, 0, i]).any():
+            spread = [
+                np.nanmin(law_means[:, 0, i]),
+                np.nanmax(law_means[:, 0, i]),
+                np.nanmin(law_means[:, 1, i]),
+                np.nanmax(law_means[:, 1, i]),
+            ]
+        rate = diff / cost if cost > 0 else math.nan
+        rows.append((item.name, item.kind, cost, p_without, diff, low, high, rate, trade, t_low, t_high, own, g_low, g_high, *spread))
     frame = _row_frame(rows).sort_values("difference", ascending=False, kind="stable", ignore_index=True)
+    by_law = _law_frame(
+        [
+            (law.name, int(law_paths[k]), item.name, *law_means[k, :, i])
+            for k, law in enumerate(scenario.laws)
+            for i, item in enumerate(items)
+            if law_paths[k]
+        ]
+    )
     low, high = wilson_interval(reached, n)
     return Attribution(
         scenario=scenario.name,
@@ -462,6 +596,7 @@ def attribute(
         baseline_ci95=(float(low), float(high)),
         baseline_mean_trade_usd_bn=trade_sum / n,
         rows=frame,
+        by_law=by_law,
         manifest=run_manifest(
             [scenario], seed, n, workers=workers, dask=dask, versions=package_versions(), started=started, finished=finished
         )
