@@ -1,4 +1,4 @@
-"""Attribution: what P(target by year Y) and mean trade in Y lose without each item of the portfolio.
+"""Attribution on levels: what each item of the portfolio adds to trade in year Y (gross and net) and to P(target by Y).
 
 Every item is removed in a **counterfactual** of the scenario, run on the same
 seed and paths as the baseline (common random numbers) through
@@ -10,33 +10,57 @@ project that builds in the observed months therefore removes its flows
 without handing its observed share to organic growth. A transport link's
 uplift of trade goes with the project; shocks stay.
 
+**Levels, not changes.** The engine measures flows as changes from the base
+year, whose trade already holds the flows of the projects building or
+operating then. A counterfactual measures its flows against the *baseline's*
+base-year flows, not its own: "without X" is the world where X never
+existed, so X's base-year flows leave the base too. The difference, baseline
+less without, is then X's flows in year Y in levels plus what its absence
+does to others; a project that builds in the base year and never after is
+worth its construction imports while it builds and nothing after, not minus
+its base-year imports for ever (which the world without it never had). For
+an item whose removal leaves the base year as it was (a lender, whose
+projects ask after the start; a measure starting later) levels and changes
+coincide. Organic trade grows from a base year that held the projects'
+flows; on levels, the world without them starts that much lower.
+
 The items (:func:`portfolio_items`):
 
-* each **named project** (``project``), removed from ``[[pipeline.projects]]``;
-  one awaiting finance frees its lender's capacity for the requests behind it;
+* each **named project** (``project``), removed from ``[[pipeline.projects]]``,
+  with its base-year flows; one awaiting finance frees its lender's capacity
+  for the requests behind it;
 * each **measure** (``measure``), removed from ``[[measures]]``;
 * each **lender** (``lender``), its capacity set to zero: its projects wait
-  (or do what the finance model says of a lender that never lends);
-* the **generic pipeline** (``pipeline``): no launches after the base year and
-  no backlog;
+  (or do what the finance model says of a lender that never lends); the
+  warm-up projects were funded before the start and stay;
+* the **generic pipeline** (``pipeline``): no generic project ever, neither
+  the warm-up launches (projects building or ramping up in the base year;
+  older ones, fully ramped up, are part of organic trade and are not
+  modelled), nor launches after the base year, nor the backlog;
 * the whole **portfolio** (``portfolio``): the pipeline and every named project
-  (the measures stay).
+  (the measures stay). Without it, trade is the baseline's organic trade less
+  the base-year flows of every modelled project, plus the measures.
 
-Flows are changes from the base year, whose trade already holds the flows of
-projects building or operating then (the warm-up launches). The pipeline and
-the portfolio are removed **from the start**: no generic launch after the base
-year (``pipeline.last_launch_year``) and no backlog; the warm-up projects stay
-and run their course, as they do when a lender is removed, so their
-construction imports end and are not renewed in every counterfactual alike.
-Without the whole portfolio, trade is the baseline's organic trade, the
-measures and the warm-up projects' changes; without a warm-up
-(``warmup_years = 0``) and measures it is organic trade alone.
+**Gross and net.** An item's *gross* effect is its own flows in year Y in the
+baseline's paths, on levels (:mod:`sim.studies.item_flows`; a lender's are
+those of the projects it funds); its *net* effect is the baseline less the
+counterfactual: its flows less what its absence gives others. A project that
+draws a national pool (a company's investment counted in
+``chinese_investment``) takes finance other projects would have had: net
+below gross, possibly negative (crowding out). One financed by its own
+company's money (``own_finance``) takes none. Parts need not add to the whole
+(interactions, crowding out, and P(target) moving only where a path crosses
+the threshold: :data:`WHY_PARTS_EXCEED_WHOLE`).
 
-Differences are baseline less counterfactual: what the item adds. The
-difference in P is paired, with Newcombe's hybrid score interval (method 10,
+Differences are baseline less counterfactual. The difference in P is paired,
+with Newcombe's hybrid score interval (method 10,
 :func:`sim.studies.compare.newcombe_paired_interval`); the difference in mean
-trade has a normal interval from the per-path differences. Each item's capex
-is its mean per path over the paths run (see :func:`item_capex`).
+trade and the gross flows have normal intervals from the per-path values; an
+interval that includes zero is said in words (:func:`reading`). Under a
+mixture of organic laws (``Scenario.laws``; each path draws its law) each
+item's effect is also given law by law (:attr:`Attribution.by_law`) with the
+range across laws beside the Monte Carlo interval. Each item's capex is its
+mean per path over the paths run (see :func:`item_capex`).
 """
 
 from __future__ import annotations
@@ -66,6 +90,7 @@ from ..run import (
 from ..run.statistics import wilson_interval
 from ..scenario import Scenario, ScenarioError
 from .compare import _Paired
+from .effect_words import WHY_PARTS_EXCEED_WHOLE, reading, told_from_zero
 from .item_flows import gross_flows
 
 __all__ = [
@@ -78,6 +103,7 @@ __all__ = [
     "item_capex",
     "outcome_chunk",
     "portfolio_items",
+    "reading",
     "told_from_zero",
     "variant",
 ]
@@ -290,31 +316,6 @@ def _law_frame(rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=list(LAW_COLUMNS)).astype({"paths": int, **{c: float for c in LAW_COLUMNS[3:]}})
 
 
-def _includes_zero(low: float, high: float) -> bool:
-    return not (math.isnan(low) or math.isnan(high)) and low <= 0.0 <= high
-
-
-def told_from_zero(row: Any, which: str = "trade") -> str:
-    """Words for an effect and its 95% interval: ``"cannot be told from zero"`` when the interval includes zero.
-
-    ``which`` is ``"trade"`` (net, USD bn), ``"gross"`` or ``"p"`` (points).
-    """
-    low, high = {"trade": (row.trade_ci95_low, row.trade_ci95_high), "gross": (row.gross_ci95_low, row.gross_ci95_high)}.get(
-        which, (row.ci95_low, row.ci95_high)
-    )
-    return "cannot be told from zero" if _includes_zero(low, high) else ""
-
-
-WHY_PARTS_EXCEED_WHOLE = (
-    "Parts need not add to the whole: items interact (a project funded takes capacity another would have used, so removing "
-    "either one lets the other take its place and each looks small, or removing one frees finance others use and it looks "
-    "negative: crowding out), and P(target) moves only where a path crosses the threshold, so points are not additive "
-    "even where USD bn are. Gross is an item's own flows in the year (on levels); net is baseline less the world without "
-    "it, its flows less what its absence gives others."
-)
-"""The caveat printed with every attribution table and report."""
-
-
 @dataclass(frozen=True, eq=False)
 class Attribution:
     """What each item of the portfolio adds to P(target by ``year``) and to mean trade in ``year``.
@@ -398,6 +399,7 @@ class Attribution:
                         "gross_ci95": [r.gross_ci95_low, r.gross_ci95_high],
                         "difference_laws_range": [r.difference_laws_low, r.difference_laws_high],
                         "trade_laws_range": [r.trade_laws_low, r.trade_laws_high],
+                        "reading": reading(r),
                     }
                     for r in self.rows.itertuples()
                 ],
@@ -455,8 +457,8 @@ class Attribution:
         )
 
     def table_rows(self) -> list[dict[str, Any]]:
-        """The rows as records, for ``attribution.csv``."""
-        return self.rows.to_dict("records")
+        """The rows as records, for ``attribution.csv``, each with its :func:`reading` in words."""
+        return [{**row, "reading": reading(r)} for row, r in zip(self.rows.to_dict("records"), self.rows.itertuples(), strict=True)]
 
     def _repr_html_(self) -> str:
         """For notebooks: the baseline probability and each item's difference in points, ranked."""
@@ -465,14 +467,15 @@ class Attribution:
             f"<tr><td>{r.item}</td><td>{r.kind}</td><td>{r.capex_usd_bn:.2f}</td><td>{100 * r.difference:+.1f}</td>"
             f"<td>{100 * r.ci95_low:+.1f} to {100 * r.ci95_high:+.1f}</td>"
             f"<td>{'' if math.isnan(r.difference_per_usd_bn) else f'{100 * r.difference_per_usd_bn:+.2f}'}</td>"
-            f"<td>{r.trade_difference_usd_bn:+.2f}</td></tr>"
+            f"<td>{r.gross_usd_bn:+.2f}</td><td>{r.trade_difference_usd_bn:+.2f}</td><td>{reading(r)}</td></tr>"
             for r in self.rows.itertuples()
         )
         return (
             f"<div><b>{self.scenario}</b>: P(target {self.target_usd_bn:g} USD bn reached by {self.year}) = {100 * self.baseline_p:.1f}% "
             f"({100 * lo:.1f}% to {100 * hi:.1f}%), {self.paths:,} paths, seed {self.seed}; what each item adds (common random numbers, "
             f"organic trade kept).</div><table><tr><th>item</th><th>kind</th><th>capex, USD bn</th><th>difference, points</th>"
-            f"<th>95% interval</th><th>points per USD bn</th><th>mean trade in {self.year}, USD bn</th></tr>{cells}</table>"
+            f"<th>95% interval</th><th>points per USD bn</th><th>gross, trade in {self.year}, USD bn</th>"
+            f"<th>net, trade in {self.year}, USD bn</th><th>reading</th></tr>{cells}</table><p>{WHY_PARTS_EXCEED_WHOLE}</p>"
         )
 
 
