@@ -99,7 +99,7 @@ def test_with_priorities_a_lender_never_lends_more_than_its_capacity_nor_serves_
     s = reference().replace(
         {
             "portfolio.financiers.chinese_investment.capacity_usd_bn_per_year": {"dist": "lognormal", "median": 4.0, "p90": 6.0},
-            "portfolio.priority": ["china_energy_solar", "backlog.energy", "backlog.mining_metals"],
+            "portfolio.priority": ["byd_phase3", "backlog.energy", "backlog.mining_metals"],  # the solar plant needs no lender
         }
     )
     overtaken = 0
