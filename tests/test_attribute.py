@@ -13,9 +13,9 @@ from matplotlib.patches import Rectangle
 
 from sim import Attribution, Results, attribute, save
 from sim.cli import main
-from sim.engine import draw_path, simulate_chunk, simulate_counterfactuals
+from sim.engine import TradePaths, counterfactual_batches, draw_path, simulate_chunk, simulate_counterfactuals
 from sim.plots import attribution_chart
-from sim.studies.attribute import portfolio_items, reading
+from sim.studies.attribute import portfolio_items, reading, removals
 
 SHORT = {"run.horizon_year": 2028}  # fewer years: the tests run faster
 
@@ -299,3 +299,23 @@ def test_an_attribution_folder_has_a_report_and_reads_back(tmp_path):
     assert "What each part of the portfolio is worth" in page and "<svg" in page
     back = load(folder)
     assert back.baseline_p == result.baseline_p and list(back.rows["item"]) == list(result.rows["item"])
+
+
+def test_a_counterfactual_that_touches_no_finance_taken_from_the_baselines_draws_equals_simulating_it():
+    # measures and named projects that ask no lender (operating, building, own-financed) are removed from the baseline's
+    # draws and events instead of re-simulated (the speed of `coopsim attribute`): the same trade, to the bit
+    s = reference().replace(SHORT)
+    pairs = portfolio_items(s)
+    items = [item for item, _ in pairs]
+    removed = removals(s, items)
+    derived = {item.name for item, r in zip(items, removed, strict=True) if r is not None}
+    assert {"visa_free", "melons_almonds", "olefin_complex", "cku_railway", "china_energy_solar"} <= derived
+    assert not derived & {"byd_phase3", "bostanlyk_hydro", "cdb", "generic_pipeline", "whole_portfolio"}
+    variants = [cf for _, cf in pairs]
+    batches = [runs for _, _, runs in counterfactual_batches(s, variants, 3, 0, 40, removed)]
+    fast = [TradePaths.concat([runs[i] for runs in batches]) for i in range(len(variants) + 1)]
+    slow = simulate_counterfactuals(s, variants, 3, 0, 40)
+    assert s.laws and len(set(fast[0].law.tolist())) > 1  # a mixture: paths of several laws
+    for a, b in zip(fast, slow, strict=True):
+        for field_a, field_b in zip(a, b, strict=True):
+            np.testing.assert_array_equal(field_a, field_b)

@@ -529,7 +529,7 @@ class Pipeline(Table):
         default=None,
         ge=1900,
         le=2300,
-        description="Last year generic projects are launched (none after it; the backlog is not affected). Default: launches go on to the horizon. The base year stops new launches while the warm-up projects run their course (what `coopsim attribute` removes as the pipeline).",
+        description="Last year generic projects are launched (none after it; the backlog is not affected). Default: launches go on to the horizon. The base year stops new launches while the warm-up projects run their course.",
     )
     capex_usd_bn: PositiveMoney = Field(description="Capex of one generic project, USD bn (drawn per project).")
     build_years: PositiveYears = Field(description="Construction years of one generic project (drawn per project).")
