@@ -243,7 +243,8 @@ def test_the_command_writes_its_folder_and_refuses_bad_arguments_with_status_2(t
     with pytest.raises(ScenarioError, match="budget_usd_bn: must be a positive amount"):
         prioritise(reference(), 2026, math.inf, paths=10)
     ref = reference()
-    extra = {f"extra_{i}": ref.get("pipeline.sectors.energy") for i in range(3)}
+    # 7 sectors' backlogs, 2 named projects awaiting a lender (the solar plant finances itself), 4 more sectors: 13
+    extra = {f"extra_{i}": ref.get("pipeline.sectors.energy") for i in range(4)}
     many = ref.replace(
         {
             "pipeline.sectors": {**ref.get("pipeline.sectors"), **extra},
