@@ -16,7 +16,9 @@ request it funded from the start (warm-up projects were funded before it and
 are nobody's); a sector's backlog, its backlog projects; a measure, its effect.
 Flows are in the target reporter's statistics (the path's reporter ratio) and
 before the bound on import substitution (a year's exports or imports never
-below zero, :mod:`sim.engine.trade`), which binds on few paths.
+below zero, :mod:`sim.engine.trade`), which binds on few paths. A transport
+link's uplift of organic trade (``trade_level_uplift``) is not a flow of its
+own and is not in its gross: it shows in its net (the railway's, after it opens).
 """
 
 from __future__ import annotations
