@@ -9,6 +9,8 @@ it cancels its request, which lets the queue move on, and asks the lender's
 fallback once. A lender is a ``Container`` whose get queue is ordered by
 priority rank, then by the order requests were made, and whose capacity is
 kept by the year it was added, used oldest first and lapsing when unused.
+A named project its own company finances (``own_finance``) is a process that
+asks no lender: it builds from its request.
 """
 
 from __future__ import annotations
@@ -141,6 +143,13 @@ def simulate_path_oracle(s: Scenario, x: PathInputs) -> EventLog:
             g_end[j] = env.now + duration[j]
             yield env.timeout(duration[j])
 
+    def own_money(j: int):
+        """A project its own company finances: no lender, no queue; it builds from its request."""
+        if f.request_time[j] > 0:
+            yield env.timeout(f.request_time[j])
+        f_start[j] = env.now
+        f_end[j] = env.now + f.build_years[j]
+
     def refill(k: int):
         for added in x.capacity_usd_bn[k]:
             if added > 0:
@@ -153,6 +162,8 @@ def simulate_path_oracle(s: Scenario, x: PathInputs) -> EventLog:
         env.process(
             project(int(q.kind[r]), int(q.index[r]), int(q.financier[r]), int(q.rank[r]), q.time[r], q.capex_usd_bn[r], q.patience_years[r])
         )
+    for j in np.flatnonzero((f.stage == AWAITING) & f.own_finance & ~f.cancelled & (f.request_time < horizon)):
+        env.process(own_money(int(j)))
     for k in range(len(lenders)):
         env.process(refill(k))
     env.run(until=horizon)

@@ -13,9 +13,9 @@ from matplotlib.patches import Rectangle
 
 from sim import Attribution, Results, attribute, save
 from sim.cli import main
-from sim.engine import draw_path, simulate_chunk, simulate_counterfactuals
+from sim.engine import TradePaths, counterfactual_batches, draw_path, simulate_chunk, simulate_counterfactuals
 from sim.plots import attribution_chart
-from sim.studies.attribute import portfolio_items
+from sim.studies.attribute import portfolio_items, reading, removals
 
 SHORT = {"run.horizon_year": 2028}  # fewer years: the tests run faster
 
@@ -103,7 +103,10 @@ def test_items_without_flows_are_attributed_exactly_zero_and_a_mean_zero_measure
     assert list(result.rows["difference"]) == sorted(result.rows["difference"], reverse=True)
 
 
-def test_removing_the_whole_portfolio_without_a_warm_up_leaves_the_baseline_organic_trade_alone():
+def test_without_the_whole_portfolio_trade_is_organic_less_the_base_years_project_flows_on_levels():
+    # on levels the world without the portfolio never had its projects: their flows (changes from the base year in the
+    # engine) are measured against the baseline's base year, so what is left is minus the base year's project flows in
+    # every year (the same each year), not nothing. The base year had operating BYD phases and building plants.
     s = reference().replace({**SHORT, "pipeline.warmup_years": 0})
     plain = s.replace(
         {
@@ -114,42 +117,78 @@ def test_removing_the_whole_portfolio_without_a_warm_up_leaves_the_baseline_orga
         }
     )
     base, none = simulate_counterfactuals(plain, [_counterfactual(plain, "whole_portfolio")], 5, 0, 60)
-    assert np.all(none.trade[:, :, 1:] == 0.0)  # no project flows at all
+    flows = none.trade[:, :, 1:3]
+    np.testing.assert_allclose(flows, flows[:, :1].repeat(flows.shape[1], axis=1), atol=1e-12)  # constant: minus the base year's
+    assert np.all(flows[:, :, 0, 1] < 0.0)  # the base year's construction imports are gone
     np.testing.assert_array_equal(none.trade[:, :, 0], base.trade[:, :, 0])  # the baseline's organic component, path by path
-    np.testing.assert_array_equal(none.turnover, base.by_component[:, :, 0])
     # with the railway's uplift and the measures: the measures stay, organic trade too until the railway can open (mid-2029)
     base, none = simulate_counterfactuals(s, [_counterfactual(s, "whole_portfolio")], 5, 0, 60)
-    assert np.all(none.trade[:, :, 1:3] == 0.0)
     np.testing.assert_array_equal(none.trade[:, :, 3], base.trade[:, :, 3])
     np.testing.assert_array_equal(none.trade[:, :, 0], base.trade[:, :, 0])
 
 
-def test_the_pipeline_and_the_portfolio_are_removed_from_the_start_and_keep_the_warm_up_projects_path_by_path():
+def test_the_pipeline_and_the_portfolio_on_levels_remove_every_generic_project_the_warm_up_included():
+    # the warm-up projects building in the base year are the pipeline's: the world without the pipeline never had them
     s = reference().replace(SHORT)
-    for name in ("generic_pipeline", "whole_portfolio"):
-        cf = _counterfactual(s, name)
-        assert cf.pipeline.last_launch_year == s.trade.base_year and cf.portfolio.backlog.capex_usd_bn == 0.0
-        for path in range(3):
-            base, without = draw_path(s, 5, path).generic, draw_path(cf, 5, path).generic
-            warm = (base.request_time < 0) & ~base.backlog
-            assert warm.sum() > 0 and np.all(without.request_time < 0) and not without.backlog.any()
-            for column in ("request_time", "capex_usd_bn", "sector", "financier", "build_years", "cancelled"):
-                np.testing.assert_array_equal(getattr(without, column), getattr(base, column)[warm])
-    assert _counterfactual(s, "whole_portfolio").pipeline.projects == []
+    cf = _counterfactual(s, "generic_pipeline")
+    assert cf.pipeline.launches_per_year == 0 and cf.pipeline.warmup_years == 0 and cf.portfolio.backlog.capex_usd_bn == 0.0
+    assert [p.name for p in cf.pipeline.projects] == [p.name for p in s.pipeline.projects]
+    for path in range(3):
+        assert (draw_path(s, 5, path).generic.request_time < 0).sum() > 0 and draw_path(cf, 5, path).generic.sector.size == 0
+    # without the whole portfolio nothing of the pipeline is left: it is dropped with the backlog, as organic-only scenarios have none
+    whole = _counterfactual(s, "whole_portfolio")
+    assert whole.pipeline is None and whole.portfolio.backlog is None
 
 
-def test_the_whole_portfolio_adds_more_trade_than_any_one_lender():
-    # every counterfactual keeps the warm-up projects alike: removing a lender no longer lets their flows run off while
-    # removing the portfolio froze them (the largest lender used to add more than the whole portfolio). The named projects
-    # may add less than nothing by 2028 (construction imports end, localisation replaces imports, and they take finance
-    # from generic projects), so the pipeline alone can add more than the portfolio.
+def test_the_whole_portfolio_adds_more_trade_than_any_one_lender_and_its_net_is_its_gross():
+    # on levels the portfolio's net effect is its gross flows: nothing outside it takes finance. Only the bound on negative
+    # flows parts them: without the portfolio, on a few paths of low organic exports, minus the base year's project exports
+    # would take exports below zero and is cut to what there is. Each lender adds less. The named projects add their own
+    # flows (the BYD phases' import substitution is negative), so the pipeline and the named projects add about the portfolio.
     result = attribute(reference().replace(SHORT), 2028, paths=300, seed=4, workers=1, progress=False)
     rows = result.rows.set_index("item")
     whole = rows.loc["whole_portfolio", "trade_difference_usd_bn"]
+    assert whole == pytest.approx(rows.loc["whole_portfolio", "gross_usd_bn"], rel=0.01)
     lenders = rows[rows["kind"] == "lender"]["trade_difference_usd_bn"]
     assert whole > lenders.max() > 0.0
     named = rows[rows["kind"] == "project"]["trade_difference_usd_bn"]
-    assert rows.loc["generic_pipeline", "trade_difference_usd_bn"] + named.sum() == pytest.approx(whole, abs=1.0)
+    assert rows.loc["generic_pipeline", "trade_difference_usd_bn"] + named.sum() == pytest.approx(whole, abs=0.5)
+
+
+def _base_year_builder(**project) -> dict:
+    """A project that builds from mid-2023 to the end of 2024 (the base year) and nothing after, on flat organic trade."""
+    raw = one_project(
+        {"capex_usd_bn": 2.0, "stage": "construction", "construction_start": 2023.5, "completion_year": 2025.0, **project},
+        capacity=1.0,
+    )
+    raw["trade"]["target_usd_bn"] = 13.0
+    return raw
+
+
+def test_a_project_that_builds_in_the_base_year_and_nothing_after_is_attributed_its_own_flows_zero_after_completion():
+    # construction imports of 2.0 * 0.5 over 1.5 years: 0.667 in 2024, none from 2025; no operating flows. In the engine's
+    # changes the baseline has -0.667 in every year; the world without it never had those imports: on levels the project
+    # adds exactly nothing after it completes (it used to be attributed -0.667 a year for ever).
+    s = build(_base_year_builder(exports_per_capex_per_year=0.0, imports_per_capex_per_year=0.0))
+    result = attribute(s, 2027, paths=20, seed=1, workers=1, progress=False)
+    row = result.rows.set_index("item").loc["p"]
+    assert row.trade_difference_usd_bn == 0.0 and row.gross_usd_bn == 0.0
+    assert row.trade_ci95_low == 0.0 == row.trade_ci95_high and row.difference == 0.0
+    assert "net cannot be told from zero" in reading(row)
+    base, without = simulate_counterfactuals(s, [_counterfactual(s, "p")], 1, 0, 5)
+    np.testing.assert_array_equal(base.turnover, without.turnover)
+    # with operating flows from 2025 (0.3 a year at full rate after a year's ramp): its own flows, year by year
+    s = build(_base_year_builder())
+    later = attribute(s, 2027, paths=20, seed=1, workers=1, progress=False).rows.set_index("item").loc["p"]
+    assert later.trade_difference_usd_bn == pytest.approx(2.0 * (0.15 + 0.05), abs=1e-12) == later.gross_usd_bn
+
+
+def test_a_project_that_builds_into_the_first_year_is_worth_its_construction_imports_of_that_year():
+    # building mid-2023 to mid-2025: 0.5 a year of imports; in 2025 half a year of them (0.25) and a quarter-year of ramping
+    # operations (0.2 * 2.0 * 0.5 * 0.5**2 / 1 ... computed by the engine's integral): net = gross, both its level flows
+    s = build(_base_year_builder(completion_year=2025.5, exports_per_capex_per_year=0.0, imports_per_capex_per_year=0.0))
+    row = attribute(s, 2025, paths=10, seed=1, workers=1, progress=False).rows.set_index("item").loc["p"]
+    assert row.trade_difference_usd_bn == pytest.approx(0.25, abs=1e-12) and row.gross_usd_bn == pytest.approx(0.25, abs=1e-12)
 
 
 def test_removing_a_project_that_builds_in_the_observed_months_does_not_hand_its_share_to_organic_trade():
@@ -260,3 +299,23 @@ def test_an_attribution_folder_has_a_report_and_reads_back(tmp_path):
     assert "What each part of the portfolio is worth" in page and "<svg" in page
     back = load(folder)
     assert back.baseline_p == result.baseline_p and list(back.rows["item"]) == list(result.rows["item"])
+
+
+def test_a_counterfactual_that_touches_no_finance_taken_from_the_baselines_draws_equals_simulating_it():
+    # measures and named projects that ask no lender (operating, building, own-financed) are removed from the baseline's
+    # draws and events instead of re-simulated (the speed of `coopsim attribute`): the same trade, to the bit
+    s = reference().replace(SHORT)
+    pairs = portfolio_items(s)
+    items = [item for item, _ in pairs]
+    removed = removals(s, items)
+    derived = {item.name for item, r in zip(items, removed, strict=True) if r is not None}
+    assert {"visa_free", "melons_almonds", "olefin_complex", "cku_railway", "china_energy_solar"} <= derived
+    assert not derived & {"byd_phase3", "bostanlyk_hydro", "cdb", "generic_pipeline", "whole_portfolio"}
+    variants = [cf for _, cf in pairs]
+    batches = [runs for _, _, runs in counterfactual_batches(s, variants, 3, 0, 40, removed)]
+    fast = [TradePaths.concat([runs[i] for runs in batches]) for i in range(len(variants) + 1)]
+    slow = simulate_counterfactuals(s, variants, 3, 0, 40)
+    assert s.laws and len(set(fast[0].law.tolist())) > 1  # a mixture: paths of several laws
+    for a, b in zip(fast, slow, strict=True):
+        for field_a, field_b in zip(a, b, strict=True):
+            np.testing.assert_array_equal(field_a, field_b)

@@ -236,7 +236,7 @@ def test_priority_orders_the_backlog_of_a_sector_ahead_of_other_requests():
         {
             "portfolio.backlog.request_years": 0.0,
             "portfolio.financiers.chinese_investment.capacity_usd_bn_per_year": 4.0,
-            "pipeline.projects.china_energy_solar.financier": "eximbank",  # out of the way at t = 0
+            # the solar plant finances itself (own_finance): out of chinese_investment's way at t = 0
         }
     )
     ranked = base.replace({"portfolio.priority": ["backlog.energy"]})
@@ -343,3 +343,52 @@ def test_the_wait_bin_is_the_search_of_the_bin_edges():
         near = np.concatenate([edges, np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf)])
         waits = np.concatenate([near[near >= 0], np.random.default_rng(n).exponential(2.0, 5000), [n + 7.5]])
         np.testing.assert_array_equal(wait_bin(waits, n), np.minimum(np.searchsorted(edges, waits, side="left"), edges.size - 1))
+
+
+def _funded_by_request(s, x) -> dict[tuple[int, int], float]:
+    """When each project's request was funded (inf: never), by (kind, index), from the path's finance log."""
+    log = simulate_path(s, x).finance
+    out: dict[tuple[int, int], float] = {}
+    for kind, index, decided, outcome in zip(log.kind, log.index, log.decided, log.outcome, strict=True):
+        key = (int(kind), int(index))
+        out[key] = min(out.get(key, math.inf), float(decided) if outcome == Outcome.FUNDED else math.inf)
+    return out
+
+
+def test_a_company_financed_project_adds_and_never_lowers_other_projects_finance():
+    # first come, first served without patience or lapse, capacity scarce: BYD's phase 3 (0.5, mid-2026) asks
+    # chinese_investment, or finances itself. Financing itself it takes nobody's capacity: every other request is funded
+    # no later (and no less) than when it asked the national pool, some sooner; it builds from its request.
+    pool = reference().replace(
+        {
+            **{f"pipeline.sectors.{s}.patience_years": None for s in ("energy", "mining_metals", "chemicals", "manufacturing")},
+            **{f"pipeline.sectors.{s}.patience_years": None for s in ("agriculture_food", "infrastructure", "automotive")},
+            **{f"pipeline.projects.{p}.patience_years": None for p in ("byd_phase3", "bostanlyk_hydro")},
+            **{f"portfolio.financiers.{k}.capacity_lapse_years": None for k in ("cdb", "eximbank", "chinese_investment")},
+            "portfolio.financiers.chinese_investment.capacity_usd_bn_per_year": {"dist": "uniform", "min": 1.0, "max": 3.0},
+        }
+    )
+    own = pool.replace(
+        {
+            "pipeline.projects.byd_phase3.own_finance": True,
+            "pipeline.projects.byd_phase3.financier": None,
+            "pipeline.projects.byd_phase3.patience_years": None,
+        }
+    )
+    byd = [p.name for p in pool.pipeline.projects].index("byd_phase3")
+    sooner = 0
+    for path in range(6):
+        x_pool, x_own = draw_path(pool, 2, path), draw_path(own, 2, path)
+        np.testing.assert_array_equal(x_pool.generic.capex_usd_bn, x_own.generic.capex_usd_bn)  # the same projects
+        with_pool, with_own = _funded_by_request(pool, x_pool), _funded_by_request(own, x_own)
+        assert (0, byd) in with_pool and (0, byd) not in with_own  # it asks no lender
+        assert simulate_path(own, x_own).flagship_start[byd] == pytest.approx(2026.5 - own.start_year)  # builds at its request
+        others = [key for key in with_pool if key != (0, byd)]
+        assert set(others) == set(with_own)
+        for key in others:
+            assert with_own[key] <= with_pool[key] + 1e-12, key
+        sooner += sum(with_own[key] < with_pool[key] - 1e-9 for key in others)
+        funded_pool = sum(x_pool.generic.capex_usd_bn[i] for k, i in others if k == 1 and math.isfinite(with_pool[(k, i)]))
+        funded_own = sum(x_own.generic.capex_usd_bn[i] for k, i in others if k == 1 and math.isfinite(with_own[(k, i)]))
+        assert funded_own >= funded_pool - 1e-12
+    assert sooner > 0  # the case binds: some requests are funded sooner

@@ -43,12 +43,24 @@ BINDING = {
     "portfolio.financiers.eximbank.capacity_lapse_years": 2.0,
     "portfolio.financiers.chinese_investment.capacity_lapse_years": 0.7,
     # named projects that give up, one of them at a lender with a fallback
+    "pipeline.projects.china_energy_solar.own_finance": False,  # the reference's own-financed plant asks a lender here
     "pipeline.projects.china_energy_solar.financier": "eximbank",
     "pipeline.projects.china_energy_solar.patience_years": 1.3,
     "pipeline.projects.bostanlyk_hydro.patience_years": {"dist": "uniform", "min": 0.5, "max": 3.0},
     "pipeline.projects.byd_phase3.patience_years": 0.7,
 }
 """Queues, patience, fallbacks (a chain) and lapse all binding: many requests wait, turn, withdraw."""
+OWN_MONEY = {
+    **BINDING,
+    # the carmaker's phase 3 finances itself from mid-2026 while the queues bind; the solar plant too, from the start
+    "pipeline.projects.byd_phase3.own_finance": True,
+    "pipeline.projects.byd_phase3.financier": None,
+    "pipeline.projects.byd_phase3.patience_years": None,
+    "pipeline.projects.china_energy_solar.own_finance": True,
+    "pipeline.projects.china_energy_solar.financier": None,
+    "pipeline.projects.china_energy_solar.patience_years": None,
+}
+"""Binding queues with two named projects financed by their own companies' money (no lender)."""
 RANKED = {"portfolio.priority": ["byd_phase3", "backlog.energy", "bostanlyk_hydro", "backlog.automotive"]}
 
 
@@ -84,6 +96,7 @@ def _same_finance(a: FinanceLog, b: FinanceLog) -> None:
         ({**BINDING, **RANKED}, ("waited", "withdrew", "turned", "funded after turning")),
         ({**BINDING, **RANKED, "portfolio.implementation": {"max_concurrent_builds": 60}}, ("waited", "withdrew", "turned")),
         ({**BINDING, **RANKED, "portfolio.backlog.request_years": 0.0}, ("waited", "withdrew", "turned")),
+        (OWN_MONEY, ("waited", "withdrew", "turned", "funded after turning")),
     ],
     ids=[
         "reference",
@@ -94,6 +107,7 @@ def _same_finance(a: FinanceLog, b: FinanceLog) -> None:
         "binding-with-priority",
         "binding-with-priority-and-builders",
         "binding-with-priority-backlog-all-at-the-start",
+        "binding-with-own-financed-projects",
     ],
 )
 def test_batched_financing_equals_one_process_per_project(changes, binds):

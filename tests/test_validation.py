@@ -358,6 +358,24 @@ VALUE_CASES = [
         "must be > 0 for every value the distribution can take",
     ),
     case("project-patience-not-awaiting-finance", {"pipeline.projects.sany_wind.patience_years": 2.0}, "only for stage 'awaiting_finance'"),
+    case(
+        "own-finance-with-a-financier",
+        {"pipeline.projects.china_energy_solar.financier": "cdb"},
+        "not with own_finance = true",
+    ),
+    case(
+        "own-finance-with-patience",
+        {"pipeline.projects.china_energy_solar.patience_years": 2.0},
+        "not with own_finance = true",
+    ),
+    case("own-finance-not-awaiting-finance", {"pipeline.projects.sany_wind.own_finance": True}, "only for stage 'awaiting_finance'"),
+    case("own-finance-not-a-boolean", {"pipeline.projects.china_energy_solar.own_finance": "yes"}, "must be true or false"),
+    case(
+        "priority-own-financed",
+        {"portfolio.priority": ["china_energy_solar"]},
+        "'china_energy_solar' is not a named project awaiting finance",
+        key="portfolio.priority[0]",
+    ),
     case("priority-not-an-array", {"portfolio.priority": "byd_phase3"}, "must be an array"),
     case(
         "priority-unknown",

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import textwrap
 
 from ..studies import Attribution, Priorities, attribute, prioritise
+from ..studies.attribute import WHY_PARTS_EXCEED_WHOLE, told_from_zero
 from .common import destination, finish, load_scenario_arg, record_scenarios, save_with_options
 
 __all__ = ["attribute_command", "attribution_table", "prioritise_command", "priorities_table"]
@@ -19,25 +21,46 @@ TOP_PER_USD_BN = 5
 """Items listed as worth most per USD bn under the attribution table."""
 
 
+def _range(low: float, high: float, scale: float = 1.0, digits: int = 2) -> str:
+    return "" if math.isnan(low) else f"{scale * low:+.{digits}f} to {scale * high:+.{digits}f}"
+
+
 def attribution_table(result: Attribution) -> str:
-    """The terminal table of an attribution: each item's difference, ranked, and the items worth most per USD bn."""
+    """The terminal tables of an attribution: trade in the year (gross and net, USD bn) and P(target) (points), each ranked on its own scale."""
     lo, hi = result.baseline_ci95
     width = max(len(str(r)) for r in result.rows["item"]) + 2
+    y = result.year
+    laws = "" if result.by_law.empty else f"{'range over laws':>18}"
     lines = [
-        f"{result.scenario}: P(target {result.target_usd_bn:g} USD bn reached by {result.year}) = {100 * result.baseline_p:.1f}% "
-        f"({100 * lo:.1f}% to {100 * hi:.1f}%), {result.paths:,} paths, seed {result.seed}",
-        "What each item adds: baseline less the counterfactual without it (common random numbers, organic trade kept).",
+        f"{result.scenario}: P(target {result.target_usd_bn:g} USD bn reached by {y}) = {100 * result.baseline_p:.1f}% "
+        f"({100 * lo:.1f}% to {100 * hi:.1f}%), mean trade in {y} {result.baseline_mean_trade_usd_bn:.2f} USD bn, "
+        f"{result.paths:,} paths, seed {result.seed}",
+        "What each item adds, on levels: gross, its own flows in the baseline; net, the baseline less the world that never had it "
+        "(common random numbers, organic trade kept).",
         "",
-        f"  {'item':<{width}}{'kind':<11}{'capex':>8}{'points [95% interval]':>26}{'per USD bn':>12}{f'trade {result.year}':>12}",
+        f"Trade in {y}, USD bn, ranked by net:",
+        f"  {'item':<{width}}{'kind':<11}{'gross [95% interval]':>24}{'net [95% interval]':>24}{laws}",
     ]
+    for r in result.by_net_trade().itertuples():
+        gross = "" if math.isnan(r.gross_usd_bn) else f"{r.gross_usd_bn:+.2f} [{r.gross_ci95_low:+.2f}, {r.gross_ci95_high:+.2f}]"
+        net = f"{r.trade_difference_usd_bn:+.2f} [{r.trade_ci95_low:+.2f}, {r.trade_ci95_high:+.2f}]"
+        spread = f"{_range(r.trade_laws_low, r.trade_laws_high):>18}" if laws else ""
+        words = told_from_zero(r, "trade")
+        lines.append(f"  {r.item:<{width}}{r.kind:<11}{gross:>24}{net:>24}{spread}{'  net ' + words if words else ''}")
+    lines += ["", f"P(target by {y}), percentage points, ranked:"]
+    lines.append(f"  {'item':<{width}}{'capex':>8}{'points [95% interval]':>26}{laws}{'per USD bn':>12}")
     for r in result.rows.itertuples():
         rate = "" if math.isnan(r.difference_per_usd_bn) else f"{100 * r.difference_per_usd_bn:+.2f}"
+        spread = f"{_range(r.difference_laws_low, r.difference_laws_high, 100, 1):>18}" if laws else ""
+        words = told_from_zero(r, "p")
         lines.append(
-            f"  {r.item:<{width}}{r.kind:<11}{r.capex_usd_bn:>8.2f}"
-            f"{f'{100 * r.difference:+.1f} [{100 * r.ci95_low:+.1f}, {100 * r.ci95_high:+.1f}]':>26}{rate:>12}{r.trade_difference_usd_bn:>+12.2f}"
+            f"  {r.item:<{width}}{r.capex_usd_bn:>8.2f}"
+            f"{f'{100 * r.difference:+.1f} [{100 * r.ci95_low:+.1f}, {100 * r.ci95_high:+.1f}]':>26}{spread}{rate:>12}"
+            f"{'  ' + words if words else ''}"
         )
     top = result.per_usd_bn().head(TOP_PER_USD_BN)
-    lines += ["", f"  worth most per USD bn: {', '.join(f'{r.item} ({100 * r.difference_per_usd_bn:+.2f})' for r in top.itertuples())}"]
+    lines += ["", f"  worth most per USD bn: {', '.join(f'{r.item} ({100 * r.difference_per_usd_bn:+.2f})' for r in top.itertuples())}", ""]
+    lines += textwrap.wrap(WHY_PARTS_EXCEED_WHOLE, 118)
     return "\n".join(lines)
 
 

@@ -22,7 +22,7 @@
 Running many paths on executors and reducing them is :mod:`sim.run`.
 """
 
-from .chunk import simulate_batches, simulate_chunk, simulate_counterfactuals
+from .chunk import counterfactual_batches, simulate_batches, simulate_chunk, simulate_counterfactuals
 from .model import EventLog, simulate_path
 from .sampling import PathInputs, draw_path, draw_paths, iter_paths
 from .trade import COMPONENTS, DIRECTIONS, TradePaths, assemble_chunk, assemble_with_organic
@@ -35,6 +35,7 @@ __all__ = [
     "TradePaths",
     "assemble_chunk",
     "assemble_with_organic",
+    "counterfactual_batches",
     "draw_path",
     "draw_paths",
     "iter_paths",

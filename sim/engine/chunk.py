@@ -6,8 +6,8 @@ index, so any range of paths can be simulated anywhere, in any order
 
 :func:`simulate_counterfactuals` runs variants of a baseline (a project
 removed, a lender without capacity, a priority order) on the same paths, each
-path keeping the organic trade it has in the baseline
-(:func:`sim.engine.trade.assemble_with_organic`): the counterfactual hook of
+path keeping the organic trade it has in the baseline and measuring its
+flows against the baseline's base year (:func:`sim.engine.trade.assemble_with_organic`): the counterfactual hook of
 the attribution and prioritisation studies.
 """
 
@@ -20,10 +20,11 @@ import numpy as np
 from ..scenario import Scenario
 from .model import EventLog, simulate_path
 from .organic import Organic
+from .removal import Removal, without
 from .sampling import BATCH_PATHS, PathInputs, draw_paths, law_of_paths
 from .trade import TradePaths, assemble_with_organic
 
-__all__ = ["ASSEMBLY_PATHS", "simulate_batches", "simulate_chunk", "simulate_counterfactuals"]
+__all__ = ["ASSEMBLY_PATHS", "counterfactual_batches", "simulate_batches", "simulate_chunk", "simulate_counterfactuals"]
 
 ASSEMBLY_PATHS = BATCH_PATHS
 """Paths drawn and assembled together (:data:`sim.engine.sampling.BATCH_PATHS`)."""
@@ -149,6 +150,59 @@ def simulate_batches(scenario: Scenario, seed: int, start: int, stop: int) -> It
         yield _run(scenario, seed, batch)[:3]
 
 
+def _assembled_as_run(
+    scenario: Scenario, inputs: list[PathInputs], logs: list[EventLog], law: np.ndarray, organic_from: Organic
+) -> TradePaths:
+    """Trade of paths already drawn and simulated, assembled as :func:`_run` assembles them (law by law where it must)."""
+    if not scenario.laws or one_assembly(scenario):
+        trade = assemble_with_organic(scenario, inputs, logs, organic_from)[0]
+        return trade._replace(law=law.copy()) if scenario.laws else trade
+    parts = []
+    for k, _, rows in _by_law_codes(scenario, law):
+        trade, organic = assemble_with_organic(
+            scenario.laws[k].scenario, [inputs[i] for i in rows], [logs[i] for i in rows], _pick(organic_from, rows)
+        )
+        parts.append((rows, trade._replace(law=np.full(rows.size, k, dtype=np.int8)), organic))
+    return _merge(len(inputs), parts)[0]
+
+
+def _by_law_codes(scenario: Scenario, law: np.ndarray) -> list[tuple[int, Scenario, np.ndarray]]:
+    groups = [(k, entry.scenario, np.flatnonzero(law == k)) for k, entry in enumerate(scenario.laws)]
+    return [g for g in groups if g[2].size]
+
+
+def counterfactual_batches(
+    baseline: Scenario,
+    variants: Sequence[Scenario],
+    seed: int,
+    start: int,
+    stop: int,
+    removals: Sequence[Removal | None] | None = None,
+) -> Iterator[tuple[list[PathInputs], list[EventLog], list[TradePaths]]]:
+    """:func:`simulate_counterfactuals` a batch at a time, with the baseline's inputs and event logs (drawn once).
+
+    ``removals`` (one per variant, or None) names variants that are the baseline without an item touching no finance
+    (:mod:`sim.engine.removal`): their draws and events are the baseline's with the item deleted, assembled without
+    running the finance model again; the same trade, to the bit, as simulating them.
+
+    Yields
+    ------
+    (inputs, logs, runs) : list of PathInputs, list of EventLog, list of TradePaths
+        The baseline's draws and events for the batch's paths, and the trade of the baseline then of each variant.
+    """
+    removals = list(removals) if removals is not None else [None] * len(variants)
+    for batch in _batches(start, stop):
+        inputs, logs, trade, organic = _run(baseline, seed, batch)
+        runs = [trade]
+        for variant, removal in zip(variants, removals, strict=True):
+            if removal is None:
+                runs.append(_assembled(variant, seed, batch, organic)[0])
+                continue
+            own = [without(x, log, removal) for x, log in zip(inputs, logs, strict=True)]
+            runs.append(_assembled_as_run(variant, [x for x, _ in own], [log for _, log in own], trade.law, organic))
+        yield inputs, logs, runs
+
+
 def simulate_counterfactuals(baseline: Scenario, variants: Sequence[Scenario], seed: int, start: int, stop: int) -> list[TradePaths]:
     """Paths ``start`` to ``stop - 1`` of a baseline and of variants of it, each path keeping its baseline organic trade.
 
@@ -156,9 +210,11 @@ def simulate_counterfactuals(baseline: Scenario, variants: Sequence[Scenario], s
     numbers: entities it shares with the baseline draw the same numbers), runs
     its own finance model and flows, and takes each path's organic turnover
     level, exports share and (structural law) total trade and partner share
-    from the baseline's run of that path. With a partly observed first year,
-    the flows a variant loses in the observed months are thus not handed to
-    organic trade. The multiplier of transport links is the variant's own;
+    from the baseline's run of that path, and measures its flows against the
+    baseline's base-year flows (on levels: a project removed takes its
+    base-year flows with it, :mod:`sim.engine.trade`). With a partly observed
+    first year, the flows a variant loses in the observed months are thus not
+    handed to organic trade. The multiplier of transport links is the variant's own;
     shocks are the same.
 
     Parameters
@@ -178,9 +234,7 @@ def simulate_counterfactuals(baseline: Scenario, variants: Sequence[Scenario], s
         trade of shape ``(stop - start, n_years, 4, 2)``, USD bn.
     """
     parts: list[list[TradePaths]] = [[] for _ in range(len(variants) + 1)]
-    for batch in _batches(start, stop):
-        trade, organic = _assembled(baseline, seed, batch)
-        parts[0].append(trade)
-        for out, variant in zip(parts[1:], variants, strict=True):
-            out.append(_assembled(variant, seed, batch, organic)[0])
+    for _, _, runs in counterfactual_batches(baseline, variants, seed, start, stop):
+        for out, trade in zip(parts, runs, strict=True):
+            out.append(trade)
     return [TradePaths.concat(p) for p in parts]

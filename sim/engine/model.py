@@ -16,7 +16,9 @@ first simulated year. The processes:
   (``funded | deadline``); funded, it builds for its drawn duration; out of
   patience, it takes its request back and asks the fallback, or withdraws.
   Those operating or under construction need no process (their completion is
-  drawn). A cancelled project stops all flows at the start.
+  drawn). A cancelled project stops all flows at the start. One that its own
+  company finances (``own_finance``) asks no lender: it starts building at
+  its request and takes nobody's capacity (:func:`own_financed_times`).
 * **generic projects** (pipeline launches and the backlog), usually hundreds a
   path, are not one process each: each lender decides its own in batches,
   with running totals of capex against its level (see
@@ -47,7 +49,17 @@ from .finance_book import FinanceBook, FinanceLog, Outcome
 from .lenders import LATE, Lender, at
 from .sampling import STAGE_CODES, PathInputs
 
-__all__ = ["EventLog", "FINANCE_COLUMNS", "finance_requests", "finance_tables", "priority_ranks", "simulate_path", "wait_bin", "wait_bins"]
+__all__ = [
+    "EventLog",
+    "FINANCE_COLUMNS",
+    "finance_requests",
+    "finance_tables",
+    "own_financed_times",
+    "priority_ranks",
+    "simulate_path",
+    "wait_bin",
+    "wait_bins",
+]
 
 _AWAITING = STAGE_CODES["awaiting_finance"]
 
@@ -133,7 +145,8 @@ def finance_requests(x: PathInputs, ranks: tuple[np.ndarray, np.ndarray] | None 
     """
     f, g = x.flagships, x.generic
     horizon = x.capacity_usd_bn.shape[1]
-    fl = np.flatnonzero((f.stage == _AWAITING) & ~f.cancelled & (f.request_time < horizon))
+    # a project its own company finances asks no lender (:func:`own_financed_times`)
+    fl = np.flatnonzero((f.stage == _AWAITING) & ~f.own_finance & ~f.cancelled & (f.request_time < horizon))
     ge = np.flatnonzero((g.request_time >= 0) & (g.request_time < horizon) & ~g.cancelled)
     named_rank, generic_rank = ranks if ranks is not None else (np.zeros(f.stage.size, np.int64), np.zeros(g.sector.size, np.int64))
     time = np.concatenate([np.maximum(f.request_time[fl], 0.0), g.request_time[ge]])
@@ -150,6 +163,19 @@ def finance_requests(x: PathInputs, ranks: tuple[np.ndarray, np.ndarray] | None 
             np.concatenate([np.take(f.patience_years, fl, axis=0), np.take(g.patience_years, ge, axis=0)]), order, axis=0
         ),
     )
+
+
+def own_financed_times(x: PathInputs, horizon: float) -> tuple[np.ndarray, np.ndarray]:
+    """Construction start and completion of the named projects their own company finances; NaN for the others.
+
+    Such a project takes no lender's capacity and waits for none: it starts
+    building at its request (the start if it asked before), for its drawn
+    build years; cancelled, or asking after the horizon, it never starts (inf).
+    """
+    f = x.flagships
+    own = (f.stage == _AWAITING) & f.own_finance
+    start = np.where(f.cancelled | (f.request_time >= horizon), math.inf, np.maximum(f.request_time, 0.0))
+    return np.where(own, start, math.nan), np.where(own, start + f.build_years, math.nan)
 
 
 def _builders_fifo(funded: np.ndarray, duration: np.ndarray, builders: int, tie: np.ndarray) -> np.ndarray:
@@ -232,6 +258,9 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
     flagship_start = np.where(f.cancelled & (f.stage == _AWAITING), math.inf, f.start_time)
     flagship_end = np.where(f.cancelled & (f.stage == _AWAITING), math.inf, f.end_time)
     flagship_stop = np.where(f.cancelled, 0.0, math.inf)
+    own = own_financed_times(x, horizon)
+    flagship_start = np.where(np.isnan(own[0]), flagship_start, own[0])
+    flagship_end = np.where(np.isnan(own[1]), flagship_end, own[1])
 
     requests = finance_requests(x, priority_ranks(s, x))
     book = FinanceBook(requests.kind, requests.index, requests.financier, requests.time, requests.capex_usd_bn, requests.patience_years)

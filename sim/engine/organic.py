@@ -56,7 +56,11 @@ class Organic(NamedTuple):
     ``total``/``share``: the country's total trade and the partner's share of it
     (structural law; NaN otherwise); ``observed``: organic turnover of year 0's
     observed months, shape ``(paths,)`` USD bn (None without an observation),
-    set by :func:`sim.engine.trade.assemble_with_organic`.
+    set by :func:`sim.engine.trade.assemble_with_organic`; ``base_flows``: the
+    modelled flows of the base year, shape ``(paths, 1, 3, 2)`` USD bn
+    (construction, operations, measures by direction), also set there: what a
+    counterfactual kept on this run's organic trade measures its flows against
+    (attribution on levels).
     """
 
     level: np.ndarray
@@ -64,6 +68,7 @@ class Organic(NamedTuple):
     total: np.ndarray
     share: np.ndarray
     observed: np.ndarray | None = None
+    base_flows: np.ndarray | None = None
 
 
 def _stack(inputs: Sequence[PathInputs], pick: Callable[[PathInputs], float]) -> np.ndarray:

@@ -67,7 +67,8 @@ class FlagshipInputs:
     stages operating and construction (delays included); ``request_time``,
     ``build_years`` and ``patience_years`` (shape ``(f, 2)``: at the financier, then at
     its fallback; inf for ever) for stage awaiting finance. ``stage`` holds
-    :data:`STAGE_CODES`; ``financier`` is -1 where none is given.
+    :data:`STAGE_CODES`; ``financier`` is -1 where none is given; ``own_finance``
+    marks projects awaiting finance that their own company finances (no lender).
     """
 
     stage: np.ndarray
@@ -85,6 +86,7 @@ class FlagshipInputs:
     ramp_up_years: np.ndarray
     level_uplift: np.ndarray
     growth_uplift: np.ndarray
+    own_finance: np.ndarray
 
 
 def _pick(weights: dict[str, float], names: list[str], u: np.ndarray) -> np.ndarray:
@@ -343,6 +345,7 @@ def flagship_draws(
     }
     stage = np.zeros(f, dtype=np.int64)
     financier = np.full(f, -1, dtype=np.int64)
+    own_finance = np.array([proj.own_finance and proj.stage == "awaiting_finance" for proj in projects], dtype=bool)
     patience = np.full((n, f, 2), math.inf)
     cancelled = np.zeros((n, f), dtype=bool)
     financier_names = list(s.portfolio.financiers) if s.portfolio else []
@@ -411,6 +414,7 @@ def flagship_draws(
             ramp_up_years=out["ramp"][i],
             level_uplift=out["level"][i],
             growth_uplift=out["growth"][i],
+            own_finance=own_finance.copy(),
         )
         for i in range(n)
     ]

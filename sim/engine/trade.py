@@ -31,7 +31,16 @@ transport links and projects do not.
 **Counterfactuals** (:func:`assemble_with_organic` with ``organic_from``): a
 variant of a scenario (a project removed, a lender without capacity) is
 assembled with the organic trade ``O``, ``x_d`` (and ``W``, ``s``) of the
-baseline's same paths instead of its own. With a partly observed first year,
+baseline's same paths instead of its own, and its flows ``dC``, ``dP``,
+``dE`` are measured against the **baseline's** base-year flows, not its own
+(attribution on levels): the base year's trade holds the flows of the
+baseline's projects, and in the world without a project that builds in the
+base year its construction imports were never there. The counterfactual less
+the baseline is then the variant's flows less the baseline's, year by year
+in levels: a project that builds in the base year and never after is worth
+its own flows (zero after completion), not minus its base-year imports. A
+variant whose base-year flows are the baseline's (a lender removed, whose
+projects ask after the start) is unchanged by this. With a partly observed first year,
 the variant's own organic trade would absorb the flows it lost in the
 observed months (organic trade there is what the observed total leaves); kept
 from the baseline, it does not, and the variant differs from the baseline by
@@ -174,7 +183,8 @@ def assemble_with_organic(
         Organic trade of the same paths in a baseline run (the second value this
         function returned for it), used instead of these paths' own: a
         counterfactual that changes the modelled flows and nothing else.
-        Arrays of shape ``(paths, n_years)``, ``observed`` of shape ``(paths,)``.
+        Arrays of shape ``(paths, n_years)``, ``observed`` of shape ``(paths,)``; its ``base_flows``
+        (the baseline's base-year flows) are what these paths' flows are measured against.
 
     Returns
     -------
@@ -199,7 +209,9 @@ def assemble_with_organic(
     at = cumulative[:, year_edge]  # (paths, n + 2, 3, 2) at -1, 0, 1, ..., n
     per_year = np.diff(at, axis=1)  # flows over the base year and each simulated year
     out = np.empty((paths, n, len(COMPONENTS), len(DIRECTIONS)))
-    out[:, :, 1:] = per_year[:, 1:] - per_year[:, :1]  # changes from the base year's flows
+    # changes from the base year's flows; a counterfactual measures against the baseline's (attribution on levels)
+    base = per_year[:, :1] if organic_from is None or organic_from.base_flows is None else organic_from.base_flows
+    out[:, :, 1:] = per_year[:, 1:] - base
 
     if organic_from is not None:
         organic = organic_from
@@ -209,9 +221,9 @@ def assemble_with_organic(
         change = (window - observed_until * per_year[:, 0]).sum(axis=(1, 2))
         by_direction = direction_organic_sd(s, inputs) if s.trade.directions is not None else None
         first_year, observed_part = observed_first_year(s, inputs, change, by_direction)
-        organic = _organic(s, inputs, first_year)._replace(observed=observed_part)
+        organic = _organic(s, inputs, first_year)._replace(observed=observed_part, base_flows=per_year[:, :1])
     else:
-        organic = _organic(s, inputs)
+        organic = _organic(s, inputs)._replace(base_flows=per_year[:, :1])
 
     full, shocks = multipliers(inputs, logs, n)
     full = full.reshape(paths, n + 1, GRID_PER_YEAR)

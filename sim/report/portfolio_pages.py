@@ -9,6 +9,7 @@ import math
 from collections.abc import Sequence
 
 from ..studies.attribute import Attribution
+from ..studies.effect_words import WHY_PARTS_EXCEED_WHOLE, told_from_zero
 from ..studies.prioritise import Priorities
 from .pages import Figure, Page, Section, Table, Text, _interval, pct, points, report_page
 
@@ -34,21 +35,50 @@ def _(attribution: Attribution, years: Sequence[int] | None = None) -> Page:
     )
     lo, hi = attribution.baseline_ci95
     table = Table(
-        ("item", "kind", "capex or capacity, USD bn", "P without", "difference, points", "paired 95% interval", "per USD bn"),
+        (
+            "item",
+            "kind",
+            "capex or capacity, USD bn",
+            "P without",
+            "difference, points",
+            "paired 95% interval",
+            "range over laws",
+            "per USD bn",
+        ),
         tuple(
             (
                 r.item,
                 r.kind,
                 f"{r.capex_usd_bn:.2f}",
                 pct(r.p_without),
-                points(r.difference),
+                points(r.difference) + (f" ({told_from_zero(r, 'p')})" if told_from_zero(r, "p") else ""),
                 _interval(r.ci95_low, r.ci95_high, points),
+                "" if math.isnan(r.difference_laws_low) else _interval(r.difference_laws_low, r.difference_laws_high, points),
                 _per_usd(r.difference_per_usd_bn),
             )
             for r in rows.itertuples()
         ),
         f"{attribution.paths:,} paths, every item removed on the same paths (common random numbers); each path keeps the organic trade "
-        "of the baseline, so removing an item removes its flows and nothing else. Intervals: Newcombe's for paired proportions.",
+        "of the baseline and the world without an item never had it (on levels). Intervals: Newcombe's for paired proportions. "
+        "Ranked in points only.",
+    )
+    usd = lambda v: f"{v:+.2f}"  # noqa: E731
+    trade = Table(
+        ("item", "kind", "gross, USD bn", "95% interval", "net, USD bn", "95% interval", "range over laws (net)"),
+        tuple(
+            (
+                r.item,
+                r.kind,
+                "" if math.isnan(r.gross_usd_bn) else usd(r.gross_usd_bn),
+                "" if math.isnan(r.gross_usd_bn) else f"{usd(r.gross_ci95_low)} to {usd(r.gross_ci95_high)}",
+                usd(r.trade_difference_usd_bn) + (f" ({told_from_zero(r, 'trade')})" if told_from_zero(r, "trade") else ""),
+                f"{usd(r.trade_ci95_low)} to {usd(r.trade_ci95_high)}",
+                "" if math.isnan(r.trade_laws_low) else f"{usd(r.trade_laws_low)} to {usd(r.trade_laws_high)}",
+            )
+            for r in attribution.by_net_trade().itertuples()
+        ),
+        f"Trade in {attribution.year}, USD bn, ranked by net. Gross: the item's own flows in the baseline; net: baseline less the "
+        f"world without it. {WHY_PARTS_EXCEED_WHOLE}",
     )
     best = attribution.per_usd_bn().head(TOP)
     return Page(
@@ -61,6 +91,7 @@ def _(attribution: Attribution, years: Sequence[int] | None = None) -> Page:
                 "Difference each item makes",
                 (Figure("attribution", "Baseline P less P without the item, with paired 95% intervals, ranked."), table),
             ),
+            Section(f"What each item adds to trade in {attribution.year}, gross and net", (trade,)),
             Section(
                 f"Worth most per USD bn (the {TOP} largest)",
                 (Text(tuple(f"{r.item} ({r.kind}): {_per_usd(r.difference_per_usd_bn)}" for r in best.itertuples())),),

@@ -130,9 +130,16 @@ def check_consistency(s: ScenarioFile) -> list[tuple[str, str]]:
                     f"{quote(proj.financier)} is not a financier of [portfolio.financiers]{suggest(proj.financier, sorted(financiers))}",
                 )
             )
+        if proj.stage == "awaiting_finance" and proj.own_finance:
+            # its own company's money: no lender to ask, none to wait for
+            for extra in ("financier", "patience_years"):
+                if getattr(proj, extra) is not None:
+                    problems.append((f"{k}.{extra}", "not with own_finance = true: the project is financed by its own company's money"))
+        elif proj.own_finance:
+            problems.append((f"{k}.own_finance", "only for stage 'awaiting_finance'"))
         if proj.stage == "awaiting_finance":
-            if proj.financier is None:
-                problems.append((f"{k}.financier", "required when stage = 'awaiting_finance'"))
+            if proj.financier is None and not proj.own_finance:
+                problems.append((f"{k}.financier", "required when stage = 'awaiting_finance' (or own_finance = true)"))
             if proj.build_years is None:
                 problems.append((f"{k}.build_years", "required when stage = 'awaiting_finance'"))
             for extra in ("construction_start", "completion_year"):
@@ -257,7 +264,9 @@ def _priority_problems(s: ScenarioFile) -> list[tuple[str, str]]:
     p = s.pipeline
     known: list[str] = []
     if p is not None:
-        known = [q.name for q in p.projects if q.stage == "awaiting_finance"] + [f"backlog.{name}" for name in p.sectors]
+        known = [q.name for q in p.projects if q.stage == "awaiting_finance" and not q.own_finance] + [
+            f"backlog.{name}" for name in p.sectors
+        ]
     problems: list[tuple[str, str]] = []
     for k, entry in enumerate(s.portfolio.priority):
         if entry not in known:

@@ -89,6 +89,8 @@ def _default_text(default: Any, factory: Any) -> str:
     """A field's default as the reference writes it: ``empty`` for a collection, ``none`` for None."""
     if factory is not None:
         return "empty"
+    if isinstance(default, bool):
+        return "true" if default else "false"  # as TOML writes it
     return "none" if default is None else str(default)
 
 
@@ -99,6 +101,8 @@ def _type_text(annotation: Any) -> str:
         return "number or distribution"
     if "Literal" in text:
         return "one of " + ", ".join(f"`{a}`" for a in getattr(annotation, "__args__", ()))
+    if annotation is bool:
+        return "boolean"
     for word, label in (
         ("datetime.date", "date"),
         ("dict[", "table of tables" if "sim." in text else "table of numbers"),

@@ -180,6 +180,8 @@ def describe_error(err: Mapping[str, Any], raw: Any) -> tuple[str, str]:
         return key, f"must be {want} (got {got})"
     if kind in ("string_type",):
         return key, f"must be a string (got {got})"
+    if kind in ("bool_type", "bool_parsing"):
+        return key, f"must be true or false (got {got})"
     if kind == "string_pattern_mismatch":
         return key, f"must be lower case letters, digits and underscores, starting with a letter (got {got})"
     if kind == "string_too_long":

@@ -532,7 +532,9 @@ class Project(Table):
     sector: str = Field(description="A sector of `[pipeline.sectors]`.")
     capex_usd_bn: PositiveMoney = Field(description="Capital cost, USD bn.")
     stage: Stage = Field(description="`operating`, `construction` or `awaiting_finance` at the start.")
-    financier: str | None = Field(default=None, description="A financier of `[portfolio.financiers]`; required when awaiting finance.")
+    financier: str | None = Field(
+        default=None, description="A financier of `[portfolio.financiers]`; required when awaiting finance, unless `own_finance`."
+    )
     construction_start: float | None = Field(
         default=None, ge=1900.0, le=2300.0, description="Decimal year construction began (stages `operating`, `construction`)."
     )
@@ -546,6 +548,10 @@ class Project(Table):
     patience_years: PositiveYears | None = Field(
         default=None,
         description="Years it waits for finance from its request before it withdraws or turns to its financier's `fallback` (stage `awaiting_finance`; drawn once, and afresh at the fallback). Default: it waits for ever.",
+    )
+    own_finance: bool = Field(
+        default=False,
+        description="Stage `awaiting_finance`: financed by its own company's money (a company's pledge, cited), so it asks no lender, takes no lender's capacity and starts building at its request; no `financier` or `patience_years` then. Default: false, it asks its `financier`.",
     )
     delay_probability: Probability = Field(default=0.0, description="Probability of a construction delay.")
     delay_years: Years = Field(default=0.0, description="Length of a delay, years.")
@@ -595,7 +601,7 @@ class Pipeline(Table):
         default=None,
         ge=1900,
         le=2300,
-        description="Last year generic projects are launched (none after it; the backlog is not affected). Default: launches go on to the horizon. The base year stops new launches while the warm-up projects run their course (what `coopsim attribute` removes as the pipeline).",
+        description="Last year generic projects are launched (none after it; the backlog is not affected). Default: launches go on to the horizon. The base year stops new launches while the warm-up projects run their course.",
     )
     capex_usd_bn: PositiveMoney = Field(description="Capex of one generic project, USD bn (drawn per project).")
     build_years: PositiveYears = Field(description="Construction years of one generic project (drawn per project).")

@@ -77,7 +77,8 @@ def awaiting_items(scenario: Scenario) -> list[Item]:
     p, portfolio = scenario.pipeline, scenario.portfolio
     if p is None or portfolio is None:
         return []
-    items = [Item(q.name, "project", j) for j, q in enumerate(p.projects) if q.stage == "awaiting_finance"]
+    # a project its own company finances asks no lender: no queue to move it up in
+    items = [Item(q.name, "project", j) for j, q in enumerate(p.projects) if q.stage == "awaiting_finance" and not q.own_finance]
     if portfolio.backlog is not None and portfolio.backlog.capex_usd_bn > 0:
         items += [Item(f"backlog.{name}", "backlog", k) for k, name in enumerate(p.sectors) if p.sector_mix.get(name, 0.0) > 0]
     return [item for item in items if item.name not in portfolio.priority]
