@@ -7,8 +7,8 @@ and assembly, and the finance model without each of its features; paths per seco
 the parallel efficiency; the wall time of a full 10,000-path `coopsim run`;
 the peak memory (all processes together, RSS and PSS) of runs of 10,000 and 100,000 paths;
 the time of `--precision 0.01`; and the straightforward SimPy model
-(benchmarks/naive_model.py, which has step 8's finance) for the speed-up
-ratio, both on the reference with step 8's finance. Timings are the best of
+(benchmarks/naive_model.py, which has the fixed-capacity finance of commit 2134933) for the speed-up
+ratio, both on the reference with the fixed-capacity finance. Timings are the best of
 several repeats, since a shared machine adds noise. Last, each of the
 project's speed targets (:data:`TARGETS`) with what was measured against it.
 """
@@ -45,7 +45,7 @@ TARGETS = {
     "memory": ("a million paths in under 1 GB peak memory: flat from 10,000 to 100,000 paths, under 1 GB", 1024.0),
     "precision": ("`--precision 0.01` on the reference in under 30 s", 30.0),
 }
-"""The speed targets the project holds itself to (set at step 2, kept by every step since), on the 2-core machine."""
+"""The speed targets the project holds itself to (kept by every version since 0.1.0), on the 2-core machine."""
 
 
 def _without_observed_months(s):  # noqa: ANN001, ANN202 - a Scenario in, a Scenario out
@@ -211,7 +211,7 @@ def main() -> None:
             wall = measured["precision"] = wall_cli(["run", args.scenario, "--precision", "0.01", "--quiet"], f"{tmp}/prec", 1)
             print(f"coopsim run --precision 0.01: {wall:.1f} s wall")
 
-    # the straightforward model has the finance of step 8 (no lapse, trend, shock sensitivity, fallback or patience):
+    # the straightforward model has the fixed-capacity finance of commit 2134933 (no lapse, trend, shock sensitivity, fallback or patience):
     # both models run the reference with that finance, so the ratio and the sanity check compare like with like;
     # it has one law of organic trade, the scenario's own (a mixture's first law, as `--set trade.law=` names it)
     s8 = with_step8_finance(s.replace({"trade.law": s.laws[0].name}) if s.laws else s)
@@ -219,13 +219,13 @@ def main() -> None:
     naive_paths = 2 if quick else 30
     naive = best_of(1, lambda: [simulate_path_naive(s8, 1, i) for i in range(naive_paths)]) / naive_paths
     print(
-        f"straightforward SimPy model (step 8's finance): {naive * 1e3:.1f} ms per path; "
+        f"straightforward SimPy model (fixed-capacity finance): {naive * 1e3:.1f} ms per path; "
         f"coopsim on the same scenario {s8_per_path * 1e3:.2f} ms, {naive / s8_per_path:.0f}x faster per path"
     )
     if not quick:
         measured["speedup"] = naive / s8_per_path
     # the sanity check compares the two models' trade, which needs the same first year: the straightforward model
-    # carries a partly observed year forward at the observed months' growth (step 10), not with the nowcast of a view
+    # carries a partly observed year forward at the observed months' growth, not with the nowcast of a view
     # (seasonal share of the year, revisions, the country's partial total), so both run the view before any month of
     # the first year was published
     unobserved = _without_observed_months(s8)
@@ -234,7 +234,7 @@ def main() -> None:
     naive_trade = np.array([simulate_path_naive(unobserved, 2, i) for i in range(sanity_paths)]).sum(axis=2)[:, year]
     ours = simulate_chunk(unobserved, 2, 0, 2000 if not quick else 100).turnover[:, year]
     print(
-        f"(sanity, the view before the first year's first release: mean trade in 2028 with step 8's finance: straightforward {naive_trade.mean():.2f} "
+        f"(sanity, the view before the first year's first release: mean trade in 2028 with the fixed-capacity finance: straightforward {naive_trade.mean():.2f} "
         f"± {1.96 * naive_trade.std(ddof=1) / np.sqrt(naive_trade.size):.2f}, coopsim {ours.mean():.2f} "
         f"± {1.96 * ours.std(ddof=1) / np.sqrt(ours.size):.2f} USD bn; 95% intervals)"
     )

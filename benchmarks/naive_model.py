@@ -9,7 +9,7 @@ its random numbers are drawn differently, so its results agree with
 ``sim.simulate`` only in distribution (the benchmark prints both). Organic
 trade (either law, with the partial-year observation fixing the observed
 months' total) is computed after the run from the recorded monthly flows.
-It has no nowcast of a view's partly observed year (step 13): the rest of an
+It has no nowcast of a view's partly observed year (0.3.0): the rest of an
 observed year grows as the observed months did, so it agrees with coopsim on a
 view before the first year's first release (the benchmark's sanity check).
 """

@@ -1,12 +1,12 @@
-"""The reference's finance as it was at step 8 (commit 2134933), for like-for-like comparisons.
+"""The reference's finance as it was at commit 2134933 (fixed yearly capacities), for like-for-like comparisons.
 
-Step 10 replaced the four lenders of fixed yearly capacity by lenders at their
+Later versions replaced the four lenders of fixed yearly capacity by lenders at their
 record (lumpy policy banks whose unused capacity lapses, Chinese investment and
 Uzbek co-finance that grow and fall with shocks) and gave projects a patience.
 ``docs/decomposition.py`` uses :func:`with_step8_finance` to measure what that
 change did to the headline; ``benchmarks/bench_engine.py`` to compare coopsim
 with the straightforward SimPy model (``naive_model.py``), which implements the
-finance of step 8 only.
+finance of that commit only.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ STEP8_FINANCE = {
     "financier_mix": {"cdb": 0.09, "eximbank": 0.06, "silk_road_fund": 0.02, "fdi_and_domestic": 0.83},
     "projects": {"byd_phase3": "fdi_and_domestic", "china_energy_solar": "eximbank", "bostanlyk_hydro": "cdb"},
 }
-"""The reference's finance at step 8 (commit 2134933): lenders, the generic mix and the named projects' lenders."""
+"""The reference's finance at commit 2134933: lenders, the generic mix and the named projects' lenders."""
 
 
 def with_step8_finance(scenario: Scenario) -> Scenario:
-    """``scenario`` with the lenders of step 8 and no patience anywhere (step 10 added both)."""
+    """``scenario`` with the lenders of commit 2134933 and no patience anywhere (later versions added both)."""
     raw = scenario.to_dict()
     pipeline = raw["pipeline"]
     pipeline["financier_mix"] = STEP8_FINANCE["financier_mix"]

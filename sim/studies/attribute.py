@@ -334,7 +334,7 @@ class Attribution:
                 number(r["trade_difference_usd_bn"]),
                 number(r["trade_ci95"][0]),
                 number(r["trade_ci95"][1]),
-                # attributions saved before gross, net and laws (step 15) have none: NaN
+                # attributions saved before gross, net and laws (before 0.5.0) have none: NaN
                 number(r.get("gross_usd_bn")),
                 *(number(v) for v in r.get("gross_ci95", [None, None])),
                 *(number(v) for v in r.get("difference_laws_range", [None, None])),
