@@ -101,7 +101,7 @@ __all__ = [
     "track",
     "whole_trade_law",
 ]
-__version__ = "0.1.0"
+__version__ = "0.5.0"
 
 
 def __getattr__(name: str):
