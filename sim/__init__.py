@@ -3,7 +3,7 @@
 The public API::
 
     from sim import load_scenario, simulate
-    scenario = load_scenario("scenarios/uz_cn_2025.toml")
+    scenario = load_scenario("scenarios/pair_2025.toml")
     results = simulate(scenario, paths=2000, seed=1)
     results.p_reach(2030)                   # (p, low, high)
     save(results, "results/demo")           # summary.json, CSV tables, figures, manifest.json

@@ -1,6 +1,6 @@
 """Reading the data files a scenario or a command reads: the yearly history
-(``seeds/uz_cn_trade_history.csv``), partial years (``seeds/uz_cn_trade_partial_2025.csv``)
-and the trade context (``seeds/uz_trade_context.csv``, read by :mod:`sim.calibration.context`).
+(``seeds/<pair>_trade_history.csv``), partial years (``seeds/<pair>_trade_partial_<year>.csv``)
+and the trade context (``seeds/<country>_trade_context.csv``, read by :mod:`sim.calibration.context`).
 
 Every row of every data file is checked against the schema of its kind of file
 (:data:`HISTORY_FILE`, :data:`PARTIAL_YEAR_FILE`, :data:`CONTEXT_FILE`) when the
@@ -232,7 +232,7 @@ _SOURCE = Column("source", "text")
 
 
 def _percent_at_most_100(row: dict[str, Any]) -> tuple[str, str] | None:
-    """A series named ``..._pct`` holds a percentage (``cn_share_pct``): at most 100."""
+    """A series named ``..._pct`` holds a percentage (``<partner>_share_pct``): at most 100."""
     if str(row["series"]).endswith("_pct") and row["value_usd_bn"] > 100:
         return "value_usd_bn", f"the series {row['series']} is a percentage: must be above 0 and at most 100 (got {row['value_usd_bn']:g})"
     return None

@@ -1,4 +1,4 @@
-"""The country's trade with all partners and its split with the partner (a context file, e.g. ``seeds/uz_trade_context.csv``).
+"""The country's trade with all partners and its split with the partner (a context file, ``seeds/<country>_trade_context.csv``).
 
 The context file has the columns ``year, series, value_usd_bn, reporter,
 status, source``; one row is one published figure of one series in one year.
@@ -79,7 +79,7 @@ def load_context(path: str | Path, statuses: tuple[str, ...] = STATISTICAL_STATU
     ----------
     path : str or Path
         CSV with the columns ``year, series, value_usd_bn, reporter, status``
-        (``seeds/uz_trade_context.csv``). Every row is checked against
+        (``seeds/<country>_trade_context.csv``). Every row is checked against
         :data:`sim.history.CONTEXT_FILE`, whatever its status.
     statuses : tuple of str
         Statuses kept (default: confirmed and derived figures; claims and

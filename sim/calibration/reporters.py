@@ -22,8 +22,8 @@ Where to make a change
 By direction
 ------------
 The two reporters' figures differ for different reasons in each direction
-(Uzbekistan's exports to China against China's imports from it; its imports
-against China's exports), so :func:`fit_gap_by_direction` fits one gap per
+(the country's exports to the partner against the partner's imports from it;
+its imports against the partner's exports), so :func:`fit_gap_by_direction` fits one gap per
 direction from a file of both reporters' figures by direction
 (``year,months,direction,reporter,value_usd_bn,status,source``), on the full
 years both publish. A direction with fewer than :data:`MIN_COMMON_YEARS` such

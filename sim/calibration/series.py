@@ -39,7 +39,7 @@ def load_series(
     ----------
     path : str or Path
         CSV with ``year, value_usd_bn, reporter, status`` columns
-        (``seeds/uz_cn_trade_history.csv``).
+        (``seeds/<pair>_trade_history.csv``).
     reporter : str, optional
         Reporter code to keep; default: the file's main reporter (:func:`sim.history.main_reporter`).
     since : int, optional
