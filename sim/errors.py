@@ -14,9 +14,11 @@ line prints its message and ends with its ``exit_status``, in one place
     serve: arguments out of range, data too short to fit, a law or option
     it does not know (``sim.calibration``, ``sim.studies``, ``sim.plots``).
   * :class:`UnknownName` (also a ``KeyError``): a name looked up that is not
-    there (a table of a results folder).
+    there (a table of a results folder, a column of a file kind).
+  * :class:`WrongKind` (a ``UsageError`` that is also a ``TypeError``): an
+    argument of a kind the call does not take (``save`` of a ``dict``).
 
-  Both keep the built-in class they replace as a base, so ``except
+  Each keeps the built-in class they replace as a base, so ``except
   ValueError`` / ``except KeyError`` callers keep working. Bare ``ValueError``
   and friends are raised on purpose only where a library's protocol asks for
   them (a pydantic validator, a cell parser whose caller turns them into a
@@ -37,7 +39,18 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-__all__ = ["MAX_SHOWN_CHARACTERS", "CoopsimError", "InputError", "RunFailed", "UnknownName", "UsageError", "clip", "one_line", "quote"]
+__all__ = [
+    "MAX_SHOWN_CHARACTERS",
+    "CoopsimError",
+    "InputError",
+    "RunFailed",
+    "UnknownName",
+    "UsageError",
+    "WrongKind",
+    "clip",
+    "one_line",
+    "quote",
+]
 
 MAX_SHOWN_CHARACTERS = 60
 """Characters of a user's value (a name, a key, an option, a cell) a message quotes; the rest are counted, not echoed."""
@@ -77,6 +90,13 @@ class UnknownName(InputError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class WrongKind(UsageError, TypeError):
+    """An argument of a kind the call does not take (``save`` of a ``dict``); exit status 2.
+
+    A ``TypeError`` too, so ``except TypeError`` callers keep working.
+    """
 
 
 class RunFailed(CoopsimError):

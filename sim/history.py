@@ -29,7 +29,7 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from .errors import InputError, clip, one_line, quote
+from .errors import InputError, UnknownName, clip, one_line, quote
 
 __all__ = [
     "CONTEXT_FILE",
@@ -150,7 +150,7 @@ class Column:
         return "text, not empty, without control characters (line breaks and tabs allowed)"
 
     def parse(self, cell: str) -> int | float | str | dt.date | None:
-        """The cell's value (None for an empty optional cell); a ValueError saying what is allowed if it is not one."""
+        """The cell's value (None for an empty optional cell); a ValueError saying what is allowed if it is not one (its reader makes it a HistoryError)."""
         if self.optional and cell == "":
             return None
         if self.kind in ("whole", "number"):
@@ -217,11 +217,11 @@ class FileSchema:
         return ",".join(c.name for c in self.columns)
 
     def column(self, name: str) -> Column:
-        """The column called ``name`` (a KeyError if the file kind has none)."""
+        """The column called ``name`` (an :class:`~sim.errors.UnknownName`, a KeyError, if the file kind has none)."""
         for c in self.columns:
             if c.name == name:
                 return c
-        raise KeyError(name)
+        raise UnknownName(f"no column {name!r}; the columns are {', '.join(c.name for c in self.columns)}")
 
 
 _YEAR = Column("year", "whole", 1900, 2100)
