@@ -3,7 +3,7 @@
 The public API::
 
     from sim import load_scenario, simulate
-    scenario = load_scenario("scenarios/uz_cn_2025.toml")
+    scenario = load_scenario("scenarios/pair_2025.toml")
     results = simulate(scenario, paths=2000, seed=1)
     results.p_reach(2030)                   # (p, low, high)
     save(results, "results/demo")           # summary.json, CSV tables, figures, manifest.json
@@ -20,7 +20,8 @@ function of typed results (with ``ax=``) returning a matplotlib Figure.
 
 Every error raised on purpose is a :class:`CoopsimError` (:mod:`sim.errors`):
 an :class:`InputError` (``ScenarioError``, ``HistoryError``, ``OutputError``,
-``ResultsError``) for input that cannot be used, :class:`RunFailed` for a run
+``ResultsError``, and ``UsageError``, ``UnknownName``, ``WrongKind`` for a call
+the API cannot serve) for input that cannot be used, :class:`RunFailed` for a run
 that could not finish.
 """
 
@@ -38,7 +39,7 @@ from .calibration import (
     whole_trade_law,
 )
 from .engine import COMPONENTS, DIRECTIONS, TradePaths
-from .errors import CoopsimError, InputError, RunFailed
+from .errors import CoopsimError, InputError, RunFailed, UnknownName, UsageError, WrongKind
 from .history import HistoryError, load_history
 from .results import OutputError, Results, ResultsError
 from .run import simulate
@@ -74,6 +75,9 @@ __all__ = [
     "RunFailed",
     "Scenario",
     "ScenarioError",
+    "UnknownName",
+    "UsageError",
+    "WrongKind",
     "attribute",
     "backtest",
     "backtest_laws",

@@ -1,6 +1,6 @@
 """Reading the data files a scenario or a command reads: the yearly history
-(``seeds/uz_cn_trade_history.csv``), partial years (``seeds/uz_cn_trade_partial_2025.csv``)
-and the trade context (``seeds/uz_trade_context.csv``, read by :mod:`sim.calibration.context`).
+(``seeds/<pair>_trade_history.csv``), partial years (``seeds/<pair>_trade_partial_<year>.csv``)
+and the trade context (``seeds/<country>_trade_context.csv``, read by :mod:`sim.calibration.context`).
 
 Every row of every data file is checked against the schema of its kind of file
 (:data:`HISTORY_FILE`, :data:`PARTIAL_YEAR_FILE`, :data:`CONTEXT_FILE`) when the
@@ -29,7 +29,7 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from .errors import InputError, clip, one_line, quote
+from .errors import InputError, UnknownName, clip, one_line, quote
 
 __all__ = [
     "CONTEXT_FILE",
@@ -150,7 +150,7 @@ class Column:
         return "text, not empty, without control characters (line breaks and tabs allowed)"
 
     def parse(self, cell: str) -> int | float | str | dt.date | None:
-        """The cell's value (None for an empty optional cell); a ValueError saying what is allowed if it is not one."""
+        """The cell's value (None for an empty optional cell); a ValueError saying what is allowed if it is not one (its reader makes it a HistoryError)."""
         if self.optional and cell == "":
             return None
         if self.kind in ("whole", "number"):
@@ -217,11 +217,11 @@ class FileSchema:
         return ",".join(c.name for c in self.columns)
 
     def column(self, name: str) -> Column:
-        """The column called ``name`` (a KeyError if the file kind has none)."""
+        """The column called ``name`` (an :class:`~sim.errors.UnknownName`, a KeyError, if the file kind has none)."""
         for c in self.columns:
             if c.name == name:
                 return c
-        raise KeyError(name)
+        raise UnknownName(f"no column {name!r}; the columns are {', '.join(c.name for c in self.columns)}")
 
 
 _YEAR = Column("year", "whole", 1900, 2100)
@@ -232,7 +232,7 @@ _SOURCE = Column("source", "text")
 
 
 def _percent_at_most_100(row: dict[str, Any]) -> tuple[str, str] | None:
-    """A series named ``..._pct`` holds a percentage (``cn_share_pct``): at most 100."""
+    """A series named ``..._pct`` holds a percentage (``<partner>_share_pct``): at most 100."""
     if str(row["series"]).endswith("_pct") and row["value_usd_bn"] > 100:
         return "value_usd_bn", f"the series {row['series']} is a percentage: must be above 0 and at most 100 (got {row['value_usd_bn']:g})"
     return None

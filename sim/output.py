@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 
 from . import plots
 from .calibration import BacktestResult, LawsBacktest
-from .errors import InputError
+from .errors import InputError, WrongKind
 from .report import render_report, report_page, write_workbook
 from .report.sources import scenario_labels
 from .report.track_page import track_score_rows, track_view_rows
@@ -150,7 +150,7 @@ def save(
 
 # -- data files ----------------------------------------------------------------------
 def _refuse(obj: Any) -> NoReturn:
-    raise TypeError(
+    raise WrongKind(
         f"coopsim cannot save a {type(obj).__name__}; save takes Results, Comparison, Sensitivity, GoalResult, Attribution, Priorities, Track or Backtest"
     )
 
@@ -414,7 +414,7 @@ def _study_loader(cls: Any, name: str) -> Callable[[Path], Savable]:
         data = read_listed_json(folder, name, manifest)
         with reading(folder, name):
             if not isinstance(data, dict):
-                raise TypeError(f"a JSON {type(data).__name__}, not an object")
+                raise TypeError(f"a JSON {type(data).__name__}, not an object")  # reading() makes it a ResultsError
             return cls.from_json(data, manifest=manifest)
 
     return load_study

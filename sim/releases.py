@@ -1,4 +1,4 @@
-"""The dated record of trade releases (``seeds/uz_cn_releases.csv``): each published cumulative
+"""The dated record of trade releases (``seeds/<pair>_releases.csv``): each published cumulative
 January–k figure, with the day it was first published and the kind of its source.
 
 The file is read through :func:`sim.history.read_data_file` with the schema :data:`RELEASES_FILE`,

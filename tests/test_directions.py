@@ -21,7 +21,7 @@ from sim.calibration.directions import (
     simulate_directions,
 )
 from sim.cli import main
-from sim.history import CONTEXT_FILE, STATUSES, read_data_file
+from sim.history import CONTEXT_FILE, STATUSES, HistoryError, read_data_file
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "seeds" / "uz_direction_history.csv"
@@ -47,7 +47,7 @@ def _fixed_law(mean_m: float, mean_x: float, share_m: tuple[float, float, float]
 
 def test_the_direction_file_loads_and_every_row_names_its_source():
     rows = read_data_file(DATA, CONTEXT_FILE)
-    assert {r["series"] for r in rows} == set(SERIES)
+    assert {r["series"] for r in rows} == set(SERIES) | {"cn_exports_from_uz", "cn_imports_to_uz"}
     assert all(r["status"] in STATUSES and r["status"] != "claim" for r in rows)
     with DATA.open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
@@ -70,12 +70,12 @@ def test_the_shares_are_china_flows_over_imports_and_over_exports_less_gold():
 
 def test_statistical_figures_alone_leave_too_few_transitions_for_a_share_law():
     data = load_directions(DATA, statuses=("confirmed", "derived"))
-    with pytest.raises(ValueError, match="China's share of imports"):
+    with pytest.raises(ValueError, match="the partner's share of imports"):
         fit_directions(data)
 
 
 def test_gold_above_exports_or_a_missing_series_is_refused():
-    base = {s: {2020: 1.0} for s in SERIES}
+    base = {s: {2020: 1.0} for s in (*SERIES, "cn_exports_from_uz", "cn_imports_to_uz")}
     with pytest.raises(ValueError, match="gold_exports"):
         directions_from_arrays({k: v for k, v in base.items() if k != "gold_exports"})
     with pytest.raises(ValueError, match="not below total exports in 2020"):
@@ -168,3 +168,37 @@ def test_the_backtest_command_refuses_by_direction_without_its_file(tmp_path, ca
     assert main(["backtest", str(HISTORY), "--laws", "by_direction", "--out", str(tmp_path / "bt")]) == 2
     assert "--directions FILE" in capsys.readouterr().err
     assert main(["backtest", str(HISTORY), "--laws", "random_walk,nope", "--out", str(tmp_path / "bt")]) == 2
+
+
+def _direction_csv(path: Path, partner: str, country: str, reporter: str) -> Path:
+    """A direction file of ``country`` with ``partner``: the shipped figures under other codes."""
+    with DATA.open(encoding="utf-8") as f:
+        text = f.read()
+    text = text.replace("cn_exports_from_uz", f"{partner}_exports_from_{country}").replace(
+        "cn_imports_to_uz", f"{partner}_imports_to_{country}"
+    )
+    path.write_text(text.replace(",UZ,", f",{reporter},"), encoding="utf-8")
+    return path
+
+
+def test_a_direction_file_of_another_pair_loads_from_its_series_names_alone(tmp_path):
+    shipped = load_directions(DATA)
+    other = load_directions(_direction_csv(tmp_path / "at_ut.csv", "at", "ut", "UT"))
+    assert "reporter UT" in other.source
+    assert other.imports_share.as_dict() == shipped.imports_share.as_dict()
+    assert other.exports_share.as_dict() == shipped.exports_share.as_dict()
+    assert fit_directions(other).law() == fit_directions(shipped).law()
+
+
+def test_a_direction_file_with_two_partners_needs_one_named(tmp_path):
+    first = _direction_csv(tmp_path / "a.csv", "at", "ut", "UT").read_text(encoding="utf-8")
+    second = _direction_csv(tmp_path / "b.csv", "bq", "ut", "UT").read_text(encoding="utf-8")
+    both = tmp_path / "both.csv"
+    both.write_text(
+        first + "".join(line + "\n" for line in second.splitlines()[1:] if "_from_" in line or "_to_" in line), encoding="utf-8"
+    )
+    with pytest.raises(HistoryError, match="name one with --partner"):
+        load_directions(both)
+    assert load_directions(both, partner="BQ").imports_share.as_dict() == load_directions(DATA).imports_share.as_dict()
+    with pytest.raises(HistoryError, match="zz_exports_from_<country>"):
+        load_directions(both, reporter="UT", partner="zz")

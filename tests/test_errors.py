@@ -91,3 +91,93 @@ def test_a_standard_output_that_cannot_be_written_is_one_line_and_exit_3_not_a_t
     assert done.stderr.strip().splitlines() == [
         "coopsim: standard output cannot be written (No space left on device); a results folder the command writes is complete before it prints"
     ]
+
+
+# -- every error raised on purpose is a CoopsimError ---------------------------------------
+BUILT_IN = {"ValueError", "TypeError", "KeyError", "RuntimeError"}
+PROTOCOL = {
+    # pydantic validators: pydantic turns a ValueError into a ValidationError, which sim.scenario makes a ScenarioError
+    *(f"sim/distributions.py:{law}._ordered" for law in ("Uniform", "Triangular", "Lognormal", "Pert", "LogitNormal")),
+    "sim/distributions.py:Choice._weights",
+    "sim/distributions.py:_number_or_table",
+    "sim/scenario/schema.py:_within.check",
+    "sim/scenario/schema.py:_plausible.check",
+    # cell parsers of the data files: their caller turns the ValueError into a HistoryError naming the line and column
+    "sim/history.py:Column.parse",
+    # an argparse type: caught at once and made an ArgumentTypeError (argparse's exit status 2)
+    "sim/cli/parser.py:as_of_date",
+    # a signal to the caller in the same module, which turns it into a ScenarioError naming trade.as_of
+    "sim/scenario/view.py:_split",
+    # inside sim.results.manifest.reading(): what a file of the wrong shape raises becomes one ResultsError
+    "sim/output.py:_study_loader.load_study",
+    "sim/results/results.py:Results.load",
+    # an internal check of the engine's own call (not reachable from input); the engine is left alone (bit-identical results)
+    "sim/engine/trade.py:assemble_with_organic",
+}
+"""Where a built-in exception is raised on purpose because a library's protocol asks for it (file:function)."""
+
+
+def _bare_raises() -> set[str]:
+    """``file:function`` of every ``raise`` of a :data:`BUILT_IN` exception in ``sim/``."""
+    import ast
+    from pathlib import Path
+
+    root = Path(sim.__file__).resolve().parent
+    found: set[str] = set()
+    for path in sorted(root.rglob("*.py")):
+        where = f"sim/{path.relative_to(root).as_posix()}"
+
+        def visit(node: ast.AST, scope: tuple[str, ...], where: str = where) -> None:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                    visit(child, (*scope, child.name))
+                    continue
+                if isinstance(child, ast.Raise) and child.exc is not None:
+                    exc = child.exc.func if isinstance(child.exc, ast.Call) else child.exc
+                    if isinstance(exc, ast.Name) and exc.id in BUILT_IN:
+                        found.add(f"{where}:{'.'.join(scope) or '<module>'}")
+                visit(child, scope)
+
+        visit(ast.parse(path.read_text(encoding="utf-8")), ())
+    return found
+
+
+def test_no_built_in_error_is_raised_on_purpose_outside_the_protocol_sites():
+    bare = _bare_raises()
+    assert bare - PROTOCOL == set(), "raise a sim.errors class (UsageError, UnknownName, WrongKind, ...) instead"
+    assert PROTOCOL - bare == set(), "a protocol site no longer raises: take it off the list"
+
+
+def test_a_calibration_misuse_is_a_usage_error_with_exit_status_2_and_still_a_value_error():
+    import numpy as np
+
+    from sim.calibration.stacking import stacking_weights
+    from sim.errors import UsageError
+
+    with pytest.raises(CoopsimError, match="at least one of each") as caught:
+        stacking_weights(np.empty((0, 2)))
+    assert isinstance(caught.value, UsageError) and isinstance(caught.value, ValueError)
+    assert caught.value.exit_status == 2
+
+
+def test_an_unknown_table_is_an_unknown_name_and_still_a_key_error_with_a_plain_message():
+    from sim.errors import UnknownName
+
+    results = simulate(reference(), paths=20, seed=1)
+    with pytest.raises(KeyError) as caught:
+        results.table("nope")
+    assert isinstance(caught.value, UnknownName) and caught.value.exit_status == 2
+    assert str(caught.value).startswith("no table 'nope'; the tables are ")
+
+
+def test_a_calibration_misuse_inside_a_command_is_one_line_and_exit_2(monkeypatch, capsys):
+    from sim.calibration.stacking import stacking_weights
+
+    def command(args: object) -> int:
+        stacking_weights([[1.0, float("nan")]])
+        return 0
+
+    monkeypatch.setitem(COMMANDS, "keys", command)
+    assert main(["keys"]) == 2
+    err = capsys.readouterr().err
+    assert "stacking needs a finite" in err and "Traceback" not in err

@@ -38,6 +38,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..errors import UsageError
 from ..run import run_paths
 from ..scenario import scenario_from_dict
 from .context import TradeContext
@@ -217,21 +218,21 @@ def _random_walk_sd(ch: LogChanges) -> float:
 
 
 def _backtest_horizons(horizons: Sequence[int]) -> tuple[int, ...]:
-    """The horizons asked for, sorted, without duplicates; a ValueError unless all are whole years >= 1."""
+    """The horizons asked for, sorted, without duplicates; a UsageError unless all are whole years >= 1."""
     hs = tuple(sorted({int(h) for h in horizons}))
     if not hs or hs[0] < 1:
-        raise ValueError(f"horizons must be whole years >= 1 (got {tuple(horizons)})")
+        raise UsageError(f"horizons must be whole years >= 1 (got {tuple(horizons)})")
     return hs
 
 
 def _law_name(law: str, context: TradeContext | None, directions: DirectionData | None = None) -> str:
     """``law`` if it is one of :data:`LAWS` and has the data it needs (the structural law ``context``, the law by direction ``directions``)."""
     if law not in LAWS:
-        raise ValueError(f"unknown organic law {law!r}; allowed: {', '.join(LAWS)}")
+        raise UsageError(f"unknown organic law {law!r}; allowed: {', '.join(LAWS)}")
     if law in SHARE_LAWS and context is None:
-        raise ValueError(f"the {law} law needs the trade context (total trade with all partners): pass context=")
+        raise UsageError(f"the {law} law needs the trade context (total trade with all partners): pass context=")
     if law == "by_direction" and directions is None:
-        raise ValueError("the law by direction needs imports, exports, gold exports and the partner's flows: pass directions=")
+        raise UsageError("the law by direction needs imports, exports, gold exports and the partner's flows: pass directions=")
     return law
 
 
@@ -356,26 +357,26 @@ def backtest(
 
     Raises
     ------
-    ValueError
+    UsageError
         No origin qualifies, or bad arguments.
     """
     y, v = check_series(years, values)
     hs = _backtest_horizons(horizons)
     if min_fit_points < MIN_OBSERVATIONS:
-        raise ValueError(f"min_fit_points must be at least {MIN_OBSERVATIONS} (got {min_fit_points})")
+        raise UsageError(f"min_fit_points must be at least {MIN_OBSERVATIONS} (got {min_fit_points})")
     if paths < 2:
-        raise ValueError(f"paths must be at least 2 (got {paths})")
+        raise UsageError(f"paths must be at least 2 (got {paths})")
     if engine not in ("numpy", "runner"):
-        raise ValueError(f"engine must be 'numpy' or 'runner' (got {engine!r})")
+        raise UsageError(f"engine must be 'numpy' or 'runner' (got {engine!r})")
     if _law_name(law, context, directions) != "random_walk" and engine != "numpy":
-        raise ValueError(f"the {law} law is backtested with engine='numpy' only")
+        raise UsageError(f"the {law} law is backtested with engine='numpy' only")
     allowed = backtest_origins(y, v, hs, min_fit_points, law, context, directions)
     chosen = allowed if origins is None else sorted({int(o) for o in origins})
     if set(chosen) - set(allowed):
         bad = ", ".join(map(str, sorted(set(chosen) - set(allowed))))
-        raise ValueError(f"{bad}: not an origin the {law} law can be backtested from (allowed: {', '.join(map(str, allowed)) or 'none'})")
+        raise UsageError(f"{bad}: not an origin the {law} law can be backtested from (allowed: {', '.join(map(str, allowed)) or 'none'})")
     if not chosen:
-        raise ValueError(
+        raise UsageError(
             f"no origin year has {min_fit_points} log changes before it and an observed value {', '.join(map(str, hs))} year(s) later"
             + (" (with total trade and the partner's share observed)" if law in SHARE_LAWS else "")
         )
@@ -526,17 +527,17 @@ def backtest_laws(
 
     Raises
     ------
-    ValueError
+    UsageError
         No origin common to every law, or bad arguments.
     """
     names = [_law_name(law, context, directions) for law in laws]
     if not names or len(set(names)) != len(names):
-        raise ValueError(f"laws must name each law once (got {list(laws)})")
+        raise UsageError(f"laws must name each law once (got {list(laws)})")
     common = sorted(
         set.intersection(*(set(backtest_origins(years, values, horizons, min_fit_points, law, context, directions)) for law in names))
     )
     if not common:
-        raise ValueError(f"no origin year from which every law ({', '.join(names)}) can be fitted and checked")
+        raise UsageError(f"no origin year from which every law ({', '.join(names)}) can be fitted and checked")
     results = tuple(
         backtest(
             years,

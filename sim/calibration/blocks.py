@@ -24,6 +24,7 @@ import numpy as np
 from scipy import optimize, special
 
 from ..distributions import Z90
+from ..errors import UsageError
 
 __all__ = [
     "SD_MAX",
@@ -152,11 +153,11 @@ def lognormal_as_pert(median: float, log_sd: float, cap: float = SD_MAX) -> dict
         ``Pert(**table).ppf([0.5, 0.9])``.
     """
     if not (median > 0 and log_sd > 0 and math.isfinite(median) and math.isfinite(log_sd)):
-        raise ValueError(f"lognormal_as_pert needs a positive median and log_sd (got {median}, {log_sd})")
+        raise UsageError(f"lognormal_as_pert needs a positive median and log_sd (got {median}, {log_sd})")
     a = median * math.exp(-_Z999 * log_sd)
     b = min(median * math.exp(_Z999 * log_sd), cap)
     if not b > median:
-        raise ValueError(f"the lognormal's median {median:g} is not below the cap {cap:g}")
+        raise UsageError(f"the lognormal's median {median:g} is not below the cap {cap:g}")
     p90 = median * math.exp(Z90 * log_sd)
     target = np.log([median, p90])
     q = np.array([0.5, 0.9])

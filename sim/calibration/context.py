@@ -1,4 +1,4 @@
-"""The country's trade with all partners and its split with the partner (a context file, e.g. ``seeds/uz_trade_context.csv``).
+"""The country's trade with all partners and its split with the partner (a context file, ``seeds/<country>_trade_context.csv``).
 
 The context file has the columns ``year, series, value_usd_bn, reporter,
 status, source``; one row is one published figure of one series in one year.
@@ -29,6 +29,7 @@ from statistics import median
 
 import numpy as np
 
+from ..errors import UsageError
 from ..history import CONTEXT_FILE, STATISTICAL_STATUSES, HistoryError, load_history, main_reporter, read_data_file
 
 __all__ = ["YearlySeries", "TradeContext", "load_context", "load_trade_context", "partner_share", "exports_share", "split_series"]
@@ -79,7 +80,7 @@ def load_context(path: str | Path, statuses: tuple[str, ...] = STATISTICAL_STATU
     ----------
     path : str or Path
         CSV with the columns ``year, series, value_usd_bn, reporter, status``
-        (``seeds/uz_trade_context.csv``). Every row is checked against
+        (``seeds/<country>_trade_context.csv``). Every row is checked against
         :data:`sim.history.CONTEXT_FILE`, whatever its status.
     statuses : tuple of str
         Statuses kept (default: confirmed and derived figures; claims and
@@ -113,7 +114,7 @@ def split_series(names: Iterable[str], partner: str | None = None) -> tuple[str,
     """The names of the series of the country's exports to and imports from the partner, or None if the file has none.
 
     ``names`` are the series of a context file; ``partner`` a code (any case). Without ``partner``, the
-    file's only partner with an exports series; several are a ValueError naming them.
+    file's only partner with an exports series; several are a UsageError naming them.
     """
     pairs = sorted({m.groups() for m in map(_EXPORTS.match, names) if m})
     if partner is not None:
@@ -121,7 +122,7 @@ def split_series(names: Iterable[str], partner: str | None = None) -> tuple[str,
         if not pairs:
             return (f"{partner.lower()}_exports_from_<country>", f"{partner.lower()}_imports_to_<country>")
     if len(pairs) > 1:
-        raise ValueError(f"the split with several partners ({', '.join(p for p, _ in pairs)}): name one with --partner")
+        raise UsageError(f"the split with several partners ({', '.join(p for p, _ in pairs)}): name one with --partner")
     if not pairs:
         return None
     p, c = pairs[0]
@@ -152,7 +153,7 @@ def partner_share(bilateral: YearlySeries, total: YearlySeries) -> YearlySeries:
 
     Raises
     ------
-    ValueError
+    UsageError
         A bilateral value is not below the total of the same year.
     """
     totals = total.as_dict()
@@ -180,10 +181,10 @@ def exports_share(exports: YearlySeries, imports: YearlySeries) -> YearlySeries:
 
 
 def _check_fractions(name: str, values: dict[int, float]) -> None:
-    """A ValueError naming the years where a share is not strictly between 0 and 1."""
+    """A UsageError naming the years where a share is not strictly between 0 and 1."""
     bad = [y for y, v in values.items() if not 0.0 < v < 1.0]
     if bad:
-        raise ValueError(f"{name} must lie strictly between 0 and 1; it does not in {', '.join(map(str, bad))}")
+        raise UsageError(f"{name} must lie strictly between 0 and 1; it does not in {', '.join(map(str, bad))}")
 
 
 @dataclass(frozen=True)

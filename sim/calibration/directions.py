@@ -1,25 +1,28 @@
-"""The organic law by direction: China's share of Uzbekistan's imports and of its exports without gold.
+"""The organic law by direction: the partner's share of the country's imports and of its exports without gold.
 
-The structural law (:mod:`sim.calibration.structural`) follows China's share of
-Uzbekistan's turnover; that share averages two opposite trends (China's share
-of Uzbek imports rose from 13.5% in 2010 to 26.6% in 2024, its share of Uzbek
-exports fell from 14.5% in 2017 to 7.6% in 2024) and is moved by gold, a third
-to a half of Uzbek exports, priced in London and sold elsewhere. The law by
-direction follows each flow on its own::
+The structural law (:mod:`sim.calibration.structural`) follows the partner's share of
+the country's turnover; that share can average two opposite trends (on the shipped
+pair, the partner's share of imports rose from 13.5% in 2010 to 26.6% in 2024 while
+its share of exports fell from 14.5% in 2017 to 7.6% in 2024) and be moved by gold,
+a third to a half of the shipped country's exports, priced in London and sold
+elsewhere. The law by direction follows each flow on its own::
 
     O_k = s_m,k * M_k + s_x,k * X_k
-    M_k, X_k       Uzbekistan's imports and its exports less gold, each a [trade.growth] law
-    logit s_m,k    China's share of Uzbek imports, a logit AR(1) share law (sim.calibration.shares)
-    logit s_x,k    China's share of Uzbek exports without gold, a logit AR(1) share law
+    M_k, X_k       the country's imports and its exports less gold, each a [trade.growth] law
+    logit s_m,k    the partner's share of the country's imports, a logit AR(1) share law (sim.calibration.shares)
+    logit s_x,k    the partner's share of its exports without gold, a logit AR(1) share law
 
 Each law's parameters are drawn once per path (as :func:`simulate_structural`
-does); the four processes are independent. The data are
-``seeds/uz_direction_history.csv`` (series ``total_exports``, ``total_imports``,
-``gold_exports``, ``cn_exports_from_uz``, ``cn_imports_to_uz``; reporter ``UZ``).
+does); the four processes are independent. The data are a direction file
+(the shipped one is in ``seeds/``, :file:`docs/calibration.md`) with the series
+``total_exports``, ``total_imports``, ``gold_exports`` and the split with the
+partner, ``<pp>_exports_from_<cc>`` and ``<pp>_imports_to_<cc>`` (``pp`` the
+partner's code, ``cc`` the country's, in lower case; found as
+:func:`sim.calibration.context.split_series` finds them).
 
 Statuses: the fits read confirmed, derived **and uncertain** figures by default
-(:data:`DIRECTION_STATUSES`): without the uncertain China splits of 2017 and
-2024 neither share has the five transitions a share fit needs.
+(:data:`DIRECTION_STATUSES`): on the shipped data, without the uncertain partner
+splits of 2017 and 2024 neither share has the five transitions a share fit needs.
 
 Where to make a change
 ----------------------
@@ -38,8 +41,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..errors import UsageError
 from ..history import CONTEXT_FILE, HistoryError, read_data_file
-from .context import YearlySeries
+from .context import YearlySeries, split_series
 from .growth import GrowthFit, fit_growth, simulate_organic
 from .growth_likelihood import MODELS
 from .series import MIN_OBSERVATIONS
@@ -61,8 +65,8 @@ __all__ = [
 
 DIRECTION_STATUSES = ("confirmed", "derived", "uncertain")
 """Statuses the law by direction reads by default (claims are never read)."""
-SERIES = ("total_exports", "total_imports", "gold_exports", "cn_exports_from_uz", "cn_imports_to_uz")
-"""The series of the direction file the law needs."""
+SERIES = ("total_exports", "total_imports", "gold_exports")
+"""The country's totals the law needs, besides the split with the partner (:func:`sim.calibration.context.split_series`)."""
 
 
 def _series(name: str, by_year: Mapping[int, float]) -> YearlySeries:
@@ -73,18 +77,18 @@ def _series(name: str, by_year: Mapping[int, float]) -> YearlySeries:
 
 @dataclass(frozen=True)
 class DirectionData:
-    """Uzbekistan's imports and non-gold exports and China's share of each, one value a year (gaps allowed).
+    """The country's imports and non-gold exports and the partner's share of each, one value a year (gaps allowed).
 
     Attributes
     ----------
     imports : YearlySeries
-        Uzbekistan's imports from all partners ``M``, USD bn.
+        The country's imports from all partners ``M``, USD bn.
     exports_nongold : YearlySeries
-        Uzbekistan's exports less gold exports ``X``, USD bn (years with both published).
+        The country's exports less gold exports ``X``, USD bn (years with both published).
     imports_share : YearlySeries
-        Uzbek imports from China over ``M`` (years with both).
+        The country's imports from the partner over ``M`` (years with both).
     exports_share : YearlySeries
-        Uzbek exports to China over ``X`` (years with both).
+        The country's exports to the partner over ``X`` (years with both).
     source : str
         The file, reporter and statuses, for comments and backtest sources.
     """
@@ -106,28 +110,44 @@ class DirectionData:
         )
 
 
-def directions_from_arrays(values: Mapping[str, Mapping[int, float]], source: str = "given series") -> DirectionData:
-    """Derive :class:`DirectionData` from ``{series: {year: USD bn}}`` with the five :data:`SERIES`.
+def directions_from_arrays(
+    values: Mapping[str, Mapping[int, float]], source: str = "given series", partner: str | None = None
+) -> DirectionData:
+    """Derive :class:`DirectionData` from ``{series: {year: USD bn}}`` with the :data:`SERIES` and the split with the partner.
+
+    Parameters
+    ----------
+    values : mapping
+        ``{series: {year: USD bn}}``: :data:`SERIES` and ``<pp>_exports_from_<cc>``, ``<pp>_imports_to_<cc>``.
+    source : str
+        Where the values come from, for comments and backtest sources.
+    partner : str, optional
+        The partner's code (any case), where ``values`` hold the split with several
+        (:func:`sim.calibration.context.split_series`); default: the only one.
 
     Raises
     ------
-    ValueError
+    UsageError
         A series is missing, non-gold exports are not positive, or a share is not strictly between 0 and 1.
     """
+    split = split_series(values, partner)
     missing = [s for s in SERIES if s not in values]
+    missing += [s for s in split or ("<partner>_exports_from_<country>", "<partner>_imports_to_<country>") if s not in values]
     if missing:
-        raise ValueError(f"the law by direction needs the series {', '.join(missing)} (found: {', '.join(sorted(values)) or 'none'})")
+        raise UsageError(f"the law by direction needs the series {', '.join(missing)} (found: {', '.join(sorted(values)) or 'none'})")
+    assert split is not None  # both split series are present, or missing named them
+    exports_to, imports_from = split
     exports, imports, gold = values["total_exports"], values["total_imports"], values["gold_exports"]
     nongold = {y: exports[y] - gold[y] for y in exports if y in gold}
     bad = [y for y, v in nongold.items() if not v > 0]
     if bad:
-        raise ValueError(f"gold exports are not below total exports in {', '.join(map(str, sorted(bad)))}")
-    s_m = {y: v / imports[y] for y, v in values["cn_imports_to_uz"].items() if y in imports}
-    s_x = {y: v / nongold[y] for y, v in values["cn_exports_from_uz"].items() if y in nongold}
-    for name, share in (("China's share of imports", s_m), ("China's share of non-gold exports", s_x)):
+        raise UsageError(f"gold exports are not below total exports in {', '.join(map(str, sorted(bad)))}")
+    s_m = {y: v / imports[y] for y, v in values[imports_from].items() if y in imports}
+    s_x = {y: v / nongold[y] for y, v in values[exports_to].items() if y in nongold}
+    for name, share in (("the partner's share of imports", s_m), ("the partner's share of non-gold exports", s_x)):
         out = [y for y, v in share.items() if not 0.0 < v < 1.0]
         if out:
-            raise ValueError(f"{name} must lie strictly between 0 and 1; it does not in {', '.join(map(str, sorted(out)))}")
+            raise UsageError(f"{name} must lie strictly between 0 and 1; it does not in {', '.join(map(str, sorted(out)))}")
     return DirectionData(
         _series("total_imports", imports),
         _series("exports_nongold", nongold),
@@ -137,25 +157,59 @@ def directions_from_arrays(values: Mapping[str, Mapping[int, float]], source: st
     )
 
 
-def load_directions(path: str | Path, reporter: str = "UZ", statuses: tuple[str, ...] = DIRECTION_STATUSES) -> DirectionData:
-    """Read the direction file (``seeds/uz_direction_history.csv``) and derive the two shares.
+def _file_reporter(rows: Sequence[Mapping[str, Any]], partner: str | None) -> str:
+    """The country whose trade a direction file gives: the ``<cc>`` of its split with the partner, upper case.
+
+    Without a split series, the file's only reporter (several are a UsageError naming them).
+    """
+    split = split_series({r["series"] for r in rows}, partner)
+    if split is not None and "<country>" not in split[0]:
+        return split[0].rsplit("_from_", 1)[1].upper()
+    reporters = sorted({str(r["reporter"]) for r in rows})
+    if len(reporters) != 1:
+        raise UsageError(f"no split with the partner to name the country, and the reporters are {', '.join(reporters) or 'none'}")
+    return reporters[0]
+
+
+def load_directions(
+    path: str | Path, reporter: str | None = None, statuses: tuple[str, ...] = DIRECTION_STATUSES, partner: str | None = None
+) -> DirectionData:
+    """Read a direction file and derive the two shares.
 
     Every row is checked against :data:`sim.history.CONTEXT_FILE`; the rows of
     ``reporter`` with a status in ``statuses`` are kept, several figures of a
     year combined by their median.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV with the columns ``year, series, value_usd_bn, reporter, status`` (:data:`SERIES` and the split
+        ``<pp>_exports_from_<cc>``, ``<pp>_imports_to_<cc>``).
+    reporter : str, optional
+        Whose figures are read; default: the country of the split (``cc`` in upper case), as the country
+        reports its own trade.
+    statuses : tuple of str
+        Statuses kept.
+    partner : str, optional
+        The partner's code (any case), where the file holds the split with several; default: its only one.
 
     Raises
     ------
     HistoryError
         The file cannot be read, a row breaks the schema, a series is missing or a share falls outside (0, 1).
     """
+    rows = read_data_file(path, CONTEXT_FILE)
+    try:
+        reporter = reporter if reporter is not None else _file_reporter(rows, partner)
+    except ValueError as exc:
+        raise HistoryError(f"{path}: {exc}") from None
     figures: dict[str, dict[int, list[float]]] = {}
-    for row in read_data_file(path, CONTEXT_FILE):
+    for row in rows:
         if row["reporter"] == reporter and row["status"] in statuses:
             figures.setdefault(row["series"], {}).setdefault(row["year"], []).append(row["value_usd_bn"])
     values = {name: {y: median(v) for y, v in by_year.items()} for name, by_year in figures.items()}
     try:
-        return directions_from_arrays(values, source=f"{path} (reporter {reporter}, {'/'.join(statuses)} figures)")
+        return directions_from_arrays(values, source=f"{path} (reporter {reporter}, {'/'.join(statuses)} figures)", partner=partner)
     except ValueError as exc:
         raise HistoryError(f"{path}: {exc}") from None
 
@@ -167,9 +221,9 @@ class DirectionsFit:
     Attributes
     ----------
     imports, exports : GrowthFit
-        Growth laws of Uzbekistan's imports and of its exports without gold.
+        Growth laws of the country's imports and of its exports without gold.
     imports_share, exports_share : ShareFit
-        Share laws of China's share of each.
+        Share laws of the partner's share of each.
     base_year : int
         Last year of the data fitted.
     """
@@ -210,7 +264,7 @@ def fit_directions(data: DirectionData, models: Sequence[str] = MODELS, *, sourc
 
     Raises
     ------
-    ValueError
+    UsageError
         Too few observations for one of the four fits (the message names it).
     """
     src = source or data.source
@@ -224,20 +278,24 @@ def fit_directions(data: DirectionData, models: Sequence[str] = MODELS, *, sourc
             ),
         ),
         (
-            "China's share of imports",
-            lambda: fit_share_law(data.imports_share.years, data.imports_share.values, source=f"{src}; cn_imports_to_uz / total_imports"),
+            "the partner's share of imports",
+            lambda: fit_share_law(
+                data.imports_share.years, data.imports_share.values, source=f"{src}; imports from the partner / total_imports"
+            ),
         ),
         (
-            "China's share of non-gold exports",
+            "the partner's share of non-gold exports",
             lambda: fit_share_law(
-                data.exports_share.years, data.exports_share.values, source=f"{src}; cn_exports_from_uz / (total_exports - gold_exports)"
+                data.exports_share.years,
+                data.exports_share.values,
+                source=f"{src}; exports to the partner / (total_exports - gold_exports)",
             ),
         ),
     ):
         try:
             parts.append(fit())
         except ValueError as exc:
-            raise ValueError(f"{what}: {exc}") from None
+            raise UsageError(f"{what}: {exc}") from None
     last = max(int(s.years[-1]) for s in (data.imports, data.exports_nongold, data.imports_share, data.exports_share))
     return DirectionsFit(*parts, base_year=last)
 
@@ -248,26 +306,26 @@ class DirectionPaths(NamedTuple):
     turnover: np.ndarray
     """Bilateral organic turnover ``s_m M + s_x X``, USD bn."""
     exports_share: np.ndarray
-    """Uzbek exports to China over bilateral turnover."""
+    """The country's exports to the partner over bilateral turnover."""
     imports_share: np.ndarray
-    """China's share of Uzbek imports ``s_m``."""
+    """The partner's share of the country's imports ``s_m``."""
     nongold_exports_share: np.ndarray
-    """China's share of Uzbek exports without gold ``s_x``."""
+    """The partner's share of the country's exports without gold ``s_x``."""
     imports: np.ndarray
-    """Uzbek imports ``M``, USD bn."""
+    """The country's imports ``M``, USD bn."""
     exports_nongold: np.ndarray
-    """Uzbek exports without gold ``X``, USD bn."""
+    """The country's exports without gold ``X``, USD bn."""
 
 
 def direction_start(
-    imports_usd_bn: float, exports_nongold_usd_bn: float, cn_imports_usd_bn: float, cn_exports_usd_bn: float
+    imports_usd_bn: float, exports_nongold_usd_bn: float, partner_imports_usd_bn: float, partner_exports_usd_bn: float
 ) -> dict[str, float]:
     """The ``start`` of :func:`simulate_directions` from the origin's four flows, USD bn."""
     return {
         "imports_usd_bn": float(imports_usd_bn),
         "exports_nongold_usd_bn": float(exports_nongold_usd_bn),
-        "imports_share": cn_imports_usd_bn / imports_usd_bn,
-        "exports_share": cn_exports_usd_bn / exports_nongold_usd_bn,
+        "imports_share": partner_imports_usd_bn / imports_usd_bn,
+        "exports_share": partner_exports_usd_bn / exports_nongold_usd_bn,
     }
 
 
@@ -299,9 +357,9 @@ def simulate_directions(
     x = simulate_organic(law["exports_growth"], float(start["exports_nongold_usd_bn"]), years, paths, rng)
     s_m = simulate_shares(law["imports_share"], float(start["imports_share"]), years, paths, rng)
     s_x = simulate_shares(law["exports_share"], float(start["exports_share"]), years, paths, rng)
-    cn_m, cn_x = s_m * m, s_x * x
-    turnover = cn_m + cn_x
-    return DirectionPaths(turnover, cn_x / turnover, s_m, s_x, m, x)
+    with_m, with_x = s_m * m, s_x * x  # the country's imports from and exports to the partner
+    turnover = with_m + with_x
+    return DirectionPaths(turnover, with_x / turnover, s_m, s_x, m, x)
 
 
 def _fittable(data: DirectionData, origin: int, min_fit_points: int) -> bool:
@@ -340,13 +398,13 @@ def forecast_directions(
 
     Raises
     ------
-    ValueError
+    UsageError
         ``origin`` lacks one of the four series.
     """
     known = data.until(origin)
     if not _fittable(known, origin, 0):
-        raise ValueError(
-            f"the law by direction starts from a year with imports, non-gold exports and both China shares; {origin} lacks one"
+        raise UsageError(
+            f"the law by direction starts from a year with imports, non-gold exports and both partner shares; {origin} lacks one"
         )
     fit = fit_directions(known, models, source=source)
     at = {s.name: s.as_dict()[origin] for s in (known.imports, known.exports_nongold, known.imports_share, known.exports_share)}

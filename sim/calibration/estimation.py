@@ -26,6 +26,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import optimize
 
+from ..errors import UsageError
+
 __all__ = ["ATANH_MAX", "AT_BOUND", "numerical_hessian", "maximise_loglik", "hessian_standard_errors"]
 
 ATANH_MAX = math.atanh(0.99)
@@ -114,7 +116,7 @@ def maximise_loglik(
         if res.fun < best:
             best_theta, best = np.asarray(res.x, dtype=float), float(res.fun)
     if best_theta is None:
-        raise ValueError("maximise_loglik needs at least one starting point")
+        raise UsageError("maximise_loglik needs at least one starting point")
     return best_theta, -best
 
 

@@ -47,6 +47,7 @@ from numpy.typing import ArrayLike
 from scipy import special
 
 from ..distributions import Z90, as_distribution
+from ..errors import UsageError
 from .blocks import SD_MAX, lognormal_as_pert, se_text, significant, significant_table, toml_block, year_ranges
 from .estimation import ATANH_MAX, hessian_standard_errors, maximise_loglik
 from .growth_likelihood import MODELS, changes_loglik, check_model
@@ -194,17 +195,17 @@ def fit_growth(
 
     Raises
     ------
-    ValueError
+    UsageError
         Fewer than :data:`MIN_OBSERVATIONS` log changes, malformed input, an
         unknown model, or no candidate with ``n > k + 1``.
     """
     y, v = check_series(years, values)
     models = tuple(check_model(m) for m in models)
     if not models:
-        raise ValueError("at least one candidate model is needed")
+        raise UsageError("at least one candidate model is needed")
     ch = log_changes(y, v)
     if ch.n < MIN_OBSERVATIONS:
-        raise ValueError(
+        raise UsageError(
             f"fitting the growth law needs at least {MIN_OBSERVATIONS} log changes, i.e. {MIN_OBSERVATIONS + 1} years with a value "
             f"(got {y.size} year{'s' if y.size != 1 else ''}: {', '.join(str(int(a)) for a in y) or 'none'})"
         )
@@ -221,7 +222,7 @@ def fit_growth(
         scores.append(ModelScore(m, k, ll, _aicc(ll, k, ch.n), mean, sd, phi, df))
     eligible = [s for s in scores if math.isfinite(s.aicc)]
     if not eligible:
-        raise ValueError(f"no candidate model can be fitted to {ch.n} log changes (each needs more changes than parameters + 1)")
+        raise UsageError(f"no candidate model can be fitted to {ch.n} log changes (each needs more changes than parameters + 1)")
     best = min(eligible, key=lambda s: s.aicc)
     theta, ll = fits[best.model]
     se = _standard_errors(best.model, ch, theta)

@@ -47,6 +47,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
+from ..errors import UsageError
 from .series import LogChanges, check_series, log_changes
 
 __all__ = ["MODELS", "ar1_sum_variance", "changes_loglik", "growth_loglik", "check_model"]
@@ -208,14 +209,14 @@ def growth_loglik(
     phi = persistence if model.endswith("_ar1") else 0.0
     if model.startswith("t"):
         if df is None or not df > 2.0:
-            raise ValueError(f"model {model!r} needs df > 2 (got {df})")
+            raise UsageError(f"model {model!r} needs df > 2 (got {df})")
     else:
         df = None
     return changes_loglik(log_changes(y, v), mean, sd, phi, df)
 
 
 def check_model(model: str) -> str:
-    """``model`` if it names a candidate law of :data:`MODELS`; a ValueError listing them otherwise."""
+    """``model`` if it names a candidate law of :data:`MODELS`; a UsageError listing them otherwise."""
     if model not in MODELS:
-        raise ValueError(f"unknown growth model {model!r}; allowed: {', '.join(MODELS)}")
+        raise UsageError(f"unknown growth model {model!r}; allowed: {', '.join(MODELS)}")
     return model

@@ -22,8 +22,8 @@ Where to make a change
 By direction
 ------------
 The two reporters' figures differ for different reasons in each direction
-(Uzbekistan's exports to China against China's imports from it; its imports
-against China's exports), so :func:`fit_gap_by_direction` fits one gap per
+(the country's exports to the partner against the partner's imports from it;
+its imports against the partner's exports), so :func:`fit_gap_by_direction` fits one gap per
 direction from a file of both reporters' figures by direction
 (``year,months,direction,reporter,value_usd_bn,status,source``), on the full
 years both publish. A direction with fewer than :data:`MIN_COMMON_YEARS` such
@@ -43,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import UsageError
 from ..history import STATISTICAL_STATUSES, Column, FileSchema, HistoryError, load_history, read_data_file
 from .blocks import lognormal_as_pert, significant, significant_table, toml_block, year_ranges
 
@@ -166,11 +167,11 @@ def gap_from_values(
     a = np.asarray(reporter_values, dtype=float)
     b = np.asarray(other_values, dtype=float)
     if not (y.shape == a.shape == b.shape) or y.ndim != 1:
-        raise ValueError("years and both reporters' values need the same length")
+        raise UsageError("years and both reporters' values need the same length")
     if y.size < MIN_COMMON_YEARS:
-        raise ValueError(f"the gap between {reporter} and {other} needs at least {MIN_COMMON_YEARS} years both report (got {y.size})")
+        raise UsageError(f"the gap between {reporter} and {other} needs at least {MIN_COMMON_YEARS} years both report (got {y.size})")
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b)) and np.all(a > 0) and np.all(b > 0)):
-        raise ValueError("reporters' values must be finite and positive")
+        raise UsageError("reporters' values must be finite and positive")
     r = np.log(b / a)
     n = r.size
     sd = float(np.std(r, ddof=1))
@@ -376,7 +377,7 @@ def implied_direction_gap(
         ``method = "implied"`` with a fit when at least :data:`MIN_COMMON_YEARS` years result, else ``"too few years"``.
     """
     if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)} (got {direction!r})")
+        raise UsageError(f"direction must be one of {', '.join(DIRECTIONS)} (got {direction!r})")
     z_dir = DIRECTIONS[1 - DIRECTIONS.index(direction)]
     direct_mine = load_by_direction(path, direction, reporter, statuses)
     direct_theirs = load_by_direction(path, direction, other, statuses)
@@ -416,7 +417,7 @@ def direction_gaps_block(fits: dict[str, DirectionGapFit]) -> str:
 
     Raises
     ------
-    ValueError
+    UsageError
         A direction has no fit: the caller must choose its fallback (:func:`implied_direction_gap`, or the
         turnover's gap by leaving the direction out) rather than have one chosen here.
     """
@@ -424,7 +425,7 @@ def direction_gaps_block(fits: dict[str, DirectionGapFit]) -> str:
     for d in DIRECTIONS:
         f = fits[d]
         if f.fit is None:
-            raise ValueError(f"the {d} have no fitted gap: {f.note}")
+            raise UsageError(f"the {d} have no fitted gap: {f.note}")
         law = f.fit.gap_law()
         pairs = ", ".join(f"{y}: {r:+.3f}" for y, r in zip(f.years, f.log_ratios, strict=True))
         lines = [

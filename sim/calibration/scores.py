@@ -15,6 +15,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
+from ..errors import UsageError
+
 __all__ = ["crps_samples", "crps_normal", "crps_lognormal", "log_density_samples", "log_density_lognormal"]
 
 
@@ -41,7 +43,7 @@ def crps_samples(samples: ArrayLike, y: float) -> float:
     x = np.sort(np.asarray(samples, dtype=float).ravel())
     n = x.size
     if n == 0:
-        raise ValueError("crps_samples needs at least one sample")
+        raise UsageError("crps_samples needs at least one sample")
     i = np.arange(1, n + 1)
     spread = 2.0 / (n * n) * float(np.sum((2 * i - n - 1) * x))
     return float(np.mean(np.abs(x - y))) - 0.5 * spread
@@ -89,7 +91,7 @@ def log_density_samples(samples: ArrayLike, y: float) -> float:
     x = np.log(np.asarray(samples, dtype=float).ravel())
     n = x.size
     if n < 2:
-        raise ValueError("log_density_samples needs at least two samples")
+        raise UsageError("log_density_samples needs at least two samples")
     sd = float(np.std(x, ddof=1))
     iqr = float(np.subtract(*np.percentile(x, [75, 25]))) / 1.34
     spread = min(sd, iqr) if iqr > 0 else sd

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..errors import UsageError
 from ..history import STATISTICAL_STATUSES, load_history, main_reporter
 
 __all__ = ["MIN_OBSERVATIONS", "LogChanges", "load_series", "check_years", "check_series", "log_changes"]
@@ -39,7 +40,7 @@ def load_series(
     ----------
     path : str or Path
         CSV with ``year, value_usd_bn, reporter, status`` columns
-        (``seeds/uz_cn_trade_history.csv``).
+        (``seeds/<pair>_trade_history.csv``).
     reporter : str, optional
         Reporter code to keep; default: the file's main reporter (:func:`sim.history.main_reporter`).
     since : int, optional
@@ -81,18 +82,18 @@ def check_years(years: ArrayLike, values: ArrayLike, what: str, duplicates_hint:
 
     Raises
     ------
-    ValueError
+    UsageError
         Arrays not one-dimensional or of unequal length, years not whole or not strictly increasing.
     """
     y = np.asarray(years)
     v = np.asarray(values, dtype=float)
     if y.ndim != 1 or v.ndim != 1 or y.size != v.size:
-        raise ValueError(f"years and {what} must be one-dimensional and of equal length (got {y.shape} and {v.shape})")
+        raise UsageError(f"years and {what} must be one-dimensional and of equal length (got {y.shape} and {v.shape})")
     if y.size and not np.all(np.asarray(y, dtype=float) == np.round(np.asarray(y, dtype=float))):
-        raise ValueError("years must be whole numbers")
+        raise UsageError("years must be whole numbers")
     y = y.astype(np.int64)
     if np.any(np.diff(y) <= 0):
-        raise ValueError(f"years must be strictly increasing{duplicates_hint}")
+        raise UsageError(f"years must be strictly increasing{duplicates_hint}")
     return y, v
 
 
@@ -101,12 +102,12 @@ def check_series(years: ArrayLike, values: ArrayLike) -> tuple[np.ndarray, np.nd
 
     Raises
     ------
-    ValueError
+    UsageError
         Malformed years (:func:`check_years`), or a value that is not finite and positive.
     """
     y, v = check_years(years, values, "values", " (combine duplicate figures first, e.g. with load_series)")
     if not np.all(np.isfinite(v)) or np.any(v <= 0):
-        raise ValueError("values must be finite and positive (USD bn)")
+        raise UsageError("values must be finite and positive (USD bn)")
     return y, v
 
 

@@ -49,6 +49,7 @@ from numpy.typing import ArrayLike
 from scipy import optimize, special
 
 from ..distributions import Z90, as_distribution
+from ..errors import UsageError
 from .blocks import lognormal_as_pert, pert_quantiles, se_text, significant, significant_table, toml_block, year_ranges
 from .estimation import ATANH_MAX, hessian_standard_errors, maximise_loglik
 from .series import MIN_OBSERVATIONS, check_years
@@ -89,12 +90,12 @@ def check_shares(years: ArrayLike, shares: ArrayLike) -> tuple[np.ndarray, np.nd
 
     Raises
     ------
-    ValueError
+    UsageError
         Malformed years (:func:`sim.calibration.series.check_years`) or a share outside (0, 1).
     """
     y, s = check_years(years, shares, "shares")
     if not np.all((s > 0) & (s < 1)):
-        raise ValueError("shares must lie strictly between 0 and 1")
+        raise UsageError("shares must lie strictly between 0 and 1")
     return y, s
 
 
@@ -386,12 +387,12 @@ def fit_share_law(years: ArrayLike, shares: ArrayLike, *, source: str = "given s
 
     Raises
     ------
-    ValueError
+    UsageError
         Fewer than :data:`sim.calibration.MIN_OBSERVATIONS` transitions, or malformed input.
     """
     y, s = check_shares(years, shares)
     if y.size - 1 < MIN_OBSERVATIONS:
-        raise ValueError(
+        raise UsageError(
             f"fitting a share law needs at least {MIN_OBSERVATIONS} transitions, i.e. {MIN_OBSERVATIONS + 1} years with a share "
             f"(got {y.size}: {', '.join(map(str, y.tolist())) or 'none'})"
         )

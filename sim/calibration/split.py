@@ -58,6 +58,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
+from ..errors import UsageError
 from .blocks import SD_MAX, se_text, significant, toml_block, year_ranges
 from .estimation import ATANH_MAX, hessian_standard_errors, maximise_loglik
 from .series import MIN_OBSERVATIONS, check_series
@@ -94,9 +95,9 @@ def _observed(turnover_years: ArrayLike, turnover: ArrayLike, split_years: Array
     ty, tv = check_series(turnover_years, turnover)
     sy, ss = check_shares(split_years, exports_share)
     if ty.size == 0:
-        raise ValueError("the joint fit needs turnover in at least one year")
+        raise UsageError("the joint fit needs turnover in at least one year")
     if sy.size and sy[0] < ty[0]:
-        raise ValueError(f"the split is published in {sy[0]}, before the first turnover year {ty[0]}; drop those years")
+        raise UsageError(f"the split is published in {sy[0]}, before the first turnover year {ty[0]}; drop those years")
     years = np.arange(ty[0], max(ty[-1], sy[-1] if sy.size else ty[-1]) + 1)
     y = np.full(years.size, math.nan)
     z = np.full(years.size, math.nan)
@@ -301,13 +302,13 @@ def fit_turnover_split(
 
     Raises
     ------
-    ValueError
+    UsageError
         Too few observations or malformed input.
     """
     obs = _observed(turnover_years, turnover, split_years, exports_share)
     n_turnover, n_split = int(np.sum(~np.isnan(obs.y))), int(np.sum(~np.isnan(obs.z)))
     if n_turnover - 1 < MIN_OBSERVATIONS or n_split < MIN_SPLIT_YEARS:
-        raise ValueError(
+        raise UsageError(
             f"the joint fit of turnover and its split needs at least {MIN_OBSERVATIONS + 1} years with turnover and {MIN_SPLIT_YEARS} "
             f"with a published split (got {n_turnover} and {n_split})"
         )

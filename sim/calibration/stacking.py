@@ -21,13 +21,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import optimize, special
 
+from ..errors import UsageError
+
 __all__ = ["bootstrap_stacking", "group_weights", "leave_one_group_out", "mixture_log_score", "stacking_weights"]
 
 
 def _forecast_weights(n: int, forecast_weight: ArrayLike | None) -> np.ndarray:
     c = np.ones(n) if forecast_weight is None else np.asarray(forecast_weight, dtype=float)
     if c.shape != (n,) or np.any(c < 0) or not c.sum() > 0:
-        raise ValueError("forecast weights must be one non-negative number a forecast, not all zero")
+        raise UsageError("forecast weights must be one non-negative number a forecast, not all zero")
     return c / c.sum()
 
 
@@ -66,7 +68,7 @@ def stacking_weights(log_density: ArrayLike, forecast_weight: ArrayLike | None =
     """
     lp = np.asarray(log_density, dtype=float)
     if lp.ndim != 2 or lp.shape[0] == 0 or lp.shape[1] == 0 or not np.all(np.isfinite(lp)):
-        raise ValueError("stacking needs a finite (forecasts, laws) array of log densities with at least one of each")
+        raise UsageError("stacking needs a finite (forecasts, laws) array of log densities with at least one of each")
     k = lp.shape[1]
     c = _forecast_weights(lp.shape[0], forecast_weight)
     if k == 1:

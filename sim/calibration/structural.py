@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..errors import UsageError
 from .blocks import significant
 from .context import YearlySeries, partner_share
 from .growth import GrowthFit, fit_growth, simulate_organic
@@ -137,7 +138,7 @@ def fit_structural(
 
     Raises
     ------
-    ValueError
+    UsageError
         Too few observations for either fit.
     """
     fit_total = fit_growth(total_years, total, models, source=f"{source}; series total_turnover")
@@ -252,6 +253,6 @@ def forecast_structural(
     known_total = total.until(origin)
     share = partner_share(bilateral, known_total)
     if share.years.size == 0 or share.years[-1] != origin or known_total.years[-1] != origin:
-        raise ValueError(f"the structural law starts from a year with both bilateral and total trade; {origin} lacks one")
+        raise UsageError(f"the structural law starts from a year with both bilateral and total trade; {origin} lacks one")
     fit = fit_structural(known_total.years, known_total.values, share.years, share.values, models, source=source, share_kind=share_kind)
     return fit, simulate_structural(fit.law(), float(share.values[-1]), horizon, paths, rng)

@@ -18,7 +18,7 @@ its file. :func:`view_at` moves the view to another day and refits what the reco
 The exports-share law, the portfolio's numbers and every other assumption stay as in the file: the
 record cannot refit them (``docs/calibration.md`` says why). So does a candidate law of kind
 ``by_direction``: the record of releases holds no split of the country's trade by direction nor gold
-(its data, ``seeds/uz_direction_history.csv``, start 2017 with gaps), so its tables stay the file's;
+(its data, the shipped direction file, start 2017 with gaps), so its tables stay the file's;
 its base-year shares follow the view's base split and total trade (:mod:`sim.engine.directions`).
 """
 

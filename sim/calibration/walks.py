@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
 
+from ..errors import UsageError
 from .blocks import significant, significant_table
 from .series import MIN_OBSERVATIONS
 from .shares import _sd_law, check_shares
@@ -111,15 +112,15 @@ def fit_share_walk(
 
     Raises
     ------
-    ValueError
+    UsageError
         Fewer than :data:`sim.calibration.MIN_OBSERVATIONS` changes, or malformed input.
     """
     if kind not in ("local_level", "trend"):
-        raise ValueError(f"kind must be 'local_level' or 'trend' (got {kind!r})")
+        raise UsageError(f"kind must be 'local_level' or 'trend' (got {kind!r})")
     y, s = check_shares(years, shares)
     n = y.size - 1
     if n < MIN_OBSERVATIONS:
-        raise ValueError(
+        raise UsageError(
             f"fitting a walk of a share needs at least {MIN_OBSERVATIONS} changes, i.e. {MIN_OBSERVATIONS + 1} years with a share (got {y.size})"
         )
     dz, k = np.diff(special.logit(s)), np.diff(y).astype(float)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import simulate_chunk
+from ..errors import UsageError
 from ..scenario import Scenario
 
 __all__ = ["WholeTradeLaw", "whole_trade_law"]
@@ -85,7 +86,7 @@ def whole_trade_law(scenario: Scenario, paths: int = 2000, seed: int = 0) -> Who
     first = 1 if scenario.observation is not None else 0
     simulated = simulate_chunk(scenario, seed, 0, paths)
     if simulated.trade.shape[1] - first < 4:
-        raise ValueError("whole_trade_law needs at least three simulated year-on-year changes after any observed year")
+        raise UsageError("whole_trade_law needs at least three simulated year-on-year changes after any observed year")
     years = tuple(scenario.years[first + 1 :])
     total = np.log(simulated.turnover[:, first:])
     organic = np.log(simulated.by_component[:, first:, 0])

@@ -48,7 +48,7 @@ def load_scenario_arg(path: Path, args: argparse.Namespace) -> Scenario:
     """The scenario file at ``path`` with the ``--set`` values applied, validated like a file.
 
     With ``--set`` it is a variant, and named as one
-    (``uz_cn_2025+trade.target_usd_bn=25``): it is printed and saved under
+    (``pair_2025+trade.target_usd_bn=25``): it is printed and saved under
     that name, in its own folder by default, never under the reference's. A
     ``--set`` that replaces a distribution by a number removes that input's
     uncertainty: a warning on stderr says so, and ``args.uncertainty_removed``

@@ -114,7 +114,9 @@ def _backtest_laws(args: argparse.Namespace) -> list[str]:
         if "structural" in names and args.context is None:
             raise InputError("--laws structural: the structural law needs --context FILE (total trade with all partners)")
         if "by_direction" in names and getattr(args, "directions", None) is None:
-            raise InputError("--laws by_direction: the law by direction needs --directions FILE (seeds/uz_direction_history.csv)")
+            raise InputError(
+                "--laws by_direction: the law by direction needs --directions FILE (the country's imports, exports, gold exports and its flows with the partner)"
+            )
         return names
     law = args.law or ("both" if args.context is not None else "random_walk")
     if law != "random_walk" and args.context is None:
@@ -138,7 +140,7 @@ def backtest_command(args: argparse.Namespace) -> int:
     check_destination(out, args.force)
     years, values = _series(args)
     context = _trade_context(args) if args.context is not None else None
-    directions = load_directions(args.directions) if "by_direction" in laws else None
+    directions = load_directions(args.directions, partner=args.partner) if "by_direction" in laws else None
     source = _history_source(args) + (f"; total trade from {args.context}" if context is not None else "")
     source += f"; trade by direction from {args.directions}" if directions is not None else ""
     try:

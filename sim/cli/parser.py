@@ -169,7 +169,7 @@ def add_scenario_options(cmd: argparse.ArgumentParser) -> None:
         metavar="DATE",
         help="the view as of DATE (YYYY-MM-DD) of a scenario with a dated record (trade.releases): only releases published by "
         "then, the organic law refitted on them, projects restated at the view's start (docs/calibration.md). A variant, "
-        "named as one (e.g. uz_cn_2025+trade.as_of=2026-01-04)",
+        "named as one (e.g. pair_2025+trade.as_of=2026-01-04)",
     )
     cmd.add_argument(
         "--set",
@@ -180,7 +180,7 @@ def add_scenario_options(cmd: argparse.ArgumentParser) -> None:
         help="change a scenario value, by dotted key, the value in TOML (e.g. trade.target_usd_bn=25 or "
         "'trade.structural.total_growth.mean={dist = \"normal\", mean = 0.06, sd = 0.036}'); repeat for several; checked like "
         "the file. A plain number in place of a distribution removes that input's uncertainty (a warning says so). The run is "
-        "a variant: named after the scenario and the keys set (e.g. uz_cn_2025+trade.target_usd_bn=25), in its own results folder",
+        "a variant: named after the scenario and the keys set (e.g. pair_2025+trade.target_usd_bn=25), in its own results folder",
     )
 
 

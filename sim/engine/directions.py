@@ -136,12 +136,12 @@ def direction_turnover(s: Scenario, inputs: Sequence[PathInputs], first_year: np
     s_m, s_x = special.expit(z_m), special.expit(z_x)
     if first_year is not None:
         _honour_first_year(s, inputs, first_year, imports, nongold, gold, s_m, s_x)
-    cn_m, cn_x = s_m * imports, s_x * nongold
-    level = cn_m + cn_x
+    with_m, with_x = s_m * imports, s_x * nongold  # imports from and exports to the partner
+    level = with_m + with_x
     if first_year is not None:
         level[:, 0] = first_year  # exact (the flows were scaled to it): the observed part is measured against it
     total = imports + nongold + gold
-    return Organic(level, cn_x / level, total, level / total)
+    return Organic(level, with_x / level, total, level / total)
 
 
 def _honour_first_year(
@@ -193,8 +193,8 @@ def direction_organic_sd(s: Scenario, inputs: Sequence[PathInputs]) -> np.ndarra
     observed first year grow by (:func:`sim.engine.organic.observed_first_year`), as the other laws' yearly sd.
     """
     base = direction_base(s)
-    cn_m, cn_x = base["imports_share"] * base["imports"], base["exports_share"] * base["nongold"]
-    w_m, w_x = cn_m / (cn_m + cn_x), cn_x / (cn_m + cn_x)
+    with_m, with_x = base["imports_share"] * base["imports"], base["exports_share"] * base["nongold"]
+    w_m, w_x = with_m / (with_m + with_x), with_x / (with_m + with_x)
     draws = _directions(inputs)
     var_m = np.array([x.imports.sd**2 + ((1.0 - base["imports_share"]) * x.imports_share.sd) ** 2 for x in draws])
     var_x = np.array([x.exports.sd**2 + ((1.0 - base["exports_share"]) * x.exports_share.sd) ** 2 for x in draws])

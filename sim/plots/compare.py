@@ -21,6 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from ..errors import UsageError
 from ..results import Results
 from ..studies.compare import Comparison
 from .run import history_label, history_series, quantile_series, run_identity, with_base
@@ -76,9 +77,9 @@ def _caption_many(results_list: Sequence[Results], labels: Sequence[str]) -> str
 
 def _check_many(results_list: Sequence[Results], labels: Sequence[str]) -> None:
     if len(results_list) == 0:
-        raise ValueError("need at least one Results to overlay")
+        raise UsageError("need at least one Results to overlay")
     if len(labels) != len(results_list):
-        raise ValueError(f"got {len(results_list)} results but {len(labels)} labels")
+        raise UsageError(f"got {len(results_list)} results but {len(labels)} labels")
 
 
 def _shared_target(results_list: Sequence[Results]) -> float:
@@ -471,7 +472,7 @@ def paired_difference(
     scenarios = list(comparison.scenarios)
     compared = [s for s in comparison.compared if s != baseline]
     if compared and metric not in comparison.differences.index.unique("metric"):
-        raise ValueError(f"no scenario of the comparison has the metric {metric!r}")
+        raise UsageError(f"no scenario of the comparison has the metric {metric!r}")
     years = np.array(comparison.years, dtype=float)
     names = labels or {}
 

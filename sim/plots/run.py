@@ -90,7 +90,7 @@ def with_base(results: Results, years: np.ndarray, series: dict[str, np.ndarray]
 
 
 def run_identity(results: Results) -> str:
-    """``uz_cn_2025 (2,000 paths, seed 1)``."""
+    """``pair_2025 (2,000 paths, seed 1)``."""
     return f"{results.scenario} ({results.n_paths:,} paths, seed {results.seed})"
 
 

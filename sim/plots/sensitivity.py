@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from ..errors import UsageError
 from ..studies.prim import Box
 from ..studies.sensitivity import Sensitivity
 from .style import (
@@ -307,10 +308,10 @@ def sobol_chart(sens: Sensitivity, output: str | None = None, ax: Axes | None = 
     """
     outputs = sens.outputs
     if not outputs:
-        raise ValueError("the sensitivity data has no Sobol indices")
+        raise UsageError("the sensitivity data has no Sobol indices")
     output = outputs[0] if output is None else output
     if output not in outputs:
-        raise ValueError(f"no Sobol indices for {output!r}; available: {', '.join(outputs)}")
+        raise UsageError(f"no Sobol indices for {output!r}; available: {', '.join(outputs)}")
     entries = sens.indices(output).sort_values("total", ascending=False, kind="stable", na_position="last")
     n = len(entries)
     rows = np.arange(n, dtype=float)[::-1]

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine import COMPONENTS, DIRECTIONS, TradePaths
+from ..errors import UnknownName, UsageError
 from .folder import to_json_ready
 from .manifest import listed, read_listed_json, read_manifest, reading
 
@@ -458,13 +459,13 @@ class Results:
         """
         tables = self.tables()
         if name not in tables:
-            raise KeyError(f"no table {name!r}; the tables are {', '.join(tables)}")
+            raise UnknownName(f"no table {name!r}; the tables are {', '.join(tables)}")
         return tables[name]
 
     def paths_frame(self) -> pd.DataFrame:
         """Every kept path's annual trade as a long ``DataFrame`` (path, year, component, direction, usd_bn)."""
         if self.paths is None:
-            raise ValueError("paths were not kept: run with keep_paths=True (coopsim run --keep-paths)")
+            raise UsageError("paths were not kept: run with keep_paths=True (coopsim run --keep-paths)")
         arr = np.asarray(self.paths.trade)
         paths, years, comps, dirs = np.meshgrid(
             np.arange(arr.shape[0]), self.years, np.arange(len(COMPONENTS)), np.arange(len(DIRECTIONS)), indexing="ij"
@@ -522,5 +523,5 @@ class Results:
                 paths = TradePaths(*(np.load(folder / PATH_FILES[name], mmap_mode="r", allow_pickle=False) for name in TradePaths._fields))
         with reading(folder, "summary.json"):
             if not isinstance(summary, dict):
-                raise TypeError(f"a JSON {type(summary).__name__}, not an object")
+                raise TypeError(f"a JSON {type(summary).__name__}, not an object")  # reading() makes it a ResultsError
             return cls(summary=summary, history=history, paths=paths, manifest=manifest)

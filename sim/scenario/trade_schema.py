@@ -255,7 +255,7 @@ class Trade(Table):
     releases: str | None = Field(
         default=None,
         max_length=500,
-        description='The dated record of releases (`seeds/uz_cn_releases.csv`), relative to the scenario file. With it, the base year, its values, the country\'s total trade and the partly observed first year are the figures in force on `as_of` (docs/calibration.md, "Views as of a date"), and must not be given.',
+        description='The dated record of releases (e.g. `seeds/<pair>_releases.csv`), relative to the scenario file. With it, the base year, its values, the country\'s total trade and the partly observed first year are the figures in force on `as_of` (docs/calibration.md, "Views as of a date"), and must not be given.',
     )
     as_of: dt.date | None = Field(
         default=None,

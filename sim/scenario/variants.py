@@ -54,12 +54,12 @@ def _token(value: Any) -> str:
 
 
 def variant_name(name: str, changes: Mapping[str, Any]) -> str:
-    """The name of ``name`` with ``changes``: ``uz_cn_2025+trade.target_usd_bn=25`` (keys in order, one ``+`` each).
+    """The name of ``name`` with ``changes``: ``pair_2025+trade.target_usd_bn=25`` (keys in order, one ``+`` each).
 
     Deterministic (the same changes give the same name, in any order), safe as
     a folder name on every system and in a shell without quotes, and at most
     :data:`MAX_VARIANT_NAME` characters: past that, or for a key with other
-    characters, ``uz_cn_2025+3-changes-1a2b3c4d``. No changes: ``name`` itself.
+    characters, ``pair_2025+3-changes-1a2b3c4d``. No changes: ``name`` itself.
     """
     if not changes:
         return name

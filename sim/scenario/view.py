@@ -140,7 +140,7 @@ def _split(known: list[Release], base_year: int, partner: str, reporter: str) ->
             if exports is not None and imports is not None:
                 share = exports.value_usd_bn / (exports.value_usd_bn + imports.value_usd_bn)
                 return share, [Used("the split: exports", exports), Used("the split: imports", imports)]
-    raise ValueError("no split")
+    raise ValueError("no split")  # a signal to view_at, which makes it a ScenarioError naming trade.as_of
 
 
 def view_identity(view: View, observation: Observation | None) -> str:

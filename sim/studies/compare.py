@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from ..engine import TradePaths, simulate_chunk
+from ..errors import UsageError
 from ..results import Results, run_manifest, to_json_ready
 from ..results.results import number
 from ..run import (
@@ -402,7 +403,7 @@ def compare(
     Comparison
     """
     if len(scenarios) < 2:
-        raise ValueError("compare needs a baseline and at least one other scenario")
+        raise UsageError("compare needs a baseline and at least one other scenario")
     # a scenario given twice is compared with itself (exact zeros): the second is labelled NAME (2)
     names = []
     for k, s in enumerate(scenarios):

@@ -25,6 +25,7 @@ import numpy as np
 from pydantic import BaseModel, TypeAdapter
 
 from ..distributions import Distribution, Uncertain
+from ..errors import UsageError
 from ..scenario import Scenario, ScenarioError
 from ..scenario.messages import quote
 
@@ -302,4 +303,4 @@ def parse_range(text: str) -> tuple[str, float | None, float | None]:
     try:
         return key, float(lo), float(hi)
     except ValueError:
-        raise ValueError(f"{quote(text)}: a range is written KEY=LOW:HIGH, e.g. trade.growth.mean=0.02:0.12") from None
+        raise UsageError(f"{quote(text)}: a range is written KEY=LOW:HIGH, e.g. trade.growth.mean=0.02:0.12") from None

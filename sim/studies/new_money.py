@@ -106,7 +106,7 @@ def verdict(low: float, high: float) -> str:
 
 
 def describe(plan: MoneyPlan, options: Sequence[Option]) -> str:
-    """A plan in words, e.g. ``chinese_investment 3, backlog.energy 1, china_energy_solar 2`` (USD bn); ``nothing`` if none."""
+    """A plan in words, e.g. ``partner_investment 3, backlog.energy 1, energy_solar 2`` (USD bn); ``nothing`` if none."""
     by = {(o.kind, o.index): o for o in options}
     parts = [f"{by['lender', k].name} {amount:g}" for k, amount in plan.lenders]
     parts += [f"{by['backlog', k].name} {amount:g}" for k, amount in plan.backlogs]

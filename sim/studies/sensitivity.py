@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine import assemble_chunk, draw_path, simulate_batches, simulate_path
+from ..errors import UsageError
 from ..results import to_json_ready
 from ..results.results import number
 from ..run import ProgressBar, check_path_count, default_workers, open_executor, paths_on, stream_chunks, study_manifest
@@ -247,7 +248,7 @@ class Discovery:
 
     def __post_init__(self) -> None:
         if len(self.features.columns) and len(self.features) != self.missed.size:
-            raise ValueError(f"discovery features and 'missed' differ in length: {sorted({len(self.features), self.missed.size})}")
+            raise UsageError(f"discovery features and 'missed' differ in length: {sorted({len(self.features), self.missed.size})}")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -284,7 +285,7 @@ class Discovery:
         )
         lengths = {len(v) for v in features.values()}
         if len(lengths) > 1:
-            raise ValueError(f"discovery features differ in length: {sorted(lengths)}")
+            raise UsageError(f"discovery features differ in length: {sorted(lengths)}")
         return cls(
             method=data.get("method", "PRIM"),
             rows=int(data.get("rows") or 0),
