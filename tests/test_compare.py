@@ -68,6 +68,12 @@ def test_newcombe_interval_with_independent_outcomes_is_the_unpaired_hybrid_scor
     assert high[0] == pytest.approx(np.hypot(u1 - 0.5, 0.5 - l1))
 
 
+def _same(a, b) -> bool:
+    """Equal arrays, NaN equal to NaN where the arrays hold floats (a flag array has no NaN to compare)."""
+    a, b = np.asarray(a), np.asarray(b)
+    return np.array_equal(a, b, equal_nan=np.issubdtype(a.dtype, np.floating) and np.issubdtype(b.dtype, np.floating))
+
+
 def test_removing_a_project_changes_no_draw_of_any_other_project_or_of_organic_growth():
     full = reference()
     fewer = full.replace({"pipeline.projects": [p for p in full.get("pipeline.projects") if p["name"] != "olefin_complex"]})
@@ -78,12 +84,12 @@ def test_removing_a_project_changes_no_draw_of_any_other_project_or_of_organic_g
             va, vb = getattr(a, field.name), getattr(b, field.name)
             if field.name == "flagships":
                 for ff in dataclasses.fields(va):
-                    assert np.array_equal(np.delete(getattr(va, ff.name), dropped, axis=0), getattr(vb, ff.name), equal_nan=True), ff.name
+                    assert _same(np.delete(getattr(va, ff.name), dropped, axis=0), getattr(vb, ff.name)), ff.name
             elif dataclasses.is_dataclass(va):
                 for ff in dataclasses.fields(va):
-                    assert np.array_equal(getattr(va, ff.name), getattr(vb, ff.name), equal_nan=True), (field.name, ff.name)
+                    assert _same(getattr(va, ff.name), getattr(vb, ff.name)), (field.name, ff.name)
             else:
-                assert np.array_equal(va, vb, equal_nan=True), field.name
+                assert _same(va, vb), field.name
 
 
 def test_same_comparison_for_any_worker_count():
