@@ -40,6 +40,7 @@ from .results.manifest import MANIFEST, listed, parse_manifest, read_listed_json
 from .results.results import PATH_FILES
 from .studies.attribute import Attribution
 from .studies.compare import Comparison
+from .studies.experiments import path_table
 from .studies.goal import GoalResult
 from .studies.prioritise import Priorities
 from .studies.sensitivity import Sensitivity
@@ -142,7 +143,7 @@ def save(
         if report:
             names.append(write_report(obj, tmp / REPORT, years, figures_in=tmp).name)
         if xlsx:
-            names.append(write_workbook(obj, tmp / WORKBOOK, years).name)
+            names.append(write_workbook(obj, tmp / WORKBOOK, years, path_table=path_table).name)
         return names
 
     return write_folder(folder, write, obj.manifest, force=force)

@@ -29,6 +29,7 @@ from sim.report import LIMITATIONS, headline_years, render_report, sobol_caveats
 from sim.report.pages import pct
 from sim.report.sources import parse_scenario_text
 from sim.studies import sensitivity, track
+from sim.studies.experiments import path_table
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -244,7 +245,7 @@ def test_the_paths_sheet_redraws_the_runs_paths(reference_folder: Path) -> None:
 
 def test_the_paths_sheet_is_capped(reference_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(workbook, "MAX_PATH_ROWS", 60)
-    path = workbook.write_workbook(load(reference_folder), tmp_path / "small.xlsx")
+    path = workbook.write_workbook(load(reference_folder), tmp_path / "small.xlsx", path_table=path_table)
     sheet = openpyxl.load_workbook(path)["paths"]
     assert "capped at 60 rows" in sheet["A1"].value and sheet.max_row == 2 + 60
 

@@ -10,8 +10,8 @@
   limitations (:data:`LIMITATIONS`) and the provenance, as one HTML file (Jinja2, escaped).
 * :mod:`~sim.report.sources` -- the scenario files a manifest names, read
   again: every key with its value and comment, the facts they cite, their descriptions.
-* :mod:`~sim.report.workbook` -- :func:`write_workbook`, ``results.xlsx``.
-* :mod:`~sim.report.experiments` -- every path's drawn inputs and outcomes (the workbook's ``paths`` sheet).
+* :mod:`~sim.report.workbook` -- :func:`write_workbook`, ``results.xlsx`` (its ``paths`` sheet filled by
+  :func:`sim.studies.experiments.path_table`, which the caller hands over: the report layer simulates nothing).
 
 Writing them into a results folder is :func:`sim.output.save` (``report=True``,
 ``xlsx=True``); a folder's report afterwards is ``coopsim report``.
