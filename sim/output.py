@@ -31,7 +31,8 @@ from matplotlib.figure import Figure
 from . import plots
 from .calibration import BacktestResult, LawsBacktest
 from .errors import InputError
-from .report import render_report, report_page, write_workbook
+from .report import render_brief, render_report, report_page, write_workbook
+from .report.brief import BRIEF_FIGURE
 from .report.sources import scenario_labels
 from .report.track_page import track_score_rows, track_view_rows
 from .report.workbook import has_workbook
@@ -47,6 +48,7 @@ from .studies.sensitivity import Sensitivity
 from .studies.track import Track
 
 __all__ = [
+    "BRIEF",
     "FIGURE_FORMATS",
     "LOADERS",
     "REPORT",
@@ -58,6 +60,7 @@ __all__ = [
     "save",
     "write_data",
     "write_figures",
+    "write_brief",
     "write_report",
 ]
 
@@ -67,6 +70,8 @@ FIGURE_FORMATS = ("png", "svg")
 """Files of every chart in a results folder: PNG for slides, SVG for the web and the report; ``"pdf"`` is added on request (``--pdf``)."""
 REPORT = "report.html"
 """The HTML report in a results folder (:func:`sim.report.render_report`)."""
+BRIEF = "brief.html"
+"""A run's one-page briefing in its results folder (:func:`sim.report.render_brief`, ``coopsim report FOLDER --brief``)."""
 WORKBOOK = "results.xlsx"
 """The workbook in a results folder (:func:`sim.report.write_workbook`)."""
 _SVG_OPTIONS = {"metadata": {"Date": None, "Creator": None, "Format": None, "Type": None}}
@@ -402,6 +407,21 @@ def write_report(
     """Write ``obj``'s HTML report (:func:`sim.report.render_report`) to ``path`` atomically, its charts from the SVG files in ``figures_in`` when there (and listed in ``listed_files``, if given)."""
     figures = figure_svgs(obj, report_page(obj, years).figure_names(), figures_in, listed_files)
     write_text_atomically(path, render_report(obj, figures, years))
+    return path
+
+
+def write_brief(obj: Savable, path: Path, figures_in: Path | None = None, listed_files: Collection[str] | None = None) -> Path:
+    """Write a run's one-page briefing (:func:`sim.report.render_brief`) to ``path`` atomically, its fan chart from ``figures_in`` when there.
+
+    Raises
+    ------
+    InputError
+        ``obj`` is not a run's results (a comparison or a study has no briefing page; exit status 2 on the command line).
+    """
+    if not isinstance(obj, Results):
+        raise InputError(f"--brief: a briefing is of a run's results (summary.json); this folder holds a {type(obj).__name__}")
+    figures = figure_svgs(obj, [BRIEF_FIGURE], figures_in, listed_files)
+    write_text_atomically(path, render_brief(obj, figures))
     return path
 
 
