@@ -410,18 +410,26 @@ def write_report(
     return path
 
 
-def write_brief(obj: Savable, path: Path, figures_in: Path | None = None, listed_files: Collection[str] | None = None) -> Path:
-    """Write a run's one-page briefing (:func:`sim.report.render_brief`) to ``path`` atomically, its fan chart from ``figures_in`` when there.
+def write_brief(
+    obj: Savable,
+    path: Path,
+    figures_in: Path | None = None,
+    listed_files: Collection[str] | None = None,
+    previous: Savable | None = None,
+) -> Path:
+    """Write a run's one-page briefing (:func:`sim.report.render_brief`) to ``path`` atomically, its fan chart from ``figures_in`` when there;
+    with ``previous`` (an earlier run's results, ``--since``), what moved since it.
 
     Raises
     ------
     InputError
-        ``obj`` is not a run's results (a comparison or a study has no briefing page; exit status 2 on the command line).
+        ``obj`` or ``previous`` is not a run's results (a comparison or a study has no briefing page; exit status 2 on the command line).
     """
-    if not isinstance(obj, Results):
-        raise InputError(f"--brief: a briefing is of a run's results (summary.json); this folder holds a {type(obj).__name__}")
+    for what, result in (("--brief", obj), ("--since", previous)):
+        if result is not None and not isinstance(result, Results):
+            raise InputError(f"{what}: a briefing is of a run's results (summary.json); this folder holds a {type(result).__name__}")
     figures = figure_svgs(obj, [BRIEF_FIGURE], figures_in, listed_files)
-    write_text_atomically(path, render_brief(obj, figures))
+    write_text_atomically(path, render_brief(obj, figures, previous))
     return path
 
 

@@ -17,13 +17,23 @@ from helpers import ROOT
 
 from sim.cli import main
 from sim.output import BRIEF, REPORT, load
-from sim.report.brief import brief_page, drivers
+from sim.report.brief import NOTHING_TO_COMPARE, brief_page, drivers
 from sim.report.pages import pct
 
 PATHS = 200
 CASES = ("uz_cn_2025", "uz_kz_2030")
 A4_POINTS = (595, 842)
 """A4 portrait in PDF points (210 x 297 mm), as Chromium rounds its media box."""
+
+
+@pytest.fixture(scope="module")
+def april_view(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reference scenario's view as of 30 April 2025, before the first months of 2025 were published (few paths)."""
+    folder = tmp_path_factory.mktemp("brief") / "april"
+    scenario = str(ROOT / "scenarios" / "uz_cn_2025.toml")
+    args = ["run", scenario, "--as-of", "2025-04-30", "--paths", str(PATHS), "--out", str(folder), "--workers", "1", "--quiet"]
+    assert main(args) == 0
+    return folder
 
 
 @pytest.fixture(scope="module", params=CASES)
@@ -67,10 +77,10 @@ def test_the_brief_quotes_the_headline_of_summary_json_with_its_interval_and_nam
     assert html.count("<svg ") == 1 and "Projected annual trade" in html  # the fan chart, inline
 
 
-def test_the_brief_says_there_is_nothing_to_compare_and_what_the_view_knew(case: tuple[str, Path]) -> None:
+def test_without_an_earlier_view_the_brief_says_there_is_nothing_to_compare_and_what_the_view_knew(case: tuple[str, Path]) -> None:
     _, folder = case
     summary, text = _summary(folder), _text((folder / BRIEF).read_text())
-    assert "Nothing to compare" in text  # a run's folder holds one view: nothing is said to have moved
+    assert NOTHING_TO_COMPARE in text  # no earlier view given: nothing is said to have moved
     view = summary["view"]
     assert f"The view as of {view['as_of']}" in text
     for used in view["used"]:
@@ -90,6 +100,31 @@ def test_the_brief_names_three_drivers_from_the_components_and_says_so(case: tup
     assert "No sensitivity study was run with this result" in text
     for d in top:
         assert f"{d.name}: {d.amount}" in text
+
+
+def test_since_an_earlier_view_the_brief_says_how_far_it_moved_and_what_the_views_knew_differently(
+    case: tuple[str, Path], april_view: Path, tmp_path: Path, capsys
+) -> None:
+    name, folder = case
+    out = tmp_path / "since.html"
+    assert main(["report", str(folder), "--brief", "--since", str(april_view), "--out", str(out)]) == 0
+    text = _text(out.read_text())
+    assert NOTHING_TO_COMPARE not in text
+    if name == "uz_kz_2030":  # another pair and target: nothing is said to have moved
+        assert "Not comparable with the view as of 2025-04-30: it asks another question" in text
+        return
+    before, now = _summary(april_view)["p_reach_by_year"]["2028"], _summary(folder)["p_reach_by_year"]["2028"]
+    change = f"{100 * (now['p'] - before['p']):+.1f}".replace("-", "\u2212")
+    assert f"Since the view as of 2025-04-30 ({pct(before['p'])} by 2028" in text
+    assert f"the probability has moved {change} points to {pct(now['p'])}" in text
+    # why: the September view took the first seven months of 2025, which the April view could not know
+    assert "new: first year 2025, turnover (January to July), 8.78 USD bn (published 2025-09-10)" in text
+    assert "How much of the move each explains is not measured here" in text
+    page = open_page(out, css_page_size=True)
+    assert page.errors == [] and len(re.findall(rb"/Type\s*/Page\b", page.pdf)) == 1
+    capsys.readouterr()
+    assert main(["report", str(folder), "--since", str(april_view), "--out", str(tmp_path / "x.html")]) == 2
+    assert "--since" in capsys.readouterr().err and not (tmp_path / "x.html").exists()
 
 
 def test_the_brief_is_listed_in_the_folder_and_refused_for_a_comparison(case: tuple[str, Path], tmp_path: Path, capsys) -> None:

@@ -583,7 +583,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--brief",
         action="store_true",
         help="of a run's folder, write instead the one-page briefing (RESULTS_DIR/brief.html by default): the figure to quote, "
-        "the fan chart, what the view knew, the three things that drive it; prints on one A4 page",
+        "the fan chart, what moved (with --since) and what the view knew, the three things that drive it; prints on one A4 page",
+    )
+    rep.add_argument(
+        "--since", type=Path, metavar="EARLIER_DIR", help="with --brief: an earlier run's folder; the brief says what moved since it"
     )
     add_years_option(rep)
 

@@ -168,6 +168,11 @@ def report_command(args: argparse.Namespace) -> int:
     page = BRIEF if args.brief else REPORT
     if args.brief and not isinstance(obj, Results):
         raise InputError(f"--brief: a briefing is of a run's results folder; {args.results} holds a {type(obj).__name__}")
+    if args.since is not None and not args.brief:
+        raise InputError("--since: compares a briefing with an earlier run; add --brief")
+    previous = load(args.since) if args.since is not None else None  # checked against its manifest too
+    if previous is not None and not isinstance(previous, Results):
+        raise InputError(f"--since: an earlier run's results folder; {args.since} holds a {type(previous).__name__}")
     out = args.out if args.out is not None else args.results / page
     real = real_destination(out)
     into_folder = real.parent == args.results.resolve()
@@ -179,7 +184,7 @@ def report_command(args: argparse.Namespace) -> int:
     scenarios = manifest.get("scenario_files") or ([manifest["scenario_file"]] if "scenario_file" in manifest else [])
     check_file_target(out, args.force, protected=[*results, *scenarios])
     if args.brief:
-        write_brief(obj, real, figures_in=args.results, listed_files=manifest["files"])
+        write_brief(obj, real, figures_in=args.results, listed_files=manifest["files"], previous=previous)
     else:
         write_report(obj, real, args.years, figures_in=args.results, listed_files=manifest["files"])
     if into_folder:

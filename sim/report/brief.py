@@ -4,10 +4,13 @@ The page says four things and no more: the figure to quote (the probability of
 the target by the headline year, its Monte Carlo interval and, under a
 mixture of organic laws, the range across them), the fan chart, what moved
 since the previous view and why, and the three things that drive the answer.
-It claims nothing the folder does not hold: a run's folder holds one view, so
-the page says there is nothing to compare and lists what that view knew (its
-``as_of`` day and the figures it took from the record, or the base the scenario
-states); a run's folder holds no sensitivity study, so the drivers are the
+It claims nothing the folders do not hold: given an earlier run of the same
+question (``--since``), it says how far the probability moved, whether the two
+Monte Carlo intervals overlap, and what differed in what the two views knew
+(figures new, revised or no longer used, the base, the law, paths and seed),
+without claiming how much each explains; given none, it says there is nothing
+to compare. Either way it lists what this view knew (its ``as_of`` day and the
+figures it took from the record, or the base the scenario states). A run's folder holds no sensitivity study, so the drivers are the
 mean trade of the headline year by component (organic growth from the base
 year, project construction and operations, measures), and the page says so.
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from .. import __version__
 from ..plots.style import money, observed_months, reporter_words
@@ -28,7 +32,7 @@ from ..results import Results
 from .pages import pct, year_words
 from .render import _environment, inline_svg
 
-__all__ = ["BRIEF_FIGURE", "Brief", "Driver", "brief_page", "render_brief"]
+__all__ = ["BRIEF_FIGURE", "NOTHING_TO_COMPARE", "Brief", "Driver", "brief_page", "drivers", "moved", "render_brief"]
 
 BRIEF_FIGURE = "fan_chart"
 """The chart of the brief, by file stem (:func:`sim.output.figure_makers`)."""
@@ -141,8 +145,84 @@ def drivers(results: Results, year: int) -> tuple[tuple[Driver, ...], str]:
     return top, note + "."
 
 
-def brief_page(results: Results) -> Brief:
-    """What the briefing page of a run says (the headline year :attr:`sim.results.Results.headline_year`)."""
+NOTHING_TO_COMPARE = (
+    "Nothing to compare: no earlier view was given (coopsim report FOLDER --brief --since EARLIER_FOLDER), so this page does "
+    "not say what moved. What this view knew is below; a later view can be set against it."
+)
+
+
+def _figure_key(u: Mapping[str, Any]) -> str:
+    """A figure a view used, named by what it was for and the months it covers (``first year 2025, turnover (January to July)``)."""
+    months = "" if u.get("months") == 12 else f" ({observed_months(int(u['months']))})"
+    return f"{u['what']}{months}"
+
+
+def _view_day(results: Results) -> str:
+    return f"the view as of {results.view['as_of']}" if results.view else f"the run of {results.scenario}"
+
+
+def _figures_changed(results: Results, previous: Results) -> list[str]:
+    """What differs between the figures the two views took from the record: added, revised, no longer used."""
+    now = {_figure_key(u): u for u in (results.view or {}).get("used", [])}
+    before = {_figure_key(u): u for u in (previous.view or {}).get("used", [])}
+    lines = [f"new: {k}, {u['value_usd_bn']:g} USD bn (published {u['published']})" for k, u in now.items() if k not in before]
+    lines += [
+        f"revised: {k}, {before[k]['value_usd_bn']:g} to {u['value_usd_bn']:g} USD bn (published {u['published']})"
+        for k, u in now.items()
+        if k in before and u["value_usd_bn"] != before[k]["value_usd_bn"]
+    ]
+    lines += [f"no longer used: {k}, {u['value_usd_bn']:g} USD bn" for k, u in before.items() if k not in now]
+    return lines
+
+
+def moved(results: Results, previous: Results | None, year: int) -> tuple[str, ...]:
+    """What moved since ``previous`` and what differed in what the two knew; that there is nothing to compare without one.
+
+    The two runs' probabilities are compared with their own Monte Carlo intervals: when the intervals
+    overlap, the page says the move may be simulation noise rather than claim it. The reasons given are
+    the differences the two folders hold (the figures used, the base year, the organic law, paths and
+    seed); how much of the move each explains is not measured, and the page says so.
+    """
+    if previous is None:
+        return (NOTHING_TO_COMPARE,)
+    same_question = all(
+        getattr(previous, key) == getattr(results, key) for key in ("target_usd_bn", "target_flow", "reporter", "pair_words")
+    )
+    if not same_question or year not in previous.years:
+        return (
+            f"Not comparable with {_view_day(previous)}: it asks another question (a target of {money(previous.target_usd_bn)} of "
+            f"{previous.target_flow}{previous.pair_words} in {previous.reporter} figures, simulated {previous.years[0]} to {previous.years[-1]}), so this page "
+            "does not say what moved.",
+        )
+    p0, lo0, hi0 = previous.p_reach(year)
+    p1, lo1, hi1 = results.p_reach(year)
+    change = f"{100 * (p1 - p0):+.1f}".replace("-", "\u2212")
+    out = [
+        f"Since {_view_day(previous)} ({pct(p0)} by {year}, interval {pct(lo0)} to {pct(hi0)}), the probability has moved {change} "
+        f"points to {pct(p1)}."
+        + (" The two 95% Monte Carlo intervals overlap: the move may be partly simulation noise." if lo1 <= hi0 and lo0 <= hi1 else "")
+    ]
+    why = _figures_changed(results, previous)
+    if previous.base_year != results.base_year or previous.base_usd_bn != results.base_usd_bn:
+        why.append(
+            f"base: {previous.base_usd_bn:g} USD bn in {previous.base_year}, now {results.base_usd_bn:g} USD bn in {results.base_year}"
+        )
+    if previous.organic_law != results.organic_law:
+        why.append(f"organic law: {previous.organic_law}, now {results.organic_law}")
+    if (previous.n_paths, previous.seed) != (results.n_paths, results.seed):
+        why.append(f"simulation: {previous.n_paths:,} paths, seed {previous.seed}; now {results.n_paths:,} paths, seed {results.seed}")
+    if why:
+        out.append("What differs between the two: " + "; ".join(why) + ". How much of the move each explains is not measured here.")
+    else:
+        out.append(
+            "The two folders show no difference in the figures used, the base, the organic law, the paths or the seed: the move "
+            "comes from the scenario's assumptions (compare the two reports' assumption tables)."
+        )
+    return tuple(out)
+
+
+def brief_page(results: Results, previous: Results | None = None) -> Brief:
+    """What the briefing page of a run says (the headline year :attr:`sim.results.Results.headline_year`), since ``previous`` if given."""
     year = results.headline_year
     p, low, high = results.p_reach(year)
     target = money(results.target_usd_bn)
@@ -169,10 +249,7 @@ def brief_page(results: Results) -> Brief:
         law_range=law_range,
         quote=quote,
         year_note=year_words(results),
-        moved=(
-            "Nothing to compare: this folder holds a single view, and no earlier view of the same question was saved with it, "
-            "so this page does not say what moved. What this view knew is below; a later view of the record can be set against it.",
-        ),
+        moved=moved(results, previous, year),
         knew=_knew(results),
         drivers_source=(
             f"No sensitivity study was run with this result, so what moves the probability most is not measured here. What the run holds: "
@@ -188,7 +265,8 @@ def brief_page(results: Results) -> Brief:
     )
 
 
-def render_brief(results: Results, figures: Mapping[str, str]) -> str:
-    """The briefing page as one self-contained HTML document, the fan chart (``figures["fan_chart"]``, SVG text) inline."""
+def render_brief(results: Results, figures: Mapping[str, str], previous: Results | None = None) -> str:
+    """The briefing page as one self-contained HTML document, the fan chart (``figures["fan_chart"]``, SVG text) inline;
+    with ``previous`` (an earlier run of the same question), what moved since it and what differed in what the views knew."""
     figure = inline_svg(figures[BRIEF_FIGURE], "b0") if BRIEF_FIGURE in figures else None
-    return _environment().get_template("brief.html.j2").render(brief=brief_page(results), figure=figure, version=__version__)
+    return _environment().get_template("brief.html.j2").render(brief=brief_page(results, previous), figure=figure, version=__version__)
