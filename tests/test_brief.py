@@ -17,7 +17,7 @@ from helpers import ROOT
 
 from sim.cli import main
 from sim.output import BRIEF, REPORT, load
-from sim.report.brief import NOTHING_TO_COMPARE, brief_page, drivers
+from sim.report.brief import NOTHING_TO_COMPARE, brief_page, drivers, moved
 from sim.report.pages import pct
 
 PATHS = 200
@@ -164,3 +164,16 @@ def test_the_brief_prints_on_exactly_one_a4_page_in_headless_chromium(case: tupl
     assert len(re.findall(rb"/Type\s*/Page\b", page.pdf)) == 1  # one page, not a second for an overflowing line
     boxes = {tuple(round(float(v)) for v in box.split()[2:]) for box in re.findall(rb"/MediaBox\s*\[([^\]]*)\]", page.pdf)}
     assert boxes == {A4_POINTS}
+
+
+def test_the_brief_never_calls_an_unchanged_probability_a_move(case: tuple[str, Path]) -> None:
+    _, folder = case
+    results, previous = load(folder), load(folder)
+    year = results.headline_year
+    same = moved(results, previous, year)
+    assert "the probability has not moved" in same[0] and "same scenario with the same figures, paths and seed" in same[1]
+    previous.scenario_sha256 = "0" * 64  # another scenario that happens to give the same probability
+    other = moved(results, previous, year)
+    assert f"a changed assumption did not move it by {year}" in other[1] and "moved it" not in other[1].replace("not move it", "")
+    previous.target_usd_bn += 1  # another question
+    assert moved(results, previous, year)[0].startswith("Not comparable")

@@ -197,11 +197,16 @@ def moved(results: Results, previous: Results | None, year: int) -> tuple[str, .
     p0, lo0, hi0 = previous.p_reach(year)
     p1, lo1, hi1 = results.p_reach(year)
     change = f"{100 * (p1 - p0):+.1f}".replace("-", "\u2212")
-    out = [
-        f"Since {_view_day(previous)} ({pct(p0)} by {year}, interval {pct(lo0)} to {pct(hi0)}), the probability has moved {change} "
-        f"points to {pct(p1)}."
-        + (" The two 95% Monte Carlo intervals overlap: the move may be partly simulation noise." if lo1 <= hi0 and lo0 <= hi1 else "")
-    ]
+    since = f"Since {_view_day(previous)} ({pct(p0)} by {year}, interval {pct(lo0)} to {pct(hi0)}), the probability has "
+    if p1 == p0:
+        out = [since + f"not moved ({pct(p1)})."]
+    else:
+        overlap = lo1 <= hi0 and lo0 <= hi1
+        out = [
+            since
+            + f"moved {change} points to {pct(p1)}."
+            + (" The two 95% Monte Carlo intervals overlap: the move may be partly simulation noise." if overlap else "")
+        ]
     why = _figures_changed(results, previous)
     if previous.base_year != results.base_year or previous.base_usd_bn != results.base_usd_bn:
         why.append(
@@ -213,10 +218,13 @@ def moved(results: Results, previous: Results | None, year: int) -> tuple[str, .
         why.append(f"simulation: {previous.n_paths:,} paths, seed {previous.seed}; now {results.n_paths:,} paths, seed {results.seed}")
     if why:
         out.append("What differs between the two: " + "; ".join(why) + ". How much of the move each explains is not measured here.")
+    elif previous.scenario_sha256 == results.scenario_sha256:
+        out.append("The two are runs of the same scenario with the same figures, paths and seed.")
     else:
         out.append(
-            "The two folders show no difference in the figures used, the base, the organic law, the paths or the seed: the move "
-            "comes from the scenario's assumptions (compare the two reports' assumption tables)."
+            "The two folders show no difference in the figures used, the base, the organic law, the paths or the seed, but the "
+            f"scenarios differ (their SHA-256): a changed assumption {'moved it' if p1 != p0 else 'did not move it by ' + str(year)} "
+            "(compare the two reports' assumption tables)."
         )
     return tuple(out)
 
