@@ -31,7 +31,8 @@ from matplotlib.figure import Figure
 from . import plots
 from .calibration import BacktestResult, LawsBacktest
 from .errors import InputError, WrongKind
-from .report import render_report, report_page, write_workbook
+from .report import render_brief, render_report, report_page, write_workbook
+from .report.brief import BRIEF_FIGURE
 from .report.sources import scenario_labels
 from .report.track_page import track_score_rows, track_view_rows
 from .report.workbook import has_workbook
@@ -40,12 +41,14 @@ from .results.manifest import MANIFEST, listed, parse_manifest, read_listed_json
 from .results.results import PATH_FILES
 from .studies.attribute import Attribution
 from .studies.compare import Comparison
+from .studies.experiments import path_table
 from .studies.goal import GoalResult
 from .studies.prioritise import Priorities
 from .studies.sensitivity import Sensitivity
 from .studies.track import Track
 
 __all__ = [
+    "BRIEF",
     "FIGURE_FORMATS",
     "LOADERS",
     "REPORT",
@@ -57,6 +60,7 @@ __all__ = [
     "save",
     "write_data",
     "write_figures",
+    "write_brief",
     "write_report",
 ]
 
@@ -66,6 +70,8 @@ FIGURE_FORMATS = ("png", "svg")
 """Files of every chart in a results folder: PNG for slides, SVG for the web and the report; ``"pdf"`` is added on request (``--pdf``)."""
 REPORT = "report.html"
 """The HTML report in a results folder (:func:`sim.report.render_report`)."""
+BRIEF = "brief.html"
+"""A run's one-page briefing in its results folder (:func:`sim.report.render_brief`, ``coopsim report FOLDER --brief``)."""
 WORKBOOK = "results.xlsx"
 """The workbook in a results folder (:func:`sim.report.write_workbook`)."""
 _SVG_OPTIONS = {"metadata": {"Date": None, "Creator": None, "Format": None, "Type": None}}
@@ -142,7 +148,7 @@ def save(
         if report:
             names.append(write_report(obj, tmp / REPORT, years, figures_in=tmp).name)
         if xlsx:
-            names.append(write_workbook(obj, tmp / WORKBOOK, years).name)
+            names.append(write_workbook(obj, tmp / WORKBOOK, years, path_table=path_table).name)
         return names
 
     return write_folder(folder, write, obj.manifest, force=force)
@@ -401,6 +407,29 @@ def write_report(
     """Write ``obj``'s HTML report (:func:`sim.report.render_report`) to ``path`` atomically, its charts from the SVG files in ``figures_in`` when there (and listed in ``listed_files``, if given)."""
     figures = figure_svgs(obj, report_page(obj, years).figure_names(), figures_in, listed_files)
     write_text_atomically(path, render_report(obj, figures, years))
+    return path
+
+
+def write_brief(
+    obj: Savable,
+    path: Path,
+    figures_in: Path | None = None,
+    listed_files: Collection[str] | None = None,
+    previous: Savable | None = None,
+) -> Path:
+    """Write a run's one-page briefing (:func:`sim.report.render_brief`) to ``path`` atomically, its fan chart from ``figures_in`` when there;
+    with ``previous`` (an earlier run's results, ``--since``), what moved since it.
+
+    Raises
+    ------
+    InputError
+        ``obj`` or ``previous`` is not a run's results (a comparison or a study has no briefing page; exit status 2 on the command line).
+    """
+    for what, result in (("--brief", obj), ("--since", previous)):
+        if result is not None and not isinstance(result, Results):
+            raise InputError(f"{what}: a briefing is of a run's results (summary.json); this folder holds a {type(result).__name__}")
+    figures = figure_svgs(obj, [BRIEF_FIGURE], figures_in, listed_files)
+    write_text_atomically(path, render_brief(obj, figures, previous))
     return path
 
 

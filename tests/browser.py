@@ -94,8 +94,8 @@ class _Session:
             self.events.append(json.loads(self.ws.recv()))
 
 
-def open_page(path: Path) -> Loaded:
-    """Load ``path`` in a fresh headless Chromium and return what it saw."""
+def open_page(path: Path, css_page_size: bool = False) -> Loaded:
+    """Load ``path`` in a fresh headless Chromium and return what it saw; with ``css_page_size`` the PDF takes the page's ``@page`` size."""
     binary = chromium()
     # its own process group, so that the helpers it starts (renderer, crash handler) are stopped with it before its
     # profile folder is removed: a helper still writing there made the removal fail ("Directory not empty")
@@ -119,7 +119,7 @@ def open_page(path: Path) -> Loaded:
             text = page.call("Runtime.evaluate", expression="document.body.innerText", returnByValue=True)["result"]["value"]
             attributes = page.call("Runtime.evaluate", expression=_ATTRIBUTES, returnByValue=True)["result"]["value"]
             shot = page.call("Page.captureScreenshot", format="png")["data"]
-            pdf = page.call("Page.printToPDF", printBackground=True)["data"]
+            pdf = page.call("Page.printToPDF", printBackground=True, preferCSSPageSize=css_page_size)["data"]
             page.ws.close()
         finally:
             _stop_group(browser)

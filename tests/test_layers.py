@@ -101,3 +101,11 @@ def test_no_module_imports_itself_through_a_circle():
 def test_no_module_of_sim_is_over_about_600_lines():
     long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py") if (n := len(p.read_text(encoding="utf-8").splitlines())) > 650}
     assert long == {}
+
+
+def test_no_module_of_the_report_imports_the_engine_or_the_run():
+    """The report lays out what a run saved; re-simulating (the workbook's per-path table) is a study's work, handed in by the output layer."""
+    simulating = {
+        module: sorted(m for m in GRAPH[module] if _layer(m) in ("engine", "run")) for module in GRAPH if _layer(module) == "report"
+    }
+    assert {m: found for m, found in simulating.items() if found} == {}

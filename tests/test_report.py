@@ -29,6 +29,7 @@ from sim.report import LIMITATIONS, headline_years, render_report, sobol_caveats
 from sim.report.pages import pct
 from sim.report.sources import parse_scenario_text
 from sim.studies import sensitivity, track
+from sim.studies.experiments import path_table
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -85,9 +86,25 @@ def test_the_run_report_answers_with_the_numbers_of_summary_json(reference_folde
         row = re.search(rf"<th scope=\"row\">{year}</th>(.*?)</tr>", html).group(1)
         assert [pct(reach["p"]), pct(above["p"])] == re.findall(r"<td>([\d.]+%)</td>", row)
         assert f"{pct(reach['ci95'][0])} to {pct(reach['ci95'][1])}" in row
-    assert html.count("<svg ") == 3  # fan chart, probability curve, composition: inline
+    assert html.count("<svg ") == 4  # fan chart, probability curve, composition, finance: inline
     assert "Limitations" in html and LIMITATIONS[0].split(":")[0] in html
     assert f"<td>{summary['seed']}</td>" in html and "numpy" in html
+
+
+def test_the_run_report_shows_the_finance_by_lender_with_its_chart(reference_folder: Path) -> None:
+    html = (reference_folder / REPORT).read_text()
+    summary = _summary(reference_folder)
+    section = html[html.index("<h2>Finance of the projects</h2>") :]
+    section = section[: section.index("</section>")]
+    assert "<svg " in section and "Finance of the projects: asked, funded, given up" in section  # finance.svg, inline
+    lenders = list(load_scenario(_scenario_path("uz_cn_2025")).portfolio.financiers)
+    assert lenders == list(summary["finance"]["2028"]["by_lender"])
+    for lender in ["all lenders", *lenders]:
+        assert f'<th scope="row">{lender}</th>' in section
+    # all lenders: capex funded from the first simulated year to the headline year, the sum of the yearly means
+    funded = sum(summary["finance"][str(y)]["funded_usd_bn"] for y in range(2025, 2029))
+    row = re.search(r'<th scope="row">all lenders</th>(.*?)</tr>', section).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", row)[1] == f"{funded:,.2f}"
 
 
 def test_the_report_lists_every_key_with_its_value_and_comment(reference_folder: Path) -> None:
@@ -244,7 +261,7 @@ def test_the_paths_sheet_redraws_the_runs_paths(reference_folder: Path) -> None:
 
 def test_the_paths_sheet_is_capped(reference_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(workbook, "MAX_PATH_ROWS", 60)
-    path = workbook.write_workbook(load(reference_folder), tmp_path / "small.xlsx")
+    path = workbook.write_workbook(load(reference_folder), tmp_path / "small.xlsx", path_table=path_table)
     sheet = openpyxl.load_workbook(path)["paths"]
     assert "capped at 60 rows" in sheet["A1"].value and sheet.max_row == 2 + 60
 

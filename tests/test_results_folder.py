@@ -408,3 +408,14 @@ def test_a_folder_where_nothing_can_be_created_is_refused_before_any_work_whatev
     monkeypatch.setattr(commands, "simulate", lambda *a, **k: pytest.fail("simulated before checking --out"))
     err = _one_line_exit_2(["run", REFERENCE, *QUICK, "--out", "/proc/coopsim-no-such-folder/r"], capsys)
     assert "/proc: nothing can be created there" in err
+
+
+def test_a_date_given_with_set_is_recorded_in_the_manifest_as_iso_text(tmp_path: Path, capsys) -> None:
+    # a TOML date on the command line (--set trade.as_of=...) once made the manifest unwritable: a traceback, no folder
+    out = tmp_path / "april"
+    args = ["run", REFERENCE, "--paths", "20", "--set", "trade.as_of=2025-04-30", "--out", str(out), "--workers", "1", "--quiet"]
+    assert main(args) == 0
+    assert json.loads((out / "manifest.json").read_text())["overrides"] == {"trade.as_of": "2025-04-30"}
+    assert main([*args, "--force"]) == 0  # the same variant again: --force compares the recorded --set values equal
+    assert "Traceback" not in capsys.readouterr().err
+    assert load(out).view["as_of"] == "2025-04-30"

@@ -579,6 +579,15 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("results", type=Path, metavar="RESULTS_DIR", help="a results folder written by coopsim")
     rep.add_argument("--out", type=Path, metavar="FILE", help="the HTML file (default: RESULTS_DIR/report.html)")
     rep.add_argument("--force", action="store_true", help="replace an existing --out file (never a file of the results themselves)")
+    rep.add_argument(
+        "--brief",
+        action="store_true",
+        help="of a run's folder, write instead the one-page briefing (RESULTS_DIR/brief.html by default): the figure to quote, "
+        "the fan chart, what moved (with --since) and what the view knew, the three things that drive it; prints on one A4 page",
+    )
+    rep.add_argument(
+        "--since", type=Path, metavar="EARLIER_DIR", help="with --brief: an earlier run's folder; the brief says what moved since it"
+    )
     add_years_option(rep)
 
     sub.add_parser(

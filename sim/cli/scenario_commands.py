@@ -15,9 +15,9 @@ import sys
 from typing import Any
 
 from ..errors import InputError
-from ..output import REPORT, load, write_report
+from ..output import BRIEF, REPORT, load, write_brief, write_report
 from ..report import headline_years, sobol_caveats
-from ..results import OutputError, check_file_target
+from ..results import OutputError, Results, check_file_target
 from ..results.destination import real_destination
 from ..results.folder import add_to_manifest
 from ..results.manifest import MANIFEST
@@ -160,24 +160,36 @@ def report_command(args: argparse.Namespace) -> int:
     page is written to a temporary file renamed into place. A report written
     into the folder it reads joins that folder's manifest (so ``--force`` may
     later replace the folder whole); with ``--force`` it may replace the
-    folder's earlier ``report.html``.
+    folder's earlier ``report.html``. With ``--brief`` (a run's folder only) the page is the one-page
+    briefing, ``RESULTS_DIR/brief.html`` by default, under the same rules.
     """
     obj = load(args.results)  # checks the folder against its manifest first
     manifest = obj.manifest
-    out = args.out if args.out is not None else args.results / REPORT
+    page = BRIEF if args.brief else REPORT
+    if args.brief and not isinstance(obj, Results):
+        raise InputError(f"--brief: a briefing is of a run's results folder; {args.results} holds a {type(obj).__name__}")
+    if args.since is not None and not args.brief:
+        raise InputError("--since: compares a briefing with an earlier run; add --brief")
+    previous = load(args.since) if args.since is not None else None  # checked against its manifest too
+    if previous is not None and not isinstance(previous, Results):
+        raise InputError(f"--since: an earlier run's results folder; {args.since} holds a {type(previous).__name__}")
+    out = args.out if args.out is not None else args.results / page
     real = real_destination(out)
     into_folder = real.parent == args.results.resolve()
-    own_page = into_folder and real.name == REPORT
+    own_page = into_folder and real.name == page
     if into_folder and not own_page and (real.name in manifest["files"] or real.name == MANIFEST):
         raise OutputError(f"{out}: is part of the results (listed in {MANIFEST}); write the report elsewhere with --out")
-    kept = [name for name in manifest["files"] if not (own_page and name == REPORT)]
+    kept = [name for name in manifest["files"] if not (own_page and name == page)]
     results = [args.results / MANIFEST, *(args.results / name for name in kept)]
     scenarios = manifest.get("scenario_files") or ([manifest["scenario_file"]] if "scenario_file" in manifest else [])
     check_file_target(out, args.force, protected=[*results, *scenarios])
-    write_report(obj, real, args.years, figures_in=args.results, listed_files=manifest["files"])
+    if args.brief:
+        write_brief(obj, real, figures_in=args.results, listed_files=manifest["files"], previous=previous)
+    else:
+        write_report(obj, real, args.years, figures_in=args.results, listed_files=manifest["files"])
     if into_folder:
         add_to_manifest(args.results, real.name)
-    print(f"report written to {out}")
+    print(f"{'brief' if args.brief else 'report'} written to {out}")
     return 0
 
 

@@ -8,10 +8,13 @@
 * :mod:`~sim.report.render` -- :func:`render_report`: the page, its charts
   inline as SVG, the scenario's assumptions with their sources, the
   limitations (:data:`LIMITATIONS`) and the provenance, as one HTML file (Jinja2, escaped).
+* :mod:`~sim.report.brief` -- :func:`render_brief`: a run's briefing, one A4 page (the figure to quote, the fan
+  chart, what moved and what the view knew, the three things that drive it), ``brief.html``.
+* :mod:`~sim.report.finance_section` -- the finance of a run's report, by lender.
 * :mod:`~sim.report.sources` -- the scenario files a manifest names, read
   again: every key with its value and comment, the facts they cite, their descriptions.
-* :mod:`~sim.report.workbook` -- :func:`write_workbook`, ``results.xlsx``.
-* :mod:`~sim.report.experiments` -- every path's drawn inputs and outcomes (the workbook's ``paths`` sheet).
+* :mod:`~sim.report.workbook` -- :func:`write_workbook`, ``results.xlsx`` (its ``paths`` sheet filled by
+  :func:`sim.studies.experiments.path_table`, which the caller hands over: the report layer simulates nothing).
 
 Writing them into a results folder is :func:`sim.output.save` (``report=True``,
 ``xlsx=True``); a folder's report afterwards is ``coopsim report``.
@@ -29,6 +32,7 @@ with its charts in :func:`sim.output.figure_makers` under the same stems.
 
 from . import portfolio_pages as _portfolio_pages  # noqa: F401 (registers the pages of the portfolio studies)
 from . import track_page as _track_page  # noqa: F401 (registers the page of the track record)
+from .brief import render_brief
 from .pages import Figure, Page, Section, Table, Text, headline_years, report_page, sobol_caveats
 from .render import LIMITATIONS, render_report
 from .workbook import write_workbook
@@ -41,6 +45,7 @@ __all__ = [
     "Table",
     "Text",
     "headline_years",
+    "render_brief",
     "render_report",
     "report_page",
     "sobol_caveats",

@@ -28,6 +28,7 @@ from ..results import Results
 from ..studies.compare import Comparison
 from ..studies.goal import GoalResult
 from ..studies.sensitivity import RANDOMNESS, Sensitivity
+from .finance_section import FINANCE_FIGURE_CAPTION, finance_table
 from .sources import scenario_labels
 
 __all__ = [
@@ -331,8 +332,17 @@ def _(results: Results, years: Sequence[int] | None = None) -> Page:
                     ),
                 ),
             ),
+            *_finance_section(results),
         ),
     )
+
+
+def _finance_section(results: Results) -> tuple[Section, ...]:
+    """The finance of the projects, by lender (none for a run without finance statistics)."""
+    table = finance_table(results)
+    if table is None:
+        return ()
+    return (Section("Finance of the projects", (Figure("finance", FINANCE_FIGURE_CAPTION), Table(*table))),)
 
 
 @report_page.register

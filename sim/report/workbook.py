@@ -4,15 +4,17 @@ Sheets: ``summary`` (identity and the headline table), one sheet per tidy
 table (numbers as numbers; probabilities as fractions shown as percentages),
 and ``paths``: one row per path with its drawn inputs (experiments) then its
 outcomes, in EMA Workbench's convention, for the first :data:`MAX_PATH_ROWS`
-paths. The paths are drawn again from the scenario the manifest names
-(:mod:`sim.report.experiments`); when that file cannot give the scenario that
-was run, the sheet says why instead.
+paths. The paths are drawn again from the scenario the manifest names by the
+``experiments`` function the caller hands over (:func:`sim.studies.experiments.path_table`,
+from :func:`sim.output.save`): the report layer lays tables out and simulates nothing.
+When the scenario file cannot give the scenario that was run, or no function
+is given, the sheet says why instead.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import singledispatch
 from pathlib import Path
 from typing import Any
@@ -27,11 +29,14 @@ from ..errors import InputError
 from ..results import Results
 from ..results.results import QUANTILE_COLUMNS
 from ..studies.compare import Comparison
-from .experiments import path_table
 from .pages import headline_years
 from .sources import ScenarioSource, manifest_scenarios, scenario_labels
 
-__all__ = ["MAX_PATH_ROWS", "PERCENT", "has_workbook", "write_workbook"]
+__all__ = ["MAX_PATH_ROWS", "PERCENT", "PathTable", "has_workbook", "write_workbook"]
+
+PathTable = Callable[[Any, int, int, Sequence[int]], tuple[pd.DataFrame, pd.DataFrame]]
+"""``(scenario, seed, paths, years) -> (experiments, outcomes)``: the drawn inputs and outcomes of paths 0 to ``paths - 1``
+(:func:`sim.studies.experiments.path_table`)."""
 
 MAX_PATH_ROWS = 10_000
 """Rows of the ``paths`` sheet at most (all scenarios of a comparison together): a workbook stays quick to open."""
@@ -100,13 +105,22 @@ _HEADLINE_PERCENT = ("p_reach_by_year", "ci95_low", "ci95_high", "p_above_in_yea
 
 
 def _paths_sheet(
-    ws: Worksheet, sources: Sequence[ScenarioSource], labels: Sequence[str], seed: int, paths: int, years: Sequence[int]
+    ws: Worksheet,
+    sources: Sequence[ScenarioSource],
+    labels: Sequence[str],
+    seed: int,
+    paths: int,
+    years: Sequence[int],
+    path_table: PathTable | None,
 ) -> None:
     """The ``paths`` sheet: a note in its first row, then one row per path (scenario, path, experiments, outcomes)."""
     per_scenario = min(paths, MAX_PATH_ROWS // max(len(sources), 1))
     missing = [f"{s.file}: {s.problem}" for s in sources if s.scenario is None]
     if missing or not sources:
         ws.cell(1, 1, "Per-path inputs not available: " + ("; ".join(missing) or "the manifest names no scenario file."))
+        return
+    if path_table is None:
+        ws.cell(1, 1, "Per-path inputs not available: the workbook was written without the per-path table (coopsim run --xlsx writes it).")
         return
     experiments, outcomes = [], []
     for source, label in zip(sources, labels, strict=True):
@@ -134,7 +148,7 @@ def _paths_sheet(
 
 
 @singledispatch
-def write_workbook(obj: Any, path: Path, years: Sequence[int] | None = None) -> Path:
+def write_workbook(obj: Any, path: Path, years: Sequence[int] | None = None, path_table: PathTable | None = None) -> Path:
     """Write ``results.xlsx`` of a run or a comparison to ``path``; the path written.
 
     Parameters
@@ -144,6 +158,9 @@ def write_workbook(obj: Any, path: Path, years: Sequence[int] | None = None) -> 
         The workbook file.
     years : sequence of int, optional
         Headline years (``--years``) of the summary and of the per-path outcomes.
+    path_table : callable, optional
+        What fills the ``paths`` sheet (:data:`PathTable`, :func:`sim.studies.experiments.path_table`);
+        without it the sheet says the per-path table was not given.
     """
     raise InputError(f"coopsim writes no workbook for a {type(obj).__name__}; --xlsx is for run and compare")
 
@@ -154,7 +171,7 @@ def has_workbook(obj: Any) -> bool:
 
 
 @write_workbook.register
-def _(results: Results, path: Path, years: Sequence[int] | None = None) -> Path:
+def _(results: Results, path: Path, years: Sequence[int] | None = None, path_table: PathTable | None = None) -> Path:
     shown = headline_years(results.years, years)
     wb = Workbook()
     ws = wb.active
@@ -187,7 +204,9 @@ def _(results: Results, path: Path, years: Sequence[int] | None = None) -> Path:
     for stem, frame in results.tables().items():
         if len(frame):
             _table_sheet(wb.create_sheet(stem), frame)
-    _paths_sheet(wb.create_sheet("paths"), manifest_scenarios(results.manifest), [results.scenario], results.seed, results.n_paths, shown)
+    _paths_sheet(
+        wb.create_sheet("paths"), manifest_scenarios(results.manifest), [results.scenario], results.seed, results.n_paths, shown, path_table
+    )
     wb.save(path)
     return path
 
@@ -204,7 +223,7 @@ def _table_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
 
 
 @write_workbook.register
-def _(comparison: Comparison, path: Path, years: Sequence[int] | None = None) -> Path:
+def _(comparison: Comparison, path: Path, years: Sequence[int] | None = None, path_table: PathTable | None = None) -> Path:
     shown = headline_years(comparison.years, years)
     labels = scenario_labels(comparison.scenarios, comparison.manifest)
     wb = Workbook()
@@ -254,6 +273,8 @@ def _(comparison: Comparison, path: Path, years: Sequence[int] | None = None) ->
         if frames:
             frame = pd.concat(frames, ignore_index=True)
             _table_sheet(wb.create_sheet(stem), frame[["scenario", *frame.columns[:-1]]])
-    _paths_sheet(wb.create_sheet("paths"), manifest_scenarios(comparison.manifest), labels, comparison.seed, comparison.n_paths, shown)
+    _paths_sheet(
+        wb.create_sheet("paths"), manifest_scenarios(comparison.manifest), labels, comparison.seed, comparison.n_paths, shown, path_table
+    )
     wb.save(path)
     return path

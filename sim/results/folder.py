@@ -18,6 +18,7 @@ write, or one edited since, is never deleted.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import math
 import os
@@ -51,7 +52,7 @@ __all__ = [
 
 
 def to_json_ready(value: Any) -> Any:
-    """JSON-ready copy: numpy scalars to Python numbers, tuples to lists, non-finite floats to None."""
+    """JSON-ready copy: numpy scalars to Python numbers, tuples to lists, non-finite floats to None, dates as ISO text."""
     if isinstance(value, Mapping):
         return {k: to_json_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -61,6 +62,8 @@ def to_json_ready(value: Any) -> Any:
     if isinstance(value, (float, np.floating)):
         v = float(value)
         return v if math.isfinite(v) else None
+    if isinstance(value, dt.date):  # a TOML date given with --set (trade.as_of=2025-04-30), as TOML writes it
+        return value.isoformat()
     return value
 
 

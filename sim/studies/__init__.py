@@ -11,6 +11,8 @@
   (what each item of the portfolio adds, on counterfactuals keeping organic trade).
 * :mod:`sim.studies.prioritise` -- :func:`prioritise` and the typed :class:`Priorities`
   (which awaiting projects to finance first within a budget).
+* :mod:`sim.studies.experiments` -- :func:`~sim.studies.experiments.path_table`: every path's drawn inputs
+  and outcomes, drawn again (the workbook's ``paths`` sheet).
 * :mod:`sim.studies.track` -- :func:`track` and the typed :class:`Track`
   (the view at every release date of the dated record, its forecasts scored against later outcomes).
 

@@ -9,6 +9,10 @@ the engine is not changed and the outcomes are those of the run. The
 sector coefficients, financing capacity, project completion, measures,
 shocks), the *outcomes* table what came of it (trade in the headline years,
 the year the target was first reached).
+
+This is a study of the run (it simulates again), so it lives here rather than in
+the report: :func:`sim.output.save` hands :func:`path_table` to
+:func:`sim.report.write_workbook`, whose ``paths`` sheet only lays the table out.
 """
 
 from __future__ import annotations
