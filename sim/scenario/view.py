@@ -241,5 +241,7 @@ def derive_view(s: ScenarioFile, source: str, record: list[Release]) -> tuple[di
             total=total,
             source_kind=row.source_kind,
         )
-    view = View(t.as_of, name, tuple(used), seasonal, total_seasonal, revisions_used, rows_known=len(known))
+    view = View(
+        t.as_of, name, tuple(used), seasonal, total_seasonal, revisions_used, rows_known=len({r.line for r in known})
+    )  # file rows: a row stating its year-before figure counts once
     return {"trade": derived}, view, observation
