@@ -326,3 +326,13 @@ def test_the_report_in_headless_chromium(kind: str, reference_folder: Path, comp
     )
     assert page.pdf.startswith(b"%PDF") and len(page.pdf) > 100_000  # it prints
     _screenshot(page.screenshot, f"report_{kind}.png", tmp_path)
+
+
+def test_the_default_headline_years_include_the_targets_year():
+    from sim.report import headline_years
+
+    years = list(range(2026, 2036))  # a base year 2025: +1, +3, +5 are 2027, 2029, 2031
+    assert headline_years(years) == [2027, 2029, 2031, 2035]
+    assert headline_years(years, None, 2030) == [2027, 2029, 2030, 2031, 2035]
+    assert headline_years(years, None, 2040) == [2027, 2029, 2031, 2035]  # a year not simulated is not shown
+    assert headline_years(years, [2028], 2030) == [2028]  # --years wins

@@ -55,7 +55,7 @@ def run_command(args: argparse.Namespace) -> int:
     """``coopsim run``: simulate a scenario and write its results folder."""
     scenario = load_scenario_arg(args.scenario, args)
     out = destination(args, scenario.name, [scenario.name])
-    years = headline_years(scenario.years, args.years)
+    years = headline_years(scenario.years, args.years, scenario.trade.target_year)
     results = simulate(
         scenario, paths=args.paths, seed=args.seed, keep_paths=args.keep_paths, checkpoint=args.checkpoint, **_engine_options(args)
     )

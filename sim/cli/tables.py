@@ -59,7 +59,7 @@ def law_lines(results: Results, years: Sequence[int] | None = None) -> list[str]
     """Each candidate organic law's probability of the target on its own paths, beside the combined one (none without a mixture)."""
     if not results.by_law:
         return []
-    shown = headline_years(results.years, years)
+    shown = headline_years(results.years, years, results.headline_year)
     head = f"  {'organic law':<16}{'weight':>8}{'paths':>9}" + "".join(f"{'by ' + str(y):>22}" for y in shown)
     lines = ["", "  model uncertainty: each path follows one organic law, drawn with its weight; by law, on its own paths:", head]
 
@@ -88,7 +88,7 @@ def headline(results: Results, years: Sequence[int] | None = None) -> str:
         "",
         f"  {'year':<8}{'reached by the year':>22}{'95% interval':>18}{'at or above in the year':>27}{'95% interval':>18}",
     ]
-    for year in headline_years(results.years, years):
+    for year in headline_years(results.years, years, results.headline_year):
         p, lo, hi = results.p_reach(year)
         above = s["p_above_in_year"][str(year)]
         lines.append(

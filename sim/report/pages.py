@@ -75,8 +75,9 @@ def _signed_usd(x: float) -> str:
 
 
 # -- the years shown -------------------------------------------------------------------
-def headline_years(years: Sequence[int], requested: Sequence[int] | None = None) -> list[int]:
-    """The years of the headline tables: ``requested`` (``--years``) or, by default, the first simulated year + 1, + 3, + 5 and the horizon.
+def headline_years(years: Sequence[int], requested: Sequence[int] | None = None, target_year: int | None = None) -> list[int]:
+    """The years of the headline tables: ``requested`` (``--years``) or, by default, the first simulated year + 1, + 3, + 5,
+    the target's year (``trade.target_year``, when simulated) and the horizon.
 
     Raises
     ------
@@ -90,7 +91,7 @@ def headline_years(years: Sequence[int], requested: Sequence[int] | None = None)
             raise InputError(f"--years: {', '.join(map(str, missing))} not simulated; the scenario simulates {years[0]} to {years[-1]}")
         return sorted(set(requested))
     first = years[0]
-    return sorted({y for y in (first + 1, first + 3, first + 5, years[-1]) if y in years})
+    return sorted({y for y in (first + 1, first + 3, first + 5, target_year, years[-1]) if y in years})
 
 
 def answer_year(base_year: int, years: Sequence[int]) -> int:
@@ -222,7 +223,7 @@ def _law_section(results: Results, shown: Sequence[int]) -> tuple[Section, ...]:
 
 @report_page.register
 def _(results: Results, years: Sequence[int] | None = None) -> Page:
-    shown = headline_years(results.years, years)
+    shown = headline_years(results.years, years, results.headline_year)
     year = results.headline_year
     p, low, high = results.p_reach(year)
     target = money(results.target_usd_bn)

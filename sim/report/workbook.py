@@ -172,7 +172,7 @@ def has_workbook(obj: Any) -> bool:
 
 @write_workbook.register
 def _(results: Results, path: Path, years: Sequence[int] | None = None, path_table: PathTable | None = None) -> Path:
-    shown = headline_years(results.years, years)
+    shown = headline_years(results.years, years, results.headline_year)
     wb = Workbook()
     ws = wb.active
     ws.title = "summary"
