@@ -313,7 +313,7 @@ class Priorities:
             f"P(target by {self.year}) {100 * self.baseline_p:.1f}% &rarr; {100 * self.prioritised_p:.1f}%, "
             f"{100 * self.difference:+.1f} points ({100 * lo:+.1f} to {100 * hi:+.1f}) on {self.paths:,} fresh paths.</div>"
             f"<table><tr><th>order</th><th>item</th><th>capex, USD bn</th><th>P on the search paths</th></tr>{cells}</table>"
-            + (f"<p>{html.escape(stability_sentence(self.stability).capitalize())}.</p>" if len(self.stability) > 1 else "")
+            + (f"<p>{html.escape(stability_sentence(self.stability, 'list').capitalize())}.</p>" if len(self.stability) > 1 else "")
         )
 
 
