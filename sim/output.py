@@ -223,6 +223,9 @@ def _(attribution: Attribution, folder: Path) -> list[str]:
 def _(priorities: Priorities, folder: Path) -> list[str]:
     write_json(folder / "priorities.json", priorities.to_json())
     write_table(folder / "candidates.csv", priorities.candidates.to_dict("records"))
+    if len(priorities.stability):
+        write_table(folder / "stability.csv", priorities.stability.to_dict("records"))
+        return ["priorities.json", "candidates.csv", "stability.csv"]
     return ["priorities.json", "candidates.csv"]
 
 

@@ -12,14 +12,17 @@ from helpers import build, one_project, organic_only, reference
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from sim import Priorities, prioritise, save
+from sim import Priorities, load, prioritise, save
 from sim.cli import main
+from sim.cli.portfolio_commands import priorities_table
 from sim.engine import draw_path, simulate_counterfactuals, simulate_path
 from sim.engine.finance_book import Outcome
 from sim.engine.model import priority_ranks
 from sim.plots import priorities_chart
+from sim.report import render_report
 from sim.scenario import ScenarioError
 from sim.studies.prioritise import METHODS
+from sim.studies.stability import stability_sentence, stability_table
 
 
 def fake_priorities() -> dict:
@@ -214,7 +217,14 @@ def test_prioritise_reports_the_choice_on_fresh_paths_and_is_identical_for_one_a
     assert (one.baseline_p, one.prioritised_p) == pytest.approx(reached)
     assert list(one.chosen["order"]) == [1, 2]
     folder = save(one, tmp_path / "pri")
-    assert {p.name for p in folder.iterdir()} == {"priorities.json", "candidates.csv", "priorities.png", "priorities.svg", "manifest.json"}
+    assert {p.name for p in folder.iterdir()} == {
+        "priorities.json",
+        "candidates.csv",
+        "stability.csv",
+        "priorities.png",
+        "priorities.svg",
+        "manifest.json",
+    }
     data = json.loads((folder / "priorities.json").read_text())
     assert set(data) >= {"year", "budget_usd_bn", "method", "chosen", "baseline", "prioritised", "difference"}
     assert set(data["chosen"][0]) >= {"item", "capex_usd_bn", "order"} and set(data["difference"]) == {"value", "ci95"}
@@ -253,3 +263,48 @@ def test_the_command_writes_its_folder_and_refuses_bad_arguments_with_status_2(t
     )
     with pytest.raises(ScenarioError, match="exhaustive search of 13 candidates is 8,192 subsets"):
         prioritise(many, 2026, 5.0, paths=10, method="exhaustive")
+
+
+def test_prioritise_reruns_its_search_on_twice_the_paths_and_a_second_seed_and_says_stable_when_one_candidate_dominates(tmp_path):
+    # budget 1.0: plant c (1.0 imported in 2025) beats a (0.4) and b (0.8) on any paths; both reruns pick it again
+    s = build(_three_lenders())
+    result = prioritise(s, 2026, 1.0, paths=300, seed=5, workers=1, progress=False)
+    table = result.stability
+    assert list(table.columns) == ["paths", "seed", "chosen", "same_first", "same_choice"]
+    assert list(zip(table["paths"], table["seed"], strict=True)) == [(300, 5), (600, 5), (300, 6)]
+    assert list(table["chosen"]) == ["plant_c"] * 3 and table["same_first"].all() and table["same_choice"].all()
+    assert stability_sentence(table).startswith("stable:")
+    # each rerun is the search itself on its paths: the same list as a study run there
+    assert list(prioritise(s, 2026, 1.0, paths=300, seed=6, stability=False, workers=1, progress=False).chosen["item"]) == ["plant_c"]
+    folder = save(result, tmp_path / "pri", report=True)
+    assert (folder / "stability.csv").read_text().splitlines()[1:] == [
+        "300,5,plant_c,True,True",
+        "600,5,plant_c,True,True",
+        "300,6,plant_c,True,True",
+    ]
+    back = load(folder)
+    assert back.stability.equals(table) and back.to_json() == result.to_json()
+    html = (folder / "report.html").read_text()
+    assert "How stable the choice is" in html and "Stable: the same list on twice the paths and on a second seed." in html
+    assert "stable: the same list" in priorities_table(result)
+
+
+def test_the_stability_sentence_says_not_stable_when_a_rerun_chooses_another_list():
+    table = stability_table(300, 5, ["a", "b"], [(600, 5, ["a"]), (300, 6, ["b", "a"])])
+    assert list(table["same_first"]) == [True, True, False] and list(table["same_choice"]) == [True, False, False]
+    assert list(table["chosen"]) == ["a, b", "a", "b, a"]
+    assert stability_sentence(table).startswith("not stable:") and "a different first item" in stability_sentence(table)
+    assert stability_sentence(stability_table(300, 5, [], [])) == ""
+
+
+def test_no_stability_skips_the_reruns_and_an_old_folder_without_the_table_still_loads(tmp_path, capsys):
+    s = build(_three_lenders())
+    skipped = prioritise(s, 2026, 1.0, paths=100, seed=5, stability=False, workers=1, progress=False)
+    assert skipped.stability.empty and skipped.to_json()["stability"] == []
+    out = tmp_path / "pri"
+    command = ["prioritise", "scenarios/uz_cn_2025.toml", "--year", "2026", "--budget-usd-bn", "2", "--paths", "25", "--workers", "1"]
+    assert main([*command, "--no-stability", "--out", str(out)]) == 0
+    assert "stability of the choice" not in capsys.readouterr().out and not (out / "stability.csv").exists()
+    old = Priorities.from_json(fake_priorities())  # written before the table existed: no "stability" key
+    assert old.stability.empty and list(old.stability.columns) == ["paths", "seed", "chosen", "same_first", "same_choice"]
+    assert "How stable" not in render_report(old, {})

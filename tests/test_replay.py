@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -211,3 +212,35 @@ def test_the_replay_chart_draws_into_the_axes_it_is_given():
     assert replay_chart(result, ax=ax) is fig
     assert len(ax.lines) == 4  # two modelled flows, two recorded series
     assert replay_chart(result) is not fig  # without axes: a slide of its own
+
+
+def test_coopsim_replay_report_shows_the_model_against_the_record_by_year_and_the_fitted_scales(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    out = tmp_path / "r"
+    code = main(["replay", str(ROOT / "scenarios" / "uz_cn_2025.toml"), "--paths", "30", "--out", str(out), "--last", "2024", "--report"])
+    assert code == 0 and "results written" in capsys.readouterr().out
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "report.html" in json.dumps(manifest["files"])  # listed, so checked like the folder's other files
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count("<svg") == 1 and "<img" not in page and "replay.svg" not in page  # the chart inline, nothing fetched
+    body = re.sub(r"<svg.*?</svg>", "", page, flags=re.S)
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", body, flags=re.S)]
+    rows = list(csv.DictReader(open(out / "replay.csv", encoding="utf-8")))
+    for row in rows:  # every year, with its recorded exports and the model's mean and band
+        assert row["year"] in cells
+        assert (
+            f"{float(row['operating_exports_mean']):.2f} [{float(row['operating_exports_p05']):.2f}, {float(row['operating_exports_p95']):.2f}]"
+            in cells
+        )
+    assert "2.46" in cells  # exports to China recorded in 2023 (seeds/uz_direction_history.csv)
+    fits = json.loads((out / "replay_fit.json").read_text())
+    for key in ("exports", "construction_imports"):
+        fit = fits[key]
+        assert f"{fit['median']:.2f}" in cells and f"{fit['low']:.2f} to {fit['high']:.2f}" in cells
+        assert f"{fit['median']:.2f} (5% to 95%: {fit['low']:.2f} to {fit['high']:.2f})" in page  # the answer
+    assert "1 keeps the coefficients as assumed" in page  # what a scale means
+    assert (
+        main(["replay", str(ROOT / "scenarios" / "uz_cn_2025.toml"), "--paths", "10", "--out", str(tmp_path / "n"), "--last", "2024"]) == 0
+    )
+    assert not (tmp_path / "n" / "report.html").exists()  # only when asked for

@@ -336,3 +336,24 @@ def test_the_default_headline_years_include_the_targets_year():
     assert headline_years(years, None, 2030) == [2027, 2029, 2030, 2031, 2035]
     assert headline_years(years, None, 2040) == [2027, 2029, 2031, 2035]  # a year not simulated is not shown
     assert headline_years(years, [2028], 2030) == [2028]  # --years wins
+
+
+@pytest.fixture(scope="session")
+def replay_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reference's replay over 2017-2024 (few paths) with its report, as ``coopsim replay --report`` writes it."""
+    out = tmp_path_factory.mktemp("report") / "replay"
+    assert main(["replay", _scenario_path("uz_cn_2025"), "--paths", "30", "--last", "2024", "--out", str(out), "--report", "--quiet"]) == 0
+    return out
+
+
+def test_the_replay_report_in_headless_chromium(replay_folder: Path, tmp_path: Path) -> None:
+    fits = json.loads((replay_folder / "replay_fit.json").read_text())
+    page = open_page(replay_folder / REPORT)
+    assert page.errors == []
+    assert all(url.startswith(("file:", "data:")) for url in page.requests), page.requests
+    assert "The model against the record" in page.text and "The fitted scales" in page.text
+    assert all(str(year) in page.text for year in range(2016, 2025))
+    ex = fits["exports"]
+    assert f"Fitted scale on project exports {ex['median']:.2f} (5% to 95%: {ex['low']:.2f} to {ex['high']:.2f})" in page.text
+    assert page.pdf.startswith(b"%PDF")
+    _screenshot(page.screenshot, "report_replay.png", tmp_path)

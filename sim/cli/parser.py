@@ -294,6 +294,7 @@ def _add_portfolio_parsers(sub: argparse._SubParsersAction) -> None:
     pri.add_argument("--budget-usd-bn", type=_budget, required=True, metavar="B", help="capex of the chosen items at most B USD bn")
     add_paths_option(pri, 4000, "search paths, and as many fresh ones to evaluate (default %(default)s)")
     pri.add_argument("--method", choices=METHODS, default="greedy", help="greedy by gain per USD bn, or every subset (default %(default)s)")
+    pri.add_argument("--no-stability", action="store_true", help="do not rerun the search on 2N paths and on a second seed")
     add_study_options(pri, "prioritise")
 
     new = sub.add_parser(
@@ -384,6 +385,7 @@ def _add_replay_parser(sub: argparse._SubParsersAction) -> None:
     rp.add_argument("--out", type=Path, help="results folder (default: results/replay_<scenario>)")
     rp.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
     rp.add_argument("--pdf", action="store_true", help="also write the chart as PDF (PNG and SVG are always written)")
+    rp.add_argument("--report", action="store_true", help="also write report.html: the chart, the table by year and the fitted scales")
     rp.add_argument("--quiet", action="store_true", help="no table; errors only")
 
 

@@ -13,6 +13,7 @@ import textwrap
 
 from ..studies import Attribution, Priorities, attribute, prioritise
 from ..studies.attribute import WHY_PARTS_EXCEED_WHOLE, told_from_zero
+from ..studies.stability import stability_sentence
 from .common import destination, finish, load_scenario_arg, record_scenarios, save_with_options
 
 __all__ = ["attribute_command", "attribution_table", "prioritise_command", "priorities_table"]
@@ -83,6 +84,16 @@ def priorities_table(result: Priorities) -> str:
         f"  on {result.paths:,} fresh paths: {100 * result.baseline_p:.1f}% -> {100 * result.prioritised_p:.1f}%, "
         f"{100 * result.difference:+.1f} points [{100 * lo:+.1f}, {100 * hi:+.1f}]",
     ]
+    if len(result.stability) > 1:
+        lines += ["", "  stability of the choice:"]
+        for r in result.stability.itertuples():
+            same = (
+                ""
+                if r.Index == 0
+                else f"  (same first item: {'yes' if r.same_first else 'no'}; same list: {'yes' if r.same_choice else 'no'})"
+            )
+            lines.append(f"    {r.paths:,} paths, seed {r.seed}: {r.chosen}{same}")
+        lines.append(f"    {stability_sentence(result.stability, 'list')}")
     return "\n".join(lines)
 
 
@@ -110,6 +121,7 @@ def prioritise_command(args: argparse.Namespace) -> int:
         paths=args.paths,
         seed=args.seed,
         method=args.method,
+        stability=not args.no_stability,
         workers=args.workers,
         dask=args.dask,
         progress=False if args.quiet else None,

@@ -3,8 +3,9 @@
 Writes a results folder (whole or not at all, :func:`sim.results.write_folder`):
 ``replay.csv`` (one row a year, :meth:`~sim.studies.replay.ReplayResult.rows`),
 ``replay_fit.json`` (the fitted scales, with the ``[pipeline.flow_scale]``
-tables they give), ``replay.png`` and ``replay.svg`` (:func:`sim.plots.replay.replay_chart`)
-and ``manifest.json``.
+tables they give), ``replay.png`` and ``replay.svg`` (:func:`sim.plots.replay.replay_chart`),
+with ``--report`` a self-contained ``report.html`` (:mod:`sim.report.replay_page`: the chart inline,
+the table by year, the fitted scales and what they mean) and ``manifest.json``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import matplotlib
 from ..history import HistoryError
 from ..plots.replay import replay_chart
 from ..plots.style import DPI
-from ..results import write_folder, write_json, write_table
+from ..report import render_report
+from ..results import write_folder, write_json, write_table, write_text_atomically
 from ..studies.replay import ReplayResult, load_direction_record, replay
 from .common import destination, finish, load_scenario_arg, record_scenarios
 
@@ -67,8 +69,8 @@ def _toml(table: dict) -> str:
     return "{" + ", ".join(f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v:g}" for k, v in table.items()) + "}"
 
 
-def _write(result: ReplayResult, folder: Path, formats: tuple[str, ...]) -> list[str]:
-    """The folder's files: table, fits and the chart."""
+def _write(result: ReplayResult, folder: Path, formats: tuple[str, ...], report: bool = False) -> list[str]:
+    """The folder's files: table, fits, the chart and (``report``) ``report.html`` with the chart's SVG inline."""
     write_table(folder / "replay.csv", result.rows())
     write_json(folder / "replay_fit.json", result.fit_dict())
     fig = replay_chart(result)
@@ -78,6 +80,10 @@ def _write(result: ReplayResult, folder: Path, formats: tuple[str, ...]) -> list
             options = {"metadata": {"Date": None}} if fmt == "svg" else {"metadata": {"CreationDate": None}} if fmt == "pdf" else {}
             fig.savefig(folder / f"replay.{fmt}", format=fmt, dpi=DPI, facecolor="white", **options)
             names.append(f"replay.{fmt}")
+    if report:
+        figures = {"replay": (folder / "replay.svg").read_text(encoding="utf-8")}
+        write_text_atomically(folder / "report.html", render_report(result, figures))
+        names.append("report.html")
     return names
 
 
@@ -98,6 +104,6 @@ def replay_command(args: argparse.Namespace) -> int:
     record_scenarios(result.manifest, [args.scenario], args, [scenario.name])
     result.manifest["record_file"] = str(record_path)
     formats = ("png", "svg", "pdf") if args.pdf else ("png", "svg")
-    write_folder(out, lambda folder: _write(result, folder, formats), result.manifest, force=args.force)
+    write_folder(out, lambda folder: _write(result, folder, formats, args.report), result.manifest, force=args.force)
     finish(args, replay_table(result), out)
     return 0

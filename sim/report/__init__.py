@@ -31,6 +31,7 @@ with its charts in :func:`sim.output.figure_makers` under the same stems.
 """
 
 from . import portfolio_pages as _portfolio_pages  # noqa: F401 (registers the pages of the portfolio studies)
+from . import replay_page as _replay_page  # noqa: F401 (registers the page of the replay)
 from . import track_page as _track_page  # noqa: F401 (registers the page of the track record)
 from .brief import render_brief
 from .pages import Figure, Page, Section, Table, Text, headline_years, report_page, sobol_caveats

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from ..studies.attribute import Attribution
 from ..studies.effect_words import WHY_PARTS_EXCEED_WHOLE, told_from_zero
 from ..studies.prioritise import Priorities
+from ..studies.stability import stability_sentence
 from .pages import Figure, Page, Section, Table, Text, _interval, pct, points, report_page
 
 __all__: list[str] = []
@@ -120,6 +121,38 @@ def _(priorities: Priorities, years: Sequence[int] | None = None) -> Page:
                         tuple((str(r.order), r.item, f"{r.capex_usd_bn:.2f}") for r in priorities.chosen.itertuples()),
                         f"Method: {priorities.method}; {priorities.evaluations:,} lists evaluated on {priorities.paths:,} search paths.",
                     ),
+                ),
+            ),
+            *_stability_section(priorities),
+        ),
+    )
+
+
+def _stability_section(priorities: Priorities) -> tuple[Section, ...]:
+    """The search rerun on twice the paths and on a second seed, and the verdict (none when the study skipped it)."""
+    table = priorities.stability
+    if len(table) < 2:
+        return ()
+    yes = lambda flag: "yes" if flag else "no"  # noqa: E731
+    return (
+        Section(
+            "How stable the choice is",
+            (
+                Text((stability_sentence(table, "list").capitalize() + ".",)),
+                Table(
+                    ("search paths", "seed", "list chosen", "same first item", "same list"),
+                    tuple(
+                        (
+                            f"{r.paths:,}",
+                            str(r.seed),
+                            r.chosen,
+                            "" if r.Index == 0 else yes(r.same_first),
+                            "" if r.Index == 0 else yes(r.same_choice),
+                        )
+                        for r in table.itertuples()
+                    ),
+                    "The first row is the search reported above; the others rerun it on twice the paths and on a second seed. "
+                    "Same list: the same items in the same order.",
                 ),
             ),
         ),

@@ -368,7 +368,9 @@ def new_money(
     order: list[str] = []
     if reorder and any(o.kind != "lender" for o in options):
         order = list(
-            prioritise(scenario, year, budget_usd_bn, paths=n, seed=seed, workers=workers, dask=dask, progress=False).chosen["item"]
+            prioritise(
+                scenario, year, budget_usd_bn, paths=n, seed=seed, stability=False, workers=workers, dask=dask, progress=False
+            ).chosen["item"]
         )
     start = MoneyPlan(priority=tuple(order))
     lenders = [o for o in options if o.kind == "lender"]

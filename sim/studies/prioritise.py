@@ -29,10 +29,17 @@ The P of the choice found on the search paths is biased upwards (it was
 picked for being high there), so the reported baseline, prioritised P and
 their paired difference (Newcombe's interval) are estimated on fresh paths,
 ``N`` to ``2N - 1``, on common random numbers.
+
+**Stability.** Where candidates differ by less than the Monte Carlo noise,
+other paths pick another list. Unless ``stability=False``, the search is rerun
+on ``2N`` paths and on ``N`` paths of ``seed + 1``
+(:mod:`sim.studies.stability`); the ``stability`` table says whether each
+rerun chose the same first item and the same list (same items, same order).
 """
 
 from __future__ import annotations
 
+import html
 import itertools
 import math
 import time
@@ -59,6 +66,7 @@ from ..run.statistics import wilson_interval
 from ..scenario import Scenario, ScenarioError
 from .attribute import Item, Outcomes, check_year, outcome_chunk
 from .compare import _Paired
+from .stability import reruns, stability_from_records, stability_sentence, stability_table
 
 __all__ = ["METHODS", "Priorities", "awaiting_items", "prioritise"]
 
@@ -147,6 +155,17 @@ def _greedy(evaluate: _Evaluator, names: list[str], capex: np.ndarray, alone: np
     return chosen
 
 
+def _search(evaluate: _Evaluator, items: Sequence[Item], method: str, budget: float) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The list ``method`` picks on the evaluator's paths, and each candidate's P alone and mean capex per path there."""
+    names = [item.name for item in items]
+    alone_list, capex = evaluate.p([(name,) for name in names], items)
+    alone = np.array(alone_list)
+    costly = capex > 0  # a sector without backlog projects on these paths has nothing to prioritise
+    search = _greedy if method == "greedy" else _exhaustive
+    picked = search(evaluate, [nm for nm, c in zip(names, costly, strict=True) if c], capex[costly], alone[costly], budget)
+    return picked, alone, capex
+
+
 def _exhaustive(evaluate: _Evaluator, names: list[str], capex: np.ndarray, alone: np.ndarray, budget: float) -> list[str]:
     """The subset within the budget with the highest P (each in the order of its items' gain per USD bn alone); none if none gains."""
     ratio = (alone - evaluate.cache[()]) / capex
@@ -193,6 +212,11 @@ class Priorities:
         P without and with the list, on the evaluation paths, each with a 95% Wilson interval.
     difference : float
         ``prioritised_p - baseline_p`` with its paired 95% interval (Newcombe).
+    stability : pandas.DataFrame
+        The search rerun on ``2 paths`` paths and on ``paths`` paths of ``seed + 1``
+        (:data:`~sim.studies.stability.STABILITY_COLUMNS`): ``paths``, ``seed``, ``chosen`` (the list in
+        words), ``same_first``, ``same_choice``; the first row is this search. Empty when not asked for
+        (``stability=False``) or read from a folder written before it existed.
     manifest : dict
     """
 
@@ -213,6 +237,7 @@ class Priorities:
     prioritised_ci95: tuple[float, float]
     difference: float
     difference_ci95: tuple[float, float]
+    stability: pd.DataFrame = field(default_factory=lambda: stability_from_records(None))
     manifest: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -237,6 +262,7 @@ class Priorities:
                     "candidates": self.candidates.to_dict("records"),
                 },
                 "evaluation_paths": [self.paths, 2 * self.paths],
+                "stability": self.stability.to_dict("records"),
             }
         )
 
@@ -271,6 +297,7 @@ class Priorities:
             prioritised_ci95=pair(data["prioritised"]["ci95"]),
             difference=number(data["difference"]["value"]),
             difference_ci95=pair(data["difference"]["ci95"]),
+            stability=stability_from_records(data.get("stability")),  # absent from folders written before 0.6
             manifest=dict(manifest or {}),
         )
 
@@ -286,6 +313,7 @@ class Priorities:
             f"P(target by {self.year}) {100 * self.baseline_p:.1f}% &rarr; {100 * self.prioritised_p:.1f}%, "
             f"{100 * self.difference:+.1f} points ({100 * lo:+.1f} to {100 * hi:+.1f}) on {self.paths:,} fresh paths.</div>"
             f"<table><tr><th>order</th><th>item</th><th>capex, USD bn</th><th>P on the search paths</th></tr>{cells}</table>"
+            + (f"<p>{html.escape(stability_sentence(self.stability, 'list').capitalize())}.</p>" if len(self.stability) > 1 else "")
         )
 
 
@@ -303,6 +331,7 @@ def prioritise(
     paths: int = 4000,
     seed: int | None = None,
     method: str = "greedy",
+    stability: bool = True,
     workers: int | None = None,
     dask: Any = None,
     progress: bool | None = None,
@@ -322,6 +351,9 @@ def prioritise(
         Root seed; default ``scenario.run.seed``.
     method : str
         ``"greedy"`` or ``"exhaustive"`` (see the module's notes on their optimality).
+    stability : bool
+        Rerun the search on twice the paths and on a second seed (``seed + 1``) and report whether the choice holds
+        (:attr:`Priorities.stability`); about three times the search's cost.
     workers, dask, progress
         As in :func:`sim.simulate`; the result is the same for any executor.
 
@@ -357,11 +389,7 @@ def prioritise(
     try:
         with open_executor(workers, dask) as (executor, slots):
             evaluate = _Evaluator(executor, slots, scenario, year, seed, n, bar)
-            alone_list, capex = evaluate.p([(name,) for name in names], items)
-            alone = np.array(alone_list)
-            costly = capex > 0  # a sector without backlog projects on these paths has nothing to prioritise
-            search = _greedy if method == "greedy" else _exhaustive
-            picked = search(evaluate, [nm for nm, c in zip(names, costly, strict=True) if c], capex[costly], alone[costly], budget_usd_bn)
+            picked, alone, capex = _search(evaluate, items, method, budget_usd_bn)
             prefixes, _ = evaluate.p([tuple(picked[: r + 1]) for r in range(len(picked))])
             evaluations = len(evaluate.cache) - 1
 
@@ -375,6 +403,11 @@ def prioritise(
                 return False
 
             evaluate.run([_prioritised(scenario, picked)], (), n, add)
+            again = []
+            if stability:
+                for m, other in reruns(n, seed):
+                    rerun = _Evaluator(executor, slots, scenario, year, other, m, bar)
+                    again.append((m, other, _search(rerun, items, method, budget_usd_bn)[0]))
     finally:
         bar.close()
     finished = time.time()
@@ -406,8 +439,9 @@ def prioritise(
         prioritised_ci95=(float(p_low), float(p_high)),
         difference=float(diff),
         difference_ci95=(float(low), float(high)),
+        stability=stability_table(n, seed, picked, again),
         manifest=run_manifest(
             [scenario], seed, n, workers=workers, dask=dask, versions=package_versions(), started=started, finished=finished
         )
-        | {"study": "prioritise", "year": year, "budget_usd_bn": budget_usd_bn, "method": method},
+        | {"study": "prioritise", "year": year, "budget_usd_bn": budget_usd_bn, "method": method, "stability": stability},
     )
