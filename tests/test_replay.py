@@ -85,8 +85,8 @@ def test_the_replay_recovers_the_scale_of_a_record_made_from_its_own_flows():
     record = load_direction_record(RECORD)
     nongold = {y: record["total_exports"][y] - record["gold_exports"][y] for y in range(2017, 2026) if y in record["gold_exports"]}
     synthetic = {k: dict(v) for k, v in record.items()}
-    synthetic["cn_exports_from_uz"] = {y: 0.1 * nongold[y] + 0.5 * flows[y - 2016, 1] for y in nongold}
-    synthetic["cn_imports_to_uz"] = {
+    synthetic["partner_exports"] = {y: 0.1 * nongold[y] + 0.5 * flows[y - 2016, 1] for y in nongold}
+    synthetic["partner_imports"] = {
         y: 0.2 * record["total_imports"][y] + 0.7 * flows[y - 2016, 0] + flows[y - 2016, 2] for y in range(2017, 2026)
     }
     result = replay(s, synthetic, paths=60)
@@ -99,7 +99,7 @@ def test_the_reference_replay_is_far_above_the_recorded_exports_and_its_fit_boun
     result = replay(reference(), load_direction_record(RECORD), paths=200, last=2024)
     k2024 = result.years.index(2024)
     # the projects as drawn would export more to China in 2024 than all of the recorded exports (2.05)
-    assert result.mean["operating_exports"][k2024] > result.recorded("cn_exports_from_uz", 2024)
+    assert result.mean["operating_exports"][k2024] > result.recorded("partner_exports", 2024)
     for fit in (result.exports_fit, result.construction_fit):
         assert 0.0 <= fit.low < fit.median < 0.5 < fit.high < 2.5
         table = fit.as_pert()

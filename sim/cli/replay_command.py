@@ -26,8 +26,8 @@ from .common import destination, finish, load_scenario_arg, record_scenarios
 
 __all__ = ["DIRECTION_FILE", "replay_command", "replay_table"]
 
-DIRECTION_FILE = "uz_direction_history.csv"
-"""The record by direction read by default: this file beside the scenario's ``trade.history``."""
+DIRECTION_FILE = "*direction_history.csv"
+"""The record by direction read by default: the one file matching this pattern beside the scenario's ``trade.history`` (several or none: ``--record FILE``)."""
 
 
 def _cell(value: float, width: int = 7) -> str:
@@ -41,7 +41,8 @@ def replay_table(result: ReplayResult) -> str:
         f"{result.scenario} replayed {result.years[1]}-{result.years[-1]}: {result.paths:,} paths, seed {result.seed}, "
         f"{result.launches_per_year:.1f} launches in {result.years[1]} growing as the scenario's trend; USD bn a year",
         "",
-        f"  {'year':<6}{'exports to CN':>14}{'project exports':>24}{'imports from CN':>17}{'construction imports':>24}{'operating imports':>24}",
+        f"  {'year':<6}{'exports to ' + result.partner:>14}{'project exports':>24}{'imports from ' + result.partner:>17}"
+        f"{'construction imports':>24}{'operating imports':>24}",
         f"  {'':<6}{'recorded':>14}{'model [5%, 95%]':>24}{'recorded':>17}{'model [5%, 95%]':>24}{'model [5%, 95%]':>24}",
     ]
     for row in result.rows():
@@ -50,8 +51,8 @@ def replay_table(result: ReplayResult) -> str:
             return f"{r[f'{c}_mean']:.2f} [{r[f'{c}_p05']:.2f}, {r[f'{c}_p95']:.2f}]"
 
         lines.append(
-            f"  {row['year']:<6}{_cell(row['recorded_exports_to_cn'], 14)}{band('operating_exports'):>24}"
-            f"{_cell(row['recorded_imports_from_cn'], 17)}{band('construction_imports'):>24}{band('operating_imports'):>24}"
+            f"  {row['year']:<6}{_cell(row['recorded_exports_to_partner'], 14)}{band('operating_exports'):>24}"
+            f"{_cell(row['recorded_imports_from_partner'], 17)}{band('construction_imports'):>24}{band('operating_imports'):>24}"
         )
     lines.append("")
     for fit in (ex, cx):
@@ -97,8 +98,12 @@ def replay_command(args: argparse.Namespace) -> int:
             raise HistoryError(
                 f"{args.scenario}: the scenario has no trade.history beside which to find {DIRECTION_FILE}: give --record FILE"
             )
-        record_path = history.parent / DIRECTION_FILE
-    record = load_direction_record(record_path)
+        found = sorted(history.parent.glob(DIRECTION_FILE))
+        if len(found) != 1:
+            what = f"{len(found)} files {DIRECTION_FILE}" + (f" ({', '.join(f.name for f in found)})" if found else "")
+            raise HistoryError(f"{args.scenario}: {what} beside its trade.history: give --record FILE")
+        record_path = found[0]
+    record = load_direction_record(record_path, scenario.trade.reporter, scenario.trade.partner)
     out = destination(args, f"replay_{scenario.name}", [scenario.name])
     result = replay(scenario, record, paths=args.paths, seed=args.seed, first=args.first, last=args.last, record_source=str(record_path))
     record_scenarios(result.manifest, [args.scenario], args, [scenario.name])

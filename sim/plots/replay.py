@@ -34,7 +34,7 @@ def replay_chart(result: ReplayResult, ax: Axes | None = None) -> Figure:
         "Projects on the record: modelled project flows against recorded trade",
         f"{result.scenario} replayed {result.years[1]}-{result.years[-1]}, bands 5-95% of paths.\nFitted scales: exports {ex.median:.2f} "
         f"[{ex.low:.2f}, {ex.high:.2f}], construction imports {cx.median:.2f} [{cx.low:.2f}, {cx.high:.2f}] (1 = as assumed)",
-        source_line("replay of the portfolio", result.paths, result.seed, ["UZ"], result.scenario),
+        source_line("replay of the portfolio", result.paths, result.seed, [result.reporter] if result.reporter else [], result.scenario),
     )
     years = np.array(result.years, dtype=float)
     for comp, color, label in (
@@ -44,8 +44,8 @@ def replay_chart(result: ReplayResult, ax: Axes | None = None) -> Figure:
         ax.fill_between(years, result.low[comp], result.high[comp], color=color, alpha=0.18, linewidth=0)
         ax.plot(years, result.mean[comp], color=color, linewidth=2.2, label=label)
     for series, color, label in (
-        ("cn_exports_from_uz", BLUE, "recorded exports to China"),
-        ("cn_imports_to_uz", VERMILLION, "recorded imports from China"),
+        ("partner_exports", BLUE, f"recorded exports to {result.partner}"),
+        ("partner_imports", VERMILLION, f"recorded imports from {result.partner}"),
     ):
         points = [(y, result.recorded(series, y)) for y in result.years if not math.isnan(result.recorded(series, y))]
         if points:
@@ -53,7 +53,7 @@ def replay_chart(result: ReplayResult, ax: Axes | None = None) -> Figure:
             ax.plot(xs, ys, color=color, linestyle="none", marker="o", markersize=7, label=label)
     year_axis(ax, years[0], years[-1])
     ax.set_ylabel("USD bn a year", fontsize=LABEL_SIZE, color=INK)
-    recorded = [result.recorded(s, y) for s in ("cn_exports_from_uz", "cn_imports_to_uz") for y in result.years]
+    recorded = [result.recorded(s, y) for s in ("partner_exports", "partner_imports") for y in result.years]
     highest = max(
         [v for v in recorded if not math.isnan(v)] + [float(np.max(result.high[c])) for c in ("operating_exports", "construction_imports")]
     )

@@ -20,7 +20,7 @@ __all__ = ["SCALE_MEANING", "replay_year_cells", "scale_reading"]
 
 SCALE_MEANING = (
     "A scale multiplies the scenario's coefficients of a project flow ([pipeline.flow_scale]): 1 keeps the coefficients as "
-    "assumed, 0.5 halves the flows, 2 doubles them. It is fitted on China's share of the country's trade in that direction, "
+    "assumed, 0.5 halves the flows, 2 doubles them. It is fitted on the partner's share of the country's trade in that direction, "
     "an organic share plus the projects' flows times the scale, over the years with a recorded split; the interval is the "
     "posterior's 5% to 95% with the scale kept at or above 0 (a Student t truncated at 0). Few years and a noisy record give "
     "wide intervals: an interval that holds 1 does not reject the coefficients, one below 1 says the record shows less than "
@@ -42,10 +42,10 @@ def replay_year_cells(result: ReplayResult) -> list[tuple[str, ...]]:
     return [
         (
             str(row["year"]),
-            _usd(row["recorded_exports_to_cn"]),
+            _usd(row["recorded_exports_to_partner"]),
             _band(row, "operating_exports"),
             _usd(row["fitted_operating_exports"]),
-            _usd(row["recorded_imports_from_cn"]),
+            _usd(row["recorded_imports_from_partner"]),
             _band(row, "construction_imports"),
             _usd(row["fitted_construction_imports"]),
             _band(row, "operating_imports"),
@@ -86,7 +86,7 @@ def _(result: ReplayResult, years: Sequence[int] | None = None) -> Page:
     span = f"{result.years[1]}-{result.years[-1]}"
     return Page(
         title=f"Projects on the record: {result.scenario} replayed {span}",
-        question=f"Do the portfolio's modelled project flows match the recorded exports to and imports from China over {span}, "
+        question=f"Do the portfolio's modelled project flows match the recorded exports to and imports from {result.partner} over {span}, "
         "and by how much should its flow coefficients be scaled?",
         answer=f"Fitted scale on project exports {scale_reading(ex)}; on construction imports {scale_reading(cx)}.",
         sections=(
@@ -96,15 +96,15 @@ def _(result: ReplayResult, years: Sequence[int] | None = None) -> Page:
                     Figure(
                         "replay",
                         f"Modelled project exports and construction imports (mean, band 5-95% of {result.paths:,} paths) and the "
-                        "recorded exports to and imports from China, USD bn a year.",
+                        f"recorded exports to and imports from {result.partner}, USD bn a year.",
                     ),
                     Table(
                         (
                             "year",
-                            "exports to CN, recorded",
+                            f"exports to {result.partner}, recorded",
                             "project exports, model [5%, 95%]",
                             "at the fitted scale",
-                            "imports from CN, recorded",
+                            f"imports from {result.partner}, recorded",
                             "construction imports, model [5%, 95%]",
                             "at the fitted scale",
                             "operating imports, model [5%, 95%]",
@@ -112,7 +112,7 @@ def _(result: ReplayResult, years: Sequence[int] | None = None) -> Page:
                         tuple(replay_year_cells(result)),
                         f"USD bn a year; the first row is the replay's base year. {result.paths:,} paths, seed {result.seed}; "
                         f"{result.launches_per_year:.1f} launches in {result.years[1]}, growing as the scenario's trend; every "
-                        "launch financed when it asks. The recorded flows are the whole trade with China, organic trade "
+                        f"launch financed when it asks. The recorded flows are the whole trade with {result.partner}, organic trade "
                         "included; the model's are the projects' alone: the fit below separates them. A dash: no record that year.",
                     ),
                 ),

@@ -45,8 +45,8 @@ The items (:func:`portfolio_items`):
 baseline's paths, on levels (:mod:`sim.studies.item_flows`; a lender's are
 those of the projects it funds); its *net* effect is the baseline less the
 counterfactual: its flows less what its absence gives others. A project that
-draws a national pool (a company's investment counted in
-``chinese_investment``) takes finance other projects would have had: net
+draws a national pool (a company's investment counted in the pool of the
+partner's direct investment) takes finance other projects would have had: net
 below gross, possibly negative (crowding out). One financed by its own
 company's money (``own_finance``) takes none. Parts need not add to the whole
 (interactions, crowding out, and P(target) moving only where a path crosses

@@ -26,21 +26,21 @@ Each year's flows are **levels**: construction imports, operating exports and
 operating imports of every project launched since the warm-up began (projects
 ramped up before ``first - 1`` are counted at their constant flow).
 
-**The fit** (:func:`fit_scales`). China's share of the country's trade in a
+**The fit** (:func:`fit_scales`). The partner's share of the country's trade in a
 direction is an organic share plus the projects' flows, scaled::
 
     R_t / D_t = c + a * P_t / D_t + e_t,    e_t ~ N(0, sigma^2) independent
 
-with ``R`` the recorded flow (exports to China; imports from China less the
+with ``R`` the recorded flow (exports to the partner; imports from it less the
 modelled operating imports), ``D`` the country's trade in that direction
-(exports less gold, which is not sold to China; imports), ``P`` the replay's
+(exports less gold, which is sold on a world market, not to the partner; imports), ``P`` the replay's
 mean project flow (operating exports; construction imports) and ``a`` the scale
 factor on its coefficients (1: the coefficients as assumed). With flat priors
 on ``c`` and on ``a >= 0`` and ``sigma`` integrated out (prior ``1/sigma``), the
 posterior of ``a`` is a Student t with ``n - 2`` degrees of freedom centred on
 the least-squares value, truncated at 0: :class:`ScaleFit` gives its median
-and 5-95% interval. The years are those with a recorded split (2017, 2020,
-2022-2025 for Uzbekistan and China).
+and 5-95% interval. The years are those with a recorded split (six years,
+2017 to 2025, in the shipped record).
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize, special, stats
 
+from ..calibration.context import split_series
 from ..engine.flows import project_cumulative
 from ..engine.model import simulate_path
 from ..engine.sampling import iter_paths
@@ -78,7 +79,7 @@ __all__ = [
 
 COMPONENTS = ("construction_imports", "operating_exports", "operating_imports")
 """The project flows the replay measures, in the order of the last axis of :func:`replay_flows`."""
-RECORD_SERIES = ("cn_exports_from_uz", "cn_imports_to_uz", "total_exports", "total_imports", "gold_exports")
+RECORD_SERIES = ("partner_exports", "partner_imports", "total_exports", "total_imports", "gold_exports")
 """The series of the direction file the comparison reads (``seeds/uz_direction_history.csv``)."""
 RECORD_STATUSES = ("confirmed", "derived", "uncertain")
 """Statuses read (as :data:`sim.calibration.directions.DIRECTION_STATUSES`: without the uncertain splits too few years)."""
@@ -171,18 +172,33 @@ def replay_flows(r: Scenario, seed: int, paths: Sequence[int]) -> np.ndarray:
     return out
 
 
-def load_direction_record(path: str | Path, reporter: str = "UZ") -> dict[str, dict[int, float]]:
-    """``{series: {year: USD bn}}`` of :data:`RECORD_SERIES` from the direction file (several figures of a year: their median).
+def load_direction_record(path: str | Path, reporter: str | None = None, partner: str | None = None) -> dict[str, dict[int, float]]:
+    """``{series: {year: USD bn}}`` of :data:`RECORD_SERIES` from a direction file (several figures of a year: their median).
+
+    The file's split with the partner is found by its series names, ``<partner>_exports_from_<country>`` and
+    ``<partner>_imports_to_<country>`` (:func:`sim.calibration.context.split_series`), and read as
+    ``partner_exports`` and ``partner_imports``; ``reporter`` is whose figures are read (default: the country of
+    the split's names), ``partner`` picks one partner when the file has several.
 
     Raises
     ------
     HistoryError
         The file cannot be read or a row breaks its schema.
+    UsageError
+        Several partners' splits and none named.
     """
+    rows = list(read_data_file(path, CONTEXT_FILE))
+    split = split_series({row["series"] for row in rows}, partner)
+    names = {"total_exports": "total_exports", "total_imports": "total_imports", "gold_exports": "gold_exports"}
+    if split is not None:
+        names[split[0]], names[split[1]] = "partner_exports", "partner_imports"
+        if reporter is None:
+            reporter = split[0].rsplit("_", 1)[1].upper()
     figures: dict[str, dict[int, list[float]]] = {}
-    for row in read_data_file(path, CONTEXT_FILE):
-        if row["reporter"] == reporter and row["status"] in RECORD_STATUSES and row["series"] in RECORD_SERIES:
-            figures.setdefault(row["series"], {}).setdefault(row["year"], []).append(row["value_usd_bn"])
+    for row in rows:
+        name = names.get(row["series"])
+        if name is not None and (reporter is None or row["reporter"] == reporter) and row["status"] in RECORD_STATUSES:
+            figures.setdefault(name, {}).setdefault(row["year"], []).append(row["value_usd_bn"])
     return {name: {y: median(v) for y, v in sorted(by_year.items())} for name, by_year in figures.items()}
 
 
@@ -286,6 +302,9 @@ class ReplayResult:
     launches_per_year : float
         The replay's launch rate at its first simulated year.
     manifest : dict
+    partner, reporter : str
+        The partner's name as the scenario gives it (``trade.partner_name``, else its code) and whose statistics the
+        record is (``trade.reporter``): what the chart and the report call them.
     """
 
     scenario: str
@@ -300,6 +319,8 @@ class ReplayResult:
     seed: int
     launches_per_year: float
     manifest: dict[str, Any] = field(default_factory=dict)
+    partner: str = "the partner"
+    reporter: str = ""
 
     def recorded(self, series: str, year: int) -> float:
         """A recorded value, NaN where the record has none."""
@@ -311,8 +332,8 @@ class ReplayResult:
         for k, y in enumerate(self.years):
             row: dict[str, Any] = {
                 "year": y,
-                "recorded_exports_to_cn": self.recorded("cn_exports_from_uz", y),
-                "recorded_imports_from_cn": self.recorded("cn_imports_to_uz", y),
+                "recorded_exports_to_partner": self.recorded("partner_exports", y),
+                "recorded_imports_from_partner": self.recorded("partner_imports", y),
             }
             for c in COMPONENTS:
                 row[f"{c}_mean"] = float(self.mean[c][k])
@@ -376,8 +397,8 @@ def replay(
     exports, gold = rec.get("total_exports", {}), rec.get("gold_exports", {})
     inside = set(years[1:])  # the replay's simulated years
     nongold = {y: v - gold[y] for y, v in exports.items() if y in gold and y in inside}
-    imports_less_operating = {y: v - by_year["operating_imports"][y] for y, v in rec.get("cn_imports_to_uz", {}).items() if y in inside}
-    exports_to = {y: v for y, v in rec.get("cn_exports_from_uz", {}).items() if y in inside}
+    imports_less_operating = {y: v - by_year["operating_imports"][y] for y, v in rec.get("partner_imports", {}).items() if y in inside}
+    exports_to = {y: v for y, v in rec.get("partner_exports", {}).items() if y in inside}
     try:
         exports_fit = fit_scale("operating exports", exports_to, nongold, by_year["operating_exports"])
         construction_fit = fit_scale(
@@ -388,5 +409,18 @@ def replay(
     manifest = study_manifest(s, seed, started, time.time())
     assert r.pipeline is not None
     return ReplayResult(
-        s.name, years, mean, low, high, rec, exports_fit, construction_fit, paths, seed, r.pipeline.launches_per_year, manifest
+        s.name,
+        years,
+        mean,
+        low,
+        high,
+        rec,
+        exports_fit,
+        construction_fit,
+        paths,
+        seed,
+        r.pipeline.launches_per_year,
+        manifest,
+        partner=s.trade.partner_name or s.trade.partner or "the partner",
+        reporter=s.trade.reporter or "",
     )
