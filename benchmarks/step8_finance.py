@@ -35,6 +35,7 @@ def with_step8_finance(scenario: Scenario) -> Scenario:
         sector.pop("patience_years", None)
     for project in pipeline["projects"]:
         project.pop("patience_years", None)
+        project.pop("own_finance", None)  # that commit had no company-financed projects: each named one had a lender
         if project["name"] in STEP8_FINANCE["projects"]:
             project["financier"] = STEP8_FINANCE["projects"][project["name"]]
     portfolio = {**raw["portfolio"], "financiers": STEP8_FINANCE["financiers"]}
