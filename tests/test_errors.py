@@ -100,8 +100,8 @@ PROTOCOL = {
     *(f"sim/distributions.py:{law}._ordered" for law in ("Uniform", "Triangular", "Lognormal", "Pert", "LogitNormal")),
     "sim/distributions.py:Choice._weights",
     "sim/distributions.py:_number_or_table",
-    "sim/scenario/schema.py:_within.check",
-    "sim/scenario/schema.py:_plausible.check",
+    "sim/scenario/fields.py:_within.check",
+    "sim/scenario/fields.py:_plausible.check",
     # cell parsers of the data files: their caller turns the ValueError into a HistoryError naming the line and column
     "sim/history.py:Column.parse",
     # an argparse type: caught at once and made an ArgumentTypeError (argparse's exit status 2)

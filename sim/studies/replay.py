@@ -60,7 +60,7 @@ from ..calibration.context import split_series
 from ..engine.flows import project_cumulative
 from ..engine.model import simulate_path
 from ..engine.sampling import iter_paths
-from ..errors import InputError
+from ..errors import InputError, UsageError
 from ..history import CONTEXT_FILE, HistoryError, read_data_file
 from ..run import study_manifest
 from ..scenario import Scenario, ScenarioError, scenario_from_dict
@@ -265,7 +265,7 @@ def fit_scale(name: str, record: Mapping[int, float], driver: Mapping[int, float
     """
     years = tuple(sorted(set(record) & set(driver) & set(flow)))
     if len(years) < 3:
-        raise ValueError(f"{name}: the fit needs at least three years with a record, a total and a modelled flow (got {len(years)})")
+        raise UsageError(f"{name}: the fit needs at least three years with a record, a total and a modelled flow (got {len(years)})")
     d = np.array([driver[y] for y in years])
     y = np.array([record[y] for y in years]) / d
     x = np.array([flow[y] for y in years]) / d
@@ -277,7 +277,7 @@ def fit_scale(name: str, record: Mapping[int, float], driver: Mapping[int, float
     cov = s2 * np.linalg.inv(design.T @ design)
     se = math.sqrt(cov[1, 1])
     if not (se > 0 and math.isfinite(se)):
-        raise ValueError(f"{name}: the modelled flow does not move against the total: its scale is not identified")
+        raise UsageError(f"{name}: the modelled flow does not move against the total: its scale is not identified")
     fit = ScaleFit(name, float(coef[1]), se, dof, 0.0, 0.0, 0.0, float(coef[0]), math.sqrt(s2), years)
     lo, mid, hi = (float(v) for v in fit.quantile(np.array([0.05, 0.5, 0.95])))
     return ScaleFit(name, fit.estimate, se, dof, mid, lo, hi, fit.organic_share, fit.sd, years)
