@@ -25,7 +25,7 @@ Running many paths on executors and reducing them is :mod:`sim.run`.
 from .chunk import counterfactual_batches, simulate_batches, simulate_chunk, simulate_counterfactuals
 from .model import EventLog, simulate_path
 from .sampling import PathInputs, draw_path, draw_paths, iter_paths
-from .trade import COMPONENTS, DIRECTIONS, TradePaths, assemble_chunk, assemble_with_organic
+from .trade import COMPONENTS, DIRECTIONS, TradePaths, assemble_chunk, assemble_with_organic, at_or_above, reached_by
 
 __all__ = [
     "COMPONENTS",
@@ -35,10 +35,12 @@ __all__ = [
     "TradePaths",
     "assemble_chunk",
     "assemble_with_organic",
+    "at_or_above",
     "counterfactual_batches",
     "draw_path",
     "draw_paths",
     "iter_paths",
+    "reached_by",
     "simulate_batches",
     "simulate_chunk",
     "simulate_counterfactuals",

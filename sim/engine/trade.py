@@ -62,7 +62,7 @@ from .model import EventLog, finance_tables
 from .organic import Organic, observed_first_year, organic_turnover
 from .sampling import PathInputs
 
-__all__ = ["COMPONENTS", "DIRECTIONS", "TradePaths", "assemble_chunk", "assemble_with_organic"]
+__all__ = ["COMPONENTS", "DIRECTIONS", "TradePaths", "assemble_chunk", "assemble_with_organic", "at_or_above", "reached_by"]
 
 COMPONENTS = ("organic", "construction", "operations", "measures")
 """Trade components, in the order of axis 2 of trade arrays (:data:`DIRECTIONS` is axis 3)."""
@@ -125,6 +125,45 @@ class TradePaths(NamedTuple):
     def concat(parts: Sequence[TradePaths]) -> TradePaths:
         """Paths of several chunks, in the order given."""
         return TradePaths(*(np.concatenate([p[i] for p in parts], axis=0) for i in range(len(TradePaths._fields))))
+
+
+def at_or_above(values: np.ndarray, target: float) -> np.ndarray:
+    """Whether trade is at or above the target in each year (equality counts as reaching it).
+
+    Parameters
+    ----------
+    values : ndarray, shape (..., n_years)
+        Annual trade of the target's flow, USD bn; the last axis is the simulated years.
+    target : float
+        The target, USD bn a year (``trade.target_usd_bn``).
+
+    Returns
+    -------
+    ndarray of bool, the shape of ``values``
+        True in a year whose trade is at or above ``target``; NaN is never at or above.
+    """
+    return np.asarray(values) >= target
+
+
+def reached_by(values: np.ndarray, target: float) -> np.ndarray:
+    """Whether the target has been reached by each year: at or above it in that year or any earlier one.
+
+    A path that reaches the target and falls back below it stays reached;
+    ``reached_by(values, target)[..., k]`` is ``at_or_above(values[..., : k + 1], target).any(axis=-1)``.
+
+    Parameters
+    ----------
+    values : ndarray, shape (..., n_years)
+        Annual trade of the target's flow, USD bn; the last axis is the simulated years, in order.
+    target : float
+        The target, USD bn a year (``trade.target_usd_bn``).
+
+    Returns
+    -------
+    ndarray of bool, the shape of ``values``
+        True from the first year at or above ``target`` on (cumulative along the last axis).
+    """
+    return np.maximum.accumulate(at_or_above(values, target), axis=-1)
 
 
 def _bound_substitution(out: np.ndarray) -> None:

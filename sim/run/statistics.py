@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import COMPONENTS, DIRECTIONS, TradePaths
+from ..engine import COMPONENTS, DIRECTIONS, TradePaths, at_or_above
 from ..engine.model import wait_bins
 
 __all__ = [
@@ -312,7 +312,7 @@ class Aggregator:
     def add(self, chunk: TradePaths) -> None:
         """Add a chunk of paths."""
         turnover = chunk.turnover
-        reached = chunk.flow(self.target_flow) >= self.target_usd_bn
+        reached = at_or_above(chunk.flow(self.target_flow), self.target_usd_bn)
         hit = np.where(reached.any(axis=1), reached.argmax(axis=1), len(self.years))
         self.first_hit += np.bincount(hit, minlength=len(self.years) + 1)
         for k in range(len(self.laws)):

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..engine import TradePaths, simulate_chunk
+from ..engine import TradePaths, reached_by, simulate_chunk
 from ..errors import UsageError
 from ..results import Results, run_manifest, to_json_ready
 from ..results.results import number
@@ -424,19 +424,19 @@ def compare(
 
     flow = base.trade.target_flow
 
-    def reached_by(values: np.ndarray, k: int) -> np.ndarray:
-        return np.maximum.accumulate(values >= scenarios[k].trade.target_usd_bn, axis=1)[:, columns[k]]
+    def reached(values: np.ndarray, k: int) -> np.ndarray:
+        return reached_by(values, scenarios[k].trade.target_usd_bn)[:, columns[k]]
 
     def on_chunk(start: int, stop: int, chunks: list[TradePaths]) -> bool:
         for agg, chunk in zip(aggregators, chunks, strict=True):
             agg.add(chunk)
         values = [chunk.flow(flow) for chunk in chunks]  # the flow the target is on (turnover unless a scenario says otherwise)
         base_total = values[0][:, columns[0]]
-        base_reached = reached_by(values[0], 0)
+        base_reached = reached(values[0], 0)
         store.write(0, start, stop, base_total)
         for k, stats_k in enumerate(paired, start=1):
             total_k = values[k][:, columns[k]]
-            stats_k.add(base_reached, reached_by(values[k], k), total_k - base_total)
+            stats_k.add(base_reached, reached(values[k], k), total_k - base_total)
             store.write(k, start, stop, total_k)
         bar.update(stop - start)
         if precision is None:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from ..engine import PathInputs, simulate_batches
+from ..engine import PathInputs, at_or_above, simulate_batches
 from ..run import chunk_ranges, default_workers, open_executor, stream_chunks
 from ..scenario import Scenario
 
@@ -92,7 +92,7 @@ def path_experiments(s: Scenario, seed: int, years: Sequence[int], start: int, s
     inputs, outcomes = [], []
     for xs, logs, batch in simulate_batches(s, seed, start, stop):
         for x, log, trade in zip(xs, logs, batch.flow(flow), strict=True):
-            reached = np.flatnonzero(trade >= s.trade.target_usd_bn)
+            reached = np.flatnonzero(at_or_above(trade, s.trade.target_usd_bn))
             inputs.append(_inputs_row(s, x, log))
             outcomes.append(
                 {

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..engine import reached_by
 from ..results import to_json_ready
 from ..results.results import number
 from ..run import check_path_count, default_workers, open_executor, paths_on, study_manifest
@@ -209,7 +210,7 @@ def goal(
             if setting not in cache:
                 variant = scenario.replace({lev.path: lev.change(scenario, setting)})
                 total = paths_on(executor, slots, variant, paths, seed).flow(variant.trade.target_flow)
-                cache[setting] = float(np.mean(np.any(total[:, : k + 1] >= variant.trade.target_usd_bn, axis=1)))
+                cache[setting] = float(np.mean(reached_by(total, variant.trade.target_usd_bn)[:, k]))
             return cache[setting]
 
         value, ci, reachable, ps, grid = _search(lev, p_at, probability, paths)

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..engine import PathInputs, counterfactual_batches
+from ..engine import PathInputs, counterfactual_batches, reached_by
 from ..engine.removal import Removal
 from ..scenario import Scenario
 from .item_flows import gross_flows
@@ -144,7 +144,7 @@ def removal_chunk(
         law.append(runs[0].law)
     joined = np.concatenate(values, axis=1)
     return Outcomes(
-        np.any(joined >= target, axis=2),
+        reached_by(joined, target)[:, :, -1],  # by year Y: the values stop there
         joined[:, :, -1],
         np.concatenate(capex, axis=1),
         np.concatenate(gross, axis=1),

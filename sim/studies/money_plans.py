@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine import PathInputs, assemble_with_organic, draw_paths, simulate_path
+from ..engine import PathInputs, assemble_with_organic, draw_paths, reached_by, simulate_path
 from ..engine.chunk import ASSEMBLY_PATHS, one_assembly
 from ..scenario import Scenario, ScenarioError
 
@@ -181,7 +181,7 @@ def money_chunk(
         rows = slice(a - offset - start, a - offset - start + len(batch))
         inputs = draw_paths(baseline, seed, batch)
         trade, organic = assemble_with_organic(baseline, inputs, [simulate_path(baseline, x) for x in inputs])
-        reached[0, rows] = np.any(trade.flow(flow)[:, : k + 1] >= target, axis=1)
+        reached[0, rows] = reached_by(trade.flow(flow), target)[:, k]
         draws: dict[
             int, list[PathInputs]
         ] = {}  # variants of one scenario draw the same inputs: drawn once (apply_plan copies what it changes)
@@ -190,7 +190,7 @@ def money_chunk(
                 draws[id(scenario)] = draw_paths(scenario, seed, batch)
             drawn = [apply_plan(plan, x, years) for x in draws[id(scenario)]]
             own, _ = assemble_with_organic(scenario, drawn, [simulate_path(scenario, x) for x in drawn], organic)
-            reached[i, rows] = np.any(own.flow(flow)[:, : k + 1] >= target, axis=1)
+            reached[i, rows] = reached_by(own.flow(flow), target)[:, k]
     return reached
 
 

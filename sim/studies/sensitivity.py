@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..engine import assemble_chunk, draw_path, simulate_batches, simulate_path
+from ..engine import assemble_chunk, draw_path, reached_by, simulate_batches, simulate_path
 from ..errors import UsageError
 from ..results import to_json_ready
 from ..results.results import number
@@ -84,7 +84,7 @@ def evaluate_rows(base: Scenario, levers: Sequence[Lever], settings: np.ndarray,
         s = base.replace({lev.path: lev.change(base, x) for lev, x in zip(levers, setting, strict=True)})
         x = draw_path(s, seed, int(path))
         total = assemble_chunk(s, [x], [simulate_path(s, x)]).flow(s.trade.target_flow)[0]
-        out[row] = (float(np.any(total[: k + 1] >= s.trade.target_usd_bn)), total[k])
+        out[row] = (float(reached_by(total, s.trade.target_usd_bn)[k]), total[k])
     return out
 
 
@@ -117,7 +117,7 @@ def discovery_features(s: Scenario, seed: int, year: int, start: int, stop: int)
             row += [min(float(log.flagship_end[j]), horizon) + s.start_year for j in links]
             if s.shocks:
                 row.append(float(np.sum(log.shock_time < k + 1)))
-            row.append(float(not np.any(total[: k + 1] >= s.trade.target_usd_bn)))
+            row.append(float(not reached_by(total, s.trade.target_usd_bn)[k]))
             rows.append(row)
     return names, np.array(rows)
 
@@ -494,7 +494,7 @@ def _tornado_on(executor, slots: int, base: Scenario, levers: Sequence[Lever], y
 
     def reached(s: Scenario) -> np.ndarray:
         total = paths_on(executor, slots, s, paths, seed).flow(s.trade.target_flow)
-        return np.any(total[:, : k + 1] >= s.trade.target_usd_bn, axis=1)
+        return reached_by(total, s.trade.target_usd_bn)[:, k]
 
     baseline = reached(base)
     bars = []

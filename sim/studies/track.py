@@ -40,6 +40,7 @@ from scipy import special
 
 from ..calibration.stacking import bootstrap_stacking, group_weights, leave_one_group_out, mixture_log_score, stacking_weights
 from ..calibration.views import view_at
+from ..engine import reached_by
 from ..nowcast import full_years, published_by
 from ..releases import load_releases
 from ..run import simulate, study_manifest
@@ -419,7 +420,7 @@ def track(
         sim_years = list(view.years)
         # each path counts for its law's weight in the scenario over its share of the paths (1 without a mixture)
         weight = path_weights(codes, [law.weight for law in view.laws]) if len(view.laws) > 1 else np.full(len(codes), 1.0 / len(codes))
-        reached = np.maximum.accumulate(results.paths.flow(view.trade.target_flow) >= view.trade.target_usd_bn, axis=1)
+        reached = reached_by(results.paths.flow(view.trade.target_flow), view.trade.target_usd_bn)
         p_reach = {
             y: weighted_reach(reached, codes, [law.weight for law in view.laws], sim_years.index(y))
             if len(view.laws) > 1
