@@ -148,6 +148,26 @@ def check_year(scenario: Scenario, year: int) -> int:
     return scenario.years.index(year)
 
 
+def paths_seed_workers(scenario: Scenario, paths: int, seed: int | None, workers: int | None) -> tuple[int, int, int]:
+    """A study's checked path count, and its seed and workers with their defaults (``scenario.run.seed``, :func:`~sim.run.default_workers`).
+
+    A study of counterfactuals runs a fixed number of paths (no precision target), at most :data:`~sim.run.DEFAULT_MAX_PATHS`.
+    """
+    n = check_run_arguments(scenario, paths, None, DEFAULT_MAX_PATHS)
+    assert n is not None  # a path count, not a precision target
+    return n, scenario.run.seed if seed is None else seed, default_workers() if workers is None else workers
+
+
+def study_run_manifest(
+    scenario: Scenario, seed: int, paths: int, workers: int, dask: Any, started: float, finished: float, settings: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``manifest.json`` of a study of counterfactuals on one scenario: the run's manifest, then ``settings`` (the study's name and settings, in order)."""
+    manifest = run_manifest(
+        [scenario], seed, paths, workers=workers, dask=dask, versions=package_versions(), started=started, finished=finished
+    )
+    return manifest | dict(settings)
+
+
 def variant(scenario: Scenario, raw: Mapping[str, Any]) -> Scenario:
     """The scenario with its ``pipeline``, ``portfolio`` and ``measures`` tables replaced by those of ``raw`` (a dict it may change).
 
@@ -418,10 +438,7 @@ def attribute(
     Attribution
     """
     check_year(scenario, year)
-    n = check_run_arguments(scenario, paths, None, DEFAULT_MAX_PATHS)
-    assert n is not None  # a path count, not a precision target
-    seed = scenario.run.seed if seed is None else seed
-    workers = default_workers() if workers is None else workers
+    n, seed, workers = paths_seed_workers(scenario, paths, seed, workers)
     pairs = portfolio_items(scenario)
     if not pairs:
         raise ScenarioError(scenario.source, [("pipeline", "the scenario has no projects, measures or lenders to attribute")])
@@ -505,8 +522,7 @@ def attribute(
         baseline_mean_trade_usd_bn=trade_sum / n,
         rows=frame,
         by_law=by_law,
-        manifest=run_manifest(
-            [scenario], seed, n, workers=workers, dask=dask, versions=package_versions(), started=started, finished=finished
-        )
-        | {"study": "attribute", "year": year, "counterfactuals": len(items)},
+        manifest=study_run_manifest(
+            scenario, seed, n, workers, dask, started, finished, {"study": "attribute", "year": year, "counterfactuals": len(items)}
+        ),
     )

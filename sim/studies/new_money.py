@@ -44,22 +44,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..results import run_manifest, to_json_ready
+from ..results import to_json_ready
 from ..run import (
-    DEFAULT_MAX_PATHS,
     ProgressBar,
-    check_run_arguments,
     chunk_ranges,
-    default_workers,
     open_executor,
-    package_versions,
     stream_chunks,
 )
 from ..scenario import Scenario, ScenarioError
-from .attribute import check_year
+from .attribute import check_year, paths_seed_workers, study_run_manifest
 from .compare import _Paired
 from .money_plans import MoneyPlan, check_assembly, facility_scenario, money_chunk, money_years, with_priority
 from .prioritise import prioritise
+from .stability import rerun_rows, reruns
 
 __all__ = ["NewMoney", "Option", "money_options", "new_money", "verdict"]
 
@@ -359,10 +356,7 @@ def new_money(
     check_year(scenario, year)
     delta = tranche_usd_bn if delta_usd_bn is None else delta_usd_bn
     _check(scenario, budget_usd_bn, tranche_usd_bn, delta)
-    n = check_run_arguments(scenario, paths, None, DEFAULT_MAX_PATHS)
-    assert n is not None
-    seed = scenario.run.seed if seed is None else seed
-    workers = default_workers() if workers is None else workers
+    n, seed, workers = paths_seed_workers(scenario, paths, seed, workers)
     options = money_options(scenario, tranche_usd_bn)
     started = time.time()
     order: list[str] = []
@@ -396,7 +390,7 @@ def new_money(
             search.run(fresh, n, add)
             runs = []
             if stability:
-                for m, other in ((2 * n, seed), (n, seed + 1)):
+                for m, other in reruns(n, seed):
                     again = _Search(executor, slots, scenario, year, other, m, bar)
                     runs.append((m, other, _greedy(again, options, start, budget_usd_bn)[0]))
     finally:
@@ -416,7 +410,6 @@ def new_money(
         (d,), (lo,), (hi,) = stats[3 + i].reach()
         shadow.append((o.name, float(d) / delta, float(lo) / delta, float(hi) / delta, verdict(lo, hi)))
     words = describe(plan, options)
-    first = steps[0][0].name if steps else "nothing"
     return NewMoney(
         scenario=scenario.name,
         year=year,
@@ -444,24 +437,25 @@ def new_money(
         comparisons=comparisons,
         shadow_prices=pd.DataFrame(shadow, columns=["lender", "per_usd_bn", "ci95_low", "ci95_high", "verdict"]),
         stability=pd.DataFrame(
-            [(n, seed, first, words, True, True)]
-            + [
-                (
-                    m,
-                    other,
-                    s[0][0].name if s else "nothing",
-                    describe(_plan_of(s, start), options),
-                    (s[0][0].name if s else "nothing") == first,
-                    _plan_of(s, start) == plan,
-                )
-                for m, other, s in runs
-            ],
+            rerun_rows(
+                (n, seed, steps),
+                runs,
+                lambda s: s[0][0].name if s else "nothing",
+                lambda s: describe(_plan_of(s, start), options),
+                lambda a, b: _plan_of(a, start) == _plan_of(b, start),
+            ),
             columns=["paths", "seed", "first", "plan", "same_first", "same_plan"],
         ),
         search_baseline_p=search.baseline,
         baseline_p=counts[0] / n,
-        manifest=run_manifest(
-            [scenario], seed, n, workers=workers, dask=dask, versions=package_versions(), started=started, finished=finished
-        )
-        | {"study": "new_money", "year": year, "budget_usd_bn": budget_usd_bn, "tranche_usd_bn": tranche_usd_bn},
+        manifest=study_run_manifest(
+            scenario,
+            seed,
+            n,
+            workers,
+            dask,
+            started,
+            finished,
+            {"study": "new_money", "year": year, "budget_usd_bn": budget_usd_bn, "tranche_usd_bn": tranche_usd_bn},
+        ),
     )

@@ -50,21 +50,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..results import run_manifest, to_json_ready
+from ..results import to_json_ready
 from ..results.results import number
 from ..run import (
-    DEFAULT_MAX_PATHS,
     ProgressBar,
-    check_run_arguments,
     chunk_ranges,
-    default_workers,
     open_executor,
-    package_versions,
     stream_chunks,
 )
 from ..run.statistics import wilson_interval
 from ..scenario import Scenario, ScenarioError
-from .attribute import Item, Outcomes, check_year, outcome_chunk
+from .attribute import Item, Outcomes, check_year, outcome_chunk, paths_seed_workers, study_run_manifest
 from .compare import _Paired
 from .stability import reruns, stability_from_records, stability_sentence, stability_table
 
@@ -362,8 +358,7 @@ def prioritise(
     Priorities
     """
     check_year(scenario, year)
-    n = check_run_arguments(scenario, paths, None, DEFAULT_MAX_PATHS)
-    assert n is not None  # a path count, not a precision target
+    n, seed, workers = paths_seed_workers(scenario, paths, seed, workers)
     if not (math.isfinite(budget_usd_bn) and budget_usd_bn > 0):
         raise ScenarioError(scenario.source, [("budget_usd_bn", f"must be a positive amount of USD bn, e.g. 5 (got {budget_usd_bn})")])
     if method not in METHODS:
@@ -381,8 +376,6 @@ def prioritise(
                 )
             ],
         )
-    seed = scenario.run.seed if seed is None else seed
-    workers = default_workers() if workers is None else workers
     names = [item.name for item in items]
     bar = ProgressBar(None, progress, f"{scenario.name}: prioritising {len(items)} candidates")
     started = time.time()
@@ -440,8 +433,14 @@ def prioritise(
         difference=float(diff),
         difference_ci95=(float(low), float(high)),
         stability=stability_table(n, seed, picked, again),
-        manifest=run_manifest(
-            [scenario], seed, n, workers=workers, dask=dask, versions=package_versions(), started=started, finished=finished
-        )
-        | {"study": "prioritise", "year": year, "budget_usd_bn": budget_usd_bn, "method": method, "stability": stability},
+        manifest=study_run_manifest(
+            scenario,
+            seed,
+            n,
+            workers,
+            dask,
+            started,
+            finished,
+            {"study": "prioritise", "year": year, "budget_usd_bn": budget_usd_bn, "method": method, "stability": stability},
+        ),
     )

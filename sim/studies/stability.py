@@ -10,12 +10,22 @@ search on ``2N`` paths of the same seed and on ``N`` paths of ``seed + 1``;
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import pandas as pd
 
-__all__ = ["STABILITY_COLUMNS", "describe_choice", "reruns", "stability_from_records", "stability_sentence", "stability_table"]
+__all__ = [
+    "STABILITY_COLUMNS",
+    "describe_choice",
+    "rerun_rows",
+    "reruns",
+    "stability_from_records",
+    "stability_sentence",
+    "stability_table",
+]
+
+Choice = TypeVar("Choice")
 
 STABILITY_COLUMNS = ("paths", "seed", "chosen", "same_first", "same_choice")
 """The stability table: each search's paths and seed, its choice in words, and whether its first item and whole choice match the first search's."""
@@ -31,6 +41,33 @@ def describe_choice(chosen: Sequence[str]) -> str:
     return ", ".join(chosen) or "nothing"
 
 
+def rerun_rows(
+    first: tuple[int, int, Choice],
+    again: Sequence[tuple[int, int, Choice]],
+    lead: Callable[[Choice], Any],
+    words: Callable[[Choice], str],
+    same: Callable[[Choice, Choice], bool],
+) -> list[tuple[Any, ...]]:
+    """The first search and each rerun as ``(paths, seed, lead, words, same_first, same_choice)``, compared with the first.
+
+    Parameters
+    ----------
+    first, again : (paths, seed, choice)
+        The first search and its reruns (:func:`reruns`).
+    lead : callable
+        A choice's first item (what ``same_first`` compares).
+    words : callable
+        A choice in words.
+    same : callable
+        Whether two choices are the same (``same_choice``).
+    """
+    paths, seed, chosen = first
+    rows: list[tuple[Any, ...]] = [(paths, seed, lead(chosen), words(chosen), True, True)]
+    for m, other, picked in again:
+        rows.append((m, other, lead(picked), words(picked), lead(picked) == lead(chosen), same(picked, chosen)))
+    return rows
+
+
 def stability_table(paths: int, seed: int, chosen: Sequence[str], again: Sequence[tuple[int, int, Sequence[str]]]) -> pd.DataFrame:
     """The first search (``paths``, ``seed``, ``chosen``) and each rerun ``(paths, seed, chosen)`` with whether they match it.
 
@@ -39,10 +76,12 @@ def stability_table(paths: int, seed: int, chosen: Sequence[str], again: Sequenc
     """
     if not again:
         return pd.DataFrame([], columns=list(STABILITY_COLUMNS))
-    first = chosen[0] if chosen else None
-    rows: list[tuple[Any, ...]] = [(paths, seed, describe_choice(chosen), True, True)]
-    for m, other, picked in again:
-        rows.append((m, other, describe_choice(picked), (picked[0] if picked else None) == first, list(picked) == list(chosen)))
+    rows = [
+        (m, other, words, same_first, same_choice)
+        for m, other, _, words, same_first, same_choice in rerun_rows(
+            (paths, seed, chosen), again, lambda c: c[0] if c else None, describe_choice, lambda a, b: list(a) == list(b)
+        )
+    ]
     return pd.DataFrame(rows, columns=list(STABILITY_COLUMNS)).astype({"paths": int, "seed": int, "same_first": bool, "same_choice": bool})
 
 
