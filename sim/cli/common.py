@@ -8,7 +8,9 @@
 * :func:`record_scenarios`: the manifest names the files as given, the scenarios as run and the ``--set``
   values (so a report reads the right file and re-applies them);
 * :func:`save_with_options`: :func:`sim.output.save` with ``--pdf``, ``--report``, ``--xlsx`` and the headline years;
-* :func:`finish`: the table (or ``--json``) and where the results are.
+* :func:`finish`: the table (or ``--json``) and where the results are;
+* :func:`run_options`: ``--seed``, ``--workers``, ``--dask`` and ``--quiet`` as a study's keyword arguments;
+* :func:`finish_study`: a study's manifest names its scenario, its folder is saved and its table printed.
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ from ..scenario.variants import MAX_VARIANT_NAME, uncertainty_removed, variant, 
 __all__ = [
     "destination",
     "finish",
+    "finish_study",
     "load_scenario_arg",
     "record_scenarios",
     "refuse_replacing_another_scenario",
+    "run_options",
     "save_with_options",
     "settings",
 ]
@@ -192,3 +196,17 @@ def finish(args: argparse.Namespace, table: str, out: Path, data: Mapping[str, A
     if not args.quiet:
         print(table)
         print(f"\nresults written to {out}/")
+
+
+def run_options(args: argparse.Namespace) -> dict[str, Any]:
+    """A study's ``seed``, ``workers``, ``dask`` and ``progress`` keyword arguments from the command line (no progress bar with ``--quiet``)."""
+    return {"seed": args.seed, "workers": args.workers, "dask": args.dask, "progress": False if args.quiet else None}
+
+
+def finish_study(args: argparse.Namespace, scenario: Scenario, result: Any, out: Path, table: str) -> int:
+    """The end of a command that studies one scenario: its manifest names the scenario, the folder is saved
+    with the output options (:func:`save_with_options`) and the table printed (:func:`finish`); exit status 0."""
+    record_scenarios(result.manifest, [args.scenario], args, [scenario.name])
+    save_with_options(result, out, args)
+    finish(args, table, out)
+    return 0

@@ -18,7 +18,8 @@ from ..plots.new_money import new_money_chart
 from ..results import write_folder, write_json
 from ..results.folder import write_table
 from ..studies.new_money import NewMoney, new_money
-from .common import destination, finish, load_scenario_arg, record_scenarios
+from .common import destination, finish, load_scenario_arg, record_scenarios, run_options
+from .tables import stability_lines
 
 __all__ = ["new_money_command", "new_money_table", "write_new_money"]
 
@@ -53,14 +54,7 @@ def new_money_table(result: NewMoney) -> str:
     for r in result.shadow_prices.itertuples():
         lines.append(f"    {r.lender:<32}{_points(r.per_usd_bn, r.ci95_low, r.ci95_high):<30}{r.verdict}")
     if len(result.stability) > 1:
-        lines += ["", "  stability of the choice:"]
-        for r in result.stability.itertuples():
-            same = (
-                ""
-                if r.Index == 0
-                else f"  (same first use: {'yes' if r.same_first else 'no'}; same plan: {'yes' if r.same_plan else 'no'})"
-            )
-            lines.append(f"    {r.paths:,} paths, seed {r.seed}: {r.plan}{same}")
+        lines += ["", "  stability of the choice:", *stability_lines(result.stability, "plan", "same_plan", "use", "plan")]
         if not result.stability["same_plan"].all():
             lines.append(
                 "    not stable: other paths choose other uses, which differ by less than the noise; read the plan as one of "
@@ -100,12 +94,9 @@ def new_money_command(args: argparse.Namespace) -> int:
         args.budget,
         tranche_usd_bn=args.tranche,
         paths=args.paths,
-        seed=args.seed,
         reorder=not args.no_reorder,
         stability=not args.no_stability,
-        workers=args.workers,
-        dask=args.dask,
-        progress=False if args.quiet else None,
+        **run_options(args),
     )
     record_scenarios(result.manifest, [args.scenario], args, [scenario.name])
     write_new_money(result, out, force=args.force)

@@ -389,6 +389,20 @@ def _add_replay_parser(sub: argparse._SubParsersAction) -> None:
     rp.add_argument("--quiet", action="store_true", help="no table; errors only")
 
 
+def _add_history_arguments(cmd: argparse.ArgumentParser, used: str) -> None:
+    """The history CSV, ``--reporter`` (whose figures are ``used``), ``--partner`` and ``--since`` of ``calibrate`` and ``backtest``."""
+    cmd.add_argument("history", type=Path, help="history CSV (year,value_usd_bn,reporter,status,...)")
+    cmd.add_argument(
+        "--reporter",
+        type=_reporter,
+        help=f"reporter whose figures are {used} (default: the one with figures in the most years of the history)",
+    )
+    cmd.add_argument(
+        "--partner", type=_reporter, help="with --context: the partner whose split the context file gives (default: its only one)"
+    )
+    cmd.add_argument("--since", type=int, help="first year used")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``coopsim`` parser; ``args.command`` names the command chosen."""
     parser = _Parser(
@@ -502,16 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
             "([trade.exports_share])."
         ),
     )
-    cal.add_argument("history", type=Path, help="history CSV (year,value_usd_bn,reporter,status,...)")
-    cal.add_argument(
-        "--reporter",
-        type=_reporter,
-        help="reporter whose figures are fitted (default: the one with figures in the most years of the history)",
-    )
-    cal.add_argument(
-        "--partner", type=_reporter, help="with --context: the partner whose split the context file gives (default: its only one)"
-    )
-    cal.add_argument("--since", type=int, help="first year used")
+    _add_history_arguments(cal, "fitted")
     cal.add_argument(
         "--gap-to",
         metavar="REPORTER",
@@ -535,16 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
             "the structural law (the partner's share of the country's total trade) too, on the same origins."
         ),
     )
-    bt.add_argument("history", type=Path, help="history CSV (year,value_usd_bn,reporter,status,...)")
-    bt.add_argument(
-        "--reporter",
-        type=_reporter,
-        help="reporter whose figures are used (default: the one with figures in the most years of the history)",
-    )
-    bt.add_argument(
-        "--partner", type=_reporter, help="with --context: the partner whose split the context file gives (default: its only one)"
-    )
-    bt.add_argument("--since", type=int, help="first year used")
+    _add_history_arguments(bt, "used")
     bt.add_argument("--horizons", default="1,2,3", help="forecast horizons in years, comma-separated (default %(default)s)")
     bt.add_argument(
         "--context", type=Path, metavar="FILE", help="trade context CSV (total trade with all partners): enables the structural law"

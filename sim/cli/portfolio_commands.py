@@ -14,7 +14,8 @@ import textwrap
 from ..studies import Attribution, Priorities, attribute, prioritise
 from ..studies.attribute import WHY_PARTS_EXCEED_WHOLE, told_from_zero
 from ..studies.stability import stability_sentence
-from .common import destination, finish, load_scenario_arg, record_scenarios, save_with_options
+from .common import destination, finish_study, load_scenario_arg, run_options
+from .tables import stability_lines
 
 __all__ = ["attribute_command", "attribution_table", "prioritise_command", "priorities_table"]
 
@@ -85,14 +86,7 @@ def priorities_table(result: Priorities) -> str:
         f"{100 * result.difference:+.1f} points [{100 * lo:+.1f}, {100 * hi:+.1f}]",
     ]
     if len(result.stability) > 1:
-        lines += ["", "  stability of the choice:"]
-        for r in result.stability.itertuples():
-            same = (
-                ""
-                if r.Index == 0
-                else f"  (same first item: {'yes' if r.same_first else 'no'}; same list: {'yes' if r.same_choice else 'no'})"
-            )
-            lines.append(f"    {r.paths:,} paths, seed {r.seed}: {r.chosen}{same}")
+        lines += ["", "  stability of the choice:", *stability_lines(result.stability, "chosen", "same_choice", "item", "list")]
         lines.append(f"    {stability_sentence(result.stability, 'list')}")
     return "\n".join(lines)
 
@@ -101,13 +95,8 @@ def attribute_command(args: argparse.Namespace) -> int:
     """``coopsim attribute``: what each item of the portfolio adds to P(target by the year)."""
     scenario = load_scenario_arg(args.scenario, args)
     out = destination(args, f"attribute_{scenario.name}", [scenario.name])
-    result = attribute(
-        scenario, args.year, paths=args.paths, seed=args.seed, workers=args.workers, dask=args.dask, progress=False if args.quiet else None
-    )
-    record_scenarios(result.manifest, [args.scenario], args, [scenario.name])
-    save_with_options(result, out, args)
-    finish(args, attribution_table(result), out)
-    return 0
+    result = attribute(scenario, args.year, paths=args.paths, **run_options(args))
+    return finish_study(args, scenario, result, out, attribution_table(result))
 
 
 def prioritise_command(args: argparse.Namespace) -> int:
@@ -115,18 +104,6 @@ def prioritise_command(args: argparse.Namespace) -> int:
     scenario = load_scenario_arg(args.scenario, args)
     out = destination(args, f"prioritise_{scenario.name}", [scenario.name])
     result = prioritise(
-        scenario,
-        args.year,
-        args.budget_usd_bn,
-        paths=args.paths,
-        seed=args.seed,
-        method=args.method,
-        stability=not args.no_stability,
-        workers=args.workers,
-        dask=args.dask,
-        progress=False if args.quiet else None,
+        scenario, args.year, args.budget_usd_bn, paths=args.paths, method=args.method, stability=not args.no_stability, **run_options(args)
     )
-    record_scenarios(result.manifest, [args.scenario], args, [scenario.name])
-    save_with_options(result, out, args)
-    finish(args, priorities_table(result), out)
-    return 0
+    return finish_study(args, scenario, result, out, priorities_table(result))

@@ -25,7 +25,7 @@ from ..run import simulate
 from ..scenario import ScenarioError, key_reference
 from ..scenario.messages import quote
 from ..studies import compare, goal, lever, parse_range, sensitivity
-from .common import destination, finish, load_scenario_arg, record_scenarios, save_with_options
+from .common import destination, finish, finish_study, load_scenario_arg, record_scenarios, run_options, save_with_options
 from .tables import comparison_table, headline, sensitivity_table
 
 __all__ = [
@@ -107,17 +107,11 @@ def sensitivity_command(args: argparse.Namespace) -> int:
         tornado_paths=args.tornado_paths or tornado_paths,
         discovery_paths=args.discovery_paths or discovery_paths,
         levers=levers,
-        seed=args.seed,
-        workers=args.workers,
-        dask=args.dask,
-        progress=False if args.quiet else None,
+        **run_options(args),
     )
     for caveat in sobol_caveats(study):
         print(f"coopsim: warning: {caveat}", file=sys.stderr)
-    record_scenarios(study.manifest, [args.scenario], args, [scenario.name])
-    save_with_options(study, out, args)
-    finish(args, sensitivity_table(study), out)
-    return 0
+    return finish_study(args, scenario, study, out, sensitivity_table(study))
 
 
 def goal_command(args: argparse.Namespace) -> int:
@@ -144,10 +138,7 @@ def goal_command(args: argparse.Namespace) -> int:
         workers=args.workers,
         dask=args.dask,
     )
-    record_scenarios(result.manifest, [args.scenario], args, [scenario.name])
-    save_with_options(result, out, args)
-    finish(args, result.data["message"], out)
-    return 0
+    return finish_study(args, scenario, result, out, result.data["message"])
 
 
 def report_command(args: argparse.Namespace) -> int:

@@ -1,8 +1,10 @@
-"""The terminal tables the commands print: a run's headline, a comparison, a sensitivity study, a backtest."""
+"""The terminal tables the commands print: a run's headline, a comparison, a sensitivity study, a backtest, a search's stability."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import pandas as pd
 
 from ..plots.sensitivity import box_words
 from ..plots.style import observed_months
@@ -12,7 +14,21 @@ from ..report.pages import year_words
 from ..results import Results
 from ..studies import Comparison, Sensitivity
 
-__all__ = ["backtest_table", "comparison_table", "headline", "sensitivity_table"]
+__all__ = ["backtest_table", "comparison_table", "headline", "sensitivity_table", "stability_lines"]
+
+
+def stability_lines(table: pd.DataFrame, words: str, same: str, item: str, whole: str) -> list[str]:
+    """One line for each search of a stability table: its paths, seed and choice in words (column ``words``), and for
+    each rerun whether its first ``item`` (``same_first``) and its ``whole`` choice (column ``same``) match the first search's."""
+    lines = []
+    for r in table.itertuples():
+        match = (
+            ""
+            if r.Index == 0
+            else f"  (same first {item}: {'yes' if r.same_first else 'no'}; same {whole}: {'yes' if getattr(r, same) else 'no'})"
+        )
+        lines.append(f"    {r.paths:,} paths, seed {r.seed}: {getattr(r, words)}{match}")
+    return lines
 
 
 def _flow_words(summary: dict) -> str:

@@ -15,7 +15,7 @@ from ..report import headline_years
 from ..report.track_page import view_cells
 from ..scenario import ScenarioError
 from ..studies import Track, track
-from .common import destination, finish, load_scenario_arg, record_scenarios, save_with_options
+from .common import destination, finish_study, load_scenario_arg
 
 __all__ = ["DEFAULT_YEARS", "track_command", "track_tables"]
 
@@ -165,7 +165,4 @@ def track_command(args: argparse.Namespace) -> int:
     years = headline_years(scenario.years, _requested_years(args) or [y for y in DEFAULT_YEARS if y in scenario.years])
     out = destination(args, f"track_{scenario.name}", [scenario.name])
     result = track(scenario, paths=args.paths, seed=args.seed, since=args.since, years=years, workers=args.workers)
-    record_scenarios(result.manifest, [args.scenario], args, [scenario.name])
-    save_with_options(result, out, args)
-    finish(args, track_tables(result), out)
-    return 0
+    return finish_study(args, scenario, result, out, track_tables(result))
