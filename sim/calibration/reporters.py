@@ -36,7 +36,7 @@ the other direction held at its fitted mean.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,6 +188,17 @@ def gap_from_values(
     )
 
 
+def _check_two_reporters(path: str | Path, reporter: str, other: str) -> None:
+    """A HistoryError naming ``path`` unless the two reporters differ: a gap is between two reporters' figures."""
+    if reporter == other:
+        raise HistoryError(f"{path}: the reporter gap needs two different reporters (got {reporter} twice)")
+
+
+def _common_years(mine: Mapping[int, float], theirs: Mapping[int, float], since: int | None) -> list[int]:
+    """The years, from ``since`` on, with a figure of both reporters, in order."""
+    return sorted(y for y in mine.keys() & theirs.keys() if since is None or y >= since)
+
+
 def fit_reporter_gap(
     path: str | Path, reporter: str, other: str, since: int | None = None, statuses: tuple[str, ...] = STATISTICAL_STATUSES
 ) -> ReporterGapFit:
@@ -214,11 +225,10 @@ def fit_reporter_gap(
     HistoryError
         Fewer than :data:`MIN_COMMON_YEARS` years with both reporters' figures.
     """
-    if reporter == other:
-        raise HistoryError(f"{path}: the reporter gap needs two different reporters (got {reporter} twice)")
+    _check_two_reporters(path, reporter, other)
     mine = dict(load_history(path, reporter, statuses))
     theirs = dict(load_history(path, other, statuses))
-    common = sorted(y for y in mine.keys() & theirs.keys() if since is None or y >= since)
+    common = _common_years(mine, theirs, since)
     if len(common) < MIN_COMMON_YEARS:
         raise HistoryError(
             f"{path}: only {len(common)} years with both a {reporter} and a {other} figure; the gap needs at least {MIN_COMMON_YEARS}"
@@ -313,13 +323,12 @@ def fit_gap_by_direction(
         ``{"exports": DirectionGapFit, "imports": DirectionGapFit}``; a direction with fewer than
         :data:`MIN_COMMON_YEARS` common years has ``fit = None`` and says so (nothing is filled in silently).
     """
-    if reporter == other:
-        raise HistoryError(f"{path}: the reporter gap needs two different reporters (got {reporter} twice)")
+    _check_two_reporters(path, reporter, other)
     out = {}
     for d in DIRECTIONS:
         mine = load_by_direction(path, d, reporter, statuses)
         theirs = load_by_direction(path, d, other, statuses)
-        common = sorted(y for y in mine.keys() & theirs.keys() if since is None or y >= since)
+        common = _common_years(mine, theirs, since)
         ratios = tuple(math.log(theirs[y] / mine[y]) for y in common)
         if len(common) < MIN_COMMON_YEARS:
             note = (

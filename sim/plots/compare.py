@@ -11,7 +11,7 @@ Each takes ``ax=`` and returns the Figure; colours follow the runs' order, so th
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -87,6 +87,22 @@ def _shared_target(results_list: Sequence[Results]) -> float:
     return targets.pop() if len(targets) == 1 else math.nan
 
 
+def _target_words(target: float) -> str:
+    """The shared target in words (``20 USD bn``), or ``the target`` when the runs' targets differ (NaN)."""
+    return money(target) if math.isfinite(target) else "the target"
+
+
+def _overlay_axes(
+    results_list: Sequence[Results], labels: Sequence[str], ax: Axes | None, title: Callable[[float], str], subtitle: str
+) -> tuple[Figure, Axes, bool]:
+    """The runs and their labels checked, and the axes of an overlay with its source line (:func:`~sim.plots.style.chart_axes`).
+
+    ``title`` makes the title from the runs' shared target, USD bn (NaN when their targets differ).
+    """
+    _check_many(results_list, labels)
+    return chart_axes(ax, title(_shared_target(results_list)), subtitle, _caption_many(results_list, labels))
+
+
 def overlay_fan_charts(results_list: Sequence[Results], labels: Sequence[str], ax: Axes | None = None) -> Figure:
     """Median annual trade and 25--75% range of several runs on shared axes.
 
@@ -110,13 +126,14 @@ def overlay_fan_charts(results_list: Sequence[Results], labels: Sequence[str], a
     ValueError
         If ``results_list`` is empty or the lengths differ.
     """
-    _check_many(results_list, labels)
-    shared = _shared_target(results_list)
-    fig, ax, own = chart_axes(
+    fig, ax, own = _overlay_axes(
+        results_list,
+        labels,
         ax,
-        f"Projected annual trade by scenario{'' if not math.isfinite(shared) else ' against the ' + money(shared) + ' target'}",
+        lambda shared: (
+            f"Projected annual trade by scenario{'' if not math.isfinite(shared) else ' against the ' + money(shared) + ' target'}"
+        ),
         "Median (line) and middle 50% of simulated paths (band, 25th-75th percentile)",
-        _caption_many(results_list, labels),
     )
     xs: list[float] = []
     tops: list[float] = []
@@ -179,13 +196,12 @@ def overlay_reach_probability(results_list: Sequence[Results], labels: Sequence[
     ValueError
         If ``results_list`` is empty or the lengths differ.
     """
-    _check_many(results_list, labels)
-    shared = _shared_target(results_list)
-    fig, ax, own = chart_axes(
+    fig, ax, own = _overlay_axes(
+        results_list,
+        labels,
         ax,
-        f"Probability of reaching {money(shared) if math.isfinite(shared) else 'the target'} by each year, by scenario",
+        lambda shared: f"Probability of reaching {_target_words(shared)} by each year, by scenario",
         "Share of simulated paths at or above the target by that year; shading: Wilson 95% intervals (Monte Carlo noise)",
-        _caption_many(results_list, labels),
     )
     ax.axhline(0.5, color=MUTED, linestyle=":", linewidth=1.3, zorder=1)
     xs: list[int] = []
@@ -245,7 +261,13 @@ def hit_year_comparison(results_list: Sequence[Results], labels: Sequence[str], 
     ValueError
         If ``results_list`` is empty or the lengths differ.
     """
-    _check_many(results_list, labels)
+    fig, ax, own = _overlay_axes(
+        results_list,
+        labels,
+        ax,
+        lambda shared: f"When trade first reaches {_target_words(shared)}, by scenario",
+        "Share of simulated paths first reaching the target in each year; \u25bc marks each scenario's median year",
+    )
     first = results_list[0]
     years = np.array(first.years, dtype=float)
     last = int(years[-1]) if len(years) else 0
@@ -259,14 +281,6 @@ def hit_year_comparison(results_list: Sequence[Results], labels: Sequence[str], 
     never_offsets = (np.arange(n) - (n - 1) / 2) * never_width
     never_x = last + 0.8 + 0.3 + never_group / 2
     never_label = f"not by {last}"
-    shared = _shared_target(results_list)
-
-    fig, ax, own = chart_axes(
-        ax,
-        f"When trade first reaches {money(shared) if math.isfinite(shared) else 'the target'}, by scenario",
-        "Share of simulated paths first reaching the target in each year; \u25bc marks each scenario's median year",
-        _caption_many(results_list, labels),
-    )
     heights: list[float] = []
     handles: list[Any] = []
     medians: list[tuple[float, float, str]] = []
