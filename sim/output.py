@@ -200,7 +200,7 @@ def _(comparison: Comparison, folder: Path) -> list[str]:
 @write_data.register
 def _(study: Sensitivity, folder: Path) -> list[str]:
     write_json(folder / "sensitivity.json", study.to_json())
-    write_table(folder / "sobol_indices.csv", study.rows())
+    write_table(folder / "sobol_indices.csv", study.table().to_dict("records"))
     write_table(folder / "tornado.csv", study.tornado_table().to_dict("records"))
     return ["sensitivity.json", "sobol_indices.csv", "tornado.csv"]
 

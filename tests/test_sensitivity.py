@@ -167,3 +167,33 @@ def test_sensitivity_command_writes_indices_tornado_boxes_and_figures(tmp_path, 
     data = json.loads((out / "sensitivity.json").read_text())
     assert set(data["sobol"]["reached_by_2029"]) == {"organic growth mean", "organic growth spread", "path randomness"}
     assert "Sobol indices" in capsys.readouterr().out
+
+
+def test_sensitivity_module_exports_the_study_from_its_parts_and_its_table_is_a_dataframe(tmp_path):
+    import importlib
+
+    import pandas as pd
+    from test_plots_sensitivity import fake_sensitivity
+
+    from sim.output import write_data
+    from sim.studies import discovery, sobol, tornado
+    from sim.studies.sensitivity import Discovery, Sensitivity, Tornado, discovery_features, evaluate_rows
+
+    assert set(importlib.import_module("sim.studies.sensitivity").__all__) == {
+        "Discovery", "Sensitivity", "Tornado", "sensitivity", "evaluate_rows", "prim_boxes",
+        "sobol_design", "sobol_indices", "discovery_features", "RANDOMNESS",
+    }  # fmt: skip
+    assert (Tornado, Discovery, discovery_features, evaluate_rows) == (
+        tornado.Tornado,
+        discovery.Discovery,
+        discovery.discovery_features,
+        sobol.evaluate_rows,
+    )
+    study = Sensitivity.from_json(fake_sensitivity(rows=50))
+    table = study.table()
+    assert isinstance(table, pd.DataFrame) and list(table.columns) == ["output", "group", "index", "value", "ci95_low", "ci95_high"]
+    assert not hasattr(study, "rows")  # one vocabulary: table() for DataFrames
+    # sobol_indices.csv is the table, one row per output, group and index
+    assert "sobol_indices.csv" in write_data(study, tmp_path)
+    written = pd.read_csv(tmp_path / "sobol_indices.csv")
+    assert len(written) == len(table) and list(written.columns) == list(table.columns)

@@ -192,7 +192,7 @@ def tornado_chart(sens: Sensitivity, ax: Axes | None = None) -> Figure:
     ----------
     sens : Sensitivity
         Uses ``target_usd_bn``, ``scenario``, ``seed`` and ``tornado``
-        (:class:`~sim.studies.sensitivity.Tornado`: ``year``, ``paths``,
+        (:class:`~sim.studies.tornado.Tornado`: ``year``, ``paths``,
         ``p_base`` and the ``bars``). NaN values are drawn as gaps.
     ax : matplotlib.axes.Axes, optional
         Draw into these axes; default a new slide-shaped figure.
@@ -406,7 +406,7 @@ def discovery_chart(sens: Sensitivity, ax: Axes | None = None) -> Figure:
     Parameters
     ----------
     sens : Sensitivity
-        Uses ``discovery`` (:class:`~sim.studies.sensitivity.Discovery`:
+        Uses ``discovery`` (:class:`~sim.studies.discovery.Discovery`:
         ``rows``, ``share_missed``, ``method``, ``features``, ``missed`` and
         ``boxes``, each with ``limits`` by input, an infinite bound meaning
         unbounded, and ``text``), ``inputs`` (ranges, used when the features

@@ -4,7 +4,8 @@
 * :mod:`sim.studies.compare` -- :func:`compare` and the typed :class:`Comparison`
   (paired differences on common random numbers, as DataFrames).
 * :mod:`sim.studies.sensitivity` -- :func:`sensitivity` and the typed
-  :class:`Sensitivity` (Sobol indices, tornado, scenario discovery).
+  :class:`Sensitivity` (Sobol indices, tornado, scenario discovery), built from
+  :mod:`sim.studies.sobol`, :mod:`sim.studies.tornado` and :mod:`sim.studies.discovery`.
 * :mod:`sim.studies.prim` -- PRIM boxes for scenario discovery.
 * :mod:`sim.studies.goal` -- :func:`goal` and the typed :class:`GoalResult`.
 * :mod:`sim.studies.attribute` -- :func:`attribute` and the typed :class:`Attribution`

@@ -3,7 +3,7 @@
 The draws of path ``i`` depend only on the scenario, the root seed and ``i``
 (:mod:`sim.engine.sampling`), so they are drawn and simulated again here for the
 paths of a finished run, a batch at a time as the run did (:func:`sim.engine.simulate_batches`),
-as scenario discovery does (:func:`sim.studies.sensitivity.discovery_features`);
+as scenario discovery does (:func:`sim.studies.discovery.discovery_features`);
 the engine is not changed and the outcomes are those of the run. The
 *experiments* table holds what a path drew (its growth law, share laws,
 sector coefficients, financing capacity, project completion, measures,

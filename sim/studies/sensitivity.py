@@ -1,6 +1,6 @@
 """What drives the outcome: Sobol indices, a tornado chart and scenario discovery.
 
-**Sobol indices** (SALib: Saltelli's sampling scheme on a scrambled Sobol
+**Sobol indices** (:mod:`sim.studies.sobol`; SALib: Saltelli's sampling scheme on a scrambled Sobol
 sequence, Saltelli 2010 and Jansen estimators, bootstrap confidence
 intervals). The model of one path is ``y = g(x, e)``: ``x`` the scenario
 inputs moved as :class:`sim.levers.Lever` settings, ``e`` the path's own
@@ -12,11 +12,11 @@ indices decompose the variance behind ``P(target by Y)``) and annual trade in
 year Y. Related inputs are grouped (all sectors' trade coefficients, all
 financiers' capacities...) so the indices read as answers.
 
-**Tornado**: each group moved alone to its inputs' 10th and 90th percentiles,
+**Tornado** (:mod:`sim.studies.tornado`): each group moved alone to its inputs' 10th and 90th percentiles,
 every run on the same paths (common random numbers), so the bars are paired
 differences in ``P(target by Y)`` with their intervals.
 
-**Scenario discovery** (PRIM, :mod:`sim.studies.prim`): on the drawn inputs
+**Scenario discovery** (:mod:`sim.studies.discovery`; PRIM, :mod:`sim.studies.prim`): on the drawn inputs
 of the scenario's own paths, boxes of input values in which the target is
 missed by year Y.
 
@@ -30,21 +30,21 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..engine import assemble_chunk, draw_path, reached_by, simulate_batches, simulate_path
-from ..errors import UsageError
 from ..results import to_json_ready
 from ..results.results import number
-from ..run import ProgressBar, check_path_count, default_workers, open_executor, paths_on, stream_chunks, study_manifest
+from ..run import check_path_count, default_workers, study_manifest
 from ..scenario import Scenario, ScenarioError
-from .compare import newcombe_paired_interval
+from .discovery import Discovery, discover, discovery_features
 from .levers import Lever, default_levers
-from .prim import Box, prim_boxes
+from .prim import prim_boxes
+from .sobol import RANDOMNESS, SOBOL_COLUMNS, evaluate_rows, run_rows, sobol_design, sobol_indices
+from .tornado import TORNADO_COLUMNS, Tornado, ci95_pair, tornado_bars
 
 __all__ = [
     "Discovery",
@@ -59,247 +59,8 @@ __all__ = [
     "RANDOMNESS",
 ]
 
-RANDOMNESS = "path randomness"
-"""The group standing for each path's own random draws."""
-ROWS_PER_TASK = 120
-
-
-def evaluate_rows(base: Scenario, levers: Sequence[Lever], settings: np.ndarray, paths: np.ndarray, seed: int, year: int) -> np.ndarray:
-    """Run one path per row with the levers at the row's settings.
-
-    Parameters
-    ----------
-    settings : ndarray, shape (rows, len(levers))
-    paths : ndarray of int, shape (rows,)
-        Path index of each row (its random streams).
-
-    Returns
-    -------
-    ndarray, shape (rows, 2)
-        For each row: 1.0 if the target is reached by ``year`` else 0.0, and annual trade in ``year`` (USD bn).
-    """
-    out = np.empty((settings.shape[0], 2))
-    k = base.years.index(year)
-    for row, (setting, path) in enumerate(zip(settings, paths, strict=True)):
-        s = base.replace({lev.path: lev.change(base, x) for lev, x in zip(levers, setting, strict=True)})
-        x = draw_path(s, seed, int(path))
-        total = assemble_chunk(s, [x], [simulate_path(s, x)]).flow(s.trade.target_flow)[0]
-        out[row] = (float(reached_by(total, s.trade.target_usd_bn)[k]), total[k])
-    return out
-
-
-def discovery_features(s: Scenario, seed: int, year: int, start: int, stop: int) -> tuple[list[str], np.ndarray]:
-    """The drawn inputs of paths ``start..stop-1`` that matter for reaching the target, and the outcome.
-
-    Returns the feature names and an array of shape ``(paths, features + 1)``
-    whose last column is 1.0 when the target is missed by ``year``.
-    """
-    k = s.years.index(year)
-    horizon = float(len(s.years))
-    links = [
-        j
-        for j, p in enumerate(s.pipeline.projects if s.pipeline else [])
-        if not (p.trade_level_uplift.is_fixed and p.trade_level_uplift.value == 0)
-    ]  # type: ignore[attr-defined]
-    mix = np.array([s.pipeline.sector_mix.get(n, 0.0) for n in s.pipeline.sectors]) if s.pipeline else np.empty(0)
-    names = [f"realised organic growth to {year} (log a year)", f"financing capacity to {year} (USD bn a year)"]
-    if mix.sum() > 0:
-        names.append("trade per USD of capex (exports plus imports), mix-weighted")
-    names += [f"{s.pipeline.projects[j].name} completion year" for j in links]  # type: ignore[union-attr]
-    if s.shocks:
-        names.append(f"shocks by {year}")
-    rows = []
-    for xs, logs, batch in simulate_batches(s, seed, start, stop):
-        for x, log, organic, total in zip(xs, logs, batch.by_component[:, k, 0], batch.flow(s.trade.target_flow), strict=True):
-            row = [math.log(organic / s.trade.base_usd_bn) / (k + 1), float(x.capacity_usd_bn[:, : k + 1].sum()) / (k + 1)]
-            if mix.sum() > 0:
-                row.append(float(mix @ (x.sector_exports_per_capex + x.sector_imports_per_capex) / mix.sum()))
-            row += [min(float(log.flagship_end[j]), horizon) + s.start_year for j in links]
-            if s.shocks:
-                row.append(float(np.sum(log.shock_time < k + 1)))
-            row.append(float(not reached_by(total, s.trade.target_usd_bn)[k]))
-            rows.append(row)
-    return names, np.array(rows)
-
-
-def _discovery_task(s: Scenario, seed: int, year: int, start: int, stop: int) -> np.ndarray:
-    return discovery_features(s, seed, year, start, stop)[1]
-
-
-def _rows_task(
-    base: Scenario, levers: Sequence[Lever], settings: np.ndarray, paths: np.ndarray, seed: int, year: int, start: int, stop: int
-) -> np.ndarray:
-    return evaluate_rows(base, levers, settings[start:stop], paths[start:stop], seed, year)
-
-
-# ---------------------------------------------------------------- the analysis
-
-
 INPUT_COLUMNS = ("path", "group", "low", "high", "mode", "p10", "p90")
 """Columns of :attr:`Sensitivity.inputs`: each lever's dotted path, group, range, mode and tornado settings."""
-SOBOL_COLUMNS = ("output", "group", "index", "value", "ci95_low", "ci95_high")
-"""Columns of :attr:`Sensitivity.sobol` and of ``sobol_indices.csv``."""
-TORNADO_COLUMNS = ("group", "p_low", "diff_low", "p_high", "diff_high", "swing")
-"""Columns of ``tornado.csv`` (:meth:`Sensitivity.tornado_table`)."""
-
-
-def _pair(value: Any) -> tuple[float, float]:
-    """``[low, high]`` as floats (NaN for a missing pair or bound)."""
-    low, high = value or (None, None)
-    return number(low), number(high)
-
-
-@dataclass(frozen=True, eq=False)
-class Tornado:
-    """Each input group moved alone to its inputs' 10th and 90th percentiles, on common random numbers.
-
-    Attributes
-    ----------
-    year : int
-        The target year.
-    paths : int
-        Paths per run.
-    p_base : float
-        P(target reached by ``year``) of the scenario as it is.
-    bars : pandas.DataFrame
-        One row per group, largest swing first: ``group``, ``inputs`` (tuple of
-        dotted paths), ``p_low``, ``diff_low`` (paired difference from ``p_base``)
-        with ``diff_low_ci95_low``, ``diff_low_ci95_high``, the same for ``high``, and ``swing``.
-    """
-
-    year: int
-    paths: int
-    p_base: float
-    bars: pd.DataFrame
-
-    def to_json(self) -> dict[str, Any]:
-        bars = []
-        for r in self.bars.itertuples():
-            bar: dict[str, Any] = {"group": r.group, "inputs": list(r.inputs)}
-            for side in ("low", "high"):
-                bar[f"p_{side}"] = getattr(r, f"p_{side}")
-                bar[f"diff_{side}"] = getattr(r, f"diff_{side}")
-                bar[f"diff_{side}_ci95"] = [getattr(r, f"diff_{side}_ci95_low"), getattr(r, f"diff_{side}_ci95_high")]
-            bar["swing"] = r.swing
-            bars.append(bar)
-        return {"year": self.year, "paths": self.paths, "p_base": self.p_base, "bars": bars}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Tornado:
-        rows = []
-        for bar in data["bars"]:
-            row: dict[str, Any] = {"group": bar["group"], "inputs": tuple(bar.get("inputs") or ())}
-            for side in ("low", "high"):
-                row[f"p_{side}"] = number(bar.get(f"p_{side}"))
-                row[f"diff_{side}"] = number(bar.get(f"diff_{side}"))
-                row[f"diff_{side}_ci95_low"], row[f"diff_{side}_ci95_high"] = _pair(bar.get(f"diff_{side}_ci95"))
-            row["swing"] = number(bar.get("swing"))
-            rows.append(row)
-        return cls(int(data["year"]), int(data["paths"]), number(data["p_base"]), _bars_frame(rows))
-
-
-_BAR_COLUMNS = [
-    "group",
-    "inputs",
-    "p_low",
-    "diff_low",
-    "diff_low_ci95_low",
-    "diff_low_ci95_high",
-    "p_high",
-    "diff_high",
-    "diff_high_ci95_low",
-    "diff_high_ci95_high",
-    "swing",
-]
-"""Columns of :attr:`Tornado.bars`."""
-
-
-def _bars_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """Tornado bars as a DataFrame, numbers as floats even when there are no bars."""
-    return pd.DataFrame(rows, columns=_BAR_COLUMNS).astype(dict.fromkeys(_BAR_COLUMNS[2:], float))
-
-
-@dataclass(frozen=True, eq=False)
-class Discovery:
-    """Scenario discovery on the scenario's own paths.
-
-    Attributes
-    ----------
-    method : str
-        ``"PRIM"``.
-    rows : int
-        Paths explained.
-    share_missed : float
-        Share of them missing the target by the year.
-    features : pandas.DataFrame
-        The paths' drawn inputs, one column per feature, shape ``(rows, features)`` (empty when not kept).
-    missed : numpy.ndarray of bool, shape (rows,)
-        Whether each path misses the target.
-    boxes : tuple of Box
-        Where the misses concentrate, in the order found.
-    """
-
-    method: str
-    rows: int
-    share_missed: float
-    features: pd.DataFrame
-    missed: np.ndarray
-    boxes: tuple[Box, ...]
-
-    def __post_init__(self) -> None:
-        if len(self.features.columns) and len(self.features) != self.missed.size:
-            raise UsageError(f"discovery features and 'missed' differ in length: {sorted({len(self.features), self.missed.size})}")
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "rows": self.rows,
-            "share_missed": self.share_missed,
-            "features": {name: self.features[name].tolist() for name in self.features.columns},
-            "missed": self.missed.tolist(),
-            "boxes": [
-                {
-                    "limits": {k: list(v) for k, v in b.limits.items()},
-                    "coverage": b.coverage,
-                    "density": b.density,
-                    "support": b.support,
-                    "text": b.text,
-                }
-                for b in self.boxes
-            ],
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Discovery:
-        """From the ``discovery`` entry of ``sensitivity.json``; an open side of a box (null or infinite) is infinite."""
-        features = data.get("features") or {}
-        boxes = tuple(
-            Box(
-                limits={k: (_bound(v, 0, -math.inf), _bound(v, 1, math.inf)) for k, v in (b.get("limits") or {}).items()},
-                coverage=number(b.get("coverage")),
-                density=number(b.get("density")),
-                support=number(b.get("support")),
-                text=b.get("text") or "",
-            )
-            for b in data.get("boxes") or []
-        )
-        lengths = {len(v) for v in features.values()}
-        if len(lengths) > 1:
-            raise UsageError(f"discovery features differ in length: {sorted(lengths)}")
-        return cls(
-            method=data.get("method", "PRIM"),
-            rows=int(data.get("rows") or 0),
-            share_missed=number(data.get("share_missed")),
-            features=pd.DataFrame({k: np.array([number(x) for x in v], dtype=float) for k, v in features.items()}),
-            missed=np.array([bool(m) for m in data.get("missed") or []], dtype=bool),
-            boxes=boxes,
-        )
-
-
-def _bound(pair: Any, side: int, open_end: float) -> float:
-    """One bound of a box side; a missing pair or a null bound is the open end."""
-    value = number(pair[side]) if pair else math.nan
-    return open_end if math.isnan(value) else value
 
 
 @dataclass(frozen=True, eq=False)
@@ -387,7 +148,7 @@ class Sensitivity:
     def from_json(cls, data: Mapping[str, Any], manifest: Mapping[str, Any] | None = None) -> Sensitivity:
         """A sensitivity study from ``sensitivity.json`` (missing numbers are NaN)."""
         sobol = [
-            (output, group, index, number((e.get(index) or {}).get("value")), *_pair((e.get(index) or {}).get("ci95")))
+            (output, group, index, number((e.get(index) or {}).get("value")), *ci95_pair((e.get(index) or {}).get("ci95")))
             for output, table in data["sobol"].items()
             for group, e in table.items()
             for index in ("first_order", "total")
@@ -408,10 +169,6 @@ class Sensitivity:
         )
 
     # -- tables ---------------------------------------------------------
-    def rows(self) -> list[dict[str, Any]]:
-        """Tidy rows of the indices: output, group, index, value, interval."""
-        return self.sobol.to_dict("records")
-
     def table(self) -> pd.DataFrame:
         """The Sobol indices as a ``pandas.DataFrame``: output, group, index, value, ci95_low, ci95_high."""
         return self.sobol.copy()
@@ -433,88 +190,6 @@ class Sensitivity:
             f"{len(self.discovery.boxes)} PRIM box(es) where it is missed.</div>"
             f"<table><tr><th>input group</th><th>Sobol total index</th><th>at 10th pct., points</th><th>at 90th pct., points</th></tr>{cells}</table>"
         )
-
-
-def sobol_design(problem: dict[str, Any], base_rows: int, seed: int) -> np.ndarray:
-    """Saltelli's design on a scrambled Sobol sequence (SALib), shape ``(N * (groups + 2), inputs)``."""
-    from SALib.sample import sobol as sobol_sample
-
-    return sobol_sample.sample(problem, base_rows, calc_second_order=False, seed=seed % (2**32))
-
-
-def sobol_indices(problem: dict[str, Any], y: np.ndarray, seed: int) -> dict[str, Any]:
-    """First-order and total indices by group with 95% bootstrap intervals (SALib, 200 resamples)."""
-    from SALib.analyze import sobol as sobol_analyze
-
-    groups = list(dict.fromkeys(problem.get("groups") or problem["names"]))
-    if np.var(y) == 0:
-        zero = {"value": 0.0, "ci95": [0.0, 0.0]}
-        return {g: {"first_order": dict(zero), "total": dict(zero)} for g in groups}
-    res = sobol_analyze.analyze(problem, y, calc_second_order=False, num_resamples=200, seed=seed % (2**32))
-    return {
-        g: {
-            "first_order": {
-                "value": float(res["S1"][i]),
-                "ci95": [float(res["S1"][i] - res["S1_conf"][i]), float(res["S1"][i] + res["S1_conf"][i])],
-            },
-            "total": {
-                "value": float(res["ST"][i]),
-                "ci95": [float(res["ST"][i] - res["ST_conf"][i]), float(res["ST"][i] + res["ST_conf"][i])],
-            },
-        }
-        for i, g in enumerate(groups)
-    }
-
-
-def _run_rows(base, levers, settings, paths, seed, year, workers, dask, progress, label) -> np.ndarray:
-    parts: list[np.ndarray] = []
-    bar = ProgressBar(settings.shape[0], progress, label)
-
-    def keep(start: int, stop: int, result: np.ndarray) -> bool:
-        parts.append(result)
-        bar.update(stop - start)
-        return False
-
-    ranges = ((a, min(a + ROWS_PER_TASK, settings.shape[0])) for a in range(0, settings.shape[0], ROWS_PER_TASK))
-    try:
-        with open_executor(workers, dask) as (executor, slots):
-            stream_chunks(executor, slots, _rows_task, (base, list(levers), settings, paths, seed, year), ranges, keep)
-    finally:
-        bar.close()
-    return np.concatenate(parts, axis=0)
-
-
-def _tornado(base: Scenario, levers: Sequence[Lever], year: int, paths: int, seed: int, workers: int, dask: Any) -> Tornado:
-    with open_executor(workers, dask) as (executor, slots):
-        return _tornado_on(executor, slots, base, levers, year, paths, seed)
-
-
-def _tornado_on(executor, slots: int, base: Scenario, levers: Sequence[Lever], year: int, paths: int, seed: int) -> Tornado:
-    k = base.years.index(year)
-
-    def reached(s: Scenario) -> np.ndarray:
-        total = paths_on(executor, slots, s, paths, seed).flow(s.trade.target_flow)
-        return reached_by(total, s.trade.target_usd_bn)[:, k]
-
-    baseline = reached(base)
-    bars = []
-    for group in dict.fromkeys(lev.group for lev in levers):
-        members = [lev for lev in levers if lev.group == group]
-        entry: dict[str, Any] = {"group": group, "inputs": tuple(lev.path for lev in members)}
-        for side, attr in (("low", "p10"), ("high", "p90")):
-            moved = reached(base.replace({lev.path: lev.change(base, getattr(lev, attr)) for lev in members}))
-            counts = [np.sum(baseline & moved), np.sum(baseline & ~moved), np.sum(~baseline & moved), np.sum(~baseline & ~moved)]
-            diff, lo, hi = newcombe_paired_interval(*(np.array([c]) for c in counts))
-            entry[f"p_{side}"] = float(moved.mean())
-            entry[f"diff_{side}"], entry[f"diff_{side}_ci95_low"], entry[f"diff_{side}_ci95_high"] = (
-                float(diff[0]),
-                float(lo[0]),
-                float(hi[0]),
-            )
-        entry["swing"] = abs(entry["diff_high"] - entry["diff_low"])
-        bars.append(entry)
-    bars.sort(key=lambda e: -e["swing"])
-    return Tornado(year, paths, float(baseline.mean()), _bars_frame(bars))
 
 
 def sensitivity(
@@ -568,7 +243,7 @@ def sensitivity(
     }
     design = sobol_design(problem, base_rows, seed)
     path_index = np.floor(design[:, -1] * 2**40).astype(np.int64)
-    outputs = _run_rows(scenario, levers, design[:, :-1], path_index, seed, year, workers, dask, progress, "sensitivity")
+    outputs = run_rows(scenario, levers, design[:, :-1], path_index, seed, year, workers, dask, progress, "sensitivity")
 
     sobol = [
         (output, group, index, e[index]["value"], *e[index]["ci95"])
@@ -578,22 +253,8 @@ def sensitivity(
     ]
 
     # scenario discovery on the paths' own drawn inputs
-    feature_names = discovery_features(scenario, seed, year, 0, 1)[0]
-    parts: list[np.ndarray] = []
-    with open_executor(workers, dask) as (executor, slots):
-        stream_chunks(
-            executor,
-            slots,
-            _discovery_task,
-            (scenario, seed, year),
-            ((a, min(a + 250, discovery_paths)) for a in range(0, discovery_paths, 250)),
-            lambda a, b, r: parts.append(r) or False,
-        )
-    table = np.concatenate(parts, axis=0)
-    features, missed = table[:, :-1], table[:, -1] == 1.0
-    boxes = prim_boxes(features, missed, feature_names) if 0 < missed.sum() < missed.size else []
-
-    tornado = _tornado(scenario, levers, year, tornado_paths, seed, workers, dask)
+    discovery = discover(scenario, year, discovery_paths, seed, workers, dask)
+    tornado = tornado_bars(scenario, levers, year, tornado_paths, seed, workers, dask)
     finished = time.time()
     return Sensitivity(
         scenario=scenario.name,
@@ -609,13 +270,6 @@ def sensitivity(
         p_reach_in_design=float(outputs[:, 0].mean()),
         sobol=pd.DataFrame(sobol, columns=list(SOBOL_COLUMNS)),
         tornado=tornado,
-        discovery=Discovery(
-            method="PRIM",
-            rows=int(missed.size),
-            share_missed=float(missed.mean()),
-            features=pd.DataFrame(features, columns=feature_names),
-            missed=missed,
-            boxes=tuple(replace(b, text=b.describe(year)) for b in boxes),
-        ),
+        discovery=discovery,
         manifest=study_manifest(scenario, seed, started, finished),
     )
