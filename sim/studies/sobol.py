@@ -95,7 +95,19 @@ def sobol_indices(problem: dict[str, Any], y: np.ndarray, seed: int) -> dict[str
     }
 
 
-def run_rows(base, levers, settings, paths, seed, year, workers, dask, progress, label) -> np.ndarray:
+def run_rows(
+    base: Scenario,
+    levers: Sequence[Lever],
+    settings: np.ndarray,
+    paths: np.ndarray,
+    seed: int,
+    year: int,
+    workers: int,
+    dask: Any,
+    progress: bool | None,
+    label: str,
+) -> np.ndarray:
+    """:func:`evaluate_rows` on the executors, :data:`ROWS_PER_TASK` rows a task; shape ``(rows, 2)``, rows in order."""
     parts: list[np.ndarray] = []
     bar = ProgressBar(settings.shape[0], progress, label)
 

@@ -104,6 +104,7 @@ def _bars_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def tornado_bars(base: Scenario, levers: Sequence[Lever], year: int, paths: int, seed: int, workers: int, dask: Any) -> Tornado:
+    """Each group of ``levers`` moved alone to its 10th and 90th percentiles, ``paths`` paths a run, largest swing first."""
     with open_executor(workers, dask) as (executor, slots):
         return _tornado_on(executor, slots, base, levers, year, paths, seed)
 
