@@ -410,6 +410,7 @@ def new_money(
         (d,), (lo,), (hi,) = stats[3 + i].reach()
         shadow.append((o.name, float(d) / delta, float(lo) / delta, float(hi) / delta, verdict(lo, hi)))
     words = describe(plan, options)
+    settings = {"study": "new_money", "year": year, "budget_usd_bn": budget_usd_bn, "tranche_usd_bn": tranche_usd_bn}
     return NewMoney(
         scenario=scenario.name,
         year=year,
@@ -448,14 +449,5 @@ def new_money(
         ),
         search_baseline_p=search.baseline,
         baseline_p=counts[0] / n,
-        manifest=study_run_manifest(
-            scenario,
-            seed,
-            n,
-            workers,
-            dask,
-            started,
-            finished,
-            {"study": "new_money", "year": year, "budget_usd_bn": budget_usd_bn, "tranche_usd_bn": tranche_usd_bn},
-        ),
+        manifest=study_run_manifest(scenario, seed, n, workers, dask, started, finished, settings),
     )

@@ -408,6 +408,7 @@ def prioritise(
     (diff,), (low,), (high,) = stats.reach()
     (b_low, p_low), (b_high, p_high) = wilson_interval(counts, n)
     index = {name: i for i, name in enumerate(names)}
+    settings = {"study": "prioritise", "year": year, "budget_usd_bn": budget_usd_bn, "method": method, "stability": stability}
     return Priorities(
         scenario=scenario.name,
         year=year,
@@ -433,14 +434,5 @@ def prioritise(
         difference=float(diff),
         difference_ci95=(float(low), float(high)),
         stability=stability_table(n, seed, picked, again),
-        manifest=study_run_manifest(
-            scenario,
-            seed,
-            n,
-            workers,
-            dask,
-            started,
-            finished,
-            {"study": "prioritise", "year": year, "budget_usd_bn": budget_usd_bn, "method": method, "stability": stability},
-        ),
+        manifest=study_run_manifest(scenario, seed, n, workers, dask, started, finished, settings),
     )
