@@ -9,6 +9,7 @@ the lender keeps them (lists where it looks at a value or two at a time, running
 from __future__ import annotations
 
 import math
+from itertools import accumulate
 
 import numpy as np
 import simpy
@@ -73,9 +74,8 @@ class Lane:
         # lists where the lender looks at a value or two at a time (bisect, scans): faster there than numpy
         self.times: list[float] = time.tolist()
         self.capexes: list[float] = capex.tolist()
-        cum = np.zeros(capex.size + 1)
-        np.cumsum(capex, out=cum[1:])
-        self.cum: list[float] = cum.tolist()
+        # running totals added one at a time from 0.0, as np.cumsum adds them (the same floats), without its array
+        self.cum: list[float] = list(accumulate(self.capexes, initial=0.0))
         self.deadlines: list[float] = deadline.tolist()  # -inf once a request left explicitly
         self.next = 0
         self.arrived = 0
