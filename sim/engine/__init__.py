@@ -7,7 +7,9 @@
 * :mod:`~sim.engine.model`: the discrete-event finance model of one path
   (SimPy), giving its :class:`EventLog` (:func:`simulate_path`);
 * :mod:`~sim.engine.lenders`: the lenders of a path, SimPy processes with
-  queues, patience, fallback, lapse and priority; their capacity
+  queues, patience, fallback, lapse and priority (their queues in
+  :mod:`~sim.engine.lender_queue`, funding in :mod:`~sim.engine.serving`,
+  departures in :mod:`~sim.engine.departures`); their capacity
   (:mod:`~sim.engine.capacity`) and the book of requests
   (:mod:`~sim.engine.finance_book`);
 * :mod:`~sim.engine.flows`: what the events add to trade (projects, measures,

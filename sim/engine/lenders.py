@@ -33,95 +33,31 @@ exact time; the notes of :class:`Lender` say when it wakes.
 The outcome of every request is kept in a :class:`~sim.engine.finance_book.FinanceBook`;
 its records become a path's :class:`~sim.engine.finance_book.FinanceLog`. The capacity
 is a :class:`~sim.engine.capacity.Capacity`.
+
+A :class:`Lender` is built in parts, each a module: its queue's requests and the instants they meet
+(:mod:`~sim.engine.lender_queue`), funding in order (:mod:`~sim.engine.serving`), departures at the
+end of patience and turns to the fallback (:mod:`~sim.engine.departures`); here, how it is driven,
+requests from outside, deciding ahead and when to wake.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable
 
 import numpy as np
 import simpy
 from simpy.events import NORMAL
 
 from .capacity import Capacity, first_refill_fitting
-from .finance_book import FinanceBook, Outcome
+from .departures import Departures
+from .finance_book import FinanceBook
+from .lender_queue import ARRIVE, DEPART, END, LATE, REFILL, Handed, Lane, at
 
 __all__ = ["LATE", "Lender", "at"]
 
-LATE = 2
-"""SimPy priority of departures at the end of patience: after every refill, arrival and funding of the same instant."""
-ARRIVE, REFILL, DEPART, END = range(4)
-"""The order of things at one instant, after capacity lapses: requests arrive, the refill, departures (and requests handed over then)."""
 
-
-def at(env: simpy.Environment, when: float, priority: int) -> simpy.Event:
-    """An event at exactly the time ``when`` (years), processed with SimPy ``priority`` (``URGENT``, ``NORMAL`` or :data:`LATE`) among events of that instant.
-
-    SimPy schedules at ``now + delay``; the delay is nudged so that this sum is
-    ``when`` to the last bit, as deadlines and refills are compared exactly.
-    """
-    now = env.now
-    delay = when - now
-    while now + delay < when:
-        delay = math.nextafter(delay, math.inf)
-    while now + delay > when:
-        delay = math.nextafter(delay, -math.inf)
-    event = simpy.Event(env)
-    event._ok = True  # what simpy.Timeout sets, with a priority of our choice
-    event._value = None
-    env.schedule(event, priority, delay)
-    return event
-
-
-class _Handed:
-    """A request handed to a lender while it runs: a named project's, or one turning from another lender."""
-
-    __slots__ = ("capex", "deadline", "expires", "funded", "position", "rank", "record")
-
-    def __init__(self, record: int, rank: int, position: int, capex: float, expires: float, funded: simpy.Event | None):
-        self.record = record
-        self.rank = rank
-        self.position = position  # the lane's own requests before it
-        self.capex = capex
-        self.expires = expires  # when its patience ends
-        self.deadline = math.inf if funded is not None else expires  # when the lender takes it out (a named project's process does it)
-        self.funded = funded
-
-
-class _Lane:
-    """The requests of one rank at a lender: its own generic requests in arrival order, and requests handed to it.
-
-    Own requests with index below ``next`` are decided (funded, or passed
-    over because their patience had run out); those from ``next`` to
-    ``arrived`` are in the queue, some perhaps past their deadline (lazy
-    deletion). A handed request sits before the own request at its
-    ``position``. ``cum[i]`` is the capex of the own requests before ``i``.
-    """
-
-    __slots__ = ("arrived", "capexes", "cum", "deadlines", "handed", "next", "rank", "record", "time", "times")
-
-    def __init__(self, rank: int, time: np.ndarray, capex: np.ndarray, deadline: np.ndarray, record: np.ndarray):
-        self.rank = rank
-        self.time, self.record = time, record
-        # lists where the lender looks at a value or two at a time (bisect, scans): faster there than numpy
-        self.times: list[float] = time.tolist()
-        self.capexes: list[float] = capex.tolist()
-        cum = np.zeros(capex.size + 1)
-        np.cumsum(capex, out=cum[1:])
-        self.cum: list[float] = cum.tolist()
-        self.deadlines: list[float] = deadline.tolist()  # -inf once a request left explicitly
-        self.next = 0
-        self.arrived = 0
-        self.handed: list[_Handed] = []
-
-    def leave(self, i: int) -> None:
-        """Request ``i`` is out of the queue."""
-        self.deadlines[i] = -math.inf
-
-
-class Lender:
+class Lender(Departures):
     """A lender of one path as a SimPy process.
 
     Parameters
@@ -183,11 +119,11 @@ class Lender:
         if unranked not in lanes:
             empty = np.empty(0)
             lanes = {unranked: (empty, empty, empty, empty.astype(np.int64)), **lanes}
-        self.lanes = [_Lane(rank, *lanes[rank]) for rank in sorted(lanes)]  # the unranked lane last
+        self.lanes = [Lane(rank, *lanes[rank]) for rank in sorted(lanes)]  # the unranked lane last
         self.capacity = Capacity(capacity, lapse_years)
-        self.head: tuple[_Lane, int] | _Handed | None = None  # the request blocking the queue (None: the queue is empty)
+        self.head: tuple[Lane, int] | Handed | None = None  # the request blocking the queue (None: the queue is empty)
         self.named_asks = named_asks
-        self.named_waiting: list[_Handed] = []  # named projects in its queue
+        self.named_waiting: list[Handed] = []  # named projects in its queue
         self.pending: list[tuple[float, int, int]] = []  # requests handed over while it was quiet: time, record, rank
         self.handed_deadlines: set[float] = set()  # every deadline of a request handed over (to find departures fast)
         self.signal = env.event()
@@ -262,7 +198,7 @@ class Lender:
             self.named_asks.pop(0)
         head, fundings, quiet = self.head, book.fundings, self._quiet()
         lane = self._lane(rank)
-        h = _Handed(record, rank, lane.arrived, float(book.capex[record]), float(book.deadline[record]), funded)
+        h = Handed(record, rank, lane.arrived, float(book.capex[record]), float(book.deadline[record]), funded)
         lane.handed.append(h)
         self.handed_deadlines.add(h.deadline)
         if funded is not None:
@@ -289,28 +225,19 @@ class Lender:
         else:
             self._decide_ahead()
 
-    def _lane(self, rank: int) -> _Lane:
+    def _lane(self, rank: int) -> Lane:
         """The lane of ``rank``, made (empty of own requests) for a ranked request turning from another lender."""
         position = next((i for i, lane in enumerate(self.lanes) if lane.rank >= rank), len(self.lanes))
         if self.lanes[position].rank == rank:  # the unranked lane, last, always exists
             return self.lanes[position]
         empty = np.empty(0)
-        lane = _Lane(rank, empty, empty, empty, empty.astype(np.int64))
+        lane = Lane(rank, empty, empty, empty, empty.astype(np.int64))
         self.lanes.insert(position, lane)
         return lane
 
     def _quiet(self) -> bool:
         """Nothing this lender does is seen outside: no fallback, no named project waiting."""
         return self.fallback is None and not self.named_waiting
-
-    # -- what others see -------------------------------------------------------------
-    def _emit(self, when: float, late: bool, act: Callable[..., object], *args: int) -> None:
-        """Do ``act(*args)`` at ``when``: now if that is now (in its phase), else as an event then."""
-        env = self.env
-        if when == env.now and (not late or self.book.context == LATE):
-            act(*args)
-        else:
-            at(env, when, LATE if late else NORMAL).callbacks.append(lambda _event: act(*args))
 
     # -- deciding --------------------------------------------------------------------------
     def _run_to(self, t: float, phase: int) -> None:
@@ -341,7 +268,7 @@ class Lender:
                     continue
                 main.next = main.arrived
             else:
-                if isinstance(head, _Handed):
+                if isinstance(head, Handed):
                     capex, leaves, rank = head.capex, head.deadline, head.rank
                 else:
                     capex, leaves, rank = head[0].capexes[head[1]], head[0].deadlines[head[1]], head[0].rank
@@ -394,211 +321,10 @@ class Lender:
             lane = main if rank == main.rank else self._lane(rank)
             position = bisect.bisect_right(lane.times, now, lane.arrived) if lane is main else lane.arrived
             deadline = book.deadline[record].item()
-            lane.handed.append(_Handed(record, rank, position, book.capex[record].item(), deadline, None))
+            lane.handed.append(Handed(record, rank, position, book.capex[record].item(), deadline, None))
             self.handed_deadlines.add(deadline)
         if serve:
             self._serve(now)
-
-    def _fund_on_arrival(self, lane: _Lane, first: int, stop: int, capacity: Capacity, commit: bool) -> int | None:
-        """Requests ``first`` to ``stop - 1`` of a lane arrive at an empty queue: funded on arrival up to the first that does not fit (returned; None if all fit)."""
-        base = lane.cum[first]
-        fits = bisect.bisect_right(lane.cum, base + capacity.level, first + 1, stop + 1) - 1
-        if fits > first:
-            capacity.spend(lane.cum[fits] - base)
-            if commit:
-                context = self.book.now_phase
-                self.book.now_phase = NORMAL
-                self.book.fund_on_arrival(lane.record[first:fits], lane.time[first:fits])
-                self.book.now_phase = context
-        return fits if fits < stop else None
-
-    def _arrive_at_empty(self, main: _Lane, before: int, now: float, capacity: Capacity, commit: bool) -> int | None:
-        """The unranked lane's requests before ``before`` arrive at an empty queue, funded on arrival, capacity arriving and
-        lapsing in between (before ``now``): the first that does not fit (None if all do). Without ``commit``, a look ahead."""
-        first = main.arrived
-        while True:
-            change = capacity.next_change()
-            stop = before if change >= now else bisect.bisect_left(main.times, change, first, before)
-            if first < stop:
-                blocked = self._fund_on_arrival(main, first, stop, capacity, commit)
-                if blocked is not None:
-                    if commit:
-                        main.arrived = bisect.bisect_right(main.times, main.times[blocked], blocked, before)
-                    return blocked
-            first = stop
-            if commit:
-                main.arrived = stop
-            if change >= now:
-                return None
-            capacity.lapse_until(change)
-            if capacity.refills == change:
-                capacity.refill(change)
-
-    def _arrive_now(self, now: float) -> None:
-        """Own requests made at ``now`` join the queue in the order they were made, each served at once if it
-        becomes the head and fits (a ranked one goes ahead of a head of lower rank)."""
-        arriving = []
-        for lane in self.lanes:
-            stop = bisect.bisect_right(lane.times, now, lane.arrived)
-            if stop > lane.arrived:
-                arriving.append((lane, lane.arrived, stop))
-        if not arriving:
-            return
-        head = self.head
-        if head is not None:
-            rank = head.rank if isinstance(head, _Handed) else head[0].rank
-            if all(lane.rank >= rank for lane, _, _ in arriving):
-                for lane, _, stop in arriving:
-                    lane.arrived = stop  # they join behind the head
-                return
-        if len(arriving) == 1 and head is None:
-            lane, first, stop = arriving[0]
-            blocked = self._fund_on_arrival(lane, first, stop, self.capacity, commit=True)
-            lane.next = stop if blocked is None else blocked
-            lane.arrived = stop
-            if blocked is not None:
-                self.head = (lane, blocked)
-            return
-        order = sorted((int(lane.record[i]), lane, i) for lane, first, stop in arriving for i in range(first, stop))
-        for _, lane, i in order:
-            lane.arrived = i + 1
-            head = self.head
-            if head is not None and lane.rank >= (head.rank if isinstance(head, _Handed) else head[0].rank):
-                continue  # joins behind the head
-            # the head of the queue now (nothing of its rank or better waits): funded if it fits
-            capex = lane.capexes[i]
-            if capex <= self.capacity.level:
-                self.capacity.spend(capex)
-                self.book.fund(lane.record[i : i + 1], now)
-                lane.next = i + 1
-            else:
-                lane.next = i
-                self.head = (lane, i)
-
-    def _serve(self, now: float) -> None:
-        """Fund waiting requests in order of rank, then arrival, while the one at the head fits."""
-        self.head = None
-        for lane in self.lanes:
-            if self._serve_lane(lane, now):
-                return
-
-    def _serve_lane(self, lane: _Lane, now: float) -> bool:
-        """Fund the lane's waiting requests in order while they fit; True if one blocks (it is then the head)."""
-        i = lane.next
-        capacity = self.capacity
-        while True:
-            stop = lane.handed[0].position if lane.handed else lane.arrived
-            if i < stop:
-                base = lane.cum[i]
-                fits = bisect.bisect_right(lane.cum, base + capacity.level, i + 1, stop + 1) - 1
-                # a request in the run that left (taken out at -inf, or its patience ran out) is passed over one by one
-                if min(lane.deadlines[i : min(fits + 1, stop)]) < now:
-                    i = self._serve_past_gone(lane, i, stop, now)
-                else:
-                    if fits > i:
-                        capacity.spend(lane.cum[fits] - base)
-                        self.book.fund(lane.record[i:fits], now)
-                    i = fits
-                if i < stop:
-                    lane.next = i
-                    self.head = (lane, i)
-                    return True
-            lane.next = i
-            if not lane.handed:
-                return False
-            h = lane.handed[0]
-            if h.deadline < now:
-                lane.handed.pop(0)  # its patience ran out while it waited behind others (the book marks it withdrawn)
-            elif h.capex <= capacity.level:
-                lane.handed.pop(0)
-                capacity.spend(h.capex)
-                self.book.fund(np.array([h.record]), now)
-                if h.funded is not None:
-                    self.named_waiting.remove(h)
-                    self._emit(now, self.book.now_phase == LATE, h.funded.succeed)
-            else:
-                self.head = h
-                return True
-
-    def _serve_past_gone(self, lane: _Lane, i: int, stop: int, now: float) -> int:
-        """As the fast path of :meth:`_serve_lane`, passing over requests whose patience ran out: returns the first not funded."""
-        level, spent = self.capacity.level, 0.0
-        capexes, deadlines = lane.capexes, lane.deadlines
-        funded = []
-        while i < stop:
-            if deadlines[i] >= now:
-                if spent + capexes[i] > level:
-                    break
-                spent += capexes[i]
-                funded.append(i)
-            i += 1
-        if funded:
-            self.capacity.spend(spent)
-            self.book.fund(lane.record[funded], now)
-        return i
-
-    def _leaving(self, now: float) -> bool:
-        """Whether a waiting request's patience may end at ``now`` (:meth:`_leave` finds which)."""
-        if now in self.handed_deadlines:
-            return True
-        for lane in self.lanes:
-            if lane.next < lane.arrived:
-                try:
-                    lane.deadlines.index(now, lane.next, lane.arrived)
-                    return True
-                except ValueError:
-                    pass
-        return False
-
-    def _leave(self, now: float) -> None:
-        """Requests whose patience ends now leave, in the order they were made, each departure followed by serving."""
-        book = self.book
-        leaving: list[tuple[float, int, _Lane, int | _Handed]] = []
-        for lane in self.lanes:
-            deadlines = lane.deadlines
-            leaving += [(lane.times[i], int(lane.record[i]), lane, i) for i in range(lane.next, lane.arrived) if deadlines[i] == now]
-            for h in lane.handed:
-                if h.deadline == now:
-                    leaving.append((float(book.asked[h.record]), h.record, lane, h))
-        leaving.sort(key=lambda item: item[:2])
-        for _, record, lane, which in leaving:
-            if isinstance(which, _Handed):
-                if which not in lane.handed:
-                    continue  # funded meanwhile
-                lane.handed.remove(which)
-            else:
-                if which < lane.next:
-                    continue  # funded meanwhile
-                lane.leave(which)
-            turns = self.fallback is not None and record < book.first
-            if turns:
-                self._emit(now, True, self._turn, record, lane.rank)
-            else:
-                book.decided[record] = now
-                book.outcome[record] = Outcome.WITHDRAWN
-            self._serve(now)  # the queue moves on as it leaves; then it asks the fallback
-
-    def _schedule_turns(self, until: float) -> None:
-        """Own waiting requests (and those arriving) whose patience ends before ``until`` turn to the fallback then: scheduled now."""
-        main = self.lanes[-1]
-        turning = []
-        for lane in self.lanes:
-            first, stop = lane.next, bisect.bisect_left(lane.times, until, lane.arrived) if lane is main else lane.arrived
-            deadlines = lane.deadlines
-            if first < stop and min(deadlines[first:stop]) < until:  # gone ones are at -inf, passed over below
-                turning += [(deadlines[i], int(lane.record[i]), lane, i) for i in range(first, stop) if -math.inf < deadlines[i] < until]
-        turning.sort(key=lambda item: item[:2])
-        for deadline, record, lane, i in turning:
-            lane.leave(i)  # out of the queue for serving: nothing could fund it before
-            self._emit(deadline, True, self._turn, record, lane.rank)
-
-    def _turn(self, record: int, rank: int) -> None:
-        """A request's patience ended: it leaves for the fallback now."""
-        book, fallback = self.book, self.fallback
-        assert fallback is not None
-        book.decided[record] = self.env.now
-        book.outcome[record] = Outcome.TURNED
-        fallback.hand(book.second(record, fallback.k, self.env.now), rank)
 
     # -- when to wake ----------------------------------------------------------------------
     def _plan(self) -> tuple[float, int]:
@@ -626,7 +352,7 @@ class Lender:
             refill = first_refill_fitting(capacity, capex, until)
             return (deadline, LATE) if deadline < refill else (refill, NORMAL)
         head = self.head
-        if isinstance(head, _Handed):
+        if isinstance(head, Handed):
             capex, deadline, expires = head.capex, head.deadline, head.expires
         else:
             capex, deadline = head[0].capexes[head[1]], head[0].deadlines[head[1]]
