@@ -44,10 +44,9 @@ from ..run import (
     check_run_arguments,
     chunk_ranges,
     default_workers,
-    known_history,
     open_executor,
     package_versions,
-    run_summary,
+    run_results,
     stream_chunks,
 )
 from ..run.statistics import MIN_PATHS_FOR_PRECISION, Aggregator, wilson_interval
@@ -311,7 +310,7 @@ class Comparison:
         ]
         precision = data.get("precision")
         return cls(
-            results=tuple(results) if results is not None else tuple(Results(summary=data["summaries"][n]) for n in data["scenarios"]),
+            results=tuple(results) if results is not None else tuple(Results.from_json(data["summaries"][n]) for n in data["scenarios"]),
             scenarios=tuple(data["scenarios"]),
             n_paths=int(data["paths"]),
             seed=int(data["seed"]),
@@ -455,10 +454,7 @@ def compare(
     finished = time.time()
     n = aggregators[0].paths
 
-    results = []
-    for s, agg in zip(scenarios, aggregators, strict=True):
-        summary = run_summary(s, agg, seed)
-        results.append(Results(summary=summary, history=known_history(s)))
+    results = [run_results(s, agg, seed) for s, agg in zip(scenarios, aggregators, strict=True)]
 
     rows: list[tuple[str, str, int, float, float, float]] = []
     counts: list[tuple[str, int, int, int]] = []
