@@ -136,10 +136,10 @@ def test_flow_scales_change_the_coefficients_and_nothing_else():
 def test_a_scenario_without_flow_scale_draws_exactly_as_with_the_table_removed():
     """Without the table nothing is drawn from its stream: the draws are those of the engine before it existed."""
     s = reference().replace({"pipeline.flow_scale": {}})
-    raw = s.to_dict()
+    raw = s.to_json()
     del raw["pipeline"]["flow_scale"]
     bare = reference().replace({})
-    bare_raw = bare.to_dict()
+    bare_raw = bare.to_json()
     del bare_raw["pipeline"]["flow_scale"]
     assert raw == bare_raw
     x = draw_paths(s, 5, [0, 1, 2])

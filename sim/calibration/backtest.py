@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike
 
 from ..errors import UsageError
@@ -123,7 +124,7 @@ class ForecastRow:
     model: str
     law: str = "random_walk"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """Plain dict of the row."""
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
@@ -189,11 +190,11 @@ class BacktestResult:
     source: str = "given series"
     law: str = "random_walk"
 
-    def rows(self) -> list[dict[str, Any]]:
-        """One dict per forecast: origin, year, horizon, actual, p5-p95, crps, crps_random_walk (USD bn), model and law."""
-        return [r.to_dict() for r in self.forecasts]
+    def table(self) -> pd.DataFrame:
+        """One row per forecast (``backtest.csv``): origin, year, horizon, actual, p5-p95, crps, crps_random_walk (USD bn), model and law."""
+        return pd.DataFrame([r.to_json() for r in self.forecasts], columns=list(ForecastRow.__dataclass_fields__))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """Scores over all forecasts and per horizon.
 
         Keys: ``coverage_50`` and ``coverage_90`` (share of actual values
@@ -469,19 +470,19 @@ class LawsBacktest:
         """The laws, in order."""
         return tuple(r.law for r in self.results)
 
-    def rows(self) -> list[dict[str, Any]]:
-        """Every forecast of every law (:meth:`BacktestResult.rows`, with its ``law``)."""
-        return [row for r in self.results for row in r.rows()]
+    def table(self) -> pd.DataFrame:
+        """Every forecast of every law (:meth:`BacktestResult.table`, each row with its ``law``), law after law."""
+        return pd.concat([r.table() for r in self.results], ignore_index=True)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Each law's scores under ``laws`` (:meth:`BacktestResult.to_dict`: overall and ``by_horizon``), and what they share.
+    def to_json(self) -> dict[str, Any]:
+        """Each law's scores under ``laws`` (:meth:`BacktestResult.to_json`: overall and ``by_horizon``), and what they share.
 
         Keys: ``laws`` (by law name), ``origins``, ``forecasts`` (the common
         ``[origin, year]`` pairs), ``horizons``, ``scale``, ``paths``, ``seed``, ``source``.
         """
         first = self.results[0]
         return {
-            "laws": {r.law: r.to_dict() for r in self.results},
+            "laws": {r.law: r.to_json() for r in self.results},
             "origins": list(self.origins),
             "forecasts": [[f.origin, f.year] for f in first.forecasts],
             "horizons": list(first.horizons),

@@ -164,7 +164,7 @@ def backtest_command(args: argparse.Namespace) -> int:
         raise
     except ValueError as exc:
         raise HistoryError(f"{args.context or args.directions or args.history}: {exc}") from None
-    summary = result.to_dict()
+    summary = result.to_json()
     manifest = {"history_file": str(args.history), "reporter": args.reporter, "seed": args.seed, "paths": args.paths}
     if context is not None:
         manifest.update(context_file=str(args.context), laws=laws)

@@ -1,6 +1,6 @@
 """The chart of a calibration backtest (:class:`sim.calibration.BacktestResult` or :class:`sim.calibration.LawsBacktest`): :func:`backtest_chart`.
 
-The result is read as the calibration module gives it (its ``rows()`` and ``to_dict()``).
+The result is read as the calibration module gives it (its ``table()`` and ``to_json()``).
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ def backtest_chart(result: BacktestResult | LawsBacktest, history: Sequence[tupl
     Parameters
     ----------
     result : sim.calibration.BacktestResult or sim.calibration.LawsBacktest
-        Uses ``rows()`` (origin, year, horizon, actual, p5 ... p95, USD bn,
-        and ``law`` when present) and ``to_dict()`` (coverage, CRPS, paths,
+        Uses ``table()`` (origin, year, horizon, actual, p5 ... p95, USD bn,
+        and ``law`` when present) and ``to_json()`` (coverage, CRPS, paths,
         seed, source; per law under ``laws`` for several laws).
     history : sequence of (year, value)
         The observed series, USD bn, e.g. :func:`sim.history.load_history`
@@ -68,8 +68,8 @@ def backtest_chart(result: BacktestResult | LawsBacktest, history: Sequence[tupl
             f"mean CRPS {crps:.2f} USD bn"
         )
 
-    rows = result.rows()
-    summary = result.to_dict()
+    rows = result.table().to_dict("records")
+    summary = result.to_json()
     laws = list(dict.fromkeys(str(r.get("law", "random_walk")) for r in rows)) or ["random_walk"]
     several = len(laws) > 1
     horizons = [int(h) for h in summary.get("horizons") or sorted({r["horizon"] for r in rows})]

@@ -196,7 +196,7 @@ class Results:
         What the run took as observed of its first simulated year.
     view : mapping or None
         A view from the dated record: its day, the figures it used (each with its row and publication date)
-        and the seasonal laws it learnt (:meth:`sim.scenario.view.View.to_dict`); None for a stated scenario.
+        and the seasonal laws it learnt (:meth:`sim.scenario.view.View.to_json`); None for a stated scenario.
     years : tuple of int
         Simulated calendar years.
     p_reach_by_year, p_above_in_year : pandas.DataFrame

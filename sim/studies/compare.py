@@ -323,8 +323,9 @@ class Comparison:
         )
 
     # -- tables ---------------------------------------------------------
-    def rows(self) -> list[dict[str, Any]]:
-        """Tidy rows: scenario, year, metric, value, ci95_low, ci95_high for each scenario's P(reached) and each difference."""
+    def table(self) -> pd.DataFrame:
+        """The tidy table (``comparison.csv``): one row per scenario, year and metric -- scenario, year, metric, value,
+        ci95_low, ci95_high -- for each scenario's P(reached) and each difference; ``year`` an integer column."""
         out = [
             {"scenario": name, "year": y, "metric": "p_reach_by_year", "value": r.p, "ci95_low": r.ci95_low, "ci95_high": r.ci95_high}
             for name, res in zip(self.scenarios, self.results, strict=True)
@@ -341,11 +342,7 @@ class Comparison:
             }
             for (name, metric, y), r in zip(self.differences.index, self.differences.itertuples(), strict=True)
         ]
-        return out
-
-    def table(self) -> pd.DataFrame:
-        """The tidy rows (:meth:`rows`) as a ``pandas.DataFrame``, ``year`` an integer column."""
-        return pd.DataFrame(self.rows())
+        return pd.DataFrame(out)
 
     def _repr_html_(self) -> str:
         """For notebooks: P(target reached by the year) of each scenario and, for the others, the paired difference in points."""
