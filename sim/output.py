@@ -215,7 +215,7 @@ def _(result: GoalResult, folder: Path) -> list[str]:
 @write_data.register
 def _(attribution: Attribution, folder: Path) -> list[str]:
     write_json(folder / "attribution.json", attribution.to_json())
-    write_table(folder / "attribution.csv", attribution.table_rows())
+    write_table(folder / "attribution.csv", attribution.table().to_dict("records"))
     return ["attribution.json", "attribution.csv"]
 
 

@@ -26,9 +26,8 @@ import pandas as pd
 
 from ..engine import COMPONENTS, DIRECTIONS, TradePaths
 from ..engine.model import wait_bins
-from ..results import ALL_LENDERS, HitYear
+from ..results import ALL_LENDERS, HitYear, LawOutcome
 from ..results.frames import finance_table, probability_table, quantile_table
-from ..results.results import LawOutcome
 
 __all__ = [
     "MIN_PATHS_FOR_PRECISION",

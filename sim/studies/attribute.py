@@ -361,9 +361,9 @@ class Attribution:
             manifest=dict(manifest or {}),
         )
 
-    def table_rows(self) -> list[dict[str, Any]]:
-        """The rows as records, for ``attribution.csv``, each with its :func:`reading` in words."""
-        return [{**row, "reading": reading(r)} for row, r in zip(self.rows.to_dict("records"), self.rows.itertuples(), strict=True)]
+    def table(self) -> pd.DataFrame:
+        """The table of ``attribution.csv``: :attr:`rows`, each with its :func:`reading` in words."""
+        return self.rows.assign(reading=[reading(r) for r in self.rows.itertuples()])
 
     def _repr_html_(self) -> str:
         """For notebooks: the baseline probability and each item's difference in points, ranked."""
