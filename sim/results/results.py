@@ -168,18 +168,11 @@ class Results:
     Every attribute below is a keyword of the constructor (``n_paths`` too), typed as listed; the
     constructor takes them as they are (integer years, DataFrames indexed by year), parsing nothing.
     ``summary.json``'s mapping is read by :meth:`from_json` and written by :meth:`to_json`.
-    ``simulated_reporter`` defaults to ``reporter``; ``names``, ``finance``, ``by_law``, ``precision``,
-    ``target_year`` and the last four below may be left out.
+    ``simulated_reporter`` defaults to ``reporter``; ``names``, ``finance``, ``precision``, ``target_year``,
+    ``by_law``, ``history``, ``paths`` and ``manifest`` may be left out (none, empty).
 
     Attributes
     ----------
-    history : list of (year, USD bn)
-        Observed values of the scenario's reporter, for the charts.
-    paths : TradePaths or None
-        Every path's annual trade by component and direction (:data:`sim.engine.COMPONENTS`,
-        :data:`sim.engine.DIRECTIONS`), the country's total trade and the partner's share, when kept.
-    manifest : dict
-        Provenance: scenario file and hash, seed, paths, package versions, times.
     scenario, scenario_sha256 : str
         The scenario's name and the SHA-256 of its file.
     n_paths, seed : int
@@ -219,6 +212,19 @@ class Results:
         versions without it.
     precision : Precision or None
         How a run with a precision target stopped.
+    target_year : int or None
+        The year the target is for (``trade.target_year``).
+    names : mapping
+        The country's and partner's names and the reporters' labels, as the scenario gives them (empty if none).
+    by_law : dict of str to LawOutcome
+        Each candidate organic law's answer on its own paths; empty without a mixture.
+    history : list of (year, USD bn)
+        Observed values of the scenario's reporter, for the charts.
+    paths : TradePaths or None
+        Every path's annual trade by component and direction (:data:`sim.engine.COMPONENTS`,
+        :data:`sim.engine.DIRECTIONS`), the country's total trade and the partner's share, when kept.
+    manifest : dict
+        Provenance: scenario file and hash, seed, paths, package versions, times.
     """
 
     def __init__(
