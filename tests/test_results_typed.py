@@ -49,13 +49,11 @@ def run() -> Results:
     return simulate(reference(), paths=300, seed=11, workers=1, progress=False)
 
 
-def test_a_run_fills_every_typed_field(run: Results) -> None:
+def test_results_of_a_run_equal_those_loaded_from_its_folder_field_by_field(run: Results, tmp_path: Path) -> None:
+    # every kind of field is filled: laws, the structural flows, finance by lender, tables indexed by integer year
     assert run.by_law and all(isinstance(law, LawOutcome) for law in run.by_law.values())
     assert {"country_total", "partner_share"} <= run.flows.keys() and len(run.finance)
     assert list(run.p_reach_by_year.index) == list(run.years) and run.p_reach_by_year.index.dtype.kind == "i"
-
-
-def test_results_of_a_run_equal_those_loaded_from_its_folder_field_by_field(run: Results, tmp_path: Path) -> None:
     save(run, tmp_path / "r", figures=False)
     loaded = Results.load(tmp_path / "r")
     # the manifest on disk adds the files' checksums to the run's
