@@ -17,8 +17,9 @@ from scipy import stats
 
 from sim import calibration as cal
 from sim import plots
-from sim.calibration.backtest import simulate_with_runner
+from sim.calibration.backtest import SCORES, simulate_with_runner
 from sim.distributions import Pert
+from sim.errors import UnknownName
 from sim.history import load_history
 from sim.scenario import scenario_from_dict
 
@@ -282,6 +283,13 @@ def test_backtest_on_the_uzbek_series_runs_and_is_reproducible():
     assert {"origin", "year", "horizon", "actual", "p5", "p25", "p50", "p75", "p95", "crps", "crps_random_walk"} <= set(table.columns)
     assert row["p5"] <= row["p25"] <= row["p50"] <= row["p75"] <= row["p95"]
     pd.testing.assert_frame_equal(cal.backtest(years, values, paths=600, seed=0).table(), table)
+    # the scores are a table too, by horizon, the same numbers backtest.json holds
+    scores = result.table("scores")
+    assert list(scores.index) == ["all", "1", "2", "3"] and set(result.tables()) == {"forecasts", "scores"}
+    for horizon, entry in [("all", out), *out["by_horizon"].items()]:
+        assert scores.loc[horizon, list(SCORES)].tolist() == [entry[k] for k in SCORES]
+    with pytest.raises(UnknownName):
+        result.table("nope")
     # the same law through the scenario machinery gives similar scores
     slow = cal.backtest(years, values, horizons=(1,), paths=600, seed=0, models=("normal",), engine="runner").to_json()
     fast = cal.backtest(years, values, horizons=(1,), paths=600, seed=0, models=("normal",)).to_json()

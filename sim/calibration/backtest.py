@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from ..errors import UsageError
+from ..errors import UnknownName, UsageError
 from ..run import run_paths
 from ..scenario import scenario_from_dict
 from .context import TradeContext
@@ -129,6 +129,11 @@ class ForecastRow:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
+SCORES = ("coverage_50", "coverage_90", "crps", "crps_random_walk", "crps_skill", "n_forecasts")
+"""Scores of a set of forecasts: coverage of the central 50% and 90% ranges, mean CRPS of the forecast and of the
+no-drift random walk (USD bn), the skill ``1 - crps / crps_random_walk``, and how many forecasts."""
+
+
 def _summarise(rows: Sequence[ForecastRow]) -> dict[str, Any]:
     """Coverage of the central 50% and 90% ranges, mean CRPS of the forecast and of the random walk, and the skill, over ``rows``."""
     n = len(rows)
@@ -190,9 +195,23 @@ class BacktestResult:
     source: str = "given series"
     law: str = "random_walk"
 
-    def table(self) -> pd.DataFrame:
-        """One row per forecast (``backtest.csv``): origin, year, horizon, actual, p5-p95, crps, crps_random_walk (USD bn), model and law."""
-        return pd.DataFrame([r.to_json() for r in self.forecasts], columns=list(ForecastRow.__dataclass_fields__))
+    def table(self, name: str = "forecasts") -> pd.DataFrame:
+        """A table of the backtest (:meth:`tables`): ``"forecasts"`` (the default) or ``"scores"``."""
+        tables = self.tables()
+        if name not in tables:
+            raise UnknownName(f"no table {name!r}; the tables are {', '.join(tables)}")
+        return tables[name]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``forecasts``: one row per forecast (``backtest.csv``): origin, year, horizon, actual, p5-p95, crps,
+        crps_random_walk (USD bn), model and law. ``scores``: indexed by ``horizon`` (``"all"``, then each horizon
+        as text), the :data:`SCORES` of its forecasts (as in :meth:`to_json`), with the ``law``."""
+        forecasts = pd.DataFrame([r.to_json() for r in self.forecasts], columns=list(ForecastRow.__dataclass_fields__))
+        groups = [("all", list(self.forecasts)), *((str(h), [r for r in self.forecasts if r.horizon == h]) for h in self.horizons)]
+        scores = pd.DataFrame(
+            [_summarise(rows) for _, rows in groups], index=pd.Index([g for g, _ in groups], name="horizon"), columns=list(SCORES)
+        )
+        return {"forecasts": forecasts, "scores": scores.assign(law=self.law)}
 
     def to_json(self) -> dict[str, Any]:
         """Scores over all forecasts and per horizon.
@@ -470,9 +489,14 @@ class LawsBacktest:
         """The laws, in order."""
         return tuple(r.law for r in self.results)
 
-    def table(self) -> pd.DataFrame:
-        """Every forecast of every law (:meth:`BacktestResult.table`, each row with its ``law``), law after law."""
-        return pd.concat([r.table() for r in self.results], ignore_index=True)
+    def table(self, name: str = "forecasts") -> pd.DataFrame:
+        """A table of every law's (:meth:`BacktestResult.table`), law after law, each row with its ``law``: ``"forecasts"`` or ``"scores"``."""
+        frames = [r.table(name) for r in self.results]
+        return pd.concat(frames, ignore_index=True) if name == "forecasts" else pd.concat(frames)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Both tables (:meth:`table`) by name."""
+        return {name: self.table(name) for name in ("forecasts", "scores")}
 
     def to_json(self) -> dict[str, Any]:
         """Each law's scores under ``laws`` (:meth:`BacktestResult.to_json`: overall and ``by_horizon``), and what they share.

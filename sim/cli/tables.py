@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..calibration import LawsBacktest
 from ..plots.sensitivity import box_words
 from ..plots.style import observed_months
 from ..report import headline_years
@@ -173,18 +174,18 @@ def sensitivity_table(study: Sensitivity) -> str:
     return "\n".join(lines)
 
 
-def backtest_table(summary: dict) -> str:
-    """Terminal table of several laws' scores: overall and by horizon."""
+def backtest_table(result: LawsBacktest) -> str:
+    """Terminal table of several laws' scores: overall and by horizon (:meth:`~sim.calibration.LawsBacktest.table` ``"scores"``)."""
     lines = [
-        f"{len(summary['forecasts'])} forecasts per law from the origins {', '.join(map(str, summary['origins']))} "
+        f"{len(result.results[0].forecasts)} forecasts per law from the origins {', '.join(map(str, result.origins))} "
         "(the same origins and years for every law)",
         "",
         f"  {'law':<13}{'horizon':>8}{'n':>4}{'50% held':>10}{'90% held':>10}{'CRPS':>8}{'random walk':>13}",
     ]
-    for law, scores in summary["laws"].items():
-        for label, s in [("all", scores), *((h, scores["by_horizon"][h]) for h in scores["by_horizon"])]:
+    for r in result.results:
+        for label, s in r.table("scores").iterrows():
             lines.append(
-                f"  {law:<13}{label:>8}{s['n_forecasts']:>4}{s['coverage_50']:>10.0%}{s['coverage_90']:>10.0%}"
+                f"  {r.law:<13}{label:>8}{int(s['n_forecasts']):>4}{s['coverage_50']:>10.0%}{s['coverage_90']:>10.0%}"
                 f"{s['crps']:>8.2f}{s['crps_random_walk']:>13.2f}"
             )
     lines.append("  (CRPS: mean continuous ranked probability score, USD bn, lower is better; random walk: no-drift lognormal benchmark)")
