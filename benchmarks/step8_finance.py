@@ -28,7 +28,7 @@ STEP8_FINANCE = {
 
 def with_step8_finance(scenario: Scenario) -> Scenario:
     """``scenario`` with the lenders of commit 2134933 and no patience anywhere (later versions added both)."""
-    raw = scenario.to_dict()
+    raw = scenario.to_json()
     pipeline = raw["pipeline"]
     pipeline["financier_mix"] = STEP8_FINANCE["financier_mix"]
     for sector in pipeline["sectors"].values():

@@ -256,7 +256,7 @@ class SeasonalLaw:
         low, high = partial_usd_bn / special.expit(logit_q)
         return float(low), float(high)
 
-    def to_dict(self) -> dict[str, float]:
+    def to_json(self) -> dict[str, float]:
         """Plain dict of the fields."""
         return {
             "offset": self.offset,

@@ -193,7 +193,7 @@ def _(results: Results, folder: Path) -> list[str]:
 @write_data.register
 def _(comparison: Comparison, folder: Path) -> list[str]:
     write_json(folder / "comparison.json", comparison.to_json())
-    write_table(folder / "comparison.csv", comparison.rows())
+    write_table(folder / "comparison.csv", comparison.table().to_dict("records"))
     return ["comparison.json", "comparison.csv"]
 
 
@@ -215,7 +215,7 @@ def _(result: GoalResult, folder: Path) -> list[str]:
 @write_data.register
 def _(attribution: Attribution, folder: Path) -> list[str]:
     write_json(folder / "attribution.json", attribution.to_json())
-    write_table(folder / "attribution.csv", attribution.table_rows())
+    write_table(folder / "attribution.csv", attribution.table().to_dict("records"))
     return ["attribution.json", "attribution.csv"]
 
 
@@ -250,8 +250,8 @@ def _(result: Track, folder: Path) -> list[str]:
 
 @write_data.register
 def _(backtest: Backtest, folder: Path) -> list[str]:
-    write_json(folder / "backtest.json", backtest.result.to_dict())
-    write_table(folder / "backtest.csv", backtest.result.rows())
+    write_json(folder / "backtest.json", backtest.result.to_json())
+    write_table(folder / "backtest.csv", backtest.result.table().to_dict("records"))
     return ["backtest.json", "backtest.csv"]
 
 

@@ -22,7 +22,7 @@ def reference() -> Scenario:
 def stated_tables(s: Scenario) -> dict[str, Any]:
     """A view's tables with its base year stated and no record (so no observed first year): ``trade.releases``,
     ``as_of``, ``partner`` and ``[trade.nowcast]`` dropped, the base keys the view took from the record written in."""
-    raw = s.to_dict()
+    raw = s.to_json()
     trade = raw["trade"]
     for key in ("releases", "as_of", "partner", "nowcast"):
         trade.pop(key, None)

@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from helpers import ROOT, organic_only
 from matplotlib.figure import Figure
@@ -16,8 +17,9 @@ from scipy import stats
 
 from sim import calibration as cal
 from sim import plots
-from sim.calibration.backtest import simulate_with_runner
+from sim.calibration.backtest import SCORES, simulate_with_runner
 from sim.distributions import Pert
+from sim.errors import UnknownName
 from sim.history import load_history
 from sim.scenario import scenario_from_dict
 
@@ -256,7 +258,7 @@ def test_vectorised_simulation_matches_the_simulator():
 def test_backtest_of_a_long_simulated_series_is_calibrated_and_beats_the_random_walk():
     years, values = _series(60, 0.15, 0.06, seed=9)
     result = cal.backtest(years, values, paths=1000, seed=1, models=("normal",))
-    out = result.to_dict()
+    out = result.to_json()
     assert out["n_forecasts"] == 3 * (60 - 1 - 5) - 3  # origins 2005..2058, minus horizons past the end
     assert 0.8 <= out["coverage_90"] <= 0.97
     assert 0.35 <= out["coverage_50"] <= 0.65
@@ -270,19 +272,27 @@ def test_backtest_of_a_long_simulated_series_is_calibrated_and_beats_the_random_
 def test_backtest_on_the_uzbek_series_runs_and_is_reproducible():
     years, values = cal.load_series(HISTORY)
     result = cal.backtest(years, values, paths=600, seed=0)
-    out = result.to_dict()
+    out = result.to_json()
     for key in ("coverage_50", "coverage_90", "crps", "crps_random_walk"):
         assert math.isfinite(out[key]), key
     assert 0 <= out["coverage_50"] <= out["coverage_90"] <= 1
-    assert out["n_forecasts"] == len(result.rows()) > 0
+    table = result.table()
+    assert isinstance(table, pd.DataFrame) and out["n_forecasts"] == len(table) > 0
     assert out["origins"][0] == 2018  # 2010, 2011, 2013, 2016, 2017, 2018: five log changes
-    row = result.rows()[0]
-    assert {"origin", "year", "horizon", "actual", "p5", "p25", "p50", "p75", "p95", "crps", "crps_random_walk"} <= set(row)
+    row = table.iloc[0]
+    assert {"origin", "year", "horizon", "actual", "p5", "p25", "p50", "p75", "p95", "crps", "crps_random_walk"} <= set(table.columns)
     assert row["p5"] <= row["p25"] <= row["p50"] <= row["p75"] <= row["p95"]
-    assert cal.backtest(years, values, paths=600, seed=0).rows() == result.rows()
+    pd.testing.assert_frame_equal(cal.backtest(years, values, paths=600, seed=0).table(), table)
+    # the scores are a table too, by horizon, the same numbers backtest.json holds
+    scores = result.table("scores")
+    assert list(scores.index) == ["all", "1", "2", "3"] and set(result.tables()) == {"forecasts", "scores"}
+    for horizon, entry in [("all", out), *out["by_horizon"].items()]:
+        assert scores.loc[horizon, list(SCORES)].tolist() == [entry[k] for k in SCORES]
+    with pytest.raises(UnknownName):
+        result.table("nope")
     # the same law through the scenario machinery gives similar scores
-    slow = cal.backtest(years, values, horizons=(1,), paths=600, seed=0, models=("normal",), engine="runner").to_dict()
-    fast = cal.backtest(years, values, horizons=(1,), paths=600, seed=0, models=("normal",)).to_dict()
+    slow = cal.backtest(years, values, horizons=(1,), paths=600, seed=0, models=("normal",), engine="runner").to_json()
+    fast = cal.backtest(years, values, horizons=(1,), paths=600, seed=0, models=("normal",)).to_json()
     assert slow["crps"] == pytest.approx(fast["crps"], rel=0.15)
 
 
@@ -302,7 +312,7 @@ def test_backtest_chart_draws_history_and_each_horizon():
     assert lines["observed"].get_xdata().tolist() == years.tolist()
     for h in (1, 2, 3):
         medians = lines[f"median_h{h}"].get_ydata()
-        assert len(medians) == sum(r["horizon"] == h for r in result.rows())
+        assert len(medians) == (result.table()["horizon"] == h).sum()
     texts = " ".join(t.get_text() for t in fig.texts)
     assert "How past forecasts of organic trade would have fared" in texts and "random walk" in texts
     fig.savefig(io.BytesIO(), format="png")

@@ -167,7 +167,7 @@ def test_a_law_by_direction_of_weight_zero_leaves_the_mixture_as_it_was_bit_for_
 def test_the_reference_keeps_its_paths_with_its_weight_zero_law_by_direction():
     s = reference()
     assert "by_direction" in s.trade.laws and [law.name for law in s.laws] == ["reverting", "local_level", "trend"]
-    raw = s.to_dict()
+    raw = s.to_json()
     del raw["trade"]["laws"]["by_direction"]
     before = scenario_from_dict(raw, base_dir=s._base_dir)
     a, b = simulate(s, paths=150, seed=2, keep_paths=True), simulate(before, paths=150, seed=2, keep_paths=True)
@@ -203,7 +203,7 @@ def test_the_reference_run_under_the_law_by_direction_keeps_the_observed_months(
 def test_a_view_keeps_the_law_by_direction_as_the_file_gives_it():
     s = reference()
     view, _ = view_at(s, dt.date(2025, 3, 1))
-    assert view.to_dict()["trade"]["laws"]["by_direction"] == s.to_dict()["trade"]["laws"]["by_direction"]
+    assert view.to_json()["trade"]["laws"]["by_direction"] == s.to_json()["trade"]["laws"]["by_direction"]
 
 
 @pytest.mark.parametrize(

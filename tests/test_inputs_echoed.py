@@ -65,7 +65,7 @@ def test_a_one_megabyte_table_key_is_refused_in_one_short_line(tmp_path, monkeyp
 
 
 def test_a_twenty_megabyte_name_gets_no_did_you_mean_search(no_closeness_search):
-    raw = reference().to_dict()
+    raw = reference().to_json()
     raw["portfolio"]["financiers"]["cdb"]["fallback"] = "c" * 20_000_000
     with pytest.raises(ScenarioError) as info:
         scenario_from_dict(raw, source="big.toml", base_dir=REFERENCE.parent)

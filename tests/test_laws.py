@@ -162,7 +162,7 @@ def test_a_scenario_that_names_one_law_reproduces_that_law_written_alone_bit_for
 
 def test_the_reference_named_as_its_reverting_law_reproduces_the_stated_law_of_before():
     s = reference()
-    alone = copy.deepcopy(s.to_dict())
+    alone = copy.deepcopy(s.to_json())
     del alone["trade"]["laws"]
     one = s.replace({"trade.law": "reverting"})
     a = simulate(one, paths=200, seed=2, keep_paths=True)

@@ -194,7 +194,7 @@ def test_no_row_for_the_first_simulated_year_means_no_observation():
 
 def test_an_inline_observation_written_back_as_toml_gives_the_same_paths(tmp_path: Path):
     stated = _workspace(tmp_path / "stated")
-    raw = load_scenario(stated).to_dict()
+    raw = load_scenario(stated).to_json()
     raw["trade"]["observed"] = {"months": MONTHS, "value_usd_bn": V, "yoy_growth": G, "revision_sd": 0.02}
     raw["trade"]["history"] = str(REFERENCE.parents[1] / "seeds" / "uz_cn_trade_history.csv")
     inline = tmp_path / "inline.toml"

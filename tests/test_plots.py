@@ -116,7 +116,7 @@ def fake_results(
         "finance": {y: _fake_finance(i) for i, y in enumerate(ys)},
     }
     history = [(2017, 2.6), (2018, 6.4), (2019, 7.6), (2020, 6.4), (2021, 7.4), (2022, 8.9), (2023, 10.6), (2024, 12.4)]
-    return Results(summary=summary, history=history)
+    return Results.from_json(summary, history=history)
 
 
 def _fake_finance(k: int) -> dict:
@@ -261,7 +261,7 @@ def test_composition_all_positive_stays_above_zero(results: Results) -> None:
         for comp in directions.values():
             for key in comp:
                 comp[key] = abs(comp[key])
-    fig = plots.composition(Results(summary=summary, history=results.history))
+    fig = plots.composition(Results.from_json(summary, history=results.history))
     assert min(min(b.get_y(), b.get_y() + b.get_height()) for b in _bars(fig)) >= 0
 
 
@@ -286,7 +286,7 @@ def test_none_values_do_not_crash(results: Results) -> None:
     s["hit_year_share"]["2031"] = None
     s["components_mean_usd_bn"]["2032"]["measures"] = None
     s["components_by_direction_mean_usd_bn"]["2032"]["imports"]["measures"] = None
-    r = Results(summary=s, history=results.history)
+    r = Results.from_json(s, history=results.history)
     figs = [
         plots.fan_chart(r),
         plots.reach_probability(r),
@@ -383,5 +383,5 @@ def test_finance_chart_draws_requested_funded_withdrawn_and_the_waits(results: R
 def test_finance_chart_of_results_without_finance_says_so() -> None:
     summary = fake_results().to_json()
     del summary["finance"]
-    fig = plots.finance_chart(Results(summary))
+    fig = plots.finance_chart(Results.from_json(summary))
     assert any("no finance" in text.get_text() for ax in fig.axes for text in ax.texts)

@@ -104,6 +104,12 @@ def test_the_reference_replay_is_far_above_the_recorded_exports_and_its_fit_boun
         assert 0.0 <= fit.low < fit.median < 0.5 < fit.high < 2.5
         table = fit.as_pert()
         assert table["min"] == 0.0 and table["max"] == pytest.approx(float(fit.quantile(0.99)), rel=1e-3)
+    # its table is a DataFrame, one row a year with an integer year, the fitted flows at the fitted scales
+    frame = result.table()
+    assert list(frame["year"]) == result.years and frame["year"].dtype.kind == "i"
+    assert frame.set_index("year").loc[2024, "fitted_operating_exports"] == pytest.approx(
+        result.exports_fit.median * result.mean["operating_exports"][k2024]
+    )
 
 
 def test_flow_scales_change_the_coefficients_and_nothing_else():
@@ -136,10 +142,10 @@ def test_flow_scales_change_the_coefficients_and_nothing_else():
 def test_a_scenario_without_flow_scale_draws_exactly_as_with_the_table_removed():
     """Without the table nothing is drawn from its stream: the draws are those of the engine before it existed."""
     s = reference().replace({"pipeline.flow_scale": {}})
-    raw = s.to_dict()
+    raw = s.to_json()
     del raw["pipeline"]["flow_scale"]
     bare = reference().replace({})
-    bare_raw = bare.to_dict()
+    bare_raw = bare.to_json()
     del bare_raw["pipeline"]["flow_scale"]
     assert raw == bare_raw
     x = draw_paths(s, 5, [0, 1, 2])

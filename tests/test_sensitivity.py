@@ -124,7 +124,7 @@ def test_goal_out_of_reach_says_so_plainly(tmp_path, capsys):
 
 def test_levers_of_repeated_distributions_move_their_median():
     s = build(organic_only())
-    raw = s.to_dict()
+    raw = s.to_json()
     raw["portfolio"] = {"financiers": {"bank": {"capacity_usd_bn_per_year": {"dist": "lognormal", "median": 2.0, "p90": 3.0}}}}
     raw["pipeline"] = {
         "launches_per_year": 10,

@@ -6,6 +6,7 @@ import math
 import tomllib
 
 import numpy as np
+import pandas as pd
 import pytest
 from helpers import ROOT
 from scipy import special, stats
@@ -96,14 +97,14 @@ def test_both_laws_are_scored_on_identical_origin_and_year_pairs():
     # the benchmark is the same for both laws; the random walk equals its own backtest on those origins
     assert [r.crps_random_walk for r in walk.forecasts] == [r.crps_random_walk for r in structural.forecasts]
     alone = cal.backtest(years, values, paths=400, seed=1, origins=both.origins)
-    assert alone.rows() == walk.rows()
-    out = both.to_dict()
+    pd.testing.assert_frame_equal(alone.table(), walk.table())
+    out = both.to_json()
     assert set(out["laws"]) == {"random_walk", "structural"}
     assert out["forecasts"] == [list(p) for p in pairs]
     for scores in out["laws"].values():
         assert scores["n_forecasts"] == 6 and set(scores["by_horizon"]) == {"1", "2", "3"}
         assert 0 <= scores["coverage_50"] <= scores["coverage_90"] <= 1
-    assert {r["law"] for r in both.rows()} == {"random_walk", "structural"}
+    assert list(both.table()["law"].unique()) == ["random_walk", "structural"]
 
 
 def test_the_structural_backtest_needs_the_context_and_qualifying_origins():

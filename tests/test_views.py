@@ -53,7 +53,7 @@ def _add_rows(record: Path, rows: list[str], *, in_order: bool) -> None:
 
 def _without_flows(as_of: dt.date, **nowcast: Any) -> Scenario:
     """The reference's trade tables and shocks (no portfolio, pipeline or measures) as of ``as_of``: any date of the record fits it."""
-    raw = load_scenario(REFERENCE).to_dict()
+    raw = load_scenario(REFERENCE).to_json()
     for key in ("portfolio", "pipeline", "measures"):
         raw.pop(key, None)
     raw["trade"]["as_of"] = as_of
@@ -129,8 +129,8 @@ def test_rows_published_after_as_of_change_neither_the_scenario_identity_nor_a_s
     _add_rows(record, LATER, in_order=in_order)
     after = load_scenario(path)
     assert after.sha256 == before.sha256
-    assert after.view.to_dict()["used"] == [
-        {**u, "line": v["line"]} for u, v in zip(before.view.to_dict()["used"], after.view.to_dict()["used"], strict=True)
+    assert after.view.to_json()["used"] == [
+        {**u, "line": v["line"]} for u, v in zip(before.view.to_json()["used"], after.view.to_json()["used"], strict=True)
     ]
     b = simulate_chunk(after, 5, 0, 24)
     np.testing.assert_array_equal(a.trade, b.trade)

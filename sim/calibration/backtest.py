@@ -36,9 +36,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike
 
-from ..errors import UsageError
+from ..errors import UnknownName, UsageError
 from ..run import run_paths
 from ..scenario import scenario_from_dict
 from .context import TradeContext
@@ -123,9 +124,14 @@ class ForecastRow:
     model: str
     law: str = "random_walk"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """Plain dict of the row."""
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+SCORES = ("coverage_50", "coverage_90", "crps", "crps_random_walk", "crps_skill", "n_forecasts")
+"""Scores of a set of forecasts: coverage of the central 50% and 90% ranges, mean CRPS of the forecast and of the
+no-drift random walk (USD bn), the skill ``1 - crps / crps_random_walk``, and how many forecasts."""
 
 
 def _summarise(rows: Sequence[ForecastRow]) -> dict[str, Any]:
@@ -189,11 +195,25 @@ class BacktestResult:
     source: str = "given series"
     law: str = "random_walk"
 
-    def rows(self) -> list[dict[str, Any]]:
-        """One dict per forecast: origin, year, horizon, actual, p5-p95, crps, crps_random_walk (USD bn), model and law."""
-        return [r.to_dict() for r in self.forecasts]
+    def table(self, name: str = "forecasts") -> pd.DataFrame:
+        """A table of the backtest (:meth:`tables`): ``"forecasts"`` (the default) or ``"scores"``."""
+        tables = self.tables()
+        if name not in tables:
+            raise UnknownName(f"no table {name!r}; the tables are {', '.join(tables)}")
+        return tables[name]
 
-    def to_dict(self) -> dict[str, Any]:
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """``forecasts``: one row per forecast (``backtest.csv``): origin, year, horizon, actual, p5-p95, crps,
+        crps_random_walk (USD bn), model and law. ``scores``: indexed by ``horizon`` (``"all"``, then each horizon
+        as text), the :data:`SCORES` of its forecasts (as in :meth:`to_json`), with the ``law``."""
+        forecasts = pd.DataFrame([r.to_json() for r in self.forecasts], columns=list(ForecastRow.__dataclass_fields__))
+        groups = [("all", list(self.forecasts)), *((str(h), [r for r in self.forecasts if r.horizon == h]) for h in self.horizons)]
+        scores = pd.DataFrame(
+            [_summarise(rows) for _, rows in groups], index=pd.Index([g for g, _ in groups], name="horizon"), columns=list(SCORES)
+        )
+        return {"forecasts": forecasts, "scores": scores.assign(law=self.law)}
+
+    def to_json(self) -> dict[str, Any]:
         """Scores over all forecasts and per horizon.
 
         Keys: ``coverage_50`` and ``coverage_90`` (share of actual values
@@ -469,19 +489,24 @@ class LawsBacktest:
         """The laws, in order."""
         return tuple(r.law for r in self.results)
 
-    def rows(self) -> list[dict[str, Any]]:
-        """Every forecast of every law (:meth:`BacktestResult.rows`, with its ``law``)."""
-        return [row for r in self.results for row in r.rows()]
+    def table(self, name: str = "forecasts") -> pd.DataFrame:
+        """A table of every law's (:meth:`BacktestResult.table`), law after law, each row with its ``law``: ``"forecasts"`` or ``"scores"``."""
+        frames = [r.table(name) for r in self.results]
+        return pd.concat(frames, ignore_index=True) if name == "forecasts" else pd.concat(frames)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Each law's scores under ``laws`` (:meth:`BacktestResult.to_dict`: overall and ``by_horizon``), and what they share.
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Both tables (:meth:`table`) by name."""
+        return {name: self.table(name) for name in ("forecasts", "scores")}
+
+    def to_json(self) -> dict[str, Any]:
+        """Each law's scores under ``laws`` (:meth:`BacktestResult.to_json`: overall and ``by_horizon``), and what they share.
 
         Keys: ``laws`` (by law name), ``origins``, ``forecasts`` (the common
         ``[origin, year]`` pairs), ``horizons``, ``scale``, ``paths``, ``seed``, ``source``.
         """
         first = self.results[0]
         return {
-            "laws": {r.law: r.to_dict() for r in self.results},
+            "laws": {r.law: r.to_json() for r in self.results},
             "origins": list(self.origins),
             "forecasts": [[f.origin, f.year] for f in first.forecasts],
             "horizons": list(first.horizons),

@@ -248,13 +248,13 @@ class DirectionsFit:
             "exports_share": self.exports_share.law(),
         }
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """Plain dict of the four fits."""
         return {
-            "imports": self.imports.to_dict(),
-            "exports": self.exports.to_dict(),
-            "imports_share": self.imports_share.to_dict(),
-            "exports_share": self.exports_share.to_dict(),
+            "imports": self.imports.to_json(),
+            "exports": self.exports.to_json(),
+            "imports_share": self.imports_share.to_json(),
+            "exports_share": self.exports_share.to_json(),
             "base_year": self.base_year,
         }
 

@@ -101,7 +101,7 @@ class ModelScore:
     persistence: float
     df: float | None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """Plain dict (non-finite AICc as ``None``)."""
         return {
             "model": self.model,
@@ -361,7 +361,7 @@ class GrowthFit:
             lines.append(f"# persistence clipped to [{PERSISTENCE_CLIP[0]}, {PERSISTENCE_CLIP[1]}] from {self.persistence:.3f}.")
         return toml_block(lines, title, law)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """Plain dict of the estimates, standard errors and candidate table."""
         return {
             "model": self.model,
@@ -378,7 +378,7 @@ class GrowthFit:
             "aicc": self.aicc,
             "n_obs": self.n_obs,
             "years": list(self.years),
-            "candidates": [c.to_dict() for c in self.candidates],
+            "candidates": [c.to_json() for c in self.candidates],
             "source": self.source,
         }
 

@@ -128,7 +128,7 @@ class ReporterGapFit:
         ]
         return toml_block(lines, "trade.reporter_gap", self.gap_law())
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """Plain dict of the estimates and the data behind them."""
         return {
             "reporter": self.reporter,

@@ -337,7 +337,7 @@ class ShareFit:
         ]
         return toml_block(lines, title, self.law())
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """Plain dict of the estimates, standard errors and data."""
         return {
             "long_run": self.long_run,

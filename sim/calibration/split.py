@@ -245,14 +245,14 @@ class TurnoverSplitFit:
         ]
         return toml_block(lines, "trade.exports_share", self.exports_share_law())
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """Plain dict of the estimates and standard errors."""
         return {
             "mean": self.mean,
             "mean_se": self.mean_se,
             "sd": self.sd,
             "sd_se": self.sd * self.log_sd_se,
-            "exports_share": self.share.to_dict(),
+            "exports_share": self.share.to_json(),
             "correlation": self.correlation,
             "correlation_se": self.correlation_se,
             "loglik": self.loglik,

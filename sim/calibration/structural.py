@@ -95,11 +95,11 @@ class StructuralFit:
             + self.share.block("trade.structural.share")
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """Plain dict of both fits and the base."""
         return {
-            "total": self.total.to_dict(),
-            "share": self.share.to_dict(),
+            "total": self.total.to_json(),
+            "share": self.share.to_json(),
             "base_year": self.base_year,
             "total_base_usd_bn": self.total_base_usd_bn,
         }

@@ -213,10 +213,10 @@ def view_at(s: Scenario, as_of: dt.date) -> tuple[Scenario, LawFit]:
                 changes[key] = {**fit.changes[key], "long_run": _long_run(fit, own, s, law.share)}
             elif law.kind in ("local_level", "trend"):
                 given = law.share or t.structural.share
-                raw_trade = s.to_dict()["trade"]
+                raw_trade = s.to_json()["trade"]
                 raw_share = raw_trade["laws"][name].get("share") or raw_trade["structural"]["share"]
                 changes[key] = _walk_allowance(fit.changes[key], fit.walks[name], own.walks[name], given, raw_share.get("drift"))
-    raw = s.to_dict()
+    raw = s.to_json()
     if raw.get("pipeline", {}).get("projects"):
         changes["pipeline.projects"] = _restated(raw["pipeline"]["projects"], base_year + 1)
     return s.replace(changes), fit

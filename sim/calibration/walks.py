@@ -87,7 +87,7 @@ class WalkFit:
         drift = f"drift {self.drift:+.4f} (se {self.drift_se:.4f}), " if self.kind == "trend" else ""
         return f"share logit {self.kind.replace('_', ' ')}: {drift}sd {self.sd:.4f} (se of ln sd {self.log_sd_se:.3f}), {len(self.years)} years"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """Plain dict of the fit."""
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 

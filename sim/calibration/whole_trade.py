@@ -52,7 +52,7 @@ class WholeTradeLaw:
     years: tuple[int, ...]
     paths: int
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """Plain dict of the summary (``years`` as a list)."""
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 

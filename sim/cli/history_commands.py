@@ -14,6 +14,7 @@ import numpy as np
 
 from ..calibration import (
     LAWS,
+    LawsBacktest,
     ReporterGapFit,
     TradeContext,
     backtest,
@@ -164,7 +165,6 @@ def backtest_command(args: argparse.Namespace) -> int:
         raise
     except ValueError as exc:
         raise HistoryError(f"{args.context or args.directions or args.history}: {exc}") from None
-    summary = result.to_dict()
     manifest = {"history_file": str(args.history), "reporter": args.reporter, "seed": args.seed, "paths": args.paths}
     if context is not None:
         manifest.update(context_file=str(args.context), laws=laws)
@@ -172,12 +172,13 @@ def backtest_command(args: argparse.Namespace) -> int:
         manifest.update(directions_file=str(args.directions), laws=laws)
     save(Backtest(result, load_history(args.history, args.reporter), manifest), out, force=args.force)
     if not args.quiet:
-        if len(laws) > 1:
-            print(backtest_table(summary))
+        if isinstance(result, LawsBacktest):
+            print(backtest_table(result))
         else:
             law = "" if laws[0] == "random_walk" else f" of the {laws[0]} law"
+            summary = result.table("scores").loc["all"]
             print(
-                f"{summary['n_forecasts']} forecasts{law} from {args.history} ({args.reporter}): coverage of the 50% interval {summary['coverage_50']:.0%}, "
+                f"{int(summary['n_forecasts'])} forecasts{law} from {args.history} ({args.reporter}): coverage of the 50% interval {summary['coverage_50']:.0%}, "
                 f"of the 90% interval {summary['coverage_90']:.0%}; CRPS {summary['crps']:.2f} USD bn against {summary['crps_random_walk']:.2f} for a random walk"
             )
         print(f"\nresults written to {out}/")

@@ -1,7 +1,7 @@
 """``coopsim replay``: the portfolio replayed over the record's years, its flows against the record, and the scales fitted.
 
 Writes a results folder (whole or not at all, :func:`sim.results.write_folder`):
-``replay.csv`` (one row a year, :meth:`~sim.studies.replay.ReplayResult.rows`),
+``replay.csv`` (one row a year, :meth:`~sim.studies.replay.ReplayResult.table`),
 ``replay_fit.json`` (the fitted scales, with the ``[pipeline.flow_scale]``
 tables they give), ``replay.png`` and ``replay.svg`` (:func:`sim.plots.replay.replay_chart`),
 with ``--report`` a self-contained ``report.html`` (:mod:`sim.report.replay_page`: the chart inline,
@@ -45,7 +45,7 @@ def replay_table(result: ReplayResult) -> str:
         f"{'construction imports':>24}{'operating imports':>24}",
         f"  {'':<6}{'recorded':>14}{'model [5%, 95%]':>24}{'recorded':>17}{'model [5%, 95%]':>24}{'model [5%, 95%]':>24}",
     ]
-    for row in result.rows():
+    for row in result.table().to_dict("records"):
 
         def band(c: str, r: dict = row) -> str:
             return f"{r[f'{c}_mean']:.2f} [{r[f'{c}_p05']:.2f}, {r[f'{c}_p95']:.2f}]"
@@ -72,8 +72,8 @@ def _toml(table: dict) -> str:
 
 def _write(result: ReplayResult, folder: Path, formats: tuple[str, ...], report: bool = False) -> list[str]:
     """The folder's files: table, fits, the chart and (``report``) ``report.html`` with the chart's SVG inline."""
-    write_table(folder / "replay.csv", result.rows())
-    write_json(folder / "replay_fit.json", result.fit_dict())
+    write_table(folder / "replay.csv", result.table().to_dict("records"))
+    write_json(folder / "replay_fit.json", result.to_json())
     fig = replay_chart(result)
     names = ["replay.csv", "replay_fit.json"]
     with matplotlib.rc_context({"svg.hashsalt": "coopsim"}):

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from ..calibration import LawsBacktest
 from ..plots.sensitivity import box_words
 from ..plots.style import observed_months
 from ..report import headline_years
@@ -31,26 +32,26 @@ def stability_lines(table: pd.DataFrame, words: str, same: str, item: str, whole
     return lines
 
 
-def _flow_words(summary: dict) -> str:
+def _flow_words(results: Results) -> str:
     """The flow the target is on, in words."""
-    flow = summary.get("target_flow", "turnover")
+    flow = results.target_flow
     return "turnover (exports plus imports)" if flow == "turnover" else flow
 
 
-def _observation_line(summary: dict) -> str:
+def _observation_line(results: Results) -> str:
     """What the run took as observed, in one line (or that nothing was)."""
-    obs = summary.get("observation")
-    view = summary.get("view")
+    obs = results.observation
+    view = results.view
     day = f" as of {view['as_of']}" if view else ""
     if not obs:
-        return f"observed{day}: nothing of {summary['years'][0]} (its whole year is simulated)"
+        return f"observed{day}: nothing of {results.years[0]} (its whole year is simulated)"
     growth = f" ({obs['yoy_growth']:+.0%} on a year before)" if obs.get("yoy_growth") is not None else ""
     return f"observed{day}: {obs['year']} {observed_months(obs['months'])}, {obs['value_usd_bn']:g} USD bn{growth}, all of trade; from {obs['source']}"
 
 
-def view_lines(summary: dict) -> list[str]:
+def view_lines(results: Results) -> list[str]:
     """The figures a view took from the record, one line each (none for a stated scenario)."""
-    view = summary.get("view")
+    view = results.view
     if not view:
         return []
     lines = [f"the view as of {view['as_of']} used, of {view['rows_known']} rows of {view['releases']} published by then:"]
@@ -91,28 +92,27 @@ def law_lines(results: Results, years: Sequence[int] | None = None) -> list[str]
 
 def headline(results: Results, years: Sequence[int] | None = None) -> str:
     """The terminal table: both readings of reaching the target in the headline ``years`` (default :func:`sim.report.headline_years`), and the hit year."""
-    s = results.summary
-    last = s["years"][-1]
+    last = results.years[-1]
     law = {"structural": "structural (the country's total trade x the partner's share)", "random_walk": "random walk with drift"}
     if results.by_law:
         law = {"structural": f"structural, the partner's share by {len(results.by_law)} candidate laws (below)"}
     lines = [
-        f"{s['scenario']}: {s['paths']:,} paths, seed {s['seed']}; target {s['target_usd_bn']:g} USD bn a year of "
-        f"{_flow_words(s)}{results.pair_words} ({s['reporter']} statistics)",
-        f"organic law: {law.get(s.get('organic_law', 'random_walk'))}; {_observation_line(s)}",
-        *view_lines(s),
+        f"{results.scenario}: {results.n_paths:,} paths, seed {results.seed}; target {results.target_usd_bn:g} USD bn a year of "
+        f"{_flow_words(results)}{results.pair_words} ({results.reporter} statistics)",
+        f"organic law: {law.get(results.organic_law)}; {_observation_line(results)}",
+        *view_lines(results),
         "",
         f"  {'year':<8}{'reached by the year':>22}{'95% interval':>18}{'at or above in the year':>27}{'95% interval':>18}",
     ]
     for year in headline_years(results.years, years, results.headline_year):
         p, lo, hi = results.p_reach(year)
-        above = s["p_above_in_year"][str(year)]
+        above = results.p_above_in_year.loc[year]
         lines.append(
             f"  {year:<8}{_pct(p):>22}{_pct(lo) + ' to ' + _pct(hi):>18}{_pct(above['p']):>27}"
-            f"{_pct(above['ci95'][0]) + ' to ' + _pct(above['ci95'][1]):>18}"
+            f"{_pct(above['ci95_low']) + ' to ' + _pct(above['ci95_high']):>18}"
         )
     lines += law_lines(results, years)
-    hy = s["hit_year"]
+    hy = results.hit_year
 
     def year_or_later(v: int | None) -> str:
         return str(v) if v is not None else f"later than {last}"
@@ -121,9 +121,9 @@ def headline(results: Results, years: Sequence[int] | None = None) -> str:
         "",
         "  reached by the year: in that year or an earlier one (the year the target can be announced as met);",
         "  at or above in the year: trade of that year itself at or above the target (met and held).",
-        f"  median year first reached   {year_or_later(hy['p50'])}",
-        f"  10% of paths reach it by {year_or_later(hy['p10'])}; 90% by {year_or_later(hy['p90'])}",
-        f"  not reached by {last}: {_pct(hy['share_never'])} of paths",
+        f"  median year first reached   {year_or_later(hy.p50)}",
+        f"  10% of paths reach it by {year_or_later(hy.p10)}; 90% by {year_or_later(hy.p90)}",
+        f"  not reached by {last}: {_pct(hy.share_never)} of paths",
         "",
         quote_line(results),
     ]
@@ -132,32 +132,30 @@ def headline(results: Results, years: Sequence[int] | None = None) -> str:
 
 def comparison_table(comparison: Comparison, years: Sequence[int] | None = None) -> str:
     """The terminal table of a comparison in the headline ``years``: probabilities, mean trade in the last of them, median hit year, paired differences."""
-    data = comparison.data
-    shown = [str(y) for y in headline_years(comparison.years, years)]
+    shown = headline_years(comparison.years, years)
     last = shown[-1]
     rows = [["scenario", *(f"by {y}" for y in shown), f"mean trade {last}, USD bn", "median year"]]
-    for name in data["scenarios"]:
-        summary = data["summaries"][name]
-        baseline = name == data["baseline"]
+    for name, results in zip(comparison.scenarios, comparison.results, strict=True):
+        baseline = name == comparison.baseline
         cells = [name + (" (baseline)" if baseline else "")]
         for y in shown:
-            cell = _pct(summary["p_reach_by_year"][y]["p"])
+            cell = _pct(results.p_reach_by_year.loc[y, "p"])
             if not baseline:
-                d = data["differences"][name]["p_reach_by_year"][y]
-                cell += f"  {100 * d['diff']:+.1f} [{100 * d['ci95'][0]:+.1f}, {100 * d['ci95'][1]:+.1f}]"
+                d, lo, hi = comparison.difference(name, "p_reach_by_year", y)
+                cell += f"  {100 * d:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}]"
             cells.append(cell)
-        cell = f"{summary['annual_trade_usd_bn'][last]['mean']:.1f}"
+        cell = f"{results.annual_trade_usd_bn.loc[last, 'mean']:.1f}"
         if not baseline:
-            d = data["differences"][name]["mean_trade_usd_bn"][last]
-            cell += f"  {d['diff']:+.2f} [{d['ci95'][0]:+.2f}, {d['ci95'][1]:+.2f}]"
+            d, lo, hi = comparison.difference(name, "mean_trade_usd_bn", last)
+            cell += f"  {d:+.2f} [{lo:+.2f}, {hi:+.2f}]"
         cells.append(cell)
-        hit = summary["hit_year"]["p50"]
-        shift = None if baseline else data["differences"][name]["median_hit_year_shift"]
+        hit = results.hit_year.p50
+        shift = None if baseline else comparison.median_hit_year_shift.get(name)
         cells.append(f"{hit if hit is not None else 'later'}" + (f" ({shift:+d})" if isinstance(shift, int) else ""))
         rows.append(cells)
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [
-        f"{len(data['scenarios'])} scenarios on common random numbers: {data['paths']:,} paths, seed {data['seed']}",
+        f"{len(comparison.scenarios)} scenarios on common random numbers: {comparison.n_paths:,} paths, seed {comparison.seed}",
         "Probability of reaching the target by the year, and mean annual trade; after each, the paired",
         "difference from the baseline (percentage points, USD bn) with its 95% interval.",
         "",
@@ -192,18 +190,18 @@ def sensitivity_table(study: Sensitivity) -> str:
     return "\n".join(lines)
 
 
-def backtest_table(summary: dict) -> str:
-    """Terminal table of several laws' scores: overall and by horizon."""
+def backtest_table(result: LawsBacktest) -> str:
+    """Terminal table of several laws' scores: overall and by horizon (:meth:`~sim.calibration.LawsBacktest.table` ``"scores"``)."""
     lines = [
-        f"{len(summary['forecasts'])} forecasts per law from the origins {', '.join(map(str, summary['origins']))} "
+        f"{len(result.results[0].forecasts)} forecasts per law from the origins {', '.join(map(str, result.origins))} "
         "(the same origins and years for every law)",
         "",
         f"  {'law':<13}{'horizon':>8}{'n':>4}{'50% held':>10}{'90% held':>10}{'CRPS':>8}{'random walk':>13}",
     ]
-    for law, scores in summary["laws"].items():
-        for label, s in [("all", scores), *((h, scores["by_horizon"][h]) for h in scores["by_horizon"])]:
+    for r in result.results:
+        for label, s in r.table("scores").iterrows():
             lines.append(
-                f"  {law:<13}{label:>8}{s['n_forecasts']:>4}{s['coverage_50']:>10.0%}{s['coverage_90']:>10.0%}"
+                f"  {r.law:<13}{label:>8}{int(s['n_forecasts']):>4}{s['coverage_50']:>10.0%}{s['coverage_90']:>10.0%}"
                 f"{s['crps']:>8.2f}{s['crps_random_walk']:>13.2f}"
             )
     lines.append("  (CRPS: mean continuous ranked probability score, USD bn, lower is better; random walk: no-drift lognormal benchmark)")

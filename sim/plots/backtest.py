@@ -1,6 +1,6 @@
 """The chart of a calibration backtest (:class:`sim.calibration.BacktestResult` or :class:`sim.calibration.LawsBacktest`): :func:`backtest_chart`.
 
-The result is read as the calibration module gives it (its ``rows()`` and ``to_dict()``).
+The result is read as the calibration module gives it (its tables, :meth:`~sim.calibration.BacktestResult.table`).
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ def backtest_chart(result: BacktestResult | LawsBacktest, history: Sequence[tupl
     Parameters
     ----------
     result : sim.calibration.BacktestResult or sim.calibration.LawsBacktest
-        Uses ``rows()`` (origin, year, horizon, actual, p5 ... p95, USD bn,
-        and ``law`` when present) and ``to_dict()`` (coverage, CRPS, paths,
-        seed, source; per law under ``laws`` for several laws).
+        Uses ``table()`` (origin, year, horizon, actual, p5 ... p95, USD bn,
+        and ``law``), ``table("scores")`` (coverage, CRPS) and its paths,
+        seed, source and horizons (the first law's for several laws).
     history : sequence of (year, value)
         The observed series, USD bn, e.g. :func:`sim.history.load_history`
         or ``zip(*sim.calibration.load_series(...))``.
@@ -68,31 +68,32 @@ def backtest_chart(result: BacktestResult | LawsBacktest, history: Sequence[tupl
             f"mean CRPS {crps:.2f} USD bn"
         )
 
-    rows = result.rows()
-    summary = result.to_dict()
+    rows = result.table().to_dict("records")
+    first = result.results[0] if isinstance(result, LawsBacktest) else result  # the settings every law shares
+    overall = first.table("scores").loc["all"]
     laws = list(dict.fromkeys(str(r.get("law", "random_walk")) for r in rows)) or ["random_walk"]
     several = len(laws) > 1
-    horizons = [int(h) for h in summary.get("horizons") or sorted({r["horizon"] for r in rows})]
+    horizons = [int(h) for h in list(first.horizons) or sorted({r["horizon"] for r in rows})]
     hist = sorted((int(y), num(v)) for y, v in history)
     hy = np.array([y for y, _ in hist], dtype=float)
     hv = np.array([v for _, v in hist])
     origins = sorted({int(r["origin"]) for r in rows})
     span = f"{origins[0]}-{origins[-1]}" if len(origins) > 1 else (str(origins[0]) if origins else "n/a")
-    paths = summary.get("paths")
+    paths = first.paths
     paths_txt = f"{int(paths):,} simulated paths per origin" if paths is not None else "paths n/a"
     if several:
         scores = [score_line(law, [r for r in rows if r.get("law") == law]) for law in laws]
-        crps_rw = num(next(iter(summary["laws"].values())).get("crps_random_walk"))
+        crps_rw = num(overall["crps_random_walk"])
         subtitle = (
             f"Forecasts made each year {span} from each law fitted only to the data up to then, on the same years\n"
             + "\n".join(scores)
             + f"\nNo-drift random walk: mean CRPS {crps_rw:.2f} USD bn (lower is better)"
         )
     else:
-        n = int(summary.get("n_forecasts") or len(rows))
+        n = int(overall["n_forecasts"] or len(rows))
         inside90 = sum(r["p5"] <= r["actual"] <= r["p95"] for r in rows)
         inside50 = sum(r["p25"] <= r["actual"] <= r["p75"] for r in rows)
-        crps, crps_rw = num(summary.get("crps")), num(summary.get("crps_random_walk"))
+        crps, crps_rw = num(overall["crps"]), num(overall["crps_random_walk"])
         what = "growth law" if laws[0] == "random_walk" else f"{labels.get(laws[0], laws[0])} law"
         subtitle = (
             f"Forecasts made each year {span} from the {what} fitted only to the data up to then\n"
@@ -104,7 +105,7 @@ def backtest_chart(result: BacktestResult | LawsBacktest, history: Sequence[tupl
         "How past forecasts of organic trade would have fared",
         subtitle,
         f"Source: coopsim calibration backtest (rolling origin, organic growth only, parameter uncertainty included; "
-        f"{paths_txt}, seed {summary.get('seed', 'n/a')}). Series: {summary.get('source', 'n/a')}.",
+        f"{paths_txt}, seed {first.seed}). Series: {first.source}.",
     )
     if own:
         fig.subplots_adjust(top=MARGINS["top"] - 0.065 - (0.035 * (len(laws) - 1) if several else 0.0))  # multi-line subtitle

@@ -50,7 +50,7 @@ def replay_year_cells(result: ReplayResult) -> list[tuple[str, ...]]:
             _usd(row["fitted_construction_imports"]),
             _band(row, "operating_imports"),
         )
-        for row in result.rows()
+        for row in result.table().to_dict("records")
     ]
 
 

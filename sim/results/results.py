@@ -1,10 +1,11 @@
 """The typed :class:`Results` of a run: integer years, arrays and DataFrames inside, ``summary.json`` only at the edge.
 
-A ``Results`` is built from the aggregator's statistics (the mapping
-:func:`sim.run.run_summary` returns) or from a results folder's
-``summary.json`` (:meth:`Results.load`); :meth:`Results.to_json` gives that
-mapping back, with the same keys in the same order and years as strings.
-Saving is :func:`sim.output.save`; nothing here draws or writes figures.
+A ``Results`` is built from typed fields: by the run layer from its
+accumulated statistics (:func:`sim.run.run_results`), or from a results
+folder's ``summary.json`` by :meth:`Results.from_json`, the one reader of that
+shape (:meth:`Results.load` uses it); :meth:`Results.to_json` is the one
+writer, with the same keys in the same order and years as strings. Saving is
+:func:`sim.output.save`; nothing here draws or writes figures.
 """
 
 from __future__ import annotations
@@ -22,6 +23,19 @@ import pandas as pd
 from ..engine import COMPONENTS, DIRECTIONS, TradePaths
 from ..errors import UnknownName, UsageError
 from .folder import to_json_ready
+from .frames import (
+    ALL_LENDERS,
+    FINANCE_STATISTICS,
+    QUANTILE_COLUMNS,
+    finance_frame,
+    finance_json,
+    finance_table,
+    number,
+    probability_frame,
+    probability_json,
+    quantile_frame,
+    records_json,
+)
 from .manifest import listed, read_listed_json, read_manifest, reading
 
 __all__ = [
@@ -38,8 +52,6 @@ __all__ = [
     "probability_frame",
 ]
 
-QUANTILE_COLUMNS = ("mean", "p5", "p25", "p50", "p75", "p95")
-"""Columns of a yearly quantity's table: the mean over paths and its percentiles."""
 FLOW_KEYS = {
     "exports": "annual_exports_usd_bn",
     "imports": "annual_imports_usd_bn",
@@ -57,10 +69,6 @@ PATH_FILES = {
     "law": "paths_law.npy",
 }
 """Files of kept paths, by field of :class:`sim.engine.TradePaths`."""
-FINANCE_STATISTICS = ("requested_usd_bn", "funded_usd_bn", "withdrawn_usd_bn", "wait_mean_years", "wait_p90_years")
-"""Columns of :attr:`Results.finance`: mean capex requested, funded and withdrawn (USD bn), mean and 90th-percentile wait (years)."""
-ALL_LENDERS = "all lenders"
-"""The ``lender`` of :attr:`Results.finance` rows for all lenders together (a project counted once)."""
 FORECAST_HORIZON_YEARS = 6
 """Years after the base year up to which a fan chart reads as a forecast (2030 for a 2024 base): the default headline year."""
 
@@ -74,64 +82,6 @@ _IDENTITY_DEFAULTS = {
     "names": None,
 }
 """Identity keys that summaries of earlier versions may lack, and what they meant then."""
-
-
-def number(value: Any) -> float:
-    """A float, with ``None`` (a non-finite number in JSON) as NaN."""
-    return math.nan if value is None else float(value)
-
-
-def probability_frame(table: Mapping[str, Any], years: Sequence[int]) -> pd.DataFrame:
-    """``{year: {"p", "ci95": [low, high]}}`` as a DataFrame indexed by integer year: ``p``, ``ci95_low``, ``ci95_high``.
-
-    A missing year, probability or interval bound is NaN.
-    """
-    rows = []
-    for y in years:
-        entry = table.get(str(y)) or {}
-        ci = entry.get("ci95") or (None, None)
-        rows.append((number(entry.get("p")), number(ci[0]), number(ci[1])))
-    return pd.DataFrame(rows, index=pd.Index(years, name="year"), columns=["p", "ci95_low", "ci95_high"], dtype=float)
-
-
-def _probability_json(frame: pd.DataFrame) -> dict[str, Any]:
-    return {str(y): {"p": r.p, "ci95": [r.ci95_low, r.ci95_high]} for y, r in zip(frame.index, frame.itertuples(), strict=True)}
-
-
-def _quantile_frame(table: Mapping[str, Any], years: Sequence[int]) -> pd.DataFrame:
-    """``{year: {"mean", "p5" ... "p95"}}`` as a DataFrame indexed by integer year (USD bn, or a share); NaN where missing."""
-    rows = [[number((table.get(str(y)) or {}).get(k)) for k in QUANTILE_COLUMNS] for y in years]
-    return pd.DataFrame(rows, index=pd.Index(years, name="year"), columns=list(QUANTILE_COLUMNS), dtype=float)
-
-
-def _records_json(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
-    return {str(y): dict(zip(frame.columns, row, strict=True)) for y, row in zip(frame.index, frame.itertuples(index=False), strict=True)}
-
-
-def _finance_frame(table: Mapping[str, Any], years: Sequence[int]) -> pd.DataFrame:
-    """``summary.json``'s ``finance`` as a DataFrame indexed by (integer year, lender), :data:`ALL_LENDERS` first; empty if absent."""
-    rows, index = [], []
-    for y in years:
-        entry = table.get(str(y))
-        if not entry:
-            continue
-        for lender, values in ((ALL_LENDERS, entry), *(entry.get("by_lender") or {}).items()):
-            index.append((y, lender))
-            rows.append([number(values.get(k)) for k in FINANCE_STATISTICS])
-    return pd.DataFrame(
-        rows, index=pd.MultiIndex.from_tuples(index, names=["year", "lender"]), columns=list(FINANCE_STATISTICS), dtype=float
-    )
-
-
-def _finance_json(frame: pd.DataFrame) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for (year, lender), row in frame.iterrows():
-        values = {k: row[k] for k in FINANCE_STATISTICS}
-        if lender == ALL_LENDERS:
-            out[str(year)] = {**values, "by_lender": {}}
-        else:
-            out[str(year)]["by_lender"][lender] = values
-    return out
 
 
 @dataclass(frozen=True)
@@ -215,19 +165,11 @@ class Precision:
 class Results:
     """The outcome of a run, typed: integer years, probability and quantile tables as DataFrames indexed by year.
 
-    Parameters
-    ----------
-    summary : mapping
-        The run's statistics and identity as in ``summary.json`` (years as
-        strings; ``None`` for non-finite numbers), as the aggregator makes
-        them or as read from a folder.
-    history : sequence of (year, USD bn)
-        Observed values of the scenario's reporter, for the charts.
-    paths : TradePaths, optional
-        Every path's annual trade by component and direction (:data:`sim.engine.COMPONENTS`,
-        :data:`sim.engine.DIRECTIONS`), the country's total trade and the partner's share, when kept.
-    manifest : mapping, optional
-        Provenance: scenario file and hash, seed, paths, package versions, times.
+    Every attribute below is a keyword of the constructor (``n_paths`` too), typed as listed; the
+    constructor takes them as they are (integer years, DataFrames indexed by year), parsing nothing.
+    ``summary.json``'s mapping is read by :meth:`from_json` and written by :meth:`to_json`.
+    ``simulated_reporter`` defaults to ``reporter``; ``names``, ``finance``, ``precision``, ``target_year``,
+    ``by_law``, ``history``, ``paths`` and ``manifest`` may be left out (none, empty).
 
     Attributes
     ----------
@@ -247,7 +189,7 @@ class Results:
         What the run took as observed of its first simulated year.
     view : mapping or None
         A view from the dated record: its day, the figures it used (each with its row and publication date)
-        and the seasonal laws it learnt (:meth:`sim.scenario.view.View.to_dict`); None for a stated scenario.
+        and the seasonal laws it learnt (:meth:`sim.scenario.view.View.to_json`); None for a stated scenario.
     years : tuple of int
         Simulated calendar years.
     p_reach_by_year, p_above_in_year : pandas.DataFrame
@@ -270,66 +212,155 @@ class Results:
         versions without it.
     precision : Precision or None
         How a run with a precision target stopped.
+    target_year : int or None
+        The year the target is for (``trade.target_year``).
+    names : mapping
+        The country's and partner's names and the reporters' labels, as the scenario gives them (empty if none).
+    by_law : dict of str to LawOutcome
+        Each candidate organic law's answer on its own paths; empty without a mixture.
+    history : list of (year, USD bn)
+        Observed values of the scenario's reporter, for the charts.
+    paths : TradePaths or None
+        Every path's annual trade by component and direction (:data:`sim.engine.COMPONENTS`,
+        :data:`sim.engine.DIRECTIONS`), the country's total trade and the partner's share, when kept.
+    manifest : dict
+        Provenance: scenario file and hash, seed, paths, package versions, times.
     """
 
     def __init__(
         self,
-        summary: Mapping[str, Any],
+        *,
+        scenario: str,
+        scenario_sha256: str,
+        n_paths: int,
+        seed: int,
+        reporter: str,
+        simulated_reporter: str | None = None,
+        names: Mapping[str, Any] | None = None,
+        target_usd_bn: float,
+        target_flow: str = "turnover",
+        organic_law: str = "random_walk",
+        base_year: int,
+        base_usd_bn: float,
+        base_exports_usd_bn: float | None = None,
+        observation: Mapping[str, Any] | None = None,
+        view: Mapping[str, Any] | None = None,
+        years: Sequence[int],
+        p_reach_by_year: pd.DataFrame,
+        p_above_in_year: pd.DataFrame,
+        hit_year: HitYear,
+        hit_year_share: pd.Series,
+        annual_trade_usd_bn: pd.DataFrame,
+        flows: Mapping[str, pd.DataFrame],
+        components_mean_usd_bn: pd.DataFrame,
+        components_by_direction_mean_usd_bn: pd.DataFrame,
+        finance: pd.DataFrame | None = None,
+        precision: Precision | None = None,
+        target_year: int | None = None,
+        by_law: Mapping[str, LawOutcome] | None = None,
         history: Sequence[tuple[int, float]] = (),
         paths: TradePaths | None = None,
         manifest: Mapping[str, Any] | None = None,
     ):
-        s = {**_IDENTITY_DEFAULTS, **summary}
-        years = tuple(int(y) for y in s["years"])
-        self.scenario: str = s["scenario"]
-        self.scenario_sha256: str = s["scenario_sha256"]
-        self.n_paths: int = int(s["paths"])
-        self.seed: int = int(s["seed"])
-        self.reporter: str = s["reporter"]
-        self.simulated_reporter: str = s.get("simulated_reporter", s["reporter"])
-        self.names: Mapping[str, Any] = s["names"] or {}
-        self.target_usd_bn: float = float(s["target_usd_bn"])
-        self.target_flow: str = s["target_flow"]
-        self.organic_law: str = s["organic_law"]
-        self.base_year: int = int(s["base_year"])
-        self.base_usd_bn: float = float(s["base_usd_bn"])
-        self.base_exports_usd_bn: float | None = s["base_exports_usd_bn"]
-        self.observation: Mapping[str, Any] | None = s["observation"]
-        self.view: Mapping[str, Any] | None = s["view"]
-        self.years: tuple[int, ...] = years
-        self.p_reach_by_year = probability_frame(s["p_reach_by_year"], years)
-        self.p_above_in_year = probability_frame(s["p_above_in_year"], years)
-        hit = s["hit_year"]
-        shares = s["hit_year_share"]
-        self.hit_year = HitYear(hit["p10"], hit["p50"], hit["p90"], number(shares.get("never", hit["share_never"])))
-        self.hit_year_share = pd.Series([number(shares.get(str(y))) for y in years], index=pd.Index(years, name="year"), name="share")
-        self.annual_trade_usd_bn = _quantile_frame(s["annual_trade_usd_bn"], years)
-        self.flows: dict[str, pd.DataFrame] = {name: _quantile_frame(s[key], years) for name, key in FLOW_KEYS.items() if key in s}
-        self.components_mean_usd_bn = pd.DataFrame(
-            [[number(v) for v in s["components_mean_usd_bn"][str(y)].values()] for y in years],
-            index=pd.Index(years, name="year"),
-            columns=list(s["components_mean_usd_bn"][str(years[0])]),
-            dtype=float,
-        )
-        by_direction = s["components_by_direction_mean_usd_bn"]
-        columns = [(d, c) for d, comps in by_direction[str(years[0])].items() for c in comps]
-        self.components_by_direction_mean_usd_bn = pd.DataFrame(
-            [[number(by_direction[str(y)][d][c]) for d, c in columns] for y in years],
-            index=pd.Index(years, name="year"),
-            columns=pd.MultiIndex.from_tuples(columns, names=["direction", "component"]),
-            dtype=float,
-        )
-        self.finance = _finance_frame(s.get("finance") or {}, years)
-        self.precision = Precision.from_json(s["precision"]) if "precision" in s else None
-        self.target_year: int | None = None if s["target_year"] is None else int(s["target_year"])
-        laws = (s.get("by_law") or {}).get("laws", {})
-        self.by_law: dict[str, LawOutcome] = {
-            name: LawOutcome(law["kind"], float(law["weight"]), int(law["paths"]), probability_frame(law["p_reach_by_year"], years))
-            for name, law in laws.items()
-        }
+        self.scenario = scenario
+        self.scenario_sha256 = scenario_sha256
+        self.n_paths = n_paths
+        self.seed = seed
+        self.reporter = reporter
+        self.simulated_reporter = reporter if simulated_reporter is None else simulated_reporter
+        self.names: Mapping[str, Any] = names or {}
+        self.target_usd_bn = target_usd_bn
+        self.target_flow = target_flow
+        self.organic_law = organic_law
+        self.base_year = base_year
+        self.base_usd_bn = base_usd_bn
+        self.base_exports_usd_bn = base_exports_usd_bn
+        self.observation = observation
+        self.view = view
+        self.years: tuple[int, ...] = tuple(years)
+        self.p_reach_by_year = p_reach_by_year
+        self.p_above_in_year = p_above_in_year
+        self.hit_year = hit_year
+        self.hit_year_share = hit_year_share
+        self.annual_trade_usd_bn = annual_trade_usd_bn
+        self.flows: dict[str, pd.DataFrame] = dict(flows)
+        self.components_mean_usd_bn = components_mean_usd_bn
+        self.components_by_direction_mean_usd_bn = components_by_direction_mean_usd_bn
+        self.finance = finance_table([]) if finance is None else finance
+        self.precision = precision
+        self.target_year = target_year
+        self.by_law: dict[str, LawOutcome] = dict(by_law or {})
         self.history: list[tuple[int, float]] = list(history)
         self.paths = paths
         self.manifest: dict[str, Any] = dict(manifest or {})
+
+    @classmethod
+    def from_json(
+        cls,
+        summary: Mapping[str, Any],
+        history: Sequence[tuple[int, float]] = (),
+        paths: TradePaths | None = None,
+        manifest: Mapping[str, Any] | None = None,
+    ) -> Results:
+        """A ``Results`` from ``summary.json``'s mapping (years as strings, ``None`` for non-finite numbers): the one reader of that shape.
+
+        Keys that summaries of earlier versions lack take what they meant then; ``history``, ``paths``
+        and ``manifest`` are as the constructor's.
+        """
+        s = {**_IDENTITY_DEFAULTS, **summary}
+        years = tuple(int(y) for y in s["years"])
+        index = pd.Index(years, name="year")
+        hit = s["hit_year"]
+        shares = s["hit_year_share"]
+        by_direction = s["components_by_direction_mean_usd_bn"]
+        columns = [(d, c) for d, comps in by_direction[str(years[0])].items() for c in comps]
+        laws = (s.get("by_law") or {}).get("laws", {})
+        return cls(
+            scenario=s["scenario"],
+            scenario_sha256=s["scenario_sha256"],
+            n_paths=int(s["paths"]),
+            seed=int(s["seed"]),
+            reporter=s["reporter"],
+            simulated_reporter=s.get("simulated_reporter", s["reporter"]),
+            names=s["names"],
+            target_usd_bn=float(s["target_usd_bn"]),
+            target_flow=s["target_flow"],
+            organic_law=s["organic_law"],
+            base_year=int(s["base_year"]),
+            base_usd_bn=float(s["base_usd_bn"]),
+            base_exports_usd_bn=s["base_exports_usd_bn"],
+            observation=s["observation"],
+            view=s["view"],
+            years=years,
+            p_reach_by_year=probability_frame(s["p_reach_by_year"], years),
+            p_above_in_year=probability_frame(s["p_above_in_year"], years),
+            hit_year=HitYear(hit["p10"], hit["p50"], hit["p90"], number(shares.get("never", hit["share_never"]))),
+            hit_year_share=pd.Series([number(shares.get(str(y))) for y in years], index=index, name="share", dtype=float),
+            annual_trade_usd_bn=quantile_frame(s["annual_trade_usd_bn"], years),
+            flows={name: quantile_frame(s[key], years) for name, key in FLOW_KEYS.items() if key in s},
+            components_mean_usd_bn=pd.DataFrame(
+                [[number(v) for v in s["components_mean_usd_bn"][str(y)].values()] for y in years],
+                index=index,
+                columns=list(s["components_mean_usd_bn"][str(years[0])]),
+                dtype=float,
+            ),
+            components_by_direction_mean_usd_bn=pd.DataFrame(
+                [[number(by_direction[str(y)][d][c]) for d, c in columns] for y in years],
+                index=index,
+                columns=pd.MultiIndex.from_tuples(columns, names=["direction", "component"]),
+                dtype=float,
+            ),
+            finance=finance_frame(s.get("finance") or {}, years),
+            precision=Precision.from_json(s["precision"]) if "precision" in s else None,
+            target_year=None if s["target_year"] is None else int(s["target_year"]),
+            by_law={
+                name: LawOutcome(law["kind"], float(law["weight"]), int(law["paths"]), probability_frame(law["p_reach_by_year"], years))
+                for name, law in laws.items()
+            },
+            history=history,
+            paths=paths,
+            manifest=manifest,
+        )
 
     # -- the edge ---------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
@@ -352,21 +383,21 @@ class Results:
             "observation": self.observation,
             "view": self.view,
             "years": [str(y) for y in self.years],
-            "p_reach_by_year": _probability_json(self.p_reach_by_year),
-            "p_above_in_year": _probability_json(self.p_above_in_year),
+            "p_reach_by_year": probability_json(self.p_reach_by_year),
+            "p_above_in_year": probability_json(self.p_above_in_year),
             "hit_year": {"p10": hit.p10, "p50": hit.p50, "p90": hit.p90, "share_never": hit.share_never},
             "hit_year_share": {**{str(y): v for y, v in self.hit_year_share.items()}, "never": hit.share_never},
-            "annual_trade_usd_bn": _records_json(self.annual_trade_usd_bn),
-            **{FLOW_KEYS[name]: _records_json(self.flows[name]) for name in ("exports", "imports", "balance") if name in self.flows},
-            "components_mean_usd_bn": _records_json(self.components_mean_usd_bn),
+            "annual_trade_usd_bn": records_json(self.annual_trade_usd_bn),
+            **{FLOW_KEYS[name]: records_json(self.flows[name]) for name in ("exports", "imports", "balance") if name in self.flows},
+            "components_mean_usd_bn": records_json(self.components_mean_usd_bn),
             "components_by_direction_mean_usd_bn": {
                 str(y): {d: dict(row[d].items()) for d in row.index.unique("direction")}
                 for y, row in self.components_by_direction_mean_usd_bn.iterrows()
             },
-            **{FLOW_KEYS[name]: _records_json(self.flows[name]) for name in ("country_total", "partner_share") if name in self.flows},
+            **{FLOW_KEYS[name]: records_json(self.flows[name]) for name in ("country_total", "partner_share") if name in self.flows},
         }
         if len(self.finance):
-            out["finance"] = _finance_json(self.finance)
+            out["finance"] = finance_json(self.finance)
         if self.precision is not None:
             out["precision"] = self.precision.to_json()
         out["target_year"] = self.target_year
@@ -377,7 +408,7 @@ class Results:
                         "kind": law.kind,
                         "weight": law.weight,
                         "paths": law.paths,
-                        "p_reach_by_year": _probability_json(law.p_reach_by_year),
+                        "p_reach_by_year": probability_json(law.p_reach_by_year),
                     }
                     for name, law in self.by_law.items()
                 },
@@ -524,4 +555,4 @@ class Results:
         with reading(folder, "summary.json"):
             if not isinstance(summary, dict):
                 raise TypeError(f"a JSON {type(summary).__name__}, not an object")  # reading() makes it a ResultsError
-            return cls(summary=summary, history=history, paths=paths, manifest=manifest)
+            return cls.from_json(summary, history=history, paths=paths, manifest=manifest)

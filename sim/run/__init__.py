@@ -23,7 +23,7 @@ from .simulate import (
     package_versions,
     paths_on,
     run_paths,
-    run_summary,
+    run_results,
     simulate,
     study_manifest,
 )
@@ -41,7 +41,7 @@ __all__ = [
     "package_versions",
     "paths_on",
     "run_paths",
-    "run_summary",
+    "run_results",
     "simulate",
     "stream_chunks",
     "study_manifest",

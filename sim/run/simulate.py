@@ -14,16 +14,18 @@ import os
 import platform
 import tempfile
 import time
+from collections.abc import Mapping
 from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..engine import TradePaths, simulate_chunk
 from ..history import load_history
 from ..nowcast import full_years, published_by
 from ..releases import load_releases
-from ..results import Results, run_manifest
+from ..results import Precision, Results, run_manifest
 from ..scenario import LIMITS, Scenario, ScenarioError
 from .checkpoint import checkpointed_chunk, open_checkpoint
 from .executors import chunk_ranges, default_workers, open_executor, stream_chunks
@@ -38,7 +40,7 @@ __all__ = [
     "package_versions",
     "paths_on",
     "run_paths",
-    "run_summary",
+    "run_results",
     "simulate",
     "study_manifest",
 ]
@@ -174,21 +176,17 @@ def simulate(
         bar.close()
     finished = time.time()
 
-    summary = run_summary(scenario, agg, seed)
+    stopped = None
     if precision is not None:
         half = wilson_half_width(agg.reach_counts(), agg.paths)
-        summary["precision"] = {
-            "target_half_width": precision,
-            "achieved_half_width": {str(y): float(h) for y, h in zip(scenario.years, half, strict=True)},
-            "met": bool(np.all(half <= precision)),
-            "max_paths": cap,
-            "cap_reached": agg.paths >= cap and not bool(np.all(half <= precision)),
-        }
+        met = bool(np.all(half <= precision))
+        achieved = pd.Series(half, index=pd.Index(scenario.years, name="year"), name="half_width", dtype=float)
+        stopped = Precision(float(precision), achieved, met, int(cap), agg.paths >= cap and not met)
     manifest = run_manifest(
         [scenario], seed, agg.paths, workers=workers, dask=dask, versions=package_versions(), started=started, finished=finished
     )
     kept = store.result(agg.paths) if store is not None else None
-    return Results(summary=summary, history=known_history(scenario), paths=kept, manifest=manifest)
+    return run_results(scenario, agg, seed, precision=stopped, paths=kept, manifest=manifest)
 
 
 def known_history(scenario: Scenario) -> list[tuple[int, float]]:
@@ -251,28 +249,45 @@ def case_names(scenario: Scenario) -> dict[str, Any] | None:
     return names or None
 
 
-def run_summary(scenario: Scenario, agg: Aggregator, seed: int) -> dict[str, Any]:
-    """``summary.json`` of a run: the scenario's identity and the aggregated statistics."""
-    return {
-        "scenario": scenario.name,
-        "scenario_sha256": scenario.sha256,
-        "paths": agg.paths,
-        "seed": seed,
-        "reporter": scenario.trade.measured_by,
-        "simulated_reporter": scenario.trade.reporter,
-        "names": case_names(scenario),
-        "target_usd_bn": scenario.trade.target_usd_bn,
-        "target_flow": scenario.trade.target_flow,
-        "organic_law": scenario.organic_law,
-        "base_year": scenario.trade.base_year,
-        "base_usd_bn": scenario.trade.base_usd_bn,
-        "base_exports_usd_bn": scenario.trade.base_exports_usd_bn,
-        "observation": scenario.observation.to_dict() if scenario.observation else None,
-        "view": scenario.view.to_dict() if scenario.view else None,
-        "years": [str(y) for y in scenario.years],
-        "target_year": scenario.trade.target_year,
+def run_results(
+    scenario: Scenario,
+    agg: Aggregator,
+    seed: int,
+    *,
+    precision: Precision | None = None,
+    paths: TradePaths | None = None,
+    manifest: Mapping[str, Any] | None = None,
+) -> Results:
+    """The :class:`~sim.results.Results` of a run: the scenario's identity and the aggregated statistics, typed.
+
+    Built from the aggregator's arrays directly (``summary.json`` is written from it, never read back);
+    the history is the scenario's known one (:func:`known_history`).
+    """
+    t = scenario.trade
+    return Results(
+        scenario=scenario.name,
+        scenario_sha256=scenario.sha256,
+        n_paths=int(agg.paths),
+        seed=int(seed),
+        reporter=t.measured_by,
+        simulated_reporter=t.reporter,
+        names=case_names(scenario),
+        target_usd_bn=float(t.target_usd_bn),
+        target_flow=t.target_flow,
+        organic_law=scenario.organic_law,
+        base_year=int(t.base_year),
+        base_usd_bn=float(t.base_usd_bn),
+        base_exports_usd_bn=t.base_exports_usd_bn,
+        observation=scenario.observation.to_json() if scenario.observation else None,
+        view=scenario.view.to_json() if scenario.view else None,
+        years=[int(y) for y in scenario.years],
+        target_year=None if t.target_year is None else int(t.target_year),
+        precision=precision,
+        history=known_history(scenario),
+        paths=paths,
+        manifest=manifest,
         **agg.summary(list(scenario.portfolio.financiers) if scenario.portfolio else []),
-    }
+    )
 
 
 def study_manifest(scenario: Scenario, seed: int, started: float, finished: float) -> dict[str, Any]:

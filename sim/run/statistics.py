@@ -22,9 +22,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..engine import COMPONENTS, DIRECTIONS, TradePaths, at_or_above
 from ..engine.model import wait_bins
+from ..results import ALL_LENDERS, HitYear, LawOutcome
+from ..results.frames import finance_table, probability_table, quantile_table
 
 __all__ = [
     "MIN_PATHS_FOR_PRECISION",
@@ -181,10 +184,11 @@ class _Series:
         self.total += values.sum(axis=0)
         self.sketch.add(values)
 
-    def summary(self, years: list[str], paths: int) -> dict[str, dict[str, float]]:
+    def table(self, years: Sequence[int], paths: int) -> pd.DataFrame:
+        """Mean and percentiles by year (:func:`sim.results.frames.quantile_table`)."""
         mean = self.total / paths
         q = np.stack([self.sketch.quantile(p / 100) for p in QUANTILES])
-        return {y: {"mean": mean[k], **{f"p{p}": q[i, k] for i, p in enumerate(QUANTILES)}} for k, y in enumerate(years)}
+        return quantile_table(years, np.column_stack([mean, q.T]))
 
 
 def histogram_quantile(counts: np.ndarray, edges: np.ndarray, q: float) -> np.ndarray:
@@ -240,15 +244,15 @@ class FinanceStatistics:
             self.amounts += amounts
             self.waits += waits
 
-    def summary(self, years: list[str], paths: int, lenders: Sequence[str] = ()) -> dict[str, Any]:
-        """``{year: {requested_usd_bn, funded_usd_bn, withdrawn_usd_bn, wait_mean_years, wait_p90_years, by_lender: {name: {same}}}}``.
+    def table(self, years: Sequence[int], paths: int, lenders: Sequence[str] = ()) -> pd.DataFrame:
+        """Finance by ``(year, lender)`` (:attr:`sim.results.Results.finance`): all lenders first in each year, then each lender.
 
         Amounts are means over paths (USD bn); waits (years) are over the requests funded in the year, of
         every path: at a lender, from the request there; overall, from the project's first request.
-        ``lenders`` names the lender slots (their index where it does not).
+        ``lenders`` names the lender slots (their index where it does not). Empty before any chunk.
         """
         if self.amounts is None or self.waits is None:
-            return {}
+            return finance_table([])
         count = self.waits.sum(axis=-1)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_wait = np.where(count > 0, self.amounts[..., 3] / count, np.nan)
@@ -256,18 +260,10 @@ class FinanceStatistics:
         amounts = self.amounts[..., :3] / paths
         slots = amounts.shape[1]
         names = [lenders[i] if i < len(lenders) else str(i) for i in range(slots - 1)]
-
-        def entry(k: int, slot: int) -> dict[str, float]:
-            requested, funded, withdrawn = amounts[k, slot]
-            return {
-                "requested_usd_bn": requested,
-                "funded_usd_bn": funded,
-                "withdrawn_usd_bn": withdrawn,
-                "wait_mean_years": mean_wait[k, slot],
-                "wait_p90_years": p90[k, slot],
-            }
-
-        return {y: {**entry(k, slots - 1), "by_lender": {name: entry(k, i) for i, name in enumerate(names)}} for k, y in enumerate(years)}
+        # the last slot is all lenders together (a project counted once), listed first as summary.json does
+        order = [(slots - 1, ALL_LENDERS), *enumerate(names)]
+        rows = [(y, name, (*amounts[k, slot], mean_wait[k, slot], p90[k, slot])) for k, y in enumerate(years) for slot, name in order]
+        return finance_table(rows)
 
 
 FLOW_STEP = 1e-3
@@ -347,64 +343,67 @@ class Aggregator:
         return bool(np.all(wilson_half_width(self.reach_counts(), self.paths) <= half_width))
 
     def summary(self, lenders: Sequence[str] = ()) -> dict[str, Any]:
-        """Headline statistics (the statistical part of ``summary.json``); ``lenders`` names the financiers of the finance statistics."""
+        """The statistics of the paths so far, as the keywords of :class:`sim.results.Results` they fill.
+
+        ``p_reach_by_year``, ``p_above_in_year`` (with 95% Wilson intervals), ``hit_year``, ``hit_year_share``,
+        ``annual_trade_usd_bn``, ``flows``, ``components_mean_usd_bn``, ``components_by_direction_mean_usd_bn``,
+        ``finance`` (``lenders`` names the financiers) and ``by_law``: typed, every table indexed by integer year.
+        """
         n = self.paths
-        years = [str(y) for y in self.years]
+        years = self.years
+        index = pd.Index(years, name="year")
         reach = self.reach_counts()
-        lo, hi = wilson_interval(reach, n)
-        alo, ahi = wilson_interval(self.above, n)
         comp = self.component_sum / n
         share = self.first_hit / n
-        out: dict[str, Any] = {
-            "p_reach_by_year": {y: {"p": reach[k] / n, "ci95": [lo[k], hi[k]]} for k, y in enumerate(years)},
-            "p_above_in_year": {y: {"p": self.above[k] / n, "ci95": [alo[k], ahi[k]]} for k, y in enumerate(years)},
-            "hit_year": {**_hit_quantiles(self.years, share), "share_never": share[-1]},
-            "hit_year_share": {**{y: share[k] for k, y in enumerate(years)}, "never": share[-1]},
-            "annual_trade_usd_bn": self.turnover.summary(years, n),
-            **{f"annual_{name}_usd_bn": series.summary(years, n) for name, series in self.flows.items()},
-            "components_mean_usd_bn": {y: {c: comp[k, i].sum() for i, c in enumerate(COMPONENTS)} for k, y in enumerate(years)},
-            "components_by_direction_mean_usd_bn": {
-                y: {d: {c: comp[k, i, j] for i, c in enumerate(COMPONENTS)} for j, d in enumerate(DIRECTIONS)} for k, y in enumerate(years)
-            },
-        }
+        flows = {name: series.table(years, n) for name, series in self.flows.items()}
         if self.economy is not None:
-            out["country_total_usd_bn"] = self.economy["country_total"].summary(years, n)
-            out["partner_share"] = self.economy["partner_share"].summary(years, n)
-        out["finance"] = self.finance.summary(years, n, lenders)
-        if self.laws:
-            out["by_law"] = self.by_law()
-        return out
+            flows.update({name: series.table(years, n) for name, series in self.economy.items()})
+        columns = pd.MultiIndex.from_tuples([(d, c) for d in DIRECTIONS for c in COMPONENTS], names=["direction", "component"])
+        return {
+            "p_reach_by_year": probability_table(years, reach / n, *wilson_interval(reach, n)),
+            "p_above_in_year": probability_table(years, self.above / n, *wilson_interval(self.above, n)),
+            "hit_year": _hit_year(years, share),
+            "hit_year_share": pd.Series(share[:-1], index=index, name="share", dtype=float),
+            "annual_trade_usd_bn": self.turnover.table(years, n),
+            "flows": flows,
+            # summed over the two directions one component at a time, as summary.json has always given it
+            "components_mean_usd_bn": pd.DataFrame(
+                [[comp[k, i].sum() for i in range(len(COMPONENTS))] for k in range(len(years))],
+                index=index,
+                columns=list(COMPONENTS),
+                dtype=float,
+            ),
+            "components_by_direction_mean_usd_bn": pd.DataFrame(
+                comp.transpose(0, 2, 1).reshape(len(years), -1), index=index, columns=columns, dtype=float
+            ),
+            "finance": self.finance.table(years, n, lenders),
+            "by_law": self.by_law(),
+        }
 
-    def by_law(self) -> dict[str, Any]:
-        """Each law's probability of the target by each year, from its own paths, with the spread across laws.
+    def by_law(self) -> dict[str, LawOutcome]:
+        """Each law's kind, weight, paths and probability of the target by each year (Wilson 95% intervals), from its own paths.
 
-        ``laws``: per law, its kind, weight, paths and ``p_reach_by_year`` (``p`` and Wilson ``ci95``);
-        ``spread``: per year, the lowest and highest of the laws' probabilities (laws with paths).
+        NaN for a law without paths; empty without a mixture. The spread across laws is
+        :meth:`sim.results.Results.law_spread`.
         """
-        years = [str(y) for y in self.years]
-        laws: dict[str, Any] = {}
+        n_years = len(self.years)
+        laws: dict[str, LawOutcome] = {}
         for (name, kind, weight), first in zip(self.laws, self.law_first_hit, strict=True):
             m = int(first.sum())
             reach = np.cumsum(first[:-1])
-            lo, hi = wilson_interval(reach, m) if m else (np.full(len(years), np.nan), np.full(len(years), np.nan))
-            laws[name] = {
-                "kind": kind,
-                "weight": weight,
-                "paths": m,
-                "p_reach_by_year": {y: {"p": reach[k] / m if m else math.nan, "ci95": [lo[k], hi[k]]} for k, y in enumerate(years)},
-            }
-        spread = {}
-        for y in years:
-            ps = [law["p_reach_by_year"][y]["p"] for law in laws.values() if law["paths"]]
-            spread[y] = [min(ps), max(ps)] if ps else [math.nan, math.nan]
-        return {"laws": laws, "spread": spread}
+            if m:
+                p, (lo, hi) = reach / m, wilson_interval(reach, m)
+            else:
+                p = lo = hi = np.full(n_years, np.nan)
+            laws[name] = LawOutcome(kind, float(weight), m, probability_table(self.years, p, lo, hi))
+        return laws
 
 
-def _hit_quantiles(years: list[int], share: np.ndarray) -> dict[str, int | None]:
-    """First year by which a share ``q`` of paths has reached the target (None if not by the horizon)."""
+def _hit_year(years: Sequence[int], share: np.ndarray) -> HitYear:
+    """First years by which 10%, 50% and 90% of paths have reached the target (None if not by the horizon), and the share never."""
     cum = np.cumsum(share[:-1])
-    out: dict[str, int | None] = {}
+    found: list[int | None] = []
     for q in (10, 50, 90):
         k = int(np.searchsorted(cum, q / 100 - 1e-12, side="left"))
-        out[f"p{q}"] = years[k] if k < len(years) else None
-    return out
+        found.append(years[k] if k < len(years) else None)
+    return HitYear(*found, float(share[-1]))

@@ -92,7 +92,7 @@ class Scenario(ScenarioFile):
         return (base / name).resolve()
 
     # -- variants -------------------------------------------------------
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """The scenario as a plain nested dict (the shape of the TOML file)."""
         return copy.deepcopy(self._raw)
 
@@ -112,7 +112,7 @@ class Scenario(ScenarioFile):
             e.g. ``{"trade.growth.mean": 0.15, "run.horizon_year": 2030}``.
             Values are numbers, strings or distribution tables (dicts).
         """
-        raw = self.to_dict()
+        raw = self.to_json()
         for path, value in changes.items():
             parts = path.split(".")
             node: Any = raw

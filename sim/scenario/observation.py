@@ -63,7 +63,7 @@ class Observation:
         """Turnover in the same months of the base year implied by the published pair, ``value / (1 + yoy_growth)``."""
         return self.value_usd_bn / (1.0 + self.yoy_growth)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """Plain dict of the fields (the seasonal laws of a view as plain dicts; NaN growth, where the record gives no comparison, as None)."""
         out: dict[str, Any] = {
             "year": self.year,
@@ -75,9 +75,9 @@ class Observation:
         if self.seasonal is not None:
             out["revision_sd"] = self.revision_sd
             out["source_kind"] = self.source_kind
-            out["seasonal"] = self.seasonal.to_dict()
+            out["seasonal"] = self.seasonal.to_json()
             out["total"] = (
-                {"months": self.total.months, "value_usd_bn": self.total.value_usd_bn, "seasonal": self.total.seasonal.to_dict()}
+                {"months": self.total.months, "value_usd_bn": self.total.value_usd_bn, "seasonal": self.total.seasonal.to_json()}
                 if self.total is not None
                 else None
             )

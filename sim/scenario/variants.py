@@ -95,7 +95,7 @@ def variant(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
     """``scenario.replace(changes)`` named by :func:`variant_name` (the scenario itself when there are no changes).
 
     The name is the variant's only: its values, its identity (``sha256``) and
-    :meth:`~Scenario.to_dict` are those of ``replace``, so the same file and
+    :meth:`~Scenario.to_json` are those of ``replace``, so the same file and
     changes read again give the same scenario.
     """
     if not changes:

@@ -59,7 +59,7 @@ class Used:
     what: str
     release: Release
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """Plain dict: what, the figure's key and value, when and by what kind of source it was published, its line."""
         r = self.release
         return {
@@ -88,15 +88,15 @@ class View:
     revisions_used: int
     rows_known: int = field(default=0)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """Plain dict for ``summary.json``."""
         return {
             "as_of": self.as_of.isoformat(),
             "releases": self.releases,
             "rows_known": self.rows_known,
-            "used": [u.to_dict() for u in self.used],
-            "seasonal": self.seasonal.to_dict(),
-            "total_seasonal": self.total_seasonal.to_dict() if self.total_seasonal is not None else None,
+            "used": [u.to_json() for u in self.used],
+            "seasonal": self.seasonal.to_json(),
+            "total_seasonal": self.total_seasonal.to_json() if self.total_seasonal is not None else None,
             "revisions_used": self.revisions_used,
         }
 

@@ -193,15 +193,15 @@ def portfolio_items(scenario: Scenario) -> list[tuple[Item, Scenario]]:
     """Each item of the scenario's portfolio with its counterfactual (the scenario without it), in :data:`KINDS` order."""
     out: list[tuple[Item, Scenario]] = []
     for j, project in enumerate(scenario.pipeline.projects if scenario.pipeline else []):
-        raw = scenario.to_dict()
+        raw = scenario.to_json()
         raw["pipeline"]["projects"] = [p for p in raw["pipeline"]["projects"] if p["name"] != project.name]
         out.append((Item(project.name, "project", j), variant(scenario, raw)))
     for measure in scenario.measures:
-        raw = scenario.to_dict()
+        raw = scenario.to_json()
         raw["measures"] = [m for m in raw["measures"] if m["name"] != measure.name]
         out.append((Item(measure.name, "measure"), variant(scenario, raw)))
     for k, name in enumerate(scenario.portfolio.financiers if scenario.portfolio else {}):
-        raw = scenario.to_dict()
+        raw = scenario.to_json()
         raw["portfolio"]["financiers"][name]["capacity_usd_bn_per_year"] = 0.0
         out.append((Item(name, "lender", k), variant(scenario, raw)))
     if scenario.pipeline is None:
@@ -221,7 +221,7 @@ def _without_generic_projects(scenario: Scenario) -> dict[str, Any]:
     On levels the world without the pipeline never had it: the warm-up projects building or ramping up in the base
     year go too, and with them their base-year flows (the counterfactual is measured against the baseline's base year).
     """
-    raw = scenario.to_dict()
+    raw = scenario.to_json()
     raw["pipeline"]["launches_per_year"] = 0.0
     raw["pipeline"]["warmup_years"] = 0
     raw["pipeline"].pop("last_launch_year", None)
@@ -381,9 +381,9 @@ class Attribution:
             manifest=dict(manifest or {}),
         )
 
-    def table_rows(self) -> list[dict[str, Any]]:
-        """The rows as records, for ``attribution.csv``, each with its :func:`reading` in words."""
-        return [{**row, "reading": reading(r)} for row, r in zip(self.rows.to_dict("records"), self.rows.itertuples(), strict=True)]
+    def table(self) -> pd.DataFrame:
+        """The table of ``attribution.csv``: :attr:`rows`, each with its :func:`reading` in words."""
+        return self.rows.assign(reading=[reading(r) for r in self.rows.itertuples()])
 
     def _repr_html_(self) -> str:
         """For notebooks: the baseline probability and each item's difference in points, ranked."""

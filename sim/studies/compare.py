@@ -44,10 +44,9 @@ from ..run import (
     check_run_arguments,
     chunk_ranges,
     default_workers,
-    known_history,
     open_executor,
     package_versions,
-    run_summary,
+    run_results,
     stream_chunks,
 )
 from ..run.statistics import MIN_PATHS_FOR_PRECISION, Aggregator, wilson_interval
@@ -311,7 +310,7 @@ class Comparison:
         ]
         precision = data.get("precision")
         return cls(
-            results=tuple(results) if results is not None else tuple(Results(summary=data["summaries"][n]) for n in data["scenarios"]),
+            results=tuple(results) if results is not None else tuple(Results.from_json(data["summaries"][n]) for n in data["scenarios"]),
             scenarios=tuple(data["scenarios"]),
             n_paths=int(data["paths"]),
             seed=int(data["seed"]),
@@ -324,8 +323,9 @@ class Comparison:
         )
 
     # -- tables ---------------------------------------------------------
-    def rows(self) -> list[dict[str, Any]]:
-        """Tidy rows: scenario, year, metric, value, ci95_low, ci95_high for each scenario's P(reached) and each difference."""
+    def table(self) -> pd.DataFrame:
+        """The tidy table (``comparison.csv``): one row per scenario, year and metric -- scenario, year, metric, value,
+        ci95_low, ci95_high -- for each scenario's P(reached) and each difference; ``year`` an integer column."""
         out = [
             {"scenario": name, "year": y, "metric": "p_reach_by_year", "value": r.p, "ci95_low": r.ci95_low, "ci95_high": r.ci95_high}
             for name, res in zip(self.scenarios, self.results, strict=True)
@@ -342,11 +342,7 @@ class Comparison:
             }
             for (name, metric, y), r in zip(self.differences.index, self.differences.itertuples(), strict=True)
         ]
-        return out
-
-    def table(self) -> pd.DataFrame:
-        """The tidy rows (:meth:`rows`) as a ``pandas.DataFrame``, ``year`` an integer column."""
-        return pd.DataFrame(self.rows())
+        return pd.DataFrame(out)
 
     def _repr_html_(self) -> str:
         """For notebooks: P(target reached by the year) of each scenario and, for the others, the paired difference in points."""
@@ -455,10 +451,7 @@ def compare(
     finished = time.time()
     n = aggregators[0].paths
 
-    results = []
-    for s, agg in zip(scenarios, aggregators, strict=True):
-        summary = run_summary(s, agg, seed)
-        results.append(Results(summary=summary, history=known_history(s)))
+    results = [run_results(s, agg, seed) for s, agg in zip(scenarios, aggregators, strict=True)]
 
     rows: list[tuple[str, str, int, float, float, float]] = []
     counts: list[tuple[str, int, int, int]] = []

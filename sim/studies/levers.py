@@ -257,7 +257,7 @@ def default_levers(scenario: Scenario) -> list[Lever]:
 
     The exports share law is left out when the target is on turnover, which it cannot move.
     """
-    raw = scenario.to_dict()
+    raw = scenario.to_json()
     if scenario.trade.structural is not None:
         paths = [f"trade.structural.total_growth.{k}" for k in ("mean", "sd")]
         paths += [f"trade.structural.share.{k}" for k in ("long_run", "persistence", "sd")]

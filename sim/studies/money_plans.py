@@ -102,7 +102,7 @@ def facility_scenario(scenario: Scenario) -> Scenario:
         raise ScenarioError(
             scenario.source, [(f"portfolio.financiers.{FACILITY}", "is the name the new-money study gives its facility; rename it")]
         )
-    raw = scenario.to_dict()
+    raw = scenario.to_json()
     raw["portfolio"]["financiers"][FACILITY] = {"capacity_usd_bn_per_year": 0.0, "description": "new money (coopsim new-money)"}
     return scenario.replace({"portfolio": raw["portfolio"]})
 

@@ -54,6 +54,7 @@ from statistics import median
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import optimize, special, stats
 
 from ..calibration.context import split_series
@@ -109,7 +110,7 @@ def replay_scenario(s: Scenario, first: int = 2017, last: int = 2025) -> Scenari
         raise ScenarioError(
             s.source, [("trade.base_year", f"the replay starts in {first}: the scenario's base year must not be before it")]
         )
-    raw = s.to_dict()
+    raw = s.to_json()
     base = s.trade.base_year
     assert base is not None
     # the trade tables play no part in project flows: a plain random walk keeps the variant valid
@@ -248,7 +249,7 @@ class ScaleFit:
         mode, lamb = float(special.expit(best.x[0])), float(math.exp(best.x[1]))
         return {"dist": "pert", "min": 0.0, "mode": round(mode * top, 4), "max": round(top, 4), "lamb": round(lamb, 4)}
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, Any]:
         """JSON-ready fields, and the scenario table (:meth:`as_pert`)."""
         out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
         out["scenario_table"] = self.as_pert()
@@ -326,8 +327,8 @@ class ReplayResult:
         """A recorded value, NaN where the record has none."""
         return self.record.get(series, {}).get(year, math.nan)
 
-    def rows(self) -> list[dict[str, Any]]:
-        """One row a year: the record, the model (mean, 5%, 95%) by component, and the fitted projects' flows."""
+    def table(self) -> pd.DataFrame:
+        """One row a year (``replay.csv``): the record, the model (mean, 5%, 95%) by component, and the fitted projects' flows."""
         out = []
         for k, y in enumerate(self.years):
             row: dict[str, Any] = {
@@ -342,17 +343,17 @@ class ReplayResult:
             row["fitted_operating_exports"] = self.exports_fit.median * row["operating_exports_mean"]
             row["fitted_construction_imports"] = self.construction_fit.median * row["construction_imports_mean"]
             out.append(row)
-        return out
+        return pd.DataFrame(out)
 
-    def fit_dict(self) -> dict[str, Any]:
-        """The fits and the run's settings, JSON-ready."""
+    def to_json(self) -> dict[str, Any]:
+        """``replay_fit.json``: the fits and the run's settings, JSON-ready."""
         return {
             "scenario": self.scenario,
             "paths": self.paths,
             "seed": self.seed,
             "launches_per_year_first_year": self.launches_per_year,
-            "exports": self.exports_fit.to_dict(),
-            "construction_imports": self.construction_fit.to_dict(),
+            "exports": self.exports_fit.to_json(),
+            "construction_imports": self.construction_fit.to_json(),
         }
 
 

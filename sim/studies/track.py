@@ -316,7 +316,7 @@ def _view_key(view: Scenario) -> str:
     The scenario's own identity (``sha256``) holds ``trade.as_of`` and the count of rows known, so it
     differs from one release date to the next even when nothing the simulation reads has changed.
     """
-    raw = view.to_dict()
+    raw = view.to_json()
     raw["trade"].pop("as_of", None)
     seen = view.view
     taken = (seen.used, seen.seasonal, seen.total_seasonal, seen.revisions_used) if seen is not None else None
