@@ -176,15 +176,16 @@ def main() -> None:
     s = load_scenario(args.scenario)
     cores = default_workers()
     quick = args.quick
-    one_core_paths = 100 if quick else 1000
+    one_core_paths = 30 if quick else 1000
+    repeats = 1 if quick else 3  # best of: the quick pass only checks that every measure prints
     simulate_chunk(s, 1, 0, 20)  # warm caches (tables, imports)
 
-    per_path = best_of(3, lambda: simulate_chunk(s, 1, 0, one_core_paths)) / one_core_paths
+    per_path = best_of(repeats, lambda: simulate_chunk(s, 1, 0, one_core_paths)) / one_core_paths
     print(f"scenario {s.name}, {cores} cores")
     print(f"one core: {per_path * 1e3:.2f} ms per path ({1 / per_path:,.0f} paths/s)")
     where_the_time_goes(s, one_core_paths)
 
-    n_parallel = 500 if quick else 10_000
+    n_parallel = 200 if quick else 10_000
     wall = best_of(1 if quick else 2, lambda: run_paths(s, n_parallel, 1, workers=cores))
     rate = n_parallel / wall
     print(f"all {cores} cores: {rate:,.0f} paths/s for {n_parallel:,} paths (pool start-up included)")
@@ -193,7 +194,7 @@ def main() -> None:
     measured: dict[str, float | tuple[float, float] | None] = {} if quick else {"efficiency": rate * per_path / cores}
 
     with tempfile.TemporaryDirectory() as tmp:
-        sizes = [500] if quick else [10_000, 100_000]
+        sizes = [200] if quick else [10_000, 100_000]
         peaks = {}
         for n in sizes:
             run = ["run", args.scenario, "--paths", str(n), "--quiet"]
@@ -215,7 +216,7 @@ def main() -> None:
     # both models run the reference with that finance, so the ratio and the sanity check compare like with like;
     # it has one law of organic trade, the scenario's own (a mixture's first law, as `--set trade.law=` names it)
     s8 = with_step8_finance(s.replace({"trade.law": s.laws[0].name}) if s.laws else s)
-    s8_per_path = best_of(3, lambda: simulate_chunk(s8, 1, 0, one_core_paths)) / one_core_paths
+    s8_per_path = best_of(repeats, lambda: simulate_chunk(s8, 1, 0, one_core_paths)) / one_core_paths
     naive_paths = 2 if quick else 30
     naive = best_of(1, lambda: [simulate_path_naive(s8, 1, i) for i in range(naive_paths)]) / naive_paths
     print(
@@ -232,7 +233,7 @@ def main() -> None:
     sanity_paths = 2 if quick else 200
     year = s.years.index(2028)
     naive_trade = np.array([simulate_path_naive(unobserved, 2, i) for i in range(sanity_paths)]).sum(axis=2)[:, year]
-    ours = simulate_chunk(unobserved, 2, 0, 2000 if not quick else 100).turnover[:, year]
+    ours = simulate_chunk(unobserved, 2, 0, 2000 if not quick else 30).turnover[:, year]
     print(
         f"(sanity, the view before the first year's first release: mean trade in 2028 with the fixed-capacity finance: straightforward {naive_trade.mean():.2f} "
         f"± {1.96 * naive_trade.std(ddof=1) / np.sqrt(naive_trade.size):.2f}, coopsim {ours.mean():.2f} "
