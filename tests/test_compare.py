@@ -134,7 +134,7 @@ def test_compare_writes_the_comparison_the_table_and_the_figures(tmp_path, capsy
                 "--paths",
                 "500",
                 "--workers",
-                "1",
+                "2",
                 "--out",
                 str(out),
             ]
