@@ -150,7 +150,7 @@ def test_paths_is_the_budget_of_a_sensitivity_study(tmp_path: Path, capsys) -> N
                 "--paths",
                 "80",
                 "--tornado-paths",
-                "10",  # a few paths a tornado run: what is tested is that the number given is the one used
+                "30",
                 "--workers",
                 "1",
                 "--out",
@@ -162,6 +162,6 @@ def test_paths_is_the_budget_of_a_sensitivity_study(tmp_path: Path, capsys) -> N
     )
     data = json.loads((out / "sensitivity.json").read_text())
     groups = len(next(iter(data["sobol"].values())))
-    assert data["design_rows"] == 8 * (groups + 2) and data["discovery"]["rows"] == 80 and data["tornado"]["paths"] == 10
+    assert data["design_rows"] == 8 * (groups + 2) and data["discovery"]["rows"] == 80 and data["tornado"]["paths"] == 30
     err = capsys.readouterr().err
     assert "coopsim: warning: Sobol indices from 8 base rows are too few to mean anything" in err
