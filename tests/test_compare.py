@@ -33,9 +33,11 @@ def test_comparing_a_scenario_with_itself_gives_differences_of_exactly_zero():
 
 def test_paired_intervals_are_several_times_narrower_than_from_independent_runs():
     base, late = reference(), load_scenario(LATE)
-    paths = 2000
-    paired = compare([base, late], paths=paths, seed=11, workers=2)
-    independent = [simulate(base, paths=paths, seed=11, workers=2), simulate(late, paths=paths, seed=12, workers=2)]
+    # 500 paths: the ratio of the half-widths does not shrink with the paths (both scale as 1/sqrt(n)); at 500 its
+    # median is about 8.6 and its minimum 3.6 against the 5 and 2 asked for; without common random numbers it is near 1
+    paths = 500
+    paired = compare([base, late], paths=paths, seed=11, workers=1)
+    independent = [simulate(base, paths=paths, seed=11, workers=1), simulate(late, paths=paths, seed=12, workers=1)]
     ratios = []
     for year in paired.data["years"]:
         d = paired.data["differences"][late.name]["p_reach_by_year"][year]
@@ -100,7 +102,7 @@ def test_same_comparison_for_any_worker_count():
 
 
 def test_precision_applies_to_the_paired_differences():
-    result = compare([reference(), load_scenario(SQUEEZE)], seed=3, precision=0.02, workers=2)
+    result = compare([reference(), load_scenario(SQUEEZE)], seed=3, precision=0.02, workers=1)
     info = result.data["precision"]
     assert info["met"] and info["achieved_max_half_width"] <= 0.02
     for d in result.data["differences"]["uz_cn_finance_squeeze"]["p_reach_by_year"].values():
