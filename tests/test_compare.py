@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 
 import numpy as np
@@ -101,7 +102,10 @@ def test_same_comparison_for_any_worker_count():
     assert one.data == two.data
 
 
-def test_precision_applies_to_the_paired_differences():
+def test_precision_applies_to_the_paired_differences(monkeypatch):
+    monkeypatch.setattr(
+        importlib.import_module("sim.studies.compare"), "MIN_PATHS_FOR_PRECISION", 500
+    )  # the rule, not the minimum's size, under test
     result = compare([reference(), load_scenario(SQUEEZE)], seed=3, precision=0.02, workers=1)
     info = result.data["precision"]
     assert info["met"] and info["achieved_max_half_width"] <= 0.02

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -153,6 +154,21 @@ def open_executor(workers: int = 1, dask: Any = None) -> Iterator[tuple[Executor
     pool.shutdown(wait=True)
 
 
+def _probe_scheduler(address: str) -> None:
+    """Refuse at once a ``tcp://HOST:PORT`` where nothing listens (the Dask client would retry for its whole timeout).
+
+    Other schemes (``tls://``, ``ucx://``...) and addresses without a port are left to the client.
+    """
+    scheme, _, rest = address.partition("://")
+    host, _, port = rest.rpartition(":")
+    if scheme != "tcp" or not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+    except OSError as exc:
+        raise InputError(f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}") from None
+
+
 @contextmanager
 def _dask_executor(dask: Any, workers: int) -> Iterator[tuple[Executor, int]]:
     """A Dask client's executor and its thread count; clusters and clients made here are closed on leaving."""
@@ -167,6 +183,7 @@ def _dask_executor(dask: Any, workers: int) -> Iterator[tuple[Executor, int]]:
         client = Client(cluster)
         owned = [client, cluster]
     else:
+        _probe_scheduler(dask)
         try:
             client = Client(dask, timeout="15s")
         except OSError as exc:
