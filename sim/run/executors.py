@@ -154,6 +154,10 @@ def open_executor(workers: int = 1, dask: Any = None) -> Iterator[tuple[Executor
     pool.shutdown(wait=True)
 
 
+PROBE_SECONDS = 5.0
+"""How long a ``tcp://`` Dask address may take to accept a connection before the run is refused."""
+
+
 def _probe_scheduler(address: str) -> None:
     """Refuse at once a ``tcp://HOST:PORT`` where nothing listens (the Dask client would retry for its whole timeout).
 
@@ -164,7 +168,7 @@ def _probe_scheduler(address: str) -> None:
     if scheme != "tcp" or not host or not port.isdigit():
         return
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
+        socket.create_connection((host.strip("[]"), int(port)), timeout=PROBE_SECONDS).close()
     except OSError as exc:
         raise InputError(f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}") from None
 

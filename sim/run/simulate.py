@@ -301,6 +301,33 @@ def study_manifest(scenario: Scenario, seed: int, started: float, finished: floa
     }
 
 
+def paths_seed_workers(scenario: Scenario, paths: int | None, seed: int | None, workers: int | None) -> tuple[int, int, int]:
+    """A study's checked path count, seed and workers, with their defaults (``run.paths``, ``run.seed``, :func:`default_workers`).
+
+    A study of counterfactuals runs a fixed number of paths (no precision target), 1 to ``LIMITS["max_paths"]``.
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``paths`` when the count is out of range.
+    """
+    n = scenario.run.paths if paths is None else paths
+    check_path_count(scenario, n, "paths")
+    return n, scenario.run.seed if seed is None else seed, default_workers() if workers is None else workers
+
+
+def counterfactual_study_manifest(
+    scenario: Scenario, seed: int, paths: int, workers: int, dask: Any, started: float, finished: float, settings: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``manifest.json`` of a study of counterfactuals on one scenario (attribute, prioritise, new money): a run's manifest
+    (:func:`sim.results.run_manifest`: the scenario, seed, paths, executor, versions, times), then ``settings`` (the study's
+    name and settings, in order). Studies that run no executor of their own (sensitivity, goal) use :func:`study_manifest`."""
+    manifest = run_manifest(
+        [scenario], seed, paths, workers=workers, dask=dask, versions=package_versions(), started=started, finished=finished
+    )
+    return manifest | dict(settings)
+
+
 def package_versions() -> dict[str, str]:
     """Versions of Python, coopsim and its main dependencies, for manifests."""
     from importlib.metadata import PackageNotFoundError, version

@@ -74,16 +74,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..results import run_manifest, to_json_ready
+from ..results import to_json_ready
 from ..results.results import number
 from ..run import (
-    DEFAULT_MAX_PATHS,
     ProgressBar,
-    check_run_arguments,
     chunk_ranges,
-    default_workers,
+    counterfactual_study_manifest,
     open_executor,
-    package_versions,
+    paths_seed_workers,
     stream_chunks,
 )
 from ..run.statistics import wilson_interval
@@ -146,26 +144,6 @@ def check_year(scenario: Scenario, year: int) -> int:
             scenario.source, [("year", f"must be a simulated year, {scenario.years[0]} to {scenario.years[-1]} (got {year})")]
         )
     return scenario.years.index(year)
-
-
-def paths_seed_workers(scenario: Scenario, paths: int, seed: int | None, workers: int | None) -> tuple[int, int, int]:
-    """A study's checked path count, and its seed and workers with their defaults (``scenario.run.seed``, :func:`~sim.run.default_workers`).
-
-    A study of counterfactuals runs a fixed number of paths (no precision target), at most :data:`~sim.run.DEFAULT_MAX_PATHS`.
-    """
-    n = check_run_arguments(scenario, paths, None, DEFAULT_MAX_PATHS)
-    assert n is not None  # a path count, not a precision target
-    return n, scenario.run.seed if seed is None else seed, default_workers() if workers is None else workers
-
-
-def study_run_manifest(
-    scenario: Scenario, seed: int, paths: int, workers: int, dask: Any, started: float, finished: float, settings: Mapping[str, Any]
-) -> dict[str, Any]:
-    """``manifest.json`` of a study of counterfactuals on one scenario: the run's manifest, then ``settings`` (the study's name and settings, in order)."""
-    manifest = run_manifest(
-        [scenario], seed, paths, workers=workers, dask=dask, versions=package_versions(), started=started, finished=finished
-    )
-    return manifest | dict(settings)
 
 
 def variant(scenario: Scenario, raw: Mapping[str, Any]) -> Scenario:
@@ -522,7 +500,7 @@ def attribute(
         baseline_mean_trade_usd_bn=trade_sum / n,
         rows=frame,
         by_law=by_law,
-        manifest=study_run_manifest(
+        manifest=counterfactual_study_manifest(
             scenario, seed, n, workers, dask, started, finished, {"study": "attribute", "year": year, "counterfactuals": len(items)}
         ),
     )

@@ -48,11 +48,13 @@ from ..results import to_json_ready
 from ..run import (
     ProgressBar,
     chunk_ranges,
+    counterfactual_study_manifest,
     open_executor,
+    paths_seed_workers,
     stream_chunks,
 )
 from ..scenario import Scenario, ScenarioError
-from .attribute import check_year, paths_seed_workers, study_run_manifest
+from .attribute import check_year
 from .compare import _Paired
 from .money_plans import MoneyPlan, check_assembly, facility_scenario, money_chunk, money_years, with_priority
 from .prioritise import prioritise
@@ -449,5 +451,5 @@ def new_money(
         ),
         search_baseline_p=search.baseline,
         baseline_p=counts[0] / n,
-        manifest=study_run_manifest(scenario, seed, n, workers, dask, started, finished, settings),
+        manifest=counterfactual_study_manifest(scenario, seed, n, workers, dask, started, finished, settings),
     )

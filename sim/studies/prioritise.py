@@ -55,12 +55,14 @@ from ..results.results import number
 from ..run import (
     ProgressBar,
     chunk_ranges,
+    counterfactual_study_manifest,
     open_executor,
+    paths_seed_workers,
     stream_chunks,
 )
 from ..run.statistics import wilson_interval
 from ..scenario import Scenario, ScenarioError
-from .attribute import Item, Outcomes, check_year, outcome_chunk, paths_seed_workers, study_run_manifest
+from .attribute import Item, Outcomes, check_year, outcome_chunk
 from .compare import _Paired
 from .stability import reruns, stability_from_records, stability_sentence, stability_table
 
@@ -434,5 +436,5 @@ def prioritise(
         difference=float(diff),
         difference_ci95=(float(low), float(high)),
         stability=stability_table(n, seed, picked, again),
-        manifest=study_run_manifest(scenario, seed, n, workers, dask, started, finished, settings),
+        manifest=counterfactual_study_manifest(scenario, seed, n, workers, dask, started, finished, settings),
     )
