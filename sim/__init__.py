@@ -25,39 +25,9 @@ the API cannot serve) for input that cannot be used, :class:`RunFailed` for a ru
 that could not finish.
 """
 
-from .calibration import (
-    backtest,
-    backtest_laws,
-    fit_growth,
-    fit_reporter_gap,
-    fit_share_law,
-    fit_structural,
-    fit_turnover_split,
-    load_context,
-    load_series,
-    load_trade_context,
-    whole_trade_law,
-)
-from .engine import COMPONENTS, DIRECTIONS, TradePaths
-from .errors import CoopsimError, InputError, RunFailed, UnknownName, UsageError, WrongKind
-from .history import HistoryError, load_history
-from .results import OutputError, Results, ResultsError
-from .run import simulate
-from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
-from .studies import (
-    Attribution,
-    Comparison,
-    GoalResult,
-    Priorities,
-    Sensitivity,
-    Track,
-    attribute,
-    compare,
-    goal,
-    prioritise,
-    sensitivity,
-    track,
-)
+from typing import TYPE_CHECKING
+
+from .lazy import lazy_exports
 
 __all__ = [
     "Attribution",
@@ -107,11 +77,87 @@ __all__ = [
 ]
 __version__ = "0.5.0"
 
+_EXPORTS = {
+    "attribute": ".studies",
+    "Attribution": ".studies",
+    "backtest": ".calibration",
+    "backtest_laws": ".calibration",
+    "compare": ".studies",
+    "Comparison": ".studies",
+    "COMPONENTS": ".engine",
+    "CoopsimError": ".errors",
+    "DIRECTIONS": ".engine",
+    "fit_growth": ".calibration",
+    "fit_reporter_gap": ".calibration",
+    "fit_share_law": ".calibration",
+    "fit_structural": ".calibration",
+    "fit_turnover_split": ".calibration",
+    "goal": ".studies",
+    "GoalResult": ".studies",
+    "HistoryError": ".history",
+    "InputError": ".errors",
+    "load": ".output",
+    "load_context": ".calibration",
+    "load_history": ".history",
+    "load_scenario": ".scenario",
+    "load_series": ".calibration",
+    "load_trade_context": ".calibration",
+    "OutputError": ".results",
+    "Priorities": ".studies",
+    "prioritise": ".studies",
+    "Results": ".results",
+    "ResultsError": ".results",
+    "RunFailed": ".errors",
+    "save": ".output",
+    "Scenario": ".scenario",
+    "scenario_from_dict": ".scenario",
+    "ScenarioError": ".scenario",
+    "Sensitivity": ".studies",
+    "sensitivity": ".studies",
+    "simulate": ".run",
+    "Track": ".studies",
+    "track": ".studies",
+    "TradePaths": ".engine",
+    "UnknownName": ".errors",
+    "UsageError": ".errors",
+    "whole_trade_law": ".calibration",
+    "WrongKind": ".errors",
+}
+"""Each public name and the module defining it, imported on first use (:func:`sim.lazy.lazy_exports`)."""
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
-def __getattr__(name: str):
-    # ``save`` and ``load`` live with the figures: imported on first use, so ``import sim`` (and ``sim.results``) stays free of matplotlib
-    if name in ("save", "load"):
-        from . import output
-
-        return getattr(output, name)
-    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+if TYPE_CHECKING:  # the same names for static tools (type checkers, the API reference); tests/test_lazy_exports.py compares
+    from .calibration import (
+        backtest,
+        backtest_laws,
+        fit_growth,
+        fit_reporter_gap,
+        fit_share_law,
+        fit_structural,
+        fit_turnover_split,
+        load_context,
+        load_series,
+        load_trade_context,
+        whole_trade_law,
+    )
+    from .engine import COMPONENTS, DIRECTIONS, TradePaths
+    from .errors import CoopsimError, InputError, RunFailed, UnknownName, UsageError, WrongKind
+    from .history import HistoryError, load_history
+    from .output import load, save
+    from .results import OutputError, Results, ResultsError
+    from .run import simulate
+    from .scenario import Scenario, ScenarioError, load_scenario, scenario_from_dict
+    from .studies import (
+        Attribution,
+        Comparison,
+        GoalResult,
+        Priorities,
+        Sensitivity,
+        Track,
+        attribute,
+        compare,
+        goal,
+        prioritise,
+        sensitivity,
+        track,
+    )

@@ -109,7 +109,7 @@ PROTOCOL = {
     # a signal to the caller in the same module, which turns it into a ScenarioError naming trade.as_of
     "sim/scenario/view.py:_split",
     # inside sim.results.manifest.reading(): what a file of the wrong shape raises becomes one ResultsError
-    "sim/output.py:_study_loader.load_study",
+    "sim/output/__init__.py:_study_loader.load_study",
     "sim/results/results.py:Results.load",
     # an internal check of the engine's own call (not reachable from input); the engine is left alone (bit-identical results)
     "sim/engine/trade.py:assemble_with_organic",

@@ -1,6 +1,6 @@
 """The package is layered along the data flow: a module imports only from its own layer or those below, and no module imports itself in a circle.
 
-Layers, lowest first: errors, distributions, history, releases, nowcast, scenario, engine, results, run, calibration,
+Layers, lowest first: lazy (public names imported on first use), errors, distributions, history, releases, nowcast, scenario, engine, results, run, calibration,
 studies, plots, report, output, cli. Every ``import`` counts, at the top of a module or inside a
 function: a lazy import is still a dependency.
 """
@@ -16,6 +16,7 @@ import sim
 
 PACKAGE = Path(sim.__file__).resolve().parent
 LAYERS = [
+    "lazy",
     "errors",
     "distributions",
     "history",

@@ -122,7 +122,7 @@ def test_an_older_folder_without_the_marker_is_replaced_only_when_whole_and_unch
 
 def test_a_file_added_while_the_run_works_is_not_deleted(folder: Path, monkeypatch) -> None:
     """The destination is checked again once moved aside, just before it is replaced."""
-    import sim.cli.scenario_commands as commands
+    import sim.cli.run_command as commands
 
     real = commands.simulate
 
@@ -175,12 +175,12 @@ def test_run_never_writes_through_a_link(tmp_path: Path, capsys) -> None:
 
 
 def test_an_interrupted_report_leaves_the_previous_page_whole(folder: Path, tmp_path: Path, monkeypatch) -> None:
-    import sim.output
+    import sim.report
 
     out = tmp_path / "page.html"
     out.write_text("previous page")
     # the page's text cannot be encoded half way through: the old writer left half a page behind
-    monkeypatch.setattr(sim.output, "render_report", lambda *a, **k: "<p>table</p>" * 10_000 + "\udc80")
+    monkeypatch.setattr(sim.report, "render_report", lambda *a, **k: "<p>table</p>" * 10_000 + "\udc80")
     with pytest.raises(UnicodeEncodeError):
         main(["report", str(folder), "--out", str(out), "--force"])
     assert out.read_text() == "previous page"
@@ -313,7 +313,7 @@ def _forbid(monkeypatch: pytest.MonkeyPatch, module: str, *names: str) -> None:
 
 
 COMMANDS = {
-    "run": (["run", REFERENCE, *QUICK], "sim.cli.scenario_commands", ("simulate",)),
+    "run": (["run", REFERENCE, *QUICK], "sim.cli.run_command", ("simulate",)),
     "compare": (["compare", REFERENCE, REFERENCE, *QUICK], "sim.cli.scenario_commands", ("compare",)),
     "sensitivity": (
         ["sensitivity", REFERENCE, "--year", "2030", "--paths", "16", "--quiet"],
@@ -358,7 +358,7 @@ def test_an_output_path_that_cannot_be_written_is_refused_before_any_work(comman
 
 
 def test_a_folder_that_cannot_be_created_is_refused_before_any_work(tmp_path: Path, monkeypatch, capsys) -> None:
-    _forbid(monkeypatch, "sim.cli.scenario_commands", "simulate")
+    _forbid(monkeypatch, "sim.cli.run_command", "simulate")
     locked = tmp_path / "locked"
     locked.mkdir()
     real_access = os.access
@@ -390,7 +390,7 @@ def test_calibrate_never_overwrites_the_history_file_it_reads(tmp_path: Path, ca
 def test_an_output_name_too_long_for_any_file_system_is_one_short_line_before_any_work(
     command: str, folder: Path, tmp_path: Path, monkeypatch, capsys
 ) -> None:
-    import sim.cli.scenario_commands as commands
+    import sim.cli.run_command as commands
 
     monkeypatch.setattr(commands, "simulate", lambda *a, **k: pytest.fail("simulated before checking --out"))
     out = str(tmp_path / ("n" * 300) / "x")
@@ -403,7 +403,7 @@ def test_an_output_name_too_long_for_any_file_system_is_one_short_line_before_an
     not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where permission bits say writable but nothing can be created"
 )
 def test_a_folder_where_nothing_can_be_created_is_refused_before_any_work_whatever_its_permission_bits(monkeypatch, capsys) -> None:
-    import sim.cli.scenario_commands as commands
+    import sim.cli.run_command as commands
 
     monkeypatch.setattr(commands, "simulate", lambda *a, **k: pytest.fail("simulated before checking --out"))
     err = _one_line_exit_2(["run", REFERENCE, *QUICK, "--out", "/proc/coopsim-no-such-folder/r"], capsys)

@@ -2,7 +2,7 @@
 
 A thin layer over the Python API: the parser and its shared options
 (:mod:`~sim.cli.parser`), what commands do with those options
-(:mod:`~sim.cli.common`), the commands on scenario files and results folders
+(:mod:`~sim.cli.common`), ``run`` (:mod:`~sim.cli.run_command`), the other commands on scenario files and results folders
 (:mod:`~sim.cli.scenario_commands`) and on history files
 (:mod:`~sim.cli.history_commands`), the track record (:mod:`~sim.cli.track_command`), and the tables they print
 (:mod:`~sim.cli.tables`).
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib
 import os
 import signal
 import sys
@@ -29,21 +30,7 @@ from collections.abc import Callable, Sequence
 from ..errors import CoopsimError, RunFailed
 from ..run import STOP
 from ..scenario import ScenarioError
-from .history_commands import backtest_command, calibrate_command
-from .new_money_command import new_money_command
 from .parser import build_parser
-from .portfolio_commands import attribute_command, prioritise_command
-from .replay_command import replay_command
-from .scenario_commands import (
-    compare_command,
-    goal_command,
-    keys_command,
-    report_command,
-    run_command,
-    sensitivity_command,
-    validate_command,
-)
-from .track_command import track_command
 
 __all__ = ["main"]
 
@@ -54,23 +41,35 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 """Exit status after SIGTERM (128 + SIGTERM)."""
 
+
+def _command(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """The command ``name`` of ``module`` (in :mod:`sim.cli`), imported when it runs: ``coopsim run`` does not import
+    the studies, the calibration or the report (about a second of start-up)."""
+
+    def command(args: argparse.Namespace) -> int:
+        return getattr(importlib.import_module(module, __package__), name)(args)
+
+    command.__name__ = command.__qualname__ = name
+    return command
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "run": run_command,
-    "compare": compare_command,
-    "sensitivity": sensitivity_command,
-    "goal": goal_command,
-    "attribute": attribute_command,
-    "prioritise": prioritise_command,
-    "new-money": new_money_command,
-    "track": track_command,
-    "replay": replay_command,
-    "report": report_command,
-    "calibrate": calibrate_command,
-    "backtest": backtest_command,
-    "validate": validate_command,
-    "keys": keys_command,
+    "run": _command(".run_command", "run_command"),
+    "compare": _command(".scenario_commands", "compare_command"),
+    "sensitivity": _command(".scenario_commands", "sensitivity_command"),
+    "goal": _command(".scenario_commands", "goal_command"),
+    "attribute": _command(".portfolio_commands", "attribute_command"),
+    "prioritise": _command(".portfolio_commands", "prioritise_command"),
+    "new-money": _command(".new_money_command", "new_money_command"),
+    "track": _command(".track_command", "track_command"),
+    "replay": _command(".replay_command", "replay_command"),
+    "report": _command(".scenario_commands", "report_command"),
+    "calibrate": _command(".history_commands", "calibrate_command"),
+    "backtest": _command(".history_commands", "backtest_command"),
+    "validate": _command(".scenario_commands", "validate_command"),
+    "keys": _command(".scenario_commands", "keys_command"),
 }
-"""Each command's function: parsed arguments in, exit status out."""
+"""Each command's function: parsed arguments in, exit status out (its module imported when it runs)."""
 
 
 class _Terminated(KeyboardInterrupt):

@@ -22,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..calibration.views import view_at
 from ..output import FIGURE_FORMATS, save
 from ..results import OutputError, ResultsError, check_destination, to_json_ready
 from ..results.manifest import parse_manifest
@@ -31,6 +30,7 @@ from ..scenario.messages import clip
 from ..scenario.variants import MAX_VARIANT_NAME, uncertainty_removed, variant, variant_name
 
 __all__ = [
+    "engine_options",
     "destination",
     "finish",
     "finish_study",
@@ -85,10 +85,23 @@ def _as_of(scenario: Scenario, args: argparse.Namespace) -> Scenario:
     as_of = getattr(args, "as_of", None)
     if as_of is None:
         return scenario
+    from ..calibration.views import view_at  # the calibration, imported only for --as-of
+
     view, fit = view_at(scenario, as_of)
     if not getattr(args, "quiet", False):
         print(f"coopsim: {scenario.name} as of {as_of.isoformat()}: {fit.describe()}", file=sys.stderr)
     return view.model_copy(update={"name": variant_name(scenario.name, {"trade.as_of": as_of.isoformat()})})
+
+
+def engine_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of :func:`~sim.run.simulate` and :func:`~sim.compare.compare` given by the engine options."""
+    return {
+        "workers": args.workers,
+        "dask": args.dask,
+        "precision": args.precision,
+        "max_paths": args.max_paths,
+        "progress": False if args.quiet else None,
+    }
 
 
 def destination(args: argparse.Namespace, default_name: str, names: Sequence[str]) -> Path:

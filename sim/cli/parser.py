@@ -32,8 +32,6 @@ from ..history import HISTORY_FILE
 from ..run import DEFAULT_MAX_PATHS
 from ..scenario import LIMITS
 from ..scenario.messages import clip_key
-from ..studies.prioritise import METHODS
-from ..studies.track import DEFAULT_TRACK_PATHS
 
 __all__ = [
     "add_json_option",
@@ -54,6 +52,10 @@ class _Parser(argparse.ArgumentParser):
         # argparse quotes what was typed ("invalid choice: '...'", "unrecognized arguments: ..."): long words are clipped
         message = re.sub(rf"[^\s']{{{MAX_SHOWN_CHARACTERS + 21},}}", lambda m: clip(m.group()), message)
         self.exit(InputError.exit_status, f"coopsim: error: {one_line(message)}\n")
+
+
+PRIORITISE_METHODS, TRACK_PATHS = ("greedy", "exhaustive"), 3000
+"""The studies' ``METHODS`` and ``DEFAULT_TRACK_PATHS``, here so that the parser imports no study (held equal by tests/test_lazy_exports.py)."""
 
 
 def _positive_int(limit: int) -> Callable[[str], int]:
@@ -293,7 +295,9 @@ def _add_portfolio_parsers(sub: argparse._SubParsersAction) -> None:
     pri.add_argument("--year", type=int, required=True, help="target year")
     pri.add_argument("--budget-usd-bn", type=_budget, required=True, metavar="B", help="capex of the chosen items at most B USD bn")
     add_paths_option(pri, 4000, "search paths, and as many fresh ones to evaluate (default %(default)s)")
-    pri.add_argument("--method", choices=METHODS, default="greedy", help="greedy by gain per USD bn, or every subset (default %(default)s)")
+    pri.add_argument(
+        "--method", choices=PRIORITISE_METHODS, default="greedy", help="greedy by gain per USD bn, or every subset (default %(default)s)"
+    )
     pri.add_argument("--no-stability", action="store_true", help="do not rerun the search on 2N paths and on a second seed")
     add_study_options(pri, "prioritise")
 
@@ -335,7 +339,7 @@ def _add_track_parser(sub: argparse._SubParsersAction) -> None:
         ),
     )
     trk.add_argument("scenario", type=Path, help="scenario file (TOML) with a dated record (trade.releases)")
-    add_paths_option(trk, DEFAULT_TRACK_PATHS, "paths of each view (default %(default)s)")
+    add_paths_option(trk, TRACK_PATHS, "paths of each view (default %(default)s)")
     trk.add_argument(
         "--since",
         type=as_of_date,

@@ -1,4 +1,4 @@
-"""The commands on scenario files: ``run``, ``compare``, ``sensitivity``, ``goal``, ``validate`` and ``keys``, and ``report`` on a results folder.
+"""The commands on scenario files: ``compare``, ``sensitivity``, ``goal``, ``validate`` and ``keys``, and ``report`` on a results folder.
 
 Each takes the parsed arguments and returns the exit status; problems with the
 input are raised as :class:`~sim.errors.InputError` (reported by
@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from typing import Any
 
 from ..errors import InputError
 from ..output import BRIEF, REPORT, load, write_brief, write_report
@@ -21,48 +20,21 @@ from ..results import OutputError, Results, check_file_target
 from ..results.destination import real_destination
 from ..results.folder import add_to_manifest
 from ..results.manifest import MANIFEST
-from ..run import simulate
 from ..scenario import ScenarioError, key_reference
 from ..scenario.messages import quote
 from ..studies import compare, goal, lever, parse_range, sensitivity
-from .common import destination, finish, finish_study, load_scenario_arg, record_scenarios, run_options, save_with_options
-from .tables import comparison_table, headline, sensitivity_table
+from .common import destination, engine_options, finish, finish_study, load_scenario_arg, record_scenarios, run_options, save_with_options
+from .tables import comparison_table, sensitivity_table
 
 __all__ = [
     "compare_command",
     "goal_command",
     "keys_command",
     "report_command",
-    "run_command",
     "sensitivity_command",
     "study_budget",
     "validate_command",
 ]
-
-
-def _engine_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The keyword arguments of :func:`~sim.run.simulate` and :func:`~sim.compare.compare` given by the engine options."""
-    return {
-        "workers": args.workers,
-        "dask": args.dask,
-        "precision": args.precision,
-        "max_paths": args.max_paths,
-        "progress": False if args.quiet else None,
-    }
-
-
-def run_command(args: argparse.Namespace) -> int:
-    """``coopsim run``: simulate a scenario and write its results folder."""
-    scenario = load_scenario_arg(args.scenario, args)
-    out = destination(args, scenario.name, [scenario.name])
-    years = headline_years(scenario.years, args.years, scenario.trade.target_year)
-    results = simulate(
-        scenario, paths=args.paths, seed=args.seed, keep_paths=args.keep_paths, checkpoint=args.checkpoint, **_engine_options(args)
-    )
-    record_scenarios(results.manifest, [args.scenario], args, [scenario.name])
-    save_with_options(results, out, args, years)
-    finish(args, headline(results, years), out, results.to_json())
-    return 0
 
 
 def compare_command(args: argparse.Namespace) -> int:
@@ -71,7 +43,7 @@ def compare_command(args: argparse.Namespace) -> int:
         raise InputError("compare needs a baseline and at least one other scenario")
     scenarios = [load_scenario_arg(p, args) for p in args.scenarios]
     out = destination(args, f"compare_{scenarios[0].name}", [s.name for s in scenarios])
-    comparison = compare(scenarios, paths=args.paths, seed=args.seed, allow_different_years=args.common_years, **_engine_options(args))
+    comparison = compare(scenarios, paths=args.paths, seed=args.seed, allow_different_years=args.common_years, **engine_options(args))
     years = headline_years(comparison.years, args.years)
     record_scenarios(comparison.manifest, args.scenarios, args, [s.name for s in scenarios])
     save_with_options(comparison, out, args, years)

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..calibration import LawsBacktest
-from ..plots.sensitivity import box_words
 from ..plots.style import observed_months
-from ..report import headline_years
+from ..report.pages import headline_years, year_words
 from ..report.pages import pct as _pct
-from ..report.pages import year_words
 from ..results import Results
-from ..studies import Comparison, Sensitivity
+
+if TYPE_CHECKING:  # a run's headline imports neither the studies nor the calibration
+    from ..calibration import LawsBacktest
+    from ..studies import Comparison, Sensitivity
 
 __all__ = ["backtest_table", "comparison_table", "headline", "sensitivity_table", "stability_lines"]
 
@@ -186,6 +187,8 @@ def sensitivity_table(study: Sensitivity) -> str:
     for bar in d["tornado"]["bars"]:
         lines.append(f"  {bar['group']:<{width}}{100 * bar['diff_low']:>+8.1f}{100 * bar['diff_high']:>+8.1f}")
     lines += ["", "  Where the target is missed (PRIM boxes):"]
+    from ..plots.sensitivity import box_words
+
     lines += [f"  - {box_words(b, study.year)}" for b in study.discovery.boxes] or ["  (no box found)"]
     return "\n".join(lines)
 

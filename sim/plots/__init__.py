@@ -40,16 +40,9 @@ The track record (:mod:`sim.plots.track`, from a :class:`~sim.studies.track.Trac
 :func:`track_pit`, :func:`track_coverage`.
 """
 
-from .backtest import backtest_chart
-from .compare import hit_year_comparison, overlay_fan_charts, overlay_reach_probability, paired_difference
-from .finance import finance_chart
-from .goal import goal_chart
-from .portfolio import attribution_chart, priorities_chart
-from .replay import replay_chart
-from .run import composition, fan_chart, hit_year_distribution, reach_probability
-from .sensitivity import discovery_chart, sobol_chart, tornado_chart
-from .style import COMPONENT_LABELS, DPI
-from .track import track_coverage, track_pit, track_probability
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_exports
 
 __all__ = [
     "COMPONENT_LABELS",
@@ -75,3 +68,42 @@ __all__ = [
     "track_pit",
     "track_probability",
 ]
+
+_EXPORTS = {
+    "attribution_chart": ".portfolio",
+    "backtest_chart": ".backtest",
+    "COMPONENT_LABELS": ".style",
+    "composition": ".run",
+    "discovery_chart": ".sensitivity",
+    "DPI": ".style",
+    "fan_chart": ".run",
+    "finance_chart": ".finance",
+    "goal_chart": ".goal",
+    "hit_year_comparison": ".compare",
+    "hit_year_distribution": ".run",
+    "overlay_fan_charts": ".compare",
+    "overlay_reach_probability": ".compare",
+    "paired_difference": ".compare",
+    "priorities_chart": ".portfolio",
+    "reach_probability": ".run",
+    "replay_chart": ".replay",
+    "sobol_chart": ".sensitivity",
+    "tornado_chart": ".sensitivity",
+    "track_coverage": ".track",
+    "track_pit": ".track",
+    "track_probability": ".track",
+}
+"""Each chart and the module defining it, imported on first use (:func:`sim.lazy.lazy_exports`): a run's charts do not import the studies."""
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+if TYPE_CHECKING:  # the same names for static tools; tests/test_lazy_exports.py compares
+    from .backtest import backtest_chart
+    from .compare import hit_year_comparison, overlay_fan_charts, overlay_reach_probability, paired_difference
+    from .finance import finance_chart
+    from .goal import goal_chart
+    from .portfolio import attribution_chart, priorities_chart
+    from .replay import replay_chart
+    from .run import composition, fan_chart, hit_year_distribution, reach_probability
+    from .sensitivity import discovery_chart, sobol_chart, tornado_chart
+    from .style import COMPONENT_LABELS, DPI
+    from .track import track_coverage, track_pit, track_probability

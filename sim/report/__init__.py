@@ -1,7 +1,8 @@
 """Reports and workbooks of results: a self-contained HTML report and an Excel workbook.
 
 * :mod:`~sim.report.pages` -- :func:`report_page`, the per-type hook: what a
-  report says about a run, a comparison, a sensitivity study or a goal search,
+  report says about a run (the studies' pages in :mod:`~sim.report.study_pages`, :mod:`~sim.report.portfolio_pages`,
+  :mod:`~sim.report.replay_page`, :mod:`~sim.report.track_page`),
   as a :class:`Page` of :class:`Section` s made of :class:`Table`,
   :class:`Figure` and :class:`Text` blocks; :func:`headline_years`, the years
   of every headline table.
@@ -30,13 +31,9 @@ A new result type gets a report by registering its page::
 with its charts in :func:`sim.output.figure_makers` under the same stems.
 """
 
-from . import portfolio_pages as _portfolio_pages  # noqa: F401 (registers the pages of the portfolio studies)
-from . import replay_page as _replay_page  # noqa: F401 (registers the page of the replay)
-from . import track_page as _track_page  # noqa: F401 (registers the page of the track record)
-from .brief import render_brief
-from .pages import Figure, Page, Section, Table, Text, headline_years, report_page, sobol_caveats
-from .render import LIMITATIONS, render_report
-from .workbook import write_workbook
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_exports
 
 __all__ = [
     "LIMITATIONS",
@@ -52,3 +49,29 @@ __all__ = [
     "sobol_caveats",
     "write_workbook",
 ]
+
+_EXPORTS = {
+    "LIMITATIONS": ".render",
+    "Figure": ".pages",
+    "Page": ".pages",
+    "Section": ".pages",
+    "Table": ".pages",
+    "Text": ".pages",
+    "headline_years": ".pages",
+    "render_brief": ".brief",
+    "render_report": ".render",
+    "report_page": ".pages",
+    "sobol_caveats": ".study_pages",
+    "write_workbook": ".workbook",
+}
+"""Each public name and the module defining it, imported on first use (:func:`sim.lazy.lazy_exports`): a run's headline
+needs neither Jinja2 nor the studies' pages. The studies' pages register themselves when first needed
+(:data:`sim.report.pages.PAGE_MODULES`)."""
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+if TYPE_CHECKING:  # the same names for static tools; tests/test_lazy_exports.py compares
+    from .brief import render_brief
+    from .pages import Figure, Page, Section, Table, Text, headline_years, report_page
+    from .render import LIMITATIONS, render_report
+    from .study_pages import sobol_caveats
+    from .workbook import write_workbook

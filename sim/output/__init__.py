@@ -19,33 +19,26 @@ import os
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import singledispatch
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
-from . import plots
-from .calibration import BacktestResult, LawsBacktest
-from .errors import InputError, WrongKind
-from .report import render_brief, render_report, report_page, write_workbook
-from .report.brief import BRIEF_FIGURE
-from .report.sources import scenario_labels
-from .report.track_page import track_score_rows, track_view_rows
-from .report.workbook import has_workbook
-from .results import Results, ResultsError, write_folder, write_json, write_table, write_text_atomically
-from .results.manifest import MANIFEST, listed, parse_manifest, read_listed_json, read_manifest, reading
-from .results.results import PATH_FILES
-from .studies.attribute import Attribution
-from .studies.compare import Comparison
-from .studies.experiments import path_table
-from .studies.goal import GoalResult
-from .studies.prioritise import Priorities
-from .studies.sensitivity import Sensitivity
-from .studies.track import Track
+from .. import plots
+from ..errors import InputError, WrongKind
+from ..results import Results, ResultsError, write_folder, write_json, write_table, write_text_atomically
+from ..results.manifest import MANIFEST, listed, parse_manifest, read_listed_json, read_manifest, reading
+from ..results.results import PATH_FILES
+
+if TYPE_CHECKING:
+    from ..calibration import BacktestResult, LawsBacktest
+    from ..studies import Attribution, Comparison, GoalResult, Priorities, Sensitivity, Track
+
+    Savable = Results | Comparison | Sensitivity | GoalResult | Attribution | Priorities | Track
 
 __all__ = [
     "BRIEF",
@@ -63,8 +56,6 @@ __all__ = [
     "write_brief",
     "write_report",
 ]
-
-Savable = Results | Comparison | Sensitivity | GoalResult | Attribution | Priorities | Track
 
 FIGURE_FORMATS = ("png", "svg")
 """Files of every chart in a results folder: PNG for slides, SVG for the web and the report; ``"pdf"`` is added on request (``--pdf``)."""
@@ -134,12 +125,19 @@ def save(
     pathlib.Path
         The folder written.
     """
-    if not isinstance(obj, (Results, Comparison, Sensitivity, GoalResult, Attribution, Priorities, Track, Backtest)):
+    if not _savable(obj):
         _refuse(obj)  # before the destination is touched
     if report:
+        from ..report import report_page
+
         report_page(obj, years)  # a result without a report, or headline years it does not have, fail before any work
-    if xlsx and not has_workbook(obj):
-        raise InputError(f"coopsim writes no workbook for a {type(obj).__name__}; --xlsx is for run and compare")
+    if xlsx:
+        from ..report import write_workbook
+        from ..report.workbook import has_workbook
+        from ..studies.experiments import path_table
+
+        if not has_workbook(obj):
+            raise InputError(f"coopsim writes no workbook for a {type(obj).__name__}; --xlsx is for run and compare")
 
     def write(tmp: Path) -> list[str]:
         names = write_data(obj, tmp)
@@ -155,6 +153,14 @@ def save(
 
 
 # -- data files ----------------------------------------------------------------------
+def _savable(obj: Any) -> bool:
+    """Whether :func:`save` knows ``obj``'s kind. A run's folder and a backtest's are written here; the studies'
+    (:mod:`sim.output.study_files`) are registered on first need, so that saving a run does not import every study."""
+    if not isinstance(obj, (Results, Backtest)) and write_data.dispatch(type(obj)) is write_data.dispatch(object):
+        from . import study_files  # noqa: F401 (registers the studies' data files and figures)
+    return write_data.dispatch(type(obj)) is not write_data.dispatch(object)
+
+
 def _refuse(obj: Any) -> NoReturn:
     raise WrongKind(
         f"coopsim cannot save a {type(obj).__name__}; save takes Results, Comparison, Sensitivity, GoalResult, Attribution, Priorities, Track or Backtest"
@@ -164,6 +170,8 @@ def _refuse(obj: Any) -> NoReturn:
 @singledispatch
 def write_data(obj: Any, folder: Path) -> list[str]:
     """Write ``obj``'s data files into the existing ``folder``; return their names in order."""
+    if _savable(obj):
+        return write_data(obj, folder)
     _refuse(obj)
 
 
@@ -191,64 +199,6 @@ def _(results: Results, folder: Path) -> list[str]:
 
 
 @write_data.register
-def _(comparison: Comparison, folder: Path) -> list[str]:
-    write_json(folder / "comparison.json", comparison.to_json())
-    write_table(folder / "comparison.csv", comparison.table().to_dict("records"))
-    return ["comparison.json", "comparison.csv"]
-
-
-@write_data.register
-def _(study: Sensitivity, folder: Path) -> list[str]:
-    write_json(folder / "sensitivity.json", study.to_json())
-    write_table(folder / "sobol_indices.csv", study.table().to_dict("records"))
-    write_table(folder / "tornado.csv", study.tornado_table().to_dict("records"))
-    return ["sensitivity.json", "sobol_indices.csv", "tornado.csv"]
-
-
-@write_data.register
-def _(result: GoalResult, folder: Path) -> list[str]:
-    write_json(folder / "goal.json", result.to_json())
-    write_table(folder / "goal_curve.csv", result.curve.to_dict("records"))
-    return ["goal.json", "goal_curve.csv"]
-
-
-@write_data.register
-def _(attribution: Attribution, folder: Path) -> list[str]:
-    write_json(folder / "attribution.json", attribution.to_json())
-    write_table(folder / "attribution.csv", attribution.table().to_dict("records"))
-    return ["attribution.json", "attribution.csv"]
-
-
-@write_data.register
-def _(priorities: Priorities, folder: Path) -> list[str]:
-    write_json(folder / "priorities.json", priorities.to_json())
-    write_table(folder / "candidates.csv", priorities.candidates.to_dict("records"))
-    if len(priorities.stability):
-        write_table(folder / "stability.csv", priorities.stability.to_dict("records"))
-        return ["priorities.json", "candidates.csv", "stability.csv"]
-    return ["priorities.json", "candidates.csv"]
-
-
-@write_data.register
-def _(result: Track, folder: Path) -> list[str]:
-    """``track.json``, and the views, the scores, the scores by horizon and (a mixture) each law's scores as CSV tables."""
-    write_json(folder / "track.json", result.to_json())
-    names = ["track.json"]
-    law_rows = [{**asdict(s), "as_of": s.as_of.isoformat()} for s in result.law_scores]
-    for stem, rows in (
-        ("views", track_view_rows(result)),
-        ("scores", track_score_rows(result)),
-        ("track_by_horizon", result.by_horizon()),
-        ("law_scores", law_rows),
-        ("track_by_law", result.by_law()),
-    ):
-        if rows:
-            write_table(folder / f"{stem}.csv", rows)
-            names.append(f"{stem}.csv")
-    return names
-
-
-@write_data.register
 def _(backtest: Backtest, folder: Path) -> list[str]:
     write_json(folder / "backtest.json", backtest.result.to_json())
     write_table(folder / "backtest.csv", backtest.result.table().to_dict("records"))
@@ -259,6 +209,8 @@ def _(backtest: Backtest, folder: Path) -> list[str]:
 @singledispatch
 def figure_makers(obj: Any) -> dict[str, Callable[[], Figure]]:
     """The charts of ``obj``'s folder by file stem, in order, each with the function that draws it (drawn only when written)."""
+    if _savable(obj):
+        return figure_makers(obj)
     _refuse(obj)
 
 
@@ -270,56 +222,6 @@ def _(results: Results) -> dict[str, Callable[[], Figure]]:
         "hit_year": lambda: plots.hit_year_distribution(results),
         "composition": lambda: plots.composition(results),
         "finance": lambda: plots.finance_chart(results),
-    }
-
-
-@figure_makers.register
-def _(comparison: Comparison) -> dict[str, Callable[[], Figure]]:
-    """The overlays and paired differences, the scenarios named by the first clause of their descriptions (:func:`sim.report.sources.scenario_labels`)."""
-    runs = comparison.results
-    labels = scenario_labels(comparison.scenarios, comparison.manifest)
-    by_name = dict(zip(comparison.scenarios, labels, strict=True))
-    return {
-        "fan_charts": lambda: plots.overlay_fan_charts(runs, labels),
-        "reach_probability": lambda: plots.overlay_reach_probability(runs, labels),
-        "hit_years": lambda: plots.hit_year_comparison(runs, labels),
-        "difference_p_reach": lambda: plots.paired_difference(comparison, "p_reach_by_year", labels=by_name),
-        "difference_mean_trade": lambda: plots.paired_difference(comparison, "mean_trade_usd_bn", labels=by_name),
-    }
-
-
-@figure_makers.register
-def _(study: Sensitivity) -> dict[str, Callable[[], Figure]]:
-    """The tornado, one Sobol chart per output (at most two) and, when there is anything to show, the discovery chart."""
-    makers: dict[str, Callable[[], Figure]] = {"tornado": lambda: plots.tornado_chart(study)}
-    for name, output in zip(("sobol_reached", "sobol_trade"), study.outputs, strict=False):
-        makers[name] = lambda output=output: plots.sobol_chart(study, output)
-    if study.discovery.boxes or len(study.discovery.features.columns):
-        makers["discovery"] = lambda: plots.discovery_chart(study)
-    return makers
-
-
-@figure_makers.register
-def _(result: GoalResult) -> dict[str, Callable[[], Figure]]:
-    return {"goal": lambda: plots.goal_chart(result)}
-
-
-@figure_makers.register
-def _(attribution: Attribution) -> dict[str, Callable[[], Figure]]:
-    return {"attribution": lambda: plots.attribution_chart(attribution)}
-
-
-@figure_makers.register
-def _(priorities: Priorities) -> dict[str, Callable[[], Figure]]:
-    return {"priorities": lambda: plots.priorities_chart(priorities)}
-
-
-@figure_makers.register
-def _(result: Track) -> dict[str, Callable[[], Figure]]:
-    return {
-        "track_probability": lambda: plots.track_probability(result),
-        "track_pit": lambda: plots.track_pit(result),
-        "track_coverage": lambda: plots.track_coverage(result),
     }
 
 
@@ -408,6 +310,8 @@ def write_report(
     listed_files: Collection[str] | None = None,
 ) -> Path:
     """Write ``obj``'s HTML report (:func:`sim.report.render_report`) to ``path`` atomically, its charts from the SVG files in ``figures_in`` when there (and listed in ``listed_files``, if given)."""
+    from ..report import render_report, report_page
+
     figures = figure_svgs(obj, report_page(obj, years).figure_names(), figures_in, listed_files)
     write_text_atomically(path, render_report(obj, figures, years))
     return path
@@ -428,6 +332,9 @@ def write_brief(
     InputError
         ``obj`` or ``previous`` is not a run's results (a comparison or a study has no briefing page; exit status 2 on the command line).
     """
+    from ..report import render_brief
+    from ..report.brief import BRIEF_FIGURE
+
     for what, result in (("--brief", obj), ("--since", previous)):
         if result is not None and not isinstance(result, Results):
             raise InputError(f"{what}: a briefing is of a run's results (summary.json); this folder holds a {type(result).__name__}")
@@ -437,10 +344,14 @@ def write_brief(
 
 
 # -- reading a folder back ------------------------------------------------------------------
-def _study_loader(cls: Any, name: str) -> Callable[[Path], Savable]:
-    """The loader of a study's folder: its manifest and checksums checked, ``name`` read only if listed, a wrong shape refused."""
+def _study_loader(kind: str, name: str) -> Callable[[Path], Savable]:
+    """The loader of a study's folder (``kind``: the class in :mod:`sim.studies`, imported when a folder of it is read):
+    its manifest and checksums checked, ``name`` read only if listed, a wrong shape refused."""
 
     def load_study(folder: Path) -> Savable:
+        from .. import studies
+
+        cls = getattr(studies, kind)
         folder = Path(folder)
         manifest = read_manifest(folder)
         data = read_listed_json(folder, name, manifest)
@@ -454,12 +365,12 @@ def _study_loader(cls: Any, name: str) -> Callable[[Path], Savable]:
 
 LOADERS: dict[str, Callable[[Path], Savable]] = {
     "summary.json": Results.load,
-    "comparison.json": _study_loader(Comparison, "comparison.json"),
-    "sensitivity.json": _study_loader(Sensitivity, "sensitivity.json"),
-    "goal.json": _study_loader(GoalResult, "goal.json"),
-    "attribution.json": _study_loader(Attribution, "attribution.json"),
-    "priorities.json": _study_loader(Priorities, "priorities.json"),
-    "track.json": _study_loader(Track, "track.json"),
+    "comparison.json": _study_loader("Comparison", "comparison.json"),
+    "sensitivity.json": _study_loader("Sensitivity", "sensitivity.json"),
+    "goal.json": _study_loader("GoalResult", "goal.json"),
+    "attribution.json": _study_loader("Attribution", "attribution.json"),
+    "priorities.json": _study_loader("Priorities", "priorities.json"),
+    "track.json": _study_loader("Track", "track.json"),
 }
 """How to read each kind of results folder back, by the data file that marks it (and that its manifest must list); a new kind adds its entry."""
 
