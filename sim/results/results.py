@@ -162,6 +162,7 @@ class Precision:
         }
 
 
+@dataclass(kw_only=True, eq=False, repr=False)
 class Results:
     """The outcome of a run, typed: integer years, probability and quantile tables as DataFrames indexed by year.
 
@@ -227,72 +228,51 @@ class Results:
         Provenance: scenario file and hash, seed, paths, package versions, times.
     """
 
-    def __init__(
-        self,
-        *,
-        scenario: str,
-        scenario_sha256: str,
-        n_paths: int,
-        seed: int,
-        reporter: str,
-        simulated_reporter: str | None = None,
-        names: Mapping[str, Any] | None = None,
-        target_usd_bn: float,
-        target_flow: str = "turnover",
-        organic_law: str = "random_walk",
-        base_year: int,
-        base_usd_bn: float,
-        base_exports_usd_bn: float | None = None,
-        observation: Mapping[str, Any] | None = None,
-        view: Mapping[str, Any] | None = None,
-        years: Sequence[int],
-        p_reach_by_year: pd.DataFrame,
-        p_above_in_year: pd.DataFrame,
-        hit_year: HitYear,
-        hit_year_share: pd.Series,
-        annual_trade_usd_bn: pd.DataFrame,
-        flows: Mapping[str, pd.DataFrame],
-        components_mean_usd_bn: pd.DataFrame,
-        components_by_direction_mean_usd_bn: pd.DataFrame,
-        finance: pd.DataFrame | None = None,
-        precision: Precision | None = None,
-        target_year: int | None = None,
-        by_law: Mapping[str, LawOutcome] | None = None,
-        history: Sequence[tuple[int, float]] = (),
-        paths: TradePaths | None = None,
-        manifest: Mapping[str, Any] | None = None,
-    ):
-        self.scenario = scenario
-        self.scenario_sha256 = scenario_sha256
-        self.n_paths = n_paths
-        self.seed = seed
-        self.reporter = reporter
-        self.simulated_reporter = reporter if simulated_reporter is None else simulated_reporter
-        self.names: Mapping[str, Any] = names or {}
-        self.target_usd_bn = target_usd_bn
-        self.target_flow = target_flow
-        self.organic_law = organic_law
-        self.base_year = base_year
-        self.base_usd_bn = base_usd_bn
-        self.base_exports_usd_bn = base_exports_usd_bn
-        self.observation = observation
-        self.view = view
-        self.years: tuple[int, ...] = tuple(years)
-        self.p_reach_by_year = p_reach_by_year
-        self.p_above_in_year = p_above_in_year
-        self.hit_year = hit_year
-        self.hit_year_share = hit_year_share
-        self.annual_trade_usd_bn = annual_trade_usd_bn
-        self.flows: dict[str, pd.DataFrame] = dict(flows)
-        self.components_mean_usd_bn = components_mean_usd_bn
-        self.components_by_direction_mean_usd_bn = components_by_direction_mean_usd_bn
-        self.finance = finance_table([]) if finance is None else finance
-        self.precision = precision
-        self.target_year = target_year
-        self.by_law: dict[str, LawOutcome] = dict(by_law or {})
-        self.history: list[tuple[int, float]] = list(history)
-        self.paths = paths
-        self.manifest: dict[str, Any] = dict(manifest or {})
+    # a field defaulting to None (or to an empty tuple) is filled in by __post_init__: its type is what it holds after
+    scenario: str
+    scenario_sha256: str
+    n_paths: int
+    seed: int
+    reporter: str
+    simulated_reporter: str = None  # type: ignore[assignment]
+    names: Mapping[str, Any] = None  # type: ignore[assignment]
+    target_usd_bn: float
+    target_flow: str = "turnover"
+    organic_law: str = "random_walk"
+    base_year: int
+    base_usd_bn: float
+    base_exports_usd_bn: float | None = None
+    observation: Mapping[str, Any] | None = None
+    view: Mapping[str, Any] | None = None
+    years: tuple[int, ...]
+    p_reach_by_year: pd.DataFrame
+    p_above_in_year: pd.DataFrame
+    hit_year: HitYear
+    hit_year_share: pd.Series
+    annual_trade_usd_bn: pd.DataFrame
+    flows: dict[str, pd.DataFrame]
+    components_mean_usd_bn: pd.DataFrame
+    components_by_direction_mean_usd_bn: pd.DataFrame
+    finance: pd.DataFrame = None  # type: ignore[assignment]
+    precision: Precision | None = None
+    target_year: int | None = None
+    by_law: dict[str, LawOutcome] = None  # type: ignore[assignment]
+    history: list[tuple[int, float]] = ()  # type: ignore[assignment]
+    paths: TradePaths | None = None
+    manifest: dict[str, Any] = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        """Fields left out take their defaults; sequences and mappings given are copied into the types listed."""
+        if self.simulated_reporter is None:
+            self.simulated_reporter = self.reporter
+        self.names = self.names or {}
+        self.years = tuple(self.years)
+        self.flows = dict(self.flows)
+        if self.finance is None:
+            self.finance = finance_table([])
+        self.by_law = dict(self.by_law or {})
+        self.history = list(self.history)
+        self.manifest = dict(self.manifest or {})
 
     @classmethod
     def from_json(
