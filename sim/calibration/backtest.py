@@ -196,22 +196,28 @@ class BacktestResult:
     law: str = "random_walk"
 
     def table(self, name: str = "forecasts") -> pd.DataFrame:
-        """A table of the backtest (:meth:`tables`): ``"forecasts"`` (the default) or ``"scores"``."""
-        tables = self.tables()
-        if name not in tables:
-            raise UnknownName(f"no table {name!r}; the tables are {', '.join(tables)}")
-        return tables[name]
+        """A table of the backtest (:meth:`tables`): ``"forecasts"`` (the default) or ``"scores"``; only that one is built."""
+        if name == "forecasts":
+            return self._forecasts_table()
+        if name == "scores":
+            return self._scores_table()
+        raise UnknownName(f"no table {name!r}; the tables are forecasts, scores")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``forecasts``: one row per forecast (``backtest.csv``): origin, year, horizon, actual, p5-p95, crps,
         crps_random_walk (USD bn), model and law. ``scores``: indexed by ``horizon`` (``"all"``, then each horizon
         as text), the :data:`SCORES` of its forecasts (as in :meth:`to_json`), with the ``law``."""
-        forecasts = pd.DataFrame([r.to_json() for r in self.forecasts], columns=list(ForecastRow.__dataclass_fields__))
+        return {"forecasts": self._forecasts_table(), "scores": self._scores_table()}
+
+    def _forecasts_table(self) -> pd.DataFrame:
+        return pd.DataFrame([r.to_json() for r in self.forecasts], columns=list(ForecastRow.__dataclass_fields__))
+
+    def _scores_table(self) -> pd.DataFrame:
         groups = [("all", list(self.forecasts)), *((str(h), [r for r in self.forecasts if r.horizon == h]) for h in self.horizons)]
         scores = pd.DataFrame(
             [_summarise(rows) for _, rows in groups], index=pd.Index([g for g, _ in groups], name="horizon"), columns=list(SCORES)
         )
-        return {"forecasts": forecasts, "scores": scores.assign(law=self.law)}
+        return scores.assign(law=self.law)
 
     def to_json(self) -> dict[str, Any]:
         """Scores over all forecasts and per horizon.
