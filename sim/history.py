@@ -19,14 +19,16 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from statistics import median
+from types import MappingProxyType
 from typing import Any
 
 from .errors import InputError, UnknownName, clip, one_line, quote
@@ -261,12 +263,16 @@ CONTEXT_FILE = FileSchema(
 # ---------------------------------------------------------------- reading
 
 
+PARSED_FILES = 32
+"""Data files whose parsed rows are kept (:func:`read_data_file`): a scenario reads four or five."""
+
+
 @dataclass(frozen=True)
 class DataRow:
-    """One row of a data file that satisfies its schema: its first line and its values (parsed: ints, floats, strings)."""
+    """One row of a data file that satisfies its schema: its first line and its values (parsed: ints, floats, strings; read-only)."""
 
     line: int
-    values: dict[str, Any]
+    values: Mapping[str, Any]
 
     def __getitem__(self, column: str) -> Any:
         return self.values[column]
@@ -293,6 +299,14 @@ def read_data_file(path: str | Path, schema: FileSchema) -> list[DataRow]:
         data = p.read_bytes()
     except OSError as exc:
         raise HistoryError(path=p, problems=[f"cannot be read ({exc.strerror or exc.__class__.__name__})"]) from None
+    return list(_parsed(p, data, schema))
+
+
+@functools.lru_cache(maxsize=PARSED_FILES)
+def _parsed(p: Path, data: bytes, schema: FileSchema) -> tuple[DataRow, ...]:
+    """The rows of a data file's bytes (:func:`read_data_file`), kept for the same file, bytes and schema: a study that
+    builds hundreds of variants of a scenario reads its files each time, and parsing them was a third of its work.
+    Keyed by the bytes, so a file changed on disk is parsed again; the rows are immutable, so sharing them is safe."""
     bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0  # spreadsheets' "CSV UTF-8" starts with one
     try:
         text = data[bom:].decode("utf-8")
@@ -332,7 +346,7 @@ def read_data_file(path: str | Path, schema: FileSchema) -> list[DataRow]:
         problems.append(f"has a header and no rows: a {schema.name} file needs one row per figure")
     if problems:
         raise HistoryError(path=p, problems=problems)
-    return rows
+    return tuple(rows)
 
 
 def _header_problems(header: list[str], line: int, schema: FileSchema) -> list[str]:
@@ -376,7 +390,7 @@ def _row(fields: list[str], header: list[str], line: int, schema: FileSchema, pr
         if problem is not None:
             problems.append(f"line {line}: {problem[0]}: {problem[1]}")
             return None
-    return DataRow(line, values)
+    return DataRow(line, MappingProxyType(values))
 
 
 def _duplicate(row: DataRow, first: DataRow, schema: FileSchema) -> str:

@@ -257,3 +257,35 @@ def test_the_scenario_error_keeps_each_problem_under_the_scenario_key(ws: Path) 
         load_scenario(ws)
     assert [key for key, _ in info.value.problems] == ["trade.history", "trade.history"]
     assert [message.split(": ")[1] for _, message in info.value.problems] == ["line 2", "line 3"]
+
+
+def test_a_data_file_changed_between_two_reads_is_read_again_and_its_rows_are_read_only(tmp_path: Path):
+    # read_data_file keeps parsed rows by the file's bytes (studies read the same files for every variant)
+    from sim.history import HISTORY_FILE, read_data_file
+
+    path = tmp_path / "history.csv"
+    header = "year,reporter,value_usd_bn,status,source\n"
+    path.write_text(header + "2023,UZ,10.0,confirmed,a\n")
+    first = read_data_file(path, HISTORY_FILE)
+    assert [r["value_usd_bn"] for r in first] == [10.0]
+    path.write_text(header + "2023,UZ,11.0,confirmed,a\n2024,UZ,12.0,confirmed,a\n")
+    assert [r["value_usd_bn"] for r in read_data_file(path, HISTORY_FILE)] == [11.0, 12.0]
+    with pytest.raises(TypeError):
+        first[0].values["value_usd_bn"] = 99.0  # shared between reads: not to be changed by a caller
+    first.clear()  # the list is the caller's own
+    path.write_text(header + "2023,UZ,10.0,confirmed,a\n")
+    assert [r["value_usd_bn"] for r in read_data_file(path, HISTORY_FILE)] == [10.0]
+
+
+def test_a_scenario_tree_is_copied_whole_so_a_variant_never_changes_its_parent():
+    from sim.scenario.loading import _copied
+
+    tree = {"a": [{"b": 1.5, "c": [1, 2]}], "d": {"e": "x"}}
+    copy = _copied(tree)
+    assert copy == tree
+    copy["a"][0]["c"].append(3)
+    copy["d"]["e"] = "y"
+    assert tree == {"a": [{"b": 1.5, "c": [1, 2]}], "d": {"e": "x"}}
+    reference = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "uz_cn_2025.toml")
+    variant = reference.replace({"trade.target_usd_bn": 21.0})
+    assert reference.get("trade.target_usd_bn") == 20.0 and variant.get("trade.target_usd_bn") == 21.0
