@@ -292,7 +292,7 @@ def law_of_paths(scenario: Scenario, seed: int, paths: Sequence[int], streams: S
     if len(laws) <= 1:
         return np.zeros(len(paths), dtype=np.int8)
     edges = np.cumsum([law.weight for law in laws])
-    made = streams if streams is not None else [PathStreams(seed, path) for path in paths]
+    made = streams if streams is not None else PathStreams.batch(seed, paths)
     u = np.array([st("trade.law").random() for st in made]) * edges[-1]
     return np.minimum(np.searchsorted(edges, u, side="right"), len(laws) - 1).astype(np.int8)
 
@@ -325,7 +325,7 @@ def draw_paths(s: Scenario, seed: int, paths: Sequence[int]) -> list[PathInputs]
     if not paths:
         return []
     n_years = len(s.years)
-    streams = [PathStreams(seed, path) for path in paths]
+    streams = PathStreams.batch(seed, paths)
     # the portfolio's draws, once for the batch: a mixture's laws differ in their organic tables alone
     scale = flow_scale_draws(s, streams)  # None without [pipeline.flow_scale]: nothing drawn, nothing changed
     coefficients = scaled(sector_draws(s, streams), scale)
