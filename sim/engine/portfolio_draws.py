@@ -161,16 +161,16 @@ def _pipeline_arrival_times(p: Pipeline, horizon: float, rng: np.random.Generato
     return times, rows
 
 
-def _generic_rows(s: Scenario, streams: PathStreams, n_years: int, median_capex: float) -> tuple[np.ndarray, np.ndarray, int]:
-    """One path's generic projects as uniforms: request times, rows of :data:`_GENERIC_COLUMNS`, and how many are backlog
-    (first); ``median_capex`` is the pipeline's median capex (the first guess of the backlog's size)."""
+def _generic_rows(s: Scenario, streams: PathStreams, n_years: int, median_capex: float) -> tuple[list[np.ndarray], list[np.ndarray], int]:
+    """One path's generic projects as uniforms: request times and rows of :data:`_GENERIC_COLUMNS` in parts (backlog, then
+    launches: the batch joins every path's parts in one copy), and how many are backlog; ``median_capex`` is the
+    pipeline's median capex (the first guess of the backlog's size)."""
     p = s.pipeline
     assert p is not None and s.portfolio is not None
     horizon = float(n_years)
     if p.last_launch_year is not None:  # launches end with that year; arrival k keeps its draws, so earlier ones are the same
         horizon = min(horizon, max(float(p.last_launch_year - s.trade.base_year), -float(p.warmup_years)))
     times, rows = _pipeline_arrival_times(p, horizon, streams("pipeline"))
-    n_launches = times.size
 
     backlog_total = s.portfolio.backlog.capex_usd_bn if s.portfolio.backlog else 0.0
     if backlog_total > 0:
@@ -185,9 +185,8 @@ def _generic_rows(s: Scenario, streams: PathStreams, n_years: int, median_capex:
         brows = brows[:m]
         # a backlog project has no launch gap: that uniform draws when it asks for finance
         asks = s.portfolio.backlog.request_years.ppf(brows[:, _C["gap"]])  # type: ignore[union-attr]
-        times = np.concatenate([np.broadcast_to(asks, (m,)).astype(float), times])
-        rows = np.vstack([brows, rows])
-    return times, rows, times.size - n_launches
+        return [np.broadcast_to(asks, (m,)).astype(float), times], [brows, rows], m
+    return [times], [rows], 0
 
 
 def generic_draws(s: Scenario, streams: Sequence[PathStreams], n_years: int) -> list[GenericProjects]:
@@ -214,10 +213,10 @@ def generic_draws(s: Scenario, streams: Sequence[PathStreams], n_years: int) -> 
         return [GenericProjects(empty, empty, none, none, empty, empty, no, no, np.empty((0, 2))) for _ in streams]
     median_capex = float(p.capex_usd_bn.ppf(np.asarray(0.5)))
     drawn = [_generic_rows(s, st, n_years, median_capex) for st in streams]
-    sizes = np.array([times.size for times, _, _ in drawn])
+    sizes = np.array([sum(part.size for part in times) for times, _, _ in drawn])
     n_backlog = np.array([nb for _, _, nb in drawn])
-    times = np.concatenate([t for t, _, _ in drawn])
-    rows = np.concatenate([r for _, r, _ in drawn])
+    times = np.concatenate([part for t, _, _ in drawn for part in t])
+    rows = np.concatenate([part for _, r, _ in drawn for part in r])
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     backlog = np.arange(times.size) - np.repeat(offsets[:-1], sizes) < np.repeat(n_backlog, sizes)
 
@@ -273,7 +272,7 @@ def _generic_patience(
     affine = _affine_patience(laws)
     if affine is not None:
         low, width = affine
-        out = low[sector, None] + u * width[sector, None]
+        out = low[sector][:, None] + u * width[sector][:, None]  # (gather, then a new axis: [sector, None] is slower)
     else:
         out = np.full((sector.size, 2), math.inf)
         path = np.repeat(np.arange(sizes.size), sizes)
@@ -282,7 +281,7 @@ def _generic_patience(
                 mine = sector == k
                 # each path's values as its own (values of the sector, 2) array gives them
                 out[mine] = ppf_each(law, u[mine].reshape(-1), 2 * np.bincount(path[mine], minlength=sizes.size)).reshape(-1, 2)
-    out[~asking] = math.inf
+    out[np.flatnonzero(~asking)] = math.inf  # rows by index: a mask on a 2-d array is slower
     return out
 
 
