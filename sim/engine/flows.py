@@ -131,15 +131,15 @@ def _generic_cumulative(
     rate = (capex * share / (end - start))[:, None]
     construction = _hinge_sums(_gaps(start, path, edges), start, rate, paths, edges, 1) - _hinge_sums(at_end, end, rate, paths, edges, 1)
     flow = capex[:, None] * coef
-    # indices, not masks: a boolean mask picks rows of a 2-d array several times slower
+    # rows by index with np.take: a mask, or an index array, picks rows of a 2-d array ten times slower
     stepped = np.flatnonzero(ramp <= 0)
     curved = np.flatnonzero(~(ramp <= 0))
-    half = flow[curved] / (2.0 * ramp[curved][:, None])
+    half = np.take(flow, curved, axis=0) / (2.0 * ramp[curved][:, None])
     ramped = end[curved] + ramp[curved]
     operating = (
         _hinge_sums(at_end[curved], end[curved], half, paths, edges, 2)
         - _hinge_sums(_gaps(ramped, path[curved], edges), ramped, half, paths, edges, 2)
-        + _hinge_sums(at_end[stepped], end[stepped], flow[stepped], paths, edges, 1)
+        + _hinge_sums(at_end[stepped], end[stepped], np.take(flow, stepped, axis=0), paths, edges, 1)
     )
     return construction[:, :, 0], operating
 
@@ -203,8 +203,11 @@ def project_cumulative(
     live = np.flatnonzero(np.isfinite(start) & (end + ramp > -1.0))
     path, sector = path[live], sector[live]
 
-    def by_sector(field: str) -> np.ndarray:  # each live project's sector coefficient on its path
-        return np.stack([getattr(x, field) for x in inputs])[path, sector]
+    n_sectors = sector_ramp.size
+    at = path * n_sectors + sector
+
+    def by_sector(field: str) -> np.ndarray:  # each live project's sector coefficient on its path (a flat gather: faster)
+        return np.take(np.stack([getattr(x, field) for x in inputs]).reshape(-1), at)
 
     construction, operating = _generic_cumulative(
         edges,
