@@ -28,7 +28,6 @@ closed-form yearly mean when shocks overlap: it is evaluated on a grid of
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -69,15 +68,18 @@ def _hinge_sums(gap: np.ndarray, corner: np.ndarray, weight: np.ndarray, paths: 
     size = edges.size
     if corner.size == 0:
         return np.zeros((paths, size, weight.shape[1]))
-    moments = [weight, weight * corner[:, None]]
-    if power == 2:
-        moments.append(moments[1] * corner[:, None])
-    totals = []
-    for m in moments:
-        sums = np.stack([np.bincount(gap, weights=column, minlength=paths * (size + 1)) for column in m.T], axis=-1)
-        totals.append(np.cumsum(sums.reshape(paths, size + 1, -1), axis=1)[:, :size])
-    t = edges[None, :, None]
-    return t * totals[0] - totals[1] if power == 1 else t * t * totals[0] - 2.0 * t * totals[1] + totals[2]
+    t = edges[None, :]
+    out = np.empty((paths, size, weight.shape[1]))
+    for c in range(weight.shape[1]):  # column by column, each contiguous (the moments and bincount's weights)
+        w = np.ascontiguousarray(weight[:, c])
+        moments = [w, w * corner]
+        if power == 2:
+            moments.append(moments[1] * corner)
+        totals = [
+            np.cumsum(np.bincount(gap, weights=m, minlength=paths * (size + 1)).reshape(paths, size + 1), axis=1)[:, :size] for m in moments
+        ]
+        out[:, :, c] = t * totals[0] - totals[1] if power == 1 else t * t * totals[0] - 2.0 * t * totals[1] + totals[2]
+    return out
 
 
 def _gaps(corner: np.ndarray, path: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -298,14 +300,23 @@ def multipliers(inputs: Sequence[PathInputs], logs: Sequence[EventLog], n: int) 
     log_shock = np.zeros((len(inputs), t.size))
     log_link = np.zeros((len(inputs), t.size))
     for p, (x, log) in enumerate(zip(inputs, logs, strict=True)):
-        struck = np.isfinite(log.shock_time)
-        log_shock[p] = shock_log_multiplier(log.shock_time[struck], x.shocks.depth[struck], x.shocks.recovery_years[struck], t)
-        f = x.flagships
-        for j in np.flatnonzero((f.level_uplift != 0) | (f.growth_uplift != 0)):
-            opened, stop, r = log.flagship_end[j], log.flagship_stop[j], f.ramp_up_years[j]
-            if not math.isfinite(opened):
-                continue
-            since = np.maximum(np.minimum(t, stop) - opened, 0.0)
-            level = np.minimum(since / r, 1.0) if r > 0 else (since > 0).astype(float)
-            log_link[p] += np.log1p(f.level_uplift[j] * level) + f.growth_uplift[j] * since
+        struck = np.flatnonzero(np.isfinite(log.shock_time))
+        if struck.size:  # none: the row stays 0
+            log_shock[p] = shock_log_multiplier(log.shock_time[struck], x.shocks.depth[struck], x.shocks.recovery_years[struck], t)
+    if inputs:
+        # transport links, named project by named project (each path adds its links in file order), all paths at once
+        level_uplift = np.stack([x.flagships.level_uplift for x in inputs])
+        growth_uplift = np.stack([x.flagships.growth_uplift for x in inputs])
+        ramp = np.stack([x.flagships.ramp_up_years for x in inputs])
+        opened = np.stack([log.flagship_end for log in logs])
+        stop = np.stack([log.flagship_stop for log in logs])
+        linked = ((level_uplift != 0) | (growth_uplift != 0)) & np.isfinite(opened)
+        for j in np.flatnonzero(linked.any(axis=0)).tolist():
+            for rows in (np.flatnonzero(linked[:, j] & (ramp[:, j] > 0)), np.flatnonzero(linked[:, j] & ~(ramp[:, j] > 0))):
+                if not rows.size:
+                    continue
+                since = np.maximum(np.minimum(t, stop[rows, j, None]) - opened[rows, j, None], 0.0)
+                r = ramp[rows, j, None]
+                level = np.minimum(since / r, 1.0) if r[0, 0] > 0 else (since > 0).astype(float)
+                log_link[rows] += np.log1p(level_uplift[rows, j, None] * level) + growth_uplift[rows, j, None] * since
     return np.exp(log_shock + log_link), np.exp(log_shock)
