@@ -18,7 +18,7 @@ import numpy as np
 
 from ..distributions import Distribution, Fixed, Uniform
 from ..scenario import Pipeline, Scenario
-from .streams import PathStreams, ppf_each
+from .streams import PathStreams, ppf_each, uniforms
 
 __all__ = [
     "STAGE_CODES",
@@ -302,7 +302,7 @@ def sector_draws(s: Scenario, streams: Sequence[PathStreams]) -> np.ndarray:
     sectors = s.pipeline.sectors if s.pipeline is not None else {}
     out = np.zeros((len(streams), 3, len(sectors)))
     for k, (name, sector) in enumerate(sectors.items()):
-        u = np.array([st(f"sector:{name}").random(3) for st in streams]).reshape(len(streams), 3)
+        u = uniforms(streams, f"sector:{name}", 3)
         for c, law in enumerate((sector.construction_import_share, sector.exports_per_capex_per_year, sector.imports_per_capex_per_year)):
             out[:, c, k] = ppf_each(law, u[:, c])
     return out
@@ -318,7 +318,7 @@ def flow_scale_draws(s: Scenario, streams: Sequence[PathStreams]) -> np.ndarray 
     fs = s.pipeline.flow_scale if s.pipeline is not None else None
     if fs is None:
         return None
-    u = np.array([st("pipeline.flow_scale").random(3) for st in streams]).reshape(len(streams), 3)
+    u = uniforms(streams, "pipeline.flow_scale", 3)
     laws = (fs.construction_imports, fs.exports, fs.imports)
     return np.stack([ppf_each(law, u[:, c]) for c, law in enumerate(laws)], axis=1)
 
@@ -377,7 +377,7 @@ def flagship_draws(
     for j, proj in enumerate(projects):
         # fixed layout of uniforms: capex, timing, delay flag, delay length, cancel, share, exports, level, growth, imports,
         # patience at the financier, patience at its fallback
-        u = np.array([st(f"project:{proj.name}").random(12) for st in streams]).reshape(n, 12)
+        u = uniforms(streams, f"project:{proj.name}", 12)
         sec = sector_names.index(proj.sector)
         sector = p.sectors[proj.sector]  # type: ignore[union-attr]
         stage[j] = STAGE_CODES[proj.stage]
@@ -441,6 +441,6 @@ def capacity_draws(s: Scenario, streams: Sequence[PathStreams], n_years: int) ->
     financiers = list(s.portfolio.financiers.items()) if s.portfolio else []
     drawn = np.zeros((len(streams), len(financiers), n_years))
     for k, (name, fin) in enumerate(financiers):
-        u = np.array([st(f"financier:{name}").random(n_years) for st in streams]).reshape(len(streams), n_years)
+        u = uniforms(streams, f"financier:{name}", n_years)
         drawn[:, k] = ppf_each(fin.capacity_usd_bn_per_year, u)
     return drawn

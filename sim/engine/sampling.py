@@ -35,7 +35,7 @@ from .portfolio_draws import (
     scaled,
     sector_draws,
 )
-from .streams import REPORTER_GAP_STREAMS, PathStreams, ppf_each
+from .streams import REPORTER_GAP_STREAMS, PathStreams, ppf_each, uniforms
 
 __all__ = [
     "CONSTANT_SHARE",
@@ -195,15 +195,6 @@ class PathInputs:
     directions: DirectionInputs | None = None
 
 
-def _uniforms(streams: Sequence[PathStreams], entity: str, k: int) -> np.ndarray:
-    """The first ``k`` uniforms of ``entity``'s stream on each path, shape ``(paths, k)``: row ``i`` is what
-    ``streams[i](entity).random(k)`` gives."""
-    out = np.empty((len(streams), k))
-    for row, st in zip(out, streams, strict=True):
-        st(entity).random(out=row)
-    return out
-
-
 def _shocks(s: Scenario, streams: Sequence[PathStreams], n_years: int) -> list[ShockStrikes]:
     """The shocks that strike on each path (each shock's strikes in year order, shock by shock in the file's order)."""
     m = len(streams)
@@ -213,7 +204,7 @@ def _shocks(s: Scenario, streams: Sequence[PathStreams], n_years: int) -> list[S
     first = s.observation.months / 12.0 if s.observation else 0.0
     parts = []  # by shock: each path's strikes' (time, depth, recovery) one path after the other, and the offsets
     for shock in s.shocks:
-        u = _uniforms(streams, f"shock:{shock.name}", n_years * 4).reshape(m, n_years, 4)
+        u = uniforms(streams, f"shock:{shock.name}", n_years * 4).reshape(m, n_years, 4)
         path, year = np.nonzero(u[:, :, 0] < shock.probability_per_year)
         sizes = np.bincount(path, minlength=m)
         # a shock cannot strike inside the observed months of the first year
@@ -246,14 +237,14 @@ def _reporter_log_ratio(s: Scenario, streams: Sequence[PathStreams], n_years: in
     if gap is None or s.trade.measured_by == s.trade.reporter:
         return np.zeros((len(streams), n_years))
     if gap.exports is None and gap.imports is None:
-        return _log_ratio(gap.mean, gap.sd, _uniforms(streams, "trade.reporter_gap", 2 + n_years))
+        return _log_ratio(gap.mean, gap.sd, uniforms(streams, "trade.reporter_gap", 2 + n_years))
     columns = []
     for direction in ("exports", "imports"):
         law = getattr(gap, direction)
         if law is None:
-            columns.append(_log_ratio(gap.mean, gap.sd, _uniforms(streams, "trade.reporter_gap", 2 + n_years)))
+            columns.append(_log_ratio(gap.mean, gap.sd, uniforms(streams, "trade.reporter_gap", 2 + n_years)))
         else:
-            columns.append(_log_ratio(law.mean, law.sd, _uniforms(streams, REPORTER_GAP_STREAMS[direction], 2 + n_years)))
+            columns.append(_log_ratio(law.mean, law.sd, uniforms(streams, REPORTER_GAP_STREAMS[direction], 2 + n_years)))
     return np.stack(columns, axis=2)
 
 
@@ -271,18 +262,18 @@ def _share(law: ShareLaw | None, streams: Sequence[PathStreams], entity: str, n_
     """
     if law is None:
         return [CONSTANT_SHARE] * len(streams)
-    u = _uniforms(streams, entity, 3 + n_years)
+    u = uniforms(streams, entity, 3 + n_years)
     long_run = special.logit(ppf_each(law.long_run, u[:, 0])).tolist()
     persistence = ppf_each(law.persistence, u[:, 1]).tolist()
     sd = ppf_each(law.sd, u[:, 2]).tolist()
     innovations = special.ndtri(u[:, 3:])
-    drift = ppf_each(law.drift, _uniforms(streams, f"{entity}.drift", 1)[:, 0]).tolist() if law.drift is not None else [0.0] * len(streams)
+    drift = ppf_each(law.drift, uniforms(streams, f"{entity}.drift", 1)[:, 0]).tolist() if law.drift is not None else [0.0] * len(streams)
     return [ShareInputs(*row, innovations[i], drift[i]) for i, row in enumerate(zip(long_run, persistence, sd, strict=True))]
 
 
 def _growth(law: Growth, streams: Sequence[PathStreams], entity: str, n_years: int) -> list[GrowthInputs]:
     """A growth law's per-path mean and sd and its yearly unit innovations, for each path (layout: mean, sd, innovations)."""
-    u = _uniforms(streams, entity, 2 + n_years)
+    u = uniforms(streams, entity, 2 + n_years)
     innovations = _innovations(u[:, 2:], law.df)
     mean, sd = ppf_each(law.mean, u[:, 0]).tolist(), ppf_each(law.sd, u[:, 1]).tolist()
     return [GrowthInputs(mean[i], sd[i], innovations[i]) for i in range(len(streams))]
@@ -409,7 +400,7 @@ def _paths_inputs(
     # the growth law: of organic turnover (random walk) or of the country's total trade (structural)
     g = structural.total_growth if structural is not None else s.trade.growth
     assert g is not None
-    u = _uniforms(streams, "trade.structural.total_growth" if structural is not None else "trade.growth", 3 + n_years)
+    u = uniforms(streams, "trade.structural.total_growth" if structural is not None else "trade.growth", 3 + n_years)
     growth_mean, growth_sd = ppf_each(g.mean, u[:, 0]).tolist(), ppf_each(g.sd, u[:, 1]).tolist()
     innovations = _innovations(u[:, 3:], g.df)
     rest_z = special.ndtri(u[:, 2]).tolist()
@@ -417,14 +408,14 @@ def _paths_inputs(
     rest = ppf_each(rest_dist, u[:, 2]).tolist() if rest_dist is not None else [math.nan] * m
     obs = s.observation
     revision = (
-        (obs.revision_sd * special.ndtri(_uniforms(streams, "trade.observed", 1)[:, 0])).tolist()
+        (obs.revision_sd * special.ndtri(uniforms(streams, "trade.observed", 1)[:, 0])).tolist()
         if obs is not None and obs.revision_sd > 0
         else [0.0] * m
     )
     shocks = _shocks(s, streams, n_years)
     effects = np.empty((m, len(s.measures)))
     for j, measure in enumerate(s.measures):
-        effects[:, j] = ppf_each(measure.effect_usd_bn_per_year, _uniforms(streams, f"measure:{measure.name}", 1)[:, 0])
+        effects[:, j] = ppf_each(measure.effect_usd_bn_per_year, uniforms(streams, f"measure:{measure.name}", 1)[:, 0])
     partner_share = _share(structural.share if structural is not None else None, streams, "trade.structural.share", n_years)
     exports_share = _share(s.trade.exports_share, streams, "trade.exports_share", n_years)
     capacity = _capacity(s, capacity_drawn, shocks, n_years)

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..distributions import BETA_FEW, Distribution, Pert
 
-__all__ = ["REPORTER_GAP_STREAMS", "PathStreams", "ppf_each", "ppf_one"]
+__all__ = ["REPORTER_GAP_STREAMS", "PathStreams", "ppf_each", "ppf_one", "uniforms"]
 
 REPORTER_GAP_STREAMS = {"exports": "trade.reporter_gap.exports", "imports": "trade.reporter_gap.imports"}
 """The streams of the gap by direction (``[trade.reporter_gap.exports]`` / ``.imports``): names of their own, so a
@@ -121,6 +121,15 @@ class PathStreams:
             "uinteger": 0,
         }
         return self._generator
+
+
+def uniforms(streams: Sequence[PathStreams], entity: str, k: int) -> np.ndarray:
+    """The first ``k`` uniforms of ``entity``'s stream on each path, shape ``(paths, k)``: row ``i`` is what
+    ``streams[i](entity).random(k)`` gives (drawn into the rows in place)."""
+    out = np.empty((len(streams), k))
+    for row, st in zip(out, streams, strict=True):
+        st(entity).random(out=row)
+    return out
 
 
 def ppf_one(d: Distribution, u: float) -> float:
