@@ -272,7 +272,11 @@ def _generic_patience(
     affine = _affine_patience(laws)
     if affine is not None:
         low, width = affine
-        out = low[sector][:, None] + u * width[sector][:, None]  # (gather, then a new axis: [sector, None] is slower)
+        # low + u * width in place (u is not needed after; a sum is the same either way round); gathered, then a new axis
+        # ([sector, None] is slower)
+        out = u
+        out *= width[sector][:, None]
+        out += low[sector][:, None]
     else:
         out = np.full((sector.size, 2), math.inf)
         path = np.repeat(np.arange(sizes.size), sizes)
