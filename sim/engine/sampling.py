@@ -9,7 +9,8 @@ seeking, common random numbers). Random streams are made only here and in
 :mod:`sim.engine.portfolio_draws` (the portfolio's inputs).
 
 :func:`draw_paths` draws a batch of paths: each path's uniforms from its own
-streams, then each quantile function once over the batch; every path gets
+streams, then each quantile function once over the batch (under a mixture of
+organic laws, the trade laws' once over the paths of each law); every path gets
 exactly what :func:`draw_path` gives it alone (tested), whatever the batch.
 """
 

@@ -7,17 +7,19 @@ the path, every entity that draws random numbers has its own stream, keyed by
 the entity's name rather than by its position: the path's PCG64 stream advanced
 by ``key(name) * 2**80`` steps, with ``key`` a stable 40-bit hash of the name.
 Streams of different entities are thus at least ``2**80`` draws apart (a path
-uses a few thousand), and making one costs a state copy and a jump instead of
-a new seed sequence (7 instead of 28 microseconds, for 25 entities a path). The jump is
-affine in the path's state and increment (:func:`_entity_jump`, computed once per entity
-name), so a stream costs two multiplications and a state assignment: the state
-``PCG64.advance`` would reach, to the bit, at half its cost.
-Adding or removing a project changes no other entity's draws, and scenarios
-compared on the same seed share their random inputs.
+uses a few thousand), and making one costs a jump of the path's state, not a
+new seed sequence. The jump is affine in the path's state and increment
+(:func:`_entity_jump`, computed once per entity name): a stream costs two
+multiplications and one state assignment and reaches the state
+``PCG64.advance`` would, to the bit (tested), at about half its cost. The
+paths of a batch share one generator (:meth:`PathStreams.batch`), each call
+setting its state. Adding or removing a project changes no other entity's
+draws, and scenarios compared on the same seed share their random inputs.
 
-A path's uniforms come only from its own streams; turning them into values
-(``dist.ppf(u)``) is elementwise, so it can run once over the uniforms of many
-paths (:func:`ppf_each`) and give each path exactly what it would alone.
+A path's uniforms come only from its own streams (:func:`uniforms` draws one
+entity's for a batch, a row a path); turning them into values (``dist.ppf(u)``)
+is elementwise, so it can run once over the uniforms of many paths
+(:func:`ppf_each`) and give each path exactly what it would alone.
 """
 
 from __future__ import annotations
