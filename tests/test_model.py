@@ -9,7 +9,7 @@ from oracle_model import simulate_path_oracle
 
 from sim.engine import draw_path, simulate_chunk
 from sim.engine.finance_book import FinanceLog, Outcome
-from sim.engine.flows import _generic_cumulative
+from sim.engine.flows import _edges_below, _generic_cumulative
 from sim.engine.model import EventLog, finance_requests, simulate_path
 
 SECTORS = ("energy", "mining_metals", "chemicals", "manufacturing", "agriculture_food", "infrastructure", "automotive")
@@ -239,6 +239,20 @@ def test_generic_flows_of_many_paths_equal_the_sum_project_by_project():
         np.testing.assert_allclose(construction[p], built.sum(axis=0), rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(operating[p], (ramped[:, :, None] * (c * coef[mine])[:, None, :]).sum(axis=0), rtol=1e-12, atol=1e-12)
     assert np.all(construction[1] == 0) and np.all(operating[1] == 0)
+
+
+@pytest.mark.parametrize(
+    "edges",
+    [np.arange(-1.0, 12.0), np.union1d(np.arange(-1.0, 12.0), [7 / 12]), np.array([-1.0, 0.0, 0.5, 0.7, 1.0]), np.array([0.25, 3.0])],
+)
+def test_edges_below_corners_counts_what_searchsorted_counts_on_whole_year_edges_and_any_other(edges):
+    # the arithmetic count for whole-year edges (and one partly observed year's), the binary search otherwise
+    rng = np.random.default_rng(5)
+    corner = np.concatenate(
+        [rng.normal(0.0, 8.0, 5000), np.arange(-3.0, 15.0, 0.5), [-0.0, 7 / 12, np.nextafter(7 / 12, 1.0), np.inf, -np.inf]]
+    )
+    for c in (corner, np.append(corner, np.nan)):
+        assert np.array_equal(_edges_below(c, edges), np.searchsorted(edges, c, side="left"))
 
 
 def test_project_building_in_the_base_year_counts_only_changes_from_it():

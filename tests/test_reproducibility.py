@@ -12,6 +12,7 @@ from helpers import reference
 from sim import save, simulate
 from sim.cli import main
 from sim.engine import draw_path, draw_paths, simulate_batches, simulate_chunk
+from sim.engine.streams import PathStreams, _entity_offset
 from sim.run import run_paths
 
 
@@ -165,6 +166,19 @@ def test_a_project_draws_by_its_name_not_its_position():
     a, b = draw_path(s, 8, 0), draw_path(swapped, 8, 0)
     assert a.flagships.capex_usd_bn[0] == b.flagships.capex_usd_bn[-1]
     assert a.flagships.build_years[0] == b.flagships.build_years[-1]
+
+
+def test_streams_of_a_batch_sharing_one_generator_each_draw_what_numpy_advance_gives_their_path():
+    # the documented stream: the path's PCG64 (seed sequence spawned at its index) advanced by the entity's offset
+    paths = [0, 1, 17, 123_456]
+    batch = PathStreams.batch(7, paths)
+    for path, streams in zip(paths, batch, strict=True):
+        for entity in ("trade.law", "pipeline", "project:olefin_complex", "sector:energy", ""):
+            bits = np.random.PCG64(np.random.SeedSequence(7, spawn_key=(path,)))
+            bits.advance(_entity_offset(entity))
+            expected = np.random.Generator(bits).random(6)
+            assert np.array_equal(streams(entity).random(6), expected), (path, entity)
+            assert np.array_equal(PathStreams(7, path)(entity).random(6), expected), (path, entity)
 
 
 def test_simulate_from_the_api_equals_the_command_line(tmp_path):

@@ -10,7 +10,7 @@ drawn with (tested), so runs split over any number of workers agree bit for bit.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -18,7 +18,7 @@ import numpy as np
 
 from ..distributions import Distribution, Fixed, Uniform
 from ..scenario import Pipeline, Scenario
-from .streams import PathStreams, ppf_each
+from .streams import PathStreams, ppf_each, uniforms
 
 __all__ = [
     "STAGE_CODES",
@@ -94,7 +94,17 @@ def _pick(weights: dict[str, float], names: list[str], u: np.ndarray) -> np.ndar
     if u.size == 0:
         return np.empty(0, dtype=np.int64)
     cum = _cumulative_shares(tuple(weights.get(n, 0.0) for n in names))
-    return np.minimum(np.searchsorted(cum, u, side="right"), len(names) - 1)
+    if cum.size > _FEW_CHOICES:
+        return np.minimum(np.searchsorted(cum, u, side="right"), len(names) - 1)
+    # searchsorted's count of edges at or below u, one comparison an edge: several times faster for a few edges
+    index = (u >= cum[0]).astype(np.int64)
+    for edge in cum[1:].tolist():
+        index += u >= edge
+    return np.minimum(index, len(names) - 1)
+
+
+_FEW_CHOICES = 16
+"""Up to this many choices, :func:`_pick` compares each uniform with every edge instead of a binary search."""
 
 
 @lru_cache(maxsize=64)
@@ -109,12 +119,19 @@ _GENERIC_COLUMNS = ("gap", "cancel", "capex", "sector", "financier", "build", "d
 _C = {name: i for i, name in enumerate(_GENERIC_COLUMNS)}
 
 
-def _rows_until(rng: np.random.Generator, enough, first_guess: int) -> np.ndarray:
-    """Draw rows of uniforms until ``enough(rows)``; row ``k`` never depends on the batch size."""
+def _rows_until(
+    rng: np.random.Generator, value: Callable[[np.ndarray], np.ndarray], enough: Callable[[np.ndarray], bool], first_guess: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw rows of uniforms until ``enough(value(rows))``: the rows and their values (kept: computed once a draw).
+
+    Row ``k`` never depends on the batch size.
+    """
     rows = rng.random((max(first_guess, 1), len(_GENERIC_COLUMNS)))
-    while not enough(rows):
+    values = value(rows)
+    while not enough(values):
         rows = np.vstack([rows, rng.random((max(rows.shape[0], 16), len(_GENERIC_COLUMNS)))])
-    return rows
+        values = value(rows)
+    return rows, values
 
 
 def _pipeline_arrival_times(p: Pipeline, horizon: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -133,45 +150,43 @@ def _pipeline_arrival_times(p: Pipeline, horizon: float, rng: np.random.Generato
 
     total = cumulative(horizon)
 
-    def enough(rows: np.ndarray) -> bool:
-        return float(-np.log1p(-rows[:, _C["gap"]]).sum()) > total
+    def gaps(rows: np.ndarray) -> np.ndarray:  # unit-rate exponential gaps between arrivals
+        return -np.log1p(-rows[:, _C["gap"]])
 
-    rows = _rows_until(rng, enough, int(total + 6 * math.sqrt(total) + 10))
-    lam = np.cumsum(-np.log1p(-rows[:, _C["gap"]]))
+    rows, gap = _rows_until(rng, gaps, lambda v: float(v.sum()) > total, int(total + 6 * math.sqrt(total) + 10))
+    lam = np.cumsum(gap)
     n = int(np.searchsorted(lam, total, side="left"))
     lam, rows = lam[:n], rows[:n]
     times = -W + lam / L if g == 0 else np.log(math.exp(-g * W) + g * lam / L) / g
     return times, rows
 
 
-def _generic_rows(s: Scenario, streams: PathStreams, n_years: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """One path's generic projects as uniforms: request times, rows of :data:`_GENERIC_COLUMNS`, and how many are backlog (first)."""
+def _generic_rows(s: Scenario, streams: PathStreams, n_years: int, median_capex: float) -> tuple[list[np.ndarray], list[np.ndarray], int]:
+    """One path's generic projects as uniforms: request times and rows of :data:`_GENERIC_COLUMNS` in parts (backlog, then
+    launches: the batch joins every path's parts in one copy), and how many are backlog; ``median_capex`` is the
+    pipeline's median capex (the first guess of the backlog's size)."""
     p = s.pipeline
     assert p is not None and s.portfolio is not None
     horizon = float(n_years)
     if p.last_launch_year is not None:  # launches end with that year; arrival k keeps its draws, so earlier ones are the same
         horizon = min(horizon, max(float(p.last_launch_year - s.trade.base_year), -float(p.warmup_years)))
     times, rows = _pipeline_arrival_times(p, horizon, streams("pipeline"))
-    n_launches = times.size
 
     backlog_total = s.portfolio.backlog.capex_usd_bn if s.portfolio.backlog else 0.0
     if backlog_total > 0:
-        rng = streams("portfolio.backlog")
-
-        def enough(r: np.ndarray) -> bool:
-            return float(p.capex_usd_bn.ppf(r[:, _C["capex"]]).sum()) >= backlog_total
-
-        median = float(p.capex_usd_bn.ppf(np.asarray(0.5)))
-        brows = _rows_until(rng, enough, int(1.5 * backlog_total / max(median, 1e-9)) + 8)
-        size = p.capex_usd_bn.ppf(brows[:, _C["capex"]])
+        brows, size = _rows_until(
+            streams("portfolio.backlog"),
+            lambda r: p.capex_usd_bn.ppf(r[:, _C["capex"]]),
+            lambda v: float(v.sum()) >= backlog_total,
+            int(1.5 * backlog_total / max(median_capex, 1e-9)) + 8,
+        )
         # projects are taken while the running total is below the backlog; the last one crosses it
         m = int(np.searchsorted(np.cumsum(size), backlog_total, side="left")) + 1
         brows = brows[:m]
         # a backlog project has no launch gap: that uniform draws when it asks for finance
         asks = s.portfolio.backlog.request_years.ppf(brows[:, _C["gap"]])  # type: ignore[union-attr]
-        times = np.concatenate([np.broadcast_to(asks, (m,)).astype(float), times])
-        rows = np.vstack([brows, rows])
-    return times, rows, times.size - n_launches
+        return [np.broadcast_to(asks, (m,)).astype(float), times], [brows, rows], m
+    return [times], [rows], 0
 
 
 def generic_draws(s: Scenario, streams: Sequence[PathStreams], n_years: int) -> list[GenericProjects]:
@@ -196,11 +211,12 @@ def generic_draws(s: Scenario, streams: Sequence[PathStreams], n_years: int) -> 
         empty, no = np.empty(0), np.empty(0, dtype=bool)
         none = np.empty(0, dtype=np.int64)
         return [GenericProjects(empty, empty, none, none, empty, empty, no, no, np.empty((0, 2))) for _ in streams]
-    drawn = [_generic_rows(s, st, n_years) for st in streams]
-    sizes = np.array([times.size for times, _, _ in drawn])
+    median_capex = float(p.capex_usd_bn.ppf(np.asarray(0.5)))
+    drawn = [_generic_rows(s, st, n_years, median_capex) for st in streams]
+    sizes = np.array([sum(part.size for part in times) for times, _, _ in drawn])
     n_backlog = np.array([nb for _, _, nb in drawn])
-    times = np.concatenate([t for t, _, _ in drawn])
-    rows = np.concatenate([r for _, r, _ in drawn])
+    times = np.concatenate([part for t, _, _ in drawn for part in t])
+    rows = np.concatenate([part for _, r, _ in drawn for part in r])
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     backlog = np.arange(times.size) - np.repeat(offsets[:-1], sizes) < np.repeat(n_backlog, sizes)
 
@@ -256,7 +272,11 @@ def _generic_patience(
     affine = _affine_patience(laws)
     if affine is not None:
         low, width = affine
-        out = low[sector, None] + u * width[sector, None]
+        # low + u * width in place (u is not needed after; a sum is the same either way round); gathered, then a new axis
+        # ([sector, None] is slower)
+        out = u
+        out *= width[sector][:, None]
+        out += low[sector][:, None]
     else:
         out = np.full((sector.size, 2), math.inf)
         path = np.repeat(np.arange(sizes.size), sizes)
@@ -265,7 +285,7 @@ def _generic_patience(
                 mine = sector == k
                 # each path's values as its own (values of the sector, 2) array gives them
                 out[mine] = ppf_each(law, u[mine].reshape(-1), 2 * np.bincount(path[mine], minlength=sizes.size)).reshape(-1, 2)
-    out[~asking] = math.inf
+    out[np.flatnonzero(~asking)] = math.inf  # rows by index: a mask on a 2-d array is slower
     return out
 
 
@@ -286,7 +306,7 @@ def sector_draws(s: Scenario, streams: Sequence[PathStreams]) -> np.ndarray:
     sectors = s.pipeline.sectors if s.pipeline is not None else {}
     out = np.zeros((len(streams), 3, len(sectors)))
     for k, (name, sector) in enumerate(sectors.items()):
-        u = np.array([st(f"sector:{name}").random(3) for st in streams]).reshape(len(streams), 3)
+        u = uniforms(streams, f"sector:{name}", 3)
         for c, law in enumerate((sector.construction_import_share, sector.exports_per_capex_per_year, sector.imports_per_capex_per_year)):
             out[:, c, k] = ppf_each(law, u[:, c])
     return out
@@ -302,7 +322,7 @@ def flow_scale_draws(s: Scenario, streams: Sequence[PathStreams]) -> np.ndarray 
     fs = s.pipeline.flow_scale if s.pipeline is not None else None
     if fs is None:
         return None
-    u = np.array([st("pipeline.flow_scale").random(3) for st in streams]).reshape(len(streams), 3)
+    u = uniforms(streams, "pipeline.flow_scale", 3)
     laws = (fs.construction_imports, fs.exports, fs.imports)
     return np.stack([ppf_each(law, u[:, c]) for c, law in enumerate(laws)], axis=1)
 
@@ -361,7 +381,7 @@ def flagship_draws(
     for j, proj in enumerate(projects):
         # fixed layout of uniforms: capex, timing, delay flag, delay length, cancel, share, exports, level, growth, imports,
         # patience at the financier, patience at its fallback
-        u = np.array([st(f"project:{proj.name}").random(12) for st in streams]).reshape(n, 12)
+        u = uniforms(streams, f"project:{proj.name}", 12)
         sec = sector_names.index(proj.sector)
         sector = p.sectors[proj.sector]  # type: ignore[union-attr]
         stage[j] = STAGE_CODES[proj.stage]
@@ -425,6 +445,6 @@ def capacity_draws(s: Scenario, streams: Sequence[PathStreams], n_years: int) ->
     financiers = list(s.portfolio.financiers.items()) if s.portfolio else []
     drawn = np.zeros((len(streams), len(financiers), n_years))
     for k, (name, fin) in enumerate(financiers):
-        u = np.array([st(f"financier:{name}").random(n_years) for st in streams]).reshape(len(streams), n_years)
+        u = uniforms(streams, f"financier:{name}", n_years)
         drawn[:, k] = ppf_each(fin.capacity_usd_bn_per_year, u)
     return drawn

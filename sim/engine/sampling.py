@@ -9,7 +9,8 @@ seeking, common random numbers). Random streams are made only here and in
 :mod:`sim.engine.portfolio_draws` (the portfolio's inputs).
 
 :func:`draw_paths` draws a batch of paths: each path's uniforms from its own
-streams, then each quantile function once over the batch; every path gets
+streams, then each quantile function once over the batch (under a mixture of
+organic laws, the trade laws' once over the paths of each law); every path gets
 exactly what :func:`draw_path` gives it alone (tested), whatever the batch.
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
@@ -35,7 +36,7 @@ from .portfolio_draws import (
     scaled,
     sector_draws,
 )
-from .streams import REPORTER_GAP_STREAMS, PathStreams, ppf_one
+from .streams import REPORTER_GAP_STREAMS, PathStreams, ppf_each, uniforms
 
 __all__ = [
     "CONSTANT_SHARE",
@@ -195,20 +196,30 @@ class PathInputs:
     directions: DirectionInputs | None = None
 
 
-def _shocks(s: Scenario, streams: PathStreams, n_years: int) -> ShockStrikes:
+def _shocks(s: Scenario, streams: Sequence[PathStreams], n_years: int) -> list[ShockStrikes]:
+    """The shocks that strike on each path (each shock's strikes in year order, shock by shock in the file's order)."""
+    m = len(streams)
+    if not s.shocks:
+        none = ShockStrikes(np.empty(0), np.empty(0), np.empty(0))
+        return [none] * m
     first = s.observation.months / 12.0 if s.observation else 0.0
-    times, depths, recoveries = [], [], []
+    parts = []  # by shock: each path's strikes' (time, depth, recovery) one path after the other, and the offsets
     for shock in s.shocks:
-        u = streams(f"shock:{shock.name}").random((n_years, 4))
-        strikes = np.flatnonzero(u[:, 0] < shock.probability_per_year)
+        u = uniforms(streams, f"shock:{shock.name}", n_years * 4).reshape(m, n_years, 4)
+        path, year = np.nonzero(u[:, :, 0] < shock.probability_per_year)
+        sizes = np.bincount(path, minlength=m)
         # a shock cannot strike inside the observed months of the first year
-        lo = np.where(strikes == 0, first, 0.0)
-        times.append(strikes + lo + u[strikes, 1] * (1.0 - lo))
-        depths.append(shock.depth.ppf(u[strikes, 2]))
-        recoveries.append(shock.recovery_years.ppf(u[strikes, 3]))
-    if not times:
-        return ShockStrikes(np.empty(0), np.empty(0), np.empty(0))
-    return ShockStrikes(np.concatenate(times), np.concatenate(depths), np.concatenate(recoveries))
+        lo = np.where(year == 0, first, 0.0)
+        struck = u[path, year]
+        time = year + lo + struck[:, 1] * (1.0 - lo)
+        # each path's strikes through the quantile function as its own array (ppf_each: PERT by its count)
+        depth, recovery = ppf_each(shock.depth, struck[:, 2], sizes), ppf_each(shock.recovery_years, struck[:, 3], sizes)
+        parts.append((time, depth, recovery, np.concatenate([[0], np.cumsum(sizes)]).tolist()))
+    out = []
+    for i in range(m):
+        own = [tuple(a[o[i] : o[i + 1]] for a in (time, depth, recovery)) for time, depth, recovery, o in parts]
+        out.append(ShockStrikes(*(np.concatenate(c) for c in zip(*own, strict=True))) if len(own) > 1 else ShockStrikes(*own[0]))
+    return out
 
 
 def _innovations(u: np.ndarray, df: float | None) -> np.ndarray:
@@ -217,61 +228,65 @@ def _innovations(u: np.ndarray, df: float | None) -> np.ndarray:
     return special.stdtrit(df, u) * math.sqrt((df - 2.0) / df)
 
 
-def _reporter_log_ratio(s: Scenario, streams: PathStreams, n_years: int) -> np.ndarray:
-    """Yearly ln(target reporter's figure / simulated figure): the path's mean plus independent yearly noise.
+def _reporter_log_ratio(s: Scenario, streams: Sequence[PathStreams], n_years: int) -> np.ndarray:
+    """Yearly ln(target reporter's figure / simulated figure) of each path: the path's mean plus independent yearly noise.
 
-    Shape ``(n_years,)`` (one ratio for every flow), or ``(n_years, 2)`` (exports, imports) when the scenario gives
-    a gap by direction: each given direction from its own stream, one not given from the turnover's law.
+    Shape ``(paths, n_years)`` (one ratio for every flow), or ``(paths, n_years, 2)`` (exports, imports) when the scenario
+    gives a gap by direction: each given direction from its own stream, one not given from the turnover's law.
     """
     gap = s.trade.reporter_gap
     if gap is None or s.trade.measured_by == s.trade.reporter:
-        return np.zeros(n_years)
+        return np.zeros((len(streams), n_years))
     if gap.exports is None and gap.imports is None:
-        return _log_ratio(gap.mean, gap.sd, streams("trade.reporter_gap").random(2 + n_years))
+        return _log_ratio(gap.mean, gap.sd, uniforms(streams, "trade.reporter_gap", 2 + n_years))
     columns = []
     for direction in ("exports", "imports"):
         law = getattr(gap, direction)
         if law is None:
-            columns.append(_log_ratio(gap.mean, gap.sd, streams("trade.reporter_gap").random(2 + n_years)))
+            columns.append(_log_ratio(gap.mean, gap.sd, uniforms(streams, "trade.reporter_gap", 2 + n_years)))
         else:
-            columns.append(_log_ratio(law.mean, law.sd, streams(REPORTER_GAP_STREAMS[direction]).random(2 + n_years)))
-    return np.stack(columns, axis=1)
+            columns.append(_log_ratio(law.mean, law.sd, uniforms(streams, REPORTER_GAP_STREAMS[direction], 2 + n_years)))
+    return np.stack(columns, axis=2)
 
 
 def _log_ratio(mean: Distribution, sd: Distribution | None, u: np.ndarray) -> np.ndarray:
-    """The path's mean (``u[0]``) plus its sd (``u[1]``) times standard normal years (``u[2:]``); no sd is 0."""
-    return ppf_one(mean, u[0]) + (ppf_one(sd, u[1]) if sd is not None else 0.0) * special.ndtri(u[2:])
+    """Each path's mean (``u[:, 0]``) plus its sd (``u[:, 1]``) times standard normal years (``u[:, 2:]``); no sd is 0."""
+    spread = ppf_each(sd, u[:, 1])[:, None] if sd is not None else 0.0
+    return ppf_each(mean, u[:, 0])[:, None] + spread * special.ndtri(u[:, 2:])
 
 
-def _share(law: ShareLaw | None, streams: PathStreams, entity: str, n_years: int) -> ShareInputs:
-    """A share law's per-path parameters and yearly unit innovations (layout: long run, persistence, sd, innovations).
+def _share(law: ShareLaw | None, streams: Sequence[PathStreams], entity: str, n_years: int) -> list[ShareInputs]:
+    """A share law's per-path parameters and yearly unit innovations, for each path (layout: long run, persistence, sd,
+    innovations).
 
     A drift is drawn from a stream of its own (``ENTITY.drift``), so that a law without one draws exactly as before.
     """
     if law is None:
-        return CONSTANT_SHARE
-    u = streams(entity).random(3 + n_years)
-    return ShareInputs(
-        long_run_logit=float(special.logit(ppf_one(law.long_run, u[0]))),
-        persistence=ppf_one(law.persistence, u[1]),
-        sd=ppf_one(law.sd, u[2]),
-        innovations=special.ndtri(u[3:]),
-        drift=ppf_one(law.drift, streams(f"{entity}.drift").random()) if law.drift is not None else 0.0,
-    )
+        return [CONSTANT_SHARE] * len(streams)
+    u = uniforms(streams, entity, 3 + n_years)
+    long_run = special.logit(ppf_each(law.long_run, u[:, 0])).tolist()
+    persistence = ppf_each(law.persistence, u[:, 1]).tolist()
+    sd = ppf_each(law.sd, u[:, 2]).tolist()
+    innovations = special.ndtri(u[:, 3:])
+    drift = ppf_each(law.drift, uniforms(streams, f"{entity}.drift", 1)[:, 0]).tolist() if law.drift is not None else [0.0] * len(streams)
+    return [ShareInputs(*row, innovations[i], drift[i]) for i, row in enumerate(zip(long_run, persistence, sd, strict=True))]
 
 
-def _growth(law: Growth, streams: PathStreams, entity: str, n_years: int) -> GrowthInputs:
-    """A growth law's per-path mean and sd and its yearly unit innovations (layout: mean, sd, innovations)."""
-    u = streams(entity).random(2 + n_years)
-    return GrowthInputs(ppf_one(law.mean, u[0]), ppf_one(law.sd, u[1]), _innovations(u[2:], law.df))
+def _growth(law: Growth, streams: Sequence[PathStreams], entity: str, n_years: int) -> list[GrowthInputs]:
+    """A growth law's per-path mean and sd and its yearly unit innovations, for each path (layout: mean, sd, innovations)."""
+    u = uniforms(streams, entity, 2 + n_years)
+    innovations = _innovations(u[:, 2:], law.df)
+    mean, sd = ppf_each(law.mean, u[:, 0]).tolist(), ppf_each(law.sd, u[:, 1]).tolist()
+    return [GrowthInputs(mean[i], sd[i], innovations[i]) for i in range(len(streams))]
 
 
-def _directions(s: Scenario, streams: PathStreams, n_years: int) -> DirectionInputs | None:
-    """The law by direction's draws, each table from its own stream ``trade.directions.TABLE`` (None without the law)."""
+def _directions(s: Scenario, streams: Sequence[PathStreams], n_years: int) -> list[DirectionInputs | None]:
+    """The law by direction's draws of each path, each table from its own stream ``trade.directions.TABLE`` (None without
+    the law)."""
     d = s.trade.directions
     if d is None:
-        return None
-    return DirectionInputs(
+        return [None] * len(streams)
+    tables = (
         *(
             _growth(g, streams, f"trade.directions.{k}", n_years)
             for k, g in (("imports_growth", d.imports_growth), ("exports_growth", d.exports_growth), ("gold_growth", d.gold_growth))
@@ -279,6 +294,7 @@ def _directions(s: Scenario, streams: PathStreams, n_years: int) -> DirectionInp
         _share(d.imports_share, streams, "trade.directions.imports_share", n_years),
         _share(d.exports_share, streams, "trade.directions.exports_share", n_years),
     )
+    return [DirectionInputs(*row) for row in zip(*tables, strict=True)]
 
 
 def law_of_paths(scenario: Scenario, seed: int, paths: Sequence[int], streams: Sequence[PathStreams] | None = None) -> np.ndarray:
@@ -292,7 +308,7 @@ def law_of_paths(scenario: Scenario, seed: int, paths: Sequence[int], streams: S
     if len(laws) <= 1:
         return np.zeros(len(paths), dtype=np.int8)
     edges = np.cumsum([law.weight for law in laws])
-    made = streams if streams is not None else [PathStreams(seed, path) for path in paths]
+    made = streams if streams is not None else PathStreams.batch(seed, paths)
     u = np.array([st("trade.law").random() for st in made]) * edges[-1]
     return np.minimum(np.searchsorted(edges, u, side="right"), len(laws) - 1).astype(np.int8)
 
@@ -325,22 +341,35 @@ def draw_paths(s: Scenario, seed: int, paths: Sequence[int]) -> list[PathInputs]
     if not paths:
         return []
     n_years = len(s.years)
-    streams = [PathStreams(seed, path) for path in paths]
+    streams = PathStreams.batch(seed, paths)
     # the portfolio's draws, once for the batch: a mixture's laws differ in their organic tables alone
     scale = flow_scale_draws(s, streams)  # None without [pipeline.flow_scale]: nothing drawn, nothing changed
     coefficients = scaled(sector_draws(s, streams), scale)
     generic = generic_draws(s, streams, n_years)
     flagships = flagship_draws(s, streams, coefficients, scale)
     capacity = capacity_draws(s, streams, n_years)
-    # a mixture: each path's trade law drawn as its law's scenario draws it (each entity has its own stream: the same numbers)
+    # a mixture: each path's trade law drawn as its law's scenario draws it (each entity has its own stream: the same numbers),
+    # the paths of a law together
     codes = law_of_paths(s, seed, paths, streams)
-    own = [s.laws[k].scenario for k in codes] if s.laws else [s] * len(paths)
-    return [
-        replace(_path_inputs(own[i], path, st, capacity[i], coefficients[i], generic[i], flagships[i]), law=int(codes[i]))
-        if s.laws
-        else _path_inputs(s, path, st, capacity[i], coefficients[i], generic[i], flagships[i])
-        for i, (path, st) in enumerate(zip(paths, streams, strict=True))
-    ]
+    if not s.laws:
+        return _paths_inputs(s, paths, streams, capacity, coefficients, generic, flagships, 0)
+    out: list[PathInputs | None] = [None] * len(paths)
+    for k, law in enumerate(s.laws):
+        rows = np.flatnonzero(codes == k).tolist()
+        if rows:
+            got = _paths_inputs(
+                law.scenario,
+                [paths[i] for i in rows],
+                [streams[i] for i in rows],
+                capacity[rows],
+                coefficients[rows],
+                [generic[i] for i in rows],
+                [flagships[i] for i in rows],
+                k,
+            )
+            for i, x in zip(rows, got, strict=True):
+                out[i] = x
+    return out  # type: ignore[return-value]
 
 
 BATCH_PATHS = 25
@@ -354,54 +383,74 @@ def iter_paths(s: Scenario, seed: int, paths: Sequence[int]) -> Iterator[PathInp
         yield from draw_paths(s, seed, paths[first : first + BATCH_PATHS])
 
 
-def _path_inputs(
+def _paths_inputs(
     s: Scenario,
-    path: int,
-    streams: PathStreams,
+    paths: Sequence[int],
+    streams: Sequence[PathStreams],
     capacity_drawn: np.ndarray,
     coefficients: np.ndarray,
-    generic: GenericProjects,
-    flagships: FlagshipInputs,
-) -> PathInputs:
-    """One path's inputs: its trade laws, shocks and measures drawn here, its portfolio's drawn with the batch."""
-    n_years = len(s.years)
+    generic: Sequence[GenericProjects],
+    flagships: Sequence[FlagshipInputs],
+    law: int,
+) -> list[PathInputs]:
+    """The inputs of paths that follow the same scenario (its law ``law``): their trade laws, shocks and measures drawn
+    here, each quantile function once over the paths (:func:`~sim.engine.streams.ppf_each`: what each path's own value
+    would be), their portfolio's drawn with the batch."""
+    n_years, m = len(s.years), len(paths)
     structural = s.trade.structural
     # the growth law: of organic turnover (random walk) or of the country's total trade (structural)
     g = structural.total_growth if structural is not None else s.trade.growth
     assert g is not None
-    u = streams("trade.structural.total_growth" if structural is not None else "trade.growth").random(3 + n_years)
-    obs = s.observation
+    u = uniforms(streams, "trade.structural.total_growth" if structural is not None else "trade.growth", 3 + n_years)
+    growth_mean, growth_sd = ppf_each(g.mean, u[:, 0]).tolist(), ppf_each(g.sd, u[:, 1]).tolist()
+    innovations = _innovations(u[:, 3:], g.df)
+    rest_z = special.ndtri(u[:, 2]).tolist()
     rest_dist = s.trade.observed.rest_of_year_log_growth if s.trade.observed is not None else None
+    rest = ppf_each(rest_dist, u[:, 2]).tolist() if rest_dist is not None else [math.nan] * m
+    obs = s.observation
     revision = (
-        obs.revision_sd * float(special.ndtri(streams("trade.observed").random())) if obs is not None and obs.revision_sd > 0 else 0.0
+        (obs.revision_sd * special.ndtri(uniforms(streams, "trade.observed", 1)[:, 0])).tolist()
+        if obs is not None and obs.revision_sd > 0
+        else [0.0] * m
     )
     shocks = _shocks(s, streams, n_years)
-    effects = np.array([ppf_one(m.effect_usd_bn_per_year, streams(f"measure:{m.name}").random()) for m in s.measures])
-    return PathInputs(
-        path=path,
-        growth_mean=ppf_one(g.mean, u[0]),
-        growth_sd=ppf_one(g.sd, u[1]),
-        innovations=_innovations(u[3:], g.df),
-        partner_share=_share(structural.share if structural is not None else None, streams, "trade.structural.share", n_years),
-        exports_share=_share(s.trade.exports_share, streams, "trade.exports_share", n_years),
-        rest_of_year_z=float(special.ndtri(u[2])),
-        rest_of_year_log_growth=ppf_one(rest_dist, u[2]) if rest_dist is not None else math.nan,
-        revision_log=revision,
-        capacity_usd_bn=_capacity(s, capacity_drawn, shocks, n_years),
-        sector_import_share=coefficients[0],
-        sector_exports_per_capex=coefficients[1],
-        sector_imports_per_capex=coefficients[2],
-        generic=generic,
-        flagships=flagships,
-        measure_effect_usd_bn=effects.reshape(len(s.measures)),
-        shocks=shocks,
-        reporter_log_ratio=_reporter_log_ratio(s, streams, n_years),
-        directions=_directions(s, streams, n_years),
-    )
+    effects = np.empty((m, len(s.measures)))
+    for j, measure in enumerate(s.measures):
+        effects[:, j] = ppf_each(measure.effect_usd_bn_per_year, uniforms(streams, f"measure:{measure.name}", 1)[:, 0])
+    partner_share = _share(structural.share if structural is not None else None, streams, "trade.structural.share", n_years)
+    exports_share = _share(s.trade.exports_share, streams, "trade.exports_share", n_years)
+    capacity = _capacity(s, capacity_drawn, shocks, n_years)
+    reporter = _reporter_log_ratio(s, streams, n_years)
+    directions = _directions(s, streams, n_years)
+    return [
+        PathInputs(
+            path=path,
+            growth_mean=growth_mean[i],
+            growth_sd=growth_sd[i],
+            innovations=innovations[i],
+            partner_share=partner_share[i],
+            exports_share=exports_share[i],
+            rest_of_year_z=rest_z[i],
+            rest_of_year_log_growth=rest[i],
+            revision_log=revision[i],
+            capacity_usd_bn=capacity[i],
+            sector_import_share=coefficients[i, 0],
+            sector_exports_per_capex=coefficients[i, 1],
+            sector_imports_per_capex=coefficients[i, 2],
+            generic=generic[i],
+            flagships=flagships[i],
+            measure_effect_usd_bn=effects[i],
+            shocks=shocks[i],
+            reporter_log_ratio=reporter[i],
+            law=law,
+            directions=directions[i],
+        )
+        for i, path in enumerate(paths)
+    ]
 
 
-def _capacity(s: Scenario, drawn: np.ndarray, shocks: ShockStrikes, n_years: int) -> np.ndarray:
-    """Capacity each lender adds at the start of each year, shape ``(n_financiers, n_years)``, USD bn.
+def _capacity(s: Scenario, drawn: np.ndarray, shocks: Sequence[ShockStrikes], n_years: int) -> np.ndarray:
+    """Capacity each lender adds at the start of each year on each path, shape ``(paths, n_financiers, n_years)``, USD bn.
 
     Year ``k``'s draw times ``exp(capacity_trend * k)`` times the shock
     multiplier of organic trade at time ``k`` raised to ``shock_sensitivity``.
@@ -410,5 +459,8 @@ def _capacity(s: Scenario, drawn: np.ndarray, shocks: ShockStrikes, n_years: int
     trend = np.array([fin.capacity_trend for fin in financiers]).reshape(-1, 1)
     sensitivity = np.array([fin.shock_sensitivity for fin in financiers]).reshape(-1, 1)
     year = np.arange(n_years, dtype=float)
-    shocked = shock_log_multiplier(shocks.time, shocks.depth, shocks.recovery_years, year)
+    shocked = np.zeros((len(shocks), 1, n_years))
+    for row, x in zip(shocked, shocks, strict=True):
+        if x.time.size:
+            row[0] = shock_log_multiplier(x.time, x.depth, x.recovery_years, year)
     return drawn * np.exp(trend * year + sensitivity * shocked)
