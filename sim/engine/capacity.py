@@ -77,6 +77,8 @@ def first_refill_fitting(capacity: Capacity, capex: float, until: float) -> floa
     """The first refill before ``until`` after which the level reaches ``capex`` (``until`` if none); ``capacity`` is left as it is."""
     added, refill = capacity.added, capacity.refills
     last = min(len(added), math.ceil(until))
+    if refill >= last:
+        return until  # no refill before ``until`` (often so: the next is after it)
     level = capacity.level
     lapse = capacity.lapse_years
     if lapse is None:

@@ -9,7 +9,6 @@ the lender keeps them (lists where it looks at a value or two at a time, running
 from __future__ import annotations
 
 import math
-from itertools import accumulate
 
 import numpy as np
 import simpy
@@ -74,8 +73,10 @@ class Lane:
         # lists where the lender looks at a value or two at a time (bisect, scans): faster there than numpy
         self.times: list[float] = time.tolist()
         self.capexes: list[float] = capex.tolist()
-        # running totals added one at a time from 0.0, as np.cumsum adds them (the same floats), without its array
-        self.cum: list[float] = list(accumulate(self.capexes, initial=0.0))
+        # running totals added one at a time from 0.0: np.cumsum adds in order (the same floats as a Python loop)
+        cum = np.zeros(capex.size + 1)
+        np.cumsum(capex, out=cum[1:])
+        self.cum: list[float] = cum.tolist()
         self.deadlines: list[float] = deadline.tolist()  # -inf once a request left explicitly
         self.next = 0
         self.arrived = 0
