@@ -39,7 +39,14 @@ class Capacity:
 
     def change_until(self, when: float) -> None:
         """Refills and lapses before ``when`` happen (nothing is funded in between)."""
-        while (change := self.next_change()) < when:
+        added, vintages = self.added, self.vintages
+        while True:
+            # :meth:`next_change`, inline: most calls find nothing before ``when``
+            change = self.refills if self.refills < len(added) else math.inf
+            if vintages and vintages[0][0] < change:
+                change = vintages[0][0]
+            if change >= when:
+                return
             self.lapse_until(change)
             if self.refills == change:
                 self.refill(change)

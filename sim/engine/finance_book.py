@@ -123,7 +123,9 @@ class FinanceBook:
         """The requests ``records`` are funded at ``when`` (in the phase ``now_phase``)."""
         self._runs.append(records)
         self._run_times.append(when)
-        self._count(records)
+        if self.ordered:  # (as in :meth:`_count`, inline: this is called at every funding)
+            self._service.append((records, self.now_phase, self.fundings))
+        self.fundings += records.size
 
     def fund_on_arrival(self, records: np.ndarray, times: np.ndarray) -> None:
         """The requests ``records`` are funded the moment they are made, at ``times``."""
