@@ -189,7 +189,7 @@ class Lender(Departures):
         of its instant; a request turning from another lender comes after everything of its instant.
         """
         now, book = self.env.now, self.book
-        if funded is None and self._quiet():
+        if funded is None and self.fallback is None and not self.named_waiting:  # quiet (:meth:`_quiet`)
             self.pending.append((now, record, rank))  # nothing it does is seen outside: decided when needed
             return
         book.context = book.now_phase = NORMAL if first else LATE
