@@ -9,6 +9,7 @@ the lender keeps them (lists where it looks at a value or two at a time, running
 from __future__ import annotations
 
 import math
+from itertools import accumulate
 
 import numpy as np
 import simpy
@@ -29,10 +30,11 @@ def at(env: simpy.Environment, when: float, priority: int) -> simpy.Event:
     """
     now = env.now
     delay = when - now
-    while now + delay < when:
-        delay = math.nextafter(delay, math.inf)
-    while now + delay > when:
-        delay = math.nextafter(delay, -math.inf)
+    if now + delay != when:  # mostly it is exact already
+        while now + delay < when:
+            delay = math.nextafter(delay, math.inf)
+        while now + delay > when:
+            delay = math.nextafter(delay, -math.inf)
     event = simpy.Event(env)
     event._ok = True  # what simpy.Timeout sets, with a priority of our choice
     event._value = None
@@ -73,10 +75,8 @@ class Lane:
         # lists where the lender looks at a value or two at a time (bisect, scans): faster there than numpy
         self.times: list[float] = time.tolist()
         self.capexes: list[float] = capex.tolist()
-        # running totals added one at a time from 0.0: np.cumsum adds in order (the same floats as a Python loop)
-        cum = np.zeros(capex.size + 1)
-        np.cumsum(capex, out=cum[1:])
-        self.cum: list[float] = cum.tolist()
+        # running totals added one at a time from 0.0, as np.cumsum adds them (the same floats), without its array
+        self.cum: list[float] = list(accumulate(self.capexes, initial=0.0))
         self.deadlines: list[float] = deadline.tolist()  # -inf once a request left explicitly
         self.next = 0
         self.arrived = 0

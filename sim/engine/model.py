@@ -260,8 +260,9 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
     f, g = x.flagships, x.generic
 
     generic_funded = np.where((g.request_time < 0) & ~g.cancelled, g.request_time, math.inf)
-    flagship_start = np.where(f.cancelled & (f.stage == _AWAITING), math.inf, f.start_time)
-    flagship_end = np.where(f.cancelled & (f.stage == _AWAITING), math.inf, f.end_time)
+    dropped = f.cancelled & (f.stage == _AWAITING)
+    flagship_start = np.where(dropped, math.inf, f.start_time)
+    flagship_end = np.where(dropped, math.inf, f.end_time)
     flagship_stop = np.where(f.cancelled, 0.0, math.inf)
     own = own_financed_times(x, horizon)
     flagship_start = np.where(np.isnan(own[0]), flagship_start, own[0])
