@@ -109,7 +109,11 @@ class FinanceBook:
         return (np.arange(self.size) >= self.first).astype(np.int64)
 
     def second(self, record: int, lender: int, now: float) -> int:
-        """Record the request a project makes at its lender's fallback at ``now``; its id."""
+        """Record the request a project makes at its lender's fallback at ``now``; its id.
+
+        Its capex, time and deadline are written at once; its kind, index, first request and lender at the end
+        of the run (:meth:`settle`), as nothing reads them before.
+        """
         r = self.size
         self.size += 1
         # what the lenders read while the run goes on is written now; the project's kind, index, first request
