@@ -128,7 +128,7 @@ def priority_ranks(s: Scenario, x: PathInputs) -> tuple[np.ndarray, np.ndarray]:
     """
     priority = s.portfolio.priority if s.portfolio else []
     if not priority:  # every project unnamed: all at rank 0, the length of the list (the common case, without its lookups)
-        return np.zeros(x.flagships.stage.size, dtype=np.int64), np.zeros(x.generic.sector.size, dtype=np.int64)
+        return np.zeros(len(s.pipeline.projects) if s.pipeline else 0, dtype=np.int64), np.zeros(x.generic.sector.size, dtype=np.int64)
     rank = {entry: k for k, entry in enumerate(priority)}
     last = len(priority)
     projects = s.pipeline.projects if s.pipeline else []
