@@ -39,7 +39,14 @@ class Capacity:
 
     def change_until(self, when: float) -> None:
         """Refills and lapses before ``when`` happen (nothing is funded in between)."""
-        while (change := self.next_change()) < when:
+        added, vintages = self.added, self.vintages
+        while True:
+            # :meth:`next_change`, inline: most calls find nothing before ``when``
+            change = self.refills if self.refills < len(added) else math.inf
+            if vintages and vintages[0][0] < change:
+                change = vintages[0][0]
+            if change >= when:
+                return
             self.lapse_until(change)
             if self.refills == change:
                 self.refill(change)
@@ -77,6 +84,8 @@ def first_refill_fitting(capacity: Capacity, capex: float, until: float) -> floa
     """The first refill before ``until`` after which the level reaches ``capex`` (``until`` if none); ``capacity`` is left as it is."""
     added, refill = capacity.added, capacity.refills
     last = min(len(added), math.ceil(until))
+    if refill >= last:
+        return until  # no refill before ``until`` (often so: the next is after it)
     level = capacity.level
     lapse = capacity.lapse_years
     if lapse is None:

@@ -78,11 +78,12 @@ class Departures(Serving):
         """Own waiting requests (and those arriving) whose patience ends before ``until`` turn to the fallback then: scheduled now."""
         main = self.lanes[-1]
         turning = []
+        gone = -math.inf
         for lane in self.lanes:
             first, stop = lane.next, bisect.bisect_left(lane.times, until, lane.arrived) if lane is main else lane.arrived
             deadlines = lane.deadlines
             if first < stop and min(deadlines[first:stop]) < until:  # gone ones are at -inf, passed over below
-                turning += [(deadlines[i], int(lane.record[i]), lane, i) for i in range(first, stop) if -math.inf < deadlines[i] < until]
+                turning += [(deadlines[i], int(lane.record[i]), lane, i) for i in range(first, stop) if gone < deadlines[i] < until]
         turning.sort(key=lambda item: item[:2])
         for deadline, record, lane, i in turning:
             lane.leave(i)  # out of the queue for serving: nothing could fund it before
@@ -92,6 +93,7 @@ class Departures(Serving):
         """A request's patience ended: it leaves for the fallback now."""
         book, fallback = self.book, self.fallback
         assert fallback is not None
-        book.decided[record] = self.env.now
+        now = self.env.now
+        book.decided[record] = now
         book.outcome[record] = Outcome.TURNED
-        fallback.hand(book.second(record, fallback.k, self.env.now), rank)
+        fallback.hand(book.second(record, fallback.k, now), rank)

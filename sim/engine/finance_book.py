@@ -98,6 +98,8 @@ class FinanceBook:
         self._arrival_runs: list[np.ndarray] = []
         self._arrival_times: list[np.ndarray] = []
         self._service: list[tuple[np.ndarray, int, int]] = []
+        self._second_of: list[int] = []  # the first request of each second request (records ``first`` on), and its lender
+        self._second_lender: list[int] = []
         self.now_phase = NORMAL  # the phase (NORMAL or LATE) of what is being decided
         self.context = NORMAL  # the SimPy phase of the event being processed
 
@@ -107,23 +109,27 @@ class FinanceBook:
         return (np.arange(self.size) >= self.first).astype(np.int64)
 
     def second(self, record: int, lender: int, now: float) -> int:
-        """Record the request a project makes at its lender's fallback at ``now``; its id."""
+        """Record the request a project makes at its lender's fallback at ``now``; its id.
+
+        Its capex, time and deadline are written at once; its kind, index, first request and lender at the end
+        of the run (:meth:`settle`), as nothing reads them before.
+        """
         r = self.size
         self.size += 1
-        self.kind[r], self.index[r], self.capex[r], self.first_asked[r] = (
-            self.kind[record],
-            self.index[record],
-            self.capex[record],
-            self.first_asked[record],
-        )
-        self.lender[r], self.asked[r], self.deadline[r] = lender, now, now + self.fresh_patience[record]
+        # what the lenders read while the run goes on is written now; the project's kind, index, first request
+        # and the lender asked (read only once the run is over) are copied at the end, all at once (:meth:`settle`)
+        self._second_of.append(record)
+        self._second_lender.append(lender)
+        self.capex[r], self.asked[r], self.deadline[r] = self.capex[record], now, now + self.fresh_patience[record]
         return r
 
     def fund(self, records: np.ndarray, when: float) -> None:
         """The requests ``records`` are funded at ``when`` (in the phase ``now_phase``)."""
         self._runs.append(records)
         self._run_times.append(when)
-        self._count(records)
+        if self.ordered:  # (as in :meth:`_count`, inline: this is called at every funding)
+            self._service.append((records, self.now_phase, self.fundings))
+        self.fundings += records.size
 
     def fund_on_arrival(self, records: np.ndarray, times: np.ndarray) -> None:
         """The requests ``records`` are funded the moment they are made, at ``times``."""
@@ -137,7 +143,13 @@ class FinanceBook:
         self.fundings += records.size
 
     def settle(self) -> None:
-        """At the end of the run: the outcome and time of every funded request, and with ``ordered`` their phase and order."""
+        """At the end of the run: the second requests' projects and lenders, the outcome and time of every funded request, and
+        with ``ordered`` their phase and order."""
+        if self._second_of:
+            seconds, first = np.array(self._second_of), np.arange(self.first, self.size)
+            for a in (self.kind, self.index, self.first_asked):
+                a[first] = a[seconds]
+            self.lender[first] = self._second_lender
         if self._runs:
             records = np.concatenate(self._runs)
             self.outcome[records] = Outcome.FUNDED

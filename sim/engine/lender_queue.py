@@ -30,10 +30,11 @@ def at(env: simpy.Environment, when: float, priority: int) -> simpy.Event:
     """
     now = env.now
     delay = when - now
-    while now + delay < when:
-        delay = math.nextafter(delay, math.inf)
-    while now + delay > when:
-        delay = math.nextafter(delay, -math.inf)
+    if now + delay != when:  # mostly it is exact already
+        while now + delay < when:
+            delay = math.nextafter(delay, math.inf)
+        while now + delay > when:
+            delay = math.nextafter(delay, -math.inf)
     event = simpy.Event(env)
     event._ok = True  # what simpy.Timeout sets, with a priority of our choice
     event._value = None

@@ -189,7 +189,7 @@ class Lender(Departures):
         of its instant; a request turning from another lender comes after everything of its instant.
         """
         now, book = self.env.now, self.book
-        if funded is None and self._quiet():
+        if funded is None and self.fallback is None and not self.named_waiting:  # quiet (:meth:`_quiet`)
             self.pending.append((now, record, rank))  # nothing it does is seen outside: decided when needed
             return
         book.context = book.now_phase = NORMAL if first else LATE
@@ -253,35 +253,50 @@ class Lender(Departures):
         """
         capacity, book, lanes, pending = self.capacity, self.book, self.lanes, self.pending
         main = lanes[-1]
-        refills_until = math.nextafter(t, math.inf) if phase > REFILL else t  # a refill at t comes before departures
+        # locals for the loop (it turns some five times a call): the lane's times never change, nor whether it has a fallback
+        main_times, bisect_left, turns = main.times, bisect.bisect_left, self.fallback is not None
+        n_main, inf = len(main_times), math.inf
+        refills_until = math.nextafter(t, inf) if phase > REFILL else t  # a refill at t comes before departures
         while True:
-            ranked = math.inf
+            ranked = inf
             if len(lanes) > 1:
-                ranked = min((lane.times[lane.arrived] for lane in lanes[:-1] if lane.arrived < len(lane.times)), default=math.inf)
+                ranked = min((lane.times[lane.arrived] for lane in lanes[:-1] if lane.arrived < len(lane.times)), default=inf)
             head = self.head
+            # each `when` below is the min() it replaces, compared in the same order (the first of equals kept)
             if head is None:
-                when = min(t, ranked, pending[0][0] if pending else math.inf)
-                blocked = self._arrive_at_empty(main, bisect.bisect_left(main.times, when, main.arrived), when, capacity, commit=True)
+                when = t
+                if ranked < when:
+                    when = ranked
+                if pending and pending[0][0] < when:
+                    when = pending[0][0]
+                blocked = self._arrive_at_empty(main, bisect_left(main_times, when, main.arrived), when, capacity, commit=True)
                 if blocked is not None:
                     main.next = blocked
                     self.head = (main, blocked)
                     continue
                 main.next = main.arrived
             else:
-                if isinstance(head, Handed):
-                    capex, leaves, rank = head.capex, head.deadline, head.rank
+                if type(head) is tuple:
+                    lane, i = head
+                    capex, leaves, rank = lane.capexes[i], lane.deadlines[i], lane.rank
                 else:
-                    capex, leaves, rank = head[0].capexes[head[1]], head[0].deadlines[head[1]], head[0].rank
-                when = min(first_refill_fitting(capacity, capex, refills_until), leaves, ranked, t)
+                    capex, leaves, rank = head.capex, head.deadline, head.rank
+                when = first_refill_fitting(capacity, capex, refills_until)
+                if leaves < when:
+                    when = leaves
+                if ranked < when:
+                    when = ranked
+                if t < when:
+                    when = t
                 # requests handed over while it was quiet that cannot go ahead of the head join behind it as they came
                 while pending and pending[0][0] < when:
                     if pending[0][2] < rank:
                         when = pending[0][0]  # it goes ahead of the head: its arrival comes next
                         break
                     self._take_pending(pending[0][0], serve=False)
-                if self.fallback is not None:
+                if turns:
                     self._schedule_turns(when)
-                main.arrived = bisect.bisect_left(main.times, when, main.arrived)  # they join behind the head
+                main.arrived = bisect_left(main_times, when, main.arrived)  # they join behind the head
                 capacity.change_until(when)
             upto = END if when < t else phase
             if upto == ARRIVE:
@@ -290,7 +305,8 @@ class Lender(Departures):
             context = book.now_phase
             if capacity.vintages:
                 capacity.lapse_until(when)
-            if (main.arrived < len(main.times) and main.times[main.arrived] == when) or (
+            arrived = main.arrived
+            if (arrived < n_main and main_times[arrived] == when) or (
                 len(lanes) > 1 and any(lane.arrived < len(lane.times) and lane.times[lane.arrived] == when for lane in lanes)
             ):
                 book.now_phase = NORMAL

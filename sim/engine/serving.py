@@ -10,6 +10,7 @@ emitted as a SimPy event at its exact time.
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -43,23 +44,29 @@ class Serving:
 
     def _fund_on_arrival(self, lane: Lane, first: int, stop: int, capacity: Capacity, commit: bool) -> int | None:
         """Requests ``first`` to ``stop - 1`` of a lane arrive at an empty queue: funded on arrival up to the first that does not fit (returned; None if all fit)."""
-        base = lane.cum[first]
-        fits = bisect.bisect_right(lane.cum, base + capacity.level, first + 1, stop + 1) - 1
+        cum = lane.cum
+        base = cum[first]
+        fits = bisect.bisect_right(cum, base + capacity.level, first + 1, stop + 1) - 1
         if fits > first:
-            capacity.spend(lane.cum[fits] - base)
+            capacity.spend(cum[fits] - base)
             if commit:
-                context = self.book.now_phase
-                self.book.now_phase = NORMAL
-                self.book.fund_on_arrival(lane.record[first:fits], lane.time[first:fits])
-                self.book.now_phase = context
+                book = self.book
+                context = book.now_phase
+                book.now_phase = NORMAL
+                book.fund_on_arrival(lane.record[first:fits], lane.time[first:fits])
+                book.now_phase = context
         return fits if fits < stop else None
 
     def _arrive_at_empty(self, main: Lane, before: int, now: float, capacity: Capacity, commit: bool) -> int | None:
         """The unranked lane's requests before ``before`` arrive at an empty queue, funded on arrival, capacity arriving and
         lapsing in between (before ``now``): the first that does not fit (None if all do). Without ``commit``, a look ahead."""
         first = main.arrived
+        added, vintages = capacity.added, capacity.vintages
         while True:
-            change = capacity.next_change()
+            # the capacity's next change (:meth:`~sim.engine.capacity.Capacity.next_change`, inline)
+            change = capacity.refills if capacity.refills < len(added) else math.inf
+            if vintages and vintages[0][0] < change:
+                change = vintages[0][0]
             stop = before if change >= now else bisect.bisect_left(main.times, change, first, before)
             if first < stop:
                 blocked = self._fund_on_arrival(main, first, stop, capacity, commit)
@@ -127,18 +134,18 @@ class Serving:
     def _serve_lane(self, lane: Lane, now: float) -> bool:
         """Fund the lane's waiting requests in order while they fit; True if one blocks (it is then the head)."""
         i = lane.next
-        capacity = self.capacity
+        capacity, cum, handed = self.capacity, lane.cum, lane.handed
         while True:
-            stop = lane.handed[0].position if lane.handed else lane.arrived
+            stop = handed[0].position if handed else lane.arrived
             if i < stop:
-                base = lane.cum[i]
-                fits = bisect.bisect_right(lane.cum, base + capacity.level, i + 1, stop + 1) - 1
+                base = cum[i]
+                fits = bisect.bisect_right(cum, base + capacity.level, i + 1, stop + 1) - 1
                 # a request in the run that left (taken out at -inf, or its patience ran out) is passed over one by one
-                if min(lane.deadlines[i : min(fits + 1, stop)]) < now:
+                if min(lane.deadlines[i : fits + 1 if fits < stop else stop]) < now:
                     i = self._serve_past_gone(lane, i, stop, now)
                 else:
                     if fits > i:
-                        capacity.spend(lane.cum[fits] - base)
+                        capacity.spend(cum[fits] - base)
                         self.book.fund(lane.record[i:fits], now)
                     i = fits
                 if i < stop:
@@ -146,13 +153,13 @@ class Serving:
                     self.head = (lane, i)
                     return True
             lane.next = i
-            if not lane.handed:
+            if not handed:
                 return False
-            h = lane.handed[0]
+            h = handed[0]
             if h.deadline < now:
-                lane.handed.pop(0)  # its patience ran out while it waited behind others (the book marks it withdrawn)
+                handed.pop(0)  # its patience ran out while it waited behind others (the book marks it withdrawn)
             elif h.capex <= capacity.level:
-                lane.handed.pop(0)
+                handed.pop(0)
                 capacity.spend(h.capex)
                 self.book.fund(np.array([h.record]), now)
                 if h.funded is not None:
@@ -176,5 +183,7 @@ class Serving:
             i += 1
         if funded:
             self.capacity.spend(spent)
-            self.book.fund(lane.record[funded], now)
+            first, last = funded[0], funded[-1]
+            # often a run without a gap (those passed over came before it): a slice, else take (cheaper than fancy indexing)
+            self.book.fund(lane.record[first : last + 1] if last - first + 1 == len(funded) else lane.record.take(funded), now)
         return i
