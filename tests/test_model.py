@@ -333,3 +333,29 @@ def test_import_substitution_cannot_remove_more_imports_than_there_are():
     np.testing.assert_allclose(paths.flow("imports")[0], 0.0, atol=1e-12)
     np.testing.assert_allclose(paths.trade[0, :, 2, 1], -10.35, rtol=1e-12)  # scaled down to what there is
     np.testing.assert_allclose(paths.flow("exports")[0], 2.05 + 0.5, rtol=1e-12)  # the other direction untouched
+
+
+def test_a_path_where_nothing_asks_for_finance_and_nothing_strikes_runs_no_event_and_loses_nothing(monkeypatch):
+    import math
+
+    from helpers import organic_only
+
+    import sim.engine.model as model
+    from sim.engine.finance_book import FinanceBook
+    from sim.engine.model import priority_ranks
+
+    s = build(organic_only(mean=0.05, sd=0.15, horizon=2030))
+    x = draw_path(s, 1, 0)
+    # what the events would have done: run them on this path's (empty) queue, nothing changes
+    requests = finance_requests(x, priority_ranks(s, x))
+    book = FinanceBook(requests.kind, requests.index, requests.financier, requests.time, requests.capex_usd_bn, requests.patience_years)
+    starts, ends, shocks = np.empty(0), np.empty(0), np.full(x.shocks.time.size, math.inf)
+    model._run_events(s, x, requests, book, float(len(s.years)), starts, ends, shocks)
+    book.settle()
+    with_events = book.log(float(len(s.years)))
+    monkeypatch.setattr(model, "_run_events", lambda *a: pytest.fail("ran the events of a path with nothing to simulate"))
+    log = simulate_path(s, x)
+    assert requests.time.size == 0 and x.shocks.time.size == 0
+    for field in FinanceLog.__dataclass_fields__:
+        a, b = getattr(log.finance, field), getattr(with_events, field)
+        assert a.dtype == b.dtype and np.array_equal(a, b)

@@ -1,6 +1,7 @@
 """The discrete-event model of one path (SimPy).
 
-One ``simpy.Environment`` per path. Time is in years from 1 January of the
+One ``simpy.Environment`` per path (:func:`_run_events`; a path where nothing asks for finance and nothing
+strikes, as in an organic-only scenario, has no event to run and needs none). Time is in years from 1 January of the
 first simulated year. The processes:
 
 * **lenders** (:mod:`sim.engine.lenders`): one process each. Capacity
@@ -246,32 +247,20 @@ def _lenders(s: Scenario, x: PathInputs, env: simpy.Environment, requests: Finan
     return lenders
 
 
-def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
-    """Run the discrete-event model of one path.
-
-    Parameters
-    ----------
-    s : Scenario
-    x : PathInputs
-        The path's random inputs, from :func:`sim.engine.sampling.draw_path`.
-    """
+def _run_events(
+    s: Scenario,
+    x: PathInputs,
+    requests: FinanceRequests,
+    book: FinanceBook,
+    horizon: float,
+    flagship_start: np.ndarray,
+    flagship_end: np.ndarray,
+    shock_time: np.ndarray,
+) -> None:
+    """The SimPy part of :func:`simulate_path`: the lenders, the named projects awaiting finance and the shocks, run to the
+    horizon. Writes the named projects' start and end, the shocks' times and the book's records in place."""
     env = simpy.Environment()
-    horizon = float(len(s.years))
-    f, g = x.flagships, x.generic
-
-    generic_funded = np.where((g.request_time < 0) & ~g.cancelled, g.request_time, math.inf)
-    dropped = f.cancelled & (f.stage == _AWAITING)
-    flagship_start = np.where(dropped, math.inf, f.start_time)
-    flagship_end = np.where(dropped, math.inf, f.end_time)
-    flagship_stop = np.where(f.cancelled, 0.0, math.inf)
-    own = own_financed_times(x, horizon)
-    flagship_start = np.where(np.isnan(own[0]), flagship_start, own[0])
-    flagship_end = np.where(np.isnan(own[1]), flagship_end, own[1])
-
-    requests = finance_requests(x, priority_ranks(s, x))
-    book = FinanceBook(requests.kind, requests.index, requests.financier, requests.time, requests.capex_usd_bn, requests.patience_years)
-    builders = s.portfolio.implementation.max_concurrent_builds if s.portfolio and s.portfolio.implementation else None
-    book.ordered = builders is not None
+    f = x.flagships
 
     def named_project(record: int, j: int, lender: Lender):
         """Ask, wait for the first of funding and the end of patience; then build, or ask the fallback once, or withdraw."""
@@ -299,8 +288,6 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
         j = int(requests.index[record])
         env.process(named_project(record, j, lenders[f.financier[j]]))
 
-    shock_time = np.full(x.shocks.time.size, math.inf)
-
     def shock(i: int):
         yield env.timeout(x.shocks.time[i])
         shock_time[i] = env.now
@@ -308,10 +295,42 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
     for i in range(x.shocks.time.size):
         env.process(shock(i))
 
-    measure_start = np.array([m.start - s.start_year for m in s.measures], dtype=float)
     env.run(until=horizon)
     for lender in lenders:
         lender.finish()
+
+
+def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
+    """Run the discrete-event model of one path.
+
+    Parameters
+    ----------
+    s : Scenario
+    x : PathInputs
+        The path's random inputs, from :func:`sim.engine.sampling.draw_path`.
+    """
+    horizon = float(len(s.years))
+    f, g = x.flagships, x.generic
+
+    generic_funded = np.where((g.request_time < 0) & ~g.cancelled, g.request_time, math.inf)
+    dropped = f.cancelled & (f.stage == _AWAITING)
+    flagship_start = np.where(dropped, math.inf, f.start_time)
+    flagship_end = np.where(dropped, math.inf, f.end_time)
+    flagship_stop = np.where(f.cancelled, 0.0, math.inf)
+    own = own_financed_times(x, horizon)
+    flagship_start = np.where(np.isnan(own[0]), flagship_start, own[0])
+    flagship_end = np.where(np.isnan(own[1]), flagship_end, own[1])
+
+    requests = finance_requests(x, priority_ranks(s, x))
+    book = FinanceBook(requests.kind, requests.index, requests.financier, requests.time, requests.capex_usd_bn, requests.patience_years)
+    builders = s.portfolio.implementation.max_concurrent_builds if s.portfolio and s.portfolio.implementation else None
+    book.ordered = builders is not None
+
+    shock_time = np.full(x.shocks.time.size, math.inf)
+    measure_start = np.array([m.start - s.start_year for m in s.measures], dtype=float)
+    if requests.time.size or x.shocks.time.size:
+        _run_events(s, x, requests, book, horizon, flagship_start, flagship_end, shock_time)
+    # else nothing asks for finance and nothing strikes (an organic-only scenario): no event to run, the same log
     book.settle()
 
     finance = book.log(horizon)
