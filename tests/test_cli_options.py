@@ -136,6 +136,24 @@ def test_figures_are_png_and_svg_and_pdf_on_request(tmp_path: Path) -> None:
     assert (tmp_path / "p" / "composition.pdf").read_bytes().startswith(b"%PDF")
 
 
+def test_no_figures_writes_the_same_data_and_no_chart_and_refuses_pdf(tmp_path: Path, capsys) -> None:
+    assert main(["run", REFERENCE, *QUICK, "--out", str(tmp_path / "r")]) == 0
+    assert main(["run", REFERENCE, *QUICK, "--out", str(tmp_path / "n"), "--no-figures", "--report"]) == 0
+    names = {p.name for p in (tmp_path / "n").iterdir()}
+    assert not any(n.endswith((".png", ".svg", ".pdf")) for n in names)
+    assert set(json.loads((tmp_path / "n" / "manifest.json").read_text())["files"]) == names - {"manifest.json"}
+    for name in ("summary.json", "annual_trade.csv"):
+        assert (tmp_path / "n" / name).read_bytes() == (tmp_path / "r" / name).read_bytes()
+    assert main(["report", str(tmp_path / "r"), "--out", str(tmp_path / "r.html")]) == 0
+    charts = (tmp_path / "r.html").read_text().count("<svg")
+    assert charts >= 4 and (tmp_path / "n" / "report.html").read_text().count("<svg") == charts  # drawn into the page all the same
+    capsys.readouterr()
+    assert main(["run", REFERENCE, *QUICK, "--out", str(tmp_path / "p"), "--no-figures", "--pdf"]) == 2
+    err = capsys.readouterr().err
+    assert "--no-figures" in err and "--pdf" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "p").exists()
+
+
 def test_paths_is_the_budget_of_a_sensitivity_study(tmp_path: Path, capsys) -> None:
     assert study_budget(4000) == (512, 1000, 4000)  # the defaults
     assert study_budget(200) == (32, 50, 200)

@@ -86,9 +86,9 @@ def test_run_refuses_a_non_empty_folder_without_force(tmp_path, capsys):
 
 def test_force_replaces_earlier_results(tmp_path):
     out = tmp_path / "res"
-    assert main([*FEW, "--out", str(out), "--quiet"]) == 0
+    assert main([*FEW, "--out", str(out), "--quiet", "--no-figures"]) == 0
     assert main([*FEW, "--out", str(out), "--quiet", "--seed", "99"]) == 2
-    assert main([*FEW, "--out", str(out), "--quiet", "--seed", "99", "--force"]) == 0
+    assert main([*FEW, "--out", str(out), "--quiet", "--seed", "99", "--force", "--no-figures"]) == 0
     assert json.loads((out / "summary.json").read_text())["seed"] == 99
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no temporary folders left behind"
 

@@ -198,7 +198,7 @@ def test_precision_reports_a_cap_that_stopped_it(monkeypatch):
 def test_kept_paths_are_saved_and_load_back_without_pickle(tmp_path):
     s = reference()
     results = simulate(s, paths=300, seed=2, workers=2, keep_paths=True)
-    save(results, tmp_path / "r")
+    save(results, tmp_path / "r", figures=False)
     loaded = Results.load(tmp_path / "r")
     expected = run_paths(s, 300, seed=2)
     assert loaded.paths.trade.shape == (300, len(s.years), 4, 2)
@@ -340,7 +340,7 @@ def test_a_run_killed_at_any_point_resumes_from_its_checkpoint_with_identical_re
 
     # 2,000 paths: eight chunks of 250, so a kill after the third leaves chunks both kept and still to run
     checkpoint, out = tmp_path / "ckpt", tmp_path / "resumed"
-    args = ["run", SCENARIO, "--paths", "2000", "--seed", "8", "--workers", "2", "--checkpoint", str(checkpoint), "--quiet"]
+    args = ["run", SCENARIO, "--paths", "2000", "--seed", "8", "--workers", "2", "--checkpoint", str(checkpoint), "--quiet", "--no-figures"]
     proc = _coopsim(*args, "--out", str(out), start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list(checkpoint.glob("chunk_*.npz"))) < 3:
@@ -353,7 +353,10 @@ def test_a_run_killed_at_any_point_resumes_from_its_checkpoint_with_identical_re
     # the resumed and the uninterrupted runs in this process: the killed process was the one that had to be separate
     assert main([*args, "--out", str(out)]) == 0, capsys.readouterr().err
     uninterrupted = tmp_path / "whole"
-    assert main(["run", SCENARIO, "--paths", "2000", "--seed", "8", "--workers", "1", "--quiet", "--out", str(uninterrupted)]) == 0
+    assert (
+        main(["run", SCENARIO, "--paths", "2000", "--seed", "8", "--workers", "1", "--quiet", "--no-figures", "--out", str(uninterrupted)])
+        == 0
+    )
     assert (out / "summary.json").read_bytes() == (uninterrupted / "summary.json").read_bytes()
     # the chunks kept before the kill were reused, not run again
     assert all((checkpoint / name).stat().st_mtime < (out / "summary.json").stat().st_mtime for name in kept)
@@ -365,7 +368,7 @@ def test_a_checkpoint_of_another_seed_is_refused(tmp_path, capsys):
     checkpoint = tmp_path / "ckpt"
 
     def run(seed: str, out: str) -> int:
-        args = ["run", SCENARIO, "--paths", "250", "--seed", seed, "--workers", "1", "--checkpoint", str(checkpoint)]
+        args = ["run", SCENARIO, "--paths", "250", "--seed", seed, "--workers", "1", "--checkpoint", str(checkpoint), "--no-figures"]
         return main([*args, "--out", str(tmp_path / out), "--quiet"])
 
     assert run("1", "a") == 0

@@ -132,7 +132,20 @@ def test_a_run_targeting_china_reports_in_chinas_figures(tmp_path):
 
     out = tmp_path / "cn"
     assert (
-        main(["run", str(ROOT / "scenarios" / "cn_customs_target.toml"), "--paths", "200", "--workers", "1", "--out", str(out), "--quiet"])
+        main(
+            [
+                "run",
+                str(ROOT / "scenarios" / "cn_customs_target.toml"),
+                "--paths",
+                "200",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+                "--quiet",
+                "--no-figures",
+            ]
+        )
         == 0
     )
     summary = json.loads((out / "summary.json").read_text())

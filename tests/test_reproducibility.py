@@ -32,6 +32,7 @@ def test_same_seed_gives_identical_summary_json(tmp_path, capsys):
                     "--out",
                     str(tmp_path / out),
                     "--quiet",
+                    "--no-figures",
                 ]
             )
             == 0
@@ -196,11 +197,12 @@ def test_simulate_from_the_api_equals_the_command_line(tmp_path):
                 "--out",
                 str(tmp_path / "cli"),
                 "--quiet",
+                "--no-figures",
             ]
         )
         == 0
     )
     from_cli = json.loads((tmp_path / "cli" / "summary.json").read_text())
     api = simulate(reference(), paths=200, seed=3)
-    save(api, tmp_path / "api")
+    save(api, tmp_path / "api", figures=False)
     assert from_cli == json.loads((tmp_path / "api" / "summary.json").read_text())

@@ -17,7 +17,7 @@ from sim.cli.common import refuse_replacing_another_scenario
 from sim.results import OutputError
 from sim.scenario.variants import MAX_VARIANT_NAME, uncertainty_removed, variant, variant_name
 
-RUN = ["run", "scenarios/uz_cn_2025.toml", "--paths", "100", "--workers", "1", "--quiet"]
+RUN = ["run", "scenarios/uz_cn_2025.toml", "--paths", "100", "--workers", "1", "--no-figures", "--quiet"]  # the folders, not their charts
 TARGET = "trade.target_usd_bn=25"
 VARIANT = "uz_cn_2025+trade.target_usd_bn=25"
 

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
 from ..output import FIGURE_FORMATS, save
 from ..results import OutputError, ResultsError, check_destination, to_json_ready
 from ..results.manifest import parse_manifest
@@ -194,9 +195,23 @@ def record_scenarios(manifest: dict[str, Any], paths: Sequence[Path], args: argp
 
 
 def save_with_options(obj: Any, out: Path, args: argparse.Namespace, years: Sequence[int] | None = None) -> Path:
-    """Save ``obj`` to ``out`` with the output options: ``--force``, ``--pdf``, ``--report``, ``--xlsx`` (where the command has it)."""
+    """Save ``obj`` to ``out`` with the output options: ``--force``, ``--pdf``, ``--no-figures``, ``--report``, ``--xlsx`` (where the command has it).
+
+    ``--no-figures`` writes no chart file (a report draws its charts into the page all the same); with ``--pdf`` it is refused.
+    """
+    if args.pdf and args.no_figures:
+        raise InputError("--pdf asks for every chart as PDF and --no-figures for no chart file: give one of them")
     formats = (*FIGURE_FORMATS, "pdf") if args.pdf else FIGURE_FORMATS
-    return save(obj, out, force=args.force, formats=formats, report=args.report, xlsx=getattr(args, "xlsx", False), years=years)
+    return save(
+        obj,
+        out,
+        force=args.force,
+        figures=not args.no_figures,
+        formats=formats,
+        report=args.report,
+        xlsx=getattr(args, "xlsx", False),
+        years=years,
+    )
 
 
 def finish(args: argparse.Namespace, table: str, out: Path, data: Mapping[str, Any] | None = None) -> None:

@@ -192,18 +192,17 @@ def add_paths_option(cmd: argparse.ArgumentParser, default: int | None, help: st
 
 
 def add_output_options(cmd: argparse.ArgumentParser, default: str, xlsx: bool = False) -> None:
-    """The results folder (``--out``, ``--force``) and what goes in it beside the data: ``--pdf``, ``--report`` and, with ``xlsx``, ``--xlsx``.
+    """The results folder (``--out``, ``--force``) and what goes in it beside the data: ``--pdf``, ``--no-figures``, ``--report``, ``--xlsx``.
 
     ``default`` names the folder used without ``--out`` in the help, e.g. ``"results/<scenario name>"``.
     """
     cmd.add_argument("--out", type=Path, help=f"results folder (default: {default})")
     cmd.add_argument("--force", action="store_true", help="replace earlier coopsim results in --out")
-    cmd.add_argument("--pdf", action="store_true", help="also write every chart as PDF (PNG and SVG are always written)")
+    cmd.add_argument("--pdf", action="store_true", help="also write every chart as PDF (PNG and SVG are written unless --no-figures)")
+    cmd.add_argument("--no-figures", action="store_true", help="write the data files only, no chart (faster, for batch runs)")
     cmd.add_argument("--report", action="store_true", help="also write report.html: the results as one self-contained HTML page")
     if xlsx:
-        cmd.add_argument(
-            "--xlsx", action="store_true", help="also write results.xlsx: the tables and every path's drawn inputs and outcomes"
-        )
+        cmd.add_argument("--xlsx", action="store_true", help="also write results.xlsx: the tables and every path's inputs and outcomes")
 
 
 def add_years_option(cmd: argparse.ArgumentParser) -> None:
