@@ -95,7 +95,7 @@ def _as_of(scenario: Scenario, args: argparse.Namespace) -> Scenario:
 
 
 def engine_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The keyword arguments of :func:`~sim.run.simulate` and :func:`~sim.compare.compare` given by the engine options."""
+    """The keyword arguments of :func:`~sim.run.simulate` and :func:`~sim.studies.compare.compare` given by the engine options."""
     return {
         "workers": args.workers,
         "dask": args.dask,
