@@ -35,6 +35,8 @@ from ..results.manifest import MANIFEST, listed, parse_manifest, read_listed_jso
 from ..results.results import PATH_FILES
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ..calibration import BacktestResult, LawsBacktest
     from ..studies import Attribution, Comparison, GoalResult, Priorities, Sensitivity, Track
 
@@ -53,6 +55,7 @@ __all__ = [
     "save",
     "write_data",
     "write_figures",
+    "write_json_and_tables",
     "write_brief",
     "write_report",
 ]
@@ -198,11 +201,17 @@ def _(results: Results, folder: Path) -> list[str]:
     return names
 
 
+def write_json_and_tables(folder: Path, name: str, data: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """A result's JSON file ``name`` and each of ``tables`` as ``<stem>.csv`` (one row per row), into ``folder``; the names, in order."""
+    write_json(folder / name, data)
+    for stem, frame in tables.items():
+        write_table(folder / f"{stem}.csv", frame.to_dict("records"))
+    return [name, *(f"{stem}.csv" for stem in tables)]
+
+
 @write_data.register
 def _(backtest: Backtest, folder: Path) -> list[str]:
-    write_json(folder / "backtest.json", backtest.result.to_json())
-    write_table(folder / "backtest.csv", backtest.result.table().to_dict("records"))
-    return ["backtest.json", "backtest.csv"]
+    return write_json_and_tables(folder, "backtest.json", backtest.result.to_json(), {"backtest": backtest.result.table()})
 
 
 # -- figures ---------------------------------------------------------------------------

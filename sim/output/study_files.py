@@ -18,7 +18,7 @@ from ..report.sources import scenario_labels
 from ..report.track_page import track_score_rows, track_view_rows
 from ..results import write_json, write_table
 from ..studies import Attribution, Comparison, GoalResult, Priorities, Sensitivity, Track
-from . import figure_makers, write_data
+from . import figure_makers, write_data, write_json_and_tables
 
 __all__: list[str] = []
 
@@ -26,41 +26,29 @@ __all__: list[str] = []
 # -- data files ----------------------------------------------------------------------
 @write_data.register
 def _(comparison: Comparison, folder: Path) -> list[str]:
-    write_json(folder / "comparison.json", comparison.to_json())
-    write_table(folder / "comparison.csv", comparison.table().to_dict("records"))
-    return ["comparison.json", "comparison.csv"]
+    return write_json_and_tables(folder, "comparison.json", comparison.to_json(), {"comparison": comparison.table()})
 
 
 @write_data.register
 def _(study: Sensitivity, folder: Path) -> list[str]:
-    write_json(folder / "sensitivity.json", study.to_json())
-    write_table(folder / "sobol_indices.csv", study.table().to_dict("records"))
-    write_table(folder / "tornado.csv", study.tornado_table().to_dict("records"))
-    return ["sensitivity.json", "sobol_indices.csv", "tornado.csv"]
+    tables = {"sobol_indices": study.table(), "tornado": study.tornado_table()}
+    return write_json_and_tables(folder, "sensitivity.json", study.to_json(), tables)
 
 
 @write_data.register
 def _(result: GoalResult, folder: Path) -> list[str]:
-    write_json(folder / "goal.json", result.to_json())
-    write_table(folder / "goal_curve.csv", result.curve.to_dict("records"))
-    return ["goal.json", "goal_curve.csv"]
+    return write_json_and_tables(folder, "goal.json", result.to_json(), {"goal_curve": result.curve})
 
 
 @write_data.register
 def _(attribution: Attribution, folder: Path) -> list[str]:
-    write_json(folder / "attribution.json", attribution.to_json())
-    write_table(folder / "attribution.csv", attribution.table().to_dict("records"))
-    return ["attribution.json", "attribution.csv"]
+    return write_json_and_tables(folder, "attribution.json", attribution.to_json(), {"attribution": attribution.table()})
 
 
 @write_data.register
 def _(priorities: Priorities, folder: Path) -> list[str]:
-    write_json(folder / "priorities.json", priorities.to_json())
-    write_table(folder / "candidates.csv", priorities.candidates.to_dict("records"))
-    if len(priorities.stability):
-        write_table(folder / "stability.csv", priorities.stability.to_dict("records"))
-        return ["priorities.json", "candidates.csv", "stability.csv"]
-    return ["priorities.json", "candidates.csv"]
+    tables = {"candidates": priorities.candidates, **({"stability": priorities.stability} if len(priorities.stability) else {})}
+    return write_json_and_tables(folder, "priorities.json", priorities.to_json(), tables)
 
 
 @write_data.register
