@@ -15,15 +15,16 @@ model really changes (0.66 for 0.656559, 12.4% for 12.3%) still fails.
 
 from __future__ import annotations
 
-import os
+import contextlib
+import io
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import sim
+from sim.cli import main
 from sim.scenario import key_reference
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,8 +52,19 @@ def _runnable(page: Path) -> list[str]:
 
 
 def _coopsim(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "120"}
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, env=env)
+    """``coopsim ARGS`` as a user types it, run in this process (``sim.cli.main``) at a terminal width of 120.
+
+    The same code a console runs after its imports, without a second interpreter's start-up for each
+    example; ``tests/test_cli_run.py`` runs ``python -m sim`` in a process of its own.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as env, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        env.setenv("COLUMNS", "120")
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's errors
+            code = exc.code
+    return subprocess.CompletedProcess(["coopsim", *args], code, out.getvalue(), err.getvalue())
 
 
 def test_the_front_door_is_short():

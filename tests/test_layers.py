@@ -57,11 +57,12 @@ def _imports(path: Path) -> set[str]:
             found |= {target} | {f"{target}.{a.name}" for a in node.names}
         elif isinstance(node, ast.Import):
             found |= {a.name for a in node.names}
-    modules = {_module_name(p) for p in PACKAGE.rglob("*.py")}
-    return {m for m in found if m in modules and m != name}
+    return {m for m in found if m in MODULES and m != name}
 
 
-GRAPH = {_module_name(p): _imports(p) for p in PACKAGE.rglob("*.py")}
+FILES = sorted(PACKAGE.rglob("*.py"))
+MODULES = {_module_name(p) for p in FILES}
+GRAPH = {_module_name(p): _imports(p) for p in FILES}
 
 
 def _layer(module: str) -> str | None:
