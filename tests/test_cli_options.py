@@ -34,7 +34,10 @@ def test_version(capsys) -> None:
 
 
 def test_years_choose_the_headline_rows(tmp_path: Path, capsys) -> None:
-    assert main(["run", REFERENCE, "--paths", "120", "--workers", "1", "--out", str(tmp_path / "r"), "--years", "2027,2033"]) == 0
+    assert (
+        main(["run", REFERENCE, "--paths", "120", "--workers", "1", "--out", str(tmp_path / "r"), "--years", "2027,2033", "--no-figures"])
+        == 0
+    )
     rows = [line.split()[0] for line in capsys.readouterr().out.splitlines() if line.startswith("  20")]
     assert rows == ["2027", "2033"]
     assert main(["run", REFERENCE, *QUICK, "--out", str(tmp_path / "x"), "--years", "2024,2030"]) == 2
@@ -44,7 +47,7 @@ def test_years_choose_the_headline_rows(tmp_path: Path, capsys) -> None:
 
 
 def test_compare_shows_the_horizon_where_a_late_railway_matters(tmp_path: Path, capsys) -> None:
-    assert main(["compare", REFERENCE, LATE, "--paths", "300", "--workers", "1", "--out", str(tmp_path / "c")]) == 0
+    assert main(["compare", REFERENCE, LATE, "--paths", "300", "--workers", "1", "--out", str(tmp_path / "c"), "--no-figures"]) == 0
     out = capsys.readouterr().out
     header = next(line for line in out.splitlines() if line.strip().startswith("scenario"))
     assert header.split()[1:9] == ["by", "2026", "by", "2028", "by", "2030", "by", "2035"] and "mean trade 2035, USD bn" in header
@@ -103,14 +106,19 @@ def test_a_bad_set_exits_2_naming_the_key(setting: str, message: str, tmp_path: 
 
 
 def test_set_applies_to_every_compared_scenario(tmp_path: Path) -> None:
-    assert main(["compare", REFERENCE, LATE, *QUICK, "--out", str(tmp_path / "c"), "--set", "trade.target_usd_bn=22", "--json"]) == 0
+    assert (
+        main(
+            ["compare", REFERENCE, LATE, *QUICK, "--out", str(tmp_path / "c"), "--set", "trade.target_usd_bn=22", "--json", "--no-figures"]
+        )
+        == 0
+    )
     data = json.loads((tmp_path / "c" / "comparison.json").read_text())
     assert {s["target_usd_bn"] for s in data["summaries"].values()} == {22}
     assert json.loads((tmp_path / "c" / "manifest.json").read_text())["scenario_files"] == [REFERENCE, LATE]
 
 
 def test_the_same_scenario_twice_gives_exact_zeros(tmp_path: Path, capsys) -> None:
-    assert main(["compare", REFERENCE, REFERENCE, *QUICK, "--out", str(tmp_path / "c")]) == 0
+    assert main(["compare", REFERENCE, REFERENCE, *QUICK, "--out", str(tmp_path / "c"), "--no-figures"]) == 0
     data = json.loads((tmp_path / "c" / "comparison.json").read_text())
     assert data["scenarios"] == ["uz_cn_2025", "uz_cn_2025 (2)"]
     differences = data["differences"]["uz_cn_2025 (2)"]
@@ -119,11 +127,11 @@ def test_the_same_scenario_twice_gives_exact_zeros(tmp_path: Path, capsys) -> No
 
 
 def test_json_prints_the_summary_instead_of_the_table(tmp_path: Path, capsys) -> None:
-    assert main(["run", REFERENCE, "--paths", "120", "--workers", "1", "--out", str(tmp_path / "r"), "--json"]) == 0
+    assert main(["run", REFERENCE, "--paths", "120", "--workers", "1", "--out", str(tmp_path / "r"), "--json", "--no-figures"]) == 0
     captured = capsys.readouterr()
     assert json.loads(captured.out) == json.loads((tmp_path / "r" / "summary.json").read_text())
     assert f"results written to {tmp_path / 'r'}/" in captured.err
-    assert main(["compare", REFERENCE, LATE, *QUICK, "--out", str(tmp_path / "c"), "--json"]) == 0
+    assert main(["compare", REFERENCE, LATE, *QUICK, "--out", str(tmp_path / "c"), "--json", "--no-figures"]) == 0
     assert json.loads(capsys.readouterr().out) == json.loads((tmp_path / "c" / "comparison.json").read_text())
 
 
@@ -174,6 +182,7 @@ def test_paths_is_the_budget_of_a_sensitivity_study(tmp_path: Path, capsys) -> N
                 "--out",
                 str(out),
                 "--quiet",
+                "--no-figures",
             ]
         )
         == 0

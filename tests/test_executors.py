@@ -107,7 +107,20 @@ def test_separate_process_dask_cluster_gives_identical_results(dask_cluster, tmp
 
     # the command in this process (the cluster's scheduler and workers are the separate processes under test)
     status = main(
-        ["run", SCENARIO, "--paths", "800", "--seed", "6", "--dask", dask_cluster.address, "--out", str(tmp_path / "dask"), "--quiet"]
+        [
+            "run",
+            SCENARIO,
+            "--paths",
+            "800",
+            "--seed",
+            "6",
+            "--dask",
+            dask_cluster.address,
+            "--out",
+            str(tmp_path / "dask"),
+            "--quiet",
+            "--no-figures",
+        ]
     )
     assert status == 0, capsys.readouterr().err
     local = simulate(reference(), paths=800, seed=6, workers=1)

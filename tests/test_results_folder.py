@@ -104,7 +104,7 @@ def test_force_never_deletes_a_listed_file_the_user_edited(folder: Path, capsys)
 
 def test_force_replaces_coopsims_own_folder_even_with_a_listed_file_deleted(folder: Path) -> None:
     (folder / "fan_chart.png").unlink()
-    assert main(["run", REFERENCE, *QUICK, "--out", str(folder), "--force", "--seed", "7"]) == 0
+    assert main(["run", REFERENCE, *QUICK, "--out", str(folder), "--force", "--seed", "7", "--no-figures"]) == 0
     assert json.loads((folder / "summary.json").read_text())["seed"] == 7
 
 
@@ -116,7 +116,7 @@ def test_an_older_folder_without_the_marker_is_replaced_only_when_whole_and_unch
     (older / "fan_chart.png").unlink()
     err = _one_line_exit_2(["run", REFERENCE, *QUICK, "--out", str(older), "--force"], capsys)
     assert "fan_chart.png, listed in its manifest.json, is missing" in err
-    assert main(["run", REFERENCE, *QUICK, "--out", str(folder), "--force", "--seed", "7"]) == 0
+    assert main(["run", REFERENCE, *QUICK, "--out", str(folder), "--force", "--seed", "7", "--no-figures"]) == 0
     assert _manifest(folder)[MANIFEST_MARK] == {"manifest_version": 1}
 
 
@@ -194,7 +194,7 @@ def test_a_report_written_into_its_folder_joins_the_manifest_so_force_still_repl
     load(folder)  # the folder still verifies
     assert main(["report", str(folder), "--years", "2026,2030", "--force"]) == 0  # the folder's own page may be redone
     load(folder)
-    assert main(["run", REFERENCE, *QUICK, "--out", str(folder), "--force", "--seed", "7"]) == 0
+    assert main(["run", REFERENCE, *QUICK, "--out", str(folder), "--force", "--seed", "7", "--no-figures"]) == 0
     assert not (folder / "report.html").exists()  # it was coopsim's: replaced with the rest
 
 
@@ -413,7 +413,20 @@ def test_a_folder_where_nothing_can_be_created_is_refused_before_any_work_whatev
 def test_a_date_given_with_set_is_recorded_in_the_manifest_as_iso_text(tmp_path: Path, capsys) -> None:
     # a TOML date on the command line (--set trade.as_of=...) once made the manifest unwritable: a traceback, no folder
     out = tmp_path / "april"
-    args = ["run", REFERENCE, "--paths", "20", "--set", "trade.as_of=2025-04-30", "--out", str(out), "--workers", "1", "--quiet"]
+    args = [
+        "run",
+        REFERENCE,
+        "--paths",
+        "20",
+        "--set",
+        "trade.as_of=2025-04-30",
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--quiet",
+        "--no-figures",
+    ]
     assert main(args) == 0
     assert json.loads((out / "manifest.json").read_text())["overrides"] == {"trade.as_of": "2025-04-30"}
     assert main([*args, "--force"]) == 0  # the same variant again: --force compares the recorded --set values equal

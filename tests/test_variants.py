@@ -118,7 +118,7 @@ def test_the_help_example_of_set_does_not_silently_remove_uncertainty(capsys):
 
 
 def test_studies_and_comparisons_with_set_are_named_as_variants(workspace):
-    common = ["--paths", "100", "--workers", "1", "--quiet", "--set", TARGET]
+    common = ["--paths", "100", "--workers", "1", "--quiet", "--set", TARGET, "--no-figures"]
     assert main(["compare", "scenarios/uz_cn_2025.toml", "scenarios/uz_cn_slower_growth.toml", *common]) == 0
     folder = workspace / "results" / f"compare_{VARIANT}"
     names = json.loads((folder / "manifest.json").read_text())["scenario_names"]
@@ -145,7 +145,7 @@ def test_studies_and_comparisons_with_set_are_named_as_variants(workspace):
 def test_the_command_line_keeps_the_scenario_name_as_written(workspace, capsys):
     text = Path("scenarios/uz_cn_2025.toml").read_text().replace('name = "uz_cn_2025"', 'name = "my_analyst"')
     Path("scenarios/my.toml").write_text(text)
-    assert main(["run", "scenarios/my.toml", "--paths", "100", "--workers", "1", "--out", "m", "--report"]) == 0
+    assert main(["run", "scenarios/my.toml", "--paths", "100", "--workers", "1", "--out", "m", "--report", "--no-figures"]) == 0
     assert capsys.readouterr().out.startswith("my_analyst: 100 paths")
     assert _summary(Path("m"))["scenario"] == "my_analyst"
     report = Path("m/report.html").read_text()
