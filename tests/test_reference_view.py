@@ -92,3 +92,36 @@ def test_a_views_charts_draw_only_the_years_it_knew(september):
     early, _ = view_at(september, dt.date(2023, 8, 24))
     assert [y for y, _ in known_history(early)][-1] == 2022  # 2023 and 2024 were not out yet
     assert dict(known_history(september))[2024] == 12.4
+
+
+def test_a_fit_is_computed_once_for_the_same_figures_and_each_caller_gets_its_own_copy(september, tmp_path, monkeypatch):
+    import csv
+    import shutil
+
+    import sim.calibration.views as views
+
+    views._fit.cache_clear()
+    first = fitted_laws(september, september.trade.as_of, september.trade.base_year)
+    first.changes["trade.structural.share"]["sd"] = "changed by a caller"
+    again = fitted_laws(september, september.trade.as_of, september.trade.base_year)
+    assert views._fit.cache_info().hits == 1
+    assert again.changes["trade.structural.share"]["sd"] != "changed by a caller"  # the cache's copy is untouched
+    views._fit.cache_clear()
+    assert fitted_laws(september, september.trade.as_of, september.trade.base_year) == again  # the same as computed afresh
+    # other figures are fitted again: a record whose 2024 figure for the pair is changed by the user
+    folder = tmp_path / "case"
+    shutil.copytree(ROOT / "scenarios", folder / "scenarios")
+    shutil.copytree(ROOT / "seeds", folder / "seeds")
+    releases = folder / "seeds" / "uz_cn_releases.csv"
+    rows = list(csv.DictReader(releases.open(newline="")))
+    pair_2024 = [r for r in rows if (r["year"], r["months"], r["partner"], r["flow"]) == ("2024", "12", "CN", "turnover")]
+    for row in pair_2024:  # as published in 2025 (the view's day comes before 2025's full year restates it)
+        row["value_usd_bn"] = str(float(row["value_usd_bn"]) * 1.2)
+    with releases.open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    changed = load_scenario(folder / "scenarios" / "uz_cn_2025.toml")
+    other = fitted_laws(changed, changed.trade.as_of, changed.trade.base_year)
+    assert views._fit.cache_info().misses == 2
+    assert other.changes["trade.structural.share"] != again.changes["trade.structural.share"]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,6 +76,9 @@ def _record(s: Scenario) -> list[Any]:
 def fitted_laws(s: Scenario, as_of: dt.date, base_year: int) -> LawFit:
     """The organic law of ``s`` fitted on the full years in force on ``as_of``, up to ``base_year``.
 
+    A fit is a function of the figures it is fitted on: the same figures, day and laws give the same
+    fit, computed once in a process (a track record refits the file's own view for every day it looks at).
+
     Raises
     ------
     ScenarioError
@@ -84,34 +88,54 @@ def fitted_laws(s: Scenario, as_of: dt.date, base_year: int) -> LawFit:
     assert t.releases is not None and t.partner is not None
     known = published_by(_record(s), as_of)
     pair = {y: r.value_usd_bn for y, r in full_years(known, t.partner, "turnover", t.reporter, until=base_year).items()}
+    world = None
+    if t.structural is not None:
+        world = tuple((y, r.value_usd_bn) for y, r in full_years(known, WORLD, "turnover", t.reporter, until=base_year).items())
+    laws = tuple((name, law.kind, law.total_growth is not None, law.share is not None) for name, law in (t.laws or {}).items())
+    return copy.deepcopy(_fit(s.source, str(t.releases), as_of, tuple(pair.items()), world, laws))
+
+
+@functools.lru_cache(maxsize=64)
+def _fit(
+    source: str,
+    releases: str,
+    as_of: dt.date,
+    pair_items: tuple[tuple[int, float], ...],
+    world_items: tuple[tuple[int, float], ...] | None,
+    laws: tuple[tuple[str, str, bool, bool], ...],
+) -> LawFit:
+    """:func:`fitted_laws` on its figures: the pair's and (structural law) the country's full years, USD bn; each
+    candidate law as ``(name, kind, has total_growth, has share)``. Cached: callers get a copy."""
+    pair = dict(pair_items)
+    label = f"{releases} as of {as_of}"
     try:
-        if t.structural is None:
+        if world_items is None:
             years = tuple(sorted(pair))
-            fit = fit_growth(list(years), [pair[y] for y in years], source=f"{t.releases} as of {as_of}")
+            fit = fit_growth(list(years), [pair[y] for y in years], source=label)
             return LawFit(as_of, {"trade.growth": fit.growth_law()}, years, None)
-        world = {y: r.value_usd_bn for y, r in full_years(known, WORLD, "turnover", t.reporter, until=base_year).items()}
+        world = dict(world_items)
         total_years = sorted(world)
         share_years = [y for y in total_years if y in pair]
-        total = fit_growth(total_years, [world[y] for y in total_years], source=f"{t.releases} as of {as_of}")
-        share = fit_share_law(share_years, [pair[y] / world[y] for y in share_years], source=f"{t.releases} as of {as_of}")
+        total = fit_growth(total_years, [world[y] for y in total_years], source=label)
+        share = fit_share_law(share_years, [pair[y] / world[y] for y in share_years], source=label)
     except ValueError as exc:
         raise ScenarioError(
-            s.source, [("trade.as_of", f"{as_of.isoformat()}: too few full years in the record to refit the organic law ({exc})")]
+            source, [("trade.as_of", f"{as_of.isoformat()}: too few full years in the record to refit the organic law ({exc})")]
         ) from None
     changes: dict[str, Any] = {"trade.structural.total_growth": total.growth_law(), "trade.structural.share": share.law()}
     walks: dict[str, WalkFit] = {}
-    for name, law in (t.laws or {}).items():
+    for name, kind, has_total_growth, has_share in laws:
         # each candidate law refitted its own way on the same years (its own tables only; the others are the structural ones)
-        if law.kind == "by_direction":
+        if kind == "by_direction":
             continue  # kept as the file gives it: the record of releases holds no directions (its base moves with the view)
-        if law.total_growth is not None:
+        if has_total_growth:
             changes[f"trade.laws.{name}.total_growth"] = total.growth_law()
-        if law.kind == "reverting":
-            if law.share is not None:
+        if kind == "reverting":
+            if has_share:
                 changes[f"trade.laws.{name}.share"] = share.law()
             continue
         shares = [pair[y] / world[y] for y in share_years]
-        walks[name] = fit_share_walk(share_years, shares, law.kind, source=f"{t.releases} as of {as_of}")  # type: ignore[arg-type]
+        walks[name] = fit_share_walk(share_years, shares, kind, source=label)  # type: ignore[arg-type]
         changes[f"trade.laws.{name}.share"] = walks[name].law()
     return LawFit(as_of, changes, tuple(sorted(set(total_years) | set(share_years))), share.zbar, walks)
 
