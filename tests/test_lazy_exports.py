@@ -75,3 +75,15 @@ def test_a_run_from_the_command_line_imports_no_study_no_calibration_and_no_repo
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert done.stdout.split("\n")[-2] == "0 []"
     assert (tmp_path / "r" / "fan_chart.png").is_file()
+
+
+def test_validating_a_scenario_imports_no_study_no_calibration_and_no_report(tmp_path: Path):
+    code = (
+        "import sys\n"
+        "from sim.cli import main\n"
+        f"status = main(['validate', {str(ROOT / 'scenarios' / 'uz_cn_2025.toml')!r}])\n"
+        "heavy = ('sim.studies', 'sim.calibration', 'sim.report', 'sim.cli.scenario_commands', 'scipy.optimize', 'jinja2')\n"
+        "print(status, sorted(m for m in sys.modules if m.startswith(heavy)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert done.stdout.split("\n")[-2] == "0 []"

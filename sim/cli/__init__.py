@@ -66,8 +66,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "report": _command(".scenario_commands", "report_command"),
     "calibrate": _command(".history_commands", "calibrate_command"),
     "backtest": _command(".history_commands", "backtest_command"),
-    "validate": _command(".scenario_commands", "validate_command"),
-    "keys": _command(".scenario_commands", "keys_command"),
+    "validate": _command(".validate_command", "validate_command"),
+    "keys": _command(".validate_command", "keys_command"),
 }
 """Each command's function: parsed arguments in, exit status out (its module imported when it runs)."""
 

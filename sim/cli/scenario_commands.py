@@ -1,4 +1,4 @@
-"""The commands on scenario files: ``compare``, ``sensitivity``, ``goal``, ``validate`` and ``keys``, and ``report`` on a results folder.
+"""The commands on scenario files: ``compare``, ``sensitivity`` and ``goal``, and ``report`` on a results folder.
 
 Each takes the parsed arguments and returns the exit status; problems with the
 input are raised as :class:`~sim.errors.InputError` (reported by
@@ -20,7 +20,7 @@ from ..results import OutputError, Results, check_file_target
 from ..results.destination import real_destination
 from ..results.folder import add_to_manifest
 from ..results.manifest import MANIFEST
-from ..scenario import ScenarioError, key_reference
+from ..scenario import ScenarioError
 from ..scenario.messages import quote
 from ..studies import compare, goal, lever, parse_range, sensitivity
 from .common import destination, engine_options, finish, finish_study, load_scenario_arg, record_scenarios, run_options, save_with_options
@@ -29,11 +29,9 @@ from .tables import comparison_table, sensitivity_table
 __all__ = [
     "compare_command",
     "goal_command",
-    "keys_command",
     "report_command",
     "sensitivity_command",
     "study_budget",
-    "validate_command",
 ]
 
 
@@ -153,24 +151,4 @@ def report_command(args: argparse.Namespace) -> int:
     if into_folder:
         add_to_manifest(args.results, real.name)
     print(f"{'brief' if args.brief else 'report'} written to {out}")
-    return 0
-
-
-def validate_command(args: argparse.Namespace) -> int:
-    """``coopsim validate``: check every scenario file given (with the ``--set`` values), reporting each; exit status 2 if any fails."""
-    failed = 0
-    for path in args.scenarios:
-        try:
-            load_scenario_arg(path, args)
-        except ScenarioError as exc:
-            print(exc, file=sys.stderr)
-            failed += 1
-        else:
-            print(f"{path}: ok")
-    return InputError.exit_status if failed else 0
-
-
-def keys_command(args: argparse.Namespace) -> int:
-    """``coopsim keys``: every scenario key with its type and meaning (Markdown)."""
-    print(key_reference())
     return 0
