@@ -160,7 +160,7 @@ def test_report_never_overwrites_the_scenario_file_it_reads(tmp_path: Path, caps
         shutil.copytree(ROOT / sub, tmp_path / sub)
     scenario = tmp_path / "scenarios" / "uz_cn_2025.toml"
     before = scenario.read_bytes()
-    assert main(["run", str(scenario), *QUICK, "--out", str(tmp_path / "r")]) == 0
+    assert main(["run", str(scenario), *QUICK, "--out", str(tmp_path / "r"), "--no-figures"]) == 0
     err = _one_line_exit_2(["report", str(tmp_path / "r"), "--out", str(scenario), "--force"], capsys)
     assert "which this command reads" in err and scenario.read_bytes() == before
 
