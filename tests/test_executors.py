@@ -393,11 +393,13 @@ def test_a_checkpoint_of_another_seed_is_refused(tmp_path, capsys):
 def test_a_dask_worker_killed_mid_run_is_survived_with_identical_results(dask_cluster, tmp_path):
     from distributed import Client
 
-    # 2,000 paths (eight chunks); the worker is killed as soon as it holds a chunk of the run, not after a fixed wait
+    # 1,000 paths (four chunks); the worker is killed as soon as it holds a chunk of the run, not after a fixed wait
     out = tmp_path / "dask"
     with Client(dask_cluster.address, timeout="60s") as client:
         pids = client.run(os.getpid)  # worker address -> its process id
-        proc = _coopsim("run", SCENARIO, "--paths", "2000", "--seed", "6", "--dask", dask_cluster.address, "--out", str(out), "--quiet")
+        proc = _coopsim(
+            "run", SCENARIO, "--paths", "1000", "--seed", "6", "--dask", dask_cluster.address, "--out", str(out), "--quiet", "--no-figures"
+        )
         busy: list[int] = []
         deadline = time.monotonic() + 120
         while not busy and proc.poll() is None and time.monotonic() < deadline:
@@ -408,7 +410,7 @@ def test_a_dask_worker_killed_mid_run_is_survived_with_identical_results(dask_cl
     os.kill(busy[0], signal.SIGKILL)
     _, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
-    local = simulate(reference(), paths=2000, seed=6, workers=1)
+    local = simulate(reference(), paths=1000, seed=6, workers=1)
     assert json.loads((out / "summary.json").read_text()) == json.loads(json.dumps(local.summary, default=float))
 
 
