@@ -57,6 +57,11 @@ class Handed:
         self.funded = funded
 
 
+_NO_TIMES = np.empty(0)
+_NO_RECORDS = np.empty(0, dtype=np.int64)
+"""The arrays of a lane without own requests (never written: slices of them are empty)."""
+
+
 class Lane:
     """The requests of one rank at a lender: its own generic requests in arrival order, and requests handed to it.
 
@@ -69,18 +74,26 @@ class Lane:
 
     __slots__ = ("arrived", "capexes", "cum", "deadlines", "handed", "next", "rank", "record", "time", "times")
 
-    def __init__(self, rank: int, time: np.ndarray, capex: np.ndarray, deadline: np.ndarray, record: np.ndarray):
+    def __init__(self, rank: int, time: np.ndarray, record: np.ndarray, times: list[float], capexes: list[float], deadlines: list[float]):
+        """``time`` and ``record`` as arrays (funded runs are slices of them), ``times``, ``capexes`` and ``deadlines`` as
+        lists (where the lender looks at a value or two at a time, bisect and scans, lists are faster than numpy; a
+        path's lanes are cut from one list each, see :func:`sim.engine.model.simulate_path`); ``deadlines`` is the lane's
+        own list (it changes)."""
         self.rank = rank
         self.time, self.record = time, record
-        # lists where the lender looks at a value or two at a time (bisect, scans): faster there than numpy
-        self.times: list[float] = time.tolist()
-        self.capexes: list[float] = capex.tolist()
+        self.times = times
+        self.capexes = capexes
         # running totals added one at a time from 0.0, as np.cumsum adds them (the same floats), without its array
-        self.cum: list[float] = list(accumulate(self.capexes, initial=0.0))
-        self.deadlines: list[float] = deadline.tolist()  # -inf once a request left explicitly
+        self.cum: list[float] = list(accumulate(capexes, initial=0.0))
+        self.deadlines = deadlines  # -inf once a request left explicitly
         self.next = 0
         self.arrived = 0
         self.handed: list[Handed] = []
+
+    @classmethod
+    def empty(cls, rank: int) -> Lane:
+        """A lane of ``rank`` without own requests (requests handed to the lender may join it)."""
+        return cls(rank, _NO_TIMES, _NO_RECORDS, [], [], [])
 
     def leave(self, i: int) -> None:
         """Request ``i`` is out of the queue."""
