@@ -213,16 +213,13 @@ def _lenders(s: Scenario, x: PathInputs, env: simpy.Environment, requests: Finan
     sort = np.argsort(key, kind="stable")
     generic, key = generic[sort], key[sort]
     cuts = (np.flatnonzero(key[1:] != key[:-1]) + 1).tolist()
-    # each lane is a run of the sorted rows: gathered once (as arrays, and as lists in one call each), then sliced
-    times = requests.time[generic]
-    times_list, capex_list, deadline_list = times.tolist(), requests.capex_usd_bn[generic].tolist(), book.deadline[generic].tolist()
+    # each lane is a run of the sorted rows: gathered once, then sliced
+    times, capexes, deadlines = requests.time[generic], requests.capex_usd_bn[generic], book.deadline[generic]
     lanes: list[dict[int, Lane]] = [{} for _ in financiers]
     for first, stop in zip([0, *cuts], [*cuts, generic.size], strict=True):
         if first < stop:
             k, rank = divmod(int(key[first]), unranked + 1)
-            lanes[k][rank] = Lane(
-                rank, times[first:stop], generic[first:stop], times_list[first:stop], capex_list[first:stop], deadline_list[first:stop]
-            )
+            lanes[k][rank] = Lane(rank, times[first:stop], generic[first:stop], capexes[first:stop], deadlines[first:stop])
     named_asks: list[list[float]] = [[] for _ in financiers]  # by lender, in queue order
     for record in np.flatnonzero(requests.kind == 0).tolist():
         named_asks[requests.financier[record]].append(float(requests.time[record]))
