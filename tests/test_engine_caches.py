@@ -3,11 +3,16 @@ read from the cells that hold values, package versions read once a process."""
 
 from __future__ import annotations
 
+import gc
 import math
 
 import numpy as np
 import pytest
 
+from sim import load_scenario
+from sim.engine import draw_paths, fixed, simulate_path
+from sim.engine.fixed import scenario_tables
+from sim.engine.model import priority_ranks
 from sim.run import package_versions
 from sim.run.statistics import QuantileSketch
 
@@ -54,3 +59,54 @@ def test_package_versions_are_a_fresh_copy_each_call():
     first = package_versions()
     first["numpy"] = "changed by a caller"
     assert package_versions()["numpy"] == np.__version__
+
+
+# ---------------------------------------------------------------- a scenario's tables, kept between its paths
+
+
+@pytest.fixture(scope="module")
+def reference_scenario(reference_scenario_path):
+    return load_scenario(reference_scenario_path)
+
+
+def test_a_scenarios_tables_are_worked_out_once_and_kept_while_it_lives(reference_scenario):
+    s = reference_scenario
+    assert scenario_tables(s) is scenario_tables(s)
+    assert scenario_tables(s).measure_start.tolist() == [m.start - s.start_year for m in s.measures]
+    assert scenario_tables(s).backlog_rank is None  # no priority list: every rank 0
+
+
+def test_a_changed_scenario_gets_its_own_tables(reference_scenario):
+    s = reference_scenario
+    changed = s.replace({"portfolio.priority": ["backlog.energy", "bostanlyk_hydro"], "run.horizon_year": s.run.horizon_year - 2})
+    mine, theirs = scenario_tables(s), scenario_tables(changed)
+    assert theirs is not mine
+    assert (theirs.horizon, mine.horizon) == (mine.horizon - 2, len(s.years))
+    assert theirs.unranked == 2 and mine.unranked == 0
+    assert theirs.backlog_rank.tolist() == [0 if name == "energy" else 2 for name in s.pipeline.sectors]
+    assert theirs.named_rank.tolist() == [1 if p.name == "bostanlyk_hydro" else 2 for p in s.pipeline.projects]
+    assert scenario_tables(s) is mine  # the first scenario's are unchanged
+
+
+def test_no_path_can_change_the_tables_the_next_path_reads(reference_scenario):
+    s = reference_scenario
+    before = scenario_tables(s)
+    saved = (before.measure_start.copy(), before.named_rank.copy())
+    logs = [simulate_path(s, x) for x in draw_paths(s, 7, range(3))]
+    with pytest.raises(ValueError, match="read-only"):
+        logs[0].measure_start[0] = 99.0  # shared by every path's log: a caller must copy it to change it
+    with pytest.raises(ValueError, match="read-only"):
+        priority_ranks(s, draw_paths(s, 7, [0])[0])[0][0] = 5
+    assert scenario_tables(s) is before
+    np.testing.assert_array_equal(before.measure_start, saved[0])
+    np.testing.assert_array_equal(before.named_rank, saved[1])
+
+
+def test_the_tables_of_a_scenario_that_died_are_dropped(reference_scenario_path):
+    s = load_scenario(reference_scenario_path)
+    scenario_tables(s)
+    key = id(s)
+    assert key in fixed._KEPT
+    del s
+    gc.collect()
+    assert key not in fixed._KEPT

@@ -47,6 +47,7 @@ import simpy
 
 from ..scenario import Scenario
 from .finance_book import FinanceBook, FinanceLog, Outcome
+from .fixed import scenario_tables
 from .lender_queue import Lane
 from .lenders import LATE, Lender, at
 from .sampling import STAGE_CODES, PathInputs
@@ -127,17 +128,14 @@ def priority_ranks(s: Scenario, x: PathInputs) -> tuple[np.ndarray, np.ndarray]:
     (named, generic) : int arrays of shapes ``(f,)`` and ``(m,)``
         The position of the entry naming the project (its name, or ``backlog.SECTOR``
         for a backlog project); the length of the list for projects it does not name.
+        ``named`` is the scenario's (:func:`~sim.engine.fixed.scenario_tables`), read-only.
     """
-    priority = s.portfolio.priority if s.portfolio else []
-    if not priority:  # every project unnamed: all at rank 0, the length of the list (the common case, without its lookups)
-        return np.zeros(len(s.pipeline.projects) if s.pipeline else 0, dtype=np.int64), np.zeros(x.generic.sector.size, dtype=np.int64)
-    rank = {entry: k for k, entry in enumerate(priority)}
-    last = len(priority)
-    projects = s.pipeline.projects if s.pipeline else []
-    named = np.array([rank.get(p.name, last) for p in projects], dtype=np.int64)
-    by_sector = np.array([rank.get(f"backlog.{name}", last) for name in (s.pipeline.sectors if s.pipeline else [])], dtype=np.int64)
-    generic = np.full(x.generic.sector.size, last, dtype=np.int64)
-    generic[x.generic.backlog] = by_sector[x.generic.sector[x.generic.backlog]]
+    tables = scenario_tables(s)
+    if tables.backlog_rank is None:  # every project unnamed: all at rank 0, the length of the list
+        return tables.named_rank, np.zeros(x.generic.sector.size, dtype=np.int64)
+    generic = np.full(x.generic.sector.size, tables.unranked, dtype=np.int64)
+    generic[x.generic.backlog] = tables.backlog_rank[x.generic.sector[x.generic.backlog]]
+    named = tables.named_rank
     return named, generic
 
 
@@ -202,46 +200,32 @@ def _builders_fifo(funded: np.ndarray, duration: np.ndarray, builders: int, tie:
 
 def _lenders(s: Scenario, x: PathInputs, env: simpy.Environment, requests: FinanceRequests, book: FinanceBook) -> list[Lender]:
     """One :class:`~sim.engine.lenders.Lender` per financier, with its own generic requests by rank and its fallback."""
-    financiers = list(s.portfolio.financiers.values()) if s.portfolio else []
-    unranked = len(s.portfolio.priority) if s.portfolio else 0
+    tables = scenario_tables(s)
+    lapse_years, unranked = tables.lapse_years, tables.unranked
     horizon = float(x.capacity_usd_bn.shape[1])
     # generic requests by lender, then rank, each in queue order
     generic = np.flatnonzero(requests.kind == 1)
     key = requests.financier[generic] * (unranked + 1) + requests.rank[generic]
-    if len(financiers) * (unranked + 1) <= np.iinfo(np.int16).max:
+    if len(lapse_years) * (unranked + 1) <= np.iinfo(np.int16).max:
         key = key.astype(np.int16)  # a stable sort of 16-bit keys is a radix sort: the same order, faster than a merge sort
     sort = np.argsort(key, kind="stable")
     generic, key = generic[sort], key[sort]
     cuts = (np.flatnonzero(key[1:] != key[:-1]) + 1).tolist()
     # each lane is a run of the sorted rows: gathered once, then sliced
     times, capexes, deadlines = requests.time[generic], requests.capex_usd_bn[generic], book.deadline[generic]
-    lanes: list[dict[int, Lane]] = [{} for _ in financiers]
+    lanes: list[dict[int, Lane]] = [{} for _ in lapse_years]
     for first, stop in zip([0, *cuts], [*cuts, generic.size], strict=True):
         if first < stop:
             k, rank = divmod(int(key[first]), unranked + 1)
             lanes[k][rank] = Lane(rank, times[first:stop], generic[first:stop], capexes[first:stop], deadlines[first:stop])
-    named_asks: list[list[float]] = [[] for _ in financiers]  # by lender, in queue order
+    named_asks: list[list[float]] = [[] for _ in lapse_years]  # by lender, in queue order
     for record in np.flatnonzero(requests.kind == 0).tolist():
         named_asks[requests.financier[record]].append(float(requests.time[record]))
     capacity = x.capacity_usd_bn.tolist()
-    lenders = [
-        Lender(
-            env,
-            k,
-            capacity[k],
-            fin.capacity_lapse_years,
-            book,
-            lanes[k],
-            unranked,
-            named_asks[k],
-            horizon,
-        )
-        for k, fin in enumerate(financiers)
-    ]
-    names = list(s.portfolio.financiers) if s.portfolio else []
-    for lender, fin in zip(lenders, financiers, strict=True):
-        if fin.fallback is not None:
-            lender.fallback = lenders[names.index(fin.fallback)]
+    lenders = [Lender(env, k, capacity[k], lapse, book, lanes[k], unranked, named_asks[k], horizon) for k, lapse in enumerate(lapse_years)]
+    for lender, fallback in zip(lenders, tables.fallback, strict=True):
+        if fallback is not None:
+            lender.fallback = lenders[fallback]
             lender.fallback.target = True
     for lender in lenders:
         lender.start()
@@ -310,7 +294,8 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
     x : PathInputs
         The path's random inputs, from :func:`sim.engine.sampling.draw_path`.
     """
-    horizon = float(len(s.years))
+    tables = scenario_tables(s)
+    horizon = tables.horizon
     f, g = x.flagships, x.generic
 
     generic_funded = np.where((g.request_time < 0) & ~g.cancelled, g.request_time, math.inf)
@@ -324,11 +309,11 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
 
     requests = finance_requests(x, priority_ranks(s, x))
     book = FinanceBook(requests.kind, requests.index, requests.financier, requests.time, requests.capex_usd_bn, requests.patience_years)
-    builders = s.portfolio.implementation.max_concurrent_builds if s.portfolio and s.portfolio.implementation else None
+    builders = tables.builders
     book.ordered = builders is not None
 
     shock_time = np.full(x.shocks.time.size, math.inf)
-    measure_start = np.array([m.start - s.start_year for m in s.measures], dtype=float)
+    measure_start = tables.measure_start
     if requests.time.size or x.shocks.time.size:
         _run_events(s, x, requests, book, horizon, flagship_start, flagship_end, shock_time)
     # else nothing asks for finance and nothing strikes (an organic-only scenario): no event to run, the same log
