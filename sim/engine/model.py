@@ -148,11 +148,12 @@ def finance_requests(x: PathInputs, ranks: tuple[np.ndarray, np.ndarray] | None 
     f, g = x.flagships, x.generic
     horizon = x.capacity_usd_bn.shape[1]
     # a project its own company finances asks no lender (:func:`own_financed_times`)
-    fl = np.flatnonzero((f.stage == _AWAITING) & ~f.own_finance & ~f.cancelled & (f.request_time < horizon))
-    ge = np.flatnonzero((g.request_time >= 0) & (g.request_time < horizon) & ~g.cancelled)
+    # (.nonzero()[0] of a 1-d mask: np.flatnonzero's result without its ravel and dispatch, a path's fixed cost)
+    fl = ((f.stage == _AWAITING) & ~f.own_finance & ~f.cancelled & (f.request_time < horizon)).nonzero()[0]
+    ge = ((g.request_time >= 0) & (g.request_time < horizon) & ~g.cancelled).nonzero()[0]
     named_rank, generic_rank = ranks if ranks is not None else (np.zeros(f.stage.size, np.int64), np.zeros(g.sector.size, np.int64))
     time = np.concatenate([np.maximum(f.request_time[fl], 0.0), g.request_time[ge]])
-    order = np.argsort(time, kind="stable")
+    order = time.argsort(kind="stable")
     return FinanceRequests(
         time=time[order],
         capex_usd_bn=np.concatenate([f.capex_usd_bn[fl], g.capex_usd_bn[ge]])[order],
@@ -160,10 +161,8 @@ def finance_requests(x: PathInputs, ranks: tuple[np.ndarray, np.ndarray] | None 
         kind=(order >= fl.size).astype(np.int64),  # the named projects come first in the concatenation
         index=np.concatenate([fl, ge])[order],
         rank=np.concatenate([named_rank[fl], generic_rank[ge]])[order],
-        # np.take: rows of a 2-d array, much faster than fancy indexing
-        patience_years=np.take(
-            np.concatenate([np.take(f.patience_years, fl, axis=0), np.take(g.patience_years, ge, axis=0)]), order, axis=0
-        ),
+        # take: rows of a 2-d array, much faster than fancy indexing
+        patience_years=np.concatenate([f.patience_years.take(fl, axis=0), g.patience_years.take(ge, axis=0)]).take(order, axis=0),
     )
 
 
@@ -208,7 +207,7 @@ def _lenders(s: Scenario, x: PathInputs, env: simpy.Environment, requests: Finan
     key = requests.financier[generic] * (unranked + 1) + requests.rank[generic]
     if len(lapse_years) * (unranked + 1) <= np.iinfo(np.int16).max:
         key = key.astype(np.int16)  # a stable sort of 16-bit keys is a radix sort: the same order, faster than a merge sort
-    sort = np.argsort(key, kind="stable")
+    sort = key.argsort(kind="stable")
     generic, key = generic[sort], key[sort]
     cuts = (np.flatnonzero(key[1:] != key[:-1]) + 1).tolist()
     # each lane is a run of the sorted rows: gathered once, then sliced
@@ -303,9 +302,10 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
     flagship_start = np.where(dropped, math.inf, f.start_time)
     flagship_end = np.where(dropped, math.inf, f.end_time)
     flagship_stop = np.where(f.cancelled, 0.0, math.inf)
-    own = own_financed_times(x, horizon)
-    flagship_start = np.where(np.isnan(own[0]), flagship_start, own[0])
-    flagship_end = np.where(np.isnan(own[1]), flagship_end, own[1])
+    if f.own_finance.any():  # (none in most scenarios: their times are all NaN, nothing to put in)
+        own = own_financed_times(x, horizon)
+        flagship_start = np.where(np.isnan(own[0]), flagship_start, own[0])
+        flagship_end = np.where(np.isnan(own[1]), flagship_end, own[1])
 
     requests = finance_requests(x, priority_ranks(s, x))
     book = FinanceBook(requests.kind, requests.index, requests.financier, requests.time, requests.capex_usd_bn, requests.patience_years)
