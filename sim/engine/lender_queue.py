@@ -92,7 +92,8 @@ class Lane:
         # running totals from 0.0, each added to the one before as np.cumsum adds them (the same floats)
         self.cum = _doubles(np.cumsum(capex)) if capex.size else array("d")
         self.cum.insert(0, 0.0)
-        self.deadlines = _doubles(deadline)  # -inf once a request left explicitly
+        # a list: read in runs (min of a slice, a membership test, scans), where an array would make a float a value
+        self.deadlines: list[float] = deadline.tolist()  # -inf once a request left explicitly
         self.next = 0
         self.arrived = 0
         self.handed: list[Handed] = []

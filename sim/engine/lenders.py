@@ -333,8 +333,8 @@ class Lender(Departures):
             _, record, rank = pending.pop(0)
             lane = main if rank == main.rank else self._lane(rank)
             position = bisect.bisect_right(lane.times, now, lane.arrived) if lane is main else lane.arrived
-            deadline = book.deadline[record].item()
-            lane.handed.append(Handed(record, rank, position, book.capex[record].item(), deadline, None))
+            deadline = book.deadline.item(record)
+            lane.handed.append(Handed(record, rank, position, book.capex.item(record), deadline, None))
             self.handed_deadlines.add(deadline)
         if serve:
             self._serve(now)
