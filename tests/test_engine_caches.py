@@ -1,5 +1,6 @@
-"""Shortcuts that make a run cheaper give what the plain computation gives: per-scenario tables kept between paths, quantiles
-read from the cells that hold values, package versions read once a process."""
+"""Shortcuts that make a run cheaper give what the plain computation gives: per-scenario tables kept between paths, a
+path's stream origin kept between the variants of a study, quantiles read from the cells that hold values, package
+versions read once a process."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import numpy as np
 import pytest
 
 from sim import load_scenario
-from sim.engine import draw_paths, fixed, simulate_path
+from sim.engine import draw_paths, fixed, simulate_path, streams
 from sim.engine.fixed import scenario_tables
 from sim.engine.model import priority_ranks
+from sim.engine.streams import PathStreams
 from sim.run import package_versions
 from sim.run.statistics import QuantileSketch
 
@@ -110,3 +112,23 @@ def test_the_tables_of_a_scenario_that_died_are_dropped(reference_scenario_path)
     del s
     gc.collect()
     assert key not in fixed._KEPT
+
+
+# ---------------------------------------------------------------- a path's stream origin, kept for the variants of a study
+
+
+@pytest.mark.parametrize(("seed", "path"), [(7, 0), (7, 3), (2**40 + 5, 11)])
+def test_a_paths_kept_stream_origin_is_the_state_pcg64_seeds_it_with(seed, path):
+    state = np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(path,))).state["state"]
+    assert streams._path_origin(seed, path) == (state["state"], state["inc"])
+    assert streams._path_origin(seed, path) is streams._path_origin(seed, path)  # kept
+    assert streams._path_origin(seed + 1, path) != streams._path_origin(seed, path)
+
+
+def test_streams_made_after_the_origin_is_kept_draw_as_a_fresh_generator_advanced():
+    first = PathStreams(5, 2)("pipeline").random(4)
+    again = PathStreams(5, 2)("pipeline").random(4)  # from the kept origin
+    bits = np.random.PCG64(np.random.SeedSequence(5, spawn_key=(2,)))
+    bits.advance(streams._entity_offset("pipeline"))
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(again, np.random.Generator(bits).random(4))
