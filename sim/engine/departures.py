@@ -47,10 +47,10 @@ class Departures(Serving):
         leaving: list[tuple[float, int, Lane, int | Handed]] = []
         for lane in self.lanes:
             deadlines = lane.deadlines
-            leaving += [(lane.times[i], int(lane.record[i]), lane, i) for i in range(lane.next, lane.arrived) if deadlines[i] == now]
+            leaving += [(lane.times[i], lane.record.item(i), lane, i) for i in range(lane.next, lane.arrived) if deadlines[i] == now]
             for h in lane.handed:
                 if h.deadline == now:
-                    leaving.append((float(book.asked[h.record]), h.record, lane, h))
+                    leaving.append((book.asked.item(h.record), h.record, lane, h))
         leaving.sort(key=lambda item: item[:2])
         for _, record, lane, which in leaving:
             if isinstance(which, Handed):
@@ -78,7 +78,7 @@ class Departures(Serving):
             first, stop = lane.next, bisect.bisect_left(lane.times, until, lane.arrived) if lane is main else lane.arrived
             deadlines = lane.deadlines
             if first < stop and min(deadlines[first:stop]) < until:  # gone ones are at -inf, passed over below
-                turning += [(deadlines[i], int(lane.record[i]), lane, i) for i in range(first, stop) if gone < deadlines[i] < until]
+                turning += [(deadlines[i], lane.record.item(i), lane, i) for i in range(first, stop) if gone < deadlines[i] < until]
         turning.sort(key=lambda item: item[:2])
         for deadline, record, lane, i in turning:
             lane.leave(i)  # out of the queue for serving: nothing could fund it before

@@ -196,7 +196,7 @@ class Lender(Departures):
             self.named_asks.pop(0)
         head, fundings, quiet = self.head, book.fundings, self._quiet()
         lane = self._lane(rank)
-        h = Handed(record, rank, lane.arrived, float(book.capex[record]), float(book.deadline[record]), funded)
+        h = Handed(record, rank, lane.arrived, book.capex.item(record), book.deadline.item(record), funded)
         lane.handed.append(h)
         self.handed_deadlines.add(h.deadline)
         if funded is not None:

@@ -219,7 +219,7 @@ def _lenders(s: Scenario, x: PathInputs, env: simpy.Environment, requests: Finan
             lanes[k][rank] = Lane(rank, times[first:stop], generic[first:stop], capexes[first:stop], deadlines[first:stop])
     named_asks: list[list[float]] = [[] for _ in lapse_years]  # by lender, in queue order
     for record in np.flatnonzero(requests.kind == 0).tolist():
-        named_asks[requests.financier[record]].append(float(requests.time[record]))
+        named_asks[requests.financier.item(record)].append(requests.time.item(record))
     capacity = x.capacity_usd_bn.tolist()
     lenders = [Lender(env, k, capacity[k], lapse, book, lanes[k], unranked, named_asks[k], horizon) for k, lapse in enumerate(lapse_years)]
     for lender, fallback in zip(lenders, tables.fallback, strict=True):
@@ -248,7 +248,7 @@ def _run_events(
 
     def named_project(record: int, j: int, lender: Lender):
         """Ask, wait for the first of funding and the end of patience; then build, or ask the fallback once, or withdraw."""
-        rank = int(requests.rank[record])  # kept at the fallback
+        rank = requests.rank.item(record)  # kept at the fallback
         if book.asked[record] > 0:
             yield env.timeout(book.asked[record])
         for stage in (0, 1):
@@ -269,7 +269,7 @@ def _run_events(
 
     lenders = _lenders(s, x, env, requests, book)
     for record in np.flatnonzero(requests.kind == 0).tolist():
-        j = int(requests.index[record])
+        j = requests.index.item(record)
         env.process(named_project(record, j, lenders[f.financier[j]]))
 
     def shock(i: int):
