@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -153,21 +154,23 @@ class QuantileSketch:
             return self._edge(m - 1), (self._edge(m) if m <= self.cells else math.inf)
         return (-self._edge(-m) if -m <= self.cells else -math.inf), -self._edge(-m - 1)
 
-    def _order_statistic(self, year: int, cells: np.ndarray, cum: np.ndarray, j: int) -> float:
+    def _order_statistic(self, ends: tuple[float, float], cells: list[int], cum: list[int], j: int) -> float:
         """The ``j``-th smallest value (0-based), placed evenly inside its cell; exact at the ends.
 
-        ``cells`` are the year's cells that hold values (ascending) and ``cum`` their running count: the
-        cells in between are empty, so the cell is the first whose running count passes ``j``.
+        ``ends`` are the year's smallest and largest values, ``cells`` its cells that hold values (ascending) and
+        ``cum`` their running count: the cells in between are empty, so the cell is the first whose running count
+        passes ``j``. (Python numbers: a few hundred calls a run, each a handful of operations.)
         """
+        low, high = ends
         if j <= 0:
-            return float(self.low[year])
+            return low
         if j >= cum[-1] - 1:
-            return float(self.high[year])
-        i = int(np.searchsorted(cum, j, side="right"))
-        before = int(cum[i - 1]) if i else 0
-        a, b = self._bounds(int(cells[i]))
-        lo, hi = max(a, self.low[year]), min(b, self.high[year])
-        count = int(cum[i]) - before
+            return high
+        i = bisect.bisect_right(cum, j)
+        before = cum[i - 1] if i else 0
+        a, b = self._bounds(cells[i])
+        lo, hi = max(a, low), min(b, high)
+        count = cum[i] - before
         return float(lo + (j - before + 0.5) / count * (hi - lo))
 
     def quantiles(self, qs: Sequence[float]) -> np.ndarray:
@@ -181,13 +184,15 @@ class QuantileSketch:
         for year, counts in enumerate(self.counts):
             near = (np.flatnonzero(self.touched[year])[:, None] * self.BLOCK + np.arange(self.BLOCK)).ravel()
             near = near[near < width]
-            cells = near[np.flatnonzero(counts[near])]
-            cum = np.cumsum(counts[cells]) if cells.size else np.zeros(1, np.int64)  # a year without values: its ends (inf, -inf)
+            found = near[np.flatnonzero(counts[near])]
+            cells = found.tolist()
+            cum = np.cumsum(counts[found]).tolist() if cells else [0]  # a year without values: its ends (inf, -inf)
+            ends = (float(self.low[year]), float(self.high[year]))
             for row, q in enumerate(qs):
                 rank = q * (cum[-1] - 1)
                 j = int(math.floor(rank))
-                below = self._order_statistic(year, cells, cum, j)
-                above = self._order_statistic(year, cells, cum, j + 1) if rank > j else below
+                below = self._order_statistic(ends, cells, cum, j)
+                above = self._order_statistic(ends, cells, cum, j + 1) if rank > j else below
                 out[row, year] = below + (rank - j) * (above - below)
         return out
 
