@@ -5,6 +5,7 @@ versions read once a process."""
 from __future__ import annotations
 
 import gc
+import itertools
 import math
 
 import numpy as np
@@ -13,6 +14,7 @@ import pytest
 from sim import load_scenario
 from sim.engine import draw_paths, fixed, simulate_path, streams
 from sim.engine.fixed import scenario_tables
+from sim.engine.lender_queue import Lane
 from sim.engine.model import priority_ranks
 from sim.engine.streams import PathStreams
 from sim.run import package_versions
@@ -132,3 +134,16 @@ def test_streams_made_after_the_origin_is_kept_draw_as_a_fresh_generator_advance
     bits.advance(streams._entity_offset("pipeline"))
     np.testing.assert_array_equal(first, again)
     np.testing.assert_array_equal(again, np.random.Generator(bits).random(4))
+
+
+# ---------------------------------------------------------------- a lane's values, copied once a path
+
+
+def test_a_lanes_running_totals_are_the_sums_from_zero_added_one_at_a_time():
+    capex = np.random.default_rng(3).lognormal(0.0, 1.5, 500)
+    lane = Lane(0, np.arange(500.0), np.arange(500), capex, np.full(500, np.inf))
+    assert list(lane.cum) == list(itertools.accumulate(capex.tolist(), initial=0.0))
+    assert list(lane.times) == list(range(500)) and list(lane.capexes) == capex.tolist()
+    lane.leave(3)
+    assert lane.deadlines[3] == -math.inf and lane.deadlines[4] == math.inf
+    assert list(Lane.empty(2).cum) == [0.0] and len(Lane.empty(2).times) == 0

@@ -77,6 +77,18 @@ class Lane:
     ``arrived`` are in the queue, some perhaps past their deadline (lazy
     deletion). A handed request sits before the own request at its
     ``position``. ``cum[i]`` is the capex of the own requests before ``i``.
+
+    Parameters
+    ----------
+    rank : int
+    time : ndarray, shape (n,)
+        The own requests' times (years from the start), in queue order.
+    record : ndarray of int, shape (n,)
+        Their records in the path's :class:`~sim.engine.finance_book.FinanceBook`.
+    capex : ndarray, shape (n,)
+        Their capex, USD bn.
+    deadline : ndarray, shape (n,)
+        When each one's patience ends.
     """
 
     __slots__ = ("arrived", "capexes", "cum", "deadlines", "handed", "next", "rank", "record", "time", "times")
