@@ -37,14 +37,9 @@ class Departures(Serving):
         """Whether a waiting request's patience may end at ``now`` (:meth:`_leave` finds which)."""
         if now in self.handed_deadlines:
             return True
-        for lane in self.lanes:
-            if lane.next < lane.arrived:
-                try:
-                    lane.deadlines.index(now, lane.next, lane.arrived)
-                    return True
-                except ValueError:
-                    pass
-        return False
+        # a membership test of the waiting range (a copy of a few values): most calls find none, and a failed
+        # ``index`` would raise, which costs more than the copy
+        return any(now in lane.deadlines[lane.next : lane.arrived] for lane in self.lanes if lane.next < lane.arrived)
 
     def _leave(self, now: float) -> None:
         """Requests whose patience ends now leave, in the order they were made, each departure followed by serving."""
@@ -52,10 +47,10 @@ class Departures(Serving):
         leaving: list[tuple[float, int, Lane, int | Handed]] = []
         for lane in self.lanes:
             deadlines = lane.deadlines
-            leaving += [(lane.times[i], int(lane.record[i]), lane, i) for i in range(lane.next, lane.arrived) if deadlines[i] == now]
+            leaving += [(lane.times[i], lane.record.item(i), lane, i) for i in range(lane.next, lane.arrived) if deadlines[i] == now]
             for h in lane.handed:
                 if h.deadline == now:
-                    leaving.append((float(book.asked[h.record]), h.record, lane, h))
+                    leaving.append((book.asked.item(h.record), h.record, lane, h))
         leaving.sort(key=lambda item: item[:2])
         for _, record, lane, which in leaving:
             if isinstance(which, Handed):
@@ -83,7 +78,7 @@ class Departures(Serving):
             first, stop = lane.next, bisect.bisect_left(lane.times, until, lane.arrived) if lane is main else lane.arrived
             deadlines = lane.deadlines
             if first < stop and min(deadlines[first:stop]) < until:  # gone ones are at -inf, passed over below
-                turning += [(deadlines[i], int(lane.record[i]), lane, i) for i in range(first, stop) if gone < deadlines[i] < until]
+                turning += [(deadlines[i], lane.record.item(i), lane, i) for i in range(first, stop) if gone < deadlines[i] < until]
         turning.sort(key=lambda item: item[:2])
         for deadline, record, lane, i in turning:
             lane.leave(i)  # out of the queue for serving: nothing could fund it before

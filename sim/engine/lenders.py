@@ -45,7 +45,6 @@ from __future__ import annotations
 import bisect
 import math
 
-import numpy as np
 import simpy
 from simpy.events import NORMAL
 
@@ -70,8 +69,8 @@ class Lender(Departures):
     lapse_years : float or None
         Years after which unused capacity lapses (None: never).
     book : FinanceBook
-    lanes : dict of int to (ndarray, ndarray, ndarray, ndarray)
-        By rank: the own generic requests' arrival times, capex, deadlines and record ids, in queue order.
+    lanes : dict of int to Lane
+        By rank: the own generic requests, in queue order (an empty unranked lane is added if missing).
     unranked : int
         The rank of requests ``portfolio.priority`` does not name (the last).
     named_asks : list of float
@@ -105,7 +104,7 @@ class Lender(Departures):
         capacity: list[float],
         lapse_years: float | None,
         book: FinanceBook,
-        lanes: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+        lanes: dict[int, Lane],
         unranked: int,
         named_asks: list[float],
         horizon: float,
@@ -117,9 +116,8 @@ class Lender(Departures):
         self.fallback: Lender | None = None
         self.target = False  # another lender falls back to it
         if unranked not in lanes:
-            empty = np.empty(0)
-            lanes = {unranked: (empty, empty, empty, empty.astype(np.int64)), **lanes}
-        self.lanes = [Lane(rank, *lanes[rank]) for rank in sorted(lanes)]  # the unranked lane last
+            lanes = {unranked: Lane.empty(unranked), **lanes}
+        self.lanes = [lanes[rank] for rank in sorted(lanes)]  # the unranked lane last
         self.capacity = Capacity(capacity, lapse_years)
         self.head: tuple[Lane, int] | Handed | None = None  # the request blocking the queue (None: the queue is empty)
         self.named_asks = named_asks
@@ -198,7 +196,7 @@ class Lender(Departures):
             self.named_asks.pop(0)
         head, fundings, quiet = self.head, book.fundings, self._quiet()
         lane = self._lane(rank)
-        h = Handed(record, rank, lane.arrived, float(book.capex[record]), float(book.deadline[record]), funded)
+        h = Handed(record, rank, lane.arrived, book.capex.item(record), book.deadline.item(record), funded)
         lane.handed.append(h)
         self.handed_deadlines.add(h.deadline)
         if funded is not None:
@@ -230,8 +228,7 @@ class Lender(Departures):
         position = next((i for i, lane in enumerate(self.lanes) if lane.rank >= rank), len(self.lanes))
         if self.lanes[position].rank == rank:  # the unranked lane, last, always exists
             return self.lanes[position]
-        empty = np.empty(0)
-        lane = Lane(rank, empty, empty, empty, empty.astype(np.int64))
+        lane = Lane.empty(rank)
         self.lanes.insert(position, lane)
         return lane
 
@@ -336,8 +333,8 @@ class Lender(Departures):
             _, record, rank = pending.pop(0)
             lane = main if rank == main.rank else self._lane(rank)
             position = bisect.bisect_right(lane.times, now, lane.arrived) if lane is main else lane.arrived
-            deadline = book.deadline[record].item()
-            lane.handed.append(Handed(record, rank, position, book.capex[record].item(), deadline, None))
+            deadline = book.deadline.item(record)
+            lane.handed.append(Handed(record, rank, position, book.capex.item(record), deadline, None))
             self.handed_deadlines.add(deadline)
         if serve:
             self._serve(now)

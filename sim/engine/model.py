@@ -47,6 +47,8 @@ import simpy
 
 from ..scenario import Scenario
 from .finance_book import FinanceBook, FinanceLog, Outcome
+from .fixed import scenario_tables
+from .lender_queue import Lane
 from .lenders import LATE, Lender, at
 from .sampling import STAGE_CODES, PathInputs
 
@@ -126,17 +128,14 @@ def priority_ranks(s: Scenario, x: PathInputs) -> tuple[np.ndarray, np.ndarray]:
     (named, generic) : int arrays of shapes ``(f,)`` and ``(m,)``
         The position of the entry naming the project (its name, or ``backlog.SECTOR``
         for a backlog project); the length of the list for projects it does not name.
+        ``named`` is the scenario's (:func:`~sim.engine.fixed.scenario_tables`), read-only.
     """
-    priority = s.portfolio.priority if s.portfolio else []
-    if not priority:  # every project unnamed: all at rank 0, the length of the list (the common case, without its lookups)
-        return np.zeros(len(s.pipeline.projects) if s.pipeline else 0, dtype=np.int64), np.zeros(x.generic.sector.size, dtype=np.int64)
-    rank = {entry: k for k, entry in enumerate(priority)}
-    last = len(priority)
-    projects = s.pipeline.projects if s.pipeline else []
-    named = np.array([rank.get(p.name, last) for p in projects], dtype=np.int64)
-    by_sector = np.array([rank.get(f"backlog.{name}", last) for name in (s.pipeline.sectors if s.pipeline else [])], dtype=np.int64)
-    generic = np.full(x.generic.sector.size, last, dtype=np.int64)
-    generic[x.generic.backlog] = by_sector[x.generic.sector[x.generic.backlog]]
+    tables = scenario_tables(s)
+    if tables.backlog_rank is None:  # every project unnamed: all at rank 0, the length of the list
+        return tables.named_rank, np.zeros(x.generic.sector.size, dtype=np.int64)
+    generic = np.full(x.generic.sector.size, tables.unranked, dtype=np.int64)
+    generic[x.generic.backlog] = tables.backlog_rank[x.generic.sector[x.generic.backlog]]
+    named = tables.named_rank
     return named, generic
 
 
@@ -149,11 +148,12 @@ def finance_requests(x: PathInputs, ranks: tuple[np.ndarray, np.ndarray] | None 
     f, g = x.flagships, x.generic
     horizon = x.capacity_usd_bn.shape[1]
     # a project its own company finances asks no lender (:func:`own_financed_times`)
-    fl = np.flatnonzero((f.stage == _AWAITING) & ~f.own_finance & ~f.cancelled & (f.request_time < horizon))
-    ge = np.flatnonzero((g.request_time >= 0) & (g.request_time < horizon) & ~g.cancelled)
+    # (.nonzero()[0] of a 1-d mask: np.flatnonzero's result without its ravel and dispatch, a path's fixed cost)
+    fl = ((f.stage == _AWAITING) & ~f.own_finance & ~f.cancelled & (f.request_time < horizon)).nonzero()[0]
+    ge = ((g.request_time >= 0) & (g.request_time < horizon) & ~g.cancelled).nonzero()[0]
     named_rank, generic_rank = ranks if ranks is not None else (np.zeros(f.stage.size, np.int64), np.zeros(g.sector.size, np.int64))
     time = np.concatenate([np.maximum(f.request_time[fl], 0.0), g.request_time[ge]])
-    order = np.argsort(time, kind="stable")
+    order = time.argsort(kind="stable")
     return FinanceRequests(
         time=time[order],
         capex_usd_bn=np.concatenate([f.capex_usd_bn[fl], g.capex_usd_bn[ge]])[order],
@@ -161,10 +161,8 @@ def finance_requests(x: PathInputs, ranks: tuple[np.ndarray, np.ndarray] | None 
         kind=(order >= fl.size).astype(np.int64),  # the named projects come first in the concatenation
         index=np.concatenate([fl, ge])[order],
         rank=np.concatenate([named_rank[fl], generic_rank[ge]])[order],
-        # np.take: rows of a 2-d array, much faster than fancy indexing
-        patience_years=np.take(
-            np.concatenate([np.take(f.patience_years, fl, axis=0), np.take(g.patience_years, ge, axis=0)]), order, axis=0
-        ),
+        # take: rows of a 2-d array, much faster than fancy indexing
+        patience_years=np.concatenate([f.patience_years.take(fl, axis=0), g.patience_years.take(ge, axis=0)]).take(order, axis=0),
     )
 
 
@@ -201,46 +199,32 @@ def _builders_fifo(funded: np.ndarray, duration: np.ndarray, builders: int, tie:
 
 def _lenders(s: Scenario, x: PathInputs, env: simpy.Environment, requests: FinanceRequests, book: FinanceBook) -> list[Lender]:
     """One :class:`~sim.engine.lenders.Lender` per financier, with its own generic requests by rank and its fallback."""
-    financiers = list(s.portfolio.financiers.values()) if s.portfolio else []
-    unranked = len(s.portfolio.priority) if s.portfolio else 0
+    tables = scenario_tables(s)
+    lapse_years, unranked = tables.lapse_years, tables.unranked
     horizon = float(x.capacity_usd_bn.shape[1])
     # generic requests by lender, then rank, each in queue order
     generic = np.flatnonzero(requests.kind == 1)
     key = requests.financier[generic] * (unranked + 1) + requests.rank[generic]
-    if len(financiers) * (unranked + 1) <= np.iinfo(np.int16).max:
+    if len(lapse_years) * (unranked + 1) <= np.iinfo(np.int16).max:
         key = key.astype(np.int16)  # a stable sort of 16-bit keys is a radix sort: the same order, faster than a merge sort
-    sort = np.argsort(key, kind="stable")
+    sort = key.argsort(kind="stable")
     generic, key = generic[sort], key[sort]
     cuts = (np.flatnonzero(key[1:] != key[:-1]) + 1).tolist()
-    # each lane is a run of the sorted rows: gathered once, then sliced (views)
+    # each lane is a run of the sorted rows: gathered once, then sliced
     times, capexes, deadlines = requests.time[generic], requests.capex_usd_bn[generic], book.deadline[generic]
-    lanes: list[dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = [{} for _ in financiers]
+    lanes: list[dict[int, Lane]] = [{} for _ in lapse_years]
     for first, stop in zip([0, *cuts], [*cuts, generic.size], strict=True):
         if first < stop:
             k, rank = divmod(int(key[first]), unranked + 1)
-            lanes[k][rank] = (times[first:stop], capexes[first:stop], deadlines[first:stop], generic[first:stop])
-    named_asks: list[list[float]] = [[] for _ in financiers]  # by lender, in queue order
+            lanes[k][rank] = Lane(rank, times[first:stop], generic[first:stop], capexes[first:stop], deadlines[first:stop])
+    named_asks: list[list[float]] = [[] for _ in lapse_years]  # by lender, in queue order
     for record in np.flatnonzero(requests.kind == 0).tolist():
-        named_asks[requests.financier[record]].append(float(requests.time[record]))
+        named_asks[requests.financier.item(record)].append(requests.time.item(record))
     capacity = x.capacity_usd_bn.tolist()
-    lenders = [
-        Lender(
-            env,
-            k,
-            capacity[k],
-            fin.capacity_lapse_years,
-            book,
-            lanes[k],
-            unranked,
-            named_asks[k],
-            horizon,
-        )
-        for k, fin in enumerate(financiers)
-    ]
-    names = list(s.portfolio.financiers) if s.portfolio else []
-    for lender, fin in zip(lenders, financiers, strict=True):
-        if fin.fallback is not None:
-            lender.fallback = lenders[names.index(fin.fallback)]
+    lenders = [Lender(env, k, capacity[k], lapse, book, lanes[k], unranked, named_asks[k], horizon) for k, lapse in enumerate(lapse_years)]
+    for lender, fallback in zip(lenders, tables.fallback, strict=True):
+        if fallback is not None:
+            lender.fallback = lenders[fallback]
             lender.fallback.target = True
     for lender in lenders:
         lender.start()
@@ -264,7 +248,7 @@ def _run_events(
 
     def named_project(record: int, j: int, lender: Lender):
         """Ask, wait for the first of funding and the end of patience; then build, or ask the fallback once, or withdraw."""
-        rank = int(requests.rank[record])  # kept at the fallback
+        rank = requests.rank.item(record)  # kept at the fallback
         if book.asked[record] > 0:
             yield env.timeout(book.asked[record])
         for stage in (0, 1):
@@ -285,7 +269,7 @@ def _run_events(
 
     lenders = _lenders(s, x, env, requests, book)
     for record in np.flatnonzero(requests.kind == 0).tolist():
-        j = int(requests.index[record])
+        j = requests.index.item(record)
         env.process(named_project(record, j, lenders[f.financier[j]]))
 
     def shock(i: int):
@@ -309,7 +293,8 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
     x : PathInputs
         The path's random inputs, from :func:`sim.engine.sampling.draw_path`.
     """
-    horizon = float(len(s.years))
+    tables = scenario_tables(s)
+    horizon = tables.horizon
     f, g = x.flagships, x.generic
 
     generic_funded = np.where((g.request_time < 0) & ~g.cancelled, g.request_time, math.inf)
@@ -317,17 +302,18 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
     flagship_start = np.where(dropped, math.inf, f.start_time)
     flagship_end = np.where(dropped, math.inf, f.end_time)
     flagship_stop = np.where(f.cancelled, 0.0, math.inf)
-    own = own_financed_times(x, horizon)
-    flagship_start = np.where(np.isnan(own[0]), flagship_start, own[0])
-    flagship_end = np.where(np.isnan(own[1]), flagship_end, own[1])
+    if f.own_finance.any():  # (none in most scenarios: their times are all NaN, nothing to put in)
+        own = own_financed_times(x, horizon)
+        flagship_start = np.where(np.isnan(own[0]), flagship_start, own[0])
+        flagship_end = np.where(np.isnan(own[1]), flagship_end, own[1])
 
     requests = finance_requests(x, priority_ranks(s, x))
     book = FinanceBook(requests.kind, requests.index, requests.financier, requests.time, requests.capex_usd_bn, requests.patience_years)
-    builders = s.portfolio.implementation.max_concurrent_builds if s.portfolio and s.portfolio.implementation else None
+    builders = tables.builders
     book.ordered = builders is not None
 
     shock_time = np.full(x.shocks.time.size, math.inf)
-    measure_start = np.array([m.start - s.start_year for m in s.measures], dtype=float)
+    measure_start = tables.measure_start
     if requests.time.size or x.shocks.time.size:
         _run_events(s, x, requests, book, horizon, flagship_start, flagship_end, shock_time)
     # else nothing asks for finance and nothing strikes (an organic-only scenario): no event to run, the same log

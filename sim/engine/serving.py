@@ -108,7 +108,7 @@ class Serving:
             if blocked is not None:
                 self.head = (lane, blocked)
             return
-        order = sorted((int(lane.record[i]), lane, i) for lane, first, stop in arriving for i in range(first, stop))
+        order = sorted((lane.record.item(i), lane, i) for lane, first, stop in arriving for i in range(first, stop))
         for _, lane, i in order:
             lane.arrived = i + 1
             head = self.head

@@ -79,6 +79,17 @@ def _entity_jump(entity: str) -> tuple[int, int]:
     return a, c
 
 
+def _sequence(seed: int, path: int) -> np.random.SeedSequence:
+    return np.random.SeedSequence(seed, spawn_key=(path,))
+
+
+@lru_cache(maxsize=8192)
+def _path_origin(seed: int, path: int) -> tuple[int, int]:
+    """The state and increment PCG64 starts a path's stream from (:func:`_seeded` of its seed sequence): kept, as
+    a study of counterfactuals draws the same paths for the baseline and for every variant."""
+    return _seeded(_sequence(seed, path).generate_state(4, np.uint64).tolist())
+
+
 class PathStreams:
     """The random streams of one path, keyed by entity name.
 
@@ -99,10 +110,12 @@ class PathStreams:
     """
 
     def __init__(self, seed: int, path: int, generator: np.random.Generator | None = None):
-        sequence = np.random.SeedSequence(seed, spawn_key=(path,))
-        self._origin, self._increment = _seeded(sequence.generate_state(4, np.uint64).tolist())
-        self._generator = generator if generator is not None else np.random.Generator(np.random.PCG64(sequence))
+        self._origin, self._increment = _path_origin(seed, path)
+        self._generator = generator if generator is not None else np.random.Generator(np.random.PCG64(_sequence(seed, path)))
         self._bits = self._generator.bit_generator
+        # the state given to the generator at each stream: made once, only its "state" changes (tens of streams a path)
+        self._position = {"state": 0, "inc": self._increment}
+        self._state = {"bit_generator": "PCG64", "state": self._position, "has_uint32": 0, "uinteger": 0}
 
     @classmethod
     def batch(cls, seed: int, paths: Sequence[int]) -> list[PathStreams]:
@@ -116,12 +129,8 @@ class PathStreams:
     def __call__(self, entity: str) -> np.random.Generator:
         a, c = _entity_jump(entity)
         # the state PCG64.advance(_entity_offset(entity)) reaches from the origin (tested), set in one assignment
-        self._bits.state = {
-            "bit_generator": "PCG64",
-            "state": {"state": (a * self._origin + c * self._increment) & _MASK_128, "inc": self._increment},
-            "has_uint32": 0,
-            "uinteger": 0,
-        }
+        self._position["state"] = (a * self._origin + c * self._increment) & _MASK_128
+        self._bits.state = self._state
         return self._generator
 
 

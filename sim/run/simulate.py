@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Mapping
 from concurrent.futures import Executor
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -330,6 +331,13 @@ def counterfactual_study_manifest(
 
 def package_versions() -> dict[str, str]:
     """Versions of Python, coopsim and its main dependencies, for manifests."""
+    return dict(_package_versions())  # a copy: the caller may change it
+
+
+@lru_cache(maxsize=1)
+def _package_versions() -> dict[str, str]:
+    """:func:`package_versions`, read once a process: reading the packages' metadata costs some 10 ms, as much as a small
+    run's paths, and the installed versions do not change while it runs."""
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -108,6 +109,8 @@ class QuantileSketch:
     LOW = 1e-2
     HIGH = 1e6
     STEP = 1e-4
+    BLOCK = 512
+    """Cells a flag of :attr:`touched` covers."""
 
     def __init__(self, n_years: int, low: float = LOW, high: float = HIGH, step: float = STEP, signed: bool = False):
         self.low_edge, self.step, self.signed = low, step, signed
@@ -115,6 +118,9 @@ class QuantileSketch:
         self.centre = self.cells + 1 if signed else 0  # index of the cell of magnitudes below ``low``
         width = 2 * (self.cells + 1) + 1 if signed else self.cells + 2
         self.counts = np.zeros((n_years, width), dtype=np.int64)
+        # which blocks of BLOCK cells hold a value: a quantile reads those alone, not the whole grid (hundreds of
+        # thousands of cells a year, mostly empty: scanning them all cost a small run more than its paths)
+        self.touched = np.zeros((n_years, -(-width // self.BLOCK)), dtype=bool)
         self.low = np.full(n_years, math.inf)
         self.high = np.full(n_years, -math.inf)
 
@@ -132,6 +138,7 @@ class QuantileSketch:
             cell = np.where(values > 0, magnitude, 0)
         flat = (cell + np.arange(n_years)[None, :] * width).ravel()
         np.add.at(self.counts.reshape(-1), flat, 1)
+        self.touched.reshape(-1)[(cell // self.BLOCK + np.arange(n_years)[None, :] * self.touched.shape[1]).ravel()] = True
         self.low = np.minimum(self.low, values.min(axis=0))
         self.high = np.maximum(self.high, values.max(axis=0))
 
@@ -147,30 +154,51 @@ class QuantileSketch:
             return self._edge(m - 1), (self._edge(m) if m <= self.cells else math.inf)
         return (-self._edge(-m) if -m <= self.cells else -math.inf), -self._edge(-m - 1)
 
-    def _order_statistic(self, year: int, cum: np.ndarray, j: int) -> float:
-        """The ``j``-th smallest value (0-based), placed evenly inside its cell; exact at the ends."""
+    def _order_statistic(self, ends: tuple[float, float], cells: list[int], cum: list[int], j: int) -> float:
+        """The ``j``-th smallest value (0-based), placed evenly inside its cell; exact at the ends.
+
+        ``ends`` are the year's smallest and largest values, ``cells`` its cells that hold values (ascending) and
+        ``cum`` their running count: the cells in between are empty, so the cell is the first whose running count
+        passes ``j``. (Python numbers: a few hundred calls a run, each a handful of operations.)
+        """
+        low, high = ends
         if j <= 0:
-            return float(self.low[year])
+            return low
         if j >= cum[-1] - 1:
-            return float(self.high[year])
-        k = int(np.searchsorted(cum, j, side="right"))
-        before = int(cum[k - 1]) if k else 0
-        a, b = self._bounds(k)
-        lo, hi = max(a, self.low[year]), min(b, self.high[year])
-        count = int(cum[k]) - before
+            return high
+        i = bisect.bisect_right(cum, j)
+        before = cum[i - 1] if i else 0
+        a, b = self._bounds(cells[i])
+        lo, hi = max(a, low), min(b, high)
+        count = cum[i] - before
         return float(lo + (j - before + 0.5) / count * (hi - lo))
+
+    def quantiles(self, qs: Sequence[float]) -> np.ndarray:
+        """The ``q``-quantile (0..1) of each year by numpy's linear rule for each of ``qs``, shape ``(len(qs), n_years)``.
+
+        Each year's cells that hold values are found once for every ``q``, in the blocks :attr:`touched` flags
+        (a run of a few thousand paths fills a few thousand of the grid's hundreds of thousands of cells).
+        """
+        out = np.empty((len(qs), self.counts.shape[0]))
+        width = self.counts.shape[1]
+        for year, counts in enumerate(self.counts):
+            near = (np.flatnonzero(self.touched[year])[:, None] * self.BLOCK + np.arange(self.BLOCK)).ravel()
+            near = near[near < width]
+            found = near[np.flatnonzero(counts[near])]
+            cells = found.tolist()
+            cum = np.cumsum(counts[found]).tolist() if cells else [0]  # a year without values: its ends (inf, -inf)
+            ends = (float(self.low[year]), float(self.high[year]))
+            for row, q in enumerate(qs):
+                rank = q * (cum[-1] - 1)
+                j = int(math.floor(rank))
+                below = self._order_statistic(ends, cells, cum, j)
+                above = self._order_statistic(ends, cells, cum, j + 1) if rank > j else below
+                out[row, year] = below + (rank - j) * (above - below)
+        return out
 
     def quantile(self, q: float) -> np.ndarray:
         """The ``q``-quantile (0..1) of each year by numpy's linear rule, shape ``(n_years,)``."""
-        out = np.empty(self.counts.shape[0])
-        for year, counts in enumerate(self.counts):
-            cum = np.cumsum(counts)
-            rank = q * (cum[-1] - 1)
-            j = int(math.floor(rank))
-            below = self._order_statistic(year, cum, j)
-            above = self._order_statistic(year, cum, j + 1) if rank > j else below
-            out[year] = below + (rank - j) * (above - below)
-        return out
+        return self.quantiles([q])[0]
 
 
 class _Series:
@@ -187,7 +215,7 @@ class _Series:
     def table(self, years: Sequence[int], paths: int) -> pd.DataFrame:
         """Mean and percentiles by year (:func:`sim.results.frames.quantile_table`)."""
         mean = self.total / paths
-        q = np.stack([self.sketch.quantile(p / 100) for p in QUANTILES])
+        q = self.sketch.quantiles([p / 100 for p in QUANTILES])
         return quantile_table(years, np.column_stack([mean, q.T]))
 
 
