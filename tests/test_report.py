@@ -34,7 +34,7 @@ from sim.studies.experiments import path_table
 openpyxl = pytest.importorskip("openpyxl")
 
 PATHS = 400
-COMPARED_PATHS = 250
+COMPARED_PATHS = 100
 """Paths of each compared scenario: the comparison's tests read its layout and numbers back, and the workbook's paths
 sheet redraws every path of the five scenarios (most of the fixture's time), so one chunk each is enough."""
 COMPARED = ("uz_cn_2025", "uz_cn_railway_late", "uz_cn_finance_squeeze", "uz_cn_trade_shock", "uz_cn_localisation_push")
