@@ -186,20 +186,21 @@ def test_quantile_sketch_is_within_its_stated_relative_accuracy(n):
 
 
 def test_precision_adds_paths_until_every_half_width_is_met_the_same_way_on_any_executor(monkeypatch):
-    # the rule does not depend on the minimum's size: a minimum of one chunk (250 paths) and a target of 0.045 test it
-    # on 500 paths (two chunks, one for each of two workers)
+    # the rule does not depend on the minimum's size: a minimum of one chunk (250 paths) and a target of 0.04 test it
+    # on 750 paths: three chunks, an odd number past a batch of two workers, so adding a batch, doubling or the
+    # minimum at a time would overshoot and fail the check of one chunk fewer
     monkeypatch.setattr(statistics, "MIN_PATHS_FOR_PRECISION", 250)
     s = reference()
-    one = simulate(s, seed=3, precision=0.045, workers=1)
-    two = simulate(s, seed=3, precision=0.045, workers=2)
+    one = simulate(s, seed=3, precision=0.04, workers=1)
+    two = simulate(s, seed=3, precision=0.04, workers=2)
     assert one.summary == two.summary
     info = one.summary["precision"]
     assert info["met"] and not info["cap_reached"]
-    assert max(info["achieved_half_width"].values()) <= 0.045
-    assert one.summary["paths"] % 250 == 0 and one.summary["paths"] > 250  # the target, not the minimum, decided
+    assert max(info["achieved_half_width"].values()) <= 0.04
+    assert one.summary["paths"] == 750  # the target, not the minimum, decided: three chunks
     # one chunk fewer would not have met it
     fewer = simulate(s, paths=one.summary["paths"] - 250, seed=3, workers=1)
-    assert max(p["ci95"][1] - p["ci95"][0] for p in fewer.summary["p_reach_by_year"].values()) / 2 > 0.045
+    assert max(p["ci95"][1] - p["ci95"][0] for p in fewer.summary["p_reach_by_year"].values()) / 2 > 0.04
 
 
 def test_precision_reports_a_cap_that_stopped_it(monkeypatch):
@@ -394,12 +395,13 @@ def test_a_checkpoint_of_another_seed_is_refused(tmp_path, capsys):
 def test_a_dask_worker_killed_mid_run_is_survived_with_identical_results(dask_cluster, tmp_path):
     from distributed import Client
 
-    # 1,000 paths (four chunks); the worker is killed as soon as it holds a chunk of the run, not after a fixed wait
+    # 1,500 paths (six chunks, four in flight at once): the worker is killed as soon as it holds a chunk of the run,
+    # not after a fixed wait, and chunks are still given out after it died
     out = tmp_path / "dask"
     with Client(dask_cluster.address, timeout="60s") as client:
         pids = client.run(os.getpid)  # worker address -> its process id
         proc = _coopsim(
-            "run", SCENARIO, "--paths", "1000", "--seed", "6", "--dask", dask_cluster.address, "--out", str(out), "--quiet", "--no-figures"
+            "run", SCENARIO, "--paths", "1500", "--seed", "6", "--dask", dask_cluster.address, "--out", str(out), "--quiet", "--no-figures"
         )
         busy: list[int] = []
         deadline = time.monotonic() + 120
@@ -411,7 +413,7 @@ def test_a_dask_worker_killed_mid_run_is_survived_with_identical_results(dask_cl
     os.kill(busy[0], signal.SIGKILL)
     _, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
-    local = simulate(reference(), paths=1000, seed=6, workers=1)
+    local = simulate(reference(), paths=1500, seed=6, workers=1)
     assert json.loads((out / "summary.json").read_text()) == json.loads(json.dumps(local.summary, default=float))
 
 

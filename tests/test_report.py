@@ -167,8 +167,9 @@ def test_everything_in_the_report_is_escaped(tmp_path: Path) -> None:
 def test_the_comparison_report_has_the_paired_differences_and_overlays(comparison_folder: Path) -> None:
     html = (comparison_folder / REPORT).read_text()
     data = json.loads((comparison_folder / "comparison.json").read_text())
-    late = data["differences"]["uz_cn_railway_late"]["p_reach_by_year"]["2035"]
-    assert f"{100 * late['diff']:+.1f}".replace("-", "\u2212") in html
+    late = data["differences"]["uz_cn_railway_late"]["p_reach_by_year"]["2032"]  # a year the late railway costs reaching
+    assert late["diff"] < 0
+    assert f"{100 * late['diff']:+.1f}".replace("-", "\u2212") in html  # the page's minus sign, not a hyphen
     assert "Railway completion three years later than the reference (uz_cn_railway_late)" in html  # description, not the file name
     assert html.count("<svg ") == 5
     for name in COMPARED:
