@@ -97,3 +97,36 @@ def test_python_m_sim_is_the_command_line(tmp_path):
     done = subprocess.run([sys.executable, "-m", "sim", *FEW, "--out", str(tmp_path / "r")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "reached by" in done.stdout
+
+
+def test_each_study_command_ends_cleanly_in_a_fresh_interpreter(tmp_path):
+    """compare, goal, track, replay and calibrate, and the reports of their folders, in one new process: what a test in this
+    process cannot see (a writer or report page registered only on first need, a thread or pool left at exit) is seen."""
+    from helpers import ROOT
+
+    scenarios, seeds = ROOT / "scenarios", ROOT / "seeds"
+    few = ["--paths", "20", "--quiet"]
+    commands = [
+        ["compare", scenarios / "uz_cn_2025.toml", scenarios / "uz_cn_railway_late.toml", *few, "--workers", "1", "--out", "c"],
+        ["goal", scenarios / "uz_cn_2025.toml", "--lever", "trade.structural.total_growth.mean", "--year", "2028"]
+        + ["--probability", "0.5", "--range", "0:0.3", *few, "--workers", "1", "--no-figures", "--out", "g"],
+        ["track", scenarios / "uz_cn_2025.toml", *few, "--since", "2025-10-01", "--workers", "1", "--no-figures", "--out", "t"],
+        ["replay", scenarios / "uz_cn_2025.toml", *few, "--out", "r", "--report"],  # its page is written by itself
+        ["calibrate", seeds / "uz_cn_trade_history.csv"],
+        ["report", "c"],
+        ["report", "g"],
+        ["report", "t", "--out", "track.html"],
+    ]
+    code = (
+        "import sys\nfrom sim.cli import main\n"
+        f"for argv in {[[str(a) for a in c] for c in commands]!r}:\n"
+        "    status = main(argv)\n"
+        "    print(argv[0], status, file=sys.stderr)\n"
+        "    if status != 0:\n"
+        "        sys.exit(status)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert [line.split()[:2] for line in done.stderr.splitlines() if line.split()[-1:] == ["0"]] == [[c[0], "0"] for c in commands]
+    assert all((tmp_path / name).is_file() for name in ("c/report.html", "g/report.html", "track.html", "r/report.html"))
