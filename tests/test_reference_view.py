@@ -94,34 +94,37 @@ def test_a_views_charts_draw_only_the_years_it_knew(september):
     assert dict(known_history(september))[2024] == 12.4
 
 
-def test_a_fit_is_computed_once_for_the_same_figures_and_each_caller_gets_its_own_copy(september, tmp_path, monkeypatch):
+def test_a_fit_is_computed_once_for_the_same_figures_and_each_caller_gets_its_own_copy(tmp_path):
     import csv
     import shutil
 
     import sim.calibration.views as views
 
+    for sub in ("scenarios", "seeds"):
+        shutil.copytree(ROOT / sub, tmp_path / sub)
+    path = tmp_path / "scenarios" / "uz_cn_2025.toml"
+    s = load_scenario(path)
     views._fit.cache_clear()
-    first = fitted_laws(september, september.trade.as_of, september.trade.base_year)
+    first = fitted_laws(s, s.trade.as_of, s.trade.base_year)
     first.changes["trade.structural.share"]["sd"] = "changed by a caller"
-    again = fitted_laws(september, september.trade.as_of, september.trade.base_year)
+    again = fitted_laws(s, s.trade.as_of, s.trade.base_year)
     assert views._fit.cache_info().hits == 1
     assert again.changes["trade.structural.share"]["sd"] != "changed by a caller"  # the cache's copy is untouched
     views._fit.cache_clear()
-    assert fitted_laws(september, september.trade.as_of, september.trade.base_year) == again  # the same as computed afresh
-    # other figures are fitted again: a record whose 2024 figure for the pair is changed by the user
-    folder = tmp_path / "case"
-    shutil.copytree(ROOT / "scenarios", folder / "scenarios")
-    shutil.copytree(ROOT / "seeds", folder / "seeds")
-    releases = folder / "seeds" / "uz_cn_releases.csv"
+    assert fitted_laws(s, s.trade.as_of, s.trade.base_year) == again  # the same as computed afresh
+    # the same file, its record changed by the user: the 2024 figure for the pair, as published in 2025 (the view's
+    # day comes before 2025's full year restates it), is fitted again
+    releases = tmp_path / "seeds" / "uz_cn_releases.csv"
     rows = list(csv.DictReader(releases.open(newline="")))
-    pair_2024 = [r for r in rows if (r["year"], r["months"], r["partner"], r["flow"]) == ("2024", "12", "CN", "turnover")]
-    for row in pair_2024:  # as published in 2025 (the view's day comes before 2025's full year restates it)
-        row["value_usd_bn"] = str(float(row["value_usd_bn"]) * 1.2)
+    for row in rows:
+        if (row["year"], row["months"], row["partner"], row["flow"]) == ("2024", "12", "CN", "turnover"):
+            row["value_usd_bn"] = str(float(row["value_usd_bn"]) * 1.2)
     with releases.open("w", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    changed = load_scenario(folder / "scenarios" / "uz_cn_2025.toml")
+    changed = load_scenario(path)
+    assert changed.source == s.source
     other = fitted_laws(changed, changed.trade.as_of, changed.trade.base_year)
     assert views._fit.cache_info().misses == 2
     assert other.changes["trade.structural.share"] != again.changes["trade.structural.share"]
