@@ -4,7 +4,9 @@ A run simulates thousands of paths of one scenario, and the tests many small run
 read these from the scenario's tables each time (a few microseconds a path, as much as a small path's own work).
 A scenario is immutable once loaded (a frozen model; :meth:`~sim.scenario.Scenario.replace` makes a new one), so
 its tables are kept for as long as the scenario object lives, keyed by its identity; their arrays are read-only,
-so no path can change what the next one reads.
+so no path can change what the next one reads. Pydantic's ``frozen`` does not reach inside lists: code that
+changed one in place (``s.portfolio.priority.append(...)``) would leave these tables stale. Nothing in ``sim``
+does; change a scenario with :meth:`~sim.scenario.Scenario.replace`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from ..scenario import Scenario
 __all__ = ["ScenarioTables", "scenario_tables"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: its fields hold arrays
 class ScenarioTables:
     """The scenario's constants the finance model of a path reads.
 
