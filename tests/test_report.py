@@ -361,3 +361,26 @@ def test_the_replay_report_in_headless_chromium(replay_folder: Path, tmp_path: P
     assert f"Fitted scale on project exports {ex['median']:.2f} (5% to 95%: {ex['low']:.2f} to {ex['high']:.2f})" in page.text
     assert page.pdf.startswith(b"%PDF")
     _screenshot(page.screenshot, "report_replay.png", tmp_path)
+
+
+def test_a_folder_reads_its_scenario_files_once_and_each_report_reads_them_as_they_are_then(tmp_path: Path, monkeypatch) -> None:
+    import sim.report.sources as sources
+
+    loads: list[str] = []
+    real = sources.load_scenario
+
+    def counted(path, *args, **kwargs):
+        loads.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(sources, "load_scenario", counted)
+    names = ("uz_cn_2025", "uz_cn_railway_late")
+    comparison = compare([load_scenario(_scenario_path(n)) for n in names], paths=20, workers=1, progress=False)
+    folder = save(comparison, tmp_path / "c", report=True, xlsx=True)  # the legends, the page and the workbook name them
+    assert sorted(loads) == sorted(f"{n}.toml" for n in names)
+    loads.clear()
+    from sim.output import write_report
+
+    write_report(comparison, tmp_path / "again.html", figures_in=folder)
+    write_report(comparison, tmp_path / "again.html", figures_in=folder)
+    assert sorted(loads) == sorted(2 * [f"{n}.toml" for n in names])  # once for each page, never kept between them

@@ -19,6 +19,7 @@ import os
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import singledispatch
 from pathlib import Path
@@ -130,6 +131,27 @@ def save(
     """
     if not _savable(obj):
         _refuse(obj)  # before the destination is touched
+    # the legends, the report and the workbook each name the scenario files: read them once for the folder
+    scope: AbstractContextManager[None] = nullcontext()
+    if report or xlsx or not isinstance(obj, (Results, Backtest)):
+        from ..report.sources import scenarios_read_once
+
+        scope = scenarios_read_once()
+    with scope:
+        return _save(obj, Path(folder), force, figures, formats, report, xlsx, years)
+
+
+def _save(
+    obj: Savable | Backtest,
+    folder: Path,
+    force: bool,
+    figures: bool,
+    formats: Sequence[str],
+    report: bool,
+    xlsx: bool,
+    years: Sequence[int] | None,
+) -> Path:
+    """:func:`save`'s work."""
     if report:
         from ..report import report_page
 
@@ -320,9 +342,11 @@ def write_report(
 ) -> Path:
     """Write ``obj``'s HTML report (:func:`sim.report.render_report`) to ``path`` atomically, its charts from the SVG files in ``figures_in`` when there (and listed in ``listed_files``, if given)."""
     from ..report import render_report, report_page
+    from ..report.sources import scenarios_read_once
 
-    figures = figure_svgs(obj, report_page(obj, years).figure_names(), figures_in, listed_files)
-    write_text_atomically(path, render_report(obj, figures, years))
+    with scenarios_read_once():  # the charts' legends and the page name the same files
+        figures = figure_svgs(obj, report_page(obj, years).figure_names(), figures_in, listed_files)
+        write_text_atomically(path, render_report(obj, figures, years))
     return path
 
 

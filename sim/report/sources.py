@@ -15,9 +15,12 @@ the charts' legends use :func:`scenario_labels`.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,14 +211,47 @@ def _source_chain(path: Path) -> list[SourceFile]:
     return chain
 
 
+_READ_ONCE: ContextVar[dict[str, list[ScenarioSource]] | None] = ContextVar("coopsim_scenarios_read_once", default=None)
+"""The scenarios read so far by :func:`manifest_scenarios` inside :func:`scenarios_read_once` (None outside it)."""
+
+
+@contextmanager
+def scenarios_read_once() -> Iterator[None]:
+    """Inside the block, :func:`manifest_scenarios` reads each manifest's scenario files once.
+
+    Writing one results folder asks for them several times (the comparison's chart legends, the report's
+    sources and labels, the workbook); each ask loaded every file again. Outside the block every call
+    reads the files as they are then; a block inside another shares the outer one's reads.
+    """
+    if _READ_ONCE.get() is not None:
+        yield
+        return
+    token = _READ_ONCE.set({})
+    try:
+        yield
+    finally:
+        _READ_ONCE.reset(token)
+
+
 def manifest_scenarios(manifest: Mapping[str, Any]) -> list[ScenarioSource]:
-    """The scenarios a results folder's manifest names (one for a run or a study, several for a comparison), each read again."""
+    """The scenarios a results folder's manifest names (one for a run or a study, several for a comparison), each read again
+    (once in a :func:`scenarios_read_once` block)."""
+    read = _READ_ONCE.get()
+    key = json.dumps([manifest.get(k) for k in ("scenario_files", "scenario_sha256", "scenario_file", "overrides")], default=str)
+    if read is not None and key in read:
+        return list(read[key])
     overrides = manifest.get("overrides") or {}
     if "scenario_files" in manifest:
-        return [ScenarioSource.read(f, h, overrides) for f, h in zip(manifest["scenario_files"], manifest["scenario_sha256"], strict=True)]
-    if "scenario_file" in manifest:
-        return [ScenarioSource.read(manifest["scenario_file"], manifest.get("scenario_sha256", ""), overrides)]
-    return []
+        sources = [
+            ScenarioSource.read(f, h, overrides) for f, h in zip(manifest["scenario_files"], manifest["scenario_sha256"], strict=True)
+        ]
+    elif "scenario_file" in manifest:
+        sources = [ScenarioSource.read(manifest["scenario_file"], manifest.get("scenario_sha256", ""), overrides)]
+    else:
+        sources = []
+    if read is not None:
+        read[key] = sources
+    return list(sources)
 
 
 def scenario_labels(names: Sequence[str], manifest: Mapping[str, Any]) -> list[str]:
