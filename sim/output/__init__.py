@@ -19,7 +19,6 @@ import os
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import singledispatch
 from pathlib import Path
@@ -131,50 +130,33 @@ def save(
     """
     if not _savable(obj):
         _refuse(obj)  # before the destination is touched
+    from ..report.sources import scenarios_read_once
+
     # the legends, the report and the workbook each name the scenario files: read them once for the folder
-    scope: AbstractContextManager[None] = nullcontext()
-    if report or xlsx or not isinstance(obj, (Results, Backtest)):
-        from ..report.sources import scenarios_read_once
-
-        scope = scenarios_read_once()
-    with scope:
-        return _save(obj, Path(folder), force, figures, formats, report, xlsx, years)
-
-
-def _save(
-    obj: Savable | Backtest,
-    folder: Path,
-    force: bool,
-    figures: bool,
-    formats: Sequence[str],
-    report: bool,
-    xlsx: bool,
-    years: Sequence[int] | None,
-) -> Path:
-    """:func:`save`'s work."""
-    if report:
-        from ..report import report_page
-
-        report_page(obj, years)  # a result without a report, or headline years it does not have, fail before any work
-    if xlsx:
-        from ..report import write_workbook
-        from ..report.workbook import has_workbook
-        from ..studies.experiments import path_table
-
-        if not has_workbook(obj):
-            raise InputError(f"coopsim writes no workbook for a {type(obj).__name__}; --xlsx is for run and compare")
-
-    def write(tmp: Path) -> list[str]:
-        names = write_data(obj, tmp)
-        if figures:
-            names += write_figures(obj, tmp, formats)
+    with scenarios_read_once():
         if report:
-            names.append(write_report(obj, tmp / REPORT, years, figures_in=tmp).name)
-        if xlsx:
-            names.append(write_workbook(obj, tmp / WORKBOOK, years, path_table=path_table).name)
-        return names
+            from ..report import report_page
 
-    return write_folder(folder, write, obj.manifest, force=force)
+            report_page(obj, years)  # a result without a report, or headline years it does not have, fail before any work
+        if xlsx:
+            from ..report import write_workbook
+            from ..report.workbook import has_workbook
+            from ..studies.experiments import path_table
+
+            if not has_workbook(obj):
+                raise InputError(f"coopsim writes no workbook for a {type(obj).__name__}; --xlsx is for run and compare")
+
+        def write(tmp: Path) -> list[str]:
+            names = write_data(obj, tmp)
+            if figures:
+                names += write_figures(obj, tmp, formats)
+            if report:
+                names.append(write_report(obj, tmp / REPORT, years, figures_in=tmp).name)
+            if xlsx:
+                names.append(write_workbook(obj, tmp / WORKBOOK, years, path_table=path_table).name)
+            return names
+
+        return write_folder(folder, write, obj.manifest, force=force)
 
 
 # -- data files ----------------------------------------------------------------------
