@@ -65,6 +65,17 @@ def test_the_share_logit_has_the_ar1_mean_and_variance():
         assert z[:, k].var() == pytest.approx(var, rel=VAR_REL)
 
 
+@pytest.mark.parametrize("median, p90", [(1e-300, 0.19), (0.18, 1 - 2**-53)])
+def test_a_long_run_share_drawn_so_near_0_or_1_that_it_rounds_there_still_gives_finite_shares(median, p90):
+    # a logit-normal this wide draws long-run shares of exactly 0 or 1 in floating point on some paths; their logit
+    # is kept within the same bound as every later year's, not infinite (which made every later year NaN)
+    share = {"long_run": {"dist": "logitnormal", "median": median, "p90": p90}, "persistence": 0.5, "sd": 0.1}
+    paths = simulate_chunk(build(structural({"mean": 0.05, "sd": 0.1}, share)), 3, 0, 200)
+    assert np.all(np.isfinite(paths.partner_share)) and np.all(np.isfinite(paths.turnover))
+    assert np.all((paths.partner_share > 0) & (paths.partner_share < 1))
+    assert np.any(paths.partner_share < 1e-12) or np.any(paths.partner_share > 1 - 1e-12)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     long_run=st.floats(0.001, 0.999),

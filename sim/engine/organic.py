@@ -39,12 +39,12 @@ import numpy as np
 from scipy import special
 
 from ..scenario import Scenario
-from .sampling import PathInputs
+from .sampling import LOGIT_LIMIT, PathInputs
 
 __all__ = ["Organic", "observed_first_year", "organic_turnover"]
 
 _U_CLIP = 8.0  # standardised organic innovations are clipped here before they move the exports share
-_LOGIT_LIMIT = 30.0  # share laws' logits stay within this, so that a share stays strictly inside (0, 1)
+_LOGIT_LIMIT = LOGIT_LIMIT  # share laws' logits stay within this, so that a share stays strictly inside (0, 1)
 _RELINEARISE = 4  # Gauss-Newton steps of the observed year's split between total trade and the share
 
 

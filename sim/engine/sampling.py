@@ -38,6 +38,11 @@ from .portfolio_draws import (
 )
 from .streams import REPORTER_GAP_STREAMS, PathStreams, ppf_each, uniforms
 
+LOGIT_LIMIT = 30.0
+"""Share laws' logits stay within +/- this (a share within 1e-13 of 0 or 1), so that a share stays strictly inside
+(0, 1) in floating point however wide its law: a long-run share drawn so near 0 or 1 that it rounds to exactly 0 or 1
+would otherwise have an infinite logit and turn every later year into NaN."""
+
 __all__ = [
     "CONSTANT_SHARE",
     "DirectionInputs",
@@ -260,11 +265,12 @@ def _share(law: ShareLaw | None, streams: Sequence[PathStreams], entity: str, n_
     innovations).
 
     A drift is drawn from a stream of its own (``ENTITY.drift``), so that a law without one draws exactly as before.
+    The long run's logit is kept within :data:`LOGIT_LIMIT`, like every later year's.
     """
     if law is None:
         return [CONSTANT_SHARE] * len(streams)
     u = uniforms(streams, entity, 3 + n_years)
-    long_run = special.logit(ppf_each(law.long_run, u[:, 0])).tolist()
+    long_run = np.clip(special.logit(ppf_each(law.long_run, u[:, 0])), -LOGIT_LIMIT, LOGIT_LIMIT).tolist()
     persistence = ppf_each(law.persistence, u[:, 1]).tolist()
     sd = ppf_each(law.sd, u[:, 2]).tolist()
     innovations = special.ndtri(u[:, 3:])
