@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# The property tests draw the same inputs on every run of `make test` (a hash of each test seeds its examples, no
+# example database), so that the suite on a fresh machine checks what it checked here and takes as long: a new input
+# that fails is found by `make fuzz`, which explores (COOPSIM_FUZZ_PROFILE=fuzz: fresh random inputs every run, and
+# the failures it finds kept in .hypothesis/ to be replayed first next time).
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False, database=DirectoryBasedExampleDatabase(REPO_ROOT / ".hypothesis" / "examples"))
+settings.load_profile("explore" if os.environ.get("COOPSIM_FUZZ_PROFILE") == "fuzz" else "repeatable")
 
 
 @pytest.fixture(scope="session")
