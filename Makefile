@@ -30,9 +30,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/coopsim run scenarios/uz_cn_2025.toml --out results/uz_cn_2025 --force --report
 
-# the suite runs on every core (pytest-xdist; worksteal: an idle worker takes tests queued for a busy one)
+# the suite runs on every core (pytest-xdist; worksteal: an idle worker takes tests queued for a busy one); it starts
+# some fifty Python processes (workers, commands, kernels, clusters), which reuse sim's and the tests' compiled code
+# even where the environment sets PYTHONDONTWRITEBYTECODE (each would otherwise compile them again)
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -n auto --dist worksteal --durations=15
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist worksteal --durations=15
 
 $(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[docs]'
