@@ -239,7 +239,7 @@ def test_progress_bar_on_a_terminal_shows_paths_rate_and_time_left(tmp_path):
     main_fd, child_fd = pty.openpty()
     fcntl.ioctl(child_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a 100-column terminal
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "run", SCENARIO, "--paths", "1000", "--workers", "1", "--out", str(tmp_path / "r")],
+        [sys.executable, "-m", "sim", "run", SCENARIO, "--paths", "1000", "--workers", "1", "--no-figures", "--out", str(tmp_path / "r")],
         stdout=subprocess.DEVNULL,
         stderr=child_fd,
     )
