@@ -307,7 +307,7 @@ def _idle_log(x: PathInputs, horizon: float, measure_start: np.ndarray) -> Event
     time when that is before the horizon (SimPy stops at the horizon before an event due then).
     """
     t = x.shocks.time
-    shock_time = np.where(t < horizon, t, math.inf) if t.size else np.full(0, math.inf)
+    shock_time = np.where(t < horizon, t, math.inf) if t.size else _NO_TIMES
     return EventLog(_NO_TIMES, _NO_TIMES, _NO_TIMES, _NO_TIMES, _NO_TIMES, _NO_TIMES, shock_time, measure_start, _NO_FINANCE)
 
 
