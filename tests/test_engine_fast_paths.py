@@ -16,13 +16,15 @@ from tests.helpers import build, organic_only, reference
 
 
 def _organic_scenarios() -> dict[str, Scenario]:
-    """Scenarios with no project and no lender: the helpers' organic-only one, and the reference without its portfolio and
-    pipeline (a mixture of laws, a partly observed first year, measures and shocks, some striking after the horizon)."""
+    """Scenarios with no project: the helpers' organic-only one, the reference without its portfolio and pipeline (a mixture
+    of laws, a partly observed first year, measures and shocks), with shocks more frequent, and with its lenders kept."""
     bare = reference().replace({"pipeline": None, "portfolio": None})
     return {
         "organic_only": build(organic_only()),
         "reference_without_finance": bare,
         "frequent_shocks": bare.replace({"shocks.trade_shock.probability_per_year": 0.6}),
+        # lenders with capacity and nobody asking them (their finance tables: zeros for each lender)
+        "lenders_without_projects": reference().replace({"pipeline": None, "portfolio.backlog": None}),
     }
 
 

@@ -65,6 +65,7 @@ __all__ = [
 ]
 
 _AWAITING = STAGE_CODES["awaiting_finance"]
+_INT16_MAX = int(np.iinfo(np.int16).max)  # (np.iinfo builds an object at each call: some microseconds a path)
 _SKIP_IDLE = True
 """Whether paths with no project skip the finance model (:func:`_idle_log`) and chunks without projects, requests or shocks
 the sums that would give zeros or ones (:func:`finance_tables`, :func:`sim.engine.flows.project_cumulative` and
@@ -209,7 +210,7 @@ def _lenders(s: Scenario, x: PathInputs, env: simpy.Environment, requests: Finan
     # generic requests by lender, then rank, each in queue order
     generic = np.flatnonzero(requests.kind == 1)
     key = requests.financier[generic] * (unranked + 1) + requests.rank[generic]
-    if len(lapse_years) * (unranked + 1) <= np.iinfo(np.int16).max:
+    if len(lapse_years) * (unranked + 1) <= _INT16_MAX:
         key = key.astype(np.int16)  # a stable sort of 16-bit keys is a radix sort: the same order, faster than a merge sort
     sort = key.argsort(kind="stable")
     generic, key = generic[sort], key[sort]
