@@ -1,5 +1,6 @@
-"""Paths with nothing to finance skip the finance model, and chunks without projects the sums that would give zeros:
-the same arrays, bit for bit, as the full computation (``sim.engine.model._SKIP_IDLE`` turned off)."""
+"""Paths with nothing to finance skip the finance model, chunks without projects the sums that would give zeros, and a
+scenario without a pipeline is drawn and assembled in larger batches: the same arrays, bit for bit, as the full
+computation (``sim.engine.model._SKIP_IDLE`` turned off)."""
 
 from __future__ import annotations
 
@@ -43,9 +44,10 @@ def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_an_organic_only_chunk_equals_the_full_finance_model_in_every_field(name, monkeypatch):
     s = SCENARIOS[name]
-    fast = chunk.simulate_chunk(s, 11, 3, 90)
+    # paths 3 to 299: batches of 250 then 47 (without a pipeline), against twelve of at most 25 in the full computation
+    fast = chunk.simulate_chunk(s, 11, 3, 300)
     _full(monkeypatch)
-    full = chunk.simulate_chunk(s, 11, 3, 90)
+    full = chunk.simulate_chunk(s, 11, 3, 300)
     for field, a, b in zip(fast._fields, fast, full, strict=True):
         assert _same_bits(a, b), field
         assert np.array_equal(a, b, equal_nan=True), field
@@ -105,6 +107,17 @@ def test_an_organic_only_run_builds_no_finance_book_requests_or_simpy_environmen
     _full(monkeypatch)
     chunk.simulate_chunk(SCENARIOS["frequent_shocks"], 2, 0, 30)
     assert counts["book"] == counts["requests"] == 30 and counts["environment"] > 0
+
+
+def test_a_scenario_without_a_pipeline_is_assembled_in_batches_of_250_paths(monkeypatch):
+    sizes = []
+    assembled = chunk._assembled
+    monkeypatch.setattr(chunk, "_assembled", lambda s, seed, paths: sizes.append(len(paths)) or assembled(s, seed, paths))
+    chunk.simulate_chunk(SCENARIOS["organic_only"], 1, 0, 600)
+    assert sizes == [250, 250, 100]
+    sizes.clear()
+    chunk.simulate_chunk(reference(), 1, 0, 60)
+    assert sizes == [25, 25, 10]
 
 
 def test_a_scenario_with_projects_still_runs_the_finance_model(monkeypatch):
