@@ -30,6 +30,12 @@ def _organic_scenarios() -> dict[str, Scenario]:
 
 
 SCENARIOS = _organic_scenarios()
+# a pipeline launching about one project a run and no named project: paths without a project beside paths with some
+COMPARED = SCENARIOS | {
+    "some_paths_idle": reference().replace(
+        {"pipeline.projects": [], "pipeline.launches_per_year": 0.08, "pipeline.warmup_years": 0, "portfolio.backlog": None}
+    )
+}
 
 
 def _full(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,9 +47,9 @@ def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
     return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
 
 
-@pytest.mark.parametrize("name", list(SCENARIOS))
+@pytest.mark.parametrize("name", list(COMPARED))
 def test_an_organic_only_chunk_equals_the_full_finance_model_in_every_field(name, monkeypatch):
-    s = SCENARIOS[name]
+    s = COMPARED[name]
     # paths 3 to 299: batches of 250 then 47 (without a pipeline), against twelve of at most 25 in the full computation
     fast = chunk.simulate_chunk(s, 11, 3, 300)
     _full(monkeypatch)
@@ -60,9 +66,9 @@ def _late_shocks(x: PathInputs, horizon: float) -> PathInputs:
     return dataclasses.replace(x, shocks=ShockStrikes(time, np.full(5, 0.1), np.full(5, 1.0)))
 
 
-@pytest.mark.parametrize("name", list(SCENARIOS))
+@pytest.mark.parametrize("name", list(COMPARED))
 def test_the_log_of_a_path_with_nothing_to_finance_has_the_full_models_arrays_and_dtypes(name, monkeypatch):
-    s = SCENARIOS[name]
+    s = COMPARED[name]
     inputs = draw_paths(s, 5, list(range(40)))
     if name == "frequent_shocks":
         inputs.append(_late_shocks(inputs[0], float(len(s.years))))
@@ -77,6 +83,8 @@ def test_the_log_of_a_path_with_nothing_to_finance_has_the_full_models_arrays_an
         for f in dataclasses.fields(model.FinanceLog):
             assert _same_bits(getattr(a.finance, f.name), getattr(b.finance, f.name)), f.name
         struck += np.isfinite(a.shock_time).sum()
+    if name == "some_paths_idle":
+        assert 0 < sum(x.generic.request_time.size == 0 for x in inputs) < len(inputs)
     if name == "frequent_shocks":  # shocks that struck in the run, and (inf) those due at its horizon or after
         assert struck > 0 and np.isinf(fast[-1].shock_time).tolist() == [False, False, False, True, True]
 
