@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from ..scenario import Scenario
+from . import model
 from .model import EventLog, simulate_path
 from .organic import Organic
 from .removal import Removal, without
@@ -111,8 +112,13 @@ def _assembled(scenario: Scenario, seed: int, paths: Sequence[int], organic_from
     return _run(scenario, seed, paths, organic_from)[2:]
 
 
-def _batches(start: int, stop: int) -> list[range]:
-    return [range(a, min(a + ASSEMBLY_PATHS, stop)) for a in range(start, stop, ASSEMBLY_PATHS)]
+IDLE_ASSEMBLY_PATHS = 250
+"""Paths drawn and assembled together by :func:`simulate_chunk` for a scenario without a pipeline (no project to finance:
+a path's arrays are a few numbers a year, and a batch's fixed cost, not its size, is what costs)."""
+
+
+def _batches(start: int, stop: int, size: int = ASSEMBLY_PATHS) -> list[range]:
+    return [range(a, min(a + size, stop)) for a in range(start, stop, size)]
 
 
 def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> TradePaths:
@@ -132,7 +138,9 @@ def simulate_chunk(scenario: Scenario, seed: int, start: int, stop: int) -> Trad
         Annual trade by component and direction, shape ``(stop - start, n_years, 4, 2)``, USD bn,
         with the country's total trade and the partner's share (structural law).
     """
-    return TradePaths.concat([_assembled(scenario, seed, batch)[0] for batch in _batches(start, stop)])
+    # a path's trade depends on its index alone, not on the paths drawn and assembled with it (tested), so batches may differ
+    size = IDLE_ASSEMBLY_PATHS if scenario.pipeline is None and model._SKIP_IDLE else ASSEMBLY_PATHS
+    return TradePaths.concat([_assembled(scenario, seed, batch)[0] for batch in _batches(start, stop, size)])
 
 
 def simulate_batches(scenario: Scenario, seed: int, start: int, stop: int) -> Iterator[tuple[list[PathInputs], list[EventLog], TradePaths]]:

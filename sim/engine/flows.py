@@ -33,6 +33,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..scenario import Scenario
+from . import model as _model
 from .model import EventLog
 from .sampling import PathInputs, shock_log_multiplier
 
@@ -192,8 +193,8 @@ def project_cumulative(
     paths = len(inputs)
     construction = np.zeros((paths, edges.size))
     operating = np.zeros((paths, edges.size, 2))
-    if not paths:
-        return construction, operating
+    if _model._SKIP_IDLE and all(x.generic.sector.size == 0 and x.flagships.stage.size == 0 for x in inputs):
+        return construction, operating  # no project on any path (organic only): no flow, the zeros the sums below give
     # every path's generic projects one path after the other, the live ones picked at once
     generic = [x.generic for x in inputs]
     path = np.repeat(np.arange(paths), [g.sector.size for g in generic])
@@ -297,6 +298,8 @@ def multipliers(inputs: Sequence[PathInputs], logs: Sequence[EventLog], n: int) 
         transport link adds bilateral trade only). Dimensionless, 1 without either.
     """
     t = -1.0 + (np.arange(GRID_PER_YEAR * (n + 1)) + 0.5) / GRID_PER_YEAR
+    if _model._SKIP_IDLE and all(log.shock_time.size == 0 and x.flagships.stage.size == 0 for x, log in zip(inputs, logs, strict=True)):
+        return np.ones((len(inputs), t.size)), np.ones((len(inputs), t.size))  # exp(0): neither shocks nor links on any path
     log_shock = np.zeros((len(inputs), t.size))
     log_link = np.zeros((len(inputs), t.size))
     for p, (x, log) in enumerate(zip(inputs, logs, strict=True)):

@@ -65,6 +65,11 @@ __all__ = [
 ]
 
 _AWAITING = STAGE_CODES["awaiting_finance"]
+_INT16_MAX = int(np.iinfo(np.int16).max)  # (np.iinfo builds an object at each call: some microseconds a path)
+_SKIP_IDLE = True
+"""Whether paths with no project skip the finance model (:func:`_idle_log`) and chunks without projects, requests or shocks
+the sums that would give zeros or ones (:func:`finance_tables`, :func:`sim.engine.flows.project_cumulative` and
+:func:`~sim.engine.flows.multipliers`). Tests turn it off to compare with the full computation."""
 
 
 @dataclass(frozen=True)
@@ -205,7 +210,7 @@ def _lenders(s: Scenario, x: PathInputs, env: simpy.Environment, requests: Finan
     # generic requests by lender, then rank, each in queue order
     generic = np.flatnonzero(requests.kind == 1)
     key = requests.financier[generic] * (unranked + 1) + requests.rank[generic]
-    if len(lapse_years) * (unranked + 1) <= np.iinfo(np.int16).max:
+    if len(lapse_years) * (unranked + 1) <= _INT16_MAX:
         key = key.astype(np.int16)  # a stable sort of 16-bit keys is a radix sort: the same order, faster than a merge sort
     sort = key.argsort(kind="stable")
     generic, key = generic[sort], key[sort]
@@ -284,6 +289,29 @@ def _run_events(
         lender.finish()
 
 
+def _empty(dtype: type) -> np.ndarray:
+    a = np.empty(0, dtype)
+    a.flags.writeable = False
+    return a
+
+
+_NO_TIMES, _NO_CODES = _empty(np.float64), _empty(np.int64)
+"""Shared by the logs of :func:`_idle_log` (of size 0 and read-only: no path can change what another reads)."""
+_NO_FINANCE = FinanceLog(_NO_CODES, _NO_CODES, _NO_CODES, _NO_CODES, _NO_TIMES, _NO_TIMES, _NO_TIMES, _NO_TIMES, _NO_CODES)
+
+
+def _idle_log(x: PathInputs, horizon: float, measure_start: np.ndarray) -> EventLog:
+    """The log of a path with no project and no shock on it (an organic-only scenario), without the finance model.
+
+    Nothing can ask for finance, so the book, its requests and its log are empty: the arrays :func:`simulate_path`
+    builds there, of size 0 and the same dtypes (tested). A shock alone needs no event either: it strikes at its drawn
+    time when that is before the horizon (SimPy stops at the horizon before an event due then).
+    """
+    t = x.shocks.time
+    shock_time = np.where(t < horizon, t, math.inf) if t.size else _NO_TIMES
+    return EventLog(_NO_TIMES, _NO_TIMES, _NO_TIMES, _NO_TIMES, _NO_TIMES, _NO_TIMES, shock_time, measure_start, _NO_FINANCE)
+
+
 def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
     """Run the discrete-event model of one path.
 
@@ -296,6 +324,8 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
     tables = scenario_tables(s)
     horizon = tables.horizon
     f, g = x.flagships, x.generic
+    if _SKIP_IDLE and not (f.stage.size or g.request_time.size):
+        return _idle_log(x, horizon, tables.measure_start)
 
     generic_funded = np.where((g.request_time < 0) & ~g.cancelled, g.request_time, math.inf)
     dropped = f.cancelled & (f.stage == _AWAITING)
@@ -413,6 +443,9 @@ def finance_tables(logs: list[EventLog], n_years: int, n_lenders: int) -> tuple[
     """
     edges = wait_bins(n_years)
     n, slots = len(logs), n_lenders + 1
+    if _SKIP_IDLE and all(log.finance.kind.size == 0 for log in logs):
+        # no request on any path (organic only): the sums below are all 0, integers (np.bincount of nothing counts, weights or not)
+        return np.zeros((n, n_years, slots, len(FINANCE_COLUMNS)), np.int64), np.zeros((n, n_years, slots, edges.size), np.uint16)
     fields = ("lender", "asked", "first_asked", "capex_usd_bn", "decided", "outcome")
     lender, asked, first_asked, capex, decided, outcome = (np.concatenate([getattr(log.finance, f) for log in logs]) for f in fields)
     # every request's (path, year) of asking and of decision (year 0 while waiting: its weights below are 0)

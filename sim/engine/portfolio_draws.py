@@ -210,7 +210,7 @@ def generic_draws(s: Scenario, streams: Sequence[PathStreams], n_years: int) -> 
     if p is None or portfolio is None:
         empty, no = np.empty(0), np.empty(0, dtype=bool)
         none = np.empty(0, dtype=np.int64)
-        return [GenericProjects(empty, empty, none, none, empty, empty, no, no, np.empty((0, 2))) for _ in streams]
+        return [GenericProjects(empty, empty, none, none, empty, empty, no, no, np.empty((0, 2)))] * len(streams)  # empty: shared
     median_capex = float(p.capex_usd_bn.ppf(np.asarray(0.5)))
     drawn = [_generic_rows(s, st, n_years, median_capex) for st in streams]
     sizes = np.array([sum(part.size for part in times) for times, _, _ in drawn])
@@ -417,7 +417,8 @@ def flagship_draws(
         out["ramp"][:, j] = proj.ramp_up_years if proj.ramp_up_years is not None else sector.ramp_up_years
         out["level"][:, j] = value(proj.trade_level_uplift, u[:, 7])
         out["growth"][:, j] = value(proj.trade_growth_uplift, u[:, 8])
-    return [
+    # without named projects every path's arrays are empty: one FlagshipInputs, shared (an empty array cannot change)
+    made = [
         FlagshipInputs(
             stage=stage.copy(),
             financier=financier.copy(),
@@ -436,8 +437,9 @@ def flagship_draws(
             growth_uplift=out["growth"][i],
             own_finance=own_finance.copy(),
         )
-        for i in range(n)
+        for i in range(n if f else min(n, 1))
     ]
+    return made if f else made * n
 
 
 def capacity_draws(s: Scenario, streams: Sequence[PathStreams], n_years: int) -> np.ndarray:
