@@ -6,6 +6,9 @@ import copy
 import datetime as dt
 import math
 import re
+import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,18 @@ from sim.scenario import Scenario, load_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "scenarios" / "uz_cn_2025.toml"
+
+
+def coopsim_process(*args: str, **kwargs: Any) -> subprocess.Popen:
+    """``python -m sim ARGS`` started as a process of its own (text pipes for stdout and stderr)."""
+    return subprocess.Popen([sys.executable, "-m", "sim", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on (at the time of asking)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def reference() -> Scenario:

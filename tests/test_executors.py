@@ -6,30 +6,23 @@ import fcntl
 import json
 import os
 import pty
-import shutil
 import signal
-import socket
 import struct
 import subprocess
 import sys
 import termios
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from helpers import REFERENCE, reference
+from helpers import REFERENCE, coopsim_process, free_port, reference
 
 from sim import Results, save, simulate
 from sim.run import run_paths, statistics
 from sim.run.statistics import Aggregator, QuantileSketch
 
 SCENARIO = str(REFERENCE)
-
-
-def _coopsim(*args: str, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "sim", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 
 
 # ---------------------------------------------------------------- identical results
@@ -46,93 +39,11 @@ def test_dask_local_cluster_gives_the_same_summary_as_in_process():
     assert simulate(s, paths=700, seed=5, workers=1).summary == simulate(s, paths=700, seed=5, workers=2, dask="local").summary
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_port(port: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing listening on 127.0.0.1:{port}")
-
-
-@pytest.fixture(scope="module")
-def dask_cluster():
-    """A real Dask scheduler and worker, each a separate process on 127.0.0.1, shared by the module's Dask tests.
-
-    A worker killed by a test is restarted by its nanny; the tests that use the cluster only submit runs to it.
-    """
-    pytest.importorskip("distributed")
-    dask = shutil.which("dask", path=os.path.dirname(sys.executable)) or shutil.which("dask")
-    if dask is None:
-        pytest.skip("the dask command is not installed")
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    scheduler = subprocess.Popen(
-        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    worker = None
-    try:
-        _wait_for_port(port, 60)
-        worker = subprocess.Popen(
-            [dask, "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        from distributed import Client
-
-        with Client(address, timeout="60s") as client:
-            client.wait_for_workers(2, timeout=60)
-        yield SimpleNamespace(address=address, worker_pid=worker.pid)
-    finally:
-        for proc in (worker, scheduler):
-            if proc is not None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-
-
-def test_separate_process_dask_cluster_gives_identical_results(dask_cluster, tmp_path, capsys):
-    from sim.cli import main
-
-    # the command in this process (the cluster's scheduler and workers are the separate processes under test)
-    status = main(
-        [
-            "run",
-            SCENARIO,
-            "--paths",
-            "800",
-            "--seed",
-            "6",
-            "--dask",
-            dask_cluster.address,
-            "--out",
-            str(tmp_path / "dask"),
-            "--quiet",
-            "--no-figures",
-        ]
-    )
-    assert status == 0, capsys.readouterr().err
-    local = simulate(reference(), paths=800, seed=6, workers=1)
-    assert json.loads((tmp_path / "dask" / "summary.json").read_text()) == json.loads(json.dumps(local.summary, default=float))
-    assert json.loads((tmp_path / "dask" / "manifest.json").read_text())["executor"] == "dask"
-
-
 def test_unreachable_dask_scheduler_is_a_clear_error(tmp_path, capsys):
     from sim.cli import main
 
     pytest.importorskip("distributed")
-    status = main(["run", SCENARIO, "--paths", "100", "--dask", f"tcp://127.0.0.1:{_free_port()}", "--out", str(tmp_path / "x")])
+    status = main(["run", SCENARIO, "--paths", "100", "--dask", f"tcp://127.0.0.1:{free_port()}", "--out", str(tmp_path / "x")])
     err = capsys.readouterr().err
     assert status == 2
     assert "Dask scheduler" in err and "refused" in err and "Traceback" not in err
@@ -230,7 +141,7 @@ def test_kept_paths_are_saved_and_load_back_without_pickle(tmp_path):
 
 
 def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path):
-    proc = _coopsim("run", SCENARIO, "--paths", "300", "--workers", "1", "--out", str(tmp_path / "r"))
+    proc = coopsim_process("run", SCENARIO, "--paths", "300", "--workers", "1", "--out", str(tmp_path / "r"))
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0 and err == ""
 
@@ -288,7 +199,7 @@ def _stderr_within(proc: subprocess.Popen, seconds: float) -> str:
 
 def _run_with_two_workers(out: Path) -> tuple[subprocess.Popen, list[int]]:
     """Start a long two-worker run in its own session; return it once both pool workers are alive."""
-    proc = _coopsim("run", SCENARIO, "--paths", "500000", "--workers", "2", "--out", str(out), start_new_session=True)
+    proc = coopsim_process("run", SCENARIO, "--paths", "500000", "--workers", "2", "--out", str(out), start_new_session=True)
     deadline = time.monotonic() + 60
     workers: list[int] = []
     while len(workers) < 2 and time.monotonic() < deadline:
@@ -356,7 +267,7 @@ def test_a_run_killed_at_any_point_resumes_from_its_checkpoint_with_identical_re
     # 1,250 paths: five chunks of 250, so a kill after the second leaves chunks both kept and still to run
     checkpoint, out = tmp_path / "ckpt", tmp_path / "resumed"
     args = ["run", SCENARIO, "--paths", "1250", "--seed", "8", "--workers", "2", "--checkpoint", str(checkpoint), "--quiet", "--no-figures"]
-    proc = _coopsim(*args, "--out", str(out), start_new_session=True)
+    proc = coopsim_process(*args, "--out", str(out), start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list(checkpoint.glob("chunk_*.npz"))) < 2:
         time.sleep(0.05)
@@ -390,31 +301,6 @@ def test_a_checkpoint_of_another_seed_is_refused(tmp_path, capsys):
     assert run("2", "b") == 2
     assert "another scenario or seed" in capsys.readouterr().err
     assert not (tmp_path / "b").exists()
-
-
-def test_a_dask_worker_killed_mid_run_is_survived_with_identical_results(dask_cluster, tmp_path):
-    from distributed import Client
-
-    # 1,500 paths (six chunks, four in flight at once): the worker is killed as soon as it holds a chunk of the run,
-    # not after a fixed wait, and chunks are still given out after it died
-    out = tmp_path / "dask"
-    with Client(dask_cluster.address, timeout="60s") as client:
-        pids = client.run(os.getpid)  # worker address -> its process id
-        proc = _coopsim(
-            "run", SCENARIO, "--paths", "1500", "--seed", "6", "--dask", dask_cluster.address, "--out", str(out), "--quiet", "--no-figures"
-        )
-        busy: list[int] = []
-        deadline = time.monotonic() + 120
-        while not busy and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-            busy = [pids[address] for address, keys in client.processing().items() if keys and address in pids]
-    assert busy, "no dask worker was given a chunk of the run"
-    assert proc.poll() is None, "the run ended before a worker could be killed"
-    os.kill(busy[0], signal.SIGKILL)
-    _, err = proc.communicate(timeout=600)
-    assert proc.returncode == 0, err
-    local = simulate(reference(), paths=1500, seed=6, workers=1)
-    assert json.loads((out / "summary.json").read_text()) == json.loads(json.dumps(local.summary, default=float))
 
 
 def test_a_stop_whose_exception_was_swallowed_still_ends_the_chunk_loop():
