@@ -9,11 +9,11 @@ import dataclasses
 import numpy as np
 import pytest
 import simpy
+from helpers import build, organic_only, reference
 
 from sim.engine import chunk, draw_paths, model, simulate_path
 from sim.engine.sampling import PathInputs, ShockStrikes
 from sim.scenario import Scenario
-from tests.helpers import build, organic_only, reference
 
 
 def _organic_scenarios() -> dict[str, Scenario]:
