@@ -31,18 +31,36 @@ def april_view(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The reference scenario's view as of 30 April 2025, before the first months of 2025 were published (few paths)."""
     folder = tmp_path_factory.mktemp("brief") / "april"
     scenario = str(ROOT / "scenarios" / "uz_cn_2025.toml")
-    args = ["run", scenario, "--as-of", "2025-04-30", "--paths", str(PATHS), "--out", str(folder), "--workers", "1", "--quiet"]
+    args = [
+        "run",
+        scenario,
+        "--as-of",
+        "2025-04-30",
+        "--paths",
+        str(PATHS),
+        "--out",
+        str(folder),
+        "--workers",
+        "1",
+        "--quiet",
+        "--no-figures",
+    ]
     assert main(args) == 0
     return folder
 
 
 @pytest.fixture(scope="module", params=CASES)
 def case(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    """A shipped case run from the command line (few paths) and its brief written by ``coopsim report --brief``."""
+    """A shipped case run from the command line (few paths) and its brief written by ``coopsim report --brief``.
+
+    The reference writes its chart files and the brief takes its fan chart from ``fan_chart.svg``; the second case
+    writes none (``--no-figures``) and the brief draws the chart itself.
+    """
     name = request.param
     folder = tmp_path_factory.mktemp("brief") / name
     scenario = str(ROOT / "scenarios" / f"{name}.toml")
-    assert main(["run", scenario, "--paths", str(PATHS), "--out", str(folder), "--workers", "1", "--quiet"]) == 0
+    charts = [] if name == CASES[0] else ["--no-figures"]
+    assert main(["run", scenario, "--paths", str(PATHS), "--out", str(folder), "--workers", "1", "--quiet", *charts]) == 0
     assert main(["report", str(folder), "--brief"]) == 0
     return name, folder
 
@@ -137,7 +155,7 @@ def test_the_brief_is_listed_in_the_folder_and_refused_for_a_comparison(case: tu
     capsys.readouterr()
     compared = tmp_path / "cmp"
     scenarios = [str(ROOT / "scenarios" / f"{n}.toml") for n in ("uz_cn_2025", "uz_cn_railway_late")]
-    assert main(["compare", *scenarios, "--paths", "40", "--out", str(compared), "--workers", "1", "--quiet"]) == 0
+    assert main(["compare", *scenarios, "--paths", "40", "--out", str(compared), "--workers", "1", "--quiet", "--no-figures"]) == 0
     assert main(["report", str(compared), "--brief"]) == 2
     err = capsys.readouterr().err
     assert "--brief" in err and "Comparison" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -74,7 +74,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
 def test_set_changes_the_scenario_and_is_recorded(tmp_path: Path, capsys) -> None:
     out = tmp_path / "r"
     sets = ["--set", "trade.target_usd_bn=25", "--set", "pipeline.sector_mix={energy = 0.5, mining_metals = 0.5}"]
-    assert main(["run", REFERENCE, *QUICK, "--out", str(out), *sets, "--report"]) == 0
+    assert main(["run", REFERENCE, *QUICK, "--out", str(out), *sets, "--report", "--no-figures"]) == 0
     assert json.loads((out / "summary.json").read_text())["target_usd_bn"] == 25
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["scenario_file"] == REFERENCE

@@ -118,7 +118,17 @@ def test_precision_applies_to_the_paired_differences(monkeypatch):
 def test_scenarios_with_different_horizons_are_refused_unless_asked_for_common_years(tmp_path, capsys):
     short = tmp_path / "short.toml"
     short.write_text(f'extends = "{(ROOT / "scenarios" / "uz_cn_2025.toml").as_posix()}"\nname = "short"\n[run]\nhorizon_year = 2030\n')
-    args = ["compare", str(ROOT / "scenarios" / "uz_cn_2025.toml"), str(short), "--paths", "250", "--workers", "1", "--quiet"]
+    args = [
+        "compare",
+        str(ROOT / "scenarios" / "uz_cn_2025.toml"),
+        str(short),
+        "--paths",
+        "250",
+        "--workers",
+        "1",
+        "--quiet",
+        "--no-figures",
+    ]
     assert main([*args, "--out", str(tmp_path / "a")]) == 2
     err = capsys.readouterr().err
     assert "run.horizon_year" in err and "--common-years" in err

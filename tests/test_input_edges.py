@@ -72,7 +72,18 @@ def test_a_lever_on_a_key_the_schema_does_not_know_is_still_refused():
 
 def test_sensitivity_input_on_a_key_left_at_its_default_runs(monkeypatch, tmp_path, capsys):
     monkeypatch.chdir(ROOT)
-    command = ["sensitivity", "scenarios/uz_cn_2025.toml", "--paths", "80", "--workers", "1", "--quiet", "--out", str(tmp_path / "s")]
+    command = [
+        "sensitivity",
+        "scenarios/uz_cn_2025.toml",
+        "--paths",
+        "80",
+        "--workers",
+        "1",
+        "--quiet",
+        "--no-figures",
+        "--out",
+        str(tmp_path / "s"),
+    ]
     assert main([*command, "--input", "portfolio.financiers.cdb.shock_sensitivity=0:1"]) == 0
     assert (tmp_path / "s" / "sensitivity.json").is_file()
 
