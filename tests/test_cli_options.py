@@ -60,7 +60,7 @@ def test_compare_shows_the_horizon_where_a_late_railway_matters(tmp_path: Path, 
 def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     # the reader is gone before the table is printed, as with `coopsim run ... | head -0`
     run = subprocess.Popen(
-        [sys.executable, "-m", "sim", "run", REFERENCE, "--paths", "100", "--workers", "1", "--out", str(tmp_path / "r")],
+        [sys.executable, "-m", "sim", "run", REFERENCE, "--paths", "100", "--workers", "1", "--no-figures", "--out", str(tmp_path / "r")],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
