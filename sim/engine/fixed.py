@@ -18,7 +18,7 @@ import numpy as np
 
 from ..scenario import Scenario
 
-__all__ = ["ScenarioTables", "scenario_tables"]
+__all__ = ["ScenarioTables", "read_only", "scenario_tables"]
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity: its fields hold arrays
@@ -55,7 +55,8 @@ class ScenarioTables:
     backlog_rank: np.ndarray | None
 
 
-def _read_only(a: np.ndarray) -> np.ndarray:
+def read_only(a: np.ndarray) -> np.ndarray:
+    """``a`` made read-only (shared by every path: none can change what another reads)."""
     a.flags.writeable = False
     return a
 
@@ -71,13 +72,13 @@ def _tables(s: Scenario) -> ScenarioTables:
     return ScenarioTables(
         horizon=float(len(s.years)),
         builders=portfolio.implementation.max_concurrent_builds if portfolio and portfolio.implementation else None,
-        measure_start=_read_only(np.array([m.start - s.start_year for m in s.measures], dtype=float)),
+        measure_start=read_only(np.array([m.start - s.start_year for m in s.measures], dtype=float)),
         unranked=last,
         lapse_years=tuple(fin.capacity_lapse_years for fin in financiers),
         fallback=tuple(None if fin.fallback is None else names.index(fin.fallback) for fin in financiers),
         # without a priority list every project is at rank 0, the length of the list
-        named_rank=_read_only(np.array([rank.get(p.name, last) for p in projects], dtype=np.int64)),
-        backlog_rank=_read_only(np.array([rank.get(f"backlog.{name}", last) for name in pipeline.sectors], dtype=np.int64))
+        named_rank=read_only(np.array([rank.get(p.name, last) for p in projects], dtype=np.int64)),
+        backlog_rank=read_only(np.array([rank.get(f"backlog.{name}", last) for name in pipeline.sectors], dtype=np.int64))
         if priority and pipeline
         else None,
     )

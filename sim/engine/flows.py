@@ -193,8 +193,8 @@ def project_cumulative(
     paths = len(inputs)
     construction = np.zeros((paths, edges.size))
     operating = np.zeros((paths, edges.size, 2))
-    if _model._SKIP_IDLE and all(x.generic.sector.size == 0 and x.flagships.stage.size == 0 for x in inputs):
-        return construction, operating  # no project on any path (organic only): no flow, the zeros the sums below give
+    if not paths or (_model._SKIP_IDLE and all(x.generic.sector.size == 0 and x.flagships.stage.size == 0 for x in inputs)):
+        return construction, operating  # no path, or no project on any path (organic only): no flow, the zeros the sums below give
     # every path's generic projects one path after the other, the live ones picked at once
     generic = [x.generic for x in inputs]
     path = np.repeat(np.arange(paths), [g.sector.size for g in generic])

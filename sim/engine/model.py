@@ -47,7 +47,7 @@ import simpy
 
 from ..scenario import Scenario
 from .finance_book import FinanceBook, FinanceLog, Outcome
-from .fixed import scenario_tables
+from .fixed import read_only, scenario_tables
 from .lender_queue import Lane
 from .lenders import LATE, Lender, at
 from .sampling import STAGE_CODES, PathInputs
@@ -289,13 +289,7 @@ def _run_events(
         lender.finish()
 
 
-def _empty(dtype: type) -> np.ndarray:
-    a = np.empty(0, dtype)
-    a.flags.writeable = False
-    return a
-
-
-_NO_TIMES, _NO_CODES = _empty(np.float64), _empty(np.int64)
+_NO_TIMES, _NO_CODES = read_only(np.empty(0)), read_only(np.empty(0, np.int64))
 """Shared by the logs of :func:`_idle_log` (of size 0 and read-only: no path can change what another reads)."""
 _NO_FINANCE = FinanceLog(_NO_CODES, _NO_CODES, _NO_CODES, _NO_CODES, _NO_TIMES, _NO_TIMES, _NO_TIMES, _NO_TIMES, _NO_CODES)
 
@@ -346,7 +340,7 @@ def simulate_path(s: Scenario, x: PathInputs) -> EventLog:
     measure_start = tables.measure_start
     if requests.time.size or x.shocks.time.size:
         _run_events(s, x, requests, book, horizon, flagship_start, flagship_end, shock_time)
-    # else nothing asks for finance and nothing strikes (an organic-only scenario): no event to run, the same log
+    # else nothing asks for finance and nothing strikes (projects, but none asking a lender in the run): no event to run
     book.settle()
 
     finance = book.log(horizon)
